@@ -1,0 +1,4 @@
+/**
+ * ops/ — wiring: configuration, CLI (`jo`), REST API, metrics, topic provisioning and local broker scripts.
+ */
+export * from './topics.js';

@@ -1,0 +1,7 @@
+/**
+ * schemas/ — every wire and configuration format: topic catalog, configuration resources (event, datasource,
+ * action, journey) with their JSON Schemas and derived TypeScript types, XDM events (JSON Schema and Avro),
+ * commands, results, step events and DLQ headers.
+ */
+export * from './topics.js';
+export * from './avro-registry.js';

@@ -1,0 +1,95 @@
+/**
+ * The one place that knows every topic of the product contract (PRODUCT.md → Topics): name, partition count,
+ * config, and which topics must be co-partitioned (same partition count, so one profile's data meets in one task).
+ */
+
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  readonly compacted: boolean;
+  /** Extra broker topic configs (`retention.ms`, ...). */
+  readonly config?: Readonly<Record<string, string>>;
+  /** Topics in the same group must have equal partition counts. */
+  readonly coPartitionGroup?: string;
+  readonly purpose: string;
+}
+
+export interface TopicCatalogOptions {
+  /** Topic name prefix; `jo.` by default. */
+  readonly prefix?: string;
+  /** Partitions of the profile-keyed topics (events repartitioned, profiles, timers, commands, results...). */
+  readonly partitions?: number;
+  /** Connector types with a command topic. */
+  readonly connectors?: readonly string[];
+}
+
+export const DEFAULT_TOPIC_PREFIX = 'jo.';
+export const DEFAULT_PARTITIONS = 6;
+
+export function topicNames(prefix = DEFAULT_TOPIC_PREFIX) {
+  return {
+    events: `${prefix}events`,
+    profiles: `${prefix}profiles`,
+    config: `${prefix}config`,
+    timers: `${prefix}timers`,
+    commands: (connector: string) => `${prefix}commands.${connector}`,
+    actionResults: `${prefix}action-results`,
+    stepEvents: `${prefix}step-events`,
+    dlq: `${prefix}dlq`,
+  } as const;
+}
+
+/** Every public topic of the contract with its default shape. Internal changelog/repartition topics are the runtime's. */
+export function topicCatalog(opts: TopicCatalogOptions = {}): TopicSpec[] {
+  const n = topicNames(opts.prefix ?? DEFAULT_TOPIC_PREFIX);
+  const p = opts.partitions ?? DEFAULT_PARTITIONS;
+  const connectors = opts.connectors ?? ['http', 'campaign'];
+  const compact = { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': '3600000' };
+  return [
+    { name: n.events, partitions: p, compacted: false, purpose: 'input events (any key)' },
+    {
+      name: n.profiles,
+      partitions: p,
+      compacted: true,
+      config: compact,
+      coPartitionGroup: 'profile',
+      purpose: 'built-in profile data source',
+    },
+    {
+      name: n.config,
+      partitions: 1,
+      compacted: true,
+      config: compact,
+      purpose: 'configuration written by the REST API',
+    },
+    {
+      name: n.timers,
+      partitions: p,
+      compacted: false,
+      coPartitionGroup: 'profile',
+      purpose: 'durable schedule of waits and timeouts',
+    },
+    ...connectors.map((c) => ({
+      name: n.commands(c),
+      partitions: p,
+      compacted: false,
+      coPartitionGroup: 'profile',
+      purpose: `action commands for the ${c} connector`,
+    })),
+    {
+      name: n.actionResults,
+      partitions: p,
+      compacted: false,
+      coPartitionGroup: 'profile',
+      purpose: 'action results from connectors',
+    },
+    { name: n.stepEvents, partitions: p, compacted: false, purpose: 'journey step events' },
+    {
+      name: n.dlq,
+      partitions: 1,
+      compacted: false,
+      config: { 'retention.ms': String(30 * 24 * 3600 * 1000) },
+      purpose: 'dead letters',
+    },
+  ];
+}

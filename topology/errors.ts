@@ -1,0 +1,37 @@
+/**
+ * Typed errors with stable codes. Every error says whether a retry can help:
+ * terminal → dead-letter (or fail fast at start-up), retryable → retry with backoff.
+ * Codes are listed in the README; add new ones there too.
+ */
+export abstract class JoError extends Error {
+  abstract readonly retryable: boolean;
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Retrying will not help: bad input, bad config, contract violation. */
+export class TerminalError extends JoError {
+  readonly retryable = false;
+}
+
+/** May succeed later: broker unavailable, endpoint down, timeout. */
+export class RetryableError extends JoError {
+  readonly retryable = true;
+}
+
+/** Startup configuration problems; `problems` lists every one found, not just the first. */
+export class ConfigError extends TerminalError {
+  constructor(readonly problems: readonly string[]) {
+    super('CONFIG_INVALID', `invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+export function isRetryable(err: unknown): boolean {
+  return err instanceof JoError ? err.retryable : false;
+}

@@ -1,0 +1,7 @@
+/**
+ * topology/ — a generic Kafka Streams-style runtime in TypeScript: processor API, tasks, state stores
+ * (RocksDB and in-memory, changelog-backed), exactly-once transactions, timers/punctuators, DLQ handling and a
+ * broker-less test driver. It knows nothing about journeys. kafkajs is reached only through kafka-client.ts.
+ */
+export * from './kafka-client.js';
+export * from './errors.js';

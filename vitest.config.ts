@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` (broker-less, fast, also run under Node 24 by .ci/run) and `int` (real Kafka broker,
+// schema registry and HTTP servers on 127.0.0.1; the global setup starts the local ones when none is configured).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{topology,processors,schemas,connectors,ops}/**/*.test.ts'],
+          exclude: ['**/*.int.test.ts', 'node_modules/**'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'int',
+          include: ['{topology,processors,schemas,connectors,ops}/**/*.int.test.ts'],
+          globalSetup: ['ops/testing/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          // 2 cores and one broker: run integration files two at a time.
+          maxWorkers: 2,
+          fileParallelism: true,
+        },
+      },
+    ],
+  },
+});
