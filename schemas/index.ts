@@ -5,3 +5,6 @@
  */
 export * from './topics.js';
 export * from './avro-registry.js';
+export * from './common.js';
+export * from './resources.js';
+export * from './messages.js';

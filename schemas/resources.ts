@@ -1,0 +1,174 @@
+/**
+ * Configuration resources (PRODUCT.md → Configuration resources): one TypeBox schema per kind, from which the
+ * TypeScript type is derived. Shape only; cross-references, durations, json-logic operators and graph checks
+ * belong to the journey compiler.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { Auth, Headers, HttpMethod, Id, IsoDuration, JsonLogic, RateLimit, strictObject } from './common.js';
+
+export const ResourceKinds = ['event', 'datasource', 'action', 'journey'] as const;
+export type ResourceKind = (typeof ResourceKinds)[number];
+
+// ---- event -------------------------------------------------------------------------------------------------
+export const EventConfig = strictObject({
+  id: Id,
+  name: Type.String({ minLength: 1, maxLength: 256 }),
+  description: Type.Optional(Type.String({ maxLength: 4096 })),
+  /** How the event is recognised: exactly one of these three. */
+  recognition: Type.Union([
+    strictObject({ eventType: Type.String({ minLength: 1, maxLength: 256 }) }),
+    strictObject({ rule: JsonLogic }),
+    strictObject({ eventID: Type.String({ minLength: 1, maxLength: 256 }) }),
+  ]),
+  /** Identity: a namespace plus a dotted path into the (mapped) XDM payload or a json-logic expression. */
+  identity: Type.Union([
+    strictObject({
+      namespace: Type.String({ minLength: 1, maxLength: 64 }),
+      path: Type.String({ minLength: 1, maxLength: 512 }),
+    }),
+    strictObject({ namespace: Type.String({ minLength: 1, maxLength: 64 }), expression: JsonLogic }),
+  ]),
+  /** Raw JSON → XDM: target dotted path → source dotted path in the raw payload. */
+  mapping: Type.Optional(
+    Type.Record(Type.String({ maxLength: 512 }), Type.String({ maxLength: 512 }), { maxProperties: 256 }),
+  ),
+  /** Optional JSON Schema the raw payload must satisfy. */
+  payloadSchema: Type.Optional(Type.Object({}, { additionalProperties: true })),
+});
+export type EventConfig = Static<typeof EventConfig>;
+
+// ---- datasource ----------------------------------------------------------------------------------------------
+export const DataSourceConfig = strictObject({
+  id: Id,
+  name: Type.Optional(Type.String({ maxLength: 256 })),
+  type: Type.Literal('http'),
+  /** Templated: `{{profile.id}}`, `{{event.xdm.commerce.order.id}}`, ... */
+  url: Type.String({ minLength: 1, maxLength: 4096 }),
+  method: Type.Union([Type.Literal('GET'), Type.Literal('POST')]),
+  headers: Type.Optional(Headers),
+  body: Type.Optional(Type.String({ maxLength: 65536 })),
+  auth: Type.Optional(Auth),
+  timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 30_000 })),
+  cacheTtlMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400_000 })),
+  rateLimit: Type.Optional(RateLimit),
+});
+export type DataSourceConfig = Static<typeof DataSourceConfig>;
+
+// ---- action --------------------------------------------------------------------------------------------------
+const ActionCommon = {
+  id: Id,
+  name: Type.Optional(Type.String({ maxLength: 256 })),
+  auth: Type.Optional(Auth),
+  /** 1–30 s (PRODUCT.md limits). */
+  timeoutMs: Type.Optional(Type.Integer({ minimum: 1_000, maximum: 30_000 })),
+  retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 3 })),
+  rateLimit: Type.Optional(RateLimit),
+  maxConcurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+};
+
+export const HttpActionConfig = strictObject({
+  ...ActionCommon,
+  type: Type.Literal('http'),
+  /** Templated URL; params of the journey node and `profile`/`event` data are available. */
+  url: Type.String({ minLength: 1, maxLength: 4096 }),
+  method: HttpMethod,
+  headers: Type.Optional(Headers),
+  /** Templated body (a string template rendered with the node's params). */
+  body: Type.Optional(Type.String({ maxLength: 65536 })),
+});
+
+export const CampaignActionConfig = strictObject({
+  ...ActionCommon,
+  type: Type.Literal('campaign'),
+  /** Base URL of the transactional messaging API; the event's endpoint is `${url}/${eventType}`. */
+  url: Type.String({ minLength: 1, maxLength: 4096 }),
+  channel: Type.Union([Type.Literal('email'), Type.Literal('sms'), Type.Literal('push')]),
+  eventType: Type.String({ minLength: 1, maxLength: 256 }),
+  headers: Type.Optional(Headers),
+});
+
+export const ActionConfig = Type.Union([HttpActionConfig, CampaignActionConfig]);
+export type HttpActionConfig = Static<typeof HttpActionConfig>;
+export type CampaignActionConfig = Static<typeof CampaignActionConfig>;
+export type ActionConfig = Static<typeof ActionConfig>;
+
+// ---- journey -------------------------------------------------------------------------------------------------
+const NodeId = Id;
+
+export const ActionNode = strictObject({
+  type: Type.Literal('action'),
+  action: Id,
+  /** Values (or json-logic expressions) passed to the action's templates. */
+  params: Type.Optional(Type.Record(Type.String({ maxLength: 128 }), Type.Unknown(), { maxProperties: 128 })),
+  next: NodeId,
+  onError: Type.Optional(NodeId),
+});
+export const ConditionNode = strictObject({
+  type: Type.Literal('condition'),
+  paths: Type.Array(strictObject({ when: JsonLogic, next: NodeId }), { minItems: 1, maxItems: 20 }),
+  otherwise: Type.Optional(NodeId),
+});
+export const SplitNode = strictObject({
+  type: Type.Literal('split'),
+  paths: Type.Array(strictObject({ weight: Type.Number(), next: NodeId }), { minItems: 1, maxItems: 20 }),
+});
+export const WaitNode = Type.Union([
+  strictObject({ type: Type.Literal('wait'), duration: IsoDuration, next: NodeId }),
+  strictObject({ type: Type.Literal('wait'), until: JsonLogic, next: NodeId }),
+]);
+export const EventNode = strictObject({
+  type: Type.Literal('event'),
+  events: Type.Array(strictObject({ event: Id, condition: Type.Optional(JsonLogic), next: NodeId }), {
+    minItems: 1,
+    maxItems: 20,
+  }),
+  timeout: Type.Optional(IsoDuration),
+  onTimeout: Type.Optional(NodeId),
+});
+export const EndNode = strictObject({ type: Type.Literal('end') });
+
+export const JourneyNode = Type.Union([ActionNode, ConditionNode, SplitNode, WaitNode, EventNode, EndNode]);
+export type JourneyNode = Static<typeof JourneyNode>;
+
+export const JourneyConfig = strictObject({
+  id: Id,
+  name: Type.String({ minLength: 1, maxLength: 256 }),
+  description: Type.Optional(Type.String({ maxLength: 4096 })),
+  /** Identity namespace the journey works on (e.g. `email`, `ecid`, `crmId`). */
+  namespace: Type.String({ minLength: 1, maxLength: 64 }),
+  entry: strictObject({ event: Id, condition: Type.Optional(JsonLogic) }),
+  reentrance: Type.Optional(strictObject({ allowed: Type.Boolean(), waitPeriod: Type.Optional(IsoDuration) })),
+  /** Journey timeout, default P30D; waits and timeouts up to 90 days. */
+  timeout: Type.Optional(IsoDuration),
+  /** IANA time zone used by waits and time helpers; default UTC. */
+  timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  start: NodeId,
+  nodes: Type.Record(NodeId, JourneyNode, { maxProperties: 1000 }),
+});
+export type JourneyConfig = Static<typeof JourneyConfig>;
+export type ActionNode = Static<typeof ActionNode>;
+export type ConditionNode = Static<typeof ConditionNode>;
+export type SplitNode = Static<typeof SplitNode>;
+export type WaitNode = Static<typeof WaitNode>;
+export type EventNode = Static<typeof EventNode>;
+export type EndNode = Static<typeof EndNode>;
+
+export const JourneyStates = ['draft', 'live', 'closed', 'stopped'] as const;
+export type JourneyState = (typeof JourneyStates)[number];
+
+/**
+ * What `jo.config` holds under `journey/<id>`: every version with its state. The REST API writes it; the engine
+ * reads it (global store) and runs the `live` version for new entries, and the version each instance entered.
+ */
+export interface JourneyRecord {
+  readonly id: string;
+  readonly versions: ReadonlyArray<{
+    readonly version: number;
+    readonly state: JourneyState;
+    readonly createdAt: string;
+    readonly publishedAt?: string;
+    readonly closedAt?: string;
+    readonly stoppedAt?: string;
+    readonly journey: JourneyConfig;
+  }>;
+}
