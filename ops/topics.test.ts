@@ -19,7 +19,9 @@ describe('topic catalog', () => {
   });
 
   it('compacts config and profiles only', () => {
-    const compacted = topicCatalog().filter((t) => t.compacted).map((t) => t.name);
+    const compacted = topicCatalog()
+      .filter((t) => t.compacted)
+      .map((t) => t.name);
     expect(compacted).toEqual(['jo.profiles', 'jo.config']);
   });
 
