@@ -8,3 +8,4 @@ export * from './avro-registry.js';
 export * from './common.js';
 export * from './resources.js';
 export * from './messages.js';
+export * from './rules.js';
