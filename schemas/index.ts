@@ -9,3 +9,4 @@ export * from './common.js';
 export * from './resources.js';
 export * from './messages.js';
 export * from './rules.js';
+export * from './template.js';

@@ -5,3 +5,4 @@
  */
 export * from './kafka-client.js';
 export * from './errors.js';
+export * from './metrics.js';

@@ -2,10 +2,11 @@
 # A real schema registry: Apicurio Registry 3.x (Maven Central, io.apicurio:apicurio-registry-app:tar.gz:all),
 # in-memory storage, on 127.0.0.1, used through its Confluent-compatible API at /apis/ccompat/v7.
 #   bash ops/infra/registry.sh start|stop|status
-# Env: SCHEMA_REGISTRY_PORT (8081), APICURIO_VERSION (3.3.3), JO_INFRA_DIR (<repo>/.infra).
+# Env: SCHEMA_REGISTRY_PORT (8081), REGISTRY_MANAGEMENT_PORT (port + 1000), APICURIO_VERSION (3.3.3), JO_INFRA_DIR (<repo>/.infra).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 PORT="${SCHEMA_REGISTRY_PORT:-8081}"
+MGMT_PORT="${REGISTRY_MANAGEMENT_PORT:-$((PORT + 1000))}"
 VERSION="${APICURIO_VERSION:-3.3.3}"
 R_DIR="$JO_INFRA_DIR/apicurio"
 APP="$R_DIR/app-$VERSION"
@@ -45,6 +46,7 @@ start() {
   log "starting Apicurio Registry on 127.0.0.1:$PORT (log: $LOGFILE)"
   (cd "$APP" && JAVA_EXEC=1 exec_java "$java_bin" -Xms64m -Xmx384m -XX:+UseSerialGC \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$PORT" \
+    -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$MGMT_PORT" \
     -Dquarkus.log.level=WARN -Dquarkus.log.category.\"io.apicurio\".level=INFO \
     -Dapicurio.rest.deletion.artifact.enabled=true -Dapicurio.rest.deletion.artifact-version.enabled=true \
     -jar quarkus-run.jar >"$LOGFILE" 2>&1 </dev/null) &
