@@ -6,3 +6,5 @@
 export * from './kafka-client.js';
 export * from './errors.js';
 export * from './metrics.js';
+export * from './store.js';
+export * from './clock.js';

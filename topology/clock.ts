@@ -1,0 +1,31 @@
+/**
+ * Injected time. Nothing in topology/ or processors/ reads Date.now() or setTimeout directly: the runtime gets a
+ * `SystemClock`, tests and the test driver a `ManualClock`, which is what makes a 30-day wait testable in ms.
+ */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+export class SystemClock implements Clock {
+  now(): number {
+    // The one place in topology/ that reads the system clock.
+    // eslint-disable-next-line no-restricted-properties
+    return Date.now();
+  }
+}
+
+export class ManualClock implements Clock {
+  constructor(private t: number = Date.UTC(2026, 0, 1)) {}
+  now(): number {
+    return this.t;
+  }
+  advance(ms: number): void {
+    if (ms < 0) throw new RangeError('a clock never goes back');
+    this.t += ms;
+  }
+  set(epochMs: number): void {
+    if (epochMs < this.t) throw new RangeError('a clock never goes back');
+    this.t = epochMs;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * State store contracts. A task owns its stores; processors reach them through `context.getStateStore(name)`.
+ * Keys are strings ordered bytewise by their UTF-8 encoding (so range scans match RocksDB's default order);
+ * values go through a `Serde`. Implementations: in-memory (tests, test driver) and RocksDB (the only file that
+ * imports the binding), each optionally wrapped by a change-logging store that writes every change to the
+ * store's compacted changelog topic inside the task's transaction.
+ */
+
+export interface Serde<V> {
+  serialize(value: V): Buffer;
+  deserialize(bytes: Buffer): V;
+}
+
+/** JSON values as UTF-8. */
+export function jsonSerde<V>(): Serde<V> {
+  return {
+    serialize: (v) => Buffer.from(JSON.stringify(v)),
+    deserialize: (b) => JSON.parse(b.toString('utf8')) as V,
+  };
+}
+
+export const stringSerde: Serde<string> = {
+  serialize: (v) => Buffer.from(v, 'utf8'),
+  deserialize: (b) => b.toString('utf8'),
+};
+
+export const bufferSerde: Serde<Buffer> = { serialize: (v) => v, deserialize: (b) => b };
+
+export interface KeyValueStore<V> {
+  readonly name: string;
+  get(key: string): Promise<V | undefined>;
+  put(key: string, value: V): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Entries with `from <= key < to` in key order. Must see the caller's own earlier writes. */
+  range(from: string, to: string): AsyncIterable<[string, V]>;
+  /** Every entry in key order. */
+  all(): AsyncIterable<[string, V]>;
+  /** Number of keys (exact for in-memory, estimated for RocksDB); feeds the `jo_state_store_size` metric. */
+  approximateCount(): number;
+  /** Makes buffered writes durable locally (called before a commit). */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Receives every change of a change-logged store; the runtime turns it into a changelog record in the task's transaction. */
+export interface ChangeLogger {
+  log(store: string, key: string, value: Buffer | null): void;
+}
+
+export interface StoreSpec<V = unknown> {
+  readonly name: string;
+  readonly serde: Serde<V>;
+  /** Back the store by a compacted changelog topic (default true). */
+  readonly changelog?: boolean;
+  /** `rocksdb` (default in the Kafka runtime) or `memory`. The test driver always uses memory. */
+  readonly kind?: 'rocksdb' | 'memory';
+}
+
+function utf8Compare(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** Sorted-array in-memory store: O(log n) lookups, ordered range scans. */
+export class InMemoryKeyValueStore<V> implements KeyValueStore<V> {
+  private readonly map = new Map<string, V>();
+  private sorted: string[] | null = [];
+
+  constructor(readonly name: string) {}
+
+  private keys(): string[] {
+    if (!this.sorted) this.sorted = [...this.map.keys()].sort(utf8Compare);
+    return this.sorted;
+  }
+
+  get(key: string): Promise<V | undefined> {
+    return Promise.resolve(this.map.get(key));
+  }
+
+  put(key: string, value: V): Promise<void> {
+    if (!this.map.has(key)) this.sorted = null;
+    this.map.set(key, value);
+    return Promise.resolve();
+  }
+
+  delete(key: string): Promise<void> {
+    if (this.map.delete(key)) this.sorted = null;
+    return Promise.resolve();
+  }
+
+  async *range(from: string, to: string): AsyncIterable<[string, V]> {
+    const keys = this.keys();
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (utf8Compare(keys[mid] ?? '', from) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < keys.length; i++) {
+      const k = keys[i] ?? '';
+      if (utf8Compare(k, to) >= 0) break;
+      const v = this.map.get(k);
+      if (v !== undefined) yield [k, v];
+    }
+  }
+
+  async *all(): AsyncIterable<[string, V]> {
+    for (const k of [...this.keys()]) {
+      const v = this.map.get(k);
+      if (v !== undefined) yield [k, v];
+    }
+  }
+
+  approximateCount(): number {
+    return this.map.size;
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
