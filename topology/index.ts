@@ -8,3 +8,6 @@ export * from './errors.js';
 export * from './metrics.js';
 export * from './store.js';
 export * from './clock.js';
+export * from './store-errors.js';
+export * from './restore-target.js';
+export * from './rocksdb-store.js';
