@@ -11,3 +11,4 @@ export * from './clock.js';
 export * from './store-errors.js';
 export * from './restore-target.js';
 export * from './rocksdb-store.js';
+export * from './change-logging-store.js';
