@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InMemoryKeyValueStore, jsonSerde, type KeyValueStore } from './store.js';
 import { ChangeBuffer, ChangeLoggingKeyValueStore } from './change-logging-store.js';
-import { openRocksDbStore, storeDirectory } from './rocksdb-store.js';
+import { openRocksDbStore } from './rocksdb-store.js';
+import { storeDirectory } from './state-dir.js';
 import { restoreTargetFor } from './restore-target.js';
 import { StateStoreError } from './store-errors.js';
 

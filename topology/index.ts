@@ -12,3 +12,5 @@ export * from './store-errors.js';
 export * from './restore-target.js';
 export * from './rocksdb-store.js';
 export * from './change-logging-store.js';
+export * from './state-dir.js';
+export * from './checkpoint.js';

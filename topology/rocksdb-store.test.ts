@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { jsonSerde, stringSerde } from './store.js';
-import { openRocksDbStore, storeDirectory, taskDirectory, type RocksDbKeyValueStore } from './rocksdb-store.js';
+import { openRocksDbStore, type RocksDbKeyValueStore } from './rocksdb-store.js';
+import { storeDirectory, taskDirectory } from './state-dir.js';
 import { StateStoreError } from './store-errors.js';
 
 async function collect<V>(it: AsyncIterable<[string, V]>): Promise<Array<[string, V]>> {

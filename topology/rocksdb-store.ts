@@ -9,10 +9,9 @@
  */
 import { createRequire } from 'node:module';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { KeyValueStore, Serde } from './store.js';
 import type { RawEntry, RestoreTarget } from './restore-target.js';
-import { StateStoreError, assertPathSegment } from './store-errors.js';
+import { StateStoreError } from './store-errors.js';
 
 /** The slice of the untyped `rocksdb-native` 3.x API this file uses. */
 interface NativeWriteBatch {
@@ -38,18 +37,6 @@ type NativeCtor = new (
 ) => NativeDb;
 
 const RocksDB = createRequire(import.meta.url)('rocksdb-native') as NativeCtor;
-
-/** `<stateDir>/<taskId>`: a task's state directory (its stores and its checkpoint file). */
-export function taskDirectory(stateDir: string, taskId: string): string {
-  assertPathSegment('task id', taskId);
-  return join(stateDir, taskId);
-}
-
-/** `<stateDir>/<taskId>/rocksdb/<store>`: the RocksDB directory of one store of one task. */
-export function storeDirectory(stateDir: string, taskId: string, storeName: string): string {
-  assertPathSegment('store name', storeName);
-  return join(taskDirectory(stateDir, taskId), 'rocksdb', storeName);
-}
 
 export interface RocksDbStoreOptions<V> {
   readonly name: string;
