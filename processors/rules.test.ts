@@ -90,7 +90,7 @@ describe('rules: json-logic over journey data', () => {
   });
 
   it('keeps the time helpers private to the engine instance', () => {
-    for (const op of TIME_OPERATORS) expect(() => jsonLogicShared.apply({ [op]: [1] } as never, {})).toThrow();
+    for (const op of TIME_OPERATORS) expect(() => void jsonLogicShared.apply({ [op]: [1] } as never, {})).toThrow();
   });
 
   it('lists the paths a rule reads', () => {
