@@ -113,7 +113,12 @@ export class TaskRunner {
         maxInFlightRequests: 1,
         transactionTimeout: 60_000,
       });
-      await this.producer.connect(); // InitProducerId: fences the previous owner and aborts its open transaction
+      await this.producer.connect();
+      // kafkajs runs the transactional InitProducerId lazily, at the first transaction(): force it now, before
+      // restoring and reading committed offsets, so the previous owner is fenced (its open transaction aborted,
+      // a committing one completed) and cannot commit behind our back.
+      const fence = await this.producer.transaction();
+      await fence.abort();
     } else this.producer = o.sharedProducer;
     const collector = { send: (r: OutgoingRecord) => void this.outputs.push(r) };
     const sub = o.topology.subTopologies[o.subTopology];
