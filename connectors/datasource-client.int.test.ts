@@ -1,7 +1,6 @@
 // The data-source client against a real HTTP server on 127.0.0.1: templating, auth, cache, coalescing, rate
 // limit, timeout and the circuit breaker.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-// eslint-disable-next-line no-restricted-syntax -- ops/testing/ is the shared test-helper folder; its index.ts is its surface
 import { startHttpEndpoint, type TestHttpEndpoint } from '../ops/testing/index.js';
 import type { DataSourceConfig } from '../schemas/index.js';
 import { InMemoryMetrics } from '../topology/index.js';

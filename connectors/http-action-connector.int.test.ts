@@ -1,7 +1,6 @@
 // The HTTP and Campaign connector services on the real broker against a real HTTP server: one result per
 // command on jo.action-results (read_committed), DLQ for unparsable commands, offsets committed with results.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// eslint-disable-next-line no-restricted-syntax -- ops/testing/ is the shared test-helper folder; its index.ts is its surface
 import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../ops/testing/index.js';
 import { DlqHeaders, type ActionConfig } from '../schemas/index.js';
 import { InMemoryMetrics, type Admin, type KafkaClient } from '../topology/index.js';

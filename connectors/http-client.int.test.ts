@@ -1,7 +1,6 @@
 // The shared HTTP machinery against a real HTTP server on 127.0.0.1: auth modes as the server sees them, OAuth2
 // token caching and refresh, retries and their limits, deadlines, Retry-After, Idempotency-Key.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-// eslint-disable-next-line no-restricted-syntax -- ops/testing/ is the shared test-helper folder; its index.ts is its surface
 import { startHttpEndpoint, type TestHttpEndpoint } from '../ops/testing/index.js';
 import type { Auth } from '../schemas/index.js';
 import { HttpClient } from './http-client.js';

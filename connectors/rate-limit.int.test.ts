@@ -1,7 +1,6 @@
 // Throttling as the endpoint observes it: an action limited to 50 calls/s, 1,000 commands on the real broker,
 // an endpoint with no limit of its own. The rate is measured from the server's recorded request timestamps.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// eslint-disable-next-line no-restricted-syntax -- ops/testing/ is the shared test-helper folder; its index.ts is its surface
 import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../ops/testing/index.js';
 import type { ActionConfig } from '../schemas/index.js';
 import type { Admin, KafkaClient } from '../topology/index.js';
