@@ -124,9 +124,9 @@ describe('HTTP action connector', () => {
     expect(dlq[0]?.headers?.[DlqHeaders.code]?.toString()).toBe('COMMAND_INVALID');
     expect(dlq[0]?.headers?.[DlqHeaders.sourceTopic]?.toString()).toBe(t.names.commands('http'));
     expect(dlq[0]?.headers?.[DlqHeaders.message]?.toString()).toMatch(/not JSON/);
-    expect(metrics.value('jo_dead_letters_total', { topic: t.names.commands('http'), code: 'COMMAND_INVALID' })).toBe(
-      1,
-    );
+    expect(
+      metrics.value('jo_events_dead_lettered_total', { topic: t.names.commands('http'), code: 'COMMAND_INVALID' }),
+    ).toBe(1);
     expect(metrics.value('jo_action_calls_total', { action: 'hook', status: 'ok' })).toBe(2);
     expect(metrics.value('jo_action_calls_total', { action: 'hook', status: 'timedout' })).toBe(1);
 
