@@ -14,3 +14,4 @@ export * from './rocksdb-store.js';
 export * from './change-logging-store.js';
 export * from './state-dir.js';
 export * from './checkpoint.js';
+export * from './changelog-restore.js';
