@@ -31,3 +31,4 @@ export { TaskStateBackend, type ChangelogRestorer, type TaskStateBackendOptions 
 export { StreamsApp, closeOnSignals, type StreamsAppOptions } from './streams-app.js';
 export { assignTasks, taskAssignor, ASSIGNOR_NAME, type TaskAssignorOptions } from './assignor.js';
 export { TaskProcessingError } from './task-runner.js';
+export * from './changelog-restore.js';
