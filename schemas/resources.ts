@@ -143,7 +143,7 @@ export const JourneyConfig = strictObject({
   /** IANA time zone used by waits and time helpers; default UTC. */
   timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   start: NodeId,
-  nodes: Type.Record(NodeId, JourneyNode, { maxProperties: 1000 }),
+  nodes: Type.Record(NodeId, JourneyNode, { minProperties: 1, maxProperties: 1000, additionalProperties: false }),
 });
 export type JourneyConfig = Static<typeof JourneyConfig>;
 export type ActionNode = Static<typeof ActionNode>;

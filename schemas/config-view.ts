@@ -1,0 +1,211 @@
+/**
+ * ConfigView: the in-memory materialization of `jo.config`. Whoever consumes the topic (the engine's global
+ * store, the REST API) feeds every record to `apply` in offset order; the view answers lookups by id, the live
+ * journeys entered by an event, and compiled versions for running instances. Pure: no I/O, no clock.
+ */
+import type {
+  ActionConfig,
+  DataSourceConfig,
+  EventConfig,
+  JourneyRecord,
+  JourneyState,
+  ResourceKind,
+} from './resources.js';
+import { compileJourney, type CompileOptions, type CompiledJourney, type JourneyRefs } from './journey-compiler.js';
+import { JourneyRecordSchema, parseConfigKey } from './config-record.js';
+import { schemaProblems, type ConfigProblem } from './problems.js';
+import { resourceValidators } from './resource-validation.js';
+
+/** What one applied record changed. */
+export interface ApplyResult {
+  readonly key: string;
+  readonly kind?: ResourceKind;
+  readonly id?: string;
+  /** False when the record was ignored (bad key, bad JSON, invalid resource); the view keeps the previous value. */
+  readonly ok: boolean;
+  readonly problems: readonly ConfigProblem[];
+  readonly deleted: boolean;
+  /** Journey versions that became `stopped` with this record: the engine ends their running instances. */
+  readonly stoppedVersions: readonly number[];
+}
+
+type Resource = EventConfig | DataSourceConfig | ActionConfig;
+type JourneyVersion = JourneyRecord['versions'][number];
+
+export interface ConfigViewOptions {
+  readonly compile?: CompileOptions;
+}
+
+function parse(value: Buffer | string): { ok: true; value: unknown } | { ok: false; problem: ConfigProblem } {
+  try {
+    return { ok: true, value: JSON.parse(typeof value === 'string' ? value : value.toString('utf8')) as unknown };
+  } catch (err) {
+    return { ok: false, problem: { pointer: '', code: 'CONFIG_RECORD_INVALID', message: `not JSON: ${String(err)}` } };
+  }
+}
+
+/** See the module comment. Not thread-safe by design: one consumer feeds it. */
+export class ConfigView implements JourneyRefs {
+  private readonly resources: Record<Exclude<ResourceKind, 'journey'>, Map<string, Resource>> = {
+    event: new Map(),
+    datasource: new Map(),
+    action: new Map(),
+  };
+  private readonly journeyRecords = new Map<string, JourneyRecord>();
+  private readonly compiledCache = new Map<string, CompiledJourney | null>();
+  private entryIndex: Map<string, CompiledJourney[]> | undefined;
+  private revisionCount = 0;
+
+  constructor(private readonly opts: ConfigViewOptions = {}) {}
+
+  /** Number of records applied so far (ignored ones included). */
+  get revision(): number {
+    return this.revisionCount;
+  }
+
+  /** Applies one `jo.config` record (`null` value = delete). Never throws on bad input: see `ApplyResult`. */
+  apply(key: string, value: Buffer | string | null): ApplyResult {
+    this.revisionCount++;
+    const parsed = parseConfigKey(key);
+    const fail = (problems: ConfigProblem[]): ApplyResult => ({
+      key,
+      ...parsed,
+      ok: false,
+      problems,
+      deleted: false,
+      stoppedVersions: [],
+    });
+    if (!parsed) return fail([{ pointer: '', code: 'CONFIG_KEY_INVALID', message: `bad record key "${key}"` }]);
+    const { kind, id } = parsed;
+    const json = value === null ? undefined : parse(value);
+    if (json && !json.ok) return fail([json.problem]);
+    const next = json?.value;
+    if (kind === 'journey') return this.applyJourney(key, id, next);
+    if (next === undefined) {
+      this.resources[kind].delete(id);
+    } else {
+      const problems = resourceValidators[kind](next);
+      const idOk = (next as { id?: unknown }).id === id;
+      if (!idOk) problems.push({ pointer: '/id', code: 'ID_MISMATCH', message: `id must equal the key's id "${id}"` });
+      if (problems.length > 0) return fail(problems);
+      this.resources[kind].set(id, next as Resource);
+    }
+    this.invalidate();
+    return { key, kind, id, ok: true, problems: [], deleted: next === undefined, stoppedVersions: [] };
+  }
+
+  private applyJourney(key: string, id: string, next: unknown): ApplyResult {
+    const prev = this.journeyRecords.get(id);
+    const base = { key, kind: 'journey' as const, id };
+    if (next !== undefined) {
+      const problems = schemaProblems(JourneyRecordSchema, next);
+      if ((next as { id?: unknown }).id !== id)
+        problems.push({ pointer: '/id', code: 'ID_MISMATCH', message: `id must equal the key's id "${id}"` });
+      if (problems.length > 0) return { ...base, ok: false, problems, deleted: false, stoppedVersions: [] };
+    }
+    const rec = next as JourneyRecord | undefined;
+    if (rec) this.journeyRecords.set(id, rec);
+    else this.journeyRecords.delete(id);
+    for (const k of [...this.compiledCache.keys()]) if (k.startsWith(`${id}@`)) this.compiledCache.delete(k);
+    this.entryIndex = undefined;
+    const wasStopped = new Set(prev?.versions.filter((v) => v.state === 'stopped').map((v) => v.version));
+    const stoppedVersions = (rec?.versions ?? [])
+      .filter((v) => v.state === 'stopped' && !wasStopped.has(v.version))
+      .map((v) => v.version);
+    return { ...base, ok: true, problems: [], deleted: rec === undefined, stoppedVersions };
+  }
+
+  private invalidate(): void {
+    // a resource change can change what a journey's nodes need (action templates), so recompile lazily
+    this.compiledCache.clear();
+    this.entryIndex = undefined;
+  }
+
+  event(id: string): EventConfig | undefined {
+    return this.resources.event.get(id) as EventConfig | undefined;
+  }
+  datasource(id: string): DataSourceConfig | undefined {
+    return this.resources.datasource.get(id) as DataSourceConfig | undefined;
+  }
+  action(id: string): ActionConfig | undefined {
+    return this.resources.action.get(id) as ActionConfig | undefined;
+  }
+  /** Any non-journey resource by kind and id. */
+  resource(kind: Exclude<ResourceKind, 'journey'>, id: string): Resource | undefined {
+    return this.resources[kind].get(id);
+  }
+  /** Every resource of a kind, sorted by id. */
+  list(kind: Exclude<ResourceKind, 'journey'>): Resource[] {
+    return [...this.resources[kind].values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+  journey(id: string): JourneyRecord | undefined {
+    return this.journeyRecords.get(id);
+  }
+  /** Every journey record, sorted by id. */
+  journeys(): JourneyRecord[] {
+    return [...this.journeyRecords.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** One version's record entry (journey config and state). */
+  version(journeyId: string, version: number): JourneyVersion | undefined {
+    return this.journeyRecords.get(journeyId)?.versions.find((v) => v.version === version);
+  }
+  versionState(journeyId: string, version: number): JourneyState | undefined {
+    return this.version(journeyId, version)?.state;
+  }
+  /** True when the version was stopped: its running instances must end (`journeyStopped`). */
+  isStopped(journeyId: string, version: number): boolean {
+    return this.versionState(journeyId, version) === 'stopped';
+  }
+  /** The live version of a journey, if any. */
+  liveVersion(journeyId: string): number | undefined {
+    return this.journeyRecords.get(journeyId)?.versions.find((v) => v.state === 'live')?.version;
+  }
+
+  /**
+   * A compiled version, for instances running on it whatever its state. Compiled against the current resources;
+   * when one it references was deleted since (allowed once the version is closed), compiled without reference
+   * checks so running instances can still finish. `undefined` when the version does not exist or cannot compile.
+   */
+  compiled(journeyId: string, version: number): CompiledJourney | undefined {
+    const k = `${journeyId}@${version}`;
+    const cached = this.compiledCache.get(k);
+    if (cached !== undefined) return cached ?? undefined;
+    const v = this.version(journeyId, version);
+    let out: CompiledJourney | null = null;
+    if (v) {
+      const opts = { ...this.opts.compile, version };
+      const strict = compileJourney(v.journey, this, opts);
+      const lenient = strict.ok ? strict : compileJourney(v.journey, null, opts);
+      out = lenient.ok ? lenient.compiled : null;
+    }
+    this.compiledCache.set(k, out);
+    return out ?? undefined;
+  }
+
+  /** The live compiled journeys whose entry event is `eventId` (empty array when none). */
+  liveJourneysFor(eventId: string): readonly CompiledJourney[] {
+    if (!this.entryIndex) {
+      const idx = new Map<string, CompiledJourney[]>();
+      for (const rec of this.journeyRecords.values()) {
+        const live = this.liveVersion(rec.id);
+        const c = live === undefined ? undefined : this.compiled(rec.id, live);
+        if (c) idx.set(c.entryEvent, [...(idx.get(c.entryEvent) ?? []), c]);
+      }
+      this.entryIndex = idx;
+    }
+    return this.entryIndex.get(eventId) ?? [];
+  }
+
+  /** Ids of journeys whose live version references the resource (a delete of it must be refused: 409). */
+  usedByLive(kind: Exclude<ResourceKind, 'journey'>, id: string): string[] {
+    const field = ({ event: 'events', datasource: 'datasources', action: 'actions' } as const)[kind];
+    const out: string[] = [];
+    for (const rec of this.journeyRecords.values()) {
+      const live = this.liveVersion(rec.id);
+      const c = live === undefined ? undefined : this.compiled(rec.id, live);
+      if (c?.references[field].includes(id)) out.push(rec.id);
+    }
+    return out.sort();
+  }
+}
