@@ -18,10 +18,11 @@ import { datasourcesIn, isRule } from './journey-def.js';
 import type { EmittedCommand, InstanceState } from './journey-model.js';
 import { evaluateRule, type RuleData } from './rules.js';
 
-/** Data-source ids an action's own templates read (in addition to the node's params). */
-export function actionNeeds(action: ActionConfig): string[] {
+/** Data-source ids an action's templates and the node's template params read (rule params: the compiler's). */
+export function actionNeeds(action: ActionConfig, params: Readonly<Record<string, unknown>> = {}): string[] {
   const templates = [action.url, ...Object.values(action.headers ?? {})];
   if (action.type === 'http' && action.body) templates.push(action.body);
+  for (const v of Object.values(params)) if (typeof v === 'string') templates.push(v);
   return datasourcesIn(templates.flatMap((t) => templatePaths(t)));
 }
 

@@ -1,15 +1,17 @@
 /**
- * Builds the engine's view of one journey version (`JourneyDef`) from its config: durations parsed once,
- * per-node data-source needs, the events it reacts to. Used until/unless the journey compiler of schemas/
- * provides the same facts; `fromCompiled` in the processors adapts that output.
+ * The engine's view of one journey version (`JourneyDef`), adapted from the compiler's `CompiledJourney`
+ * (schemas/journey-compiler.ts): durations parsed once, per-node data-source needs, the events it reacts to.
  */
-import { ALLOWED_OPERATORS, templatePaths, type JourneyConfig, type JourneyState } from '../schemas/index.js';
-import { parseDuration } from './duration.js';
+import {
+  ALLOWED_OPERATORS,
+  compileJourney,
+  type CompiledJourney,
+  type JourneyConfig,
+  type JourneyRefs,
+  type JourneyState,
+} from '../schemas/index.js';
+import { TerminalError } from '../topology/index.js';
 import type { JourneyDef } from './journey-model.js';
-import { rulePaths } from './rules.js';
-
-export const DEFAULT_JOURNEY_TIMEOUT = 'P30D';
-export const DEFAULT_REENTRANCE_WAIT = 'PT5M';
 
 /** True when `value` looks like a json-logic rule (one key that is an allowed operator). */
 export function isRule(value: unknown): boolean {
@@ -28,57 +30,49 @@ export function datasourcesIn(paths: readonly string[]): string[] {
   return [...ids].sort();
 }
 
-/** Paths read by node params: rules through `var`, strings through `{{...}}` templates. */
-export function paramPaths(params: Readonly<Record<string, unknown>> | undefined): string[] {
-  if (!params) return [];
-  return Object.values(params).flatMap((v) =>
-    isRule(v) ? rulePaths(v) : typeof v === 'string' ? templatePaths(v) : [],
-  );
-}
+const defs = new WeakMap<CompiledJourney, Map<JourneyState, JourneyDef>>();
 
-function nodePaths(node: JourneyConfig['nodes'][string]): string[] {
-  switch (node.type) {
-    case 'condition':
-      return node.paths.flatMap((p) => rulePaths(p.when));
-    case 'wait':
-      return 'until' in node ? rulePaths(node.until) : [];
-    case 'event':
-      return node.events.flatMap((e) => rulePaths(e.condition ?? null));
-    case 'action':
-      return paramPaths(node.params);
-    default:
-      return [];
-  }
-}
-
-/** The engine's definition of `config` at `version`. Throws RULE_BAD_DURATION on a bad duration. */
-export function defineJourney(config: JourneyConfig, version: number, state: JourneyState = 'live'): JourneyDef {
+/** Adapts a compiled journey version in `state` (memoized per compiled object, which the ConfigView caches). */
+export function fromCompiled(c: CompiledJourney, state: JourneyState): JourneyDef {
+  let byState = defs.get(c);
+  if (!byState) defs.set(c, (byState = new Map<JourneyState, JourneyDef>()));
+  const hit = byState.get(state);
+  if (hit) return hit;
   const durations: Record<string, number> = {};
-  const needs: Record<string, readonly string[]> = {
-    $entry: datasourcesIn(rulePaths(config.entry.condition ?? null)),
-  };
-  const events = new Set<string>([config.entry.event]);
-  for (const [id, node] of Object.entries(config.nodes)) {
-    if (node.type === 'wait' && 'duration' in node) durations[id] = parseDuration(node.duration);
-    if (node.type === 'event') {
-      if (node.timeout) durations[id] = parseDuration(node.timeout);
-      for (const e of node.events) events.add(e.event);
-    }
-    needs[id] = datasourcesIn(nodePaths(node));
+  const needs: Record<string, readonly string[]> = { $entry: c.entryDatasources };
+  for (const [id, n] of Object.entries(c.nodes)) {
+    const ms = n.durationMs ?? n.timeoutMs;
+    if (ms !== undefined) durations[id] = ms;
+    needs[id] = n.datasources;
   }
-  return {
-    id: config.id,
-    version,
+  const def: JourneyDef = {
+    id: c.id,
+    version: c.version,
     state,
-    config,
-    timezone: config.timezone ?? 'UTC',
-    timeoutMs: parseDuration(config.timeout ?? DEFAULT_JOURNEY_TIMEOUT),
-    reentrance: {
-      allowed: config.reentrance?.allowed ?? true,
-      waitPeriodMs: parseDuration(config.reentrance?.waitPeriod ?? DEFAULT_REENTRANCE_WAIT),
-    },
+    config: c.journey,
+    timezone: c.timezone,
+    timeoutMs: c.timeoutMs,
+    reentrance: c.reentrance,
     durations,
     needs,
-    events: [...events].sort(),
+    events: [...new Set([c.entryEvent, ...Object.keys(c.waitingOn)])].sort(),
   };
+  byState.set(state, def);
+  return def;
+}
+
+/** Compiles `config` and adapts it; throws `JOURNEY_INVALID` listing the compiler's problems. */
+export function defineJourney(
+  config: JourneyConfig,
+  version: number,
+  state: JourneyState = 'live',
+  refs: JourneyRefs | null = null,
+): JourneyDef {
+  const r = compileJourney(config, refs, { version });
+  if (!r.ok)
+    throw new TerminalError(
+      'JOURNEY_INVALID',
+      `journey ${config.id}: ${r.errors.map((e) => `${e.pointer} ${e.code}`).join(', ')}`,
+    );
+  return fromCompiled(r.compiled, state);
 }

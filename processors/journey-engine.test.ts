@@ -119,7 +119,7 @@ describe('journey engine: nodes', () => {
 
   it('ends instances at the journey timeout (default P30D) and ignores their stale wait timer', async () => {
     const h = new Harness();
-    h.publish(journey({ a: { type: 'wait', duration: 'P40D', next: 'b' }, b: { type: 'end' } }));
+    h.publish(journey({ a: { type: 'event', events: [{ event: 'purchase', next: 'b' }] }, b: { type: 'end' } }));
     await h.send(event('signup', 'x'));
     await h.advance(30 * DAY);
     expect(h.trail('x')).toEqual(['a:entered', 'a:timedout:journeyTimeout']);

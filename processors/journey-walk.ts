@@ -187,7 +187,7 @@ function visitEvent(ctx: WalkContext, id: string): Visit {
 async function visitAction(ctx: WalkContext, id: string, node: Extract<JourneyNode, { type: 'action' }>) {
   const action = ctx.env.action(node.action);
   if (!action) throw new NodeFailure('unknownAction', `action "${node.action}" is not configured`);
-  const data = await ruleData(ctx, [...(ctx.def.needs[id] ?? []), ...actionNeeds(action)]);
+  const data = await ruleData(ctx, [...(ctx.def.needs[id] ?? []), ...actionNeeds(action, node.params)]);
   const emitted = rule(() =>
     buildCommand({
       action,
