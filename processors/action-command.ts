@@ -56,18 +56,28 @@ function httpRequest(action: HttpActionConfig, data: Record<string, unknown>, pa
   return { url: renderTemplate(action.url, data, 'url'), method: action.method, headers, body };
 }
 
-const ADDRESS_FIELD = { email: 'email', sms: 'mobilePhone', push: 'registrationToken' } as const;
+/** Address fields of each channel (what the Campaign connector validates), taken from params, else the profile. */
+const ADDRESS_FIELDS = {
+  email: ['email'],
+  sms: ['mobilePhone'],
+  push: ['pushPlatform', 'deviceToken', 'marketingCloudId'],
+} as const;
 
 function campaignRequest(action: CampaignActionConfig, data: Record<string, unknown>, params: Record<string, unknown>) {
-  const { to, ...ctx } = params;
-  const field = ADDRESS_FIELD[action.channel];
   const profile = (data['profile'] ?? {}) as Record<string, unknown>;
-  const address = to ?? profile[field] ?? null;
+  const { to, ...rest } = params;
+  const fields = ADDRESS_FIELDS[action.channel];
+  const address: Record<string, unknown> = {};
+  for (const f of fields) {
+    const v = f === fields[0] && to !== undefined ? to : (rest[f] ?? profile[f]);
+    if (v !== undefined) address[f] = v;
+  }
+  const ctx = Object.fromEntries(Object.entries(rest).filter(([k]) => !(fields as readonly string[]).includes(k)));
   const headers = { 'content-type': 'application/json', ...renderHeaders(action.headers, data) };
   const url = `${renderTemplate(action.url, data, 'url').replace(/\/+$/, '')}/${encodeURIComponent(action.eventType)}`;
   return {
-    request: { url, method: 'POST', headers, body: JSON.stringify({ [field]: address, ctx }) },
-    connector: { channel: action.channel, eventType: action.eventType, to: address, ctx },
+    request: { url, method: 'POST', headers, body: JSON.stringify({ ...address, ctx }) },
+    connector: { channel: action.channel, eventType: action.eventType, ...address, ctx },
   };
 }
 
