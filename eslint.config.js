@@ -16,7 +16,7 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          selector: 'ImportDeclaration[source.value=/^\\.\\.\\/[a-z-]+\\/(?!index).+/]',
+          selector: 'ImportDeclaration[source.value=/^(\\.\\.\\/)+[a-z-]+\\/(?!(.*\\/)?index\\.js$).+/]',
           message: 'Import another folder only through its index.ts',
         },
       ],

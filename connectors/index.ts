@@ -1,5 +1,41 @@
 /**
  * connectors/ — the outside world: HTTP action and Campaign connectors consuming `jo.commands.<connector>`,
- * and the HTTP data-source client used for enrichment.
+ * and the HTTP data-source client used for enrichment. All share one HTTP machinery (undici pool per origin,
+ * auth with SecretRefs resolved in this process, OAuth2 token cache, timeouts, retries within the deadline,
+ * rate and concurrency limits shared per process).
  */
-export {};
+export { ConnectorCodes, ConnectorRetryableError, ConnectorTerminalError, DataSourceError } from './errors.js';
+export type { ConnectorCode } from './errors.js';
+export { systemTimer, ManualTimer, sleep, type Timer } from './timer.js';
+export { SecretResolver, type SecretResolverOptions } from './secrets.js';
+export { TokenBucket, Semaphore, LimitRegistry, processLimits, type LimitSpec } from './limits.js';
+export { CircuitBreaker, type BreakerOptions, type BreakerState } from './circuit-breaker.js';
+export { TtlCache } from './ttl-cache.js';
+export { OAuth2TokenCache, applyAuth, type AuthedRequest } from './auth.js';
+export {
+  HttpClient,
+  parseJson,
+  retryAfter,
+  type HttpRequest,
+  type HttpCallOptions,
+  type HttpOutcome,
+  type HttpClientOptions,
+} from './http-client.js';
+export {
+  ActionExecutor,
+  toResult,
+  type ActionConfigLookup,
+  type OriginLimits,
+  type ActionExecutorOptions,
+} from './action-executor.js';
+export { CommandConsumer, parseCommand, type CommandHandler, type CommandConsumerOptions } from './command-consumer.js';
+export { createHttpActionConnector, type HttpActionConnectorOptions } from './http-action-connector.js';
+export {
+  createCampaignConnector,
+  executeCampaignCommand,
+  campaignPayload,
+  PushPlatforms,
+  type CampaignChannel,
+  type CampaignConnectorOptions,
+} from './campaign-connector.js';
+export { createDataSourceClient, type DataSourceClient, type DataSourceClientOptions } from './datasource-client.js';

@@ -1,3 +1,14 @@
 /** Test helpers shared by every folder's integration tests: broker/registry endpoints, unique names. */
 export { ensureInfra, stopInfra, probeTcp, type InfraEndpoints } from './infra.js';
 export { testBrokers, testRegistryUrl, uniqueName } from './env.js';
+export {
+  startHttpEndpoint,
+  TestHttpEndpoint,
+  type RecordedRequest,
+  type ResponseSpec,
+  type Reply,
+  type Handler,
+  type OAuth2Options,
+  type OAuth2Issuer,
+  type RateLimitOptions,
+} from './http-endpoint.js';

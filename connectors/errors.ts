@@ -1,0 +1,83 @@
+/**
+ * Typed errors of the connectors, with stable codes (listed in the README). Action connectors turn them into a
+ * result's `error` text (`CODE: message`); the data-source client throws them to the engine.
+ */
+import { JoError, RetryableError, TerminalError } from '../topology/index.js';
+
+/** Stable codes of connectors/ errors. */
+export const ConnectorCodes = {
+  /** A command on `jo.commands.<connector>` is not JSON or not a valid command (→ DLQ). */
+  commandInvalid: 'COMMAND_INVALID',
+  /** An HTTP attempt (or the whole call) ran out of time. */
+  httpTimeout: 'HTTP_TIMEOUT',
+  /** The endpoint answered a non-2xx status. */
+  httpStatus: 'HTTP_STATUS',
+  /** Connection refused/reset, DNS, TLS: no HTTP answer at all. */
+  httpNetwork: 'HTTP_NETWORK',
+  /** The command's deadline had passed before (or while) the call could be made. */
+  deadlineExceeded: 'DEADLINE_EXCEEDED',
+  /** Over the rate limit or the concurrency cap for longer than the throttle wait. */
+  capped: 'CAPPED',
+  /** A SecretRef could not be resolved (env variable unset, file unreadable). */
+  secretUnresolved: 'SECRET_UNRESOLVED',
+  /** The OAuth2 token endpoint refused or answered garbage. */
+  oauthTokenFailed: 'OAUTH_TOKEN_FAILED',
+  /** Campaign: the target address is missing or malformed for the channel. */
+  campaignAddressInvalid: 'CAMPAIGN_ADDRESS_INVALID',
+  /** An unexpected failure inside the connector (a bug); the command still gets a result. */
+  connectorInternal: 'CONNECTOR_INTERNAL',
+  /** Data source: the call did not answer in `timeoutMs`. */
+  datasourceTimeout: 'DATASOURCE_TIMEOUT',
+  /** Data source: non-2xx answer. */
+  datasourceHttpError: 'DATASOURCE_HTTP_ERROR',
+  /** Data source: no HTTP answer (connection failure). */
+  datasourceNetwork: 'DATASOURCE_NETWORK',
+  /** Data source: the circuit breaker is open; the endpoint is not called. */
+  datasourceCircuitOpen: 'DATASOURCE_CIRCUIT_OPEN',
+  /** Data source: over its rate limit for longer than the wait allowed. */
+  datasourceRateLimited: 'DATASOURCE_RATE_LIMITED',
+  /** Data source: the template or configuration cannot produce a request. */
+  datasourceConfigInvalid: 'DATASOURCE_CONFIG_INVALID',
+} as const;
+export type ConnectorCode = (typeof ConnectorCodes)[keyof typeof ConnectorCodes];
+
+/** A failure an endpoint or the network may not repeat (timeouts, 5xx, 429, connection errors). */
+export class ConnectorRetryableError extends RetryableError {
+  constructor(
+    code: ConnectorCode,
+    message: string,
+    readonly httpStatus?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** A failure retrying will not fix (4xx, bad secrets, bad input). */
+export class ConnectorTerminalError extends TerminalError {
+  constructor(
+    code: ConnectorCode,
+    message: string,
+    readonly httpStatus?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/**
+ * Thrown by the data-source client; `code` is one of the `DATASOURCE_*` codes or `SECRET_UNRESOLVED` /
+ * `OAUTH_TOKEN_FAILED`. `retryable` is false for 4xx answers and configuration problems.
+ */
+export class DataSourceError extends JoError {
+  constructor(
+    code: ConnectorCode,
+    message: string,
+    readonly datasource: string,
+    readonly retryable: boolean,
+    readonly httpStatus?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}

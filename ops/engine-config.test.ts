@@ -1,0 +1,53 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../topology/index.js';
+import { loadEngineConfig } from './engine-config.js';
+
+describe('engine configuration', () => {
+  it('applies defaults, the file, then the environment, and freezes the result', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jo-cfg-'));
+    const file = join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ partitions: 12, api: { port: 9999 } }));
+    const c = loadEngineConfig({
+      KAFKA_BROKERS: 'a:9092, b:9092',
+      JO_CONFIG_FILE: file,
+      JO_API_PORT: '8088',
+      JO_API_TOKENS: 'aaaaaaaaaaaaaaaa:admin,bbbbbbbbbbbbbbbb:read',
+    });
+    expect(c.kafkaBrokers).toEqual(['a:9092', 'b:9092']);
+    expect(c.partitions).toBe(12);
+    expect(c.api.port).toBe(8088);
+    expect(c.api.tokens).toEqual([
+      { token: 'aaaaaaaaaaaaaaaa', role: 'admin' },
+      { token: 'bbbbbbbbbbbbbbbb', role: 'read' },
+    ]);
+    expect(c.processingGuarantee).toBe('exactly_once');
+    expect(Object.isFrozen(c.api)).toBe(true);
+  });
+
+  it('lists every problem at once', () => {
+    let err: unknown;
+    try {
+      loadEngineConfig({
+        KAFKA_BROKERS: 'nope',
+        JO_PARTITIONS: '0',
+        JO_PROCESSING_GUARANTEE: 'maybe',
+        JO_API_TOKENS: 'short',
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/\/kafkaBrokers\/0/);
+    expect(problems).toMatch(/\/partitions/);
+    expect(problems).toMatch(/\/processingGuarantee/);
+    expect(problems).toMatch(/\/api\/tokens\/0\/token/);
+  });
+
+  it('requires brokers', () => {
+    expect(() => loadEngineConfig({})).toThrow(/kafkaBrokers/);
+  });
+});

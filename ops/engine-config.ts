@@ -1,0 +1,150 @@
+/**
+ * Engine configuration: one schema, read from environment variables and an optional JSON file
+ * (`JO_CONFIG_FILE`; environment wins), validated once at start-up with every problem listed, then frozen.
+ */
+import { readFileSync } from 'node:fs';
+import { Type, type Static } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+import { ConfigError } from '../topology/index.js';
+
+export const Roles = ['admin', 'read'] as const;
+
+export const EngineConfigSchema = Type.Object(
+  {
+    kafkaBrokers: Type.Array(Type.String({ pattern: '^[^:,\\s]+:\\d{1,5}$' }), { minItems: 1 }),
+    schemaRegistryUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    applicationId: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$' }),
+    topicPrefix: Type.String({ pattern: '^[A-Za-z0-9._-]{0,100}$' }),
+    partitions: Type.Integer({ minimum: 1, maximum: 1000 }),
+    stateDir: Type.String({ minLength: 1 }),
+    processingGuarantee: Type.Union([Type.Literal('exactly_once'), Type.Literal('at_least_once')]),
+    commitIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000 }),
+    maxEventBytes: Type.Integer({ minimum: 1024, maximum: 10_485_760 }),
+    api: Type.Object({
+      host: Type.String({ minLength: 1 }),
+      port: Type.Integer({ minimum: 0, maximum: 65535 }),
+      /** Bearer tokens and their role: `admin` may write, `read` may only read. */
+      tokens: Type.Array(
+        Type.Object({ token: Type.String({ minLength: 16 }), role: Type.Union(Roles.map((r) => Type.Literal(r))) }),
+      ),
+    }),
+    only: Type.Array(Type.Union([Type.Literal('pipeline'), Type.Literal('api'), Type.Literal('connectors')]), {
+      minItems: 1,
+      uniqueItems: true,
+    }),
+    log: Type.Object({
+      level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((l) => Type.Literal(l))),
+      format: Type.Union([Type.Literal('json'), Type.Literal('pretty')]),
+    }),
+    shutdownTimeoutMs: Type.Integer({ minimum: 1000, maximum: 300_000 }),
+  },
+  { additionalProperties: false },
+);
+export type EngineConfig = Static<typeof EngineConfigSchema>;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const list = (s: string | undefined) =>
+  s
+    ?.split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/** Parses `token:role,token:role` (role defaults to admin). */
+function tokens(s: string | undefined): Array<{ token: string; role: string }> | undefined {
+  return list(s)?.map((t) => {
+    const i = t.lastIndexOf(':');
+    return i > 0 ? { token: t.slice(0, i), role: t.slice(i + 1) } : { token: t, role: 'admin' };
+  });
+}
+
+const num = (s: string | undefined) => (s === undefined || s === '' ? undefined : Number(s));
+
+function fromEnv(env: Env): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    kafkaBrokers: list(env['KAFKA_BROKERS']),
+    schemaRegistryUrl: env['SCHEMA_REGISTRY_URL'],
+    applicationId: env['JO_APPLICATION_ID'],
+    topicPrefix: env['JO_TOPIC_PREFIX'],
+    partitions: num(env['JO_PARTITIONS']),
+    stateDir: env['JO_STATE_DIR'],
+    processingGuarantee: env['JO_PROCESSING_GUARANTEE'],
+    commitIntervalMs: num(env['JO_COMMIT_INTERVAL_MS']),
+    maxEventBytes: num(env['JO_MAX_EVENT_BYTES']),
+    api: { host: env['JO_API_HOST'], port: num(env['JO_API_PORT']), tokens: tokens(env['JO_API_TOKENS']) },
+    only: list(env['JO_ONLY']),
+    log: { level: env['JO_LOG_LEVEL'], format: env['JO_LOG_FORMAT'] },
+    shutdownTimeoutMs: num(env['JO_SHUTDOWN_TIMEOUT_MS']),
+  };
+  return out;
+}
+
+/** Deep merge where `undefined` in `over` keeps `base`. */
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const b = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
+        ? merge(b as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+export const DEFAULTS = {
+  applicationId: 'journey-engine',
+  topicPrefix: 'jo.',
+  partitions: 6,
+  stateDir: '.infra/state',
+  processingGuarantee: 'exactly_once',
+  commitIntervalMs: 100,
+  maxEventBytes: 1_048_576,
+  api: { host: '127.0.0.1', port: 8080, tokens: [] },
+  only: ['pipeline', 'api', 'connectors'],
+  log: { level: 'info', format: 'json' },
+  shutdownTimeoutMs: 30_000,
+} as const;
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validate = ajv.compile<EngineConfig>(EngineConfigSchema);
+
+/**
+ * Builds the engine configuration: defaults ← file (`JO_CONFIG_FILE` or `opts.file`) ← environment ← `overrides`.
+ * Throws ConfigError listing every problem (path and reason).
+ */
+export function loadEngineConfig(
+  env: Env,
+  opts: { file?: string; overrides?: Record<string, unknown> } = {},
+): Readonly<EngineConfig> {
+  const problems: string[] = [];
+  let fileConfig: Record<string, unknown> = {};
+  const file = opts.file ?? env['JO_CONFIG_FILE'];
+  if (file) {
+    try {
+      fileConfig = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      problems.push(`config file ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const merged = merge(merge(merge({ ...DEFAULTS }, fileConfig), fromEnv(env)), opts.overrides ?? {});
+  if (!validate(merged)) {
+    for (const e of validate.errors ?? []) {
+      const where = e.instancePath || '/';
+      problems.push(
+        `${where}: ${e.message ?? 'invalid'}${e.params && 'allowedValue' in e.params ? ` (${String(e.params['allowedValue'])})` : ''}`,
+      );
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return deepFreeze(merged as EngineConfig);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

@@ -1,0 +1,202 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { jsonSerde, stringSerde } from './store.js';
+import { openRocksDbStore, type RocksDbKeyValueStore } from './rocksdb-store.js';
+import { storeDirectory, taskDirectory } from './state-dir.js';
+import { StateStoreError } from './store-errors.js';
+
+async function collect<V>(it: AsyncIterable<[string, V]>): Promise<Array<[string, V]>> {
+  const out: Array<[string, V]> = [];
+  for await (const e of it) out.push(e);
+  return out;
+}
+
+let stateDir: string;
+const open: Array<RocksDbKeyValueStore<unknown>> = [];
+
+async function openStore<V>(name: string, serde = jsonSerde<V>(), extra: { cacheBytes?: number } = {}) {
+  const s = await openRocksDbStore<V>({ name, directory: storeDirectory(stateDir, '0_1', name), serde, ...extra });
+  open.push(s);
+  return s;
+}
+
+beforeEach(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'jo-rocksdb-'));
+});
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+describe('RocksDbKeyValueStore', () => {
+  it('gets, puts, deletes and scans ranges in UTF-8 byte order', async () => {
+    const s = await openStore<number>('counts');
+    for (const [k, v] of [
+      ['b', 2],
+      ['a', 1],
+      ['é', 5],
+      ['c', 3],
+      ['Z', 0],
+    ] as const)
+      await s.put(k, v);
+    expect(await s.get('a')).toBe(1);
+    expect(await s.get('missing')).toBeUndefined();
+    await s.delete('c');
+    expect(await s.get('c')).toBeUndefined();
+    expect(await collect(s.range('a', 'z'))).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
+    expect((await collect(s.all())).map(([k]) => k)).toEqual(['Z', 'a', 'b', 'é']);
+    expect(await collect(s.range('b', 'a'))).toEqual([]);
+    expect(await collect(s.range('', 'b'))).toEqual([
+      ['Z', 0],
+      ['a', 1],
+    ]);
+  });
+
+  it('range scans see writes still in the write buffer, and an early break releases the iterator', async () => {
+    const s = await openStore<string>('buffered', stringSerde);
+    for (let i = 0; i < 50; i++) await s.put(`k${String(i).padStart(3, '0')}`, `v${i}`);
+    await s.delete('k010');
+    const got = await collect(s.range('k005', 'k012'));
+    expect(got.map(([k]) => k)).toEqual(['k005', 'k006', 'k007', 'k008', 'k009', 'k011']);
+    for await (const [k] of s.all()) if (k === 'k002') break;
+    await s.put('k001', 'changed');
+    expect(await s.get('k001')).toBe('changed');
+  });
+
+  it('persists across close and reopen, with the buffered writes of close() included', async () => {
+    const s1 = await openStore<{ n: number }>('persist');
+    for (let i = 0; i < 1000; i++) await s1.put(`key-${i}`, { n: i });
+    await s1.flush();
+    await s1.put('late', { n: -1 });
+    await s1.delete('key-7');
+    await s1.close();
+    await expect(s1.get('late')).rejects.toBeInstanceOf(StateStoreError);
+
+    const s2 = await openStore<{ n: number }>('persist');
+    expect(await s2.get('key-999')).toEqual({ n: 999 });
+    expect(await s2.get('late')).toEqual({ n: -1 });
+    expect(await s2.get('key-7')).toBeUndefined();
+    expect((await collect(s2.all())).length).toBe(1000);
+    expect(s2.approximateCount()).toBeGreaterThanOrEqual(900);
+    expect(s2.approximateCount()).toBeLessThanOrEqual(1100);
+  });
+
+  it('a returned value is a copy: mutating it does not change the store, even when cached', async () => {
+    const s = await openStore<{ tags: string[] }>('copies');
+    await s.put('p', { tags: ['a'] });
+    const v = await s.get('p');
+    v?.tags.push('mutated');
+    expect(await s.get('p')).toEqual({ tags: ['a'] });
+    await s.flush();
+    const w = await s.get('p');
+    w?.tags.push('again');
+    expect(await s.get('p')).toEqual({ tags: ['a'] });
+  });
+
+  it('keeps reads correct with a tiny cache under many keys and overwrites', async () => {
+    const s = await openStore<number>('tiny-cache', jsonSerde<number>(), { cacheBytes: 2_000 });
+    const expected = new Map<string, number>();
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 300; i++) {
+        const k = `k${(i * 7919) % 500}`;
+        const v = round * 1000 + i;
+        if (i % 11 === 0) {
+          await s.delete(k);
+          expected.delete(k);
+        } else {
+          await s.put(k, v);
+          expected.set(k, v);
+        }
+        if (i % 50 === 0) await s.flush();
+      }
+    }
+    for (let i = 0; i < 500; i++) expect(await s.get(`k${i}`)).toBe(expected.get(`k${i}`));
+    const all = await collect(s.all());
+    expect(new Map(all)).toEqual(expected);
+  });
+
+  it('getMany and prefetch read many keys in one batch: buffered, cached, on disk, deleted and absent alike', async () => {
+    const s = await openStore<number>('many');
+    for (let i = 0; i < 100; i++) await s.put(`k${i}`, i);
+    await s.flush();
+    await s.close();
+    const r = await openStore<number>('many');
+    await r.put('k1', -1);
+    await r.delete('k2');
+    expect(await r.getMany(['k0', 'k1', 'k2', 'k3', 'nope', 'k3', 'k99'])).toEqual([
+      0,
+      -1,
+      undefined,
+      3,
+      undefined,
+      3,
+      99,
+    ]);
+    await r.prefetch(['k10', 'k11', 'k12']);
+    expect(await r.get('k11')).toBe(11);
+    expect(await r.getMany([])).toEqual([]);
+  });
+
+  it('a write racing an in-flight read is not overwritten by the value read before it', async () => {
+    const s = await openStore<number>('race');
+    await s.put('k', 1);
+    await s.close();
+    const r = await openStore<number>('race');
+    const many = r.getMany(['k']);
+    const single = r.get('k');
+    await r.put('k', 2);
+    expect(await many).toEqual([1]);
+    expect(await single).toBe(1);
+    expect(await r.get('k')).toBe(2);
+    await r.flush();
+    expect(await r.get('k')).toBe(2);
+  });
+
+  it('approximateCount tracks distinct keys after writes reach RocksDB', async () => {
+    const s = await openStore<number>('count');
+    expect(s.approximateCount()).toBe(0);
+    for (let i = 0; i < 2000; i++) await s.put(`k${i}`, i);
+    await s.flush();
+    expect(s.approximateCount()).toBe(2000);
+  });
+
+  it('restores raw changelog batches (tombstones delete) and drops stale cache entries', async () => {
+    const s = await openStore<string>('restore', stringSerde);
+    await s.put('a', 'old');
+    expect(await s.get('a')).toBe('old');
+    await s.applyRestoreBatch([
+      ['a', Buffer.from('new')],
+      ['b', Buffer.from('1')],
+      ['b', null],
+      ['c', Buffer.from('3')],
+    ]);
+    expect(await collect(s.all())).toEqual([
+      ['a', 'new'],
+      ['c', '3'],
+    ]);
+  });
+
+  it('lays stores out as <stateDir>/<task>/rocksdb/<store> and rejects unsafe names', async () => {
+    await openStore<number>('layout');
+    expect(await readdir(join(taskDirectory(stateDir, '0_1'), 'rocksdb'))).toEqual(['layout']);
+    expect(() => storeDirectory(stateDir, '0_1', '../etc')).toThrow(StateStoreError);
+    expect(() => taskDirectory(stateDir, '..')).toThrow(/not a safe directory name/);
+  });
+
+  it('a second open of the same directory fails with a retryable error', async () => {
+    await openStore<number>('locked');
+    const err = await openRocksDbStore({
+      name: 'locked',
+      directory: storeDirectory(stateDir, '0_1', 'locked'),
+      serde: jsonSerde<number>(),
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StateStoreError);
+    expect((err as StateStoreError).code).toBe('STORE_OPEN_FAILED');
+    expect((err as StateStoreError).retryable).toBe(true);
+  });
+});

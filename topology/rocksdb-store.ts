@@ -1,0 +1,361 @@
+/**
+ * RocksDB-backed `KeyValueStore`: the ONLY file in the repository that imports `rocksdb-native`.
+ *
+ * One RocksDB directory per (task, store) — see `storeDirectory()`. Writes go to an in-process write buffer that
+ * is written to RocksDB as one atomic write batch on `flush()` (the runtime calls it before every commit) or when
+ * the buffer grows past `writeBufferEntries`. Reads look at the write buffer, then a bounded LRU cache of
+ * serialized values (hits and misses), then RocksDB. Values are cached as bytes and deserialized on every `get`,
+ * so a caller mutating a returned object never changes what the store holds.
+ */
+import { createRequire } from 'node:module';
+import { mkdir } from 'node:fs/promises';
+import type { KeyValueStore, Serde } from './store.js';
+import type { RawEntry, RestoreTarget } from './restore-target.js';
+import { StateStoreError } from './store-errors.js';
+
+/** The slice of the untyped `rocksdb-native` 3.x API this file uses. */
+interface NativeWriteBatch {
+  tryPut(key: Buffer, value: Buffer): void;
+  tryDelete(key: Buffer): void;
+  flush(): Promise<void>;
+  destroy(): void;
+}
+interface NativeReadBatch {
+  get(key: Buffer): Promise<Buffer | null>;
+  flush(): Promise<void>;
+}
+interface NativeIterator extends AsyncIterable<{ key: Buffer; value: Buffer }> {
+  destroy(): void;
+}
+interface NativeDb {
+  ready(): Promise<void>;
+  close(): Promise<void>;
+  get(key: Buffer): Promise<Buffer | null>;
+  write(opts?: { capacity?: number }): NativeWriteBatch;
+  read(opts: { capacity: number; autoDestroy: boolean }): NativeReadBatch;
+  iterator(range: { gte?: Buffer; lt?: Buffer }, opts?: { capacity?: number }): NativeIterator;
+  getProperty(name: string): Promise<string>;
+}
+type NativeCtor = new (
+  path: string,
+  opts: { writeBufferSize: number; maxWriteBufferNumber: number; createIfMissing: boolean },
+) => NativeDb;
+
+const RocksDB = createRequire(import.meta.url)('rocksdb-native') as NativeCtor;
+
+export interface RocksDbStoreOptions<V> {
+  readonly name: string;
+  /** The store's own directory (created if missing), normally `storeDirectory(stateDir, taskId, name)`. */
+  readonly directory: string;
+  readonly serde: Serde<V>;
+  /** Bytes of serialized values (plus key overhead) kept in the read cache; default 16 MiB, 0 disables it. */
+  readonly cacheBytes?: number;
+  /** Buffered writes that trigger an automatic write to RocksDB; default 10,000. */
+  readonly writeBufferEntries?: number;
+  /** RocksDB memtable size; default 8 MiB (×2 memtables), small because a process holds many stores. */
+  readonly memtableBytes?: number;
+}
+
+const ENTRY_OVERHEAD = 96;
+const SCAN_CAPACITY = 512;
+
+/** Opens (creating if needed) a RocksDB store. Exactly one open store per directory at a time. */
+export async function openRocksDbStore<V>(opts: RocksDbStoreOptions<V>): Promise<RocksDbKeyValueStore<V>> {
+  await mkdir(opts.directory, { recursive: true });
+  const db = new RocksDB(opts.directory, {
+    writeBufferSize: opts.memtableBytes ?? 8 * 1024 * 1024,
+    maxWriteBufferNumber: 2,
+    createIfMissing: true,
+  });
+  try {
+    await db.ready();
+  } catch (err) {
+    throw new StateStoreError('STORE_OPEN_FAILED', `cannot open RocksDB store ${opts.name} at ${opts.directory}`, err);
+  }
+  const store = new RocksDbKeyValueStore(opts, db);
+  await store.refreshCount();
+  return store;
+}
+
+/** See the file comment. Create with `openRocksDbStore()`. */
+export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget {
+  readonly name: string;
+  private readonly serde: Serde<V>;
+  private readonly cacheLimit: number;
+  private readonly bufferLimit: number;
+  /** Writes not yet handed to RocksDB; null = delete. */
+  private pending = new Map<string, Buffer | null>();
+  /** The batch being written right now (reads must still see it). */
+  private writing: Map<string, Buffer | null> | null = null;
+  private writeDone: Promise<void> = Promise.resolve();
+  /** LRU (Map insertion order) of serialized values; null = known absent. */
+  private readonly cache = new Map<string, Buffer | null>();
+  private cacheUsed = 0;
+  /** Disk reads in flight; a write to the key marks its read stale so the old value is not cached. */
+  private readonly reads = new Map<string, { stale: boolean; promise: Promise<Buffer | null> }>();
+  private readonly iterators = new Set<NativeIterator>();
+  private estimate = 0;
+  private closed = false;
+
+  /** @internal use `openRocksDbStore()`. */
+  constructor(
+    opts: RocksDbStoreOptions<V>,
+    private readonly db: NativeDb,
+  ) {
+    this.name = opts.name;
+    this.serde = opts.serde;
+    this.cacheLimit = opts.cacheBytes ?? 16 * 1024 * 1024;
+    this.bufferLimit = opts.writeBufferEntries ?? 10_000;
+  }
+
+  async get(key: string): Promise<V | undefined> {
+    const bytes = await this.getBytes(key);
+    return bytes === null ? undefined : this.serde.deserialize(bytes);
+  }
+
+  /** The serialized value of `key`, or null. */
+  async getBytes(key: string): Promise<Buffer | null> {
+    this.assertOpen();
+    return this.local(key) ?? this.readThrough(key);
+  }
+
+  /** From the write buffer or the cache; undefined when RocksDB must be asked. */
+  private local(key: string): Buffer | null | undefined {
+    const buffered = this.pending.has(key) ? this.pending.get(key) : this.writing?.get(key);
+    if (buffered !== undefined) return buffered;
+    const cached = this.cache.get(key);
+    if (cached !== undefined) {
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+    }
+    return cached;
+  }
+
+  /**
+   * Values of many keys with ONE batched RocksDB read for those not buffered or cached — much cheaper than one
+   * `get` each (a single read costs a thread-pool round trip). Results are cached like `get`'s.
+   */
+  async getMany(keys: readonly string[]): Promise<Array<V | undefined>> {
+    const found = await this.fetchMany(keys);
+    return keys.map((k) => {
+      const b = found.get(k);
+      return b === null || b === undefined ? undefined : this.serde.deserialize(b);
+    });
+  }
+
+  /** Warms the read cache for keys about to be read (e.g. the keys of a fetched batch of records). */
+  async prefetch(keys: Iterable<string>): Promise<void> {
+    await this.fetchMany([...keys]);
+  }
+
+  private async fetchMany(keys: readonly string[]): Promise<Map<string, Buffer | null>> {
+    this.assertOpen();
+    const found = new Map<string, Buffer | null>();
+    const missing = new Set<string>();
+    for (const k of keys) {
+      if (found.has(k)) continue;
+      const v = this.local(k);
+      if (v !== undefined) found.set(k, v);
+      else if (!this.reads.has(k)) missing.add(k);
+    }
+    if (missing.size > 0) {
+      const batch = this.db.read({ capacity: missing.size, autoDestroy: true });
+      const reads = [...missing].map((k) => {
+        const read = { stale: false, promise: batch.get(Buffer.from(k, 'utf8')) };
+        this.reads.set(k, read);
+        return [k, read] as const;
+      });
+      const flushed = batch.flush();
+      const results = await Promise.allSettled(reads.map(([, r]) => r.promise));
+      await flushed.catch(() => undefined); // per-key outcomes below carry the error
+      let failure: unknown;
+      results.forEach((r, i) => {
+        const [k, read] = reads[i] ?? [];
+        if (k === undefined || read === undefined) return;
+        if (this.reads.get(k) === read) this.reads.delete(k);
+        if (r.status === 'rejected') failure ??= r.reason;
+        else {
+          found.set(k, r.value);
+          if (!read.stale) this.cacheSet(k, r.value);
+        }
+      });
+      if (failure !== undefined)
+        throw new StateStoreError('STORE_IO', `RocksDB read failed in store ${this.name}`, failure);
+    }
+    for (const k of keys) if (!found.has(k)) found.set(k, await this.getBytes(k));
+    return found;
+  }
+
+  private async readThrough(key: string): Promise<Buffer | null> {
+    const inFlight = this.reads.get(key);
+    if (inFlight) return inFlight.promise;
+    const read = { stale: false, promise: this.db.get(Buffer.from(key, 'utf8')) };
+    this.reads.set(key, read);
+    try {
+      const value = await read.promise;
+      if (!read.stale) this.cacheSet(key, value);
+      return value;
+    } catch (err) {
+      throw new StateStoreError('STORE_IO', `RocksDB read failed in store ${this.name}`, err);
+    } finally {
+      if (this.reads.get(key) === read) this.reads.delete(key);
+    }
+  }
+
+  async put(key: string, value: V): Promise<void> {
+    await this.putBytes(key, this.serde.serialize(value));
+  }
+
+  /** Writes an already serialized value (used by the change-logging wrapper to serialize once). */
+  async putBytes(key: string, bytes: Buffer): Promise<void> {
+    this.assertOpen();
+    this.buffer(key, bytes);
+    if (this.pending.size >= this.bufferLimit) await this.flush();
+  }
+
+  async delete(key: string): Promise<void> {
+    this.assertOpen();
+    this.buffer(key, null);
+    if (this.pending.size >= this.bufferLimit) await this.flush();
+  }
+
+  private buffer(key: string, bytes: Buffer | null): void {
+    const read = this.reads.get(key);
+    if (read) {
+      read.stale = true;
+      this.reads.delete(key);
+    }
+    this.pending.set(key, bytes);
+    this.cacheSet(key, bytes);
+  }
+
+  /** Applies changelog records (null = tombstone) during restore: one write batch, bypassing the read cache. */
+  async applyRestoreBatch(entries: readonly RawEntry[]): Promise<void> {
+    this.assertOpen();
+    await this.flush();
+    for (const [key] of entries) this.cacheDelete(key);
+    await this.writeBatch(new Map(entries));
+    await this.refreshCount();
+  }
+
+  async *range(from: string, to: string): AsyncIterable<[string, V]> {
+    const lo = Buffer.from(from, 'utf8');
+    const hi = Buffer.from(to, 'utf8');
+    if (Buffer.compare(lo, hi) >= 0) return;
+    yield* this.scan({ gte: lo, lt: hi });
+  }
+
+  async *all(): AsyncIterable<[string, V]> {
+    yield* this.scan({});
+  }
+
+  /** Writes the buffer first so the scan sees the caller's own writes; the scan reads a consistent snapshot. */
+  private async *scan(range: { gte?: Buffer; lt?: Buffer }): AsyncIterable<[string, V]> {
+    this.assertOpen();
+    await this.flush();
+    const it = this.db.iterator(range, { capacity: SCAN_CAPACITY });
+    this.iterators.add(it);
+    try {
+      for await (const { key, value } of it) yield [key.toString('utf8'), this.serde.deserialize(value)];
+    } finally {
+      this.iterators.delete(it);
+      it.destroy();
+    }
+  }
+
+  /** RocksDB's `rocksdb.estimate-num-keys`, refreshed after every write batch (overwrites not yet compacted count twice). */
+  approximateCount(): number {
+    return this.estimate;
+  }
+
+  async flush(): Promise<void> {
+    this.assertOpen();
+    await this.writeDone;
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    this.writing = batch;
+    const done = this.writeBatch(batch).finally(() => {
+      this.writing = null;
+    });
+    this.writeDone = done.catch(() => undefined);
+    try {
+      await done;
+    } catch (err) {
+      // Keep the lost writes buffered (unless overwritten since) so a retry can still apply them.
+      for (const [k, v] of batch) if (!this.pending.has(k)) this.pending.set(k, v);
+      throw err;
+    }
+    await this.refreshCount();
+  }
+
+  private async writeBatch(entries: ReadonlyMap<string, Buffer | null>): Promise<void> {
+    const w = this.db.write({ capacity: entries.size });
+    try {
+      for (const [k, v] of entries) {
+        const key = Buffer.from(k, 'utf8');
+        if (v === null) w.tryDelete(key);
+        else w.tryPut(key, v);
+      }
+      await w.flush();
+    } catch (err) {
+      throw new StateStoreError(
+        'STORE_IO',
+        `RocksDB write of ${entries.size} entries failed in store ${this.name}`,
+        err,
+      );
+    } finally {
+      w.destroy();
+    }
+  }
+
+  /** @internal */
+  async refreshCount(): Promise<void> {
+    const n = Number(await this.db.getProperty('rocksdb.estimate-num-keys'));
+    if (Number.isFinite(n)) this.estimate = n;
+  }
+
+  /** Writes the buffer and closes RocksDB. Open iterators are ended. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    for (const it of this.iterators) it.destroy();
+    this.iterators.clear();
+    this.cache.clear();
+    this.cacheUsed = 0;
+    try {
+      await this.db.close();
+    } catch (err) {
+      throw new StateStoreError('STORE_IO', `closing RocksDB store ${this.name} failed`, err);
+    }
+  }
+
+  private cacheSet(key: string, value: Buffer | null): void {
+    if (this.cacheLimit <= 0) return;
+    this.cacheDelete(key);
+    const size = entrySize(key, value);
+    if (size > this.cacheLimit / 8) return;
+    this.cache.set(key, value);
+    this.cacheUsed += size;
+    for (const [k] of this.cache) {
+      if (this.cacheUsed <= this.cacheLimit) break;
+      this.cacheDelete(k);
+    }
+  }
+
+  private cacheDelete(key: string): void {
+    const old = this.cache.get(key);
+    if (old === undefined) return;
+    this.cache.delete(key);
+    this.cacheUsed -= entrySize(key, old);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StateStoreError('STORE_CLOSED', `store ${this.name} is closed`);
+  }
+}
+
+function entrySize(key: string, value: Buffer | null): number {
+  return ENTRY_OVERHEAD + key.length * 2 + (value?.length ?? 0);
+}
