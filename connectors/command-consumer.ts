@@ -98,8 +98,8 @@ export class CommandConsumer {
       labelNames: ['connector', 'status'],
     });
     this.deadLetters = m.counter({
-      name: 'jo_dead_letters_total',
-      help: 'Records written to the DLQ',
+      name: 'jo_events_dead_lettered_total',
+      help: 'Records written to the DLQ, by code and source topic',
       labelNames: ['topic', 'code'],
     });
   }

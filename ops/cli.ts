@@ -6,10 +6,12 @@ import { createKafka, JoError } from '../topology/index.js';
 import { topicCatalog } from '../schemas/index.js';
 import { ensureTopics } from './topics.js';
 import { localInfra } from './local-infra.js';
+import { apiOptionsFromEnv, startApiServer } from './api/index.js';
 
 const usage = `usage: jo <command> [options]
   start [--dev]     run the engine (--dev: start the local Kafka broker when KAFKA_BROKERS is unset)
   topics            create or verify every topic of the contract
+  api               run the admin REST API (env: JO_API_TOKENS or JO_API_TOKENS_FILE, JO_API_HOST, JO_API_PORT)
 env: KAFKA_BROKERS (host:port,...), JO_TOPIC_PREFIX (jo.), JO_PARTITIONS (6)`;
 
 function say(msg: string): void {
@@ -49,12 +51,26 @@ async function start(dev: boolean): Promise<number> {
   return 0;
 }
 
+/** Runs the admin API until SIGINT/SIGTERM. */
+async function api(): Promise<number> {
+  const server = await startApiServer(apiOptionsFromEnv());
+  say(`admin API listening on ${server.address}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
       case 'start':
         return await start(rest.includes('--dev'));
+      case 'api':
+        return await api();
       case 'topics':
         await provision(rest.includes('--dev'));
         return 0;

@@ -120,6 +120,43 @@ describe('RocksDbKeyValueStore', () => {
     expect(new Map(all)).toEqual(expected);
   });
 
+  it('getMany and prefetch read many keys in one batch: buffered, cached, on disk, deleted and absent alike', async () => {
+    const s = await openStore<number>('many');
+    for (let i = 0; i < 100; i++) await s.put(`k${i}`, i);
+    await s.flush();
+    await s.close();
+    const r = await openStore<number>('many');
+    await r.put('k1', -1);
+    await r.delete('k2');
+    expect(await r.getMany(['k0', 'k1', 'k2', 'k3', 'nope', 'k3', 'k99'])).toEqual([
+      0,
+      -1,
+      undefined,
+      3,
+      undefined,
+      3,
+      99,
+    ]);
+    await r.prefetch(['k10', 'k11', 'k12']);
+    expect(await r.get('k11')).toBe(11);
+    expect(await r.getMany([])).toEqual([]);
+  });
+
+  it('a write racing an in-flight read is not overwritten by the value read before it', async () => {
+    const s = await openStore<number>('race');
+    await s.put('k', 1);
+    await s.close();
+    const r = await openStore<number>('race');
+    const many = r.getMany(['k']);
+    const single = r.get('k');
+    await r.put('k', 2);
+    expect(await many).toEqual([1]);
+    expect(await single).toBe(1);
+    expect(await r.get('k')).toBe(2);
+    await r.flush();
+    expect(await r.get('k')).toBe(2);
+  });
+
   it('approximateCount tracks distinct keys after writes reach RocksDB', async () => {
     const s = await openStore<number>('count');
     expect(s.approximateCount()).toBe(0);
