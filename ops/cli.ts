@@ -9,6 +9,7 @@ import { localInfra } from './local-infra.js';
 import { loadEngineConfig, type EngineConfig } from './engine-config.js';
 import { createLogger } from './logger.js';
 import { startEngine } from './engine.js';
+import { pipelineComponent } from './pipeline.js';
 import { validateFile } from './validate-file.js';
 import { loadSample, produceSample } from './sample.js';
 import { startDevSink } from './dev-sink.js';
@@ -56,8 +57,10 @@ async function start(args: string[]): Promise<number> {
   const cfg = await config(args);
   const logger = createLogger({ level: cfg.log.level, format: cfg.log.format });
   const sink = dev ? await startDevSink(logger) : undefined;
-  if (cfg.only.includes('pipeline')) logger.warn('the journey pipeline is not wired into `jo start` yet');
-  const engine = await startEngine(cfg, { logger });
+  const engine = await startEngine(cfg, {
+    logger,
+    extra: (shared) => (cfg.only.includes('pipeline') ? [pipelineComponent(shared)] : []),
+  });
   say(`journey engine running (${cfg.only.join(', ')}) on ${cfg.kafkaBrokers.join(',')}`);
   say(`  API       ${engine.address}/v1   (OpenAPI: ${engine.address}/openapi.json)`);
   say(`  metrics   ${engine.address}/metrics   health: ${engine.address}/healthz, ${engine.address}/readyz`);
