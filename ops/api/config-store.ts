@@ -5,7 +5,14 @@
  * view has applied it, which gives the writer read-your-writes.
  */
 import { randomUUID } from 'node:crypto';
-import { createKafka, RetryableError, type Consumer, type KafkaClient, type Producer } from '../../topology/index.js';
+import {
+  createKafka,
+  RetryableError,
+  withKafkaRetry,
+  type Consumer,
+  type KafkaClient,
+  type Producer,
+} from '../../topology/index.js';
 import { ConfigView, type CompileOptions } from '../../schemas/index.js';
 
 /** What the API needs from the config topic. */
@@ -68,7 +75,7 @@ export class KafkaConfigStore implements ConfigStore {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      for (const p of await admin.fetchTopicOffsets(this.opts.topic)) {
+      for (const p of await withKafkaRetry(() => admin.fetchTopicOffsets(this.opts.topic))) {
         if (BigInt(p.high) > BigInt(p.low)) this.target.set(p.partition, BigInt(p.high) - 1n);
       }
     } finally {
