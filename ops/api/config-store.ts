@@ -5,15 +5,9 @@
  * view has applied it, which gives the writer read-your-writes.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  createKafka,
-  RetryableError,
-  withKafkaRetry,
-  type Consumer,
-  type KafkaClient,
-  type Producer,
-} from '../../topology/index.js';
+import { createKafka, RetryableError, type Consumer, type KafkaClient, type Producer } from '../../topology/index.js';
 import { ConfigView, type CompileOptions } from '../../schemas/index.js';
+import { withKafkaRetry } from '../kafka-retry.js';
 
 /** What the API needs from the config topic. */
 export interface ConfigStore {
