@@ -6,12 +6,13 @@ import { createKafka, JoError } from '../topology/index.js';
 import { topicCatalog } from '../schemas/index.js';
 import { ensureTopics } from './topics.js';
 import { localInfra } from './local-infra.js';
-import { apiOptionsFromEnv, startApiServer } from './api/index.js';
+import { apiOptionsFromEnv, startApiServer, validateCommand } from './api/index.js';
 
 const usage = `usage: jo <command> [options]
   start [--dev]     run the engine (--dev: start the local Kafka broker when KAFKA_BROKERS is unset)
   topics            create or verify every topic of the contract
   api               run the admin REST API (env: JO_API_TOKENS or JO_API_TOKENS_FILE, JO_API_HOST, JO_API_PORT)
+  validate [--kind K] [--no-refs] <file>...   validate configuration files (resources, journeys, bundles) offline
 env: KAFKA_BROKERS (host:port,...), JO_TOPIC_PREFIX (jo.), JO_PARTITIONS (6)`;
 
 function say(msg: string): void {
@@ -71,6 +72,11 @@ export async function main(argv: string[]): Promise<number> {
         return await start(rest.includes('--dev'));
       case 'api':
         return await api();
+      case 'validate': {
+        const out = validateCommand(rest);
+        say(out.lines.join('\n'));
+        return out.code;
+      }
       case 'topics':
         await provision(rest.includes('--dev'));
         return 0;
