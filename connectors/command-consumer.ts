@@ -78,6 +78,9 @@ export class CommandConsumer {
   private readonly committed = new Map<string, bigint>();
   private readonly results;
   private readonly deadLetters;
+  private readonly inFlightGauge;
+  private inFlightNow = 0;
+  private peak = 0;
 
   constructor(private readonly opts: CommandConsumerOptions) {
     this.topics = topicNames(opts.topicPrefix);
@@ -99,11 +102,26 @@ export class CommandConsumer {
       help: 'Results written by action connectors',
       labelNames: ['connector', 'status'],
     });
+    this.inFlightGauge = m.gauge({
+      name: 'jo_connector_in_flight',
+      help: 'Commands taken from Kafka whose result is not yet committed',
+      labelNames: ['connector'],
+    });
     this.deadLetters = m.counter({
       name: 'jo_events_dead_lettered_total',
       help: 'Records written to the DLQ, by code and source topic',
       labelNames: ['topic', 'code'],
     });
+  }
+
+  /** Commands taken from Kafka and not yet committed; bounded by maxInFlight × partitionsConsumedConcurrently. */
+  get inFlight(): number {
+    return this.inFlightNow;
+  }
+
+  /** The highest {@link inFlight} seen since start (what back-pressure bounds). */
+  get peakInFlight(): number {
+    return this.peak;
   }
 
   get commandTopic(): string {
@@ -143,16 +161,27 @@ export class CommandConsumer {
       for (let i = 0; i < messages.length; i += this.maxInFlight) {
         if (!p.isRunning() || p.isStale()) return;
         const chunk = messages.slice(i, i + this.maxInFlight);
-        const outs = await Promise.all(chunk.map((m) => this.processOne(batch.topic, batch.partition, m)));
         const last = chunk[chunk.length - 1];
         if (!last) continue;
-        await this.commit(outs, batch.topic, batch.partition, last.offset);
+        this.track(chunk.length);
+        try {
+          const outs = await Promise.all(chunk.map((m) => this.processOne(batch.topic, batch.partition, m)));
+          await this.commit(outs, batch.topic, batch.partition, last.offset);
+        } finally {
+          this.track(-chunk.length);
+        }
         p.resolveOffset(last.offset);
         await p.heartbeat();
       }
     } finally {
       clearInterval(beat);
     }
+  }
+
+  private track(delta: number): void {
+    this.inFlightNow += delta;
+    this.peak = Math.max(this.peak, this.inFlightNow);
+    this.inFlightGauge.set({ connector: this.opts.connector }, this.inFlightNow);
   }
 
   private async processOne(topic: string, partition: number, m: KafkaMessage): Promise<Out> {
