@@ -45,6 +45,8 @@ export interface CommandConsumerOptions {
   /** Partitions processed in parallel; default 4. */
   readonly partitionsConsumedConcurrently?: number;
   readonly sessionTimeoutMs?: number;
+  /** Called at the end of `stop()` (e.g. to close an HTTP client the connector created). */
+  readonly onStop?: () => Promise<void>;
 }
 
 type Out = { readonly topic: string; readonly message: Message };
@@ -143,6 +145,7 @@ export class CommandConsumer {
     await this.consumer.disconnect();
     await this.txChain.catch(() => undefined);
     await this.producer.disconnect();
+    await this.opts.onStop?.();
   }
 
   private async eachBatch(p: EachBatchPayload): Promise<void> {
