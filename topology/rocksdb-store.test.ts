@@ -68,6 +68,16 @@ describe('RocksDbKeyValueStore', () => {
     expect(await s.get('k001')).toBe('changed');
   });
 
+  it('close() ends a scan left open half-way instead of waiting for it', async () => {
+    const s = await openStore<number>('half-scan');
+    for (let i = 0; i < 2000; i++) await s.put(`k${i}`, i);
+    const it = s.all()[Symbol.asyncIterator]();
+    expect((await it.next()).value).toEqual(['k0', 0]);
+    await s.close();
+    const reopened = await openStore<number>('half-scan');
+    expect(await reopened.get('k1999')).toBe(1999);
+  });
+
   it('persists across close and reopen, with the buffered writes of close() included', async () => {
     const s1 = await openStore<{ n: number }>('persist');
     for (let i = 0; i < 1000; i++) await s1.put(`key-${i}`, { n: i });
@@ -118,6 +128,43 @@ describe('RocksDbKeyValueStore', () => {
     for (let i = 0; i < 500; i++) expect(await s.get(`k${i}`)).toBe(expected.get(`k${i}`));
     const all = await collect(s.all());
     expect(new Map(all)).toEqual(expected);
+  });
+
+  it('getMany and prefetch read many keys in one batch: buffered, cached, on disk, deleted and absent alike', async () => {
+    const s = await openStore<number>('many');
+    for (let i = 0; i < 100; i++) await s.put(`k${i}`, i);
+    await s.flush();
+    await s.close();
+    const r = await openStore<number>('many');
+    await r.put('k1', -1);
+    await r.delete('k2');
+    expect(await r.getMany(['k0', 'k1', 'k2', 'k3', 'nope', 'k3', 'k99'])).toEqual([
+      0,
+      -1,
+      undefined,
+      3,
+      undefined,
+      3,
+      99,
+    ]);
+    await r.prefetch(['k10', 'k11', 'k12']);
+    expect(await r.get('k11')).toBe(11);
+    expect(await r.getMany([])).toEqual([]);
+  });
+
+  it('a write racing an in-flight read is not overwritten by the value read before it', async () => {
+    const s = await openStore<number>('race');
+    await s.put('k', 1);
+    await s.close();
+    const r = await openStore<number>('race');
+    const many = r.getMany(['k']);
+    const single = r.get('k');
+    await r.put('k', 2);
+    expect(await many).toEqual([1]);
+    expect(await single).toBe(1);
+    expect(await r.get('k')).toBe(2);
+    await r.flush();
+    expect(await r.get('k')).toBe(2);
   });
 
   it('approximateCount tracks distinct keys after writes reach RocksDB', async () => {

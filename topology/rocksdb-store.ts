@@ -20,6 +20,10 @@ interface NativeWriteBatch {
   flush(): Promise<void>;
   destroy(): void;
 }
+interface NativeReadBatch {
+  get(key: Buffer): Promise<Buffer | null>;
+  flush(): Promise<void>;
+}
 interface NativeIterator extends AsyncIterable<{ key: Buffer; value: Buffer }> {
   destroy(): void;
 }
@@ -28,6 +32,7 @@ interface NativeDb {
   close(): Promise<void>;
   get(key: Buffer): Promise<Buffer | null>;
   write(opts?: { capacity?: number }): NativeWriteBatch;
+  read(opts: { capacity: number; autoDestroy: boolean }): NativeReadBatch;
   iterator(range: { gte?: Buffer; lt?: Buffer }, opts?: { capacity?: number }): NativeIterator;
   getProperty(name: string): Promise<string>;
 }
@@ -111,15 +116,74 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   /** The serialized value of `key`, or null. */
   async getBytes(key: string): Promise<Buffer | null> {
     this.assertOpen();
+    return this.local(key) ?? this.readThrough(key);
+  }
+
+  /** From the write buffer or the cache; undefined when RocksDB must be asked. */
+  private local(key: string): Buffer | null | undefined {
     const buffered = this.pending.has(key) ? this.pending.get(key) : this.writing?.get(key);
     if (buffered !== undefined) return buffered;
     const cached = this.cache.get(key);
     if (cached !== undefined) {
       this.cache.delete(key);
       this.cache.set(key, cached);
-      return cached;
     }
-    return this.readThrough(key);
+    return cached;
+  }
+
+  /**
+   * Values of many keys with ONE batched RocksDB read for those not buffered or cached — much cheaper than one
+   * `get` each (a single read costs a thread-pool round trip). Results are cached like `get`'s.
+   */
+  async getMany(keys: readonly string[]): Promise<Array<V | undefined>> {
+    const found = await this.fetchMany(keys);
+    return keys.map((k) => {
+      const b = found.get(k);
+      return b === null || b === undefined ? undefined : this.serde.deserialize(b);
+    });
+  }
+
+  /** Warms the read cache for keys about to be read (e.g. the keys of a fetched batch of records). */
+  async prefetch(keys: Iterable<string>): Promise<void> {
+    await this.fetchMany([...keys]);
+  }
+
+  private async fetchMany(keys: readonly string[]): Promise<Map<string, Buffer | null>> {
+    this.assertOpen();
+    const found = new Map<string, Buffer | null>();
+    const missing = new Set<string>();
+    for (const k of keys) {
+      if (found.has(k)) continue;
+      const v = this.local(k);
+      if (v !== undefined) found.set(k, v);
+      else if (!this.reads.has(k)) missing.add(k);
+    }
+    if (missing.size > 0) {
+      const batch = this.db.read({ capacity: missing.size, autoDestroy: true });
+      const reads = [...missing].map((k) => {
+        const read = { stale: false, promise: batch.get(Buffer.from(k, 'utf8')) };
+        this.reads.set(k, read);
+        return [k, read] as const;
+      });
+      const flushed = batch.flush();
+      const results = await Promise.allSettled(reads.map(([, r]) => r.promise));
+      await flushed.catch(() => undefined); // per-key outcomes below carry the error
+      let failure: unknown;
+      results.forEach((r, i) => {
+        const [k, read] = reads[i] ?? [];
+        if (k === undefined || read === undefined) return;
+        if (this.reads.get(k) === read) this.reads.delete(k);
+        if (r.status === 'rejected') failure ??= r.reason;
+        else {
+          found.set(k, r.value);
+          if (!read.stale) this.cacheSet(k, r.value);
+        }
+      });
+      if (failure !== undefined)
+        throw new StateStoreError('STORE_IO', `RocksDB read failed in store ${this.name}`, failure);
+    }
+    for (const k of keys) if (!found.has(k)) found.set(k, await this.getBytes(k));
+    return found;
   }
 
   private async readThrough(key: string): Promise<Buffer | null> {
@@ -251,10 +315,19 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     if (Number.isFinite(n)) this.estimate = n;
   }
 
-  /** Writes the buffer and closes RocksDB. Open iterators are ended. Idempotent. */
+  /**
+   * Writes the buffer and closes RocksDB; open iterators are ended. Idempotent. RocksDB is closed (releasing its
+   * directory lock) even when the final write fails; that error is then rethrown.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.flush();
+    let flushError: Error | undefined;
+    try {
+      await this.flush();
+    } catch (err) {
+      flushError =
+        err instanceof Error ? err : new StateStoreError('STORE_IO', `final write of ${this.name} failed`, err);
+    }
     this.closed = true;
     for (const it of this.iterators) it.destroy();
     this.iterators.clear();
@@ -265,6 +338,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     } catch (err) {
       throw new StateStoreError('STORE_IO', `closing RocksDB store ${this.name} failed`, err);
     }
+    if (flushError !== undefined) throw flushError;
   }
 
   private cacheSet(key: string, value: Buffer | null): void {

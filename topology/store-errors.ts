@@ -7,10 +7,27 @@ import { JoError } from './errors.js';
  * - `STORE_IO` (terminal): a RocksDB read or write failed; the task must be closed and its state rebuilt.
  * - `STORE_CLOSED` (terminal): the store was used after `close()` — a runtime bug.
  * - `STORE_INVALID_NAME` (terminal): a task id or store name is not a safe single path segment.
- * - `STORE_CHECKPOINT_INVALID` (terminal): a checkpoint file could not be parsed; the caller wipes the state.
+ * - `STORE_CHECKPOINT_INVALID` (terminal): a checkpoint file could not be parsed, or points beyond the changelog
+ *   end; the caller wipes the state and restores from the earliest offset.
+ * - `STORE_RESTORE_FAILED` (retryable): reading the changelog failed (broker, missing partition).
+ * - `STORE_RESTORE_ABORTED` (retryable): the restore was aborted through its AbortSignal.
+ * - `STORE_CHANGELOG_INVALID` (terminal): a changelog record cannot be applied (no key).
  */
 export type StateStoreErrorCode =
-  'STORE_OPEN_FAILED' | 'STORE_IO' | 'STORE_CLOSED' | 'STORE_INVALID_NAME' | 'STORE_CHECKPOINT_INVALID';
+  | 'STORE_OPEN_FAILED'
+  | 'STORE_IO'
+  | 'STORE_CLOSED'
+  | 'STORE_INVALID_NAME'
+  | 'STORE_CHECKPOINT_INVALID'
+  | 'STORE_RESTORE_FAILED'
+  | 'STORE_RESTORE_ABORTED'
+  | 'STORE_CHANGELOG_INVALID';
+
+const RETRYABLE: ReadonlySet<StateStoreErrorCode> = new Set([
+  'STORE_OPEN_FAILED',
+  'STORE_RESTORE_FAILED',
+  'STORE_RESTORE_ABORTED',
+]);
 
 export class StateStoreError extends JoError {
   readonly retryable: boolean;
@@ -20,7 +37,7 @@ export class StateStoreError extends JoError {
     cause?: unknown,
   ) {
     super(code, message, cause === undefined ? undefined : { cause });
-    this.retryable = code === 'STORE_OPEN_FAILED';
+    this.retryable = RETRYABLE.has(code);
   }
 }
 
