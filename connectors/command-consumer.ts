@@ -51,6 +51,16 @@ export interface CommandConsumerOptions {
 
 type Out = { readonly topic: string; readonly message: Message };
 
+interface PendingCommit {
+  readonly outs: readonly Out[];
+  readonly topic: string;
+  readonly partition: number;
+  /** Offset to commit: the chunk's last offset + 1. */
+  readonly next: bigint;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
 /** Parses a command or returns why it cannot be one. */
 export function parseCommand(value: Buffer | null): ActionCommand | string {
   if (value === null) return 'empty value';
@@ -76,6 +86,7 @@ export class CommandConsumer {
   private readonly groupId: string;
   private readonly maxInFlight: number;
   private txChain: Promise<void> = Promise.resolve();
+  private readonly pending: PendingCommit[] = [];
   /** Next offset to process per `topic|partition`, as committed by this instance's own transactions. */
   private readonly committed = new Map<string, bigint>();
   private readonly results;
@@ -226,27 +237,59 @@ export class CommandConsumer {
     return { topic: this.topics.actionResults, message: { key: cmd.profileKey, value: JSON.stringify(result) } };
   }
 
-  /** One transaction at a time per producer: chunks of concurrently consumed partitions queue up here. */
+  /**
+   * One transaction at a time per producer. Chunks finished while a transaction is running wait here and go
+   * together in the next one (group commit), so partitions consumed in parallel share transactions.
+   */
   private commit(outs: readonly Out[], topic: string, partition: number, lastOffset: string): Promise<void> {
-    const run = async (): Promise<void> => {
-      const tx = await this.producer.transaction();
-      try {
-        const byTopic = new Map<string, Message[]>();
-        for (const o of outs) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o.message]);
-        await tx.sendBatch({ topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
-        await tx.sendOffsets({
-          consumerGroupId: this.groupId,
-          topics: [{ topic, partitions: [{ partition, offset: String(BigInt(lastOffset) + 1n) }] }],
-        });
-        await tx.commit();
-        this.committed.set(`${topic}|${partition}`, BigInt(lastOffset) + 1n);
-      } catch (err) {
-        await tx.abort().catch(() => undefined);
-        throw err;
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ outs, topic, partition, next: BigInt(lastOffset) + 1n, resolve, reject });
+      if (this.pending.length === 1) this.txChain = this.txChain.then(() => this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const group = this.pending.splice(0);
+    if (group.length === 0) return;
+    const tx = await this.producer.transaction().catch((err: unknown) => {
+      group.forEach((g) => g.reject(err));
+      return undefined;
+    });
+    if (!tx) return;
+    try {
+      const byTopic = new Map<string, Message[]>();
+      for (const o of group.flatMap((g) => g.outs)) {
+        const list = byTopic.get(o.topic) ?? [];
+        list.push(o.message);
+        byTopic.set(o.topic, list);
       }
-    };
-    const next = this.txChain.then(run);
-    this.txChain = next.catch(() => undefined);
-    return next;
+      await tx.sendBatch({ topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
+      const offsets = new Map<string, { topic: string; partition: number; next: bigint }>();
+      for (const g of group) {
+        const k = `${g.topic}|${g.partition}`;
+        const have = offsets.get(k);
+        if (!have || have.next < g.next) offsets.set(k, { topic: g.topic, partition: g.partition, next: g.next });
+      }
+      const byOffsetTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+      for (const o of offsets.values()) {
+        const list = byOffsetTopic.get(o.topic) ?? [];
+        list.push({ partition: o.partition, offset: String(o.next) });
+        byOffsetTopic.set(o.topic, list);
+      }
+      await tx.sendOffsets({
+        consumerGroupId: this.groupId,
+        topics: [...byOffsetTopic].map(([topic, partitions]) => ({ topic, partitions })),
+      });
+      await tx.commit();
+    } catch (err) {
+      await tx.abort().catch(() => undefined);
+      group.forEach((g) => g.reject(err));
+      return;
+    }
+    for (const o of group) {
+      const k = `${o.topic}|${o.partition}`;
+      if ((this.committed.get(k) ?? -1n) < o.next) this.committed.set(k, o.next);
+      o.resolve();
+    }
   }
 }
