@@ -12,6 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import type { KeyValueStore, Serde } from './store.js';
 import type { RawEntry, RestoreTarget } from './restore-target.js';
 import { StateStoreError } from './store-errors.js';
+import { ByteLru } from './byte-lru.js';
 
 /** The slice of the untyped `rocksdb-native` 3.x API this file uses. */
 interface NativeWriteBatch {
@@ -56,7 +57,6 @@ export interface RocksDbStoreOptions<V> {
   readonly memtableBytes?: number;
 }
 
-const ENTRY_OVERHEAD = 96;
 const SCAN_CAPACITY = 512;
 
 /** Opens (creating if needed) a RocksDB store. Exactly one open store per directory at a time. */
@@ -81,7 +81,6 @@ export async function openRocksDbStore<V>(opts: RocksDbStoreOptions<V>): Promise
 export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget {
   readonly name: string;
   private readonly serde: Serde<V>;
-  private readonly cacheLimit: number;
   private readonly bufferLimit: number;
   /** Writes not yet handed to RocksDB; null = delete. */
   private pending = new Map<string, Buffer | null>();
@@ -89,8 +88,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   private writing: Map<string, Buffer | null> | null = null;
   private writeDone: Promise<void> = Promise.resolve();
   /** LRU (Map insertion order) of serialized values; null = known absent. */
-  private readonly cache = new Map<string, Buffer | null>();
-  private cacheUsed = 0;
+  private readonly cache: ByteLru;
   /** Disk reads in flight; a write to the key marks its read stale so the old value is not cached. */
   private readonly reads = new Map<string, { stale: boolean; promise: Promise<Buffer | null> }>();
   private readonly iterators = new Set<NativeIterator>();
@@ -104,7 +102,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   ) {
     this.name = opts.name;
     this.serde = opts.serde;
-    this.cacheLimit = opts.cacheBytes ?? 16 * 1024 * 1024;
+    this.cache = new ByteLru(opts.cacheBytes ?? 16 * 1024 * 1024);
     this.bufferLimit = opts.writeBufferEntries ?? 10_000;
   }
 
@@ -123,12 +121,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   private local(key: string): Buffer | null | undefined {
     const buffered = this.pending.has(key) ? this.pending.get(key) : this.writing?.get(key);
     if (buffered !== undefined) return buffered;
-    const cached = this.cache.get(key);
-    if (cached !== undefined) {
-      this.cache.delete(key);
-      this.cache.set(key, cached);
-    }
-    return cached;
+    return this.cache.get(key);
   }
 
   /**
@@ -176,7 +169,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
         if (r.status === 'rejected') failure ??= r.reason;
         else {
           found.set(k, r.value);
-          if (!read.stale) this.cacheSet(k, r.value);
+          if (!read.stale) this.cache.set(k, r.value);
         }
       });
       if (failure !== undefined)
@@ -193,7 +186,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     this.reads.set(key, read);
     try {
       const value = await read.promise;
-      if (!read.stale) this.cacheSet(key, value);
+      if (!read.stale) this.cache.set(key, value);
       return value;
     } catch (err) {
       throw new StateStoreError('STORE_IO', `RocksDB read failed in store ${this.name}`, err);
@@ -226,14 +219,14 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
       this.reads.delete(key);
     }
     this.pending.set(key, bytes);
-    this.cacheSet(key, bytes);
+    this.cache.set(key, bytes);
   }
 
   /** Applies changelog records (null = tombstone) during restore: one write batch, bypassing the read cache. */
   async applyRestoreBatch(entries: readonly RawEntry[]): Promise<void> {
     this.assertOpen();
     await this.flush();
-    for (const [key] of entries) this.cacheDelete(key);
+    for (const [key] of entries) this.cache.delete(key);
     await this.writeBatch(new Map(entries));
     await this.refreshCount();
   }
@@ -332,7 +325,6 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     for (const it of this.iterators) it.destroy();
     this.iterators.clear();
     this.cache.clear();
-    this.cacheUsed = 0;
     try {
       await this.db.close();
     } catch (err) {
@@ -341,31 +333,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     if (flushError !== undefined) throw flushError;
   }
 
-  private cacheSet(key: string, value: Buffer | null): void {
-    if (this.cacheLimit <= 0) return;
-    this.cacheDelete(key);
-    const size = entrySize(key, value);
-    if (size > this.cacheLimit / 8) return;
-    this.cache.set(key, value);
-    this.cacheUsed += size;
-    for (const [k] of this.cache) {
-      if (this.cacheUsed <= this.cacheLimit) break;
-      this.cacheDelete(k);
-    }
-  }
-
-  private cacheDelete(key: string): void {
-    const old = this.cache.get(key);
-    if (old === undefined) return;
-    this.cache.delete(key);
-    this.cacheUsed -= entrySize(key, old);
-  }
-
   private assertOpen(): void {
     if (this.closed) throw new StateStoreError('STORE_CLOSED', `store ${this.name} is closed`);
   }
-}
-
-function entrySize(key: string, value: Buffer | null): number {
-  return ENTRY_OVERHEAD + key.length * 2 + (value?.length ?? 0);
 }
