@@ -191,6 +191,18 @@ describe('RocksDbKeyValueStore', () => {
     ]);
   });
 
+  it('works without RocksDB block cache and with small memtables', async () => {
+    const directory = storeDirectory(stateDir, '0_1', 'lean');
+    const opts = { name: 'lean', directory, serde: jsonSerde<number>(), blockCache: false, memtableBytes: 1 << 20 };
+    const s = await openRocksDbStore(opts);
+    for (let i = 0; i < 5000; i++) await s.put(`k${i}`, i);
+    await s.close();
+    const r = await openRocksDbStore({ ...opts, cacheBytes: 0 });
+    open.push(r);
+    expect(await r.get('k4321')).toBe(4321);
+    expect((await collect(r.range('k10', 'k11'))).length).toBe(111);
+  });
+
   it('lays stores out as <stateDir>/<task>/rocksdb/<store> and rejects unsafe names', async () => {
     await openStore<number>('layout');
     expect(await readdir(join(taskDirectory(stateDir, '0_1'), 'rocksdb'))).toEqual(['layout']);
