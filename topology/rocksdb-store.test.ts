@@ -78,6 +78,26 @@ describe('RocksDbKeyValueStore', () => {
     expect(await reopened.get('k1999')).toBe(1999);
   });
 
+  it('flushes queued together write in call order and reads never miss a batch in flight', async () => {
+    const directory = storeDirectory(stateDir, '0_1', 'concurrent');
+    const s = await openRocksDbStore({ name: 'concurrent', directory, serde: jsonSerde<number>(), cacheBytes: 0 });
+    open.push(s);
+    for (let round = 0; round < 30; round++) {
+      for (let k = 0; k < 50; k++) await s.put(`a${k}`, round);
+      const first = s.flush();
+      // Runs after the first flush took its batch and before the second one wakes up.
+      const between = Promise.resolve().then(() => s.put('b', round));
+      const second = s.flush();
+      const reads = Promise.resolve()
+        .then(() => Promise.resolve())
+        .then(() => Promise.all([s.get('a0'), s.get('a49'), s.get('b')]));
+      await Promise.all([first, between, second]);
+      expect(await reads).toEqual([round, round, round]);
+    }
+    await s.flush();
+    for (let k = 0; k < 50; k++) expect(await s.get(`a${k}`)).toBe(29);
+  });
+
   it('persists across close and reopen, with the buffered writes of close() included', async () => {
     const s1 = await openStore<{ n: number }>('persist');
     for (let i = 0; i < 1000; i++) await s1.put(`key-${i}`, { n: i });

@@ -272,9 +272,11 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     return this.estimate;
   }
 
+  /** Writes the buffer as one atomic RocksDB write batch; concurrent calls queue, so batches land in call order. */
   async flush(): Promise<void> {
     this.assertOpen();
-    await this.writeDone;
+    // A loop, not one await: another caller may start a batch between our wake-up and our check.
+    while (this.writing) await this.writeDone;
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
