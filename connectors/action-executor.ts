@@ -6,7 +6,7 @@
 import type { ActionCommand, ActionConfig, ActionResult, ResultStatus } from '../schemas/index.js';
 import { noopMetrics, type Metrics } from '../topology/index.js';
 import type { ConnectorCode } from './errors.js';
-import type { HttpClient, HttpOutcome, HttpRequest } from './http-client.js';
+import { HttpClient, type HttpOutcome, type HttpRequest } from './http-client.js';
 import type { LimitSpec } from './limits.js';
 
 /** Finds the action config of a command (auth, rate limit, concurrency, defaults). */
@@ -16,7 +16,8 @@ export type ActionConfigLookup = (actionId: string) => ActionConfig | undefined;
 export type OriginLimits = (origin: string) => Omit<LimitSpec, 'key'> | undefined;
 
 export interface ActionExecutorOptions {
-  readonly http: HttpClient;
+  /** Shared HTTP client (pool, secrets, tokens, limits); a new one with the process-wide limits by default. */
+  readonly http?: HttpClient;
   readonly actionConfig?: ActionConfigLookup;
   readonly originLimits?: OriginLimits;
   readonly metrics?: Metrics;
@@ -33,8 +34,10 @@ const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.m
 export class ActionExecutor {
   private readonly calls;
   private readonly duration;
+  readonly http: HttpClient;
 
   constructor(private readonly opts: ActionExecutorOptions) {
+    this.http = opts.http ?? new HttpClient();
     const m = opts.metrics ?? noopMetrics;
     this.calls = m.counter({
       name: 'jo_action_calls_total',
@@ -56,12 +59,12 @@ export class ActionExecutor {
   /** A result that did not call the endpoint (bad target address, ...). */
   reject(cmd: ActionCommand, status: ResultStatus, code: ConnectorCode, message: string): ActionResult {
     this.calls.inc({ action: cmd.action, status });
-    return toResult(cmd, { status, attempts: 0, code, error: message }, this.opts.http.timer.now());
+    return toResult(cmd, { status, attempts: 0, code, error: message }, this.http.timer.now());
   }
 
   /** Calls the endpoint for `cmd` with `req` (the command's own request unless a connector built another). */
   async execute(cmd: ActionCommand, req: HttpRequest = cmd.request): Promise<ActionResult> {
-    const t0 = this.opts.http.timer.now();
+    const t0 = this.http.timer.now();
     const cfg = this.config(cmd);
     const limits: LimitSpec[] = [
       { key: `action:${cmd.action}`, perSecond: cfg?.rateLimit?.perSecond, maxConcurrency: cfg?.maxConcurrency },
@@ -69,7 +72,7 @@ export class ActionExecutor {
     const origin = originOf(req.url);
     const ol = origin === undefined ? undefined : this.opts.originLimits?.(origin);
     if (origin !== undefined && ol) limits.push({ ...ol, key: `origin:${origin}` });
-    const outcome = await this.opts.http.call(req, {
+    const outcome = await this.http.call(req, {
       auth: cfg?.auth,
       timeoutMs: clamp(cmd.timeoutMs ?? cfg?.timeoutMs ?? this.opts.defaultTimeoutMs ?? 10_000, 1_000, 30_000),
       retries: clamp(cmd.retries ?? cfg?.retries ?? this.opts.defaultRetries ?? 2, 0, 3),
@@ -78,7 +81,7 @@ export class ActionExecutor {
       limits,
       maxWaitMs: this.opts.maxWaitMs ?? 10_000,
     });
-    const t1 = this.opts.http.timer.now();
+    const t1 = this.http.timer.now();
     this.calls.inc({ action: cmd.action, status: outcome.status });
     this.duration.observe({ action: cmd.action }, (t1 - t0) / 1000);
     return toResult(cmd, outcome, t1);

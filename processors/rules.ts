@@ -149,25 +149,30 @@ export function rulePaths(rule: unknown): string[] {
 const checked = new WeakSet<object>();
 
 /**
- * Evaluates `rule` against `data` with `timezone` as the default zone of the time helpers. Throws a terminal
- * `RULE_EVAL_FAILED` error for a rule outside the dialect or one that fails at run time (bad duration, bad zone).
+ * Evaluates `rule` against any `data` (e.g. a raw event payload) with `now` and the default time zone given.
+ * Throws a terminal `RULE_EVAL_FAILED` error for a rule outside the dialect or one that fails at run time.
  */
-export function evaluateRule(rule: unknown, data: RuleData, timezone = 'UTC'): unknown {
+export function evaluateWith(rule: unknown, data: unknown, at: { readonly now: number; readonly timezone: string }) {
   if (rule !== null && typeof rule === 'object' && !checked.has(rule)) {
     const problems = ruleProblems(rule);
     if (problems.length > 0) throw new TerminalError('RULE_EVAL_FAILED', `rule refused: ${problems.join('; ')}`);
     checked.add(rule);
   }
   const outer = scope;
-  scope = { now: data.now, timezone };
+  scope = { now: at.now, timezone: at.timezone };
   try {
-    return logic.apply(rule as Parameters<JsonLogic['apply']>[0], data);
+    return logic.apply(rule as Parameters<JsonLogic['apply']>[0], data) as unknown;
   } catch (err) {
     if (err instanceof TerminalError) throw err;
     throw new TerminalError('RULE_EVAL_FAILED', `rule failed: ${(err as Error).message}`, { cause: err });
   } finally {
     scope = outer;
   }
+}
+
+/** Evaluates `rule` against journey data; `timezone` is the default zone of the time helpers. */
+export function evaluateRule(rule: unknown, data: RuleData, timezone = 'UTC'): unknown {
+  return evaluateWith(rule, data, { now: data.now, timezone });
 }
 
 /** json-logic truthiness (empty arrays are false). */

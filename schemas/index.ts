@@ -18,3 +18,5 @@ export * from './journey-compiler.js';
 export * from './resource-validation.js';
 export * from './config-record.js';
 export * from './config-view.js';
+/** Golden configuration fixtures (events, data source, actions, a journey using every node type) for tests. */
+export * as configFixtures from './fixtures/config-fixtures.js';

@@ -17,7 +17,8 @@ describe('every configuration problem code is documented', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const emitted = new Set(SCHEMA_CODES);
     for (const text of [...sources('schemas'), ...sources('ops/api')])
-      for (const m of text.matchAll(/code: '([A-Z][A-Z0-9_]+)'/g)) emitted.add(m[1] as string);
+      for (const m of text.matchAll(/(?:code: |errorBody\(|conflict\(|Error\()'([A-Z][A-Z0-9_]+)'/g))
+        emitted.add(m[1] as string);
     expect(emitted.size).toBeGreaterThan(30);
     const missing = [...emitted].filter((c) => !readme.includes(`| \`${c}\` |`));
     expect(missing).toEqual([]);

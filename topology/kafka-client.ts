@@ -3,7 +3,7 @@
  * transactional offset commits), so the rest of the code base talks to Kafka only through what this file
  * exports; swapping the client later means rewriting this file, not the engine.
  */
-import { Kafka, logLevel, CompressionTypes, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, CompressionTypes, AssignerProtocol, type KafkaConfig, type LogEntry } from 'kafkajs';
 
 export type {
   Admin,
@@ -18,8 +18,16 @@ export type {
   ITopicConfig,
   RecordMetadata,
   TopicPartitionOffsetAndMetadata,
+  PartitionAssigner,
+  Assigner,
+  GroupMember,
+  GroupMemberAssignment,
+  ConsumerGroupJoinEvent,
+  TopicMessages,
+  EachBatchHandler,
+  Batch,
 } from 'kafkajs';
-export { CompressionTypes };
+export { CompressionTypes, AssignerProtocol };
 
 export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
 

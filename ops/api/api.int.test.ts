@@ -1,0 +1,190 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKafka, type KafkaMessage } from '../../topology/index.js';
+import { configFixtures } from '../../schemas/index.js';
+import { testBrokers, uniqueName } from '../testing/index.js';
+import { startApiServer, type ApiServer } from './server.js';
+
+const { cartEvent, purchaseEvent, loyaltyDatasource, emailAction, smsAction, cartJourney } = configFixtures;
+const ADMIN = 'admin-token-0123456789abcdef';
+const READER = 'read-token-0123456789abcdef';
+const tokens = [
+  { token: ADMIN, role: 'admin' as const },
+  { token: READER, role: 'read' as const },
+];
+
+async function call(server: ApiServer, method: string, path: string, body?: unknown, token: string | null = ADMIN) {
+  const headers: Record<string, string> = {};
+  if (token) headers['authorization'] = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${server.address}${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+}
+
+/** Every record of the topic, read by a separate kafkajs consumer from the beginning. */
+async function readTopic(topic: string, atLeast: number): Promise<KafkaMessage[]> {
+  const kafka = createKafka({ brokers: testBrokers(), clientId: uniqueName('cfg-reader') });
+  const consumer = kafka.consumer({ groupId: uniqueName('cfg-reader') });
+  const seen: KafkaMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${seen.length} records`)), 60_000);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          seen.push(message);
+          if (seen.length >= atLeast) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return seen;
+}
+
+describe('admin API on the real broker', () => {
+  const prefix = `${uniqueName('it-api')}.`;
+  const topic = `${prefix}config`;
+  let server: ApiServer;
+
+  beforeAll(async () => {
+    server = await startApiServer({ brokers: testBrokers(), topicPrefix: prefix, tokens, port: 0 });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('PUTs resources and a journey, publishes; a separate consumer sees keyed records; a restarted API serves the same', async () => {
+    for (const [path, body] of [
+      [`/v1/events/${cartEvent.id}`, cartEvent],
+      [`/v1/events/${purchaseEvent.id}`, purchaseEvent],
+      [`/v1/datasources/${loyaltyDatasource.id}`, loyaltyDatasource],
+      [`/v1/actions/${emailAction.id}`, emailAction],
+      [`/v1/actions/${smsAction.id}`, smsAction],
+    ] as const)
+      expect((await call(server, 'PUT', path, body)).status).toBe(201);
+
+    const saved = await call(server, 'PUT', `/v1/journeys/${cartJourney.id}`, cartJourney);
+    expect(saved).toMatchObject({ status: 201, body: { id: 'cartRecovery', version: 1, state: 'draft' } });
+    // read-your-writes: the draft is visible to the writer at once
+    expect((await call(server, 'GET', '/v1/journeys/cartRecovery')).body).toMatchObject({
+      versions: [{ version: 1, state: 'draft' }],
+    });
+    const published = await call(server, 'POST', '/v1/journeys/cartRecovery/publish');
+    expect(published.status).toBe(200);
+    expect(published.body).toMatchObject({ versions: [{ version: 1, state: 'live' }] });
+
+    const records = await readTopic(topic, 7);
+    expect(records.map((m) => m.key?.toString())).toEqual([
+      'event/cartAbandoned',
+      'event/purchase',
+      'datasource/loyalty',
+      'action/sendEmail',
+      'action/sendSms',
+      'journey/cartRecovery',
+      'journey/cartRecovery',
+    ]);
+    expect(JSON.parse(records[2]?.value?.toString() ?? 'null')).toEqual(loyaltyDatasource);
+    const last = JSON.parse(records[6]?.value?.toString() ?? 'null') as { versions: Array<{ state: string }> };
+    expect(last.versions.map((v) => v.state)).toEqual(['live']);
+    // the secret travels as a reference, never in clear
+    expect(records[2]?.value?.toString()).toContain('"env":"LOYALTY_TOKEN"');
+
+    const before = await Promise.all(
+      ['/v1/events', '/v1/datasources', '/v1/actions', '/v1/journeys', '/v1/journeys/cartRecovery'].map((p) =>
+        call(server, 'GET', p),
+      ),
+    );
+    await server.close();
+    server = await startApiServer({ brokers: testBrokers(), topicPrefix: prefix, tokens, port: 0 });
+    const after = await Promise.all(
+      ['/v1/events', '/v1/datasources', '/v1/actions', '/v1/journeys', '/v1/journeys/cartRecovery'].map((p) =>
+        call(server, 'GET', p),
+      ),
+    );
+    expect(after).toEqual(before);
+    expect((before[0]?.body?.['items'] as unknown[]).length).toBe(2);
+  });
+
+  it('publishing v2 closes v1; a resource a live journey uses cannot be deleted (409 with the journeys)', async () => {
+    const v2 = { ...cartJourney, name: 'Cart recovery v2' };
+    expect((await call(server, 'PUT', '/v1/journeys/cartRecovery', v2)).body).toMatchObject({ version: 2 });
+    expect((await call(server, 'POST', '/v1/journeys/cartRecovery/publish', { version: 2 })).status).toBe(200);
+    const j = await call(server, 'GET', '/v1/journeys/cartRecovery');
+    expect(
+      (j.body?.['versions'] as Array<{ version: number; state: string }>).map((v) => [v.version, v.state]),
+    ).toEqual([
+      [1, 'closed'],
+      [2, 'live'],
+    ]);
+    expect((await call(server, 'GET', '/v1/journeys/cartRecovery/versions/1')).body).toMatchObject({
+      state: 'closed',
+      journey: { name: 'Cart recovery' },
+    });
+
+    const del = await call(server, 'DELETE', '/v1/actions/sendEmail');
+    expect(del).toMatchObject({ status: 409, body: { code: 'RESOURCE_IN_USE', journeys: ['cartRecovery'] } });
+    // an unused resource can go
+    expect((await call(server, 'PUT', '/v1/events/unused', { ...purchaseEvent, id: 'unused' })).status).toBe(201);
+    expect((await call(server, 'DELETE', '/v1/events/unused')).status).toBe(204);
+    expect((await call(server, 'GET', '/v1/events/unused')).status).toBe(404);
+  });
+
+  it('auth: 401 without a valid token, 403 for a read token on writes; reads and validate are fine for it', async () => {
+    expect((await call(server, 'GET', '/v1/events', undefined, null)).status).toBe(401);
+    expect((await call(server, 'GET', '/v1/events', undefined, 'wrong-token-0123456789')).status).toBe(401);
+    expect((await call(server, 'PUT', '/v1/events/x', purchaseEvent, READER)).status).toBe(403);
+    expect((await call(server, 'POST', '/v1/journeys/cartRecovery/stop', undefined, READER)).status).toBe(403);
+    expect((await call(server, 'GET', '/v1/events', undefined, READER)).status).toBe(200);
+    expect((await call(server, 'POST', '/v1/journeys/validate', cartJourney, READER)).status).toBe(200);
+    expect((await call(server, 'GET', '/healthz', undefined, null)).status).toBe(200);
+    expect((await call(server, 'GET', '/readyz', undefined, null)).body).toEqual({ status: 'ready' });
+  });
+
+  it('exports a version with what it references and imports it into another environment', async () => {
+    const exported = await call(server, 'GET', '/v1/journeys/cartRecovery/versions/2/export');
+    expect(exported.status).toBe(200);
+    const bundle = exported.body as Record<string, unknown[]>;
+    expect((bundle['actions'] as Array<{ id: string }>).map((a) => a.id).sort()).toEqual(['sendEmail', 'sendSms']);
+    expect((bundle['datasources'] as Array<{ id: string }>).map((a) => a.id)).toEqual(['loyalty']);
+
+    const other = await startApiServer({
+      brokers: testBrokers(),
+      topicPrefix: `${uniqueName('it-api2')}.`,
+      tokens,
+      port: 0,
+    });
+    try {
+      const imported = await call(other, 'POST', '/v1/import', bundle);
+      expect(imported).toMatchObject({ status: 201, body: { id: 'cartRecovery', version: 1 } });
+      expect((await call(other, 'GET', '/v1/actions/sendEmail')).body).toEqual(emailAction);
+      expect((await call(other, 'POST', '/v1/journeys/cartRecovery/publish')).status).toBe(200);
+      // same bundle again: identical resources are not conflicts; a changed one is, unless overwrite
+      expect((await call(other, 'POST', '/v1/import', bundle)).status).toBe(201);
+      const changed = { ...bundle, actions: [{ ...emailAction, timeoutMs: 9000 }, smsAction] };
+      expect((await call(other, 'POST', '/v1/import', changed)).body).toMatchObject({ code: 'IMPORT_CONFLICT' });
+      expect((await call(other, 'POST', '/v1/import?overwrite=true', changed)).status).toBe(201);
+      expect((await call(other, 'GET', '/v1/actions/sendEmail')).body).toMatchObject({ timeoutMs: 9000 });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('serves an OpenAPI document listing the routes', async () => {
+    const doc = await call(server, 'GET', '/openapi.json', undefined, null);
+    expect(doc.body?.['openapi']).toMatch(/^3\./);
+    const paths = Object.keys(doc.body?.['paths'] as object);
+    expect(paths).toEqual(
+      expect.arrayContaining(['/v1/events/{id}', '/v1/journeys/{id}/publish', '/v1/journeys/validate', '/v1/import']),
+    );
+  });
+});

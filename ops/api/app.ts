@@ -1,0 +1,162 @@
+/**
+ * The admin REST API (PRODUCT.md → REST API), built without listening so tests drive it with `inject()`.
+ * Composition: body parsing and guards → bearer auth → routes (resources, journeys, import/export) → one error
+ * handler that renders `{ code, message, errors? }`. Health, readiness and metrics are open; everything under
+ * `/v1` needs a token, and writes need an `admin` one.
+ */
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { CompileOptions } from '../../schemas/index.js';
+import { JoError } from '../../topology/index.js';
+import type { ConfigStore } from './config-store.js';
+import { TokenAuth, type ApiToken } from './auth.js';
+import { bodyProblems, parseJsonBody } from './body-guard.js';
+import { ApiError, invalid } from './errors.js';
+import { keyedLock, type RouteContext } from './context.js';
+import { registerResourceRoutes } from './routes-resources.js';
+import { registerJourneyRoutes } from './routes-journeys.js';
+import { registerBundleRoutes } from './bundle.js';
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+export interface ApiOptions {
+  /** The config topic behind the API (KafkaConfigStore in production and integration tests). */
+  readonly store: ConfigStore;
+  /** Bearer tokens: `admin` reads and writes, `read` only reads. */
+  readonly tokens: readonly ApiToken[];
+  /** Largest request body in bytes (413 above); 1 MiB by default. */
+  readonly bodyLimit?: number;
+  /** Clock for version timestamps; `new Date()` by default. */
+  readonly now?: () => Date;
+  readonly compile?: CompileOptions;
+  /** Extra readiness condition for `/readyz` (the store's replay is always one). */
+  readonly readiness?: () => boolean | Promise<boolean>;
+  /** Prometheus text for `/metrics` (the composition root passes its registry's output). */
+  readonly metrics?: () => string | Promise<string>;
+  /** fastify logger option; off by default. */
+  readonly logger?: boolean | Record<string, unknown>;
+}
+
+const OPEN_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
+/** POSTs that write nothing and so are allowed to `read` tokens. */
+const READ_POSTS = new Set(['/v1/journeys/validate']);
+
+function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
+  return { code, message, ...extra };
+}
+
+function handleError(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
+  if (err instanceof ApiError)
+    return reply.code(err.statusCode).send(errorBody(err.code, err.message, { ...err.details }));
+  const fe = err as FastifyError;
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return reply.code(413).send(
+      errorBody('BODY_TOO_LARGE', fe.message, {
+        errors: [{ pointer: '', code: 'BODY_TOO_LARGE', message: fe.message }],
+      }),
+    );
+  if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return reply.code(415).send(errorBody('UNSUPPORTED_MEDIA_TYPE', 'send application/json'));
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)
+    return reply
+      .code(fe.statusCode)
+      .send(
+        errorBody('BAD_REQUEST', fe.message, { errors: [{ pointer: '', code: 'BAD_REQUEST', message: fe.message }] }),
+      );
+  if (err instanceof JoError && err.retryable) {
+    req.log.warn({ err }, 'config topic unavailable');
+    return reply.code(503).send(errorBody(err.code, err.message));
+  }
+  req.log.error({ err }, 'unexpected error');
+  return reply.code(500).send(errorBody('INTERNAL', 'unexpected error; see the API log'));
+}
+
+function installAuth(app: FastifyInstance, opts: ApiOptions): void {
+  const auth = new TokenAuth(opts.tokens);
+  app.addHook('onRequest', async (req, reply) => {
+    const path = req.url.split('?')[0] ?? '';
+    if (OPEN_PATHS.has(path)) return;
+    const role = auth.roleOf(req.headers.authorization);
+    if (!role) {
+      void reply
+        .header('www-authenticate', 'Bearer')
+        .code(401)
+        .send(errorBody('UNAUTHORIZED', 'a valid bearer token is required'));
+      return reply;
+    }
+    const writes = !['GET', 'HEAD', 'OPTIONS'].includes(req.method) && !READ_POSTS.has(path);
+    if (writes && role !== 'admin') {
+      void reply.code(403).send(errorBody('FORBIDDEN', 'this token may only read'));
+      return reply;
+    }
+    if (!opts.store.isReady()) {
+      void reply.code(503).send(errorBody('NOT_READY', 'the configuration view is still loading'));
+      return reply;
+    }
+  });
+}
+
+function installBodyHandling(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json'], { parseAs: 'string' }, (_req, text, done) => {
+    const r = parseJsonBody(text as string);
+    if (r.ok) done(null, r.value);
+    else done(invalid(r.problems, 'the body is not valid JSON'), undefined);
+  });
+  // bodies are validated by the handlers (cross-resource checks need the view); route schemas document them
+  app.setValidatorCompiler(() => () => true);
+  app.addHook('preValidation', async (req) => {
+    if (req.body === undefined) return;
+    const problems = bodyProblems(req.body);
+    if (problems.length > 0) throw invalid(problems);
+  });
+}
+
+function installOps(app: FastifyInstance, opts: ApiOptions): void {
+  const hide = { schema: { hide: true } };
+  app.get('/healthz', hide, async () => ({ status: 'ok' }));
+  app.get('/readyz', hide, async (_req, reply) => {
+    const ready = opts.store.isReady() && (opts.readiness ? await opts.readiness() : true);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
+  });
+  app.get('/metrics', hide, async (_req, reply) =>
+    reply.type('text/plain; version=0.0.4').send(opts.metrics ? await opts.metrics() : ''),
+  );
+  app.get('/openapi.json', hide, async () => app.swagger());
+}
+
+/** Builds the API (routes registered, not listening). Call `close()` on it; the store is the caller's. */
+export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // parsed as-is by our parser; prototype keys are refused with pointers by the body guard
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'journey-engine admin API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url}`)),
+  );
+  installBodyHandling(app);
+  installAuth(app, opts);
+  installOps(app, opts);
+  const ctx: RouteContext = {
+    store: opts.store,
+    now: opts.now ?? (() => new Date()),
+    compile: opts.compile ?? {},
+    serialize: keyedLock(),
+  };
+  registerResourceRoutes(app, ctx);
+  registerJourneyRoutes(app, ctx);
+  registerBundleRoutes(app, ctx);
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,157 @@
+/**
+ * The API's link to `jo.config`: writes are produced with acks=all (idempotent producer) and acknowledged only
+ * once the broker has them; reads come from a ConfigView fed by a consumer that replays the topic from the
+ * beginning, so a restarted API serves exactly what the topic holds. A write resolves only after this process's
+ * view has applied it, which gives the writer read-your-writes.
+ */
+import { randomUUID } from 'node:crypto';
+import { createKafka, RetryableError, type Consumer, type KafkaClient, type Producer } from '../../topology/index.js';
+import { ConfigView, type CompileOptions } from '../../schemas/index.js';
+
+/** What the API needs from the config topic. */
+export interface ConfigStore {
+  readonly view: ConfigView;
+  /** Produces `value` (JSON; `null` = tombstone) under `key`; resolves once acked and visible in `view`. */
+  write(key: string, value: unknown): Promise<void>;
+  /** True once the view has replayed the topic up to where it ended at start-up. */
+  isReady(): boolean;
+  close(): Promise<void>;
+}
+
+export interface KafkaConfigStoreOptions {
+  readonly brokers: readonly string[];
+  /** The config topic, `jo.config` by default. */
+  readonly topic: string;
+  readonly clientId?: string;
+  readonly compile?: CompileOptions;
+  /** Longest wait for the view to show a write the broker acked (default 15 s). */
+  readonly visibleTimeoutMs?: number;
+  /** Called with every record the view refused (bad JSON, invalid resource). */
+  readonly onBadRecord?: (key: string, problems: readonly { code: string; message: string }[]) => void;
+}
+
+interface Waiter {
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly resolve: () => void;
+}
+
+/** ConfigStore over a real Kafka topic. Create with `KafkaConfigStore.open`. */
+export class KafkaConfigStore implements ConfigStore {
+  readonly view: ConfigView;
+  private readonly applied = new Map<number, bigint>();
+  private readonly target = new Map<number, bigint>();
+  private waiters: Waiter[] = [];
+  private readyFlag = false;
+
+  private constructor(
+    private readonly opts: KafkaConfigStoreOptions,
+    private readonly kafka: KafkaClient,
+    private readonly producer: Producer,
+    private readonly consumer: Consumer,
+  ) {
+    this.view = new ConfigView(opts.compile ? { compile: opts.compile } : {});
+  }
+
+  /** Connects, notes where the topic ends, and starts replaying it. Readiness follows (`isReady`, `whenReady`). */
+  static async open(opts: KafkaConfigStoreOptions): Promise<KafkaConfigStore> {
+    const kafka = createKafka({ brokers: opts.brokers, clientId: opts.clientId ?? 'jo-api' });
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // a fresh group each start: the view is rebuilt from offset 0, never from committed offsets
+    const consumer = kafka.consumer({ groupId: `jo-api-view-${randomUUID()}`, allowAutoTopicCreation: false });
+    const store = new KafkaConfigStore(opts, kafka, producer, consumer);
+    await store.start();
+    return store;
+  }
+
+  private async start(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      for (const p of await admin.fetchTopicOffsets(this.opts.topic)) {
+        if (BigInt(p.high) > BigInt(p.low)) this.target.set(p.partition, BigInt(p.high) - 1n);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    this.checkReady();
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) {
+          const r = this.view.apply(m.key?.toString('utf8') ?? '', m.value);
+          if (!r.ok) this.opts.onBadRecord?.(r.key, r.problems);
+          this.advance(batch.partition, BigInt(m.offset));
+        }
+        // compaction leaves gaps: the batch's last offset counts even when its record is gone
+        this.advance(batch.partition, BigInt(batch.lastOffset()));
+      },
+    });
+  }
+
+  private advance(partition: number, offset: bigint): void {
+    if ((this.applied.get(partition) ?? -1n) >= offset) return;
+    this.applied.set(partition, offset);
+    const still: Waiter[] = [];
+    for (const w of this.waiters)
+      if (w.partition === partition && w.offset <= offset) w.resolve();
+      else still.push(w);
+    this.waiters = still;
+    this.checkReady();
+  }
+
+  private checkReady(): void {
+    if (this.readyFlag) return;
+    this.readyFlag = [...this.target].every(([p, o]) => (this.applied.get(p) ?? -1n) >= o);
+    if (this.readyFlag) this.whenReadyResolve?.();
+  }
+
+  private whenReadyResolve: (() => void) | undefined;
+  private readonly readyPromise = new Promise<void>((resolve) => (this.whenReadyResolve = resolve));
+
+  isReady(): boolean {
+    return this.readyFlag;
+  }
+
+  /** Resolves once the start-up replay is complete. */
+  whenReady(): Promise<void> {
+    if (this.readyFlag) return Promise.resolve();
+    return this.readyPromise;
+  }
+
+  async write(key: string, value: unknown): Promise<void> {
+    const [meta] = await this.producer.send({
+      topic: this.opts.topic,
+      acks: -1,
+      messages: [{ key, value: value === null ? null : JSON.stringify(value) }],
+    });
+    if (!meta?.baseOffset) throw new RetryableError('CONFIG_WRITE_FAILED', `no offset for ${key} from the broker`);
+    await this.visible(meta.partition, BigInt(meta.baseOffset));
+  }
+
+  private visible(partition: number, offset: bigint): Promise<void> {
+    if ((this.applied.get(partition) ?? -1n) >= offset) return Promise.resolve();
+    const ms = this.opts.visibleTimeoutMs ?? 15_000;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w.resolve !== done);
+        reject(
+          new RetryableError('CONFIG_VIEW_LAGGING', `write at offset ${offset} acked but not visible after ${ms} ms`),
+        );
+      }, ms);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.waiters.push({ partition, offset, resolve: done });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+  }
+}

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { close, latestDraft, publish, saveDraft, stop, summary } from './lifecycle.js';
+import { configFixtures, type JourneyRecord } from '../../schemas/index.js';
+
+const { cartJourney } = configFixtures;
+
+const T = (n: number) => `2026-01-0${n}T00:00:00.000Z`;
+const states = (r: JourneyRecord) => r.versions.map((v) => `${v.version}:${v.state}`);
+
+describe('journey lifecycle', () => {
+  it('every save appends a draft; history is kept', () => {
+    const r1 = saveDraft(undefined, cartJourney, T(1));
+    const r2 = saveDraft(r1, { ...cartJourney, name: 'v2' }, T(2));
+    expect(states(r2)).toEqual(['1:draft', '2:draft']);
+    expect(r2.versions[0]?.journey).toEqual(cartJourney);
+    expect(latestDraft(r2)).toBe(2);
+  });
+
+  it('publish makes a draft live and closes the previous live version', () => {
+    let r = saveDraft(undefined, cartJourney, T(1));
+    r = publish(r, 1, T(2));
+    expect(states(r)).toEqual(['1:live']);
+    expect(r.versions[0]?.publishedAt).toBe(T(2));
+    r = publish(saveDraft(r, cartJourney, T(3)), 2, T(4));
+    expect(states(r)).toEqual(['1:closed', '2:live']);
+    expect(r.versions[0]?.closedAt).toBe(T(4));
+  });
+
+  it('a published version cannot be published again, nor a missing one', () => {
+    const r = publish(saveDraft(undefined, cartJourney, T(1)), 1, T(2));
+    expect(() => publish(r, 1, T(3))).toThrow(
+      expect.objectContaining({ statusCode: 409, code: 'JOURNEY_STATE_CONFLICT' }),
+    );
+    expect(() => publish(r, 7, T(3))).toThrow(expect.objectContaining({ statusCode: 404 }));
+    expect(() => latestDraft(r)).toThrow(expect.objectContaining({ statusCode: 409 }));
+  });
+
+  it('close ends new entries of the live version; 409 when nothing is live', () => {
+    const r = close(publish(saveDraft(undefined, cartJourney, T(1)), 1, T(2)), undefined, T(3));
+    expect(states(r)).toEqual(['1:closed']);
+    expect(() => close(r, undefined, T(4))).toThrow(expect.objectContaining({ statusCode: 409 }));
+  });
+
+  it('stop ends live and closed versions (or just the named one); drafts stay drafts', () => {
+    let r = publish(saveDraft(undefined, cartJourney, T(1)), 1, T(2));
+    r = publish(saveDraft(r, cartJourney, T(3)), 2, T(4));
+    r = saveDraft(r, cartJourney, T(5));
+    expect(states(stop(r, 1, T(6)))).toEqual(['1:stopped', '2:live', '3:draft']);
+    const all = stop(r, undefined, T(6));
+    expect(states(all)).toEqual(['1:stopped', '2:stopped', '3:draft']);
+    expect(all.versions[1]?.stoppedAt).toBe(T(6));
+    expect(() => stop(all, undefined, T(7))).toThrow(expect.objectContaining({ statusCode: 409 }));
+  });
+
+  it('transitions never change a version’s journey', () => {
+    let r = saveDraft(undefined, cartJourney, T(1));
+    r = stop(publish(r, 1, T(2)), undefined, T(3));
+    expect(r.versions[0]?.journey).toBe(cartJourney);
+  });
+
+  it('summary lists versions and the live one', () => {
+    const r = publish(saveDraft(saveDraft(undefined, cartJourney, T(1)), cartJourney, T(2)), 1, T(3));
+    expect(summary(r)).toEqual({
+      id: 'cartRecovery',
+      name: 'Cart recovery',
+      liveVersion: 1,
+      latestVersion: 2,
+      versions: [
+        { version: 1, state: 'live' },
+        { version: 2, state: 'draft' },
+      ],
+    });
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * Journey, action and event fixtures shared by the processors' tests (unit and integration).
+ */
+import type { ActionConfig, EventConfig, JourneyConfig } from '../../schemas/index.js';
+import type { NormalizedEvent } from '../journey-model.js';
+
+export const emailAction = (url: string): ActionConfig => ({
+  id: 'sendEmail',
+  type: 'campaign',
+  url,
+  channel: 'email',
+  eventType: 'welcome',
+  timeoutMs: 2_000,
+  retries: 1,
+});
+
+export const webhookAction = (url: string): ActionConfig => ({
+  id: 'webhook',
+  type: 'http',
+  url: `${url}/hooks/{{profile.id}}`,
+  method: 'POST',
+  headers: { 'x-journey': '{{journey.id}}' },
+  body: '{"profile": {{profile.id}}, "coupon": {{params.coupon}}}',
+  timeoutMs: 1_000,
+});
+
+export const signupEvent: EventConfig = {
+  id: 'signup',
+  name: 'Sign-up',
+  recognition: { eventType: 'user.signup' },
+  identity: { namespace: 'email', path: 'identityMap.email' },
+};
+
+export const purchaseEvent: EventConfig = {
+  id: 'purchase',
+  name: 'Purchase',
+  recognition: { eventType: 'commerce.purchase' },
+  identity: { namespace: 'email', path: 'identityMap.email' },
+};
+
+/** signup → email → wait 1 day → wait for a purchase up to 3 days → thank you, or reminder on timeout. */
+export const welcomeJourney: JourneyConfig = {
+  id: 'welcome',
+  name: 'Welcome',
+  namespace: 'email',
+  entry: { event: 'signup' },
+  reentrance: { allowed: true, waitPeriod: 'PT1H' },
+  start: 'email',
+  nodes: {
+    email: { type: 'action', action: 'sendEmail', params: { firstName: '{{profile.firstName}}' }, next: 'pause' },
+    pause: { type: 'wait', duration: 'P1D', next: 'waitPurchase' },
+    waitPurchase: {
+      type: 'event',
+      events: [{ event: 'purchase', next: 'thanks' }],
+      timeout: 'P3D',
+      onTimeout: 'reminder',
+    },
+    thanks: { type: 'action', action: 'sendEmail', params: { template: 'thanks' }, next: 'done' },
+    reminder: { type: 'action', action: 'sendEmail', params: { template: 'reminder' }, next: 'done' },
+    done: { type: 'end' },
+  },
+};
+
+let seq = 0;
+/** A normalized event for `email:<who>`. */
+export function event(
+  eventConfigId: string,
+  who: string,
+  xdm: Record<string, unknown> = {},
+  id?: string,
+): NormalizedEvent {
+  seq += 1;
+  return {
+    id: id ?? `evt-${eventConfigId}-${who}-${seq}`,
+    timestamp: '2026-01-01T00:00:00.000Z',
+    eventType: eventConfigId,
+    eventConfigId,
+    identity: { namespace: 'email', id: who },
+    xdm,
+  };
+}

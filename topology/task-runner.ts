@@ -1,0 +1,384 @@
+/**
+ * Runs one `StreamTask` against Kafka: fences the previous owner (transactional producer per task), restores
+ * the task's stores, seeks its input partitions to the committed offsets, then processes its own queue in its
+ * own loop (so a slow task never stalls another) and commits outputs + changelog writes + input offsets in one
+ * transaction every commit interval. Any failure closes the task dirty; the app decides whether to recreate it.
+ */
+import type { Clock } from './clock.js';
+import { TerminalError } from './errors.js';
+import type { Topology } from './builder.js';
+import type { StreamsDiagnostics, TaskState } from './diagnostics.js';
+import type { Admin, KafkaClient, Producer, TopicMessages } from './kafka-client.js';
+import { noopMetrics, type Metrics } from './metrics.js';
+import type { RawRecord } from './record.js';
+import type { StateBackend, TaskStateHandle } from './state-backend.js';
+import { StreamTask, changelogWriter, taskIdOf, type ErrorPolicy, type OutgoingRecord } from './task.js';
+import { internalTopics } from './builder.js';
+import type { KeyValueStore } from './store.js';
+import type { Timer } from './timer.js';
+
+/** What a task needs from the app's consumer. */
+export interface ConsumerPort {
+  seek(topic: string, partition: number, offset: string): void;
+  pause(topic: string, partition: number): void;
+  resume(topic: string, partition: number): void;
+  /** At-least-once only: commits input offsets through the group. */
+  commit(offsets: ReadonlyArray<{ topic: string; partition: number; offset: string }>): Promise<void>;
+}
+
+export interface TaskRunnerOptions {
+  readonly applicationId: string;
+  readonly kafka: KafkaClient;
+  readonly admin: Admin;
+  readonly topology: Topology;
+  readonly subTopology: number;
+  readonly partition: number;
+  readonly exactlyOnce: boolean;
+  /** At-least-once: the app's shared idempotent producer. */
+  readonly sharedProducer?: Producer;
+  readonly commitIntervalMs: number;
+  /** Queue length above which the task's input partitions are paused. */
+  readonly maxQueued: number;
+  readonly autoOffsetReset: 'earliest' | 'latest';
+  readonly clock: Clock;
+  readonly timer: Timer;
+  readonly metrics?: Metrics;
+  readonly events: StreamsDiagnostics;
+  readonly errorPolicy: ErrorPolicy;
+  readonly dlqTopic: string;
+  readonly state: StateBackend;
+  readonly globalStores: ReadonlyMap<string, KeyValueStore<unknown>>;
+  readonly partitionsOf: (topic: string) => number | undefined;
+  readonly consumer: ConsumerPort;
+  /** Called once when the task fails (it is already closed dirty). */
+  readonly onFailed: (runner: TaskRunner, err: unknown) => void;
+}
+
+/** The task's processing threw under the `stop` error policy: fatal for the app. */
+export class TaskProcessingError extends TerminalError {
+  constructor(taskId: string, cause: unknown) {
+    super(
+      'TASK_PROCESSING_STOPPED',
+      `task ${taskId} stopped: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
+}
+
+export class TaskRunner {
+  readonly id: string;
+  readonly inputs: readonly string[];
+  private readonly changelogs: ReadonlySet<string>;
+  private state: TaskState = 'created';
+  private producer: Producer | undefined;
+  private stateHandle: TaskStateHandle | undefined;
+  private task: StreamTask | undefined;
+  private readonly queue: RawRecord[] = [];
+  private readonly expected = new Map<string, bigint>();
+  private readonly positions = new Map<string, bigint>();
+  private readonly highWatermarks = new Map<string, bigint>();
+  private readonly paused = new Set<string>();
+  private outputs: OutgoingRecord[] = [];
+  private processedSinceCommit = 0;
+  private lastCommit = 0;
+  private wake: (() => void) | undefined;
+  private readonly stop = new AbortController();
+  private loopDone: Promise<void> = Promise.resolve();
+  private failed = false;
+
+  constructor(private readonly opts: TaskRunnerOptions) {
+    this.id = taskIdOf(opts.subTopology, opts.partition);
+    this.inputs = opts.topology.sourceTopics(opts.applicationId, opts.subTopology);
+    const stores = opts.topology.subTopologies[opts.subTopology]?.stores ?? [];
+    this.changelogs = new Set(stores.map((s) => internalTopics.changelog(opts.applicationId, s.name)));
+  }
+
+  get taskState(): TaskState {
+    return this.state;
+  }
+
+  private setState(state: TaskState, reason?: string): void {
+    this.state = state;
+    this.opts.events.emit('task-state', { taskId: this.id, state, ...(reason ? { reason } : {}) });
+  }
+
+  /** Fence, restore, seek, init; then the processing loop runs until `close`. */
+  async start(): Promise<void> {
+    const o = this.opts;
+    this.setState('created');
+    if (o.exactlyOnce) {
+      this.producer = o.kafka.producer({
+        transactionalId: `${o.applicationId}-${this.id}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        transactionTimeout: 60_000,
+      });
+      await this.producer.connect();
+      // kafkajs runs the transactional InitProducerId lazily, at the first transaction(): force it now, before
+      // restoring and reading committed offsets, so the previous owner is fenced (its open transaction aborted,
+      // a committing one completed) and cannot commit behind our back.
+      const fence = await this.producer.transaction();
+      await fence.abort();
+    } else this.producer = o.sharedProducer;
+    const collector = { send: (r: OutgoingRecord) => void this.outputs.push(r) };
+    const sub = o.topology.subTopologies[o.subTopology];
+    this.stateHandle = await o.state.openTask({
+      applicationId: o.applicationId,
+      taskId: this.id,
+      partition: o.partition,
+      specs: sub?.stores ?? [],
+      logger: changelogWriter(o.applicationId, o.partition, collector, o.clock),
+      exactlyOnce: o.exactlyOnce,
+    });
+    this.setState('restoring');
+    const restored = await this.stateHandle.restore(
+      (p) => o.events.emit('restore-progress', { taskId: this.id, ...p }),
+      this.stop.signal,
+    );
+    o.events.emit('restore-complete', { taskId: this.id, ...restored });
+    this.outputs = []; // restoring writes nothing, but be sure nothing stale is committed
+    this.task = new StreamTask({
+      applicationId: o.applicationId,
+      topology: o.topology,
+      subTopology: o.subTopology,
+      partition: o.partition,
+      stores: this.stateHandle.stores,
+      globalStores: o.globalStores,
+      collector,
+      partitionsOf: o.partitionsOf,
+      clock: o.clock,
+      metrics: o.metrics ?? noopMetrics,
+      errorPolicy: o.errorPolicy,
+      dlqTopic: o.dlqTopic,
+    });
+    await this.task.init();
+    this.lastCommit = o.clock.now();
+    await this.seekToCommitted();
+    this.setState('running');
+    this.loopDone = this.loop();
+  }
+
+  private async seekToCommitted(): Promise<void> {
+    const o = this.opts;
+    const committed = await o.admin.fetchOffsets({ groupId: o.applicationId, topics: [...this.inputs] });
+    const starts: Array<[string, string]> = [];
+    for (const topic of this.inputs) {
+      const c = committed.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === o.partition);
+      let offset = c && c.offset !== '-1' ? c.offset : undefined;
+      if (offset === undefined) {
+        const ends = await o.admin.fetchTopicOffsets(topic);
+        const e = ends.find((p) => p.partition === o.partition);
+        offset = (o.autoOffsetReset === 'earliest' ? e?.low : e?.high) ?? '0';
+      }
+      starts.push([topic, offset]);
+    }
+    // Synchronously from here on: no fetched batch can slip in between the seek and the task accepting records.
+    for (const [topic, offset] of starts) {
+      this.expected.set(topic, BigInt(offset));
+      o.consumer.seek(topic, o.partition, offset);
+      o.consumer.resume(topic, o.partition);
+    }
+  }
+
+  /**
+   * Hands a fetched record to the task. Returns false when dropped: the task is not running yet (it will seek
+   * and re-fetch) or the record was already taken (a re-delivery after a seek or rebalance).
+   */
+  offer(raw: RawRecord, highWatermark?: string): boolean {
+    if (this.state !== 'running') return false;
+    if (highWatermark !== undefined) this.highWatermarks.set(raw.topic, BigInt(highWatermark));
+    const off = BigInt(raw.offset);
+    const exp = this.expected.get(raw.topic);
+    if (exp === undefined || off < exp) return false;
+    this.expected.set(raw.topic, off + 1n);
+    this.queue.push(raw);
+    if (this.queue.length > this.opts.maxQueued && !this.paused.has(raw.topic)) {
+      this.paused.add(raw.topic);
+      this.opts.consumer.pause(raw.topic, this.opts.partition);
+    }
+    this.wake?.();
+    return true;
+  }
+
+  /** One of the task's stores, while it runs. */
+  store(name: string): KeyValueStore<unknown> | undefined {
+    return this.state === 'running' ? this.stateHandle?.stores.get(name) : undefined;
+  }
+
+  /** Next offset to fetch per input topic (for re-seeking after a rebalance kept this task here). */
+  fetchPositions(): Array<[string, string]> {
+    return [...this.expected].map(([t, o]) => [t, o.toString()]);
+  }
+
+  private async loop(): Promise<void> {
+    const o = this.opts;
+    try {
+      while (!this.stop.signal.aborted) {
+        let n = 0;
+        for (let r = this.queue.shift(); r; r = n < 200 ? this.queue.shift() : undefined) {
+          try {
+            await this.task?.process(r);
+          } catch (err) {
+            throw new TaskProcessingError(this.id, err);
+          }
+          this.positions.set(r.topic, BigInt(r.offset) + 1n);
+          this.processedSinceCommit++;
+          n++;
+          if (this.stop.signal.aborted) break;
+        }
+        if (this.task && this.task.nextWallClockDue() <= o.clock.now()) await this.task.punctuateWallClock();
+        if (o.clock.now() - this.lastCommit >= o.commitIntervalMs || this.outputs.length >= 10_000) await this.commit();
+        this.resumeIfDrained();
+        if (this.queue.length === 0 && !this.stop.signal.aborted) await this.idle();
+        else await o.timer.yield();
+      }
+    } catch (err) {
+      await this.fail(err);
+    }
+  }
+
+  private idle(): Promise<void> {
+    const o = this.opts;
+    const until = Math.min(this.lastCommit + o.commitIntervalMs, this.task?.nextWallClockDue() ?? Infinity);
+    const ac = new AbortController();
+    this.wake = () => ac.abort();
+    const onStop = () => ac.abort();
+    this.stop.signal.addEventListener('abort', onStop, { once: true });
+    return o.timer.sleep(Math.max(1, Math.min(until - o.clock.now(), 1_000)), ac.signal).finally(() => {
+      this.wake = undefined;
+      this.stop.signal.removeEventListener('abort', onStop);
+    });
+  }
+
+  private resumeIfDrained(): void {
+    if (this.paused.size === 0 || this.queue.length > this.opts.maxQueued / 2) return;
+    for (const t of this.paused) this.opts.consumer.resume(t, this.opts.partition);
+    this.paused.clear();
+  }
+
+  /** Commits what was processed since the last commit: one transaction under exactly-once. */
+  private async commit(): Promise<void> {
+    const o = this.opts;
+    this.lastCommit = o.clock.now();
+    if (this.outputs.length === 0 && this.processedSinceCommit === 0) return;
+    const outs = this.outputs;
+    this.outputs = [];
+    const offsets = [...this.positions].map(([topic, off]) => ({
+      topic,
+      partition: o.partition,
+      offset: off.toString(),
+    }));
+    const started = o.clock.now();
+    await this.stateHandle?.flush();
+    const producer = this.producer;
+    if (!producer) throw new Error(`task ${this.id} has no producer`);
+    let results: Awaited<ReturnType<Producer['sendBatch']>> = [];
+    if (o.exactlyOnce) {
+      const txn = await producer.transaction();
+      try {
+        if (outs.length) results = await txn.sendBatch({ topicMessages: toTopicMessages(outs), acks: -1 });
+        if (offsets.length)
+          await txn.sendOffsets({
+            consumerGroupId: o.applicationId,
+            topics: offsets.map((x) => ({
+              topic: x.topic,
+              partitions: [{ partition: x.partition, offset: x.offset }],
+            })),
+          });
+        await txn.commit();
+      } catch (err) {
+        await txn.abort().catch(() => undefined);
+        throw err;
+      }
+    } else {
+      if (outs.length) results = await producer.sendBatch({ topicMessages: toTopicMessages(outs), acks: -1 });
+      if (offsets.length) await o.consumer.commit(offsets);
+    }
+    this.stateHandle?.committed(changelogEnds(outs, results, this.changelogs, o.partition));
+    const latencyMs = o.clock.now() - started;
+    o.events.emit('commit', { taskId: this.id, latencyMs, outputs: outs.length });
+    o.events.emit('records-processed', { taskId: this.id, count: this.processedSinceCommit });
+    this.processedSinceCommit = 0;
+    for (const [topic, hw] of this.highWatermarks) {
+      const pos = this.positions.get(topic) ?? this.expected.get(topic) ?? hw;
+      o.events.emit('lag', { taskId: this.id, topic, partition: o.partition, lag: Math.max(0, Number(hw - pos)) });
+    }
+  }
+
+  private async fail(err: unknown): Promise<void> {
+    if (this.failed) return;
+    this.failed = true;
+    this.stop.abort();
+    await this.shutdown(false);
+    this.opts.onFailed(this, err);
+  }
+
+  /**
+   * Stops the loop. `clean`: commit what was processed, close processors, checkpoint the stores. Otherwise
+   * abandon the open work (it was never committed) and leave no checkpoint.
+   */
+  async close(clean: boolean): Promise<void> {
+    if (this.state === 'closed') return;
+    this.stop.abort();
+    await this.loopDone;
+    if ((this.state as TaskState) === 'closed') return; // the loop failed and closed it
+    let ok = clean;
+    if (clean && this.state === 'running') {
+      try {
+        await this.commit();
+      } catch {
+        ok = false;
+      }
+    }
+    await this.shutdown(ok);
+  }
+
+  private async shutdown(clean: boolean): Promise<void> {
+    if (this.state === 'closed') return;
+    this.setState('suspended');
+    this.outputs = [];
+    this.queue.length = 0;
+    const errors: unknown[] = [];
+    await this.task?.close().catch((e: unknown) => errors.push(e));
+    await this.stateHandle?.close(clean).catch((e: unknown) => errors.push(e));
+    if (this.opts.exactlyOnce) await this.producer?.disconnect().catch((e: unknown) => errors.push(e));
+    for (const t of this.paused) this.opts.consumer.resume(t, this.opts.partition);
+    this.paused.clear();
+    this.setState('closed', clean ? 'clean' : 'dirty');
+    if (errors.length) this.opts.events.emit('task-error', { taskId: this.id, error: errors[0], fatal: false });
+  }
+}
+
+function toTopicMessages(outs: readonly OutgoingRecord[]): TopicMessages[] {
+  const by = new Map<string, TopicMessages['messages']>();
+  for (const r of outs) {
+    let msgs = by.get(r.topic);
+    if (!msgs) by.set(r.topic, (msgs = []));
+    msgs.push({
+      key: r.key,
+      value: r.value,
+      headers: { ...r.headers },
+      timestamp: String(r.timestamp),
+      ...(r.partition === undefined ? {} : { partition: r.partition }),
+    });
+  }
+  return [...by].map(([topic, messages]) => ({ topic, messages }));
+}
+
+/** Next offset of each changelog topic (this task's partition) after the batch just committed. */
+function changelogEnds(
+  outs: readonly OutgoingRecord[],
+  results: ReadonlyArray<{ topicName: string; partition: number; baseOffset?: string }>,
+  changelogs: ReadonlySet<string>,
+  partition: number,
+): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of outs) if (changelogs.has(r.topic)) counts.set(r.topic, (counts.get(r.topic) ?? 0) + 1);
+  const ends = new Map<string, number>();
+  for (const res of results) {
+    const n = counts.get(res.topicName);
+    if (n !== undefined && res.partition === partition && res.baseOffset !== undefined)
+      ends.set(res.topicName, Number(res.baseOffset) + n);
+  }
+  return ends;
+}
