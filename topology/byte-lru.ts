@@ -42,6 +42,11 @@ export class ByteLru {
     return n.value;
   }
 
+  /** Like `get` without marking the entry used. */
+  peek(key: string): Buffer | null | undefined {
+    return this.nodes.get(key)?.value;
+  }
+
   has(key: string): boolean {
     return this.nodes.has(key);
   }
