@@ -70,9 +70,9 @@ export function resourceBody(body: unknown, id: string): Record<string, unknown>
 
 /** Optional `{ "version": n }` body of publish/close/stop. */
 export function versionBody(body: unknown): number | undefined {
-  if (body === undefined || body === null) return undefined;
+  if (body === undefined) return undefined;
   const problems: ConfigProblem[] = [];
-  if (typeof body !== 'object' || Array.isArray(body))
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
     problems.push({ pointer: '', code: 'SCHEMA_TYPE', message: 'body must be a JSON object or empty' });
   else {
     const rec = body as Record<string, unknown>;

@@ -1,0 +1,285 @@
+/**
+ * Property-style fuzzing of request bodies: a seeded generator breaks valid documents (wrong types, huge strings,
+ * deep nesting, prototype keys, unknown properties, truncated JSON, non-object bodies, bodies over the limit), and
+ * every one must get a 400 (413 over the limit) listing errors with JSON pointers — never a 500.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { createKafka } from '../../topology/index.js';
+import { configFixtures } from '../../schemas/index.js';
+import { testBrokers, uniqueName } from '../testing/index.js';
+import { buildApi } from './app.js';
+import { KafkaConfigStore } from './config-store.js';
+
+const { cartEvent, purchaseEvent, loyaltyDatasource, emailAction, smsAction, cartJourney } = configFixtures;
+const TOKEN = 'fuzz-admin-token-0123456789';
+const BODY_LIMIT = 256 * 1024;
+const SEED = Number(process.env['JO_FUZZ_SEED'] ?? 20261128);
+const CASES = Number(process.env['JO_FUZZ_CASES'] ?? 400);
+
+/** mulberry32: small, seeded, good enough to spread cases. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
+    pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)] as T,
+  };
+}
+type Rng = ReturnType<typeof rng>;
+
+interface Target {
+  readonly method: 'PUT' | 'POST';
+  readonly url: string;
+  readonly doc: unknown;
+  /** Paths whose JSON type is fixed by the schema (changing the type must be an error). */
+  readonly typed: readonly string[];
+  /** Paths of bounded strings (maxLength ≤ 65536). */
+  readonly strings: readonly string[];
+  /** Paths of objects that refuse unknown properties. */
+  readonly strict: readonly string[];
+}
+
+const journeyTyped = [
+  '/name',
+  '/namespace',
+  '/entry',
+  '/entry/event',
+  '/start',
+  '/nodes',
+  '/nodes/wait1/duration',
+  '/nodes/waitBuy/events',
+  '/nodes/split/paths/0/weight',
+  '/nodes/email/next',
+  '/timeout',
+  '/reentrance/allowed',
+];
+const targets: readonly Target[] = [
+  {
+    method: 'PUT',
+    url: '/v1/events/purchase',
+    doc: purchaseEvent,
+    typed: ['/name', '/recognition', '/identity', '/identity/namespace', '/id'],
+    strings: ['/name', '/description'],
+    strict: ['', '/identity'],
+  },
+  {
+    method: 'PUT',
+    url: '/v1/datasources/loyalty',
+    doc: loyaltyDatasource,
+    typed: ['/url', '/method', '/timeoutMs', '/cacheTtlMs', '/auth', '/auth/token', '/auth/token/env', '/type'],
+    strings: ['/url', '/body', '/name'],
+    strict: ['', '/auth'],
+  },
+  {
+    method: 'PUT',
+    url: '/v1/actions/sendEmail',
+    doc: emailAction,
+    typed: ['/url', '/method', '/headers', '/headers/content-type', '/body', '/auth/value', '/timeoutMs', '/retries'],
+    strings: ['/url', '/body', '/name'],
+    strict: ['', '/auth', '/auth/value'],
+  },
+  {
+    method: 'PUT',
+    url: '/v1/journeys/cartRecovery',
+    doc: cartJourney,
+    typed: journeyTyped,
+    strings: ['/name', '/description', '/timezone'],
+    strict: ['', '/entry', '/nodes/wait1', '/nodes/split/paths/0', '/reentrance'],
+  },
+  {
+    method: 'POST',
+    url: '/v1/journeys/validate',
+    doc: cartJourney,
+    typed: journeyTyped,
+    strings: ['/name', '/description'],
+    strict: ['', '/nodes/waitBuy'],
+  },
+  {
+    method: 'POST',
+    url: '/v1/journeys/cartRecovery/publish',
+    doc: { version: 1 },
+    typed: ['/version'],
+    strings: [],
+    strict: [''],
+  },
+];
+
+const SAMPLES: readonly unknown[] = [123, -1.5, true, null, [], {}, 'x', { a: [1] }, [1, 'two']];
+const jsonType = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+
+function segments(ptr: string): string[] {
+  return ptr === ''
+    ? []
+    : ptr
+        .slice(1)
+        .split('/')
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+function getAt(doc: unknown, ptr: string): unknown {
+  return segments(ptr).reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], doc);
+}
+function setAt(doc: unknown, ptr: string, value: unknown): unknown {
+  const segs = segments(ptr);
+  if (segs.length === 0) return value;
+  const parent = getAt(doc, `/${segs.slice(0, -1).join('/')}`.replace(/^\/$/, '')) as Record<string, unknown>;
+  parent[segs[segs.length - 1] as string] = value;
+  return doc;
+}
+
+interface Case {
+  readonly payload: string;
+  readonly expect: string[];
+  readonly oversize: boolean;
+}
+
+/** Object-level mutations; each returns the pointer where an error must be reported. */
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const parentOf = (ptr: string) => ptr.slice(0, ptr.lastIndexOf('/'));
+
+function mutateDoc(r: Rng, t: Target, doc: unknown): { doc: unknown; at: string; proto?: string } {
+  const m = mutateOnce(r, t, doc);
+  if (m) return m;
+  // an earlier mutation replaced the container this one aimed at: add an unknown property at the root instead
+  (doc as Record<string, unknown>)['unknownRoot'] = 1;
+  return { doc, at: '/unknownRoot' };
+}
+
+function mutateOnce(r: Rng, t: Target, doc: unknown): { doc: unknown; at: string; proto?: string } | undefined {
+  const kind = t.strings.length === 0 ? r.pick([0, 3, 4]) : r.int(0, 4);
+  const at = kind === 0 ? r.pick(t.typed) : kind <= 2 ? r.pick(t.strings) : r.pick(t.strict);
+  const container = kind <= 2 ? parentOf(at) : at;
+  if (!isObj(getAt(doc, container))) return undefined;
+  if (kind === 0) {
+    const orig = getAt(t.doc, at); // the valid type, not whatever an earlier mutation left
+    return { doc: setAt(doc, at, r.pick(SAMPLES.filter((s) => jsonType(s) !== jsonType(orig)))), at };
+  }
+  if (kind === 1) return { doc: setAt(doc, at, 'é'.repeat(r.int(70_000, 100_000))), at };
+  if (kind === 2) {
+    let v: unknown = 1;
+    for (let i = r.int(101, 3000); i > 0; i--) v = r.next() < 0.5 ? [v] : { k: v };
+    return { doc: setAt(doc, at, v), at };
+  }
+  const obj = getAt(doc, at) as Record<string, unknown>;
+  if (kind === 3) {
+    obj[`unknown${r.int(0, 99)}`] = r.pick(SAMPLES);
+    return { doc, at };
+  }
+  const key = r.pick(['__proto__', 'constructor', 'prototype']);
+  obj['@@FORBIDDEN@@'] = { polluted: true };
+  return { doc, at: `${at}/${key}`, proto: key };
+}
+
+function generate(r: Rng): Case & { target: Target } {
+  const t = r.pick(targets);
+  const shape = r.int(0, 9);
+  if (shape === 0)
+    return {
+      target: t,
+      payload: JSON.stringify(r.pick([1, 'str', true, null, [t.doc], []])),
+      expect: [''],
+      oversize: false,
+    };
+  let doc: unknown = structuredClone(t.doc);
+  const expect: string[] = [];
+  let proto: string | undefined;
+  for (let i = r.int(1, 3); i > 0; i--) {
+    const m = mutateDoc(r, t, doc);
+    doc = m.doc;
+    expect.push(m.at);
+    proto ??= m.proto;
+    if (m.proto) break; // one marker key per document
+  }
+  let payload = JSON.stringify(doc);
+  if (proto) payload = payload.replace('"@@FORBIDDEN@@"', JSON.stringify(proto));
+  if (shape === 1) {
+    const cut = payload.slice(0, r.int(1, payload.length - 1));
+    return { target: t, payload: cut, expect: [''], oversize: Buffer.byteLength(cut) > BODY_LIMIT };
+  }
+  if (shape === 2)
+    return {
+      target: t,
+      payload: JSON.stringify({ ...(t.doc as object), pad: 'z'.repeat(BODY_LIMIT) }),
+      expect: [''],
+      oversize: true,
+    };
+  return { target: t, payload, expect, oversize: Buffer.byteLength(payload) > BODY_LIMIT };
+}
+
+const related = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+
+describe('fuzzed bad bodies', () => {
+  let app: FastifyInstance;
+  let store: KafkaConfigStore;
+
+  beforeAll(async () => {
+    const topic = uniqueName('it-fuzz-config');
+    const admin = createKafka({ brokers: testBrokers(), clientId: uniqueName('fuzz') }).admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+    });
+    await admin.disconnect();
+    store = await KafkaConfigStore.open({ brokers: testBrokers(), topic });
+    await store.whenReady();
+    app = await buildApi({ store, tokens: [{ token: TOKEN, role: 'admin' }], bodyLimit: BODY_LIMIT });
+    const put = (url: string, body: unknown) =>
+      app.inject({ method: 'PUT', url, headers: { authorization: `Bearer ${TOKEN}` }, payload: body as object });
+    for (const e of [cartEvent, purchaseEvent]) await put(`/v1/events/${e.id}`, e);
+    await put('/v1/datasources/loyalty', loyaltyDatasource);
+    for (const a of [emailAction, smsAction]) await put(`/v1/actions/${a.id}`, a);
+    expect((await put('/v1/journeys/cartRecovery', cartJourney)).statusCode).toBe(201);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await store?.close();
+  });
+
+  it(`${CASES} generated bad bodies (seed ${SEED}) all get 400/413 with pointers, never a 500`, async () => {
+    const r = rng(SEED);
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < CASES; i++) {
+      const c = generate(r);
+      const res = await app.inject({
+        method: c.target.method,
+        url: c.target.url,
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        payload: c.payload,
+      });
+      statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+      const where = `case ${i} (${c.target.method} ${c.target.url}, expected at ${c.expect.join(', ')}): ${res.body.slice(0, 300)}`;
+      expect(res.statusCode, where).toBe(c.oversize ? 413 : 400);
+      const body = res.json<{ code: string; errors: Array<{ pointer: string; code: string; message: string }> }>();
+      expect(body.errors.length, where).toBeGreaterThan(0);
+      for (const e of body.errors) {
+        expect(e.pointer, where).toMatch(/^(\/.*)?$/);
+        expect(e.code, where).toMatch(/^[A-Z][A-Z0-9_]+$/);
+        expect(typeof e.message, where).toBe('string');
+      }
+      if (!c.oversize)
+        expect(
+          body.errors.some((e) => c.expect.some((p) => related(e.pointer, p))),
+          where,
+        ).toBe(true);
+    }
+    // the generator did exercise both outcomes
+    expect(statuses.get(400)).toBeGreaterThan(CASES / 2);
+    expect(statuses.get(413)).toBeGreaterThan(0);
+  });
+
+  it('nothing was written by the bad bodies', async () => {
+    const res = await app.inject({
+      method: 'GET',
+      url: '/v1/journeys/cartRecovery',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(res.json<{ versions: unknown[] }>().versions).toHaveLength(1);
+  });
+});
