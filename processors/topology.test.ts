@@ -160,6 +160,24 @@ describe('journey topology: versions and stop', () => {
 });
 
 describe('journey topology: timers', () => {
+  it('writes to jo.timers only timers that outlive their step', async () => {
+    const j = await welcome({}, false);
+    await j.publish(journey({ a: { type: 'wait', duration: 'PT1H', next: 'b' }, b: { type: 'end' } }));
+    await j.event('user.signup', 'waits');
+    const kinds = j.driver.readOutput<string, { op: string; timer: { kind: string } }>('jo.timers');
+    expect(kinds.map((r) => `${r.value.op}:${r.value.timer.kind}`)).toEqual(['set:journeyTimeout', 'set:wait']);
+    await j.publish(journey({ a: { type: 'end' } }));
+    await j.event('user.signup', 'passes');
+    expect(j.trail()).toContain('passes:a:ended:end');
+    expect(j.driver.readOutput('jo.timers')).toEqual([]);
+    await j.advance(HOUR);
+    expect(
+      j.driver
+        .readOutput<string, { op: string; timer: { kind: string } }>('jo.timers')
+        .map((r) => `${r.value.op}:${r.value.timer.kind}`),
+    ).toEqual(['cancel:journeyTimeout']);
+  });
+
   it('works off an overdue burst in bounded slices, with live events processed in between', async () => {
     const j = await welcome({ limits: { timerSliceSize: 2 } }, false);
     await j.publish(journey({ a: { type: 'wait', duration: 'PT1H', next: 'b' }, b: { type: 'end' } }));
