@@ -67,7 +67,7 @@ export interface StreamsAppOptions {
   readonly heartbeatIntervalMs?: number;
   /** Internal topics' replication factor (default 1). */
   readonly replicationFactor?: number;
-  /** Per-task queue length above which fetching its partitions pauses (default 1000). */
+  /** Per-task queue length above which fetching its partitions pauses (default 5000). */
   readonly maxQueuedPerTask?: number;
   /** Where a partition with no committed offset starts (default `earliest`). */
   readonly autoOffsetReset?: 'earliest' | 'latest';
@@ -297,7 +297,7 @@ export class StreamsApp {
       exactlyOnce: this.exactlyOnce,
       ...(this.producer ? { sharedProducer: this.producer } : {}),
       commitIntervalMs: o.commitIntervalMs ?? (this.exactlyOnce ? 100 : 1_000),
-      maxQueued: o.maxQueuedPerTask ?? 1_000,
+      maxQueued: o.maxQueuedPerTask ?? 5_000,
       autoOffsetReset: o.autoOffsetReset ?? 'earliest',
       clock: this.clock,
       timer: this.timer,
