@@ -308,4 +308,85 @@ describe('StreamsApp on Kafka', () => {
     expect(states.filter((s) => s.endsWith(':closed'))).toEqual([]);
     expect(a.runningTasks().sort()).toEqual(['0_0', '0_1']);
   });
+
+  it('survives being fenced: the task is closed and rebuilt, the output stays exactly once', async () => {
+    const t = await topics({ in: 1, out: 1, dlq: 1 });
+    const appId = uniqueName('app-fenced');
+    const a = app({
+      applicationId: appId,
+      topology: countingTopology({ input: t.in!, output: t.out! }),
+      dlqTopic: t.dlq!,
+    });
+    const errors: string[] = [];
+    a.events.on('task-error', (e) => errors.push(`${e.taskId}:${String(e.fatal)}`));
+    const first = words(500, 5);
+    await produce(
+      kafka,
+      t.in!,
+      first.map((w) => ({ key: w, value: w })),
+    );
+    await a.start();
+    await readCommitted(kafka, t.out!, (r) => r.length >= first.length, 60_000);
+    // A "new owner" with the task's transactional id fences the running task's producer.
+    const zombieKiller = kafka.producer({ transactionalId: `${appId}-0_0`, idempotent: true, maxInFlightRequests: 1 });
+    await zombieKiller.connect();
+    await (await zombieKiller.transaction()).abort();
+    await zombieKiller.disconnect();
+    const second = words(500, 5, 2);
+    await produce(
+      kafka,
+      t.in!,
+      second.map((w) => ({ key: w, value: w })),
+    );
+    const out = await readCommitted(kafka, t.out!, (r) => r.length >= first.length + second.length, 60_000, 1_000);
+    expect(exactlyOnceProblems(out, expectedCounts([...first, ...second]))).toEqual([]);
+    expect(errors).toContain('0_0:false');
+    expect(a.state).toBe('running');
+    expect(a.runningTasks()).toEqual(['0_0']);
+  });
+
+  it('fires wall-clock punctuators with no input, and stops the app on a processing error under the stop policy', async () => {
+    const t = await topics({ in: 1, out: 1, dlq: 1 });
+    const topology = new TopologyBuilder()
+      .addSource({
+        name: 'in',
+        topics: [t.in!],
+        keyDeserializer: serdes.stringDeserializer,
+        valueDeserializer: serdes.stringDeserializer,
+      })
+      .addProcessor<string | null, string | null, string, string>({
+        name: 'ticker',
+        parents: ['in'],
+        supplier: () => {
+          let ctx: ProcessorContext<string, string>;
+          return {
+            init: (c) => {
+              ctx = c;
+              c.schedule(200, 'wall-clock', (ts) =>
+                ctx.forward({ key: 'tick', value: String(ts), timestamp: ts, headers: {} }),
+              );
+            },
+            process: () => {
+              throw new Error('cannot handle input');
+            },
+          };
+        },
+      })
+      .addSink({
+        name: 'out',
+        topic: t.out!,
+        parents: ['ticker'],
+        keySerializer: serdes.stringSerializer,
+        valueSerializer: serdes.stringSerializer,
+      })
+      .build();
+    const a = app({ applicationId: uniqueName('app-tick'), topology, dlqTopic: t.dlq!, errorPolicy: 'stop' });
+    await a.start();
+    const ticks = await readCommitted(kafka, t.out!, (r) => r.length >= 3, 30_000);
+    expect(ticks.map((r) => r.key)).toEqual(['tick', 'tick', 'tick']);
+    await produce(kafka, t.in!, [{ key: 'k', value: 'v' }]);
+    await waitFor(() => a.state === 'failed', 30_000, 'the app to stop');
+    expect((a.error as { code?: string }).code).toBe('TASK_PROCESSING_STOPPED');
+    expect(await readCommitted(kafka, t.dlq!, () => false, 1_500)).toEqual([]);
+  });
 });

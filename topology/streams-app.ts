@@ -359,7 +359,7 @@ export class StreamsApp {
    * and checkpoints its stores, then the consumer leaves the group. Safe to call twice.
    */
   async close(): Promise<void> {
-    if (this.appState === 'closed' || this.appState === 'closing') return;
+    if (this.appState === 'closed' || this.appState === 'closing' || this.appState === 'failed') return;
     this.setState('closing');
     await this.shutdown();
     this.setState(this.failure ? 'failed' : 'closed');
