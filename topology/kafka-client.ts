@@ -163,3 +163,8 @@ export class ReadCommittedFilter {
     this.parts.delete(`${topic}/${partition}`);
   }
 }
+
+/** True for broker errors that a retry can fix (leader moves, coordinator loading, metadata not yet propagated). */
+export function isRetriableKafkaError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true;
+}
