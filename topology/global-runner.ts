@@ -7,7 +7,7 @@
 import type { Clock } from './clock.js';
 import { GlobalStoreUpdater } from './global-store.js';
 import type { GlobalStoreDef } from './builder.js';
-import type { Admin, Consumer, KafkaClient } from './kafka-client.js';
+import { ReadCommittedFilter, type Admin, type Consumer, type KafkaClient } from './kafka-client.js';
 import type { Metrics } from './metrics.js';
 import { decodeHeaders } from './kafka-records.js';
 import { InMemoryKeyValueStore, type KeyValueStore } from './store.js';
@@ -64,11 +64,12 @@ export class GlobalRunner {
     this.consumer = consumer;
     await consumer.connect();
     for (const g of o.globals) await consumer.subscribe({ topic: g.topic, fromBeginning: true });
+    const committed = new ReadCommittedFilter();
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
         const u = this.updaters.get(batch.topic);
-        for (const m of batch.messages) {
+        for (const m of committed.accept(batch)) {
           await u?.update({
             topic: batch.topic,
             partition: batch.partition,

@@ -8,6 +8,7 @@ import { internalTopics, type Topology } from './builder.js';
 import { TerminalError } from './errors.js';
 import type { Admin } from './kafka-client.js';
 import { planTasks, type TaskPlan } from './plan.js';
+import type { Timer } from './timer.js';
 
 export interface PreparedTopics {
   readonly plan: TaskPlan;
@@ -15,12 +16,24 @@ export interface PreparedTopics {
   readonly partitions: Map<string, number>;
 }
 
-async function partitionCounts(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
+/** kafkajs errors say whether a retry can help (a topic created a moment ago may not have its metadata yet). */
+async function retrying<T>(fn: () => Promise<T>, timer: Timer, attempts = 8): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts || (err as { retriable?: unknown }).retriable !== true) throw err;
+      await timer.sleep(250 * i);
+    }
+  }
+}
+
+async function partitionCounts(admin: Admin, topics: readonly string[], timer: Timer): Promise<Map<string, number>> {
   const existing = new Set(await admin.listTopics());
   const present = [...new Set(topics)].filter((t) => existing.has(t));
   const out = new Map<string, number>();
   if (present.length === 0) return out;
-  const md = await admin.fetchTopicMetadata({ topics: present });
+  const md = await retrying(() => admin.fetchTopicMetadata({ topics: present }), timer);
   for (const t of md.topics) out.set(t.name, t.partitions.length);
   return out;
 }
@@ -31,6 +44,7 @@ export async function prepareTopics(
   applicationId: string,
   replicationFactor: number,
   dlqTopic: string,
+  timer: Timer,
 ): Promise<PreparedTopics> {
   const external = topology.subTopologies.flatMap((s) =>
     s.sources.filter((n) => !n.repartition).flatMap((n) => n.topics),
@@ -38,7 +52,7 @@ export async function prepareTopics(
   const globals = topology.globalStores.map((g) => g.topic);
   const sinks = [...topology.nodes.values()].flatMap((n) => (n.kind === 'sink' && !n.repartition ? [n.topic] : []));
   const all = [...new Set([...external, ...globals, ...sinks, dlqTopic])];
-  const counts = await partitionCounts(admin, all);
+  const counts = await partitionCounts(admin, all, timer);
   const missing = all.filter((t) => !counts.has(t));
   if (missing.length)
     throw new TerminalError('TOPOLOGY_TOPIC_MISSING', `topic(s) of the topology do not exist: ${missing.join(', ')}`);
@@ -52,7 +66,7 @@ export async function prepareTopics(
           partitions: plan.partitions.get(sub.id) ?? 1,
           compact: true,
         });
-  const have = await partitionCounts(admin, [...wanted.keys()]);
+  const have = await partitionCounts(admin, [...wanted.keys()], timer);
   const wrong = [...wanted].filter(([t, w]) => have.has(t) && have.get(t) !== w.partitions);
   if (wrong.length)
     throw new TerminalError(

@@ -3,7 +3,16 @@
  * transactional offset commits), so the rest of the code base talks to Kafka only through what this file
  * exports; swapping the client later means rewriting this file, not the engine.
  */
-import { Kafka, logLevel, CompressionTypes, AssignerProtocol, type KafkaConfig, type LogEntry } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  CompressionTypes,
+  AssignerProtocol,
+  type Batch,
+  type KafkaConfig,
+  type KafkaMessage,
+  type LogEntry,
+} from 'kafkajs';
 
 export type {
   Admin,
@@ -80,6 +89,80 @@ export function createKafka(opts: KafkaClientOptions): Kafka {
 }
 
 export type KafkaClient = Kafka;
+
+type RawFetchedMessage = KafkaMessage & {
+  readonly isControlRecord?: boolean;
+  readonly batchContext?: { readonly producerId: string; readonly inTransaction: boolean };
+};
+
+interface Pending {
+  readonly message: KafkaMessage;
+  decided: boolean;
+  aborted: boolean;
+}
+
+interface PartitionFilterState {
+  next: bigint;
+  readonly queue: Pending[];
+  readonly open: Map<string, Pending[]>;
+}
+
+/**
+ * Correct read_committed filtering over kafkajs batches. kafkajs 2.2.4 drops aborted records using the fetch
+ * response's aborted-transaction list as if it were sorted by first offset; the broker lists aborted transactions
+ * in completion order, so when several producers' transactions are aborted out of order (a crashed instance's
+ * tasks fenced one by one) whole aborted transactions leak through as if committed. This filter ignores that list
+ * and decides from the control markers themselves: a transactional record is delivered once its producer's next
+ * marker is a COMMIT, dropped on ABORT; records stay in offset order (later records wait behind undecided ones).
+ * One filter per consumer; call `reset` whenever the consumer seeks a partition.
+ */
+export class ReadCommittedFilter {
+  private readonly parts = new Map<string, PartitionFilterState>();
+
+  /** The committed data records of a fetched batch that can be delivered now, in offset order. */
+  accept(batch: Batch): KafkaMessage[] {
+    const raw = batch as unknown as { rawMessages?: RawFetchedMessage[]; fetchedOffset?: string };
+    const key = `${batch.topic}/${batch.partition}`;
+    let st = this.parts.get(key);
+    if (!st) this.parts.set(key, (st = { next: -1n, queue: [], open: new Map() }));
+    const from = BigInt(raw.fetchedOffset ?? '0');
+    const messages: readonly RawFetchedMessage[] = raw.rawMessages ?? batch.messages;
+    for (const m of messages) {
+      const off = BigInt(m.offset);
+      if (off < from || off < st.next) continue;
+      st.next = off + 1n;
+      const ctx = m.batchContext;
+      if (m.isControlRecord) {
+        // Control record key: int16 version, int16 type (0 = ABORT, 1 = COMMIT).
+        const aborted = m.key ? m.key.readInt16BE(2) === 0 : false;
+        for (const p of (ctx && st.open.get(ctx.producerId)) ?? []) {
+          p.decided = true;
+          p.aborted = aborted;
+        }
+        if (ctx) st.open.delete(ctx.producerId);
+        continue;
+      }
+      const p: Pending = { message: m, decided: !ctx?.inTransaction, aborted: false };
+      if (ctx?.inTransaction) {
+        const list = st.open.get(ctx.producerId) ?? [];
+        list.push(p);
+        st.open.set(ctx.producerId, list);
+      }
+      st.queue.push(p);
+    }
+    const out: KafkaMessage[] = [];
+    while (st.queue[0]?.decided) {
+      const p = st.queue.shift();
+      if (p && !p.aborted) out.push(p.message);
+    }
+    return out;
+  }
+
+  /** Forgets a partition's state (after a seek, the consumer re-reads from the new offset). */
+  reset(topic: string, partition: number): void {
+    this.parts.delete(`${topic}/${partition}`);
+  }
+}
 
 /** True for broker errors that a retry can fix (leader moves, coordinator loading, metadata not yet propagated). */
 export function isRetriableKafkaError(err: unknown): boolean {

@@ -13,7 +13,14 @@ import type { Topology } from './builder.js';
 import { StreamsDiagnostics, type AppState } from './diagnostics.js';
 import { GlobalRunner } from './global-runner.js';
 import { prepareTopics } from './internal-topics.js';
-import { createKafka, type Admin, type Consumer, type KafkaClient, type Producer } from './kafka-client.js';
+import {
+  ReadCommittedFilter,
+  createKafka,
+  type Admin,
+  type Consumer,
+  type KafkaClient,
+  type Producer,
+} from './kafka-client.js';
 import { decodeHeaders } from './kafka-records.js';
 import { noopMetrics, type Metrics } from './metrics.js';
 import type { StateBackend } from './state-backend.js';
@@ -25,8 +32,9 @@ import { SystemTimer, type Timer } from './timer.js';
 import { bindMetrics } from './runtime-metrics.js';
 import { TaskStateBackend, type ChangelogRestorer } from './task-state.js';
 
-/** Set when the stores module's restorer is merged. */
-const defaultRestorer: ChangelogRestorer | undefined = undefined;
+import { restoreChangelogs } from './changelog-restore.js';
+
+const defaultRestorer: ChangelogRestorer | undefined = restoreChangelogs;
 
 export interface StreamsAppOptions {
   /** Consumer group id, transactional id prefix and internal topic prefix. */
@@ -59,7 +67,7 @@ export interface StreamsAppOptions {
   readonly heartbeatIntervalMs?: number;
   /** Internal topics' replication factor (default 1). */
   readonly replicationFactor?: number;
-  /** Per-task queue length above which fetching its partitions pauses (default 1000). */
+  /** Per-task queue length above which fetching its partitions pauses (default 5000). */
   readonly maxQueuedPerTask?: number;
   /** Where a partition with no committed offset starts (default `earliest`). */
   readonly autoOffsetReset?: 'earliest' | 'latest';
@@ -88,6 +96,7 @@ export class StreamsApp {
   private partitions = new Map<string, number>();
   private failure: unknown;
   private readonly stateBackend: StateBackend;
+  private readonly committed = new ReadCommittedFilter();
 
   constructor(private readonly opts: StreamsAppOptions) {
     if (!opts.kafka && !opts.brokers) throw new TypeError('StreamsApp needs `kafka` or `brokers`');
@@ -137,7 +146,14 @@ export class StreamsApp {
     try {
       this.admin = this.kafka.admin();
       await this.admin.connect();
-      const prepared = await prepareTopics(this.admin, o.topology, o.applicationId, o.replicationFactor ?? 1, this.dlq);
+      const prepared = await prepareTopics(
+        this.admin,
+        o.topology,
+        o.applicationId,
+        o.replicationFactor ?? 1,
+        this.dlq,
+        this.timer,
+      );
       this.partitions = prepared.partitions;
       for (const sub of o.topology.subTopologies)
         for (const t of o.topology.sourceTopics(o.applicationId, sub.id)) this.subOfTopic.set(t, sub.id);
@@ -199,8 +215,9 @@ export class StreamsApp {
       eachBatch: async ({ batch }) => {
         const sub = this.subOfTopic.get(batch.topic);
         const runner = sub === undefined ? undefined : this.runners.get(taskIdOf(sub, batch.partition));
+        const messages = this.committed.accept(batch);
         if (!runner) return;
-        for (const m of batch.messages)
+        for (const m of messages)
           runner.offer(
             {
               topic: batch.topic,
@@ -217,10 +234,15 @@ export class StreamsApp {
     });
   }
 
+  private seek(topic: string, partition: number, offset: string): void {
+    this.committed.reset(topic, partition);
+    this.consumer?.seek({ topic, partition, offset });
+  }
+
   private port(): ConsumerPort {
     const c = this.consumer;
     return {
-      seek: (topic, partition, offset) => c?.seek({ topic, partition, offset }),
+      seek: (topic, partition, offset) => this.seek(topic, partition, offset),
       pause: (topic, partition) => c?.pause([{ topic, partitions: [partition] }]),
       resume: (topic, partition) => c?.resume([{ topic, partitions: [partition] }]),
       commit: async (offsets) => {
@@ -242,9 +264,7 @@ export class StreamsApp {
     for (const [id, r] of this.runners) if (!next.has(id)) this.retire(id, r, true);
     for (const id of next) {
       const r = this.runners.get(id);
-      if (r)
-        for (const [topic, off] of r.fetchPositions())
-          this.consumer?.seek({ topic, partition: partitionOfTask(id), offset: off });
+      if (r) for (const [topic, off] of r.fetchPositions()) this.seek(topic, partitionOfTask(id), off);
       else this.launch(id);
     }
     if (this.appState === 'rebalancing') this.setState('running');
@@ -277,7 +297,7 @@ export class StreamsApp {
       exactlyOnce: this.exactlyOnce,
       ...(this.producer ? { sharedProducer: this.producer } : {}),
       commitIntervalMs: o.commitIntervalMs ?? (this.exactlyOnce ? 100 : 1_000),
-      maxQueued: o.maxQueuedPerTask ?? 1_000,
+      maxQueued: o.maxQueuedPerTask ?? 5_000,
       autoOffsetReset: o.autoOffsetReset ?? 'earliest',
       clock: this.clock,
       timer: this.timer,
@@ -339,7 +359,7 @@ export class StreamsApp {
    * and checkpoints its stores, then the consumer leaves the group. Safe to call twice.
    */
   async close(): Promise<void> {
-    if (this.appState === 'closed' || this.appState === 'closing') return;
+    if (this.appState === 'closed' || this.appState === 'closing' || this.appState === 'failed') return;
     this.setState('closing');
     await this.shutdown();
     this.setState(this.failure ? 'failed' : 'closed');

@@ -215,7 +215,7 @@ export class TaskRunner {
     try {
       while (!this.stop.signal.aborted) {
         let n = 0;
-        for (let r = this.queue.shift(); r; r = n < 200 ? this.queue.shift() : undefined) {
+        for (let r = this.queue.shift(); r; r = n < 1_000 ? this.queue.shift() : undefined) {
           try {
             await this.task?.process(r);
           } catch (err) {

@@ -125,7 +125,7 @@ export class TaskStateBackend implements StateBackend {
         const errors: unknown[] = [];
         for (const o of opened) await o.store.flush().catch((e: unknown) => errors.push(e));
         for (const o of opened) await o.store.close().catch((e: unknown) => errors.push(e));
-        if (clean && taskDir && errors.length === 0) {
+        if (clean && taskDir && errors.length === 0 && opened.some((o) => o.persistent)) {
           const cp: Record<string, number> = {};
           for (const o of opened)
             if (o.persistent && o.topic) {
