@@ -27,7 +27,7 @@ async function startEndpoint(): Promise<{ url: string; stop: () => void }> {
 }
 
 async function produceCommands(kafka: KafkaClient, topic: string, url: string, n: number): Promise<void> {
-  const p = kafka.producer();
+  const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await p.connect();
   const deadline = new Date(Date.now() + 3_600_000).toISOString();
   for (let i = 0; i < n; i += 1_000) {

@@ -74,6 +74,8 @@ export class CommandConsumer {
   private readonly groupId: string;
   private readonly maxInFlight: number;
   private txChain: Promise<void> = Promise.resolve();
+  /** Next offset to process per `topic|partition`, as committed by this instance's own transactions. */
+  private readonly committed = new Map<string, bigint>();
   private readonly results;
   private readonly deadLetters;
 
@@ -127,12 +129,20 @@ export class CommandConsumer {
 
   private async eachBatch(p: EachBatchPayload): Promise<void> {
     const { batch } = p;
+    // kafkajs cannot ask for stable offsets (KIP-447), so right after a transaction commits, a rebalance may read
+    // the previous committed offset and redeliver records this instance already answered: skip those.
+    const done = this.committed.get(`${batch.topic}|${batch.partition}`) ?? -1n;
+    const messages = batch.messages.filter((m) => BigInt(m.offset) >= done);
+    if (messages.length === 0) {
+      if (batch.messages.length > 0) p.resolveOffset(batch.lastOffset());
+      return;
+    }
     // Heartbeats keep the group membership while a chunk waits on slow endpoints or rate limits.
     const beat = setInterval(() => void p.heartbeat().catch(() => undefined), 3_000);
     try {
-      for (let i = 0; i < batch.messages.length; i += this.maxInFlight) {
+      for (let i = 0; i < messages.length; i += this.maxInFlight) {
         if (!p.isRunning() || p.isStale()) return;
-        const chunk = batch.messages.slice(i, i + this.maxInFlight);
+        const chunk = messages.slice(i, i + this.maxInFlight);
         const outs = await Promise.all(chunk.map((m) => this.processOne(batch.topic, batch.partition, m)));
         const last = chunk[chunk.length - 1];
         if (!last) continue;
@@ -197,6 +207,7 @@ export class CommandConsumer {
           topics: [{ topic, partitions: [{ partition, offset: String(BigInt(lastOffset) + 1n) }] }],
         });
         await tx.commit();
+        this.committed.set(`${topic}|${partition}`, BigInt(lastOffset) + 1n);
       } catch (err) {
         await tx.abort().catch(() => undefined);
         throw err;

@@ -54,6 +54,7 @@ const actions: Record<string, ActionConfig> = {
     timeoutMs: 1_000,
     retries: 3,
   },
+  narrow: { id: 'narrow', type: 'http', url: 'unused', method: 'POST', maxConcurrency: 1 },
   mail: { id: 'mail', type: 'campaign', url: 'unused', channel: 'email', eventType: 'welcome' },
 };
 
@@ -136,7 +137,43 @@ describe('HTTP action connector', () => {
     const committed = await admin.fetchOffsets({ groupId, topics: [t.names.commands('http')] });
     const ends = await admin.fetchTopicOffsets(t.names.commands('http'));
     const want = new Map(ends.map((e) => [e.partition, e.offset]));
-    for (const p of committed[0]?.partitions ?? []) expect(p.offset).toBe(want.get(p.partition));
+    for (const p of committed[0]?.partitions ?? []) {
+      // A partition that never had a record has no committed offset (-1) and end offset 0.
+      expect(p.offset === '-1' ? '0' : p.offset).toBe(want.get(p.partition));
+    }
+  });
+});
+
+describe('HTTP action connector capping', () => {
+  it('gives capped results to commands that wait longer than maxWaitMs for the concurrency cap', async () => {
+    const t = await createConnectorTopics(admin, `${uniqueName('c-cap')}.`);
+    ep.stall('/one-at-a-time', 1_500);
+    // One profile key: one partition, one chunk, all three in flight together.
+    const cmds = [1, 2, 3].map(() =>
+      command(`${ep.url}/one-at-a-time`, { action: 'narrow', profileKey: 'email:same@example.com' }),
+    );
+    const metrics = new InMemoryMetrics();
+    const c = createHttpActionConnector({
+      kafka,
+      http,
+      metrics,
+      maxWaitMs: 300,
+      topicPrefix: t.prefix,
+      groupId: uniqueName('g-cap'),
+      transactionalId: uniqueName('tx-cap'),
+      actionConfig: (id) => actions[id],
+    });
+    running.push(c);
+    await produce(kafka, t.names.commands('http'), asRecords(cmds));
+    await c.start();
+    const got = results(await readCommitted(kafka, t.names.actionResults, 3, { settleMs: 500 }));
+    expect(got.map((r) => r.status).sort()).toEqual(['capped', 'capped', 'ok']);
+    for (const r of got.filter((x) => x.status === 'capped')) {
+      expect(r.attempts).toBe(0);
+      expect(r.error).toMatch(/^CAPPED: concurrency limit 1 of action:narrow/);
+    }
+    expect(ep.requests('/one-at-a-time')).toHaveLength(1);
+    expect(metrics.value('jo_action_calls_total', { action: 'narrow', status: 'capped' })).toBe(2);
   });
 });
 

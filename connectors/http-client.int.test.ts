@@ -155,6 +155,13 @@ describe('HttpClient retries and time limits', () => {
     expect(Date.now() - t0).toBeLessThan(2_000);
   });
 
+  it('does not keep an answer over 256 KiB in the outcome', async () => {
+    ep.respond('/big', { body: { blob: 'x'.repeat(300_000) } });
+    const o = await http.call(post('/big'), quick);
+    expect(o).toMatchObject({ status: 'ok', httpStatus: 200, attempts: 1 });
+    expect(o.response).toBeUndefined();
+  });
+
   it('a deadline already passed makes no call', async () => {
     const o = await http.call(post('/late'), { ...quick, deadline: Date.now() - 1 });
     expect(o).toMatchObject({ status: 'timedout', attempts: 0, code: 'DEADLINE_EXCEEDED' });

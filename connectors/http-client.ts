@@ -60,6 +60,26 @@ export interface HttpClientOptions {
 }
 
 const NO_RETRY = new Set([400, 401, 403, 404, 422]);
+/** Larger answers are not parsed: a result must fit in a Kafka record next to its siblings. */
+const MAX_BODY_BYTES = 256 * 1024;
+
+/** The body as text, or undefined (and the rest discarded) when it is over `max` bytes. */
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  max: number,
+): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of body) {
+    size += c.length;
+    if (size > max) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 interface Attempt {
   readonly httpStatus?: number;
@@ -161,10 +181,10 @@ export class HttpClient {
         signal: ac.signal,
         dispatcher: this.agent,
       });
-      const text = await res.body.text();
+      const text = await readCapped(res.body, MAX_BODY_BYTES);
       return {
         httpStatus: res.statusCode,
-        response: parseJson(text),
+        response: text === undefined ? undefined : parseJson(text),
         retryAfterMs: retryAfter(res.headers['retry-after'], this.timer.now()),
       };
     } catch (err) {

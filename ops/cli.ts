@@ -1,67 +1,101 @@
 /**
- * The `jo` command line. `jo start` runs the engine; `jo topics` creates or verifies the contract's topics.
- * Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
+ * The `jo` command line. Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
  */
-import { createKafka, JoError } from '../topology/index.js';
+import { readFileSync } from 'node:fs';
+import { ConfigError, createKafka, JoError } from '../topology/index.js';
 import { topicCatalog } from '../schemas/index.js';
 import { ensureTopics } from './topics.js';
 import { localInfra } from './local-infra.js';
-import { apiOptionsFromEnv, startApiServer, validateCommand } from './api/index.js';
+import { loadEngineConfig, type EngineConfig } from './engine-config.js';
+import { createLogger } from './logger.js';
+import { startEngine } from './engine.js';
+import { pipelineComponent } from './pipeline.js';
+import { validateFile } from './validate-file.js';
+import { loadSample, produceSample } from './sample.js';
+import { startDevSink } from './dev-sink.js';
 
 const usage = `usage: jo <command> [options]
-  start [--dev]     run the engine (--dev: start the local Kafka broker when KAFKA_BROKERS is unset)
-  topics            create or verify every topic of the contract
-  api               run the admin REST API (env: JO_API_TOKENS or JO_API_TOKENS_FILE, JO_API_HOST, JO_API_PORT)
-  validate [--kind K] [--no-refs] <file>...   validate configuration files (resources, journeys, bundles) offline
-env: KAFKA_BROKERS (host:port,...), JO_TOPIC_PREFIX (jo.), JO_PARTITIONS (6)`;
+  start [--dev] [--only pipeline,api,connectors] [--config FILE]
+                    run the engine (--dev: start a local Kafka broker when KAFKA_BROKERS is unset,
+                    create an admin token when none is configured, load the sample journey)
+  api               run only the admin REST API (same as: start --only api)
+  topics [--dev]    create or verify every topic of the contract
+  validate FILE     check a journey, or a bundle {events, datasources, actions, journeys}, offline
+  produce-sample [--count N] [--purchase-ratio R]
+                    send demo signup and purchase events (no keys) to <prefix>events
+configuration: environment variables (README → Configuration) and an optional JSON file (--config / JO_CONFIG_FILE)`;
 
 function say(msg: string): void {
   process.stdout.write(`${msg}\n`);
 }
 
-async function brokers(dev: boolean): Promise<string[]> {
-  const env = process.env['KAFKA_BROKERS'];
-  if (env) return env.split(',').map((b) => b.trim());
-  if (!dev) throw new Error('KAFKA_BROKERS is not set (use --dev to start a local broker)');
-  const infra = await localInfra({ needRegistry: false });
-  return infra.kafkaBrokers;
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
 }
 
-async function provision(dev: boolean): Promise<string[]> {
-  const b = await brokers(dev);
-  const kafka = createKafka({ brokers: b, clientId: 'jo-cli' });
-  const admin = kafka.admin();
+/** Loads the engine config; in dev mode fills in a local broker and a generated admin token. */
+async function config(args: string[]): Promise<Readonly<EngineConfig>> {
+  const dev = args.includes('--dev');
+  const env = { ...process.env };
+  if (!env['KAFKA_BROKERS'] && dev)
+    env['KAFKA_BROKERS'] = (await localInfra({ needRegistry: false })).kafkaBrokers.join(',');
+  if (!env['JO_LOG_FORMAT'] && process.stdout.isTTY) env['JO_LOG_FORMAT'] = 'pretty';
+  const overrides: Record<string, unknown> = {};
+  const only = flag(args, '--only');
+  if (only) overrides['only'] = only.split(',').map((s) => s.trim());
+  if (dev && !env['JO_API_TOKENS']) {
+    const token = `dev-${crypto.randomUUID()}`;
+    env['JO_API_TOKENS'] = `${token}:admin`;
+  }
+  const file = flag(args, '--config');
+  return loadEngineConfig(env, { ...(file ? { file } : {}), overrides });
+}
+
+async function start(args: string[]): Promise<number> {
+  const dev = args.includes('--dev');
+  const cfg = await config(args);
+  const logger = createLogger({ level: cfg.log.level, format: cfg.log.format });
+  const sink = dev ? await startDevSink(logger) : undefined;
+  const engine = await startEngine(cfg, {
+    logger,
+    extra: (shared) => (cfg.only.includes('pipeline') ? [pipelineComponent(shared)] : []),
+  });
+  say(`journey engine running (${cfg.only.join(', ')}) on ${cfg.kafkaBrokers.join(',')}`);
+  say(`  API       ${engine.address}/v1   (OpenAPI: ${engine.address}/openapi.json)`);
+  say(`  metrics   ${engine.address}/metrics   health: ${engine.address}/healthz, ${engine.address}/readyz`);
+  if (dev) {
+    const token = cfg.api.tokens[0]?.token ?? '';
+    say(`  admin token (dev): ${token}`);
+    if (sink && cfg.only.includes('api')) {
+      const loaded = await loadSample(engine.address, token, sink.url);
+      say(`  sample journey "welcome" ${loaded}; its actions call ${sink.url}`);
+      say('  try: node ops/bin/jo.js produce-sample --count 10');
+    }
+  }
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  logger.info({ signal }, 'shutting down');
+  const clean = await engine.stop();
+  await sink?.close();
+  logger.info({ clean }, clean ? 'stopped cleanly' : `gave up waiting after ${cfg.shutdownTimeoutMs} ms`);
+  logger.flush();
+  return clean ? 0 : 1;
+}
+
+async function topics(args: string[]): Promise<number> {
+  const cfg = await config(args);
+  const admin = createKafka({ brokers: cfg.kafkaBrokers, clientId: 'jo-cli' }).admin();
   await admin.connect();
   try {
-    const specs = topicCatalog({
-      prefix: process.env['JO_TOPIC_PREFIX'] ?? 'jo.',
-      partitions: Number(process.env['JO_PARTITIONS'] ?? 6),
-    });
-    const res = await ensureTopics(admin, specs);
-    say(`topics: ${res.created.length} created, ${res.existing.length} verified on ${b.join(',')}`);
-    return b;
+    const res = await ensureTopics(admin, topicCatalog({ prefix: cfg.topicPrefix, partitions: cfg.partitions }));
+    say(`topics: ${res.created.length} created (${res.created.join(', ') || 'none'}), ${res.existing.length} verified`);
+    return 0;
   } finally {
     await admin.disconnect();
   }
-}
-
-async function start(dev: boolean): Promise<number> {
-  const b = await provision(dev);
-  say(`broker ready at ${b.join(',')}; topics provisioned.`);
-  say('The journey pipeline, connectors and REST API are not wired into `jo start` yet; exiting.');
-  return 0;
-}
-
-/** Runs the admin API until SIGINT/SIGTERM. */
-async function api(): Promise<number> {
-  const server = await startApiServer(apiOptionsFromEnv());
-  say(`admin API listening on ${server.address}`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await server.close();
-  return 0;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -69,17 +103,28 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (cmd) {
       case 'start':
-        return await start(rest.includes('--dev'));
+        return await start(rest);
       case 'api':
-        return await api();
-      case 'validate': {
-        const out = validateCommand(rest);
-        say(out.lines.join('\n'));
-        return out.code;
-      }
+        return await start([...rest, '--only', 'api']);
       case 'topics':
-        await provision(rest.includes('--dev'));
+        return await topics(rest);
+      case 'validate': {
+        const file = rest[0];
+        if (!file) throw new ConfigError(['validate needs a FILE']);
+        const problems = validateFile(JSON.parse(readFileSync(file, 'utf8')) as unknown);
+        for (const p of problems) say(`${file}#${p.pointer} ${p.code}: ${p.message}`);
+        say(problems.length ? `${problems.length} problem(s)` : 'valid');
+        return problems.length ? 2 : 0;
+      }
+      case 'produce-sample': {
+        const cfg = await config(rest);
+        const n = await produceSample(cfg, {
+          count: Number(flag(rest, '--count') ?? 10),
+          purchaseRatio: Number(flag(rest, '--purchase-ratio') ?? 0.5),
+        });
+        say(`produced ${n} events to ${cfg.topicPrefix}events`);
         return 0;
+      }
       default:
         process.stderr.write(`${usage}\n`);
         return 2;

@@ -2,7 +2,10 @@
  * Engine configuration: one schema, read from environment variables and an optional JSON file
  * (`JO_CONFIG_FILE`; environment wins), validated once at start-up with every problem listed, then frozen.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { ConfigError } from '../topology/index.js';
@@ -14,6 +17,12 @@ export const EngineConfigSchema = Type.Object(
     kafkaBrokers: Type.Array(Type.String({ pattern: '^[^:,\\s]+:\\d{1,5}$' }), { minItems: 1 }),
     schemaRegistryUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
     applicationId: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$' }),
+    /**
+     * Names this process among the instances of one application: stable across its restarts (it fences the
+     * previous incarnation's transactions) and unique per running process. Default: host name + a hash of the
+     * state directory (two processes on one host need two state directories anyway).
+     */
+    instanceId: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$' }),
     topicPrefix: Type.String({ pattern: '^[A-Za-z0-9._-]{0,100}$' }),
     partitions: Type.Integer({ minimum: 1, maximum: 1000 }),
     stateDir: Type.String({ minLength: 1 }),
@@ -65,6 +74,7 @@ function fromEnv(env: Env): Record<string, unknown> {
     kafkaBrokers: list(env['KAFKA_BROKERS']),
     schemaRegistryUrl: env['SCHEMA_REGISTRY_URL'],
     applicationId: env['JO_APPLICATION_ID'],
+    instanceId: env['JO_INSTANCE_ID'],
     topicPrefix: env['JO_TOPIC_PREFIX'],
     partitions: num(env['JO_PARTITIONS']),
     stateDir: env['JO_STATE_DIR'],
@@ -129,6 +139,7 @@ export function loadEngineConfig(
     }
   }
   const merged = merge(merge(merge({ ...DEFAULTS }, fileConfig), fromEnv(env)), opts.overrides ?? {});
+  if (merged['instanceId'] === undefined) merged['instanceId'] = defaultInstanceId(String(merged['stateDir']));
   if (!validate(merged)) {
     for (const e of validate.errors ?? []) {
       const where = e.instancePath || '/';
@@ -139,6 +150,13 @@ export function loadEngineConfig(
   }
   if (problems.length) throw new ConfigError(problems);
   return deepFreeze(merged as EngineConfig);
+}
+
+function defaultInstanceId(stateDir: string): string {
+  const host = hostname()
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .slice(0, 60);
+  return `${host}-${createHash('sha256').update(resolve(stateDir)).digest('hex').slice(0, 8)}`;
 }
 
 function deepFreeze<T>(o: T): T {

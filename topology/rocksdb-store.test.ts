@@ -68,6 +68,16 @@ describe('RocksDbKeyValueStore', () => {
     expect(await s.get('k001')).toBe('changed');
   });
 
+  it('close() ends a scan left open half-way instead of waiting for it', async () => {
+    const s = await openStore<number>('half-scan');
+    for (let i = 0; i < 2000; i++) await s.put(`k${i}`, i);
+    const it = s.all()[Symbol.asyncIterator]();
+    expect((await it.next()).value).toEqual(['k0', 0]);
+    await s.close();
+    const reopened = await openStore<number>('half-scan');
+    expect(await reopened.get('k1999')).toBe(1999);
+  });
+
   it('persists across close and reopen, with the buffered writes of close() included', async () => {
     const s1 = await openStore<{ n: number }>('persist');
     for (let i = 0; i < 1000; i++) await s1.put(`key-${i}`, { n: i });

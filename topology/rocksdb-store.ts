@@ -315,10 +315,19 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     if (Number.isFinite(n)) this.estimate = n;
   }
 
-  /** Writes the buffer and closes RocksDB. Open iterators are ended. Idempotent. */
+  /**
+   * Writes the buffer and closes RocksDB; open iterators are ended. Idempotent. RocksDB is closed (releasing its
+   * directory lock) even when the final write fails; that error is then rethrown.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.flush();
+    let flushError: Error | undefined;
+    try {
+      await this.flush();
+    } catch (err) {
+      flushError =
+        err instanceof Error ? err : new StateStoreError('STORE_IO', `final write of ${this.name} failed`, err);
+    }
     this.closed = true;
     for (const it of this.iterators) it.destroy();
     this.iterators.clear();
@@ -329,6 +338,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     } catch (err) {
       throw new StateStoreError('STORE_IO', `closing RocksDB store ${this.name} failed`, err);
     }
+    if (flushError !== undefined) throw flushError;
   }
 
   private cacheSet(key: string, value: Buffer | null): void {

@@ -132,7 +132,8 @@ export class TaskStateBackend implements StateBackend {
               const n = next.get(o.topic);
               if (n !== undefined) cp[checkpointKey(o.topic, args.partition)] = n;
             }
-          await writeCheckpoint(taskDir, cp);
+          // A task without persistent stores has no directory and nothing to checkpoint.
+          if (Object.keys(cp).length > 0) await writeCheckpoint(taskDir, cp);
         }
         if (errors.length) throw new AggregateError(errors, `closing the stores of task ${args.taskId} failed`);
       },

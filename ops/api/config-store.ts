@@ -14,6 +14,7 @@ import {
   type Producer,
 } from '../../topology/index.js';
 import { ConfigView, type CompileOptions } from '../../schemas/index.js';
+import { withKafkaRetry } from '../kafka-retry.js';
 
 /** What the API needs from the config topic. */
 export interface ConfigStore {
@@ -76,7 +77,7 @@ export class KafkaConfigStore implements ConfigStore {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      for (const p of await admin.fetchTopicOffsets(this.opts.topic)) {
+      for (const p of await withKafkaRetry(() => admin.fetchTopicOffsets(this.opts.topic))) {
         if (BigInt(p.high) > BigInt(p.low)) this.target.set(p.partition, BigInt(p.high) - 1n);
       }
     } finally {

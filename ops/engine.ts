@@ -1,0 +1,215 @@
+/**
+ * The composition root: builds every part of the engine from one frozen EngineConfig and wires them together —
+ * the journey pipeline (StreamsApp running the processors' topology), the action connectors, the admin API,
+ * Prometheus metrics and health. `--only` picks a subset so the parts can be scaled separately.
+ * Nothing else in the code base constructs these parts for production.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { createKafka, type KafkaClient } from '../topology/index.js';
+import { topicCatalog, type ConfigView } from '../schemas/index.js';
+import {
+  HttpClient,
+  createCampaignConnector,
+  createHttpActionConnector,
+  type CommandConsumer,
+} from '../connectors/index.js';
+import { buildApi, KafkaConfigStore } from './api/index.js';
+import type { EngineConfig } from './engine-config.js';
+import type { Logger } from './logger.js';
+import { PromMetrics } from './metrics.js';
+import { ensureTopics } from './topics.js';
+
+/** One independently started and stopped part of the engine. */
+export interface Component {
+  readonly name: string;
+  start(): Promise<void>;
+  /** Drains in-flight work and releases resources; must be safe to call once after a failed start. */
+  stop(): Promise<void>;
+  /** True once the part is doing its work (for `/readyz`). */
+  ready(): boolean;
+}
+
+export interface EngineDeps {
+  readonly logger: Logger;
+  readonly metrics?: PromMetrics;
+  /** Extra components (the journey pipeline) built by the caller with the shared pieces. */
+  readonly extra?: (shared: SharedParts) => Component[];
+}
+
+/** Pieces shared by components of one process. */
+export interface SharedParts {
+  readonly config: Readonly<EngineConfig>;
+  readonly kafka: KafkaClient;
+  readonly metrics: PromMetrics;
+  readonly logger: Logger;
+  /** The materialized `jo.config` view (one consumer per process). */
+  readonly configView: () => ConfigView;
+}
+
+export interface Engine {
+  /** `http://host:port` of the API (or of the health/metrics server with `--only` without api). */
+  readonly address: string;
+  readonly metrics: PromMetrics;
+  readonly configStore: KafkaConfigStore;
+  isReady(): boolean;
+  /** Stops every part within `shutdownTimeoutMs`; resolves false when it had to give up waiting. */
+  stop(): Promise<boolean>;
+}
+
+function connectorComponents(shared: SharedParts): Component[] {
+  const { config, kafka, metrics } = shared;
+  const http = new HttpClient();
+  const common = {
+    kafka,
+    http,
+    metrics,
+    topicPrefix: config.topicPrefix,
+    actionConfig: (id: string) => shared.configView().action(id),
+  };
+  const make = (name: string, build: () => CommandConsumer): Component => {
+    let consumer: CommandConsumer | undefined;
+    let running = false;
+    return {
+      name,
+      start: async () => {
+        consumer = build();
+        await consumer.start();
+        running = true;
+      },
+      stop: async () => {
+        running = false;
+        await consumer?.stop();
+      },
+      ready: () => running,
+    };
+  };
+  return [
+    make('connector-http', () =>
+      createHttpActionConnector({
+        ...common,
+        groupId: `${config.applicationId}-connector-http`,
+        transactionalId: `${config.applicationId}-connector-http-${config.instanceId}`,
+      }),
+    ),
+    make('connector-campaign', () =>
+      createCampaignConnector({
+        ...common,
+        groupId: `${config.applicationId}-connector-campaign`,
+        transactionalId: `${config.applicationId}-connector-campaign-${config.instanceId}`,
+      }),
+    ),
+  ];
+}
+
+async function provisionTopics(kafka: KafkaClient, config: EngineConfig, logger: Logger): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const res = await ensureTopics(admin, topicCatalog({ prefix: config.topicPrefix, partitions: config.partitions }));
+    logger.info({ created: res.created, verified: res.existing.length }, 'topics ready');
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Builds and starts the parts `config.only` names; resolves once they are started and the server listens. */
+export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDeps): Promise<Engine> {
+  const { logger } = deps;
+  const metrics = deps.metrics ?? new PromMetrics();
+  const kafka = createKafka({
+    brokers: config.kafkaBrokers,
+    clientId: config.applicationId,
+    log: (level, msg, extra) => {
+      // Rebalances are routine and reported by the runtime itself; kafkajs logs them as errors.
+      const routine = /rebalanc|not the correct coordinator|coordinator is (loading|not available)/i.test(
+        `${msg} ${JSON.stringify(extra['error'] ?? '')}`,
+      );
+      logger[routine || level === 'nothing' ? 'debug' : level]({ src: 'kafkajs', ...extra }, msg);
+    },
+  });
+  await provisionTopics(kafka, config, logger);
+  const configStore = await KafkaConfigStore.open({
+    brokers: config.kafkaBrokers,
+    topic: `${config.topicPrefix}config`,
+  });
+  await configStore.whenReady();
+  const shared: SharedParts = { config, kafka, metrics, logger, configView: () => configStore.view };
+
+  const components: Component[] = [
+    ...(config.only.includes('connectors') ? connectorComponents(shared) : []),
+    ...(deps.extra?.(shared) ?? []),
+  ];
+  const started: Component[] = [];
+  const isReady = () => started.length === components.length && components.every((c) => c.ready());
+
+  let app: FastifyInstance;
+  if (config.only.includes('api')) {
+    app = await buildApi({
+      store: configStore,
+      tokens: config.api.tokens,
+      readiness: isReady,
+      metrics: () => metrics.text(),
+    });
+  } else {
+    app = healthServer(isReady, metrics);
+  }
+
+  // Parts are independent (they meet only through topics), so they drain in parallel.
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(
+      started.map(async (c) => {
+        try {
+          await c.stop();
+          logger.info({ component: c.name }, 'stopped');
+        } catch (err) {
+          logger.error({ component: c.name, err }, 'stop failed');
+        }
+      }),
+    );
+  };
+
+  try {
+    for (const c of components) {
+      await c.start();
+      started.push(c);
+      logger.info({ component: c.name }, 'started');
+    }
+  } catch (err) {
+    await stopAll();
+    await configStore.close();
+    throw err;
+  }
+  const address = await app.listen({ host: config.api.host, port: config.api.port });
+
+  return {
+    address,
+    metrics,
+    configStore,
+    isReady,
+    stop: async () => {
+      const work = (async () => {
+        await app.close();
+        await stopAll();
+        await configStore.close();
+      })();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), config.shutdownTimeoutMs);
+      });
+      const done = await Promise.race([work.then(() => true as const), timeout]);
+      clearTimeout(timer);
+      return done;
+    },
+  };
+}
+
+/** `/healthz`, `/readyz` and `/metrics` for processes started without the API. */
+function healthServer(isReady: () => boolean, metrics: PromMetrics): FastifyInstance {
+  const app = Fastify({ logger: false });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) =>
+    isReady() ? { status: 'ready' } : reply.code(503).send({ status: 'starting' }),
+  );
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+  return app;
+}

@@ -1,0 +1,22 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { NormalizeCodes } from './normalize-event.js';
+
+describe('processors error codes', () => {
+  it('are each documented in one row of the README error-code table', () => {
+    const dir = new URL('./', import.meta.url);
+    const sources = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+      .map((f) => readFileSync(new URL(f, dir), 'utf8'))
+      .join('\n');
+    const thrown = [...sources.matchAll(/(?:TerminalError|RetryableError)\(\s*'([A-Z][A-Z_]+)'/g)].map((m) => m[1]);
+    const codes = new Set([...thrown, ...Object.values(NormalizeCodes)]);
+    expect(codes.size).toBeGreaterThan(10);
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8').split('\n');
+    for (const code of codes)
+      expect(
+        readme.filter((l) => l.startsWith(`| \`${code}\` |`)),
+        code,
+      ).toHaveLength(1);
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * Processor `emit`: turns an outcome into records — commands to `jo.commands.<connector>`, step events to
+ * `jo.step-events`, timer set/cancel to `jo.timers`, each keyed by profile key — and updates the journey
+ * metrics. Sinks write into the task's transaction, so the state change that produced an outcome and its
+ * records commit (or vanish) together: a crash neither loses nor repeats a step.
+ */
+import { TerminalError, type Processor, type ProcessorContext, type StreamRecord } from '../topology/index.js';
+import type { OutcomeRecord } from './journey-env.js';
+import { journeyMetrics, type JourneyMetrics } from './metrics.js';
+import type { Shared } from './options.js';
+
+/** Sink node names. */
+export const SINKS = {
+  command: (connector: string) => `sink-commands-${connector}`,
+  steps: 'sink-step-events',
+  timers: 'sink-timers',
+} as const;
+
+export class EmitProcessor implements Processor<string, OutcomeRecord, string, unknown> {
+  private ctx!: ProcessorContext<string, unknown>;
+  private metrics!: JourneyMetrics;
+
+  constructor(private readonly shared: Shared) {}
+
+  init(ctx: ProcessorContext<string, unknown>): void {
+    this.ctx = ctx;
+    this.metrics = journeyMetrics(this.shared.metrics ?? ctx.metrics);
+  }
+
+  async process(r: StreamRecord<string, OutcomeRecord>): Promise<void> {
+    const { outcome } = r.value;
+    const unknown = outcome.commands.find((c) => !this.shared.connectors.includes(c.connector));
+    if (unknown) throw new TerminalError('CONNECTOR_UNKNOWN', `no command topic for connector "${unknown.connector}"`);
+    const ts = r.timestamp;
+    const out = (key: string, value: unknown, sink: string) =>
+      this.ctx.forward({ key, value, timestamp: ts, headers: {} }, sink);
+    for (const c of outcome.commands) {
+      await out(c.command.profileKey, c.command, SINKS.command(c.connector));
+      this.metrics.commands.inc({ connector: c.connector, action: c.command.action });
+    }
+    for (const s of outcome.steps) {
+      await out(s.profileKey, s, SINKS.steps);
+      this.metrics.steps.inc({ status: s.status });
+    }
+    for (const t of outcome.timers) await out(t.timer.profileKey, t, SINKS.timers);
+    this.count(r.value, (this.shared.clock ?? this.ctx.clock).now());
+  }
+
+  private count({ outcome, eventTimestamp }: OutcomeRecord, now: number): void {
+    for (const d of outcome.discards) this.metrics.discarded.inc({ reason: d.reason, journey: d.journeyId ?? '' });
+    for (const e of outcome.entries) {
+      this.metrics.entries.inc({ journey: e.journeyId, version: e.version });
+      this.metrics.active.inc({ journey: e.journeyId, version: e.version });
+    }
+    for (const e of outcome.exits) {
+      this.metrics.exits.inc({ journey: e.journeyId, version: e.version, reason: e.reason });
+      this.metrics.active.dec({ journey: e.journeyId, version: e.version });
+    }
+    if (eventTimestamp !== undefined && outcome.commands.length > 0)
+      this.metrics.eventToCommand.observe({}, Math.max(0, now - eventTimestamp) / 1000);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Builds, for one processor of one task, the journey engine over the task's stores: the catalog of journeys
+ * from the config view, the engine environment (clock, actions, data-source loading) and profile lookups.
+ */
+import type { ConfigView } from '../schemas/index.js';
+import type { Clock, Metrics, ProcessorContext } from '../topology/index.js';
+import { fromCompiled } from './journey-def.js';
+import { JourneyEngine, type JourneyCatalog, type ProfileState } from './journey-engine.js';
+import type { EngineEnv, NormalizedEvent, Outcome } from './journey-model.js';
+import { journeyMetrics, type JourneyMetrics } from './metrics.js';
+import { STORES, type DataSourceFetcher, type Shared } from './options.js';
+
+/** Journeys as the engine sees them: live versions by entry event, any version by (id, version). */
+export function viewCatalog(view: ConfigView): JourneyCatalog {
+  return {
+    liveForEvent: (eventId) => view.liveJourneysFor(eventId).map((c) => fromCompiled(c, 'live')),
+    version: (id, version) => {
+      const c = view.compiled(id, version);
+      const state = view.versionState(id, version);
+      return c && state ? fromCompiled(c, state) : undefined;
+    },
+  };
+}
+
+/** Fetches the data sources of one evaluation in parallel; `profile` is the built-in one. */
+export function datasourceLoader(
+  view: ConfigView,
+  fetch: DataSourceFetcher | undefined,
+): EngineEnv['fetchDatasources'] {
+  return async (ids, scope) => {
+    const data = { profile: scope.profile ?? {}, profileKey: scope.profileKey, event: scope.event ?? null };
+    const values = await Promise.all(
+      ids.map(async (id) => {
+        if (id === 'profile') return scope.profile ?? {};
+        const ds = view.datasource(id);
+        if (!ds) throw new Error(`data source "${id}" is not configured`);
+        if (!fetch) throw new Error(`no data-source fetcher configured (data source "${id}")`);
+        return fetch(ds, data);
+      }),
+    );
+    return Object.fromEntries(ids.map((id, i) => [id, values[i]]));
+  };
+}
+
+export interface TaskJourneys {
+  readonly engine: JourneyEngine;
+  readonly clock: Clock;
+  readonly metrics: JourneyMetrics;
+  readonly rawMetrics: Metrics;
+  profile(key: string): Promise<unknown>;
+}
+
+/** The engine of this task (call in `init`; the processor must be connected to the instance and profile stores). */
+export function taskJourneys(ctx: ProcessorContext<unknown, unknown>, shared: Shared): TaskJourneys {
+  const clock = shared.clock ?? ctx.clock;
+  const rawMetrics = shared.metrics ?? ctx.metrics;
+  const instances = ctx.getStateStore<ProfileState>(STORES.instances);
+  const profiles = ctx.getStateStore<unknown>(STORES.profiles);
+  const env: EngineEnv = {
+    now: () => clock.now(),
+    action: (id) => shared.view.action(id),
+    datasource: (id) => shared.view.datasource(id),
+    fetchDatasources: datasourceLoader(shared.view, shared.fetchDatasource),
+    limits: shared.limits,
+  };
+  return {
+    engine: new JourneyEngine(env, viewCatalog(shared.view), instances),
+    clock,
+    metrics: journeyMetrics(rawMetrics),
+    rawMetrics,
+    profile: (key) => profiles.get(key),
+  };
+}
+
+/** What match/timers/evaluate forward to emit. */
+export interface OutcomeRecord {
+  readonly outcome: Outcome;
+  /** Timestamp of the event that caused it (event-to-command latency). */
+  readonly eventTimestamp?: number;
+}
+
+/** What enrich forwards to match. */
+export interface EnrichedEvent {
+  readonly event: NormalizedEvent;
+  readonly profile: unknown;
+}

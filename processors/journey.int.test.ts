@@ -1,0 +1,165 @@
+// The welcome journey on the real broker, the engine in a child process running the Kafka runtime (exactly-once
+// tasks, RocksDB stores, changelogs): sign-up events produced WITHOUT keys, the engine SIGKILLed mid-journey and
+// restarted; every profile gets exactly one welcome command and exactly one of thanks/reminder, nothing repeated.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testBrokers, uniqueName } from '../ops/testing/index.js';
+import type { ActionCommand, JourneyConfig, JourneyRecord, StepEvent } from '../schemas/index.js';
+import type { Admin, KafkaClient } from '../topology/index.js';
+import { createJourneyTopics, produce, readUntil, testKafka } from './testing/kafka-kit.js';
+import { emailAction, purchaseEvent, signupEvent } from './testing/journeys.js';
+
+let kafka: KafkaClient;
+let admin: Admin;
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  kafka = testKafka(testBrokers(), 'processors-int');
+  admin = kafka.admin();
+  await admin.connect();
+});
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await admin.disconnect();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function startEngine(config: object): Promise<ChildProcess> {
+  const file = fileURLToPath(new URL('./testing/engine-child.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    env: { ...process.env, JO_TEST_ENGINE: JSON.stringify(config) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      if (d.toString().includes('started')) resolve(child);
+    });
+    child.on('exit', (code) => reject(new Error(`engine exited (${code}) before starting: ${err.slice(-2000)}`)));
+  });
+}
+
+const journey: JourneyConfig = {
+  id: 'welcome',
+  name: 'Welcome',
+  namespace: 'email',
+  entry: { event: 'signup' },
+  reentrance: { allowed: false },
+  start: 'email',
+  nodes: {
+    email: { type: 'action', action: 'sendEmail', params: { firstName: '{{profile.firstName}}' }, next: 'pause' },
+    pause: { type: 'wait', duration: 'PT2S', next: 'waitPurchase' },
+    waitPurchase: {
+      type: 'event',
+      events: [{ event: 'purchase', next: 'thanks' }],
+      timeout: 'PT15S',
+      onTimeout: 'reminder',
+    },
+    thanks: { type: 'action', action: 'sendEmail', params: { template: 'thanks' }, next: 'done' },
+    reminder: { type: 'action', action: 'sendEmail', params: { template: 'reminder' }, next: 'done' },
+    done: { type: 'end' },
+  },
+};
+
+const json = (v: unknown) => JSON.stringify(v);
+
+describe('welcome journey on the real broker', () => {
+  it('runs from unkeyed events, survives SIGKILL mid-journey, and emits every command exactly once', async () => {
+    const N = 20;
+    const prefix = `${uniqueName('jo-proc')}.`;
+    const t = await createJourneyTopics(admin, prefix, 3, 2);
+    const record: JourneyRecord = {
+      id: 'welcome',
+      versions: [{ version: 1, state: 'live', createdAt: '2026-01-01T00:00:00Z', journey }],
+    };
+    await produce(kafka, t.config, [
+      { key: 'event/signup', value: json(signupEvent) },
+      { key: 'event/purchase', value: json(purchaseEvent) },
+      { key: 'action/sendEmail', value: json(emailAction('http://127.0.0.1:9/ts')) },
+      { key: 'journey/welcome', value: json(record) },
+    ]);
+    const who = Array.from({ length: N }, (_, i) => `u${i}@example.com`);
+    await produce(
+      kafka,
+      t.profiles,
+      who.map((w, i) => ({ key: `email:${w}`, value: json({ firstName: `U${i}`, email: w }) })),
+    );
+    const stateDir = mkdtempSync(join(tmpdir(), 'jo-proc-'));
+    dirs.push(stateDir);
+    const config = { brokers: testBrokers(), prefix, applicationId: uniqueName('jo-engine'), stateDir };
+    const event = (type: string, w: string) =>
+      json({
+        timestamp: new Date().toISOString(),
+        eventType: type,
+        identityMap: { email: [{ id: w, primary: true }] },
+      });
+
+    const first = await startEngine(config);
+    await produce(
+      kafka,
+      t.events,
+      who.map((w) => ({ key: null, value: event('user.signup', w) })),
+    );
+    const early = await readUntil<ActionCommand>(
+      kafka,
+      t.commands('campaign'),
+      uniqueName('r'),
+      (v) => v.length >= N / 2,
+      90_000,
+    );
+    expect(early.length).toBeGreaterThanOrEqual(N / 2);
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+
+    await startEngine(config);
+    const waiting = (v: StepEvent[]) => v.filter((s) => s.nodeId === 'waitPurchase' && s.status === 'transitioned');
+    const steps = await readUntil<StepEvent>(
+      kafka,
+      t.stepEvents,
+      uniqueName('r'),
+      (v) => waiting(v).length >= N,
+      120_000,
+    );
+    expect(waiting(steps)).toHaveLength(N);
+    const buyers = who.slice(0, N / 2);
+    await produce(
+      kafka,
+      t.events,
+      buyers.map((w) => ({ key: null, value: event('commerce.purchase', w) })),
+    );
+
+    const all = await readUntil<ActionCommand>(
+      kafka,
+      t.commands('campaign'),
+      uniqueName('r'),
+      (v) => v.length >= 2 * N,
+      120_000,
+      3_000, // let anything repeated show up before judging
+    );
+    expect(all).toHaveLength(2 * N);
+    expect(new Set(all.map((c) => c.commandId)).size).toBe(2 * N);
+    for (const w of who) {
+      const nodes = all.filter((c) => c.profileKey === `email:${w}`).map((c) => c.nodeId);
+      expect(nodes).toEqual(['email', buyers.includes(w) ? 'thanks' : 'reminder']);
+    }
+    const final = await readUntil<StepEvent>(
+      kafka,
+      t.stepEvents,
+      uniqueName('r'),
+      (v) => v.filter((s) => s.status === 'ended').length >= N,
+      30_000,
+    );
+    const per = (status: string) => new Set(final.filter((s) => s.status === status).map((s) => s.profileKey)).size;
+    expect(final.filter((s) => s.status === 'entered')).toHaveLength(N);
+    expect(final.filter((s) => s.status === 'ended')).toHaveLength(N);
+    expect(per('entered')).toBe(N);
+    expect(final.filter((s) => s.nodeId === 'waitPurchase' && s.status === 'timedout')).toHaveLength(N / 2);
+  });
+});

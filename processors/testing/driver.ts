@@ -1,0 +1,151 @@
+/**
+ * Sets up the real journey topology on the TopologyTestDriver: config records piped to `jo.config`, helpers to
+ * produce unkeyed XDM events and profiles, and readers for commands, step events and the DLQ.
+ */
+import type {
+  ActionCommand,
+  ActionConfig,
+  EventConfig,
+  JourneyConfig,
+  JourneyRecord,
+  StepEvent,
+} from '../../schemas/index.js';
+import { TopologyTestDriver } from '../../topology/index.js';
+import type { DataSourceFetcher, JourneyLimits } from '../options.js';
+import { buildJourneyTopology } from '../topology.js';
+
+export interface DriverSetup {
+  readonly partitions?: number;
+  readonly limits?: Partial<JourneyLimits>;
+  readonly fetchDatasource?: DataSourceFetcher;
+}
+
+export class JourneyDriver {
+  private readonly records = new Map<string, JourneyRecord>();
+
+  private constructor(readonly driver: TopologyTestDriver) {}
+
+  static async create(setup: DriverSetup = {}): Promise<JourneyDriver> {
+    const { topology } = buildJourneyTopology({
+      ...(setup.limits ? { limits: setup.limits } : {}),
+      ...(setup.fetchDatasource ? { fetchDatasource: setup.fetchDatasource } : {}),
+    });
+    const driver = await TopologyTestDriver.create(topology, {
+      applicationId: 'jo-test',
+      partitions: setup.partitions ?? 3,
+      topicPartitions: { 'jo.config': 1, 'jo.events': 2 },
+    });
+    return new JourneyDriver(driver);
+  }
+
+  get clock() {
+    return this.driver.clock;
+  }
+
+  async resources(
+    ...items: Array<{ kind: 'event' | 'action' | 'datasource'; value: EventConfig | ActionConfig | object }>
+  ) {
+    for (const { kind, value } of items)
+      await this.driver.pipeInput('jo.config', `${kind}/${(value as { id: string }).id}`, value);
+  }
+
+  /** Publishes `journey` as a new live version (the previous live one is closed). Returns the version. */
+  async publish(journey: JourneyConfig): Promise<number> {
+    const now = new Date(this.clock.now()).toISOString();
+    const prev = this.records.get(journey.id)?.versions ?? [];
+    const version = prev.length + 1;
+    const versions = [
+      ...prev.map((v) => (v.state === 'live' ? { ...v, state: 'closed' as const, closedAt: now } : v)),
+      { version, state: 'live' as const, createdAt: now, publishedAt: now, journey },
+    ];
+    await this.putRecord({ id: journey.id, versions });
+    return version;
+  }
+
+  async stop(journeyId: string, version: number): Promise<void> {
+    const rec = this.records.get(journeyId);
+    if (!rec) throw new Error(`no journey ${journeyId}`);
+    const now = new Date(this.clock.now()).toISOString();
+    await this.putRecord({
+      id: journeyId,
+      versions: rec.versions.map((v) =>
+        v.version === version ? { ...v, state: 'stopped' as const, stoppedAt: now } : v,
+      ),
+    });
+  }
+
+  private async putRecord(rec: JourneyRecord): Promise<void> {
+    this.records.set(rec.id, rec);
+    await this.driver.pipeInput('jo.config', `journey/${rec.id}`, rec);
+  }
+
+  async profile(who: string, attrs: Record<string, unknown> | null): Promise<void> {
+    await this.driver.pipeInput('jo.profiles', `email:${who}`, attrs);
+  }
+
+  /** An XDM event for `email:<who>`, produced WITHOUT a key. */
+  async event(eventType: string, who: string, extra: Record<string, unknown> = {}): Promise<void> {
+    await this.driver.pipeInput('jo.events', null, {
+      timestamp: new Date(this.clock.now()).toISOString(),
+      eventType,
+      identityMap: { email: [{ id: who, primary: true }] },
+      ...extra,
+    });
+  }
+
+  async raw(value: Buffer | string | object | null, key: string | null = null): Promise<void> {
+    await this.driver.pipeInput('jo.events', key, value);
+  }
+
+  async result(cmd: ActionCommand, status: string, extra: Record<string, unknown> = {}): Promise<void> {
+    await this.driver.pipeInput('jo.action-results', cmd.profileKey, {
+      commandId: cmd.commandId,
+      instanceId: cmd.instanceId,
+      nodeId: cmd.nodeId,
+      journeyId: cmd.journeyId,
+      journeyVersion: cmd.journeyVersion,
+      profileKey: cmd.profileKey,
+      status,
+      attempts: 1,
+      ...extra,
+    });
+  }
+
+  advance(ms: number): Promise<void> {
+    return this.driver.advanceWallClockTime(ms);
+  }
+
+  commands(connector = 'campaign'): ActionCommand[] {
+    return this.driver.readOutput<string, ActionCommand>(`jo.commands.${connector}`).map((r) => {
+      if (r.key !== r.value.profileKey) throw new Error('command not keyed by profile key');
+      return r.value;
+    });
+  }
+
+  steps(): StepEvent[] {
+    return this.driver.readOutput<string, StepEvent>('jo.step-events').map((r) => r.value);
+  }
+
+  /** Step events as `who:node:status[:reason]`. */
+  trail(): string[] {
+    return this.steps().map((s) =>
+      [s.profileKey.replace(/^email:/, ''), s.nodeId, s.status, s.reason].filter(Boolean).join(':'),
+    );
+  }
+
+  dlq(): Array<{ code: string; message: string; value: Buffer | null }> {
+    return this.driver.readOutput('jo.dlq').map((r) => ({
+      code: r.headers['jo.error.code'] ?? '',
+      message: r.headers['jo.error.message'] ?? '',
+      value: r.rawValue,
+    }));
+  }
+
+  metric(name: string, labels?: Record<string, string | number>): number {
+    return this.driver.metrics.value(name, labels);
+  }
+
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * The journey engine in a child process, for the crash test: started with `tsx`, configured by the JSON in
+ * JO_TEST_ENGINE ({ brokers, prefix, applicationId, stateDir }). Prints `started` once the app runs. Killed with
+ * SIGKILL by the test; a new one with the same config takes over from the committed state.
+ */
+import { restoreChangelogs, StreamsApp } from '../../topology/index.js';
+import { buildJourneyTopology } from '../topology.js';
+import { testKafka } from './kafka-kit.js';
+
+interface Config {
+  readonly brokers: string[];
+  readonly prefix: string;
+  readonly applicationId: string;
+  readonly stateDir: string;
+}
+
+const cfg = JSON.parse(process.env['JO_TEST_ENGINE'] ?? '{}') as Config;
+const { topology } = buildJourneyTopology({
+  topicPrefix: cfg.prefix,
+  limits: { timerIntervalMs: 200, stopCheckIntervalMs: 500 },
+});
+const app = new StreamsApp({
+  applicationId: cfg.applicationId,
+  topology,
+  kafka: testKafka(cfg.brokers, 'journey-engine-child'),
+  dlqTopic: `${cfg.prefix}dlq`,
+  stateDir: cfg.stateDir,
+  restorer: restoreChangelogs,
+  sessionTimeoutMs: 6_000,
+  log: (level, msg, extra) => process.stderr.write(`${level} ${msg} ${JSON.stringify(extra ?? {})}\n`),
+});
+app.events.on('task-error', (e) => process.stderr.write(`task-error ${e.taskId} ${String(e.error)}\n`));
+await app.start();
+process.stdout.write('started\n');

@@ -1,0 +1,389 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { JourneyConfig } from '../schemas/index.js';
+import { partitionForKey } from '../topology/index.js';
+import { JourneyDriver } from './testing/driver.js';
+import { emailAction, purchaseEvent, signupEvent, webhookAction, welcomeJourney } from './testing/journeys.js';
+
+const SEC = 1000;
+const MIN = 60 * SEC;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+
+let d: JourneyDriver | undefined;
+afterEach(async () => {
+  await d?.close();
+  d = undefined;
+});
+
+async function welcome(
+  setup: Parameters<typeof JourneyDriver.create>[0] = {},
+  publishWelcome = true,
+): Promise<JourneyDriver> {
+  d = await JourneyDriver.create(setup);
+  await d.resources(
+    { kind: 'event', value: signupEvent },
+    { kind: 'event', value: purchaseEvent },
+    { kind: 'action', value: emailAction('http://127.0.0.1:9/ts') },
+    { kind: 'action', value: webhookAction('http://127.0.0.1:9') },
+  );
+  if (publishWelcome) await d.publish(welcomeJourney);
+  await d.profile('ann', { firstName: 'Ann', email: 'ann@example.com' });
+  return d;
+}
+
+function journey(nodes: JourneyConfig['nodes'], extra: Partial<JourneyConfig> = {}): JourneyConfig {
+  return { id: 'j', name: 'J', namespace: 'email', entry: { event: 'signup' }, start: 'a', nodes, ...extra };
+}
+
+describe('journey topology: welcome journey from unkeyed events', () => {
+  it('emails on signup, waits a day (never early), thanks on purchase; outputs keyed and partitioned by profile', async () => {
+    const j = await welcome();
+    await j.event('user.signup', 'ann');
+    const [cmd] = j.commands();
+    expect(cmd).toMatchObject({
+      journeyId: 'welcome',
+      journeyVersion: 1,
+      nodeId: 'email',
+      profileKey: 'email:ann',
+      action: 'sendEmail',
+      connector: { channel: 'email', email: 'ann@example.com', ctx: { firstName: 'Ann' } },
+    });
+    expect(j.trail()).toEqual(['ann:email:entered', 'ann:pause:transitioned']);
+    await j.advance(DAY - SEC);
+    expect(j.trail()).toEqual([]);
+    await j.advance(SEC);
+    expect(j.trail()).toEqual(['ann:waitPurchase:transitioned']);
+    await j.event('commerce.purchase', 'ann');
+    const raw = j.driver.readOutput<string>('jo.commands.campaign');
+    expect(raw.map((r) => [r.key, r.partition])).toEqual([['email:ann', partitionForKey(Buffer.from('email:ann'), 3)]]);
+    expect(j.trail()).toEqual(['ann:thanks:transitioned', 'ann:done:ended:end']);
+    expect(j.metric('jo_journey_entries_total', { journey: 'welcome', version: 1 })).toBe(1);
+    expect(j.metric('jo_journey_exits_total', { journey: 'welcome', version: 1, reason: 'end' })).toBe(1);
+    expect(j.metric('jo_journey_active_instances', { journey: 'welcome', version: 1 })).toBe(0);
+  });
+
+  it('sends the reminder when the purchase does not come before the event timeout', async () => {
+    const j = await welcome();
+    await j.event('user.signup', 'ann');
+    await j.advance(DAY);
+    j.commands();
+    await j.advance(3 * DAY - SEC);
+    expect(j.commands()).toEqual([]);
+    j.steps();
+    await j.advance(SEC);
+    expect(j.commands().map((c) => c.nodeId)).toEqual(['reminder']);
+    expect(j.trail()).toEqual([
+      'ann:waitPurchase:timedout:eventTimeout',
+      'ann:reminder:transitioned',
+      'ann:done:ended:end',
+    ]);
+    expect(j.metric('jo_timers_fired_total', { kind: 'eventTimeout' })).toBe(1);
+  });
+
+  it('refuses re-entrance inside the wait period with a discarded step event, then allows it', async () => {
+    const j = await welcome();
+    await j.event('user.signup', 'ann');
+    await j.advance(DAY);
+    await j.advance(3 * DAY); // reminder, end
+    j.steps();
+    await j.advance(HOUR - SEC); // waitPeriod PT1H
+    await j.event('user.signup', 'ann');
+    expect(j.trail()).toEqual(['ann:$entry:discarded:reentranceNotAllowed']);
+    expect(j.metric('jo_events_discarded_total', { reason: 'reentranceNotAllowed', journey: 'welcome' })).toBe(1);
+    await j.advance(SEC);
+    await j.event('user.signup', 'ann');
+    expect(j.trail()).toEqual(['ann:email:entered', 'ann:pause:transitioned']);
+  });
+
+  it('produces the same outputs when the engine restarts mid-journey (stores restored from changelogs)', async () => {
+    const run = async (restart: boolean) => {
+      const j = await welcome();
+      await j.event('user.signup', 'ann');
+      await j.event('user.signup', 'bob');
+      await j.advance(DAY);
+      if (restart) await j.driver.restart();
+      await j.event('commerce.purchase', 'ann');
+      await j.advance(3 * DAY);
+      const out = { commands: j.commands(), steps: j.steps() };
+      await j.close();
+      d = undefined;
+      return out;
+    };
+    const straight = await run(false);
+    const restarted = await run(true);
+    expect(restarted).toEqual(straight);
+    expect(straight.commands.map((c) => `${c.profileKey}:${c.nodeId}`)).toEqual([
+      'email:ann:email',
+      'email:bob:email',
+      'email:ann:thanks',
+      'email:bob:reminder',
+    ]);
+    expect(new Set(straight.commands.map((c) => c.commandId)).size).toBe(4);
+  });
+});
+
+describe('journey topology: nodes', () => {
+  async function withJourney(cfg: JourneyConfig, setup: Parameters<typeof JourneyDriver.create>[0] = {}) {
+    const j = await welcome(setup, false);
+    await j.publish(cfg);
+    return j;
+  }
+
+  it('waits 30 days', async () => {
+    const j = await withJourney(
+      journey({ a: { type: 'wait', duration: 'P30D', next: 'b' }, b: { type: 'end' } }, { timeout: 'P60D' }),
+    );
+    await j.event('user.signup', 'x');
+    await j.advance(30 * DAY - SEC);
+    expect(j.trail()).toEqual(['x:a:entered']);
+    await j.advance(SEC);
+    expect(j.trail()).toEqual(['x:b:ended:end']);
+    expect(j.driver.metrics.observations('jo_timer_lateness_seconds').every((s) => s >= 0)).toBe(true);
+  });
+
+  it('ends an instance at the journey timeout', async () => {
+    const j = await withJourney(
+      journey(
+        { a: { type: 'event', events: [{ event: 'purchase', next: 'b' }] }, b: { type: 'end' } },
+        { timeout: 'P2D' },
+      ),
+    );
+    await j.event('user.signup', 'x');
+    await j.advance(2 * DAY);
+    expect(j.trail()).toEqual(['x:a:entered', 'x:a:timedout:journeyTimeout']);
+    await j.event('commerce.purchase', 'x');
+    expect(j.trail()).toEqual([]);
+  });
+
+  it('routes conditions (first match, otherwise, no match ends) and splits deterministically', async () => {
+    const j = await withJourney(
+      journey({
+        a: {
+          type: 'condition',
+          paths: [
+            { when: { '>': [{ var: 'event.xdm.total' }, 100] }, next: 'big' },
+            { when: { '==': [{ var: 'profile.tier' }, 'gold'] }, next: 's' },
+          ],
+        },
+        big: { type: 'end' },
+        s: {
+          type: 'split',
+          paths: [
+            { weight: 1, next: 'left' },
+            { weight: 1, next: 'right' },
+          ],
+        },
+        left: { type: 'end' },
+        right: { type: 'end' },
+      }),
+    );
+    await j.profile('g', { tier: 'gold' });
+    await j.event('user.signup', 'x', { total: 500 });
+    await j.event('user.signup', 'g', { total: 5 });
+    await j.event('user.signup', 'n', { total: 5 });
+    const t = j.trail();
+    expect(t).toContain('x:big:ended:end');
+    expect(t.filter((s) => s.startsWith('g:')).at(-1)).toMatch(/^g:(left|right):ended:end$/);
+    expect(t).toContain('n:a:ended:noMatchingPath');
+  });
+
+  it('splits 10k profiles within 2% of the weights', async () => {
+    const j = await withJourney(
+      journey({
+        a: {
+          type: 'split',
+          paths: [
+            { weight: 3, next: 'x' },
+            { weight: 1, next: 'y' },
+          ],
+        },
+        x: { type: 'end' },
+        y: { type: 'end' },
+      }),
+    );
+    for (let i = 0; i < 10_000; i++) await j.event('user.signup', `p${i}`);
+    const ends = j.steps().filter((s) => s.status === 'ended');
+    expect(ends).toHaveLength(10_000);
+    const x = ends.filter((s) => s.nodeId === 'x').length / 10_000;
+    expect(Math.abs(x - 0.75)).toBeLessThan(0.02);
+  }, 120_000);
+
+  it('waits until a json-logic time in the journey time zone', async () => {
+    // driver clock: 2026-01-01T00:00Z = 09:00 in Tokyo; next 18:00 Tokyo = 09:00Z
+    const j = await withJourney(
+      journey(
+        { a: { type: 'wait', until: { nextLocalTime: [{ var: 'now' }, '18:00'] }, next: 'b' }, b: { type: 'end' } },
+        { timezone: 'Asia/Tokyo' },
+      ),
+    );
+    await j.event('user.signup', 'x');
+    await j.advance(9 * HOUR - SEC);
+    expect(j.trail()).toEqual(['x:a:entered']);
+    await j.advance(SEC);
+    expect(j.trail()).toEqual(['x:b:ended:end']);
+  });
+
+  it('waits for an action result and branches on it; a missing result times out', async () => {
+    const j = await withJourney(
+      journey({
+        a: { type: 'action', action: 'webhook', params: { coupon: 'C' }, next: 'ok', onError: 'ko' },
+        ok: { type: 'end' },
+        ko: { type: 'end' },
+      }),
+    );
+    for (const who of ['good', 'bad', 'silent']) await j.event('user.signup', who);
+    const cmds = j.commands('http');
+    expect(cmds.map((c) => c.request.url)).toEqual([
+      'http://127.0.0.1:9/hooks/',
+      'http://127.0.0.1:9/hooks/',
+      'http://127.0.0.1:9/hooks/',
+    ]);
+    j.steps();
+    await j.result(cmds[0]!, 'ok', { httpStatus: 200 });
+    await j.result(cmds[1]!, 'error', { httpStatus: 500, error: 'boom' });
+    expect(j.trail()).toEqual(['good:ok:ended:end', 'bad:a:error:actionError', 'bad:ko:ended:end']);
+    await j.advance(MIN);
+    expect(j.trail()).toEqual(['silent:a:error:actionTimedout', 'silent:ko:ended:end']);
+    // a late or unknown result is discarded, not an error
+    await j.result(cmds[2]!, 'ok');
+    expect(j.trail()).toEqual([]);
+    expect(j.metric('jo_events_discarded_total', { reason: 'staleActionResult', journey: 'j' })).toBe(1);
+  });
+
+  it('fetches a custom data source only for the node that reads it; a failing one ends with an error step', async () => {
+    const calls: string[] = [];
+    const j = await withJourney(
+      journey({
+        a: { type: 'wait', duration: 'PT1M', next: 'b' },
+        b: { type: 'condition', paths: [{ when: { '>': [{ var: 'datasources.loyalty.points' }, 10] }, next: 'c' }] },
+        c: { type: 'end' },
+      }),
+      {
+        fetchDatasource: async (ds, data) => {
+          const who = (data as { profileKey: string }).profileKey;
+          calls.push(`${ds.id}:${who}`);
+          if (who === 'email:down') throw new Error('loyalty API down');
+          return { points: 50 };
+        },
+      },
+    );
+    await j.resources({
+      kind: 'datasource',
+      value: { id: 'loyalty', type: 'http', url: 'http://127.0.0.1:9/l/{{profileKey}}', method: 'GET' },
+    });
+    await j.publish(
+      journey({
+        a: { type: 'wait', duration: 'PT1M', next: 'b' },
+        b: { type: 'condition', paths: [{ when: { '>': [{ var: 'datasources.loyalty.points' }, 10] }, next: 'c' }] },
+        c: { type: 'end' },
+      }),
+    );
+    await j.event('user.signup', 'up');
+    await j.event('user.signup', 'down');
+    expect(calls).toEqual([]);
+    j.steps();
+    await j.advance(MIN);
+    expect(calls.sort()).toEqual(['loyalty:email:down', 'loyalty:email:up']);
+    expect(j.trail().sort()).toEqual([
+      'down:b:error:dataSourceFailed',
+      'down:b:transitioned',
+      'up:b:transitioned',
+      'up:c:ended:end',
+    ]);
+  });
+});
+
+describe('journey topology: versions and stop', () => {
+  const v1 = journey({ w1: { type: 'wait', duration: 'P2D', next: 'e1' }, e1: { type: 'end' } }, { start: 'w1' });
+  const v2 = journey({ w2: { type: 'wait', duration: 'P1D', next: 'e2' }, e2: { type: 'end' } }, { start: 'w2' });
+
+  it('enters on the live version while running instances finish on theirs', async () => {
+    const j = await welcome({}, false);
+    await j.publish(v1);
+    await j.event('user.signup', 'old');
+    await j.publish(v2);
+    await j.event('user.signup', 'new');
+    await j.advance(2 * DAY);
+    const steps = j.steps().map((s) => `${s.profileKey}:${s.nodeId}:${s.status}:v${s.journeyVersion}`);
+    expect(steps.slice(0, 2)).toEqual(['email:old:w1:entered:v1', 'email:new:w2:entered:v2']);
+    expect(steps.slice(2).sort()).toEqual(['email:new:e2:ended:v2', 'email:old:e1:ended:v1']);
+  });
+
+  it('stop ends every running instance of the version with journeyStopped, and their timers fire no more', async () => {
+    const j = await welcome({}, false);
+    const v = await j.publish(v1);
+    for (const who of ['a', 'b', 'c', 'd']) await j.event('user.signup', who);
+    j.steps();
+    await j.stop('j', v);
+    await j.advance(SEC);
+    expect(j.trail().sort()).toEqual([
+      'a:w1:ended:journeyStopped',
+      'b:w1:ended:journeyStopped',
+      'c:w1:ended:journeyStopped',
+      'd:w1:ended:journeyStopped',
+    ]);
+    await j.advance(3 * DAY);
+    expect(j.trail()).toEqual([]);
+    await j.event('user.signup', 'e');
+    expect(j.trail()).toEqual([]);
+  });
+});
+
+describe('journey topology: timers', () => {
+  it('works off an overdue burst in bounded slices, with live events processed in between', async () => {
+    const j = await welcome({ limits: { timerSliceSize: 2 } }, false);
+    await j.publish(journey({ a: { type: 'wait', duration: 'PT1H', next: 'b' }, b: { type: 'end' } }));
+    for (const who of ['p1', 'p2', 'p3', 'p4', 'p5']) await j.event('user.signup', who);
+    j.steps();
+    expect(
+      j.metric('jo_timers_pending', { partition: 0 }) +
+        j.metric('jo_timers_pending', { partition: 1 }) +
+        j.metric('jo_timers_pending', { partition: 2 }),
+    ).toBe(10);
+    await j.advance(DAY); // "downtime": every wait is overdue
+    const first = j.trail().filter((s) => s.endsWith(':b:ended:end')).length;
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThanOrEqual(6); // at most 2 per partition per punctuation
+    await j.event('user.signup', 'live');
+    expect(j.trail()).toContain('live:a:entered');
+    for (let i = 0; i < 5; i++) await j.advance(SEC);
+    const ends = j.trail().filter((s) => s.endsWith(':b:ended:end')).length;
+    expect(first + ends).toBe(5);
+    const late = j.driver.metrics.observations('jo_timer_lateness_seconds');
+    expect(Math.min(...late)).toBeGreaterThanOrEqual(DAY / 1000 - 3600);
+  });
+});
+
+describe('journey topology: bad input', () => {
+  it('dead-letters each bad event with its code and keeps processing', async () => {
+    const j = await welcome({ limits: { maxEventBytes: 1_000 } });
+    const good = async (who: string) => {
+      await j.event('user.signup', who);
+      expect(j.trail()).toContain(`${who}:email:entered`);
+    };
+    await j.raw('{not json');
+    await good('a');
+    await j.raw({ eventType: 'user.signup', pad: 'x'.repeat(2_000), identityMap: { email: [{ id: 'z' }] } });
+    await good('b');
+    await j.raw({ eventType: 'user.signup', identityMap: { phone: [{ id: '1' }] } });
+    await good('c');
+    await j.raw(Buffer.from([0, 0, 0, 0, 42, 1, 2, 3]));
+    await good('d');
+    await j.raw({ eventType: 'page.view', identityMap: { email: [{ id: 'e' }] } });
+    await good('e');
+    await j.driver.pipeInput('jo.action-results', 'email:a', { nope: true });
+    await good('f');
+    await j.driver.pipeInput('jo.profiles', 'email:g', '{broken');
+    await good('g');
+    expect(j.dlq().map((r) => r.code)).toEqual([
+      'EVENT_INVALID_JSON',
+      'EVENT_TOO_LARGE',
+      'EVENT_NO_IDENTITY',
+      'EVENT_UNKNOWN_SCHEMA',
+      'ACTION_RESULT_INVALID',
+      'DESERIALIZATION_FAILED',
+    ]);
+    expect(j.metric('jo_events_discarded_total', { reason: 'noEventConfig', journey: '' })).toBe(1);
+    expect(j.metric('jo_events_dead_lettered_total', { code: 'EVENT_TOO_LARGE', topic: 'jo.events' })).toBe(1);
+  });
+});
