@@ -72,7 +72,7 @@ function registerTransition(app: FastifyInstance, ctx: RouteContext, name: strin
   );
 }
 
-export function registerJourneyRoutes(app: FastifyInstance, ctx: RouteContext): void {
+function registerReads(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/v1/journeys', { schema: { tags, summary: 'List journeys with their versions' } }, async () => ({
     items: ctx.store.view.journeys().map(summary),
   }));
@@ -92,7 +92,11 @@ export function registerJourneyRoutes(app: FastifyInstance, ctx: RouteContext): 
       return v;
     },
   );
+}
 
+/** Reads, validate, save (PUT) and the lifecycle transitions of journeys. */
+export function registerJourneyRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  registerReads(app, ctx);
   app.post(
     '/v1/journeys/validate',
     { schema: { tags, body: JourneyConfig, summary: 'Compile without saving' } },
