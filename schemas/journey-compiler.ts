@@ -169,63 +169,61 @@ function unknownEvent(w: Work, id: string, ptr: string): void {
     w.problems.push({ pointer: ptr, code: 'REF_UNKNOWN_EVENT', message: `no event "${id}"` });
 }
 
-function compileNode(w: Work, id: string, node: JourneyNode): CompiledNode {
-  const base = pointer('/nodes', id);
-  const ds: string[] = [];
-  const out: { durationMs?: number; timeoutMs?: number; waitsFor: string[] } = { waitsFor: [] };
+interface NodeFacts {
+  readonly ds: string[];
+  readonly waitsFor: string[];
+  durationMs?: number;
+  timeoutMs?: number;
+}
+
+/** Per-type checks of one node; fills what the compiled node records. */
+function checkNode(w: Work, base: string, node: JourneyNode, f: NodeFacts): void {
+  const problem = (at: string, code: string, message: string) => w.problems.push({ pointer: at, code, message });
   if (node.type === 'action') {
-    ds.push(...actionDatasources(w, node.action, pointer(base, 'action')));
-    for (const [k, v] of Object.entries(node.params ?? {})) ds.push(...rule(w, v, pointer(base, 'params', k)));
-    for (const k of Object.keys(node.params ?? {}).filter((key) => FORBIDDEN_KEYS.has(key)))
-      w.problems.push({
-        pointer: pointer(base, 'params', k),
-        code: 'RULE_FORBIDDEN_KEY',
-        message: `key "${k}" is not allowed`,
-      });
+    f.ds.push(...actionDatasources(w, node.action, pointer(base, 'action')));
+    for (const [k, v] of Object.entries(node.params ?? {})) {
+      if (FORBIDDEN_KEYS.has(k)) problem(pointer(base, 'params', k), 'RULE_FORBIDDEN_KEY', `key "${k}" is not allowed`);
+      else f.ds.push(...rule(w, v, pointer(base, 'params', k)));
+    }
   } else if (node.type === 'condition') {
-    node.paths.forEach((p, i) => ds.push(...rule(w, p.when, pointer(base, 'paths', i, 'when'))));
+    node.paths.forEach((p, i) => f.ds.push(...rule(w, p.when, pointer(base, 'paths', i, 'when'))));
   } else if (node.type === 'split') {
     node.paths.forEach((p, i) => {
       if (!(Number.isFinite(p.weight) && p.weight > 0))
-        w.problems.push({
-          pointer: pointer(base, 'paths', i, 'weight'),
-          code: 'SPLIT_WEIGHT_INVALID',
-          message: 'weight must be a positive number',
-        });
+        problem(pointer(base, 'paths', i, 'weight'), 'SPLIT_WEIGHT_INVALID', 'weight must be a positive number');
     });
   } else if (node.type === 'wait') {
-    if ('duration' in node) out.durationMs = duration(w, node.duration, pointer(base, 'duration'), 'wait', w.timeoutMs);
-    else ds.push(...rule(w, node.until, pointer(base, 'until')));
+    if ('duration' in node) f.durationMs = duration(w, node.duration, pointer(base, 'duration'), 'wait', w.timeoutMs);
+    else f.ds.push(...rule(w, node.until, pointer(base, 'until')));
   } else if (node.type === 'event') {
     node.events.forEach((e, i) => {
       unknownEvent(w, e.event, pointer(base, 'events', i, 'event'));
-      if (e.condition !== undefined) ds.push(...rule(w, e.condition, pointer(base, 'events', i, 'condition')));
-      out.waitsFor.push(e.event);
+      if (e.condition !== undefined) f.ds.push(...rule(w, e.condition, pointer(base, 'events', i, 'condition')));
+      f.waitsFor.push(e.event);
     });
     if (node.timeout !== undefined)
-      out.timeoutMs = duration(w, node.timeout, pointer(base, 'timeout'), 'event timeout', w.timeoutMs);
+      f.timeoutMs = duration(w, node.timeout, pointer(base, 'timeout'), 'event timeout', w.timeoutMs);
     if (node.onTimeout !== undefined && node.timeout === undefined)
-      w.problems.push({
-        pointer: pointer(base, 'onTimeout'),
-        code: 'EVENT_TIMEOUT_MISSING',
-        message: 'onTimeout needs a timeout',
-      });
+      problem(pointer(base, 'onTimeout'), 'EVENT_TIMEOUT_MISSING', 'onTimeout needs a timeout');
   }
+}
+
+function compileNode(w: Work, id: string, node: JourneyNode): CompiledNode {
+  const base = pointer('/nodes', id);
+  const f: NodeFacts = { ds: [], waitsFor: [] };
+  checkNode(w, base, node, f);
   for (const e of nodeEdges(node))
     if (!w.ids.has(e.to))
       w.problems.push({ pointer: pointer(base, ...e.at), code: 'NODE_REF_UNKNOWN', message: `no node "${e.to}"` });
-  const compiled: CompiledNode = {
+  return {
     id,
     type: node.type,
     node,
     next: [...new Set(nodeEdges(node).map((e) => e.to))],
-    datasources: [...new Set(ds)],
-    waitsFor: [...new Set(out.waitsFor)],
-  };
-  return {
-    ...compiled,
-    ...(out.durationMs !== undefined ? { durationMs: out.durationMs } : {}),
-    ...(out.timeoutMs !== undefined ? { timeoutMs: out.timeoutMs } : {}),
+    datasources: [...new Set(f.ds)],
+    waitsFor: [...new Set(f.waitsFor)],
+    ...(f.durationMs !== undefined ? { durationMs: f.durationMs } : {}),
+    ...(f.timeoutMs !== undefined ? { timeoutMs: f.timeoutMs } : {}),
   };
 }
 

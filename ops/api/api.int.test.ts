@@ -179,6 +179,38 @@ describe('admin API on the real broker', () => {
     }
   });
 
+  it('two API processes on one topic, racing to save drafts, lose no version', async () => {
+    const second = await startApiServer({ brokers: testBrokers(), topicPrefix: prefix, tokens, port: 0 });
+    try {
+      const save = (s: ApiServer, name: string) =>
+        call(s, 'PUT', '/v1/journeys/concurrent', { ...cartJourney, id: 'concurrent', name });
+      const versions = async (s: ApiServer) =>
+        ((await call(s, 'GET', '/v1/journeys/concurrent')).body?.['versions'] ?? []) as Array<{
+          version: number;
+          journey: { name: string };
+        }>;
+      for (let round = 0; round < 4; round++) {
+        // both processes write the same record at the same moment
+        const [a, b] = await Promise.all([save(server, `first-${round}`), save(second, `second-${round}`)]);
+        expect([a.status, b.status]).toEqual([201, 201]);
+        // let both views settle (each has the other's write) before the next race
+        const settled = async () =>
+          JSON.stringify(await versions(server)) === JSON.stringify(await versions(second)) &&
+          (await versions(server)).length === 2 * (round + 1);
+        for (let i = 0; i < 50 && !(await settled()); i++) await new Promise((r) => setTimeout(r, 100));
+      }
+      for (const s of [server, second]) {
+        const v = await versions(s);
+        expect(v.map((x) => x.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+        expect(v.map((x) => x.journey.name).sort()).toEqual(
+          [0, 1, 2, 3].flatMap((r) => [`first-${r}`, `second-${r}`]).sort(),
+        );
+      }
+    } finally {
+      await second.close();
+    }
+  });
+
   it('serves an OpenAPI document listing the routes', async () => {
     const doc = await call(server, 'GET', '/openapi.json', undefined, null);
     expect(doc.body?.['openapi']).toMatch(/^3\./);

@@ -18,10 +18,11 @@ import {
   type EventConfig,
   type JourneyConfig,
   type JourneyRefs,
+  type JourneyRecord,
   type ResourceKind,
 } from '../../schemas/index.js';
 import { conflict, invalid, notFound } from './errors.js';
-import { pathId, pathVersion, type RouteContext } from './context.js';
+import { pathId, pathVersion, updateRecord, type RouteContext } from './context.js';
 import { resourceProblems } from './routes-resources.js';
 import { saveDraft } from './lifecycle.js';
 
@@ -142,11 +143,10 @@ async function importBundle(ctx: RouteContext, body: unknown, overwrite: boolean
   for (const w of writes) await ctx.serialize(w.key, () => ctx.store.write(w.key, w.value));
   const j = b.journey as JourneyConfig;
   const key = configKey('journey', j.id);
-  const rec = await ctx.serialize(key, async () => {
-    const next = saveDraft(view.journey(j.id), j, ctx.now().toISOString());
-    await ctx.store.write(key, next);
-    return next;
-  });
+  const now = ctx.now().toISOString();
+  const rec = await ctx.serialize(key, () =>
+    updateRecord<JourneyRecord>(ctx.store, key, view.journey(j.id), (cur) => saveDraft(cur, j, now)),
+  );
   return { id: j.id, version: rec.versions[rec.versions.length - 1]?.version, written: writes.map((w) => w.key) };
 }
 

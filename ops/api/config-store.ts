@@ -16,11 +16,22 @@ import {
 import { ConfigView, type CompileOptions } from '../../schemas/index.js';
 import { withKafkaRetry } from '../kafka-retry.js';
 
+/** What a write found: its offset, and the record of the same key that preceded it in the topic. */
+export interface WriteResult {
+  readonly offset: bigint;
+  /** Offset of the previous record with this key (`undefined`: none, or older than the store remembers). */
+  readonly previousOffset: bigint | undefined;
+  /** That record's JSON value (`undefined` for none or a tombstone). */
+  readonly previousValue: unknown;
+}
+
 /** What the API needs from the config topic. */
 export interface ConfigStore {
   readonly view: ConfigView;
   /** Produces `value` (JSON; `null` = tombstone) under `key`; resolves once acked and visible in `view`. */
-  write(key: string, value: unknown): Promise<void>;
+  write(key: string, value: unknown): Promise<WriteResult>;
+  /** Offset of the record behind the view's current value of `key` (compare with `WriteResult.previousOffset`). */
+  offsetOf(key: string): bigint | undefined;
   /** True once the view has replayed the topic up to where it ended at start-up. */
   isReady(): boolean;
   close(): Promise<void>;
@@ -38,6 +49,17 @@ export interface KafkaConfigStoreOptions {
   readonly onBadRecord?: (key: string, problems: readonly { code: string; message: string }[]) => void;
 }
 
+function parseOrUndefined(b: Buffer): unknown {
+  try {
+    return JSON.parse(b.toString('utf8')) as unknown;
+  } catch {
+    return undefined; // the view refused that record too; the writer rebases on nothing
+  }
+}
+
+/** How many recent records' predecessors are kept for writers to check (more than any burst of writes). */
+const PREDECESSORS_KEPT = 10_000;
+
 interface Waiter {
   readonly partition: number;
   readonly offset: bigint;
@@ -51,6 +73,8 @@ export class KafkaConfigStore implements ConfigStore {
   private readonly target = new Map<number, bigint>();
   private waiters: Waiter[] = [];
   private readyFlag = false;
+  private readonly latest = new Map<string, { offset: bigint; value: Buffer | null }>();
+  private readonly predecessors = new Map<string, { offset: bigint; value: Buffer | null } | undefined>();
   private crashed = false;
 
   private constructor(
@@ -95,14 +119,31 @@ export class KafkaConfigStore implements ConfigStore {
       autoCommit: false,
       eachBatch: async ({ batch }) => {
         for (const m of batch.messages) {
-          const r = this.view.apply(m.key?.toString('utf8') ?? '', m.value);
+          const key = m.key?.toString('utf8') ?? '';
+          const r = this.view.apply(key, m.value);
           if (!r.ok) this.opts.onBadRecord?.(r.key, r.problems);
+          this.remember(batch.partition, BigInt(m.offset), key, m.value);
           this.advance(batch.partition, BigInt(m.offset));
         }
         // compaction leaves gaps: the batch's last offset counts even when its record is gone
         this.advance(batch.partition, BigInt(batch.lastOffset()));
       },
     });
+  }
+
+  /** Keeps, per key, the latest record's offset, and for recent offsets the record they replaced. */
+  private remember(partition: number, offset: bigint, key: string, value: Buffer | null): void {
+    const prev = this.latest.get(key);
+    this.predecessors.set(`${partition}:${offset}`, prev);
+    if (this.predecessors.size > PREDECESSORS_KEPT) {
+      const oldest = this.predecessors.keys().next().value;
+      if (oldest !== undefined) this.predecessors.delete(oldest);
+    }
+    this.latest.set(key, { offset, value });
+  }
+
+  offsetOf(key: string): bigint | undefined {
+    return this.latest.get(key)?.offset;
   }
 
   private advance(partition: number, offset: bigint): void {
@@ -135,7 +176,7 @@ export class KafkaConfigStore implements ConfigStore {
     return this.readyPromise;
   }
 
-  async write(key: string, value: unknown): Promise<void> {
+  async write(key: string, value: unknown): Promise<WriteResult> {
     const [meta] = await this.producer.send({
       topic: this.opts.topic,
       acks: -1,
@@ -144,7 +185,14 @@ export class KafkaConfigStore implements ConfigStore {
       messages: [{ key, value: value === null ? null : JSON.stringify(value) }],
     });
     if (!meta?.baseOffset) throw new RetryableError('CONFIG_WRITE_FAILED', `no offset for ${key} from the broker`);
-    await this.visible(meta.partition, BigInt(meta.baseOffset));
+    const offset = BigInt(meta.baseOffset);
+    await this.visible(meta.partition, offset);
+    const prev = this.predecessors.get(`${meta.partition}:${offset}`);
+    return {
+      offset,
+      previousOffset: prev?.offset,
+      previousValue: prev?.value ? parseOrUndefined(prev.value) : undefined,
+    };
   }
 
   private visible(partition: number, offset: bigint): Promise<void> {

@@ -29,6 +29,38 @@ export function keyedLock(): RouteContext['serialize'] {
   };
 }
 
+const MAX_REBASES = 5;
+
+/**
+ * Read-modify-write of one record that stays correct with several API processes on one topic: `change` runs on
+ * the current value; when the write turns out to have landed on top of another writer's record (not the one we
+ * read), `change` runs again on that record and is written again, so neither update is lost. When `change` now
+ * refuses (e.g. the other writer published first), the other writer's record is put back and the error rethrown.
+ * Call inside `serialize` for the same key.
+ */
+export async function updateRecord<T>(
+  store: ConfigStore,
+  key: string,
+  current: T | undefined,
+  change: (cur: T | undefined) => T,
+): Promise<T> {
+  let base = store.offsetOf(key);
+  let cur = current;
+  for (let attempt = 0; ; attempt++) {
+    let next: T;
+    try {
+      next = change(cur);
+    } catch (err) {
+      if (attempt > 0) await store.write(key, cur ?? null); // our first write replaced theirs: put it back
+      throw err;
+    }
+    const r = await store.write(key, next);
+    if (r.previousOffset === base || attempt >= MAX_REBASES) return next;
+    cur = r.previousValue as T | undefined;
+    base = r.offset;
+  }
+}
+
 const ID_RE = new RegExp(ID_PATTERN);
 
 /** The `:id` path parameter, checked against the resource id pattern. */

@@ -3,9 +3,9 @@
  * `startApiServer` (listens), the Kafka-backed config store, token auth and the journey lifecycle.
  */
 export { buildApi, DEFAULT_BODY_LIMIT, type ApiOptions } from './app.js';
-export { startApiServer, apiOptionsFromEnv, type ApiServer, type ApiServerOptions } from './server.js';
-export { KafkaConfigStore, type ConfigStore, type KafkaConfigStoreOptions } from './config-store.js';
-export { TokenAuth, tokensFromEnv, type ApiToken, type TokenRole } from './auth.js';
+export { startApiServer, type ApiServer, type ApiServerOptions } from './server.js';
+export { KafkaConfigStore, type ConfigStore, type KafkaConfigStoreOptions, type WriteResult } from './config-store.js';
+export { TokenAuth, type ApiToken, type TokenRole } from './auth.js';
 export { saveDraft, publish, close, stop, latestDraft } from './lifecycle.js';
 export { exportBundle, BUNDLE_FORMAT, JourneyBundle } from './bundle.js';
 export { ApiError } from './errors.js';

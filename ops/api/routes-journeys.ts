@@ -14,7 +14,7 @@ import {
   type JourneyRecord,
 } from '../../schemas/index.js';
 import { invalid, notFound } from './errors.js';
-import { pathId, pathVersion, resourceBody, versionBody, type RouteContext } from './context.js';
+import { pathId, pathVersion, resourceBody, updateRecord, versionBody, type RouteContext } from './context.js';
 import { close, latestDraft, publish, saveDraft, stop, summary } from './lifecycle.js';
 
 const tags = ['journeys'];
@@ -63,16 +63,18 @@ function registerTransition(app: FastifyInstance, ctx: RouteContext, name: strin
       const id = pathId(req.params);
       const version = versionBody(req.body);
       const key = configKey('journey', id);
-      return ctx.serialize(key, async () => {
-        const next = t(record(ctx, id), version, ctx.now().toISOString());
-        await ctx.store.write(key, next);
-        return next;
-      });
+      const now = ctx.now().toISOString();
+      return ctx.serialize(key, () =>
+        updateRecord<JourneyRecord>(ctx.store, key, record(ctx, id), (cur) => {
+          if (!cur) throw notFound(`journey "${id}"`);
+          return t(cur, version, now);
+        }),
+      );
     },
   );
 }
 
-export function registerJourneyRoutes(app: FastifyInstance, ctx: RouteContext): void {
+function registerReads(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/v1/journeys', { schema: { tags, summary: 'List journeys with their versions' } }, async () => ({
     items: ctx.store.view.journeys().map(summary),
   }));
@@ -92,7 +94,11 @@ export function registerJourneyRoutes(app: FastifyInstance, ctx: RouteContext): 
       return v;
     },
   );
+}
 
+/** Reads, validate, save (PUT) and the lifecycle transitions of journeys. */
+export function registerJourneyRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  registerReads(app, ctx);
   app.post(
     '/v1/journeys/validate',
     { schema: { tags, body: JourneyConfig, summary: 'Compile without saving' } },
@@ -110,11 +116,12 @@ export function registerJourneyRoutes(app: FastifyInstance, ctx: RouteContext): 
       const body = resourceBody(req.body, id);
       const compiled = compileOrThrow(ctx, body);
       const key = configKey('journey', id);
-      const rec = await ctx.serialize(key, async () => {
-        const next = saveDraft(ctx.store.view.journey(id), body as JourneyConfig, ctx.now().toISOString());
-        await ctx.store.write(key, next);
-        return next;
-      });
+      const now = ctx.now().toISOString();
+      const rec = await ctx.serialize(key, () =>
+        updateRecord<JourneyRecord>(ctx.store, key, ctx.store.view.journey(id), (cur) =>
+          saveDraft(cur, body as JourneyConfig, now),
+        ),
+      );
       const v = rec.versions[rec.versions.length - 1];
       return reply.code(201).send({ id, version: v?.version, state: v?.state, compiled: compiledSummary(compiled) });
     },

@@ -1,16 +1,14 @@
 /**
- * The admin API server: opens the config store (replaying `jo.config`), builds the API and listens.
- * `startApiServer` is what the composition root (and the integration test) calls; `apiOptionsFromEnv` reads
- * the process environment (`KAFKA_BROKERS`, `JO_TOPIC_PREFIX`, `JO_API_HOST`, `JO_API_PORT`, `JO_API_TOKENS` or
- * `JO_API_TOKENS_FILE`, `JO_API_BODY_LIMIT`).
+ * A stand-alone admin API server: opens the config store (replaying `jo.config`), builds the API and listens.
+ * `jo api` (ops/engine.ts) wires the same parts with the engine's configuration; this entry serves tests and
+ * embedders that want only the API.
  */
 import type { FastifyInstance } from 'fastify';
-import { createKafka, ConfigError } from '../../topology/index.js';
+import { createKafka } from '../../topology/index.js';
 import { topicCatalog, topicNames } from '../../schemas/index.js';
 import { ensureTopics } from '../topics.js';
-import { buildApi, DEFAULT_BODY_LIMIT, type ApiOptions } from './app.js';
+import { buildApi, type ApiOptions } from './app.js';
 import { KafkaConfigStore } from './config-store.js';
-import { tokensFromEnv, type ApiToken } from './auth.js';
 
 export interface ApiServerOptions extends Omit<ApiOptions, 'store'> {
   readonly brokers: readonly string[];
@@ -65,36 +63,5 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       await app.close();
       await store.close();
     },
-  };
-}
-
-/** Server options from the environment; every problem reported at once (ConfigError). */
-export function apiOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiServerOptions {
-  const problems: string[] = [];
-  let tokens: ApiToken[] = [];
-  try {
-    tokens = tokensFromEnv(env);
-  } catch (err) {
-    problems.push(...(err instanceof ConfigError ? err.problems : [String(err)]));
-  }
-  const brokers = (env['KAFKA_BROKERS'] ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-  if (brokers.length === 0) problems.push('KAFKA_BROKERS is not set');
-  const port = Number(env['JO_API_PORT'] ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    problems.push(`JO_API_PORT "${env['JO_API_PORT']}" is not a port`);
-  const bodyLimit = Number(env['JO_API_BODY_LIMIT'] ?? DEFAULT_BODY_LIMIT);
-  if (!Number.isInteger(bodyLimit) || bodyLimit < 1024) problems.push('JO_API_BODY_LIMIT must be an integer ≥ 1024');
-  if (problems.length > 0) throw new ConfigError(problems);
-  return {
-    brokers,
-    tokens,
-    port,
-    bodyLimit,
-    host: env['JO_API_HOST'] ?? '127.0.0.1',
-    topicPrefix: env['JO_TOPIC_PREFIX'] ?? 'jo.',
-    logger: true,
   };
 }
