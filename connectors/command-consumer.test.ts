@@ -24,6 +24,11 @@ describe('parseCommand', () => {
     expect(parseCommand(Buffer.from('{oops'))).toMatch(/^not JSON/);
     expect(parseCommand(Buffer.from(JSON.stringify({ ...valid, request: undefined })))).toMatch(/request/);
     expect(parseCommand(Buffer.from(JSON.stringify({ ...valid, deadline: 'soon' })))).toMatch(/deadline/);
+    const withRequest = (request: object) =>
+      Buffer.from(JSON.stringify({ ...valid, request: { ...valid.request, ...request } }));
+    expect(parseCommand(withRequest({ method: 'BREW' }))).toMatch(/method/);
+    expect(parseCommand(withRequest({ url: 'ftp://example.com/x' }))).toMatch(/url/);
+    expect(parseCommand(withRequest({ url: 'not a url' }))).toMatch(/url/);
   });
 });
 

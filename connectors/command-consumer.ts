@@ -75,7 +75,21 @@ export function parseCommand(value: Buffer | null): ActionCommand | string {
     return `not a command: ${first ? `${first.path || '/'} ${first.message}` : 'invalid'}`;
   }
   if (Number.isNaN(Date.parse(json.deadline))) return `not a command: /deadline is not a date`;
+  if (!METHODS.has(json.request.method.toUpperCase())) return `not a command: /request/method ${json.request.method}`;
+  if (!/^https?:$/.test(safeUrl(json.request.url)?.protocol ?? '')) {
+    return `not a command: /request/url is not an http(s) URL`;
+  }
   return json;
+}
+
+const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+
+function safeUrl(u: string): URL | undefined {
+  try {
+    return new URL(u);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A running connector service; `start()` joins the group, `stop()` leaves it after the chunk in progress. */
