@@ -35,18 +35,9 @@ interface NativeDb {
   write(opts?: { capacity?: number }): NativeWriteBatch;
   read(opts: { capacity: number; autoDestroy: boolean }): NativeReadBatch;
   iterator(range: { gte?: Buffer; lt?: Buffer }, opts?: { capacity?: number; values?: boolean }): NativeIterator;
-  getProperty(name: string): Promise<string>;
 }
-type NativeCtor = new (
-  path: string,
-  opts: {
-    writeBufferSize: number;
-    maxWriteBufferNumber: number;
-    createIfMissing: boolean;
-    blockCache: boolean;
-    tableCacheIndexAndFilterBlocks: boolean;
-  },
-) => NativeDb;
+/** Options go to both the DB and its default column family (memtables, block cache). */
+type NativeCtor = new (path: string, opts: Record<string, number | boolean>) => NativeDb;
 
 const RocksDB = createRequire(import.meta.url)('rocksdb-native') as NativeCtor;
 
@@ -179,28 +170,26 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
       else if (!this.reads.has(k)) missing.add(k);
     }
     if (missing.size > 0) {
-      const batch = this.db.read({ capacity: missing.size, autoDestroy: true });
-      const reads = [...missing].map((k) => {
-        const read = { stale: false, promise: batch.get(Buffer.from(k, 'utf8')) };
+      const list = [...missing];
+      const all = this.diskGetMany(list);
+      const reads = list.map((k, i) => {
+        const read = { stale: false, promise: all.then((values) => values[i] ?? null) };
+        read.promise.catch(() => undefined); // awaited through `all` below and by any concurrent `get`
         this.reads.set(k, read);
-        return [k, read] as const;
+        return read;
       });
-      const flushed = batch.flush();
-      const results = await Promise.allSettled(reads.map(([, r]) => r.promise));
-      await flushed.catch(() => undefined); // per-key outcomes below carry the error
-      let failure: unknown;
-      results.forEach((r, i) => {
-        const [k, read] = reads[i] ?? [];
-        if (k === undefined || read === undefined) return;
-        if (this.reads.get(k) === read) this.reads.delete(k);
-        if (r.status === 'rejected') failure ??= r.reason;
-        else {
-          found.set(k, r.value);
-          if (!read.stale) this.cache.set(k, r.value);
-        }
-      });
-      if (failure !== undefined)
-        throw new StateStoreError('STORE_IO', `RocksDB read failed in store ${this.name}`, failure);
+      try {
+        const values = await all;
+        list.forEach((k, i) => {
+          const value = values[i] ?? null;
+          found.set(k, value);
+          if (reads[i]?.stale === false) this.cache.set(k, value);
+        });
+      } finally {
+        list.forEach((k, i) => {
+          if (this.reads.get(k) === reads[i]) this.reads.delete(k);
+        });
+      }
     }
     for (const k of keys) if (!found.has(k)) found.set(k, await this.getBytes(k));
     return found;
