@@ -13,31 +13,7 @@ import type { KeyValueStore, Serde } from './store.js';
 import type { RawEntry, RestoreTarget } from './restore-target.js';
 import { StateStoreError } from './store-errors.js';
 import { ByteLru } from './byte-lru.js';
-
-/** The slice of the untyped `rocksdb-native` 3.x API this file uses. */
-interface NativeWriteBatch {
-  tryPut(key: Buffer, value: Buffer): void;
-  tryDelete(key: Buffer): void;
-  flush(): Promise<void>;
-  destroy(): void;
-}
-interface NativeReadBatch {
-  get(key: Buffer): Promise<Buffer | null>;
-  flush(): Promise<void>;
-}
-interface NativeIterator extends AsyncIterable<{ key: Buffer; value: Buffer }> {
-  destroy(): void;
-}
-interface NativeDb {
-  ready(): Promise<void>;
-  close(): Promise<void>;
-  get(key: Buffer): Promise<Buffer | null>;
-  write(opts?: { capacity?: number }): NativeWriteBatch;
-  read(opts: { capacity: number; autoDestroy: boolean }): NativeReadBatch;
-  iterator(range: { gte?: Buffer; lt?: Buffer }, opts?: { capacity?: number; values?: boolean }): NativeIterator;
-}
-/** Options go to both the DB and its default column family (memtables, block cache). */
-type NativeCtor = new (path: string, opts: Record<string, number | boolean>) => NativeDb;
+import type { NativeCtor, NativeDb, NativeIterator } from './rocksdb-native-types.js';
 
 const RocksDB = createRequire(import.meta.url)('rocksdb-native') as NativeCtor;
 
@@ -84,7 +60,10 @@ export async function openRocksDbStore<V>(opts: RocksDbStoreOptions<V>): Promise
 async function readCount(db: NativeDb): Promise<number> {
   const stored = await db.get(COUNT_KEY);
   const n = stored ? Number(stored.toString('latin1')) : NaN;
-  if (Number.isSafeInteger(n) && n >= 0) return n;
+  return Number.isSafeInteger(n) && n >= 0 ? n : countKeys(db);
+}
+
+async function countKeys(db: NativeDb): Promise<number> {
   let count = 0;
   for await (const _ of db.iterator({ lt: USER_KEYS_END }, { capacity: SCAN_CAPACITY, values: false })) count++;
   return count;
@@ -109,6 +88,8 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   private count: number;
   /** For keys in `pending`: whether they existed before their first buffered write, when known without a read. */
   private prior = new Map<string, boolean>();
+  /** Restore batches were applied since the last count: see `applyRestoreBatch`. */
+  private restoring = false;
   private closed = false;
 
   /** @internal use `openRocksDbStore()`. */
@@ -251,12 +232,27 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   }
 
   /** Applies changelog records (null = tombstone) during restore: one write batch, bypassing the read cache. */
+  /**
+   * Restore batches skip the per-key existence reads of `flush()` (they cost a third of restore speed): the stored
+   * count is dropped (a crash mid-restore leaves a store that is recounted on open) and `endRestore()` recounts.
+   */
   async applyRestoreBatch(entries: readonly RawEntry[]): Promise<void> {
     this.assertOpen();
     await this.flush();
     const last = new Map(entries);
     for (const key of last.keys()) this.cache.delete(key);
-    await this.commitBatch(last, new Map());
+    this.restoring = true;
+    await this.writeBatch(last, null);
+  }
+
+  /** Recounts the keys after restore batches (one key-only scan) and stores the count. */
+  async endRestore(): Promise<void> {
+    this.assertOpen();
+    if (!this.restoring) return;
+    const count = await countKeys(this.db);
+    await this.writeBatch(new Map(), count);
+    this.count = count;
+    this.restoring = false;
   }
 
   async *range(from: string, to: string): AsyncIterable<[string, V]> {
@@ -293,6 +289,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   async flush(): Promise<void> {
     this.assertOpen();
     // A loop, not one await: another caller may start a batch between our wake-up and our check.
+    if (this.restoring && this.pending.size > 0) await this.endRestore();
     while (this.writing) await this.writeDone;
     if (this.pending.size === 0) return;
     const batch = this.pending;
@@ -343,10 +340,12 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     });
   }
 
-  private async writeBatch(entries: ReadonlyMap<string, Buffer | null>, count: number): Promise<void> {
+  /** `count` null: remove the stored count (it is no longer known). */
+  private async writeBatch(entries: ReadonlyMap<string, Buffer | null>, count: number | null): Promise<void> {
     const w = this.db.write({ capacity: entries.size + 1 });
     try {
-      w.tryPut(COUNT_KEY, Buffer.from(String(count), 'latin1'));
+      if (count === null) w.tryDelete(COUNT_KEY);
+      else w.tryPut(COUNT_KEY, Buffer.from(String(count), 'latin1'));
       for (const [k, v] of entries) {
         const key = Buffer.from(k, 'utf8');
         if (v === null) w.tryDelete(key);
