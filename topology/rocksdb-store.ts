@@ -79,7 +79,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   /** The batch being written right now (reads must still see it). */
   private writing: Map<string, Buffer | null> | null = null;
   private writeDone: Promise<void> = Promise.resolve();
-  /** LRU (Map insertion order) of serialized values; null = known absent. */
+  /** Bounded LRU of serialized values; null = known absent. */
   private readonly cache: ByteLru;
   /** Disk reads in flight; a write to the key marks its read stale so the old value is not cached. */
   private readonly reads = new Map<string, { stale: boolean; promise: Promise<Buffer | null> }>();
@@ -90,6 +90,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   private prior = new Map<string, boolean>();
   /** Restore batches were applied since the last count: see `applyRestoreBatch`. */
   private restoring = false;
+  private recounting: Promise<void> | null = null;
   private closed = false;
 
   /** @internal use `openRocksDbStore()`. */
@@ -231,8 +232,8 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     return cached === undefined ? undefined : cached !== null;
   }
 
-  /** Applies changelog records (null = tombstone) during restore: one write batch, bypassing the read cache. */
   /**
+   * Applies changelog records (null = tombstone) during restore: one write batch, bypassing the read cache.
    * Restore batches skip the per-key existence reads of `flush()` (they cost a third of restore speed): the stored
    * count is dropped (a crash mid-restore leaves a store that is recounted on open) and `endRestore()` recounts.
    */
@@ -246,13 +247,19 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   }
 
   /** Recounts the keys after restore batches (one key-only scan) and stores the count. */
-  async endRestore(): Promise<void> {
+  endRestore(): Promise<void> {
     this.assertOpen();
-    if (!this.restoring) return;
-    const count = await countKeys(this.db);
-    await this.writeBatch(new Map(), count);
-    this.count = count;
-    this.restoring = false;
+    if (!this.restoring) return Promise.resolve();
+    // Shared by concurrent callers, so one count is computed and stored.
+    this.recounting ??= (async () => {
+      const count = await countKeys(this.db);
+      await this.writeBatch(new Map(), count);
+      this.count = count;
+      this.restoring = false;
+    })().finally(() => {
+      this.recounting = null;
+    });
+    return this.recounting;
   }
 
   async *range(from: string, to: string): AsyncIterable<[string, V]> {
@@ -288,8 +295,8 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   /** Writes the buffer as one atomic RocksDB write batch; concurrent calls queue, so batches land in call order. */
   async flush(): Promise<void> {
     this.assertOpen();
-    // A loop, not one await: another caller may start a batch between our wake-up and our check.
     if (this.restoring && this.pending.size > 0) await this.endRestore();
+    // A loop, not one await: another caller may start a batch between our wake-up and our check.
     while (this.writing) await this.writeDone;
     if (this.pending.size === 0) return;
     const batch = this.pending;
@@ -353,11 +360,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
       }
       await w.flush();
     } catch (err) {
-      throw new StateStoreError(
-        'STORE_IO',
-        `RocksDB write of ${entries.size} entries failed in store ${this.name}`,
-        err,
-      );
+      throw new StateStoreError('STORE_IO', `RocksDB write failed in store ${this.name}`, err);
     } finally {
       w.destroy();
     }
