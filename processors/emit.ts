@@ -42,7 +42,14 @@ export class EmitProcessor implements Processor<string, OutcomeRecord, string, u
       await out(s.profileKey, s, SINKS.steps);
       this.metrics.steps.inc({ status: s.status });
     }
-    for (const t of outcome.timers) await out(t.timer.profileKey, t, SINKS.timers);
+    // A timer set and cancelled within one outcome (an instance that entered and ended at once) never needs to
+    // reach jo.timers.
+    const ops = (kind: 'set' | 'cancel') =>
+      new Set(outcome.timers.filter((t) => t.op === kind).map((t) => t.timer.token));
+    const set = ops('set');
+    const cancelled = ops('cancel');
+    for (const t of outcome.timers)
+      if (!(set.has(t.timer.token) && cancelled.has(t.timer.token))) await out(t.timer.profileKey, t, SINKS.timers);
     this.count(r.value, (this.shared.clock ?? this.ctx.clock).now());
   }
 

@@ -3,7 +3,7 @@
  * from the config view, the engine environment (clock, actions, data-source loading) and profile lookups.
  */
 import type { ConfigView } from '../schemas/index.js';
-import type { Clock, Metrics, ProcessorContext } from '../topology/index.js';
+import { SystemTimer, type Clock, type Metrics, type ProcessorContext, type Timer } from '../topology/index.js';
 import { fromCompiled } from './journey-def.js';
 import { JourneyEngine, type JourneyCatalog, type ProfileState } from './journey-engine.js';
 import type { EngineEnv, NormalizedEvent, Outcome } from './journey-model.js';
@@ -22,10 +22,30 @@ export function viewCatalog(view: ConfigView): JourneyCatalog {
   };
 }
 
-/** Fetches the data sources of one evaluation in parallel; `profile` is the built-in one. */
+/** Waits for `p`, but rejects once `ms` have passed on `timer` (whose sleep is cancelled when `p` settles). */
+async function within<T>(p: Promise<T>, ms: number, timer: Timer, what: string): Promise<T> {
+  const stop = new AbortController();
+  const expired = timer.sleep(ms, stop.signal).then(() => {
+    if (!stop.signal.aborted) throw new Error(`${what} did not answer within ${ms} ms`);
+    return undefined as never;
+  });
+  try {
+    return await Promise.race([p, expired]);
+  } finally {
+    stop.abort();
+  }
+}
+
+/**
+ * Fetches the data sources of one evaluation in parallel; `profile` is the built-in one. Each call is bounded by
+ * the data source's `timeoutMs` (else `defaultTimeoutMs`) plus `graceMs` on `timer`, even if the fetcher
+ * misbehaves, so a hanging endpoint costs its partition at most that long.
+ */
 export function datasourceLoader(
   view: ConfigView,
   fetch: DataSourceFetcher | undefined,
+  timer: Timer,
+  bounds: { readonly defaultTimeoutMs: number; readonly graceMs: number },
 ): EngineEnv['fetchDatasources'] {
   return async (ids, scope) => {
     const data = { profile: scope.profile ?? {}, profileKey: scope.profileKey, event: scope.event ?? null };
@@ -35,7 +55,8 @@ export function datasourceLoader(
         const ds = view.datasource(id);
         if (!ds) throw new Error(`data source "${id}" is not configured`);
         if (!fetch) throw new Error(`no data-source fetcher configured (data source "${id}")`);
-        return fetch(ds, data);
+        const ms = (ds.timeoutMs ?? bounds.defaultTimeoutMs) + bounds.graceMs;
+        return within(fetch(ds, data), ms, timer, `data source "${id}"`);
       }),
     );
     return Object.fromEntries(ids.map((id, i) => [id, values[i]]));
@@ -60,7 +81,10 @@ export function taskJourneys(ctx: ProcessorContext<unknown, unknown>, shared: Sh
     now: () => clock.now(),
     action: (id) => shared.view.action(id),
     datasource: (id) => shared.view.datasource(id),
-    fetchDatasources: datasourceLoader(shared.view, shared.fetchDatasource),
+    fetchDatasources: datasourceLoader(shared.view, shared.fetchDatasource, shared.timer ?? new SystemTimer(), {
+      defaultTimeoutMs: shared.limits.datasourceTimeoutMs,
+      graceMs: shared.limits.datasourceGraceMs,
+    }),
     limits: shared.limits,
   };
   return {

@@ -118,7 +118,7 @@ export class JourneyMachine {
       }
     }
     inst.timeout = {
-      token: newTimer(ctx, 'journeyTimeout', ENTRY, inst.timeout.dueAt).token,
+      token: newTimer(ctx, 'journeyTimeout', '$journey', inst.timeout.dueAt).token,
       dueAt: inst.timeout.dueAt,
     };
     pj.entries += 1;

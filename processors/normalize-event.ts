@@ -40,6 +40,8 @@ export interface NormalizeInput {
   readonly maxBytes: number;
   /** Absent: Avro payloads are dead-lettered as `EVENT_UNKNOWN_SCHEMA`. */
   readonly decodeAvro?: AvroDecode;
+  /** Absent: a registry failure is thrown (retryable) at once. */
+  readonly registryRetry?: RegistryRetry;
   /** Id when the payload has no `_id` (deterministic, e.g. `<topic>-<partition>-<offset>`). */
   readonly fallbackId: string;
   /** Epoch ms used when the payload has no valid `timestamp` (the Kafka record timestamp). */
@@ -71,22 +73,39 @@ function statusOf(err: unknown): number | undefined {
   return typeof s === 'number' ? s : undefined;
 }
 
-/** Avro through the registry; registry outages are retryable, an unknown id or bad body are dead letters. */
-async function decodeAvro(buf: Buffer, decode: AvroDecode | undefined): Promise<Parsed> {
+/** Retries of registry calls that fail for the registry's sake (not the event's). */
+export interface RegistryRetry {
+  readonly attempts: number;
+  /** Injected wait (topology `Timer.sleep`); the backoff doubles from `baseMs`. */
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly baseMs: number;
+}
+
+/**
+ * Avro through the registry. A 404 is an unknown schema id and an error without an HTTP status is a body avsc
+ * cannot decode: both are the event's fault (dead letters). Any other registry failure (the client reports
+ * connection errors as HTTP 400 with the errno in the message) is retried, then thrown as retryable.
+ */
+async function decodeAvro(buf: Buffer, decode: AvroDecode | undefined, retry?: RegistryRetry): Promise<Parsed> {
   const id = framedSchemaId(buf);
   if (!decode) return dead(NormalizeCodes.unknownSchema, `Avro schema ${id}: no schema registry configured`);
   let value: unknown;
-  try {
-    value = await decode(buf);
-  } catch (err) {
-    const status = statusOf(err);
-    if (status === 404) return dead(NormalizeCodes.unknownSchema, `unknown Avro schema id ${id}`);
-    if (status !== undefined && status >= 500)
-      throw new RetryableError('SCHEMA_REGISTRY_UNAVAILABLE', `schema registry: ${(err as Error).message}`);
-    const code = (err as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && /^E[A-Z]+/.test(code))
-      throw new RetryableError('SCHEMA_REGISTRY_UNAVAILABLE', `schema registry: ${(err as Error).message}`);
-    return dead(NormalizeCodes.invalidAvro, `Avro (schema ${id}): ${(err as Error).message}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      value = await decode(buf);
+      break;
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 404) return dead(NormalizeCodes.unknownSchema, `unknown Avro schema id ${id}`);
+      const errno = (err as NodeJS.ErrnoException).code;
+      const registryFault = status !== undefined || (typeof errno === 'string' && /^E[A-Z]+$/.test(errno));
+      if (!registryFault) return dead(NormalizeCodes.invalidAvro, `Avro (schema ${id}): ${(err as Error).message}`);
+      if (!retry || attempt > retry.attempts)
+        throw new RetryableError('SCHEMA_REGISTRY_UNAVAILABLE', `schema registry: ${(err as Error).message}`, {
+          cause: err,
+        });
+      await retry.sleep(retry.baseMs * 2 ** (attempt - 1));
+    }
   }
   // avsc decodes records to class instances; a JSON round trip makes plain data (bytes/longs as JSON allows).
   const plain = JSON.parse(
@@ -181,7 +200,9 @@ export async function normalizeEvent(input: NormalizeInput): Promise<NormalizeRe
   if (buf === null || buf.length === 0) return dead(NormalizeCodes.invalidJson, 'empty event');
   if (buf.length > input.maxBytes)
     return dead(NormalizeCodes.tooLarge, `event of ${buf.length} bytes exceeds the ${input.maxBytes}-byte limit`);
-  const parsed = isConfluentFramed(buf) ? await decodeAvro(buf, input.decodeAvro) : parsePayload(buf);
+  const parsed = isConfluentFramed(buf)
+    ? await decodeAvro(buf, input.decodeAvro, input.registryRetry)
+    : parsePayload(buf);
   if (!('raw' in parsed)) return parsed;
   const raw = parsed.raw;
   for (const c of input.events) {

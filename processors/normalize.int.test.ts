@@ -79,3 +79,22 @@ describe('normalize: Avro through the schema registry', () => {
     });
   });
 });
+
+describe('normalize: schema registry unreachable', () => {
+  it('retries with backoff, then throws a retryable SCHEMA_REGISTRY_UNAVAILABLE (the event is not at fault)', async () => {
+    const down = createAvroRegistry('http://127.0.0.1:1');
+    const waits: number[] = [];
+    const r = normalizeEvent({
+      value: Buffer.from([0, 0, 0, 0, 7, 2, 65]),
+      events: [signup],
+      maxBytes: 1_000,
+      decodeAvro: (b) => down.decode(b),
+      registryRetry: { attempts: 2, baseMs: 5, sleep: async (ms) => void waits.push(ms) },
+      fallbackId: 'x',
+      fallbackTimestamp: 0,
+      now: 0,
+    });
+    await expect(r).rejects.toMatchObject({ code: 'SCHEMA_REGISTRY_UNAVAILABLE', retryable: true });
+    expect(waits).toEqual([5, 10]);
+  });
+});

@@ -4,7 +4,13 @@
  * code (the stream continues); events no configuration recognises are counted as discarded.
  */
 import type { EventConfig } from '../schemas/index.js';
-import type { Processor, ProcessorContext, StreamRecord } from '../topology/index.js';
+import {
+  SystemTimer,
+  type Processor,
+  type ProcessorContext,
+  type StreamRecord,
+  type Timer,
+} from '../topology/index.js';
 import { profileKeyOf, type NormalizedEvent } from './journey-model.js';
 import { journeyMetrics, type JourneyMetrics } from './metrics.js';
 import { normalizeEvent, recognitionOrder } from './normalize-event.js';
@@ -14,8 +20,11 @@ export class NormalizeProcessor implements Processor<Buffer | null, Buffer | nul
   private ctx!: ProcessorContext<string, NormalizedEvent>;
   private metrics!: JourneyMetrics;
   private events: { revision: number; list: EventConfig[] } = { revision: -1, list: [] };
+  private readonly timer: Timer;
 
-  constructor(private readonly shared: Shared) {}
+  constructor(private readonly shared: Shared) {
+    this.timer = shared.timer ?? new SystemTimer();
+  }
 
   init(ctx: ProcessorContext<string, NormalizedEvent>): void {
     this.ctx = ctx;
@@ -38,6 +47,7 @@ export class NormalizeProcessor implements Processor<Buffer | null, Buffer | nul
       events: this.configs(),
       maxBytes: this.shared.limits.maxEventBytes,
       ...(this.shared.decodeAvro ? { decodeAvro: this.shared.decodeAvro } : {}),
+      registryRetry: { attempts: 3, baseMs: 200, sleep: (ms) => this.timer.sleep(ms) },
       fallbackId: md ? `${md.topic}-${md.partition}-${md.offset}` : `event-${r.timestamp}`,
       fallbackTimestamp: r.timestamp,
       now: clock.now(),

@@ -3,7 +3,7 @@
  * share: the config view fed by `jo.config`, topic names, limits and the injected collaborators.
  */
 import { topicNames, type ConfigView, type DataSourceConfig } from '../schemas/index.js';
-import type { Clock, Metrics } from '../topology/index.js';
+import type { Clock, Metrics, Timer } from '../topology/index.js';
 import { DEFAULT_LIMITS, type EngineLimits } from './journey-model.js';
 import type { AvroDecode } from './normalize-event.js';
 
@@ -22,6 +22,10 @@ export interface JourneyLimits extends EngineLimits {
   readonly timerSliceSize: number;
   /** Period of the check for stopped journey versions. Default 1 s. */
   readonly stopCheckIntervalMs: number;
+  /** Data-source timeout when its config sets none (the fetcher's own default should match). Default 5 s. */
+  readonly datasourceTimeoutMs: number;
+  /** Extra time the engine grants a fetcher past the data source's timeout before giving up on it. Default 1 s. */
+  readonly datasourceGraceMs: number;
 }
 
 export const DEFAULT_JOURNEY_LIMITS: JourneyLimits = {
@@ -30,6 +34,8 @@ export const DEFAULT_JOURNEY_LIMITS: JourneyLimits = {
   timerIntervalMs: 1_000,
   timerSliceSize: 500,
   stopCheckIntervalMs: 1_000,
+  datasourceTimeoutMs: 5_000,
+  datasourceGraceMs: 1_000,
 };
 
 export interface JourneyTopologyOptions {
@@ -46,6 +52,8 @@ export interface JourneyTopologyOptions {
   readonly clock?: Clock;
   /** Metrics sink; default the task's. */
   readonly metrics?: Metrics;
+  /** Bounds data-source calls in real time; default `SystemTimer`. */
+  readonly timer?: Timer;
   /** Custom data sources; without it a journey reading `datasources.<id>` takes its error path. */
   readonly fetchDatasource?: DataSourceFetcher;
   /** Avro decoding (schemas/ `createAvroRegistry(url).decode`); without it Avro events are dead-lettered. */
@@ -73,4 +81,5 @@ export interface Shared {
   readonly decodeAvro?: AvroDecode;
   readonly clock?: Clock;
   readonly metrics?: Metrics;
+  readonly timer?: Timer;
 }

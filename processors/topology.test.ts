@@ -1,3 +1,4 @@
+// The journey topology on the TopologyTestDriver (ManualClock): welcome journey, restart, versions, stop, timers, DLQ.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JourneyConfig } from '../schemas/index.js';
 import { partitionForKey } from '../topology/index.js';
@@ -122,177 +123,6 @@ describe('journey topology: welcome journey from unkeyed events', () => {
   });
 });
 
-describe('journey topology: nodes', () => {
-  async function withJourney(cfg: JourneyConfig, setup: Parameters<typeof JourneyDriver.create>[0] = {}) {
-    const j = await welcome(setup, false);
-    await j.publish(cfg);
-    return j;
-  }
-
-  it('waits 30 days', async () => {
-    const j = await withJourney(
-      journey({ a: { type: 'wait', duration: 'P30D', next: 'b' }, b: { type: 'end' } }, { timeout: 'P60D' }),
-    );
-    await j.event('user.signup', 'x');
-    await j.advance(30 * DAY - SEC);
-    expect(j.trail()).toEqual(['x:a:entered']);
-    await j.advance(SEC);
-    expect(j.trail()).toEqual(['x:b:ended:end']);
-    expect(j.driver.metrics.observations('jo_timer_lateness_seconds').every((s) => s >= 0)).toBe(true);
-  });
-
-  it('ends an instance at the journey timeout', async () => {
-    const j = await withJourney(
-      journey(
-        { a: { type: 'event', events: [{ event: 'purchase', next: 'b' }] }, b: { type: 'end' } },
-        { timeout: 'P2D' },
-      ),
-    );
-    await j.event('user.signup', 'x');
-    await j.advance(2 * DAY);
-    expect(j.trail()).toEqual(['x:a:entered', 'x:a:timedout:journeyTimeout']);
-    await j.event('commerce.purchase', 'x');
-    expect(j.trail()).toEqual([]);
-  });
-
-  it('routes conditions (first match, otherwise, no match ends) and splits deterministically', async () => {
-    const j = await withJourney(
-      journey({
-        a: {
-          type: 'condition',
-          paths: [
-            { when: { '>': [{ var: 'event.xdm.total' }, 100] }, next: 'big' },
-            { when: { '==': [{ var: 'profile.tier' }, 'gold'] }, next: 's' },
-          ],
-        },
-        big: { type: 'end' },
-        s: {
-          type: 'split',
-          paths: [
-            { weight: 1, next: 'left' },
-            { weight: 1, next: 'right' },
-          ],
-        },
-        left: { type: 'end' },
-        right: { type: 'end' },
-      }),
-    );
-    await j.profile('g', { tier: 'gold' });
-    await j.event('user.signup', 'x', { total: 500 });
-    await j.event('user.signup', 'g', { total: 5 });
-    await j.event('user.signup', 'n', { total: 5 });
-    const t = j.trail();
-    expect(t).toContain('x:big:ended:end');
-    expect(t.filter((s) => s.startsWith('g:')).at(-1)).toMatch(/^g:(left|right):ended:end$/);
-    expect(t).toContain('n:a:ended:noMatchingPath');
-  });
-
-  it('splits 10k profiles within 2% of the weights', async () => {
-    const j = await withJourney(
-      journey({
-        a: {
-          type: 'split',
-          paths: [
-            { weight: 3, next: 'x' },
-            { weight: 1, next: 'y' },
-          ],
-        },
-        x: { type: 'end' },
-        y: { type: 'end' },
-      }),
-    );
-    for (let i = 0; i < 10_000; i++) await j.event('user.signup', `p${i}`);
-    const ends = j.steps().filter((s) => s.status === 'ended');
-    expect(ends).toHaveLength(10_000);
-    const x = ends.filter((s) => s.nodeId === 'x').length / 10_000;
-    expect(Math.abs(x - 0.75)).toBeLessThan(0.02);
-  }, 120_000);
-
-  it('waits until a json-logic time in the journey time zone', async () => {
-    // driver clock: 2026-01-01T00:00Z = 09:00 in Tokyo; next 18:00 Tokyo = 09:00Z
-    const j = await withJourney(
-      journey(
-        { a: { type: 'wait', until: { nextLocalTime: [{ var: 'now' }, '18:00'] }, next: 'b' }, b: { type: 'end' } },
-        { timezone: 'Asia/Tokyo' },
-      ),
-    );
-    await j.event('user.signup', 'x');
-    await j.advance(9 * HOUR - SEC);
-    expect(j.trail()).toEqual(['x:a:entered']);
-    await j.advance(SEC);
-    expect(j.trail()).toEqual(['x:b:ended:end']);
-  });
-
-  it('waits for an action result and branches on it; a missing result times out', async () => {
-    const j = await withJourney(
-      journey({
-        a: { type: 'action', action: 'webhook', params: { coupon: 'C' }, next: 'ok', onError: 'ko' },
-        ok: { type: 'end' },
-        ko: { type: 'end' },
-      }),
-    );
-    for (const who of ['good', 'bad', 'silent']) await j.event('user.signup', who);
-    const cmds = j.commands('http');
-    expect(cmds.map((c) => c.request.url)).toEqual([
-      'http://127.0.0.1:9/hooks/',
-      'http://127.0.0.1:9/hooks/',
-      'http://127.0.0.1:9/hooks/',
-    ]);
-    j.steps();
-    await j.result(cmds[0]!, 'ok', { httpStatus: 200 });
-    await j.result(cmds[1]!, 'error', { httpStatus: 500, error: 'boom' });
-    expect(j.trail()).toEqual(['good:ok:ended:end', 'bad:a:error:actionError', 'bad:ko:ended:end']);
-    await j.advance(MIN);
-    expect(j.trail()).toEqual(['silent:a:error:actionTimedout', 'silent:ko:ended:end']);
-    // a late or unknown result is discarded, not an error
-    await j.result(cmds[2]!, 'ok');
-    expect(j.trail()).toEqual([]);
-    expect(j.metric('jo_events_discarded_total', { reason: 'staleActionResult', journey: 'j' })).toBe(1);
-  });
-
-  it('fetches a custom data source only for the node that reads it; a failing one ends with an error step', async () => {
-    const calls: string[] = [];
-    const j = await withJourney(
-      journey({
-        a: { type: 'wait', duration: 'PT1M', next: 'b' },
-        b: { type: 'condition', paths: [{ when: { '>': [{ var: 'datasources.loyalty.points' }, 10] }, next: 'c' }] },
-        c: { type: 'end' },
-      }),
-      {
-        fetchDatasource: async (ds, data) => {
-          const who = (data as { profileKey: string }).profileKey;
-          calls.push(`${ds.id}:${who}`);
-          if (who === 'email:down') throw new Error('loyalty API down');
-          return { points: 50 };
-        },
-      },
-    );
-    await j.resources({
-      kind: 'datasource',
-      value: { id: 'loyalty', type: 'http', url: 'http://127.0.0.1:9/l/{{profileKey}}', method: 'GET' },
-    });
-    await j.publish(
-      journey({
-        a: { type: 'wait', duration: 'PT1M', next: 'b' },
-        b: { type: 'condition', paths: [{ when: { '>': [{ var: 'datasources.loyalty.points' }, 10] }, next: 'c' }] },
-        c: { type: 'end' },
-      }),
-    );
-    await j.event('user.signup', 'up');
-    await j.event('user.signup', 'down');
-    expect(calls).toEqual([]);
-    j.steps();
-    await j.advance(MIN);
-    expect(calls.sort()).toEqual(['loyalty:email:down', 'loyalty:email:up']);
-    expect(j.trail().sort()).toEqual([
-      'down:b:error:dataSourceFailed',
-      'down:b:transitioned',
-      'up:b:transitioned',
-      'up:c:ended:end',
-    ]);
-  });
-});
-
 describe('journey topology: versions and stop', () => {
   const v1 = journey({ w1: { type: 'wait', duration: 'P2D', next: 'e1' }, e1: { type: 'end' } }, { start: 'w1' });
   const v2 = journey({ w2: { type: 'wait', duration: 'P1D', next: 'e2' }, e2: { type: 'end' } }, { start: 'w2' });
@@ -330,6 +160,24 @@ describe('journey topology: versions and stop', () => {
 });
 
 describe('journey topology: timers', () => {
+  it('writes to jo.timers only timers that outlive their step', async () => {
+    const j = await welcome({}, false);
+    await j.publish(journey({ a: { type: 'wait', duration: 'PT1H', next: 'b' }, b: { type: 'end' } }));
+    await j.event('user.signup', 'waits');
+    const kinds = j.driver.readOutput<string, { op: string; timer: { kind: string } }>('jo.timers');
+    expect(kinds.map((r) => `${r.value.op}:${r.value.timer.kind}`)).toEqual(['set:journeyTimeout', 'set:wait']);
+    await j.publish(journey({ a: { type: 'end' } }));
+    await j.event('user.signup', 'passes');
+    expect(j.trail()).toContain('passes:a:ended:end');
+    expect(j.driver.readOutput('jo.timers')).toEqual([]);
+    await j.advance(HOUR);
+    expect(
+      j.driver
+        .readOutput<string, { op: string; timer: { kind: string } }>('jo.timers')
+        .map((r) => `${r.value.op}:${r.value.timer.kind}`),
+    ).toEqual(['cancel:journeyTimeout']);
+  });
+
   it('works off an overdue burst in bounded slices, with live events processed in between', async () => {
     const j = await welcome({ limits: { timerSliceSize: 2 } }, false);
     await j.publish(journey({ a: { type: 'wait', duration: 'PT1H', next: 'b' }, b: { type: 'end' } }));

@@ -53,6 +53,7 @@ function shared(opts: JourneyTopologyOptions): Shared {
     ...(opts.decodeAvro ? { decodeAvro: opts.decodeAvro } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(opts.timer ? { timer: opts.timer } : {}),
   };
 }
 

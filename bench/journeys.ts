@@ -1,0 +1,146 @@
+/**
+ * Journey pipeline throughput (`npm run bench -- journeys`):
+ * 1. broker-less: sign-up events through the whole topology on the TopologyTestDriver (normalize, repartition,
+ *    enrich, match, action command, wait timer), i.e. the processors' own cost;
+ * 2. real broker: the same topology under `StreamsApp` (exactly-once, in-memory stores, 6 partitions) in this
+ *    process; unkeyed events produced at once, measured until every welcome command is visible to a
+ *    read_committed consumer. Shares 2 cores with the broker and everything else: indicative numbers only.
+ */
+import { randomUUID } from 'node:crypto';
+import { buildJourneyTopology } from '../processors/index.js';
+import { topicCatalog, type JourneyConfig, type JourneyRecord } from '../schemas/index.js';
+import { createKafka, restoreChangelogs, StreamsApp, TopologyTestDriver, type KafkaClient } from '../topology/index.js';
+import type { BenchContext, BenchRow } from './types.js';
+
+const journey: JourneyConfig = {
+  id: 'welcome',
+  name: 'Welcome',
+  namespace: 'email',
+  entry: { event: 'signup' },
+  start: 'email',
+  nodes: {
+    email: { type: 'action', action: 'sendEmail', params: { firstName: '{{profile.firstName}}' }, next: 'pause' },
+    pause: { type: 'wait', duration: 'P1D', next: 'done' },
+    done: { type: 'end' },
+  },
+};
+const config: Array<[string, object]> = [
+  [
+    'event/signup',
+    {
+      id: 'signup',
+      name: 'Sign-up',
+      recognition: { eventType: 'user.signup' },
+      identity: { namespace: 'email', path: 'identityMap.email' },
+    },
+  ],
+  [
+    'action/sendEmail',
+    { id: 'sendEmail', type: 'campaign', url: 'http://127.0.0.1:9/ts', channel: 'email', eventType: 'welcome' },
+  ],
+  [
+    'journey/welcome',
+    {
+      id: 'welcome',
+      versions: [{ version: 1, state: 'live', createdAt: new Date().toISOString(), journey }],
+    } satisfies JourneyRecord,
+  ],
+];
+const event = (i: number) =>
+  JSON.stringify({
+    timestamp: new Date().toISOString(),
+    eventType: 'user.signup',
+    identityMap: { email: [{ id: `b${i}@example.com`, primary: true }] },
+  });
+
+async function driverRun(n: number): Promise<number> {
+  const { topology } = buildJourneyTopology();
+  const d = await TopologyTestDriver.create(topology, { partitions: 6, topicPartitions: { 'jo.config': 1 } });
+  for (const [k, v] of config) await d.pipeInput('jo.config', k, v);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await d.pipeInput('jo.events', null, event(i));
+  const s = (performance.now() - t0) / 1000;
+  const cmds = d.readOutput('jo.commands.campaign').length;
+  await d.close();
+  if (cmds !== n) throw new Error(`driver: ${cmds} commands for ${n} events`);
+  return n / s;
+}
+
+async function countCommitted(kafka: KafkaClient, topic: string, n: number, timeoutMs: number): Promise<number> {
+  const consumer = kafka.consumer({ groupId: `bench-${randomUUID()}`, readUncommitted: false });
+  await consumer.connect();
+  let count = 0;
+  let last = 0;
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      count += batch.messages.length;
+      last = performance.now();
+    },
+  });
+  const t0 = performance.now();
+  while (count < n && performance.now() - t0 < timeoutMs) await new Promise((r) => setTimeout(r, 100));
+  await consumer.disconnect();
+  if (count < n) throw new Error(`broker: only ${count} of ${n} commands within ${timeoutMs} ms`);
+  return last;
+}
+
+async function brokerRun(ctx: BenchContext, n: number): Promise<number> {
+  const prefix = `bench-j-${randomUUID().slice(0, 8)}.`;
+  const kafka = createKafka({ brokers: ctx.brokers, clientId: 'bench-journeys', logLevel: 'nothing' });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: topicCatalog({ prefix, partitions: 6 }).map((s) => ({ topic: s.name, numPartitions: s.partitions })),
+  });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({
+    topic: `${prefix}config`,
+    messages: config.map(([k, v]) => ({ key: k, value: JSON.stringify(v) })),
+  });
+  const { topology } = buildJourneyTopology({ topicPrefix: prefix });
+  const app = new StreamsApp({
+    applicationId: `${prefix}engine`,
+    topology,
+    kafka,
+    dlqTopic: `${prefix}dlq`,
+    restorer: restoreChangelogs,
+  });
+  await app.start();
+  ctx.log(`producing ${n} unkeyed events`);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += 1_000)
+    await producer.send({
+      topic: `${prefix}events`,
+      messages: Array.from({ length: Math.min(1_000, n - i) }, (_, j) => ({ key: null, value: event(i + j) })),
+    });
+  const last = await countCommitted(kafka, `${prefix}commands.campaign`, n, 300_000);
+  await app.close();
+  await producer.disconnect();
+  await admin.disconnect();
+  return n / ((last - t0) / 1000);
+}
+
+export async function run(ctx: BenchContext): Promise<BenchRow[]> {
+  ctx.log('driver run');
+  const driver = await driverRun(5_000);
+  ctx.log('broker run');
+  const broker = await brokerRun(ctx, 20_000);
+  return [
+    {
+      metric: 'test driver: sign-up → command + wait timer',
+      value: driver,
+      unit: 'events/s',
+      note: 'one process, no broker',
+    },
+    {
+      metric: 'StreamsApp on the broker: unkeyed events → committed commands',
+      value: broker,
+      unit: 'events/s',
+      target: '>= 5000',
+      note: '6 partitions, exactly-once, in-memory stores, 1 process; shared CPU',
+    },
+  ];
+}
