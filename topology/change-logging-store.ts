@@ -72,6 +72,10 @@ export class ChangeLoggingKeyValueStore<V> implements KeyValueStore<V>, RestoreT
   applyRestoreBatch(entries: readonly RawEntry[]): Promise<void> {
     return this.restoreTarget.applyRestoreBatch(entries);
   }
+
+  async endRestore(): Promise<void> {
+    await this.restoreTarget.endRestore?.();
+  }
 }
 
 /** A `ChangeLogger` that keeps changes in memory in call order until `drain()` (handy for a task's commit). */

@@ -133,6 +133,7 @@ describe('restoreChangelog (real broker)', () => {
       onProgress: (e) => progress.push(e),
     });
     expect(await contents(store)).toEqual(expected);
+    expect(store.approximateCount()).toBe(expected.size);
     expect(summary.restored).toBe(2_000);
     expect(summary.partitions).toEqual([
       {

@@ -101,6 +101,7 @@ export async function restoreChangelogs(opts: RestoreOptions): Promise<RestoreSu
     states = plan.states;
     joined = states.some((s) => !s.done);
     if (joined) await consumeUntilEnd(opts, plan, t0);
+    for (const s of states) if (s.restored > 0) await s.target.endRestore?.();
   } finally {
     if (joined) await deleteGroup(opts, warnings);
   }

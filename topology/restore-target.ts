@@ -11,6 +11,8 @@ export type RawEntry = readonly [string, Buffer | null];
 export interface RestoreTarget {
   /** Applies the records in order (a later record for the same key wins). Called only while nothing else writes. */
   applyRestoreBatch(entries: readonly RawEntry[]): Promise<void>;
+  /** Called once after the last batch of a restore (e.g. to recount keys). */
+  endRestore?(): Promise<void>;
 }
 
 export function isRestoreTarget(x: unknown): x is RestoreTarget {

@@ -221,11 +221,29 @@ describe('RocksDbKeyValueStore', () => {
     truth.delete('k1');
     truth.add('new-1');
     truth.add('k2');
+    await s.endRestore();
     expect(s.approximateCount()).toBe(truth.size);
     await s.close();
     const r = await openStore<number>('exact');
     expect(r.approximateCount()).toBe(truth.size);
     expect((await collect(r.all())).length).toBe(truth.size);
+  });
+
+  it('a restore that stops before endRestore leaves a store recounted on open, or on the next flush', async () => {
+    const s = await openStore<string>('recount', stringSerde);
+    await s.put('a', '1');
+    await s.flush();
+    await s.applyRestoreBatch([
+      ['b', Buffer.from('2')],
+      ['c', Buffer.from('3')],
+    ]);
+    await s.close(); // e.g. the restore was aborted
+    const r = await openStore<string>('recount', stringSerde);
+    expect(r.approximateCount()).toBe(3);
+    await r.applyRestoreBatch([['a', null]]);
+    await r.put('d', '4');
+    await r.flush();
+    expect(r.approximateCount()).toBe(3);
   });
 
   it('restores raw changelog batches (tombstones delete) and drops stale cache entries', async () => {

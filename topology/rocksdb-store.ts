@@ -13,40 +13,7 @@ import type { KeyValueStore, Serde } from './store.js';
 import type { RawEntry, RestoreTarget } from './restore-target.js';
 import { StateStoreError } from './store-errors.js';
 import { ByteLru } from './byte-lru.js';
-
-/** The slice of the untyped `rocksdb-native` 3.x API this file uses. */
-interface NativeWriteBatch {
-  tryPut(key: Buffer, value: Buffer): void;
-  tryDelete(key: Buffer): void;
-  flush(): Promise<void>;
-  destroy(): void;
-}
-interface NativeReadBatch {
-  get(key: Buffer): Promise<Buffer | null>;
-  flush(): Promise<void>;
-}
-interface NativeIterator extends AsyncIterable<{ key: Buffer; value: Buffer }> {
-  destroy(): void;
-}
-interface NativeDb {
-  ready(): Promise<void>;
-  close(): Promise<void>;
-  get(key: Buffer): Promise<Buffer | null>;
-  write(opts?: { capacity?: number }): NativeWriteBatch;
-  read(opts: { capacity: number; autoDestroy: boolean }): NativeReadBatch;
-  iterator(range: { gte?: Buffer; lt?: Buffer }, opts?: { capacity?: number; values?: boolean }): NativeIterator;
-  getProperty(name: string): Promise<string>;
-}
-type NativeCtor = new (
-  path: string,
-  opts: {
-    writeBufferSize: number;
-    maxWriteBufferNumber: number;
-    createIfMissing: boolean;
-    blockCache: boolean;
-    tableCacheIndexAndFilterBlocks: boolean;
-  },
-) => NativeDb;
+import type { NativeCtor, NativeDb, NativeIterator } from './rocksdb-native-types.js';
 
 const RocksDB = createRequire(import.meta.url)('rocksdb-native') as NativeCtor;
 
@@ -93,7 +60,10 @@ export async function openRocksDbStore<V>(opts: RocksDbStoreOptions<V>): Promise
 async function readCount(db: NativeDb): Promise<number> {
   const stored = await db.get(COUNT_KEY);
   const n = stored ? Number(stored.toString('latin1')) : NaN;
-  if (Number.isSafeInteger(n) && n >= 0) return n;
+  return Number.isSafeInteger(n) && n >= 0 ? n : countKeys(db);
+}
+
+async function countKeys(db: NativeDb): Promise<number> {
   let count = 0;
   for await (const _ of db.iterator({ lt: USER_KEYS_END }, { capacity: SCAN_CAPACITY, values: false })) count++;
   return count;
@@ -109,7 +79,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   /** The batch being written right now (reads must still see it). */
   private writing: Map<string, Buffer | null> | null = null;
   private writeDone: Promise<void> = Promise.resolve();
-  /** LRU (Map insertion order) of serialized values; null = known absent. */
+  /** Bounded LRU of serialized values; null = known absent. */
   private readonly cache: ByteLru;
   /** Disk reads in flight; a write to the key marks its read stale so the old value is not cached. */
   private readonly reads = new Map<string, { stale: boolean; promise: Promise<Buffer | null> }>();
@@ -118,6 +88,9 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   private count: number;
   /** For keys in `pending`: whether they existed before their first buffered write, when known without a read. */
   private prior = new Map<string, boolean>();
+  /** Restore batches were applied since the last count: see `applyRestoreBatch`. */
+  private restoring = false;
+  private recounting: Promise<void> | null = null;
   private closed = false;
 
   /** @internal use `openRocksDbStore()`. */
@@ -179,28 +152,26 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
       else if (!this.reads.has(k)) missing.add(k);
     }
     if (missing.size > 0) {
-      const batch = this.db.read({ capacity: missing.size, autoDestroy: true });
-      const reads = [...missing].map((k) => {
-        const read = { stale: false, promise: batch.get(Buffer.from(k, 'utf8')) };
+      const list = [...missing];
+      const all = this.diskGetMany(list);
+      const reads = list.map((k, i) => {
+        const read = { stale: false, promise: all.then((values) => values[i] ?? null) };
+        read.promise.catch(() => undefined); // awaited through `all` below and by any concurrent `get`
         this.reads.set(k, read);
-        return [k, read] as const;
+        return read;
       });
-      const flushed = batch.flush();
-      const results = await Promise.allSettled(reads.map(([, r]) => r.promise));
-      await flushed.catch(() => undefined); // per-key outcomes below carry the error
-      let failure: unknown;
-      results.forEach((r, i) => {
-        const [k, read] = reads[i] ?? [];
-        if (k === undefined || read === undefined) return;
-        if (this.reads.get(k) === read) this.reads.delete(k);
-        if (r.status === 'rejected') failure ??= r.reason;
-        else {
-          found.set(k, r.value);
-          if (!read.stale) this.cache.set(k, r.value);
-        }
-      });
-      if (failure !== undefined)
-        throw new StateStoreError('STORE_IO', `RocksDB read failed in store ${this.name}`, failure);
+      try {
+        const values = await all;
+        list.forEach((k, i) => {
+          const value = values[i] ?? null;
+          found.set(k, value);
+          if (reads[i]?.stale === false) this.cache.set(k, value);
+        });
+      } finally {
+        list.forEach((k, i) => {
+          if (this.reads.get(k) === reads[i]) this.reads.delete(k);
+        });
+      }
     }
     for (const k of keys) if (!found.has(k)) found.set(k, await this.getBytes(k));
     return found;
@@ -261,13 +232,34 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     return cached === undefined ? undefined : cached !== null;
   }
 
-  /** Applies changelog records (null = tombstone) during restore: one write batch, bypassing the read cache. */
+  /**
+   * Applies changelog records (null = tombstone) during restore: one write batch, bypassing the read cache.
+   * Restore batches skip the per-key existence reads of `flush()` (they cost a third of restore speed): the stored
+   * count is dropped (a crash mid-restore leaves a store that is recounted on open) and `endRestore()` recounts.
+   */
   async applyRestoreBatch(entries: readonly RawEntry[]): Promise<void> {
     this.assertOpen();
     await this.flush();
     const last = new Map(entries);
     for (const key of last.keys()) this.cache.delete(key);
-    await this.commitBatch(last, new Map());
+    this.restoring = true;
+    await this.writeBatch(last, null);
+  }
+
+  /** Recounts the keys after restore batches (one key-only scan) and stores the count. */
+  endRestore(): Promise<void> {
+    this.assertOpen();
+    if (!this.restoring) return Promise.resolve();
+    // Shared by concurrent callers, so one count is computed and stored.
+    this.recounting ??= (async () => {
+      const count = await countKeys(this.db);
+      await this.writeBatch(new Map(), count);
+      this.count = count;
+      this.restoring = false;
+    })().finally(() => {
+      this.recounting = null;
+    });
+    return this.recounting;
   }
 
   async *range(from: string, to: string): AsyncIterable<[string, V]> {
@@ -303,6 +295,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   /** Writes the buffer as one atomic RocksDB write batch; concurrent calls queue, so batches land in call order. */
   async flush(): Promise<void> {
     this.assertOpen();
+    if (this.restoring && this.pending.size > 0) await this.endRestore();
     // A loop, not one await: another caller may start a batch between our wake-up and our check.
     while (this.writing) await this.writeDone;
     if (this.pending.size === 0) return;
@@ -354,10 +347,12 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     });
   }
 
-  private async writeBatch(entries: ReadonlyMap<string, Buffer | null>, count: number): Promise<void> {
+  /** `count` null: remove the stored count (it is no longer known). */
+  private async writeBatch(entries: ReadonlyMap<string, Buffer | null>, count: number | null): Promise<void> {
     const w = this.db.write({ capacity: entries.size + 1 });
     try {
-      w.tryPut(COUNT_KEY, Buffer.from(String(count), 'latin1'));
+      if (count === null) w.tryDelete(COUNT_KEY);
+      else w.tryPut(COUNT_KEY, Buffer.from(String(count), 'latin1'));
       for (const [k, v] of entries) {
         const key = Buffer.from(k, 'utf8');
         if (v === null) w.tryDelete(key);
@@ -365,11 +360,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
       }
       await w.flush();
     } catch (err) {
-      throw new StateStoreError(
-        'STORE_IO',
-        `RocksDB write of ${entries.size} entries failed in store ${this.name}`,
-        err,
-      );
+      throw new StateStoreError('STORE_IO', `RocksDB write failed in store ${this.name}`, err);
     } finally {
       w.destroy();
     }
