@@ -1,7 +1,8 @@
 /**
  * State-store benchmark: RocksDB put/get/update/scan throughput, RSS with 1M keys, and changelog restore speed
  * from a real compacted changelog topic written transactionally. Numbers only; nothing here asserts a target.
- * Env: BENCH_STORES_KEYS (default 1,000,000), BENCH_STORES_RESTORE (default 200,000).
+ * Env: BENCH_STORES_KEYS (default 1,000,000), BENCH_STORES_SPREAD (stores for the multi-store run, default 24),
+ * BENCH_STORES_RESTORE (default 200,000).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -124,6 +125,45 @@ async function storeBenches(dir: string, keys: number, ctx: BenchContext): Promi
   return rows;
 }
 
+/** 1M keys spread over many stores, as a process with several tasks × stores holds them (caches per store). */
+async function spreadBench(dir: string, keys: number, storeCount: number, ctx: BenchContext): Promise<BenchRow[]> {
+  ctx.log(`loading ${keys} keys into ${storeCount} stores`);
+  global.gc?.();
+  const before = process.memoryUsage().rss;
+  const stores: Array<RocksDbKeyValueStore<Profile>> = [];
+  for (let i = 0; i < storeCount; i++) {
+    stores.push(
+      await openRocksDbStore<Profile>({ name: `s${i}`, directory: storeDirectory(dir, `${i}_9`, 's'), serde }),
+    );
+  }
+  const at = (i: number) => stores[i % storeCount] as RocksDbKeyValueStore<Profile>;
+  const load = await timed(async () => {
+    for (let i = 0; i < keys; i++) {
+      await at(i).put(key(i), value(i));
+      if (i % 5000 === 4999) for (const s of stores) await s.flush();
+    }
+    for (const s of stores) await s.flush();
+    return keys;
+  });
+  const reads = await timed(async () => {
+    for (const i of scrambled(keys, 200_000)) await at(i).get(key(i));
+    return 200_000;
+  });
+  const rss = process.memoryUsage().rss;
+  for (const s of stores) await s.close();
+  return [
+    { metric: `put, ${storeCount} stores`, value: Math.round(load.perSec), unit: 'ops/s' },
+    { metric: `get random, ${storeCount} stores (default caches)`, value: Math.round(reads.perSec), unit: 'ops/s' },
+    {
+      metric: `RSS with ${keys} keys in ${storeCount} stores`,
+      value: mb(rss),
+      unit: 'MB',
+      target: '< 1024',
+      note: `+${mb(rss - before)} MB`,
+    },
+  ];
+}
+
 async function scanBenches(s: RocksDbKeyValueStore<Profile>, keys: number): Promise<BenchRow[]> {
   const full = await timed(async () => {
     let n = 0;
@@ -206,6 +246,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const dir = await mkdtemp(join(tmpdir(), 'jo-bench-stores-'));
   try {
     const rows = await storeBenches(dir, keys, ctx);
+    rows.push(...(await spreadBench(dir, keys, Number(process.env['BENCH_STORES_SPREAD'] ?? 24), ctx)));
     rows.push(...(await restoreBench(dir, records, ctx)));
     return rows;
   } finally {

@@ -35,9 +35,11 @@ export class ActionExecutor {
   private readonly calls;
   private readonly duration;
   readonly http: HttpClient;
+  private readonly ownsHttp: boolean;
 
   constructor(private readonly opts: ActionExecutorOptions) {
     this.http = opts.http ?? new HttpClient();
+    this.ownsHttp = opts.http === undefined;
     const m = opts.metrics ?? noopMetrics;
     this.calls = m.counter({
       name: 'jo_action_calls_total',
@@ -50,6 +52,11 @@ export class ActionExecutor {
       labelNames: ['action'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     });
+  }
+
+  /** Closes the HTTP client if this executor created it. */
+  async close(): Promise<void> {
+    if (this.ownsHttp) await this.http.close();
   }
 
   config(cmd: ActionCommand): ActionConfig | undefined {

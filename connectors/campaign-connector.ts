@@ -81,5 +81,6 @@ export function createCampaignConnector(opts: CampaignConnectorOptions): Command
     ...opts,
     connector: opts.connector ?? 'campaign',
     handle: (cmd) => executeCampaignCommand(exec, cmd),
+    onStop: () => exec.close(),
   });
 }

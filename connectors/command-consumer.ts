@@ -45,9 +45,21 @@ export interface CommandConsumerOptions {
   /** Partitions processed in parallel; default 4. */
   readonly partitionsConsumedConcurrently?: number;
   readonly sessionTimeoutMs?: number;
+  /** Called at the end of `stop()` (e.g. to close an HTTP client the connector created). */
+  readonly onStop?: () => Promise<void>;
 }
 
 type Out = { readonly topic: string; readonly message: Message };
+
+interface PendingCommit {
+  readonly outs: readonly Out[];
+  readonly topic: string;
+  readonly partition: number;
+  /** Offset to commit: the chunk's last offset + 1. */
+  readonly next: bigint;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
 
 /** Parses a command or returns why it cannot be one. */
 export function parseCommand(value: Buffer | null): ActionCommand | string {
@@ -74,10 +86,14 @@ export class CommandConsumer {
   private readonly groupId: string;
   private readonly maxInFlight: number;
   private txChain: Promise<void> = Promise.resolve();
+  private readonly pending: PendingCommit[] = [];
   /** Next offset to process per `topic|partition`, as committed by this instance's own transactions. */
   private readonly committed = new Map<string, bigint>();
   private readonly results;
   private readonly deadLetters;
+  private readonly inFlightGauge;
+  private inFlightNow = 0;
+  private peak = 0;
 
   constructor(private readonly opts: CommandConsumerOptions) {
     this.topics = topicNames(opts.topicPrefix);
@@ -99,11 +115,26 @@ export class CommandConsumer {
       help: 'Results written by action connectors',
       labelNames: ['connector', 'status'],
     });
+    this.inFlightGauge = m.gauge({
+      name: 'jo_connector_in_flight',
+      help: 'Commands taken from Kafka whose result is not yet committed',
+      labelNames: ['connector'],
+    });
     this.deadLetters = m.counter({
       name: 'jo_events_dead_lettered_total',
       help: 'Records written to the DLQ, by code and source topic',
       labelNames: ['topic', 'code'],
     });
+  }
+
+  /** Commands taken from Kafka and not yet committed; bounded by maxInFlight × partitionsConsumedConcurrently. */
+  get inFlight(): number {
+    return this.inFlightNow;
+  }
+
+  /** The highest {@link inFlight} seen since start (what back-pressure bounds). */
+  get peakInFlight(): number {
+    return this.peak;
   }
 
   get commandTopic(): string {
@@ -125,6 +156,7 @@ export class CommandConsumer {
     await this.consumer.disconnect();
     await this.txChain.catch(() => undefined);
     await this.producer.disconnect();
+    await this.opts.onStop?.();
   }
 
   private async eachBatch(p: EachBatchPayload): Promise<void> {
@@ -143,16 +175,27 @@ export class CommandConsumer {
       for (let i = 0; i < messages.length; i += this.maxInFlight) {
         if (!p.isRunning() || p.isStale()) return;
         const chunk = messages.slice(i, i + this.maxInFlight);
-        const outs = await Promise.all(chunk.map((m) => this.processOne(batch.topic, batch.partition, m)));
         const last = chunk[chunk.length - 1];
         if (!last) continue;
-        await this.commit(outs, batch.topic, batch.partition, last.offset);
+        this.track(chunk.length);
+        try {
+          const outs = await Promise.all(chunk.map((m) => this.processOne(batch.topic, batch.partition, m)));
+          await this.commit(outs, batch.topic, batch.partition, last.offset);
+        } finally {
+          this.track(-chunk.length);
+        }
         p.resolveOffset(last.offset);
         await p.heartbeat();
       }
     } finally {
       clearInterval(beat);
     }
+  }
+
+  private track(delta: number): void {
+    this.inFlightNow += delta;
+    this.peak = Math.max(this.peak, this.inFlightNow);
+    this.inFlightGauge.set({ connector: this.opts.connector }, this.inFlightNow);
   }
 
   private async processOne(topic: string, partition: number, m: KafkaMessage): Promise<Out> {
@@ -194,27 +237,59 @@ export class CommandConsumer {
     return { topic: this.topics.actionResults, message: { key: cmd.profileKey, value: JSON.stringify(result) } };
   }
 
-  /** One transaction at a time per producer: chunks of concurrently consumed partitions queue up here. */
+  /**
+   * One transaction at a time per producer. Chunks finished while a transaction is running wait here and go
+   * together in the next one (group commit), so partitions consumed in parallel share transactions.
+   */
   private commit(outs: readonly Out[], topic: string, partition: number, lastOffset: string): Promise<void> {
-    const run = async (): Promise<void> => {
-      const tx = await this.producer.transaction();
-      try {
-        const byTopic = new Map<string, Message[]>();
-        for (const o of outs) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o.message]);
-        await tx.sendBatch({ topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
-        await tx.sendOffsets({
-          consumerGroupId: this.groupId,
-          topics: [{ topic, partitions: [{ partition, offset: String(BigInt(lastOffset) + 1n) }] }],
-        });
-        await tx.commit();
-        this.committed.set(`${topic}|${partition}`, BigInt(lastOffset) + 1n);
-      } catch (err) {
-        await tx.abort().catch(() => undefined);
-        throw err;
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ outs, topic, partition, next: BigInt(lastOffset) + 1n, resolve, reject });
+      if (this.pending.length === 1) this.txChain = this.txChain.then(() => this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const group = this.pending.splice(0);
+    if (group.length === 0) return;
+    const tx = await this.producer.transaction().catch((err: unknown) => {
+      group.forEach((g) => g.reject(err));
+      return undefined;
+    });
+    if (!tx) return;
+    try {
+      const byTopic = new Map<string, Message[]>();
+      for (const o of group.flatMap((g) => g.outs)) {
+        const list = byTopic.get(o.topic) ?? [];
+        list.push(o.message);
+        byTopic.set(o.topic, list);
       }
-    };
-    const next = this.txChain.then(run);
-    this.txChain = next.catch(() => undefined);
-    return next;
+      await tx.sendBatch({ topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
+      const offsets = new Map<string, { topic: string; partition: number; next: bigint }>();
+      for (const g of group) {
+        const k = `${g.topic}|${g.partition}`;
+        const have = offsets.get(k);
+        if (!have || have.next < g.next) offsets.set(k, { topic: g.topic, partition: g.partition, next: g.next });
+      }
+      const byOffsetTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+      for (const o of offsets.values()) {
+        const list = byOffsetTopic.get(o.topic) ?? [];
+        list.push({ partition: o.partition, offset: String(o.next) });
+        byOffsetTopic.set(o.topic, list);
+      }
+      await tx.sendOffsets({
+        consumerGroupId: this.groupId,
+        topics: [...byOffsetTopic].map(([topic, partitions]) => ({ topic, partitions })),
+      });
+      await tx.commit();
+    } catch (err) {
+      await tx.abort().catch(() => undefined);
+      group.forEach((g) => g.reject(err));
+      return;
+    }
+    for (const o of group) {
+      const k = `${o.topic}|${o.partition}`;
+      if ((this.committed.get(k) ?? -1n) < o.next) this.committed.set(k, o.next);
+      o.resolve();
+    }
   }
 }

@@ -32,7 +32,7 @@ beforeAll(async () => {
   await admin.connect();
   ep = await startHttpEndpoint();
   http = new HttpClient({
-    secrets: new SecretResolver({ env: { HOOK_PW: 'hunter2' } }),
+    secrets: new SecretResolver({ env: { HOOK_PW: 'hunter2', CRM_SECRET: 'crm-s3cret' } }),
     limits: new LimitRegistry(),
     baseBackoffMs: 20,
   });
@@ -141,6 +141,46 @@ describe('HTTP action connector', () => {
       // A partition that never had a record has no committed offset (-1) and end offset 0.
       expect(p.offset === '-1' ? '0' : p.offset).toBe(want.get(p.partition));
     }
+  });
+});
+
+describe('HTTP action connector with OAuth2', () => {
+  it('fetches one token for many commands and a new one after the endpoint answers 401', async () => {
+    const t = await createConnectorTopics(admin, `${uniqueName('c-oauth')}.`);
+    const issuer = ep.oauth2('/oauth/token', { clients: { journeys: 'crm-s3cret' } });
+    ep.protect('/crm/contacts', issuer);
+    const crm: ActionConfig = {
+      id: 'crm',
+      type: 'http',
+      url: 'unused',
+      method: 'POST',
+      auth: { type: 'oauth2', tokenUrl: issuer.tokenUrl, clientId: 'journeys', clientSecret: { env: 'CRM_SECRET' } },
+    };
+    const c = createHttpActionConnector({
+      kafka,
+      http,
+      topicPrefix: t.prefix,
+      groupId: uniqueName('g-oauth'),
+      transactionalId: uniqueName('tx-oauth'),
+      actionConfig: (id) => (id === 'crm' ? crm : undefined),
+    });
+    running.push(c);
+    const first = Array.from({ length: 20 }, () => command(`${ep.url}/crm/contacts`, { action: 'crm' }));
+    await produce(kafka, t.names.commands('http'), asRecords(first));
+    await c.start();
+    const r1 = results(await readCommitted(kafka, t.names.actionResults, 20));
+    expect(r1.every((r) => r.status === 'ok' && r.attempts === 1)).toBe(true);
+    expect(issuer.issued()).toBe(1);
+
+    issuer.revokeAll();
+    const second = Array.from({ length: 5 }, () => command(`${ep.url}/crm/contacts`, { action: 'crm' }));
+    await produce(kafka, t.names.commands('http'), asRecords(second));
+    const r2 = results(await readCommitted(kafka, t.names.actionResults, 25, { settleMs: 500 }));
+    expect(r2).toHaveLength(25);
+    expect(r2.every((r) => r.status === 'ok')).toBe(true);
+    expect(issuer.issued()).toBe(2);
+    const latest = `Bearer ${issuer.tokens()[1]}`;
+    expect(ep.requests('/crm/contacts').filter((r) => r.headers.authorization === latest)).toHaveLength(5);
   });
 });
 

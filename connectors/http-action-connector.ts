@@ -14,5 +14,10 @@ export interface HttpActionConnectorOptions
 /** Builds (does not start) the HTTP action connector service. */
 export function createHttpActionConnector(opts: HttpActionConnectorOptions): CommandConsumer {
   const exec = new ActionExecutor(opts);
-  return new CommandConsumer({ ...opts, connector: opts.connector ?? 'http', handle: (cmd) => exec.execute(cmd) });
+  return new CommandConsumer({
+    ...opts,
+    connector: opts.connector ?? 'http',
+    handle: (cmd) => exec.execute(cmd),
+    onStop: () => exec.close(),
+  });
 }

@@ -4,15 +4,18 @@
  * call waits up to `maxWaitMs` and then fails as `capped`; time comes from an injected {@link Timer}.
  */
 import { ConnectorCodes, ConnectorTerminalError } from './errors.js';
-import { sleep, systemTimer, type Timer } from './timer.js';
+import { systemTimer, type Timer } from './timer.js';
 
 /**
- * A token bucket that hands out reservations (like Go's `rate.Limiter.Reserve`): taking a token may put the
- * bucket in debt, and the caller waits until the debt is paid. `burst` tokens may be spent at once.
+ * A token bucket with a FIFO queue of waiters. Tokens are taken when a waiter is actually let go (not when it
+ * asked), so the calls that follow never exceed `burst` + `perSecond` × t in any window t, however late timers
+ * fire. One timer drives the queue; a waiter whose expected wait exceeds its `maxWaitMs` is refused at once.
  */
 export class TokenBucket {
   private tokens: number;
   private last: number;
+  private readonly queue: Array<() => void> = [];
+  private cancelTimer: (() => void) | undefined;
 
   constructor(
     readonly perSecond: number,
@@ -26,23 +29,59 @@ export class TokenBucket {
 
   private refill(): void {
     const now = this.timer.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.perSecond) / 1000);
-    this.last = now;
+    if (now > this.last) this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.perSecond) / 1000);
+    this.last = Math.max(this.last, now);
   }
 
-  /** Takes a token; returns ms to wait before using it, or undefined (nothing taken) if that exceeds `maxWaitMs`. */
-  reserve(maxWaitMs: number): number | undefined {
+  /** Waiters queued. */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  /** Expected ms until a new waiter would get its token. */
+  expectedWaitMs(): number {
     this.refill();
-    const after = this.tokens - 1;
-    const wait = after >= 0 ? 0 : (-after * 1000) / this.perSecond;
-    if (wait > maxWaitMs) return undefined;
-    this.tokens = after;
-    return wait;
+    const need = this.queue.length + 1 - this.tokens;
+    return need <= 0 ? 0 : (need * 1000) / this.perSecond;
   }
 
-  /** Gives back a reserved token that will not be used. */
-  cancel(): void {
+  /** Resolves true once a token was taken, or false at once (nothing taken) if the wait would exceed `maxWaitMs`. */
+  take(maxWaitMs: number): Promise<boolean> {
+    if (this.expectedWaitMs() > maxWaitMs) return Promise.resolve(false);
+    if (this.queue.length === 0 && this.tokens >= 1) {
+      this.tokens -= 1;
+      return Promise.resolve(true);
+    }
+    return new Promise<boolean>((resolve) => {
+      this.queue.push(() => resolve(true));
+      this.schedule();
+    });
+  }
+
+  /** Returns a taken token that will not be used. */
+  giveBack(): void {
     this.tokens = Math.min(this.burst, this.tokens + 1);
+    this.drain();
+  }
+
+  private drain(): void {
+    this.refill();
+    while (this.queue.length > 0 && this.tokens >= 1) {
+      this.tokens -= 1;
+      this.queue.shift()?.();
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.cancelTimer || this.queue.length === 0) return;
+    this.refill();
+    // A timer that fires early (libuv's cached loop time) finds too few tokens and simply re-arms.
+    const ms = Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / this.perSecond));
+    this.cancelTimer = this.timer.after(ms, () => {
+      this.cancelTimer = undefined;
+      this.drain();
+    });
   }
 }
 
@@ -131,7 +170,7 @@ export class LimitRegistry {
 
   /**
    * Waits (at most `maxWaitMs` in total) for a concurrency permit of every spec, then for a token of every
-   * rate limit; returns the release function. Throws `CAPPED` (terminal) when a limit holds longer.
+   * rate limit (taken just before the call goes out); returns the release function. Throws `CAPPED` (terminal) when a limit holds longer.
    */
   async acquire(specs: readonly LimitSpec[], maxWaitMs: number): Promise<() => void> {
     const start = this.timer.now();
@@ -146,22 +185,17 @@ export class LimitRegistry {
       }
       held.push(sem);
     }
-    const left = maxWaitMs - (this.timer.now() - start);
     const taken: TokenBucket[] = [];
-    let wait = 0;
     for (const spec of specs) {
       const b = this.bucket(spec);
       if (!b) continue;
-      const w = b.reserve(left);
-      if (w === undefined) {
-        taken.forEach((t) => t.cancel());
+      if (!(await b.take(maxWaitMs - (this.timer.now() - start)))) {
+        taken.forEach((t) => t.giveBack());
         release();
         throw new ConnectorTerminalError(ConnectorCodes.capped, `rate limit ${b.perSecond}/s of ${spec.key}`);
       }
       taken.push(b);
-      wait = Math.max(wait, w);
     }
-    await sleep(this.timer, wait);
     return release;
   }
 }

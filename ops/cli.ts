@@ -1,8 +1,7 @@
 /**
  * The `jo` command line. Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
  */
-import { readFileSync } from 'node:fs';
-import { ConfigError, createKafka, JoError } from '../topology/index.js';
+import { createKafka, JoError } from '../topology/index.js';
 import { topicCatalog } from '../schemas/index.js';
 import { ensureTopics } from './topics.js';
 import { localInfra } from './local-infra.js';
@@ -10,7 +9,7 @@ import { loadEngineConfig, type EngineConfig } from './engine-config.js';
 import { createLogger } from './logger.js';
 import { startEngine } from './engine.js';
 import { pipelineComponent } from './pipeline.js';
-import { validateFile } from './validate-file.js';
+import { validateCommand } from './api/index.js';
 import { loadSample, produceSample } from './sample.js';
 import { startDevSink } from './dev-sink.js';
 
@@ -20,7 +19,8 @@ const usage = `usage: jo <command> [options]
                     create an admin token when none is configured, load the sample journey)
   api               run only the admin REST API (same as: start --only api)
   topics [--dev]    create or verify every topic of the contract
-  validate FILE     check a journey, or a bundle {events, datasources, actions, journeys}, offline
+  validate [--kind K] [--no-refs] FILE...
+                    check configuration files offline (resources, journeys, bundles, resource sets)
   produce-sample [--count N] [--purchase-ratio R]
                     send demo signup and purchase events (no keys) to <prefix>events
 configuration: environment variables (README → Configuration) and an optional JSON file (--config / JO_CONFIG_FILE)`;
@@ -109,12 +109,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'topics':
         return await topics(rest);
       case 'validate': {
-        const file = rest[0];
-        if (!file) throw new ConfigError(['validate needs a FILE']);
-        const problems = validateFile(JSON.parse(readFileSync(file, 'utf8')) as unknown);
-        for (const p of problems) say(`${file}#${p.pointer} ${p.code}: ${p.message}`);
-        say(problems.length ? `${problems.length} problem(s)` : 'valid');
-        return problems.length ? 2 : 0;
+        const out = validateCommand(rest);
+        say(out.lines.join('\n'));
+        return out.code;
       }
       case 'produce-sample': {
         const cfg = await config(rest);

@@ -20,3 +20,6 @@ export * from './config-record.js';
 export * from './config-view.js';
 /** Golden configuration fixtures (events, data source, actions, a journey using every node type) for tests. */
 export * as configFixtures from './fixtures/config-fixtures.js';
+export * from './xdm.js';
+/** Golden message fixtures (XDM event, normalized event, command, result, step event, DLQ headers) for tests. */
+export * as messageFixtures from './fixtures/message-fixtures.js';

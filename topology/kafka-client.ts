@@ -80,3 +80,8 @@ export function createKafka(opts: KafkaClientOptions): Kafka {
 }
 
 export type KafkaClient = Kafka;
+
+/** True for broker errors that a retry can fix (leader moves, coordinator loading, metadata not yet propagated). */
+export function isRetriableKafkaError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true;
+}

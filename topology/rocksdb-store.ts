@@ -12,6 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import type { KeyValueStore, Serde } from './store.js';
 import type { RawEntry, RestoreTarget } from './restore-target.js';
 import { StateStoreError } from './store-errors.js';
+import { ByteLru } from './byte-lru.js';
 
 /** The slice of the untyped `rocksdb-native` 3.x API this file uses. */
 interface NativeWriteBatch {
@@ -33,12 +34,18 @@ interface NativeDb {
   get(key: Buffer): Promise<Buffer | null>;
   write(opts?: { capacity?: number }): NativeWriteBatch;
   read(opts: { capacity: number; autoDestroy: boolean }): NativeReadBatch;
-  iterator(range: { gte?: Buffer; lt?: Buffer }, opts?: { capacity?: number }): NativeIterator;
+  iterator(range: { gte?: Buffer; lt?: Buffer }, opts?: { capacity?: number; values?: boolean }): NativeIterator;
   getProperty(name: string): Promise<string>;
 }
 type NativeCtor = new (
   path: string,
-  opts: { writeBufferSize: number; maxWriteBufferNumber: number; createIfMissing: boolean },
+  opts: {
+    writeBufferSize: number;
+    maxWriteBufferNumber: number;
+    createIfMissing: boolean;
+    blockCache: boolean;
+    tableCacheIndexAndFilterBlocks: boolean;
+  },
 ) => NativeDb;
 
 const RocksDB = createRequire(import.meta.url)('rocksdb-native') as NativeCtor;
@@ -54,10 +61,14 @@ export interface RocksDbStoreOptions<V> {
   readonly writeBufferEntries?: number;
   /** RocksDB memtable size; default 8 MiB (×2 memtables), small because a process holds many stores. */
   readonly memtableBytes?: number;
+  /** RocksDB's own block cache (32 MiB per store in rocksdb-native); default true. */
+  readonly blockCache?: boolean;
 }
 
-const ENTRY_OVERHEAD = 96;
 const SCAN_CAPACITY = 512;
+/** Outside the key space: no UTF-8 string encodes to a 0xFF byte, so user keys and scans never meet these. */
+const USER_KEYS_END = Buffer.from([0xff]);
+const COUNT_KEY = Buffer.from([0xff, 0x00, 0x63]);
 
 /** Opens (creating if needed) a RocksDB store. Exactly one open store per directory at a time. */
 export async function openRocksDbStore<V>(opts: RocksDbStoreOptions<V>): Promise<RocksDbKeyValueStore<V>> {
@@ -66,22 +77,32 @@ export async function openRocksDbStore<V>(opts: RocksDbStoreOptions<V>): Promise
     writeBufferSize: opts.memtableBytes ?? 8 * 1024 * 1024,
     maxWriteBufferNumber: 2,
     createIfMissing: true,
+    blockCache: opts.blockCache ?? true,
+    // Without a block cache RocksDB refuses to cache index/filter blocks in it; they stay in table readers.
+    tableCacheIndexAndFilterBlocks: opts.blockCache ?? true,
   });
   try {
     await db.ready();
   } catch (err) {
     throw new StateStoreError('STORE_OPEN_FAILED', `cannot open RocksDB store ${opts.name} at ${opts.directory}`, err);
   }
-  const store = new RocksDbKeyValueStore(opts, db);
-  await store.refreshCount();
-  return store;
+  return new RocksDbKeyValueStore(opts, db, await readCount(db));
+}
+
+/** The key count stored with every write batch; counted once by a key-only scan if missing (older stores). */
+async function readCount(db: NativeDb): Promise<number> {
+  const stored = await db.get(COUNT_KEY);
+  const n = stored ? Number(stored.toString('latin1')) : NaN;
+  if (Number.isSafeInteger(n) && n >= 0) return n;
+  let count = 0;
+  for await (const _ of db.iterator({ lt: USER_KEYS_END }, { capacity: SCAN_CAPACITY, values: false })) count++;
+  return count;
 }
 
 /** See the file comment. Create with `openRocksDbStore()`. */
 export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget {
   readonly name: string;
   private readonly serde: Serde<V>;
-  private readonly cacheLimit: number;
   private readonly bufferLimit: number;
   /** Writes not yet handed to RocksDB; null = delete. */
   private pending = new Map<string, Buffer | null>();
@@ -89,22 +110,26 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   private writing: Map<string, Buffer | null> | null = null;
   private writeDone: Promise<void> = Promise.resolve();
   /** LRU (Map insertion order) of serialized values; null = known absent. */
-  private readonly cache = new Map<string, Buffer | null>();
-  private cacheUsed = 0;
+  private readonly cache: ByteLru;
   /** Disk reads in flight; a write to the key marks its read stale so the old value is not cached. */
   private readonly reads = new Map<string, { stale: boolean; promise: Promise<Buffer | null> }>();
   private readonly iterators = new Set<NativeIterator>();
-  private estimate = 0;
+  /** Keys on disk as of the last write batch (kept exact: see `commitBatch`). */
+  private count: number;
+  /** For keys in `pending`: whether they existed before their first buffered write, when known without a read. */
+  private prior = new Map<string, boolean>();
   private closed = false;
 
   /** @internal use `openRocksDbStore()`. */
   constructor(
     opts: RocksDbStoreOptions<V>,
     private readonly db: NativeDb,
+    count: number,
   ) {
+    this.count = count;
     this.name = opts.name;
     this.serde = opts.serde;
-    this.cacheLimit = opts.cacheBytes ?? 16 * 1024 * 1024;
+    this.cache = new ByteLru(opts.cacheBytes ?? 16 * 1024 * 1024);
     this.bufferLimit = opts.writeBufferEntries ?? 10_000;
   }
 
@@ -123,12 +148,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   private local(key: string): Buffer | null | undefined {
     const buffered = this.pending.has(key) ? this.pending.get(key) : this.writing?.get(key);
     if (buffered !== undefined) return buffered;
-    const cached = this.cache.get(key);
-    if (cached !== undefined) {
-      this.cache.delete(key);
-      this.cache.set(key, cached);
-    }
-    return cached;
+    return this.cache.get(key);
   }
 
   /**
@@ -176,7 +196,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
         if (r.status === 'rejected') failure ??= r.reason;
         else {
           found.set(k, r.value);
-          if (!read.stale) this.cacheSet(k, r.value);
+          if (!read.stale) this.cache.set(k, r.value);
         }
       });
       if (failure !== undefined)
@@ -193,7 +213,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     this.reads.set(key, read);
     try {
       const value = await read.promise;
-      if (!read.stale) this.cacheSet(key, value);
+      if (!read.stale) this.cache.set(key, value);
       return value;
     } catch (err) {
       throw new StateStoreError('STORE_IO', `RocksDB read failed in store ${this.name}`, err);
@@ -225,17 +245,29 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
       read.stale = true;
       this.reads.delete(key);
     }
+    if (!this.pending.has(key)) {
+      const known = this.knownToExist(key);
+      if (known !== undefined) this.prior.set(key, known);
+    }
     this.pending.set(key, bytes);
-    this.cacheSet(key, bytes);
+    this.cache.set(key, bytes);
+  }
+
+  /** Whether `key` exists once the batch in flight lands, if the buffer or the cache can tell without a read. */
+  private knownToExist(key: string): boolean | undefined {
+    const inFlight = this.writing?.get(key);
+    if (inFlight !== undefined) return inFlight !== null;
+    const cached = this.cache.peek(key);
+    return cached === undefined ? undefined : cached !== null;
   }
 
   /** Applies changelog records (null = tombstone) during restore: one write batch, bypassing the read cache. */
   async applyRestoreBatch(entries: readonly RawEntry[]): Promise<void> {
     this.assertOpen();
     await this.flush();
-    for (const [key] of entries) this.cacheDelete(key);
-    await this.writeBatch(new Map(entries));
-    await this.refreshCount();
+    const last = new Map(entries);
+    for (const key of last.keys()) this.cache.delete(key);
+    await this.commitBatch(last, new Map());
   }
 
   async *range(from: string, to: string): AsyncIterable<[string, V]> {
@@ -246,7 +278,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   }
 
   async *all(): AsyncIterable<[string, V]> {
-    yield* this.scan({});
+    yield* this.scan({ lt: USER_KEYS_END });
   }
 
   /** Writes the buffer first so the scan sees the caller's own writes; the scan reads a consistent snapshot. */
@@ -263,19 +295,23 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     }
   }
 
-  /** RocksDB's `rocksdb.estimate-num-keys`, refreshed after every write batch (overwrites not yet compacted count twice). */
+  /** Exact number of keys as of the last `flush()` (writes still buffered are not counted yet). */
   approximateCount(): number {
-    return this.estimate;
+    return this.count;
   }
 
+  /** Writes the buffer as one atomic RocksDB write batch; concurrent calls queue, so batches land in call order. */
   async flush(): Promise<void> {
     this.assertOpen();
-    await this.writeDone;
+    // A loop, not one await: another caller may start a batch between our wake-up and our check.
+    while (this.writing) await this.writeDone;
     if (this.pending.size === 0) return;
     const batch = this.pending;
+    const prior = this.prior;
     this.pending = new Map();
+    this.prior = new Map();
     this.writing = batch;
-    const done = this.writeBatch(batch).finally(() => {
+    const done = this.commitBatch(batch, prior).finally(() => {
       this.writing = null;
     });
     this.writeDone = done.catch(() => undefined);
@@ -283,15 +319,45 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
       await done;
     } catch (err) {
       // Keep the lost writes buffered (unless overwritten since) so a retry can still apply them.
+      // What existed before is read from disk again at the next flush.
       for (const [k, v] of batch) if (!this.pending.has(k)) this.pending.set(k, v);
+      this.prior.clear();
       throw err;
     }
-    await this.refreshCount();
   }
 
-  private async writeBatch(entries: ReadonlyMap<string, Buffer | null>): Promise<void> {
-    const w = this.db.write({ capacity: entries.size });
+  /**
+   * Writes `entries` plus the new key count in one atomic batch. The count stays exact: each key's previous
+   * existence comes from `prior` when it was known at buffering time, else from one batched disk read.
+   */
+  private async commitBatch(entries: ReadonlyMap<string, Buffer | null>, prior: Map<string, boolean>): Promise<void> {
+    const unknown = [...entries.keys()].filter((k) => !prior.has(k));
+    if (unknown.length > 0) {
+      const onDisk = await this.diskGetMany(unknown);
+      unknown.forEach((k, i) => prior.set(k, onDisk[i] !== null));
+    }
+    let count = this.count;
+    for (const [k, v] of entries) count += (v === null ? 0 : 1) - (prior.get(k) ? 1 : 0);
+    await this.writeBatch(entries, count);
+    this.count = count;
+  }
+
+  private async diskGetMany(keys: readonly string[]): Promise<Array<Buffer | null>> {
+    const batch = this.db.read({ capacity: keys.length, autoDestroy: true });
+    const gets = keys.map((k) => batch.get(Buffer.from(k, 'utf8')));
+    const flushed = batch.flush();
+    const results = await Promise.allSettled(gets);
+    await flushed.catch(() => undefined); // per-key outcomes below carry the error
+    return results.map((r) => {
+      if (r.status === 'fulfilled') return r.value;
+      throw new StateStoreError('STORE_IO', `RocksDB read failed in store ${this.name}`, r.reason);
+    });
+  }
+
+  private async writeBatch(entries: ReadonlyMap<string, Buffer | null>, count: number): Promise<void> {
+    const w = this.db.write({ capacity: entries.size + 1 });
     try {
+      w.tryPut(COUNT_KEY, Buffer.from(String(count), 'latin1'));
       for (const [k, v] of entries) {
         const key = Buffer.from(k, 'utf8');
         if (v === null) w.tryDelete(key);
@@ -307,12 +373,6 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     } finally {
       w.destroy();
     }
-  }
-
-  /** @internal */
-  async refreshCount(): Promise<void> {
-    const n = Number(await this.db.getProperty('rocksdb.estimate-num-keys'));
-    if (Number.isFinite(n)) this.estimate = n;
   }
 
   /**
@@ -332,7 +392,6 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     for (const it of this.iterators) it.destroy();
     this.iterators.clear();
     this.cache.clear();
-    this.cacheUsed = 0;
     try {
       await this.db.close();
     } catch (err) {
@@ -341,31 +400,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     if (flushError !== undefined) throw flushError;
   }
 
-  private cacheSet(key: string, value: Buffer | null): void {
-    if (this.cacheLimit <= 0) return;
-    this.cacheDelete(key);
-    const size = entrySize(key, value);
-    if (size > this.cacheLimit / 8) return;
-    this.cache.set(key, value);
-    this.cacheUsed += size;
-    for (const [k] of this.cache) {
-      if (this.cacheUsed <= this.cacheLimit) break;
-      this.cacheDelete(k);
-    }
-  }
-
-  private cacheDelete(key: string): void {
-    const old = this.cache.get(key);
-    if (old === undefined) return;
-    this.cache.delete(key);
-    this.cacheUsed -= entrySize(key, old);
-  }
-
   private assertOpen(): void {
     if (this.closed) throw new StateStoreError('STORE_CLOSED', `store ${this.name} is closed`);
   }
-}
-
-function entrySize(key: string, value: Buffer | null): number {
-  return ENTRY_OVERHEAD + key.length * 2 + (value?.length ?? 0);
 }

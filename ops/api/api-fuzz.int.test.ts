@@ -274,6 +274,40 @@ describe('fuzzed bad bodies', () => {
     expect(statuses.get(413)).toBeGreaterThan(0);
   });
 
+  it('health, readiness and metrics hooks', async () => {
+    let ready = false;
+    const hooked = await buildApi({
+      store,
+      tokens: [{ token: TOKEN, role: 'admin' }],
+      readiness: () => ready,
+      metrics: async () => 'jo_test_metric 1\n',
+    });
+    try {
+      expect((await hooked.inject({ url: '/healthz' })).statusCode).toBe(200);
+      expect((await hooked.inject({ url: '/readyz' })).statusCode).toBe(503);
+      ready = true;
+      expect((await hooked.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready' });
+      const m = await hooked.inject({ url: '/metrics' });
+      expect(m.headers['content-type']).toMatch(/^text\/plain/);
+      expect(m.body).toBe('jo_test_metric 1\n');
+      expect(
+        (await hooked.inject({ url: '/v1/nowhere', headers: { authorization: `Bearer ${TOKEN}` } })).json(),
+      ).toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      const wrongType = await hooked.inject({
+        method: 'PUT',
+        url: '/v1/events/x',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' },
+        payload: 'hello',
+      });
+      expect(wrongType.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
+      expect(wrongType.statusCode).toBe(415);
+    } finally {
+      await hooked.close();
+    }
+  });
+
   it('nothing was written by the bad bodies', async () => {
     const res = await app.inject({
       method: 'GET',

@@ -5,8 +5,16 @@
  * view has applied it, which gives the writer read-your-writes.
  */
 import { randomUUID } from 'node:crypto';
-import { createKafka, RetryableError, type Consumer, type KafkaClient, type Producer } from '../../topology/index.js';
+import {
+  CompressionTypes,
+  createKafka,
+  RetryableError,
+  type Consumer,
+  type KafkaClient,
+  type Producer,
+} from '../../topology/index.js';
 import { ConfigView, type CompileOptions } from '../../schemas/index.js';
+import { withKafkaRetry } from '../kafka-retry.js';
 
 /** What the API needs from the config topic. */
 export interface ConfigStore {
@@ -43,6 +51,7 @@ export class KafkaConfigStore implements ConfigStore {
   private readonly target = new Map<number, bigint>();
   private waiters: Waiter[] = [];
   private readyFlag = false;
+  private crashed = false;
 
   private constructor(
     private readonly opts: KafkaConfigStoreOptions,
@@ -68,7 +77,7 @@ export class KafkaConfigStore implements ConfigStore {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      for (const p of await admin.fetchTopicOffsets(this.opts.topic)) {
+      for (const p of await withKafkaRetry(() => admin.fetchTopicOffsets(this.opts.topic))) {
         if (BigInt(p.high) > BigInt(p.low)) this.target.set(p.partition, BigInt(p.high) - 1n);
       }
     } finally {
@@ -78,6 +87,10 @@ export class KafkaConfigStore implements ConfigStore {
     await this.producer.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
+    // kafkajs restarts the consumer after retriable failures; when it gives up, the view is stale: not ready
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) this.crashed = true;
+    });
     await this.consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
@@ -113,7 +126,7 @@ export class KafkaConfigStore implements ConfigStore {
   private readonly readyPromise = new Promise<void>((resolve) => (this.whenReadyResolve = resolve));
 
   isReady(): boolean {
-    return this.readyFlag;
+    return this.readyFlag && !this.crashed;
   }
 
   /** Resolves once the start-up replay is complete. */
@@ -126,6 +139,8 @@ export class KafkaConfigStore implements ConfigStore {
     const [meta] = await this.producer.send({
       topic: this.opts.topic,
       acks: -1,
+      // a journey record keeps every version: compression keeps it far below the broker's message size limit
+      compression: CompressionTypes.GZIP,
       messages: [{ key, value: value === null ? null : JSON.stringify(value) }],
     });
     if (!meta?.baseOffset) throw new RetryableError('CONFIG_WRITE_FAILED', `no offset for ${key} from the broker`);

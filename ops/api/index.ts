@@ -9,3 +9,4 @@ export { TokenAuth, tokensFromEnv, type ApiToken, type TokenRole } from './auth.
 export { saveDraft, publish, close, stop, latestDraft } from './lifecycle.js';
 export { exportBundle, BUNDLE_FORMAT, JourneyBundle } from './bundle.js';
 export { ApiError } from './errors.js';
+export { validateCommand, type ValidateOutcome } from './validate-command.js';

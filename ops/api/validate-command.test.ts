@@ -1,0 +1,64 @@
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configFixtures } from '../../schemas/index.js';
+import { validateCommand } from './validate-command.js';
+
+const { cartEvent, purchaseEvent, loyaltyDatasource, emailAction, smsAction, cartJourney } = configFixtures;
+const dir = mkdtempSync(join(tmpdir(), 'jo-validate-'));
+function file(name: string, value: unknown): string {
+  const p = join(dir, name);
+  writeFileSync(p, typeof value === 'string' ? value : JSON.stringify(value));
+  return p;
+}
+
+describe('jo validate', () => {
+  it('validates files together: a journey resolves references against the resources beside it', () => {
+    const files = [
+      file('e1.json', cartEvent),
+      file('e2.json', purchaseEvent),
+      file('ds.json', loyaltyDatasource),
+      file('a1.json', emailAction),
+      file('a2.json', smsAction),
+      file('j.json', cartJourney),
+    ];
+    const out = validateCommand(files);
+    expect(out.code).toBe(0);
+    expect(out.lines).toHaveLength(6);
+    expect(out.lines.at(-1)).toMatch(/j\.json OK \(journey cartRecovery\)$/);
+  });
+
+  it('alone, the journey lacks its references (exit 2) unless --no-refs', () => {
+    const j = file('j2.json', cartJourney);
+    const out = validateCommand([j]);
+    expect(out.code).toBe(2);
+    expect(out.lines).toContain(`${j} /entry/event REF_UNKNOWN_EVENT no event "cartAbandoned"`);
+    expect(validateCommand(['--no-refs', j]).code).toBe(0);
+  });
+
+  it('reports bad JSON, unknown kinds, literal secrets and unreadable files, one line each', () => {
+    const bad = file('bad.json', '{"id":');
+    const odd = file('odd.json', { id: 'x' });
+    const secret = file('s.json', { ...loyaltyDatasource, auth: { type: 'bearer', token: 'plain' } });
+    const out = validateCommand(['--kind', 'datasource', secret, bad, join(dir, 'missing.json')]);
+    expect(out.code).toBe(2);
+    expect(out.lines.map((l) => l.split(' ')[2])).toEqual(['BODY_INVALID_JSON', 'FILE_UNREADABLE', 'SECRET_LITERAL']);
+    expect(validateCommand([odd]).lines[0]).toContain('KIND_UNKNOWN');
+    expect(validateCommand(['--kind', 'widget', odd]).code).toBe(2);
+    expect(validateCommand([]).lines[0]).toMatch(/^usage/);
+  });
+
+  it('checks a resource set file (the sample journey) with references resolved inside it', () => {
+    const sample = fileURLToPath(new URL('../sample/resources.json', import.meta.url));
+    const ok = validateCommand([sample]);
+    expect(ok.code).toBe(0);
+    expect(ok.lines.at(-1)).toMatch(/#\/journeys\/0 OK \(journey welcome\)$/);
+    const set = JSON.parse(readFileSync(sample, 'utf8')) as { actions: unknown[] };
+    const broken = file('set.json', { ...set, actions: [] });
+    const out = validateCommand([broken]);
+    expect(out.code).toBe(2);
+    expect(out.lines.join('\n')).toMatch(/#\/journeys\/0 \/nodes\/send-welcome\/action REF_UNKNOWN_ACTION/);
+  });
+});

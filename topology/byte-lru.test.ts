@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { ByteLru } from './byte-lru.js';
+
+const b = (s: string) => Buffer.from(s);
+
+describe('ByteLru', () => {
+  it('evicts the least recently used entries to stay within its byte budget', () => {
+    const lru = new ByteLru(1_400); // each entry below costs 160 + 2*2 + 4 = 168 bytes: 8 fit
+    const keys = ['k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8'];
+    for (const k of keys) lru.set(k, b('vvvv'));
+    expect(lru.size).toBe(8);
+    expect(lru.get('k1')?.toString()).toBe('vvvv'); // k1 is now the most recent
+    lru.set('k9', b('vvvv'));
+    expect(lru.has('k2')).toBe(false);
+    expect(['k1', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8', 'k9'].every((k) => lru.has(k))).toBe(true);
+    expect(lru.bytes).toBeLessThanOrEqual(1_400);
+  });
+
+  it('caches known-absent keys as null, replaces values, deletes and clears', () => {
+    const lru = new ByteLru(10_000);
+    lru.set('gone', null);
+    expect(lru.get('gone')).toBeNull();
+    expect(lru.get('never')).toBeUndefined();
+    lru.set('k', b('1'));
+    lru.set('k', b('22'));
+    expect(lru.get('k')?.toString()).toBe('22');
+    expect(lru.size).toBe(2);
+    lru.delete('k');
+    expect(lru.get('k')).toBeUndefined();
+    lru.clear();
+    expect([lru.size, lru.bytes]).toEqual([0, 0]);
+  });
+
+  it('does not keep an entry larger than 1/8 of the budget, and a zero budget keeps nothing', () => {
+    const lru = new ByteLru(2_000);
+    lru.set('big', Buffer.alloc(300));
+    expect(lru.has('big')).toBe(false);
+    const off = new ByteLru(0);
+    off.set('k', b('v'));
+    expect(off.size).toBe(0);
+  });
+
+  it('stays correct over many evictions (linked list and map agree)', () => {
+    const lru = new ByteLru(50 * 200);
+    for (let i = 0; i < 10_000; i++) {
+      lru.set(`k${i % 300}`, b(String(i)));
+      if (i % 7 === 0) lru.get(`k${(i * 13) % 300}`);
+      if (i % 11 === 0) lru.delete(`k${(i * 5) % 300}`);
+    }
+    expect(lru.bytes).toBeLessThanOrEqual(50 * 200);
+    let counted = 0;
+    for (let i = 0; i < 300; i++) if (lru.has(`k${i}`)) counted++;
+    expect(counted).toBe(lru.size);
+    expect(lru.get('k99')?.toString()).toBe('9999');
+    expect(lru.has('k100')).toBe(false); // set at i = 9700, evicted since
+  });
+});
