@@ -90,10 +90,17 @@ async function brokerRun(ctx: BenchContext, n: number): Promise<number> {
   const kafka = createKafka({ brokers: ctx.brokers, clientId: 'bench-journeys', logLevel: 'nothing' });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: topicCatalog({ prefix, partitions: 6 }).map((s) => ({ topic: s.name, numPartitions: s.partitions })),
-  });
+  const topics = topicCatalog({ prefix, partitions: 6 });
+  await admin.createTopics({ topics: topics.map((s) => ({ topic: s.name, numPartitions: s.partitions })) });
+  // kafkajs' waitForLeaders can fail on a busy broker: poll the metadata instead
+  for (let i = 0; i < 100; i++) {
+    const ok = await admin
+      .fetchTopicMetadata({ topics: topics.map((t) => t.name) })
+      .then((m) => m.topics.every((t) => t.partitions.every((p) => p.leader >= 0)))
+      .catch(() => false);
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   const producer = kafka.producer();
   await producer.connect();
   await producer.send({

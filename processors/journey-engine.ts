@@ -79,7 +79,22 @@ export class JourneyEngine {
       const t = await this.machine.enter(def, state.journeys[def.id], event, profile);
       if (await this.put(state, t, out)) took.add(def.id);
     }
-    if (took.size === 0 && out.discards.length === 0) out.discards.push({ reason: 'noJourneyForEvent' });
+    if (took.size === 0 && out.discards.length === 0) {
+      out.discards.push({ reason: 'noJourneyForEvent' });
+      // No journey to attribute it to: journey fields are empty, so a user can still see what happened to it.
+      out.steps.push({
+        journeyId: '',
+        journeyVersion: 0,
+        instanceId: '',
+        profileKey,
+        nodeId: '',
+        nodeType: 'event',
+        status: 'discarded',
+        reason: 'noJourneyForEvent',
+        eventId: event.id,
+        timestamp: new Date(this.env.now()).toISOString(),
+      });
+    }
     return out;
   }
 

@@ -105,15 +105,15 @@ export class JourneyMachine {
     };
     const ctx = this.ctx(def, inst, profile, out, event);
     if (def.config.entry.condition !== undefined) {
-      let ok: boolean;
+      let refusal: string | undefined;
       try {
-        ok = testRule(def.config.entry.condition, await ruleData(ctx, def.needs[ENTRY] ?? []), def.timezone);
+        const data = await ruleData(ctx, def.needs[ENTRY] ?? []);
+        if (!testRule(def.config.entry.condition, data, def.timezone)) refusal = 'entryConditionNotMet';
       } catch {
-        ok = false;
-        out.discards.push({ reason: 'entryConditionFailed', journeyId: def.id });
+        refusal = 'entryConditionFailed';
       }
-      if (!ok) {
-        if (out.discards.length === 0) out.discards.push({ reason: 'entryConditionNotMet', journeyId: def.id });
+      if (refusal) {
+        this.refuse(def, pj, event, refusal, out);
         return { state: pj, out, handled: false };
       }
     }
@@ -164,6 +164,7 @@ export class JourneyMachine {
     }
     const node = b?.kind === 'event' ? def.config.nodes[b.nodeId] : undefined;
     if (b?.kind !== 'event' || node?.type !== 'event') {
+      step(ctx, inst.currentNode, 'discarded', 'notWaitingForEvent');
       out.discards.push({ reason: 'notWaitingForEvent', journeyId: def.id });
       return false;
     }
@@ -184,6 +185,7 @@ export class JourneyMachine {
       await walk(ctx, e.next);
       return true;
     }
+    step(ctx, b.nodeId, 'discarded', 'eventConditionNotMet');
     out.discards.push({ reason: 'eventConditionNotMet', journeyId: def.id });
     return false;
   }

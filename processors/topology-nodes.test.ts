@@ -65,7 +65,7 @@ describe('journey topology: nodes', () => {
     await j.advance(2 * DAY);
     expect(j.trail()).toEqual(['x:a:entered', 'x:a:timedout:journeyTimeout']);
     await j.event('commerce.purchase', 'x');
-    expect(j.trail()).toEqual([]);
+    expect(j.trail()).toEqual(['x:discarded:noJourneyForEvent']);
   });
 
   it('routes conditions (first match, otherwise, no match ends) and splits deterministically', async () => {
@@ -256,7 +256,7 @@ describe('journey topology: rule data and conditions', () => {
     );
     await j.profile('x', { tier: 'gold' });
     await j.event('user.signup', 'f', { plan: 'free' });
-    expect(j.trail()).toEqual([]);
+    expect(j.trail()).toEqual(['f:$entry:discarded:entryConditionNotMet']);
     expect(j.metric('jo_events_discarded_total', { reason: 'entryConditionNotMet', journey: 'j' })).toBe(1);
     await j.event('user.signup', 'x', { plan: 'pro' });
     const [cmd] = j.commands('http');
@@ -282,7 +282,7 @@ describe('journey topology: rule data and conditions', () => {
     );
     await j.event('user.signup', 'x');
     await j.event('commerce.purchase', 'x', { total: 5 });
-    expect(j.trail()).toEqual(['x:a:entered']);
+    expect(j.trail()).toEqual(['x:a:entered', 'x:a:discarded:eventConditionNotMet']);
     expect(j.metric('jo_events_discarded_total', { reason: 'eventConditionNotMet', journey: 'j' })).toBe(1);
     await j.event('commerce.purchase', 'x', { total: 50 });
     expect(j.trail()).toEqual(['x:b:ended:end']);

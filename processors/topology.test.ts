@@ -63,6 +63,19 @@ describe('journey topology: welcome journey from unkeyed events', () => {
     expect(j.metric('jo_journey_active_instances', { journey: 'welcome', version: 1 })).toBe(0);
   });
 
+  it('reads the latest profile from jo.profiles, and none after a tombstone', async () => {
+    const j = await welcome();
+    await j.profile('ann', { firstName: 'Annie', email: 'annie@example.com' });
+    await j.event('user.signup', 'ann');
+    await j.profile('bob', { firstName: 'Bob' });
+    await j.profile('bob', null);
+    await j.event('user.signup', 'bob');
+    expect(j.commands().map((c) => c.connector)).toEqual([
+      { channel: 'email', eventType: 'welcome', email: 'annie@example.com', ctx: { firstName: 'Annie' } },
+      { channel: 'email', eventType: 'welcome', ctx: { firstName: '' } },
+    ]);
+  });
+
   it('sends the reminder when the purchase does not come before the event timeout', async () => {
     const j = await welcome();
     await j.event('user.signup', 'ann');
@@ -155,7 +168,7 @@ describe('journey topology: versions and stop', () => {
     await j.advance(3 * DAY);
     expect(j.trail()).toEqual([]);
     await j.event('user.signup', 'e');
-    expect(j.trail()).toEqual([]);
+    expect(j.trail()).toEqual(['e:discarded:noJourneyForEvent']);
   });
 });
 

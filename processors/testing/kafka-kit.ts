@@ -13,14 +13,25 @@ export function testKafka(brokers: string[], clientId: string): KafkaClient {
 /** Creates every contract topic under `prefix` (events with its own partition count: producers' business). */
 export async function createJourneyTopics(admin: Admin, prefix: string, partitions: number, eventPartitions: number) {
   const specs = topicCatalog({ prefix, partitions });
+  // kafkajs' own wait for leaders can give up with UNKNOWN_TOPIC_OR_PARTITION on a busy broker: poll instead.
   await admin.createTopics({
-    waitForLeaders: true,
+    waitForLeaders: false,
     topics: specs.map((s) => ({
       topic: s.name,
       numPartitions: s.name === `${prefix}events` ? eventPartitions : s.partitions,
       configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
     })),
   });
+  const names = specs.map((s) => s.name);
+  for (let i = 0; ; i++) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: names });
+      if (topics.length === names.length && topics.every((t) => t.partitions.every((p) => p.leader >= 0))) break;
+    } catch (err) {
+      if (i >= 100) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
   return topicNames(prefix);
 }
 
