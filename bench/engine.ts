@@ -111,7 +111,7 @@ function benchConfig(hookUrl: string): Array<[string, object]> {
         fire: {
           type: 'action',
           action: 'hook',
-          params: { sentAt: { var: 'event.xdm.fireAt' }, journey: 'timers' },
+          params: { sentAt: { var: 'events.ev-timer.xdm.fireAt' }, journey: 'timers' },
           next: 'done',
         },
         done: { type: 'end' },
