@@ -19,7 +19,8 @@ export function pipelineComponent(shared: SharedParts): Component {
     metrics,
     fetchDatasource: (ds, data) => datasources.fetch(ds, data),
     ...(registry ? { decodeAvro: (buf: Buffer) => registry.decode(buf) } : {}),
-    limits: { maxEventBytes: config.maxEventBytes },
+    // timers fire on a 250 ms wall-clock punctuator: lateness stays well under a second
+    limits: { maxEventBytes: config.maxEventBytes, timerIntervalMs: 250 },
   });
   const app = new StreamsApp({
     applicationId: config.applicationId,
