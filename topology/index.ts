@@ -30,5 +30,5 @@ export * from './state-backend.js';
 export { TaskStateBackend, type ChangelogRestorer, type TaskStateBackendOptions } from './task-state.js';
 export { StreamsApp, closeOnSignals, type StreamsAppOptions } from './streams-app.js';
 export { assignTasks, taskAssignor, ASSIGNOR_NAME, type TaskAssignorOptions } from './assignor.js';
-export { TaskProcessingError } from './task-runner.js';
+export { TaskProcessingError, chunkBySize, MAX_REQUEST_BYTES } from './task-runner.js';
 export * from './changelog-restore.js';
