@@ -8,9 +8,10 @@
  * 2. reference: a plain kafkajs consume→produce pass-through of the same events (child process, no transactions).
  * 3. latency: events offered at a fixed rate (default 5,000/s for 20 s); event-to-command latency is the time a
  *    read_committed consumer sees the command minus the time the event was sent (carried in the payload).
- * 4. timers and memory: P (default 1M) entry events to a journey that waits `until` a time spread over a window
- *    after ingestion; peak RSS of the engine with P instances in state; timer lateness p99 from the engine's
- *    `jo_timer_lateness_seconds` histogram and, end to end, from the commands issued after the waits.
+ * 4. timers and memory: P (default 1M) entry events to a journey that waits `until` a time: BENCH_FIRE_COUNT
+ *    (default 20k) of them fall due spread over a 60 s window after ingestion, the rest stay pending; peak RSS of
+ *    the engine with P instances in state; timer lateness p99 from the engine's `jo_timer_lateness_seconds`
+ *    histogram and, end to end, from the commands issued after the waits.
  *
  * Environment: BENCH_EVENTS, BENCH_PROFILES, BENCH_RATE, BENCH_LATENCY_SECONDS, BENCH_PENDING, BENCH_COMMIT_MS,
  * BENCH_FIRE_DELAY_S.
@@ -35,6 +36,8 @@ const PENDING = env('BENCH_PENDING', 1_000_000);
 const COMMIT_MS = env('BENCH_COMMIT_MS', 100);
 /** Seconds from the start of the timer phase to the first due timer (0: from the pending count). */
 const FIRE_DELAY_S = env('BENCH_FIRE_DELAY_S', 0);
+/** How many of the pending waits fall due in the measured window; the rest stay pending (due in a day). */
+const FIRE_COUNT = env('BENCH_FIRE_COUNT', 20_000);
 const PARTITIONS = 6;
 const JO = fileURLToPath(new URL('../ops/bin/jo.js', import.meta.url));
 const PASSTHROUGH = fileURLToPath(new URL('./passthrough-child.ts', import.meta.url));
@@ -427,7 +430,10 @@ async function timers(ctx: BenchContext, kafka: KafkaClient, producer: Producer,
   // ingestion takes PENDING / rate; fire after a margin generous enough for this machine
   const fireStart =
     Date.now() + (FIRE_DELAY_S > 0 ? FIRE_DELAY_S * 1_000 : Math.max(30_000, (PENDING / 2_000) * 1_000));
-  ctx.log(`timers: ${PENDING} waits firing from ${new Date(fireStart).toISOString()} over ${windowMs / 1000} s`);
+  const firing = Math.min(FIRE_COUNT, PENDING);
+  ctx.log(
+    `timers: ${PENDING} waits; ${firing} fall due from ${new Date(fireStart).toISOString()} over ${windowMs / 1000} s`,
+  );
   let fired = 0;
   const late: number[] = [];
   const w = await watch(kafka, `${prefix}commands.http`, (v) => {
@@ -441,7 +447,14 @@ async function timers(ctx: BenchContext, kafka: KafkaClient, producer: Producer,
   await produceAll(
     producer,
     `${prefix}events`,
-    (i) => xdmEvent('timer', (i + 3) % PROFILES, 0, { fireAt: fireStart + Math.floor((i / PENDING) * windowMs) }),
+    (i) =>
+      xdmEvent('timer', (i + 3) % PROFILES, 0, {
+        // every (PENDING / firing)-th wait falls due in the window, in order; the others a day later
+        fireAt:
+          i % Math.ceil(PENDING / firing) === 0
+            ? fireStart + Math.floor((i / PENDING) * windowMs)
+            : fireStart + 86_400_000 + i,
+      }),
     PENDING,
     ctx.log,
   );
@@ -449,11 +462,11 @@ async function timers(ctx: BenchContext, kafka: KafkaClient, producer: Producer,
   const rssWithInstances = engine.peakRssMb();
   ctx.log(`timers: ingested; engine peak RSS so far ${rssWithInstances.toFixed(0)} MB`);
   await until(
-    () => fired >= PENDING,
+    () => fired >= firing,
     windowMs + 600_000,
     'timer commands',
     ctx.log,
-    () => `timers: ${fired} of ${PENDING} fired`,
+    () => `timers: ${fired} of ${firing} fired`,
   );
   await w.stop();
   late.sort((a, b) => a - b);
