@@ -8,6 +8,7 @@ import {
   logLevel,
   CompressionTypes,
   AssignerProtocol,
+  type Admin as KafkaAdmin,
   type Batch,
   type KafkaConfig,
   type KafkaMessage,
@@ -85,7 +86,31 @@ export function createKafka(opts: KafkaClientOptions): Kafka {
         sink(toOurLevel(level), message, extra);
       },
   };
-  return new Kafka(config);
+  const kafka = new Kafka(config);
+  const makeAdmin = kafka.admin.bind(kafka);
+  kafka.admin = (cfg) => withCreateTopicsRetry(makeAdmin(cfg));
+  return kafka;
+}
+
+/**
+ * kafkajs' createTopics(waitForLeaders) retries only LEADER_NOT_AVAILABLE, but a KRaft broker under load may
+ * still answer UNKNOWN_TOPIC_OR_PARTITION for a topic it has just created. Retry the whole call (topics that now
+ * exist are skipped by kafkajs) until the metadata shows them.
+ */
+function withCreateTopicsRetry(admin: KafkaAdmin): KafkaAdmin {
+  const create = admin.createTopics.bind(admin);
+  admin.createTopics = async (opts) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await create(opts);
+      } catch (err) {
+        const unknown = (err as { type?: unknown }).type === 'UNKNOWN_TOPIC_OR_PARTITION';
+        if (!unknown || attempt >= 20) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
+  };
+  return admin;
 }
 
 export type KafkaClient = Kafka;

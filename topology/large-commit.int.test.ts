@@ -22,9 +22,11 @@ describe('StreamsApp commits larger than max.message.bytes', () => {
   it('splits one task commit of ~3 MiB for one partition into several requests of one transaction', async () => {
     const input = uniqueName('t-big-in');
     const output = uniqueName('t-big-out');
+    const dlq = uniqueName('t-big-dlq');
     await createTopics(admin, [
       { name: input, partitions: 1 },
       { name: output, partitions: 1 },
+      { name: dlq, partitions: 1 },
     ]);
     const fanOut = 3_000;
     const payload = 'x'.repeat(1_000);
@@ -58,6 +60,7 @@ describe('StreamsApp commits larger than max.message.bytes', () => {
     app = new StreamsApp({
       kafka,
       applicationId: uniqueName('app-big'),
+      dlqTopic: dlq,
       topology: b.build(),
       sessionTimeoutMs: 6_000,
       commitIntervalMs: 1_000,
