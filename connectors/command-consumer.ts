@@ -19,9 +19,11 @@ import {
   type Message,
   type Metrics,
   type Producer,
+  ReadCommittedFilter,
 } from '../topology/index.js';
 import { ActionCommand, DlqHeaders, topicNames, type ActionResult } from '../schemas/index.js';
 import { ConnectorCodes } from './errors.js';
+import { sleep, systemTimer } from './timer.js';
 
 /** Turns one valid command into its result. Must not throw (a throw becomes a `CONNECTOR_INTERNAL` result). */
 export type CommandHandler = (cmd: ActionCommand) => Promise<ActionResult>;
@@ -48,6 +50,9 @@ export interface CommandConsumerOptions {
   /** Called at the end of `stop()` (e.g. to close an HTTP client the connector created). */
   readonly onStop?: () => Promise<void>;
 }
+
+/** How long a batch whose records wait for a transaction marker pauses before the partition is fetched again. */
+const HELD_RECHECK_MS = 100;
 
 type Out = { readonly topic: string; readonly message: Message };
 
@@ -103,6 +108,7 @@ export class CommandConsumer {
   private readonly pending: PendingCommit[] = [];
   /** Next offset to process per `topic|partition`, as committed by this instance's own transactions. */
   private readonly committed = new Map<string, bigint>();
+  private filter = new ReadCommittedFilter();
   private readonly results;
   private readonly deadLetters;
   private readonly inFlightGauge;
@@ -157,6 +163,8 @@ export class CommandConsumer {
 
   async start(): Promise<void> {
     await Promise.all([this.consumer.connect(), this.producer.connect()]);
+    // After a rebalance kafkajs re-fetches from the committed offsets; the filter must see those records again.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.filter = new ReadCommittedFilter()));
     await this.consumer.subscribe({ topic: this.commandTopic, fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
@@ -175,32 +183,56 @@ export class CommandConsumer {
 
   private async eachBatch(p: EachBatchPayload): Promise<void> {
     const { batch } = p;
+    const { topic, partition } = batch;
+    // Decide commit/abort from the control markers ourselves: kafkajs' own read_committed filtering lets aborted
+    // transactions through when several producers' transactions interleave (see ReadCommittedFilter).
+    const decided = this.filter.accept(batch);
+    const held = this.filter.firstUndecided(topic, partition);
     // kafkajs cannot ask for stable offsets (KIP-447), so right after a transaction commits, a rebalance may read
     // the previous committed offset and redeliver records this instance already answered: skip those.
-    const done = this.committed.get(`${batch.topic}|${batch.partition}`) ?? -1n;
-    const messages = batch.messages.filter((m) => BigInt(m.offset) >= done);
-    if (messages.length === 0) {
-      if (batch.messages.length > 0) p.resolveOffset(batch.lastOffset());
+    const done = this.committed.get(`${topic}|${partition}`) ?? -1n;
+    const messages = decided.filter((m) => BigInt(m.offset) >= done);
+    let complete = false;
+    try {
+      complete = messages.length === 0 || (await this.processChunks(p, messages));
+    } finally {
+      // Records handed out but not answered must be handed out again when the partition is re-fetched.
+      if (!complete) this.filter.reset(topic, partition);
+    }
+    if (!complete) return;
+    if (held === undefined) {
+      p.resolveOffset(batch.lastOffset());
       return;
     }
+    // Records wait for a marker past the last stable offset (another producer's transaction is still open). Keep
+    // the fetch position on them so the batch that carries the marker is seen, and do not spin while waiting.
+    this.filter.reset(topic, partition);
+    this.consumer.seek({ topic, partition, offset: held });
+    await sleep(systemTimer, HELD_RECHECK_MS);
+  }
+
+  /** Answers and commits `messages` chunk by chunk; false when the batch went stale or the consumer is stopping. */
+  private async processChunks(p: EachBatchPayload, messages: readonly KafkaMessage[]): Promise<boolean> {
+    const { topic, partition } = p.batch;
     // Heartbeats keep the group membership while a chunk waits on slow endpoints or rate limits.
     const beat = setInterval(() => void p.heartbeat().catch(() => undefined), 3_000);
     try {
       for (let i = 0; i < messages.length; i += this.maxInFlight) {
-        if (!p.isRunning() || p.isStale()) return;
+        if (!p.isRunning() || p.isStale()) return false;
         const chunk = messages.slice(i, i + this.maxInFlight);
         const last = chunk[chunk.length - 1];
         if (!last) continue;
         this.track(chunk.length);
         try {
-          const outs = await Promise.all(chunk.map((m) => this.processOne(batch.topic, batch.partition, m)));
-          await this.commit(outs, batch.topic, batch.partition, last.offset);
+          const outs = await Promise.all(chunk.map((m) => this.processOne(topic, partition, m)));
+          await this.commit(outs, topic, partition, last.offset);
         } finally {
           this.track(-chunk.length);
         }
         p.resolveOffset(last.offset);
         await p.heartbeat();
       }
+      return true;
     } finally {
       clearInterval(beat);
     }

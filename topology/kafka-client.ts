@@ -158,6 +158,15 @@ export class ReadCommittedFilter {
     return out;
   }
 
+  /**
+   * Offset of the first record of the partition still held back (its transaction's marker not yet seen), if any.
+   * A consumer that moves its fetch position past it must seek back there (and `reset`): kafkajs skips fetched
+   * batches holding only aborted records and markers, so the marker deciding a held record may never reach `accept`.
+   */
+  firstUndecided(topic: string, partition: number): string | undefined {
+    return this.parts.get(`${topic}/${partition}`)?.queue[0]?.message.offset;
+  }
+
   /** Forgets a partition's state (after a seek, the consumer re-reads from the new offset). */
   reset(topic: string, partition: number): void {
     this.parts.delete(`${topic}/${partition}`);
