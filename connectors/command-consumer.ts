@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import { Value } from '@sinclair/typebox/value';
 import {
   noopMetrics,
+  type Admin,
   type Consumer,
   type EachBatchPayload,
   type KafkaClient,
@@ -24,6 +25,7 @@ import {
 import { ActionCommand, DlqHeaders, topicNames, type ActionResult } from '../schemas/index.js';
 import { ConnectorCodes } from './errors.js';
 import { sleep, systemTimer } from './timer.js';
+import { isFenced, newerOwner, newOwnerTag, taggedRoundRobin, type OwnerTag } from './txn-owner.js';
 
 /** Turns one valid command into its result. Must not throw (a throw becomes a `CONNECTOR_INTERNAL` result). */
 export type CommandHandler = (cmd: ActionCommand) => Promise<ActionResult>;
@@ -49,10 +51,20 @@ export interface CommandConsumerOptions {
   readonly sessionTimeoutMs?: number;
   /** Called at the end of `stop()` (e.g. to close an HTTP client the connector created). */
   readonly onStop?: () => Promise<void>;
+  /** Where recoveries and stepping aside are reported; stderr JSON lines by default. */
+  readonly log?: (level: 'info' | 'warn', msg: string, extra: Record<string, unknown>) => void;
 }
+
+/**
+ * `running`; `recovering` (a transaction failed: rebuilding producer and consumer); `superseded` (a newer
+ * instance took the transactional id over, this one stopped); `stopped`.
+ */
+export type CommandConsumerState = 'created' | 'running' | 'recovering' | 'superseded' | 'stopped';
 
 /** How long a batch whose records wait for a transaction marker pauses before the partition is fetched again. */
 const HELD_RECHECK_MS = 100;
+/** Answers kept for re-delivery after a failed transaction. */
+const MAX_ANSWERED = 20_000;
 
 type Out = { readonly topic: string; readonly message: Message };
 
@@ -99,8 +111,17 @@ function safeUrl(u: string): URL | undefined {
 
 /** A running connector service; `start()` joins the group, `stop()` leaves it after the chunk in progress. */
 export class CommandConsumer {
-  private readonly consumer: Consumer;
-  private readonly producer: Producer;
+  private consumer!: Consumer;
+  private producer!: Producer;
+  private ready: Promise<void> = Promise.resolve();
+  private admin: Admin | undefined;
+  private phase: CommandConsumerState = 'created';
+  private recovery: Promise<void> | undefined;
+  private readonly txId: string;
+  private readonly tag: OwnerTag;
+  /** Results of commands answered but not yet committed, by `topic|partition|offset`: a re-delivery reuses them. */
+  private readonly answered = new Map<string, Out>();
+  private readonly recoveries;
   private readonly topics: ReturnType<typeof topicNames>;
   private readonly groupId: string;
   private readonly maxInFlight: number;
@@ -119,17 +140,14 @@ export class CommandConsumer {
     this.topics = topicNames(opts.topicPrefix);
     this.groupId = opts.groupId ?? `${opts.topicPrefix ?? 'jo.'}connector-${opts.connector}`;
     this.maxInFlight = opts.maxInFlight ?? 64;
-    this.consumer = opts.kafka.consumer({
-      groupId: this.groupId,
-      sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
-      readUncommitted: false,
-    });
-    this.producer = opts.kafka.producer({
-      transactionalId: opts.transactionalId ?? `${this.groupId}-${hostname()}`,
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
+    this.txId = opts.transactionalId ?? `${this.groupId}-${hostname()}`;
+    this.tag = newOwnerTag(this.txId, Date.now());
     const m = opts.metrics ?? noopMetrics;
+    this.recoveries = m.counter({
+      name: 'jo_connector_recoveries_total',
+      help: 'Failed connector transactions, by how the connector reacted',
+      labelNames: ['connector', 'reason'],
+    });
     this.results = m.counter({
       name: 'jo_connector_results_total',
       help: 'Results written by action connectors',
@@ -161,24 +179,152 @@ export class CommandConsumer {
     return this.topics.commands(this.opts.connector);
   }
 
+  get state(): CommandConsumerState {
+    return this.phase;
+  }
+
   async start(): Promise<void> {
-    await Promise.all([this.consumer.connect(), this.producer.connect()]);
+    this.phase = 'running';
+    await this.session();
+  }
+
+  /** Leaves the group after the chunk in progress (waiting for a recovery under way to finish first). */
+  async stop(): Promise<void> {
+    const was = this.phase;
+    if (was === 'stopped') return;
+    this.phase = 'stopped';
+    await this.recovery;
+    if (was !== 'superseded') await this.teardown().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
+    await this.opts.onStop?.();
+  }
+
+  /**
+   * Joins the group, then initialises the transactional producer: a newer instance is visible in the group
+   * before it fences this one (see txn-owner.ts). Batches arriving in between wait for the producer in `flush`.
+   */
+  private async session(): Promise<void> {
+    const o = this.opts;
+    this.filter = new ReadCommittedFilter();
+    this.consumer = o.kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: o.sessionTimeoutMs ?? 30_000,
+      readUncommitted: false,
+      partitionAssigners: [taggedRoundRobin(this.tag)],
+    });
+    this.producer = o.kafka.producer({ transactionalId: this.txId, idempotent: true, maxInFlightRequests: 1 });
+    let producerReady!: () => void;
+    let producerFailed!: (err: unknown) => void;
+    this.ready = new Promise<void>((resolve, reject) => ((producerReady = resolve), (producerFailed = reject)));
+    this.ready.catch(() => undefined);
+    await this.consumer.connect();
     // After a rebalance kafkajs re-fetches from the committed offsets; the filter must see those records again.
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.filter = new ReadCommittedFilter()));
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      this.filter = new ReadCommittedFilter();
+      void this.checkOwner().catch((err: unknown) => this.log('warn', 'group lookup failed', { err: String(err) }));
+    });
     await this.consumer.subscribe({ topic: this.commandTopic, fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? 4,
+      partitionsConsumedConcurrently: o.partitionsConsumedConcurrently ?? 4,
       eachBatch: (p) => this.eachBatch(p),
+    });
+    await this.producer.connect().then(producerReady, (err: unknown) => {
+      producerFailed(err);
+      throw err;
     });
   }
 
-  async stop(): Promise<void> {
+  private async teardown(): Promise<void> {
     await this.consumer.disconnect();
     await this.txChain.catch(() => undefined);
-    await this.producer.disconnect();
-    await this.opts.onStop?.();
+    await this.producer.disconnect().catch(() => undefined);
+  }
+
+  /**
+   * A transaction failed (fenced, or the producer is in an unusable state). Rebuild producer and consumer and
+   * carry on from the committed offsets — answers of the failed transaction are reused, not re-called — unless a
+   * newer instance now owns the transactional id: then step aside instead of fencing it back.
+   */
+  private recover(err: unknown): void {
+    if (this.phase !== 'running' || this.recovery) return;
+    this.phase = 'recovering';
+    this.recovery = this.rebuild(err)
+      .catch((e: unknown) => {
+        if (this.stopRequested()) return;
+        // The broker may be away: try again shortly rather than giving up for good.
+        this.log('warn', 'connector recovery failed; retrying', { err: String(e) });
+        this.phase = 'running';
+        setTimeout(() => this.recover(e), 1_000).unref();
+      })
+      .finally(() => (this.recovery = undefined));
+  }
+
+  private async rebuild(err: unknown): Promise<void> {
+    const fenced = isFenced(err);
+    await this.teardown();
+    if (this.stopRequested()) return;
+    const owner = await this.newerOwnerWithRetry();
+    if (owner) return this.superseded(owner);
+    this.recoveries.inc({ connector: this.opts.connector, reason: fenced ? 'fenced' : 'transaction_failed' });
+    this.log('warn', 'connector transaction failed; re-initialising and resuming from the committed offsets', {
+      transactionalId: this.txId,
+      fenced,
+      err: String(err),
+    });
+    if (this.stopRequested()) return;
+    this.phase = 'running';
+    await this.session();
+  }
+
+  private superseded(owner: OwnerTag): void {
+    this.recoveries.inc({ connector: this.opts.connector, reason: 'superseded' });
+    this.log('warn', 'a newer instance owns this transactional id; this connector stops', {
+      transactionalId: this.txId,
+      newerStartedAt: new Date(owner.startedAt).toISOString(),
+    });
+    if (!this.stopRequested()) this.phase = 'superseded';
+  }
+
+  /**
+   * After every rebalance: a newer instance with this transactional id joined the group (it is about to fence
+   * this one, or already did). Step aside at once, even when this instance holds no partition to fail on.
+   */
+  private async checkOwner(): Promise<void> {
+    if (this.phase !== 'running' || this.recovery) return;
+    this.admin ??= this.opts.kafka.admin();
+    await this.admin.connect();
+    const owner = await newerOwner(this.admin, this.groupId, this.tag);
+    if (!owner || this.phase !== 'running' || this.recovery) return;
+    this.phase = 'recovering';
+    this.recovery = this.teardown()
+      .then(() => this.superseded(owner))
+      .finally(() => (this.recovery = undefined));
+  }
+
+  /** A method, not a field read, so TypeScript does not narrow `phase` across the awaits that may change it. */
+  private stopRequested(): boolean {
+    return this.phase === 'stopped';
+  }
+
+  private async newerOwnerWithRetry(): Promise<OwnerTag | undefined> {
+    this.admin ??= this.opts.kafka.admin();
+    await this.admin.connect();
+    // Right after this instance left, the group may be rebalancing; look a few times before deciding.
+    for (let i = 0; i < 3; i++) {
+      const owner = await newerOwner(this.admin, this.groupId, this.tag);
+      if (owner) return owner;
+      await sleep(systemTimer, 500);
+    }
+    return undefined;
+  }
+
+  private log(level: 'info' | 'warn', msg: string, extra: Record<string, unknown>): void {
+    const sink =
+      this.opts.log ??
+      ((l, m, x) => process.stderr.write(JSON.stringify({ level: l, src: 'connector', msg: m, ...x }) + '\n'));
+    sink(level, msg, { connector: this.opts.connector, ...extra });
   }
 
   private async eachBatch(p: EachBatchPayload): Promise<void> {
@@ -218,14 +364,19 @@ export class CommandConsumer {
     const beat = setInterval(() => void p.heartbeat().catch(() => undefined), 3_000);
     try {
       for (let i = 0; i < messages.length; i += this.maxInFlight) {
-        if (!p.isRunning() || p.isStale()) return false;
+        if (!p.isRunning() || p.isStale() || this.phase !== 'running') return false;
         const chunk = messages.slice(i, i + this.maxInFlight);
         const last = chunk[chunk.length - 1];
         if (!last) continue;
+        const keys = chunk.map((m) => `${topic}|${partition}|${m.offset}`);
         this.track(chunk.length);
         try {
-          const outs = await Promise.all(chunk.map((m) => this.processOne(topic, partition, m)));
+          const outs = await Promise.all(chunk.map((m, j) => this.answer(topic, partition, m, keys[j] ?? '')));
           await this.commit(outs, topic, partition, last.offset);
+          keys.forEach((k) => this.answered.delete(k));
+        } catch (err) {
+          this.recover(err);
+          return false;
         } finally {
           this.track(-chunk.length);
         }
@@ -242,6 +393,20 @@ export class CommandConsumer {
     this.inFlightNow += delta;
     this.peak = Math.max(this.peak, this.inFlightNow);
     this.inFlightGauge.set({ connector: this.opts.connector }, this.inFlightNow);
+  }
+
+  /** The cached answer of a command answered before a failed transaction, or a fresh one. */
+  private async answer(topic: string, partition: number, m: KafkaMessage, key: string): Promise<Out> {
+    const cached = this.answered.get(key);
+    if (cached) return cached;
+    const out = await this.processOne(topic, partition, m);
+    this.answered.set(key, out);
+    // Bounded: answers of partitions that moved to another instance are never re-delivered here.
+    for (const k of this.answered.keys()) {
+      if (this.answered.size <= MAX_ANSWERED) break;
+      this.answered.delete(k);
+    }
+    return out;
   }
 
   private async processOne(topic: string, partition: number, m: KafkaMessage): Promise<Out> {
@@ -297,10 +462,12 @@ export class CommandConsumer {
   private async flush(): Promise<void> {
     const group = this.pending.splice(0);
     if (group.length === 0) return;
-    const tx = await this.producer.transaction().catch((err: unknown) => {
-      group.forEach((g) => g.reject(err));
-      return undefined;
-    });
+    const tx = await this.ready
+      .then(() => this.producer.transaction())
+      .catch((err: unknown) => {
+        group.forEach((g) => g.reject(err));
+        return undefined;
+      });
     if (!tx) return;
     try {
       const byTopic = new Map<string, Message[]>();

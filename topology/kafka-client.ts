@@ -8,6 +8,7 @@ import {
   logLevel,
   CompressionTypes,
   AssignerProtocol,
+  PartitionAssigners,
   type Batch,
   type KafkaConfig,
   type KafkaMessage,
@@ -36,7 +37,7 @@ export type {
   EachBatchHandler,
   Batch,
 } from 'kafkajs';
-export { CompressionTypes, AssignerProtocol };
+export { CompressionTypes, AssignerProtocol, PartitionAssigners };
 
 export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
 
