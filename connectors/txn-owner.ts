@@ -55,7 +55,15 @@ const newer = (a: OwnerTag, b: OwnerTag): boolean =>
 /** The newer instance of the group advertising `me.txId`, if any (call after leaving the group yourself). */
 export async function newerOwner(admin: Admin, groupId: string, me: OwnerTag): Promise<OwnerTag | undefined> {
   const { groups } = await admin.describeGroups([groupId]);
-  for (const m of groups[0]?.members ?? []) {
+  return newerAmong(groups[0]?.members ?? [], me);
+}
+
+/** Of group members (as DescribeGroups lists them), the first newer one advertising `me.txId`. */
+export function newerAmong(
+  members: ReadonlyArray<{ readonly memberMetadata: Buffer }>,
+  me: OwnerTag,
+): OwnerTag | undefined {
+  for (const m of members) {
     const t = tagOf(m.memberMetadata);
     if (t && t.txId === me.txId && t.nonce !== me.nonce && newer(t, me)) return t;
   }
