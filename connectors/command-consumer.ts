@@ -9,7 +9,6 @@
  * partition while its commands wait for a rate limit or a slow endpoint; nothing is buffered beyond one fetch.
  */
 import { hostname } from 'node:os';
-import { Value } from '@sinclair/typebox/value';
 import {
   noopMetrics,
   type Admin,
@@ -22,10 +21,13 @@ import {
   type Producer,
   ReadCommittedFilter,
 } from '../topology/index.js';
-import { ActionCommand, DlqHeaders, topicNames, type ActionResult } from '../schemas/index.js';
+import { DlqHeaders, topicNames, type ActionCommand, type ActionResult } from '../schemas/index.js';
+import { parseCommand } from './command-parse.js';
 import { ConnectorCodes } from './errors.js';
 import { sleep, systemTimer } from './timer.js';
 import { isFenced, newerOwner, newOwnerTag, taggedRoundRobin, type OwnerTag } from './txn-owner.js';
+
+export { parseCommand };
 
 /** Turns one valid command into its result. Must not throw (a throw becomes a `CONNECTOR_INTERNAL` result). */
 export type CommandHandler = (cmd: ActionCommand) => Promise<ActionResult>;
@@ -76,37 +78,6 @@ interface PendingCommit {
   readonly next: bigint;
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
-}
-
-/** Parses a command or returns why it cannot be one. */
-export function parseCommand(value: Buffer | null): ActionCommand | string {
-  if (value === null) return 'empty value';
-  let json: unknown;
-  try {
-    json = JSON.parse(value.toString('utf8'));
-  } catch (err) {
-    return `not JSON: ${(err as Error).message}`;
-  }
-  if (!Value.Check(ActionCommand, json)) {
-    const first = Value.Errors(ActionCommand, json).First();
-    return `not a command: ${first ? `${first.path || '/'} ${first.message}` : 'invalid'}`;
-  }
-  if (Number.isNaN(Date.parse(json.deadline))) return `not a command: /deadline is not a date`;
-  if (!METHODS.has(json.request.method.toUpperCase())) return `not a command: /request/method ${json.request.method}`;
-  if (!/^https?:$/.test(safeUrl(json.request.url)?.protocol ?? '')) {
-    return `not a command: /request/url is not an http(s) URL`;
-  }
-  return json;
-}
-
-const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
-
-function safeUrl(u: string): URL | undefined {
-  try {
-    return new URL(u);
-  } catch {
-    return undefined;
-  }
 }
 
 /** A running connector service; `start()` joins the group, `stop()` leaves it after the chunk in progress. */
