@@ -12,7 +12,8 @@
  *    after ingestion; peak RSS of the engine with P instances in state; timer lateness p99 from the engine's
  *    `jo_timer_lateness_seconds` histogram and, end to end, from the commands issued after the waits.
  *
- * Environment: BENCH_EVENTS, BENCH_PROFILES, BENCH_RATE, BENCH_LATENCY_SECONDS, BENCH_PENDING, BENCH_COMMIT_MS.
+ * Environment: BENCH_EVENTS, BENCH_PROFILES, BENCH_RATE, BENCH_LATENCY_SECONDS, BENCH_PENDING, BENCH_COMMIT_MS,
+ * BENCH_FIRE_DELAY_S.
  * Numbers share 2 cores with the broker and the bench's own producer/consumer: they are what this machine does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -32,6 +33,8 @@ const RATE = env('BENCH_RATE', 5_000);
 const LATENCY_S = env('BENCH_LATENCY_SECONDS', 20);
 const PENDING = env('BENCH_PENDING', 1_000_000);
 const COMMIT_MS = env('BENCH_COMMIT_MS', 100);
+/** Seconds from the start of the timer phase to the first due timer (0: from the pending count). */
+const FIRE_DELAY_S = env('BENCH_FIRE_DELAY_S', 0);
 const PARTITIONS = 6;
 const JO = fileURLToPath(new URL('../ops/bin/jo.js', import.meta.url));
 const PASSTHROUGH = fileURLToPath(new URL('./passthrough-child.ts', import.meta.url));
@@ -111,7 +114,7 @@ function benchConfig(hookUrl: string): Array<[string, object]> {
         fire: {
           type: 'action',
           action: 'hook',
-          params: { sentAt: { var: 'event.xdm.fireAt' }, journey: 'timers' },
+          params: { sentAt: { var: 'events.ev-timer.xdm.fireAt' }, journey: 'timers' },
           next: 'done',
         },
         done: { type: 'end' },
@@ -422,7 +425,8 @@ async function latency(ctx: BenchContext, kafka: KafkaClient, producer: Producer
 async function timers(ctx: BenchContext, kafka: KafkaClient, producer: Producer, prefix: string, engine: Engine) {
   const windowMs = 60_000;
   // ingestion takes PENDING / rate; fire after a margin generous enough for this machine
-  const fireStart = Date.now() + Math.max(30_000, (PENDING / 2_000) * 1_000);
+  const fireStart =
+    Date.now() + (FIRE_DELAY_S > 0 ? FIRE_DELAY_S * 1_000 : Math.max(30_000, (PENDING / 2_000) * 1_000));
   ctx.log(`timers: ${PENDING} waits firing from ${new Date(fireStart).toISOString()} over ${windowMs / 1000} s`);
   let fired = 0;
   const late: number[] = [];

@@ -122,6 +122,20 @@ describe('jo start (the whole engine in one process)', () => {
     expect(new Set(calls.map((c) => c.headers['idempotency-key'])).size).toBe(20);
     await expect.poll(() => entries(base), { timeout: 15_000 }).toBe(before + 20);
 
+    // state store sizes are sampled every 10 s: the instances of the 20 profiles show up there
+    await expect
+      .poll(
+        async () => {
+          const text = await (await fetch(`${base}/metrics`)).text();
+          return text
+            .split('\n')
+            .filter((l) => l.startsWith('jo_state_store_size{store="journey-instances"'))
+            .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+        },
+        { timeout: 20_000, interval: 1_000 },
+      )
+      .toBeGreaterThanOrEqual(20);
+
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(output).toMatch(/stopped cleanly/);

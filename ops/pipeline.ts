@@ -4,7 +4,7 @@
  * schema registry when one is configured.
  */
 import { restoreChangelogs, StreamsApp } from '../topology/index.js';
-import { buildJourneyTopology } from '../processors/index.js';
+import { buildJourneyTopology, STORES } from '../processors/index.js';
 import { createAvroRegistry } from '../schemas/index.js';
 import { createDataSourceClient } from '../connectors/index.js';
 import type { Component, SharedParts } from './engine.js';
@@ -19,7 +19,8 @@ export function pipelineComponent(shared: SharedParts): Component {
     metrics,
     fetchDatasource: (ds, data) => datasources.fetch(ds, data),
     ...(registry ? { decodeAvro: (buf: Buffer) => registry.decode(buf) } : {}),
-    limits: { maxEventBytes: config.maxEventBytes },
+    // timers fire on a 250 ms wall-clock punctuator: lateness stays well under a second
+    limits: { maxEventBytes: config.maxEventBytes, timerIntervalMs: 250 },
   });
   const app = new StreamsApp({
     applicationId: config.applicationId,
@@ -34,13 +35,37 @@ export function pipelineComponent(shared: SharedParts): Component {
     commitIntervalMs: config.commitIntervalMs,
     log: (level, msg, extra) => logger[level]({ component: 'pipeline', ...extra }, msg),
   });
+  const storeSize = metrics.gauge({
+    name: 'jo_state_store_size',
+    help: 'Keys in each local state store (estimated for RocksDB), per partition',
+    labelNames: ['store', 'partition'],
+  });
+  // Sampled, not per record: approximateCount is cheap but the gauge needs no more than this.
+  const sampleStores = () => {
+    const global = app.getStore(STORES.config);
+    if (global) storeSize.set({ store: STORES.config, partition: 'global' }, global.approximateCount());
+    for (const task of app.runningTasks()) {
+      const partition = Number(task.split('_')[1]);
+      for (const name of Object.values(STORES).filter((n) => n !== STORES.config)) {
+        const store = app.getStore(name, partition);
+        if (store) storeSize.set({ store: name, partition }, store.approximateCount());
+      }
+    }
+  };
+  let sampler: NodeJS.Timeout | undefined;
   app.events.on('task-error', (e) =>
     logger.error({ component: 'pipeline', task: e.taskId, err: e.error }, 'task error'),
   );
   return {
     name: 'pipeline',
-    start: () => app.start(),
+    start: async () => {
+      await app.start();
+      sampler = setInterval(sampleStores, 10_000);
+      sampler.unref();
+      sampleStores();
+    },
     stop: async () => {
+      clearInterval(sampler);
       await app.close();
       await datasources.close();
     },

@@ -27,8 +27,14 @@ export * from './checkpoint.js';
 export * from './diagnostics.js';
 export * from './timer.js';
 export * from './state-backend.js';
-export { TaskStateBackend, type ChangelogRestorer, type TaskStateBackendOptions } from './task-state.js';
+export {
+  TaskStateBackend,
+  STORE_MEMORY_DEFAULTS,
+  type ChangelogRestorer,
+  type StoreMemory,
+  type TaskStateBackendOptions,
+} from './task-state.js';
 export { StreamsApp, closeOnSignals, type StreamsAppOptions } from './streams-app.js';
 export { assignTasks, taskAssignor, ASSIGNOR_NAME, type TaskAssignorOptions } from './assignor.js';
-export { TaskProcessingError } from './task-runner.js';
+export { TaskProcessingError, chunkBySize, MAX_REQUEST_BYTES } from './task-runner.js';
 export * from './changelog-restore.js';

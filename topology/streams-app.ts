@@ -30,7 +30,7 @@ import { TaskProcessingError, TaskRunner, type ConsumerPort } from './task-runne
 import { taskIdOf, type ErrorPolicy } from './task.js';
 import { SystemTimer, type Timer } from './timer.js';
 import { bindMetrics } from './runtime-metrics.js';
-import { TaskStateBackend, type ChangelogRestorer } from './task-state.js';
+import { TaskStateBackend, type ChangelogRestorer, type StoreMemory } from './task-state.js';
 
 import { restoreChangelogs } from './changelog-restore.js';
 
@@ -52,6 +52,8 @@ export interface StreamsAppOptions {
    * memory and rebuilt from its changelog whenever its task starts.
    */
   readonly stateDir?: string;
+  /** Memory budget of each local RocksDB store (see STORE_MEMORY_DEFAULTS). */
+  readonly storeMemory?: StoreMemory;
   /** Changelog reader used for restores (default: the stores module's `restoreChangelogs`). */
   readonly restorer?: ChangelogRestorer;
   /** Replaces the whole store layer (tests, custom stores); `stateDir`/`restorer` are then unused. */
@@ -114,6 +116,7 @@ export class StreamsApp {
         clock: this.clock,
         restorer: restorer as ChangelogRestorer,
         ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }),
+        ...(opts.storeMemory === undefined ? {} : { storeMemory: opts.storeMemory }),
       });
   }
 

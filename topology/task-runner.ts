@@ -272,11 +272,19 @@ export class TaskRunner {
     await this.stateHandle?.flush();
     const producer = this.producer;
     if (!producer) throw new Error(`task ${this.id} has no producer`);
-    let results: Awaited<ReturnType<Producer['sendBatch']>> = [];
+    const ends = new Map<string, number>();
+    // One produce request per chunk: kafkajs puts all of a partition's records of a request into one record
+    // batch, and the broker refuses a batch over max.message.bytes (1 MiB by default).
+    const send = async (sender: Pick<Producer, 'sendBatch'>) => {
+      for (const chunk of chunkBySize(outs, MAX_REQUEST_BYTES)) {
+        const results = await sender.sendBatch({ topicMessages: toTopicMessages(chunk), acks: -1 });
+        for (const [t, end] of changelogEnds(chunk, results, this.changelogs, o.partition)) ends.set(t, end);
+      }
+    };
     if (o.exactlyOnce) {
       const txn = await producer.transaction();
       try {
-        if (outs.length) results = await txn.sendBatch({ topicMessages: toTopicMessages(outs), acks: -1 });
+        await send(txn);
         if (offsets.length)
           await txn.sendOffsets({
             consumerGroupId: o.applicationId,
@@ -291,10 +299,10 @@ export class TaskRunner {
         throw err;
       }
     } else {
-      if (outs.length) results = await producer.sendBatch({ topicMessages: toTopicMessages(outs), acks: -1 });
+      await send(producer);
       if (offsets.length) await o.consumer.commit(offsets);
     }
-    this.stateHandle?.committed(changelogEnds(outs, results, this.changelogs, o.partition));
+    this.stateHandle?.committed(ends);
     const latencyMs = o.clock.now() - started;
     o.events.emit('commit', { taskId: this.id, latencyMs, outputs: outs.length });
     o.events.emit('records-processed', { taskId: this.id, count: this.processedSinceCommit });
@@ -347,6 +355,32 @@ export class TaskRunner {
     this.setState('closed', clean ? 'clean' : 'dirty');
     if (errors.length) this.opts.events.emit('task-error', { taskId: this.id, error: errors[0], fatal: false });
   }
+}
+
+/** Bytes of records per produce request, well under the broker's default max.message.bytes (1 MiB). */
+export const MAX_REQUEST_BYTES = 512 * 1024;
+
+/** Splits records, in order, into chunks of at most `maxBytes` (a record larger than that is a chunk of its own). */
+export function chunkBySize<R extends Pick<OutgoingRecord, 'key' | 'value' | 'headers'>>(
+  outs: readonly R[],
+  maxBytes: number,
+): R[][] {
+  const chunks: R[][] = [];
+  let cur: R[] = [];
+  let bytes = 0;
+  for (const r of outs) {
+    let size = 64 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+    for (const [k, v] of Object.entries(r.headers ?? {})) size += k.length + String(v).length;
+    if (cur.length > 0 && bytes + size > maxBytes) {
+      chunks.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(r);
+    bytes += size;
+  }
+  if (cur.length > 0) chunks.push(cur);
+  return chunks;
 }
 
 function toTopicMessages(outs: readonly OutgoingRecord[]): TopicMessages[] {

@@ -48,7 +48,27 @@ export interface TaskStateBackendOptions {
   readonly restorer: ChangelogRestorer;
   /** Root of the local state; without it every store is in memory and restored in full on each start. */
   readonly stateDir?: string;
+  /** Memory of each RocksDB store (defaults in STORE_MEMORY_DEFAULTS). */
+  readonly storeMemory?: StoreMemory;
 }
+
+/** Per-store memory: JS read cache, RocksDB memtables (two of them) and RocksDB's own block cache. */
+export interface StoreMemory {
+  readonly cacheBytes?: number;
+  readonly memtableBytes?: number;
+  readonly blockCache?: boolean;
+}
+
+/**
+ * A process has one store per (task, store): 6 partitions × 4 stores is 24 of them, so budgets are per store and
+ * small. The JS read cache already holds hot values; RocksDB's block cache (32 MiB per store by default) would
+ * mostly duplicate it, so it is off and cold reads come from the OS page cache.
+ */
+export const STORE_MEMORY_DEFAULTS: Required<StoreMemory> = {
+  cacheBytes: 8 * 1024 * 1024,
+  memtableBytes: 4 * 1024 * 1024,
+  blockCache: false,
+};
 
 interface Opened {
   readonly store: KeyValueStore<unknown>;
@@ -73,6 +93,8 @@ export class TaskStateBackend implements StateBackend {
             name: spec.name,
             directory: storeDirectory(stateDir, args.taskId, spec.name),
             serde: spec.serde,
+            ...STORE_MEMORY_DEFAULTS,
+            ...this.opts.storeMemory,
           })
         : new InMemoryKeyValueStore<unknown>(spec.name);
       if (spec.changelog === false) opened.push({ store: inner, persistent });

@@ -8,7 +8,7 @@
 import { ManualClock } from './clock.js';
 import { internalTopics, type Topology } from './builder.js';
 import { GlobalStoreUpdater } from './global-store.js';
-import { ChangeLoggedStore } from './logged-store.js';
+import { ChangeLoggingKeyValueStore } from './change-logging-store.js';
 import { InMemoryMetrics } from './metrics.js';
 import { partitionForKey } from './murmur2.js';
 import { planTasks, type TaskPlan } from './plan.js';
@@ -203,7 +203,10 @@ export class TopologyTestDriver {
         for (const spec of sub.stores) {
           const inner = new InMemoryKeyValueStore<unknown>(spec.name);
           for (const e of this.compacted(spec.name, p)) await inner.put(e.key, spec.serde.deserialize(e.value));
-          stores.set(spec.name, spec.changelog === false ? inner : new ChangeLoggedStore(inner, spec.serde, logger));
+          stores.set(
+            spec.name,
+            spec.changelog === false ? inner : new ChangeLoggingKeyValueStore(inner, spec.serde, logger),
+          );
         }
         this.stores.set(id, stores);
         const task = new StreamTask({
