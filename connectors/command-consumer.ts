@@ -65,6 +65,30 @@ export type CommandConsumerState = 'created' | 'running' | 'recovering' | 'super
 
 /** How long a batch whose records wait for a transaction marker pauses before the partition is fetched again. */
 const HELD_RECHECK_MS = 100;
+/** Bytes of results per produce request (under the broker's default 1 MiB max.message.bytes). */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+/** Splits outputs, in order, into runs of at most `maxBytes` (an output larger than that is a run of its own). */
+function splitBySize(outs: readonly Out[], maxBytes: number): Out[][] {
+  const runs: Out[][] = [];
+  let cur: Out[] = [];
+  let bytes = 0;
+  for (const o of outs) {
+    const m = o.message;
+    let size = 64 + (m.key ? Buffer.byteLength(m.key) : 0) + (m.value ? Buffer.byteLength(m.value) : 0);
+    for (const [k, v] of Object.entries(m.headers ?? {})) size += k.length + String(v).length;
+    if (cur.length > 0 && bytes + size > maxBytes) {
+      runs.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(o);
+    bytes += size;
+  }
+  if (cur.length > 0) runs.push(cur);
+  return runs;
+}
+
 /** Answers kept for re-delivery after a failed transaction. */
 const MAX_ANSWERED = 20_000;
 
@@ -441,13 +465,20 @@ export class CommandConsumer {
       });
     if (!tx) return;
     try {
-      const byTopic = new Map<string, Message[]>();
-      for (const o of group.flatMap((g) => g.outs)) {
-        const list = byTopic.get(o.topic) ?? [];
-        list.push(o.message);
-        byTopic.set(o.topic, list);
+      // Several produce requests when large: kafkajs sends a partition's records of one request as one record
+      // batch, which the broker refuses over max.message.bytes (a few 256 KiB responses would fail forever).
+      for (const part of splitBySize(
+        group.flatMap((g) => g.outs),
+        MAX_REQUEST_BYTES,
+      )) {
+        const byTopic = new Map<string, Message[]>();
+        for (const o of part) {
+          const list = byTopic.get(o.topic) ?? [];
+          list.push(o.message);
+          byTopic.set(o.topic, list);
+        }
+        await tx.sendBatch({ topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
       }
-      await tx.sendBatch({ topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
       const offsets = new Map<string, { topic: string; partition: number; next: bigint }>();
       for (const g of group) {
         const k = `${g.topic}|${g.partition}`;
