@@ -9,9 +9,9 @@
  * partition while its commands wait for a rate limit or a slow endpoint; nothing is buffered beyond one fetch.
  */
 import { hostname } from 'node:os';
-import { Value } from '@sinclair/typebox/value';
 import {
   noopMetrics,
+  type Admin,
   type Consumer,
   type EachBatchPayload,
   type KafkaClient,
@@ -19,9 +19,15 @@ import {
   type Message,
   type Metrics,
   type Producer,
+  ReadCommittedFilter,
 } from '../topology/index.js';
-import { ActionCommand, DlqHeaders, topicNames, type ActionResult } from '../schemas/index.js';
+import { DlqHeaders, topicNames, type ActionCommand, type ActionResult } from '../schemas/index.js';
+import { parseCommand } from './command-parse.js';
 import { ConnectorCodes } from './errors.js';
+import { sleep, systemTimer } from './timer.js';
+import { isFenced, newerOwner, newOwnerTag, taggedRoundRobin, type OwnerTag } from './txn-owner.js';
+
+export { parseCommand };
 
 /** Turns one valid command into its result. Must not throw (a throw becomes a `CONNECTOR_INTERNAL` result). */
 export type CommandHandler = (cmd: ActionCommand) => Promise<ActionResult>;
@@ -47,7 +53,44 @@ export interface CommandConsumerOptions {
   readonly sessionTimeoutMs?: number;
   /** Called at the end of `stop()` (e.g. to close an HTTP client the connector created). */
   readonly onStop?: () => Promise<void>;
+  /** Where recoveries and stepping aside are reported; stderr JSON lines by default. */
+  readonly log?: (level: 'info' | 'warn', msg: string, extra: Record<string, unknown>) => void;
 }
+
+/**
+ * `running`; `recovering` (a transaction failed: rebuilding producer and consumer); `superseded` (a newer
+ * instance took the transactional id over, this one stopped); `stopped`.
+ */
+export type CommandConsumerState = 'created' | 'running' | 'recovering' | 'superseded' | 'stopped';
+
+/** How long a batch whose records wait for a transaction marker pauses before the partition is fetched again. */
+const HELD_RECHECK_MS = 100;
+/** Bytes of results per produce request (under the broker's default 1 MiB max.message.bytes). */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+/** Splits outputs, in order, into runs of at most `maxBytes` (an output larger than that is a run of its own). */
+function splitBySize(outs: readonly Out[], maxBytes: number): Out[][] {
+  const runs: Out[][] = [];
+  let cur: Out[] = [];
+  let bytes = 0;
+  for (const o of outs) {
+    const m = o.message;
+    let size = 64 + (m.key ? Buffer.byteLength(m.key) : 0) + (m.value ? Buffer.byteLength(m.value) : 0);
+    for (const [k, v] of Object.entries(m.headers ?? {})) size += k.length + String(v).length;
+    if (cur.length > 0 && bytes + size > maxBytes) {
+      runs.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(o);
+    bytes += size;
+  }
+  if (cur.length > 0) runs.push(cur);
+  return runs;
+}
+
+/** Answers kept for re-delivery after a failed transaction. */
+const MAX_ANSWERED = 20_000;
 
 type Out = { readonly topic: string; readonly message: Message };
 
@@ -61,41 +104,19 @@ interface PendingCommit {
   readonly reject: (err: unknown) => void;
 }
 
-/** Parses a command or returns why it cannot be one. */
-export function parseCommand(value: Buffer | null): ActionCommand | string {
-  if (value === null) return 'empty value';
-  let json: unknown;
-  try {
-    json = JSON.parse(value.toString('utf8'));
-  } catch (err) {
-    return `not JSON: ${(err as Error).message}`;
-  }
-  if (!Value.Check(ActionCommand, json)) {
-    const first = Value.Errors(ActionCommand, json).First();
-    return `not a command: ${first ? `${first.path || '/'} ${first.message}` : 'invalid'}`;
-  }
-  if (Number.isNaN(Date.parse(json.deadline))) return `not a command: /deadline is not a date`;
-  if (!METHODS.has(json.request.method.toUpperCase())) return `not a command: /request/method ${json.request.method}`;
-  if (!/^https?:$/.test(safeUrl(json.request.url)?.protocol ?? '')) {
-    return `not a command: /request/url is not an http(s) URL`;
-  }
-  return json;
-}
-
-const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
-
-function safeUrl(u: string): URL | undefined {
-  try {
-    return new URL(u);
-  } catch {
-    return undefined;
-  }
-}
-
 /** A running connector service; `start()` joins the group, `stop()` leaves it after the chunk in progress. */
 export class CommandConsumer {
-  private readonly consumer: Consumer;
-  private readonly producer: Producer;
+  private consumer!: Consumer;
+  private producer!: Producer;
+  private ready: Promise<void> = Promise.resolve();
+  private admin: Admin | undefined;
+  private phase: CommandConsumerState = 'created';
+  private recovery: Promise<void> | undefined;
+  private readonly txId: string;
+  private readonly tag: OwnerTag;
+  /** Results of commands answered but not yet committed, by `topic|partition|offset`: a re-delivery reuses them. */
+  private readonly answered = new Map<string, Out>();
+  private readonly recoveries;
   private readonly topics: ReturnType<typeof topicNames>;
   private readonly groupId: string;
   private readonly maxInFlight: number;
@@ -103,6 +124,7 @@ export class CommandConsumer {
   private readonly pending: PendingCommit[] = [];
   /** Next offset to process per `topic|partition`, as committed by this instance's own transactions. */
   private readonly committed = new Map<string, bigint>();
+  private filter = new ReadCommittedFilter();
   private readonly results;
   private readonly deadLetters;
   private readonly inFlightGauge;
@@ -113,17 +135,14 @@ export class CommandConsumer {
     this.topics = topicNames(opts.topicPrefix);
     this.groupId = opts.groupId ?? `${opts.topicPrefix ?? 'jo.'}connector-${opts.connector}`;
     this.maxInFlight = opts.maxInFlight ?? 64;
-    this.consumer = opts.kafka.consumer({
-      groupId: this.groupId,
-      sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
-      readUncommitted: false,
-    });
-    this.producer = opts.kafka.producer({
-      transactionalId: opts.transactionalId ?? `${this.groupId}-${hostname()}`,
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
+    this.txId = opts.transactionalId ?? `${this.groupId}-${hostname()}`;
+    this.tag = newOwnerTag(this.txId, Date.now());
     const m = opts.metrics ?? noopMetrics;
+    this.recoveries = m.counter({
+      name: 'jo_connector_recoveries_total',
+      help: 'Failed connector transactions, by how the connector reacted',
+      labelNames: ['connector', 'reason'],
+    });
     this.results = m.counter({
       name: 'jo_connector_results_total',
       help: 'Results written by action connectors',
@@ -155,52 +174,211 @@ export class CommandConsumer {
     return this.topics.commands(this.opts.connector);
   }
 
+  get state(): CommandConsumerState {
+    return this.phase;
+  }
+
   async start(): Promise<void> {
-    await Promise.all([this.consumer.connect(), this.producer.connect()]);
+    this.phase = 'running';
+    await this.session();
+  }
+
+  /** Leaves the group after the chunk in progress (waiting for a recovery under way to finish first). */
+  async stop(): Promise<void> {
+    const was = this.phase;
+    if (was === 'stopped') return;
+    this.phase = 'stopped';
+    await this.recovery;
+    if (was !== 'superseded') await this.teardown().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
+    await this.opts.onStop?.();
+  }
+
+  /**
+   * Joins the group, then initialises the transactional producer: a newer instance is visible in the group
+   * before it fences this one (see txn-owner.ts). Batches arriving in between wait for the producer in `flush`.
+   */
+  private async session(): Promise<void> {
+    const o = this.opts;
+    this.filter = new ReadCommittedFilter();
+    this.consumer = o.kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: o.sessionTimeoutMs ?? 30_000,
+      readUncommitted: false,
+      partitionAssigners: [taggedRoundRobin(this.tag)],
+    });
+    this.producer = o.kafka.producer({ transactionalId: this.txId, idempotent: true, maxInFlightRequests: 1 });
+    let producerReady!: () => void;
+    let producerFailed!: (err: unknown) => void;
+    this.ready = new Promise<void>((resolve, reject) => ((producerReady = resolve), (producerFailed = reject)));
+    this.ready.catch(() => undefined);
+    await this.consumer.connect();
+    // After a rebalance kafkajs re-fetches from the committed offsets; the filter must see those records again.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      this.filter = new ReadCommittedFilter();
+      void this.checkOwner().catch((err: unknown) => this.log('warn', 'group lookup failed', { err: String(err) }));
+    });
     await this.consumer.subscribe({ topic: this.commandTopic, fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? 4,
+      partitionsConsumedConcurrently: o.partitionsConsumedConcurrently ?? 4,
       eachBatch: (p) => this.eachBatch(p),
+    });
+    await this.producer.connect().then(producerReady, (err: unknown) => {
+      producerFailed(err);
+      throw err;
     });
   }
 
-  async stop(): Promise<void> {
+  private async teardown(): Promise<void> {
     await this.consumer.disconnect();
     await this.txChain.catch(() => undefined);
-    await this.producer.disconnect();
-    await this.opts.onStop?.();
+    await this.producer.disconnect().catch(() => undefined);
+  }
+
+  /**
+   * A transaction failed (fenced, or the producer is in an unusable state). Rebuild producer and consumer and
+   * carry on from the committed offsets — answers of the failed transaction are reused, not re-called — unless a
+   * newer instance now owns the transactional id: then step aside instead of fencing it back.
+   */
+  private recover(err: unknown): void {
+    if (this.phase !== 'running' || this.recovery) return;
+    this.phase = 'recovering';
+    this.recovery = this.rebuild(err)
+      .catch((e: unknown) => {
+        if (this.stopRequested()) return;
+        // The broker may be away: try again shortly rather than giving up for good.
+        this.log('warn', 'connector recovery failed; retrying', { err: String(e) });
+        this.phase = 'running';
+        setTimeout(() => this.recover(e), 1_000).unref();
+      })
+      .finally(() => (this.recovery = undefined));
+  }
+
+  private async rebuild(err: unknown): Promise<void> {
+    const fenced = isFenced(err);
+    await this.teardown();
+    if (this.stopRequested()) return;
+    const owner = await this.newerOwnerWithRetry();
+    if (owner) return this.superseded(owner);
+    this.recoveries.inc({ connector: this.opts.connector, reason: fenced ? 'fenced' : 'transaction_failed' });
+    this.log('warn', 'connector transaction failed; re-initialising and resuming from the committed offsets', {
+      transactionalId: this.txId,
+      fenced,
+      err: String(err),
+    });
+    if (this.stopRequested()) return;
+    this.phase = 'running';
+    await this.session();
+  }
+
+  private superseded(owner: OwnerTag): void {
+    this.recoveries.inc({ connector: this.opts.connector, reason: 'superseded' });
+    this.log('warn', 'a newer instance owns this transactional id; this connector stops', {
+      transactionalId: this.txId,
+      newerStartedAt: new Date(owner.startedAt).toISOString(),
+    });
+    if (!this.stopRequested()) this.phase = 'superseded';
+  }
+
+  /**
+   * After every rebalance: a newer instance with this transactional id joined the group (it is about to fence
+   * this one, or already did). Step aside at once, even when this instance holds no partition to fail on.
+   */
+  private async checkOwner(): Promise<void> {
+    if (this.phase !== 'running' || this.recovery) return;
+    this.admin ??= this.opts.kafka.admin();
+    await this.admin.connect();
+    const owner = await newerOwner(this.admin, this.groupId, this.tag);
+    if (!owner || this.phase !== 'running' || this.recovery) return;
+    this.phase = 'recovering';
+    this.recovery = this.teardown()
+      .then(() => this.superseded(owner))
+      .finally(() => (this.recovery = undefined));
+  }
+
+  /** A method, not a field read, so TypeScript does not narrow `phase` across the awaits that may change it. */
+  private stopRequested(): boolean {
+    return this.phase === 'stopped';
+  }
+
+  private async newerOwnerWithRetry(): Promise<OwnerTag | undefined> {
+    this.admin ??= this.opts.kafka.admin();
+    await this.admin.connect();
+    // Right after this instance left, the group may be rebalancing; look a few times before deciding.
+    for (let i = 0; i < 3; i++) {
+      const owner = await newerOwner(this.admin, this.groupId, this.tag);
+      if (owner) return owner;
+      await sleep(systemTimer, 500);
+    }
+    return undefined;
+  }
+
+  private log(level: 'info' | 'warn', msg: string, extra: Record<string, unknown>): void {
+    const sink =
+      this.opts.log ??
+      ((l, m, x) => process.stderr.write(JSON.stringify({ level: l, src: 'connector', msg: m, ...x }) + '\n'));
+    sink(level, msg, { connector: this.opts.connector, ...extra });
   }
 
   private async eachBatch(p: EachBatchPayload): Promise<void> {
     const { batch } = p;
+    const { topic, partition } = batch;
+    // Decide commit/abort from the control markers ourselves: kafkajs' own read_committed filtering lets aborted
+    // transactions through when several producers' transactions interleave (see ReadCommittedFilter).
+    const decided = this.filter.accept(batch);
+    const held = this.filter.firstUndecided(topic, partition);
     // kafkajs cannot ask for stable offsets (KIP-447), so right after a transaction commits, a rebalance may read
     // the previous committed offset and redeliver records this instance already answered: skip those.
-    const done = this.committed.get(`${batch.topic}|${batch.partition}`) ?? -1n;
-    const messages = batch.messages.filter((m) => BigInt(m.offset) >= done);
-    if (messages.length === 0) {
-      if (batch.messages.length > 0) p.resolveOffset(batch.lastOffset());
+    const done = this.committed.get(`${topic}|${partition}`) ?? -1n;
+    const messages = decided.filter((m) => BigInt(m.offset) >= done);
+    let complete = false;
+    try {
+      complete = messages.length === 0 || (await this.processChunks(p, messages));
+    } finally {
+      // Records handed out but not answered must be handed out again when the partition is re-fetched.
+      if (!complete) this.filter.reset(topic, partition);
+    }
+    if (!complete) return;
+    if (held === undefined) {
+      p.resolveOffset(batch.lastOffset());
       return;
     }
+    // Records wait for a marker past the last stable offset (another producer's transaction is still open). Keep
+    // the fetch position on them so the batch that carries the marker is seen, and do not spin while waiting.
+    this.filter.reset(topic, partition);
+    this.consumer.seek({ topic, partition, offset: held });
+    await sleep(systemTimer, HELD_RECHECK_MS);
+  }
+
+  /** Answers and commits `messages` chunk by chunk; false when the batch went stale or the consumer is stopping. */
+  private async processChunks(p: EachBatchPayload, messages: readonly KafkaMessage[]): Promise<boolean> {
+    const { topic, partition } = p.batch;
     // Heartbeats keep the group membership while a chunk waits on slow endpoints or rate limits.
     const beat = setInterval(() => void p.heartbeat().catch(() => undefined), 3_000);
     try {
       for (let i = 0; i < messages.length; i += this.maxInFlight) {
-        if (!p.isRunning() || p.isStale()) return;
+        if (!p.isRunning() || p.isStale() || this.phase !== 'running') return false;
         const chunk = messages.slice(i, i + this.maxInFlight);
         const last = chunk[chunk.length - 1];
         if (!last) continue;
+        const keys = chunk.map((m) => `${topic}|${partition}|${m.offset}`);
         this.track(chunk.length);
         try {
-          const outs = await Promise.all(chunk.map((m) => this.processOne(batch.topic, batch.partition, m)));
-          await this.commit(outs, batch.topic, batch.partition, last.offset);
+          const outs = await Promise.all(chunk.map((m, j) => this.answer(topic, partition, m, keys[j] ?? '')));
+          await this.commit(outs, topic, partition, last.offset);
+          keys.forEach((k) => this.answered.delete(k));
+        } catch (err) {
+          this.recover(err);
+          return false;
         } finally {
           this.track(-chunk.length);
         }
         p.resolveOffset(last.offset);
         await p.heartbeat();
       }
+      return true;
     } finally {
       clearInterval(beat);
     }
@@ -210,6 +388,20 @@ export class CommandConsumer {
     this.inFlightNow += delta;
     this.peak = Math.max(this.peak, this.inFlightNow);
     this.inFlightGauge.set({ connector: this.opts.connector }, this.inFlightNow);
+  }
+
+  /** The cached answer of a command answered before a failed transaction, or a fresh one. */
+  private async answer(topic: string, partition: number, m: KafkaMessage, key: string): Promise<Out> {
+    const cached = this.answered.get(key);
+    if (cached) return cached;
+    const out = await this.processOne(topic, partition, m);
+    this.answered.set(key, out);
+    // Bounded: answers of partitions that moved to another instance are never re-delivered here.
+    for (const k of this.answered.keys()) {
+      if (this.answered.size <= MAX_ANSWERED) break;
+      this.answered.delete(k);
+    }
+    return out;
   }
 
   private async processOne(topic: string, partition: number, m: KafkaMessage): Promise<Out> {
@@ -265,19 +457,28 @@ export class CommandConsumer {
   private async flush(): Promise<void> {
     const group = this.pending.splice(0);
     if (group.length === 0) return;
-    const tx = await this.producer.transaction().catch((err: unknown) => {
-      group.forEach((g) => g.reject(err));
-      return undefined;
-    });
+    const tx = await this.ready
+      .then(() => this.producer.transaction())
+      .catch((err: unknown) => {
+        group.forEach((g) => g.reject(err));
+        return undefined;
+      });
     if (!tx) return;
     try {
-      const byTopic = new Map<string, Message[]>();
-      for (const o of group.flatMap((g) => g.outs)) {
-        const list = byTopic.get(o.topic) ?? [];
-        list.push(o.message);
-        byTopic.set(o.topic, list);
+      // Several produce requests when large: kafkajs sends a partition's records of one request as one record
+      // batch, which the broker refuses over max.message.bytes (a few 256 KiB responses would fail forever).
+      for (const part of splitBySize(
+        group.flatMap((g) => g.outs),
+        MAX_REQUEST_BYTES,
+      )) {
+        const byTopic = new Map<string, Message[]>();
+        for (const o of part) {
+          const list = byTopic.get(o.topic) ?? [];
+          list.push(o.message);
+          byTopic.set(o.topic, list);
+        }
+        await tx.sendBatch({ topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
       }
-      await tx.sendBatch({ topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
       const offsets = new Map<string, { topic: string; partition: number; next: bigint }>();
       for (const g of group) {
         const k = `${g.topic}|${g.partition}`;

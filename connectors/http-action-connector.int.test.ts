@@ -144,6 +144,29 @@ describe('HTTP action connector', () => {
   });
 });
 
+describe('HTTP action connector with large responses', () => {
+  it('writes results whose parsed bodies together exceed the broker batch limit', async () => {
+    const t = await createConnectorTopics(admin, `${uniqueName('c-big')}.`, 1);
+    ep.respond('/big', { status: 200, body: { blob: 'x'.repeat(250_000) } });
+    const c = createHttpActionConnector({
+      kafka,
+      http,
+      topicPrefix: t.prefix,
+      groupId: uniqueName('g-big'),
+      transactionalId: uniqueName('tx-big'),
+      log: () => undefined,
+    });
+    running.push(c);
+    // One profile: six ~250 KB results for one partition of jo.action-results, answered in one transaction.
+    const cmds = Array.from({ length: 6 }, () => command(`${ep.url}/big`, { profileKey: 'email:big@example.com' }));
+    await produce(kafka, t.names.commands('http'), asRecords(cmds));
+    await c.start();
+    const got = results(await readCommitted(kafka, t.names.actionResults, 6, { timeoutMs: 60_000, settleMs: 500 }));
+    expect(got.map((r) => r.commandId).sort()).toEqual(cmds.map((x) => x.commandId).sort());
+    expect(got.every((r) => r.status === 'ok' && (r.response as { blob: string }).blob.length === 250_000)).toBe(true);
+  });
+});
+
 describe('HTTP action connector with OAuth2', () => {
   it('fetches one token for many commands and a new one after the endpoint answers 401', async () => {
     const t = await createConnectorTopics(admin, `${uniqueName('c-oauth')}.`);

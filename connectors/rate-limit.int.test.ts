@@ -1,5 +1,8 @@
 // Throttling as the endpoint observes it: an action limited to 50 calls/s, 1,000 commands on the real broker,
-// an endpoint with no limit of its own. The rate is measured from the server's recorded request timestamps.
+// an endpoint with no limit of its own. The rate is measured from the server's recorded request timestamps of
+// each command's first call (calls are at-least-once: a repeat of an already-throttled call, e.g. after a
+// transaction failed under load, is a second call of one command, not a second command).
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../ops/testing/index.js';
 import type { ActionConfig } from '../schemas/index.js';
@@ -63,16 +66,25 @@ describe('action rate limit', () => {
       maxInFlight: 32,
       partitionsConsumedConcurrently: 2,
     });
+    // The endpoint runs in this process: an event-loop stall delays the server's timestamps of calls the limiter
+    // let go on time, bunching them. Measure the stalls so the window check can allow for exactly that much.
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     await c.start();
     const got = results(await readCommitted(kafka, t.names.actionResults, N, { timeoutMs: 120_000, settleMs: 500 }));
+    loop.disable();
     expect(got).toHaveLength(N);
+    expect(new Set(got.map((r) => r.commandId))).toEqual(new Set(cmds.map((x) => x.commandId)));
     expect(got.every((r) => r.status === 'ok' && r.attempts === 1)).toBe(true);
 
-    const times = ep
-      .requests('/hook')
-      .map((r) => r.hr)
-      .sort((a, b) => a - b);
-    expect(times).toHaveLength(N);
+    const first = new Map<string, number>();
+    const calls = ep.requests('/hook');
+    for (const r of calls) {
+      const k = String(r.headers['idempotency-key']);
+      if (!first.has(k)) first.set(k, r.hr);
+    }
+    expect(new Set(first.keys())).toEqual(new Set(cmds.map((x) => x.commandId)));
+    const times = [...first.values()].sort((a, b) => a - b);
     // Back-pressure: while commands wait for the limiter, the connector holds at most one chunk per partition
     // being consumed, not the whole backlog.
     expect(c.peakInFlight).toBeGreaterThan(0);
@@ -87,14 +99,17 @@ describe('action rate limit', () => {
       while ((times[i] ?? 0) - (times[j] ?? 0) >= W) j++;
       maxInWindow = Math.max(maxInWindow, i - j + 1);
     }
+    const stallMs = loop.max / 1e6;
     console.log(
-      `rate-limit: ${N} calls in ${spanS.toFixed(2)} s = ${rate.toFixed(2)}/s; max in any 5 s: ${maxInWindow}; ` +
-        `peak in flight ${c.peakInFlight}`,
+      `rate-limit: ${N} commands in ${spanS.toFixed(2)} s = ${rate.toFixed(2)}/s; max in any 5 s: ${maxInWindow}; ` +
+        `peak in flight ${c.peakInFlight}; ${calls.length - N} repeated calls; longest event-loop stall ` +
+        `${stallMs.toFixed(0)} ms`,
     );
     // The bucket may spend its burst (5 tokens) at once; after that no faster than 50/s. Within 10%:
     expect(rate).toBeLessThanOrEqual(RATE * 1.1);
     // ...and the limiter does not throttle far below its rate (a loose bound: the CPU is shared).
     expect(rate).toBeGreaterThan(RATE * 0.5);
-    expect(maxInWindow).toBeLessThanOrEqual((W / 1000) * RATE * 1.1);
+    // Calls let go during the longest stall may be stamped inside the window: allow that many more, no others.
+    expect(maxInWindow).toBeLessThanOrEqual(((W + stallMs) / 1000) * RATE * 1.1);
   });
 });

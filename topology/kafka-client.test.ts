@@ -67,6 +67,20 @@ describe('ReadCommittedFilter', () => {
     expect(offsets(f.accept(batch(2, [[2, 'p1', 'commit']])))).toEqual([0, 1]);
   });
 
+  it('reports the first held record until its marker arrives', () => {
+    const f = new ReadCommittedFilter();
+    f.accept(
+      batch(0, [
+        [0, '-1', 'data'],
+        [1, 'p1', 'txn'],
+        [2, '-1', 'data'],
+      ]),
+    );
+    expect(f.firstUndecided('t', 0)).toBe('1');
+    f.accept(batch(3, [[3, 'p1', 'abort']]));
+    expect(f.firstUndecided('t', 0)).toBeUndefined();
+  });
+
   it('ignores re-delivered offsets, and starts afresh after reset', () => {
     const f = new ReadCommittedFilter();
     expect(

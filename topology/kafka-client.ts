@@ -8,6 +8,7 @@ import {
   logLevel,
   CompressionTypes,
   AssignerProtocol,
+  PartitionAssigners,
   type Admin as KafkaAdmin,
   type Batch,
   type KafkaConfig,
@@ -37,7 +38,7 @@ export type {
   EachBatchHandler,
   Batch,
 } from 'kafkajs';
-export { CompressionTypes, AssignerProtocol };
+export { CompressionTypes, AssignerProtocol, PartitionAssigners };
 
 export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
 
@@ -181,6 +182,15 @@ export class ReadCommittedFilter {
       if (p && !p.aborted) out.push(p.message);
     }
     return out;
+  }
+
+  /**
+   * Offset of the first record of the partition still held back (its transaction's marker not yet seen), if any.
+   * A consumer that moves its fetch position past it must seek back there (and `reset`): kafkajs skips fetched
+   * batches holding only aborted records and markers, so the marker deciding a held record may never reach `accept`.
+   */
+  firstUndecided(topic: string, partition: number): string | undefined {
+    return this.parts.get(`${topic}/${partition}`)?.queue[0]?.message.offset;
   }
 
   /** Forgets a partition's state (after a seek, the consumer re-reads from the new offset). */
