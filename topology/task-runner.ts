@@ -85,6 +85,10 @@ export class TaskRunner {
   private readonly stop = new AbortController();
   private loopDone: Promise<void> = Promise.resolve();
   private failed = false;
+  /** The transaction being committed while the task goes on processing (at most one at a time). */
+  private committing: Promise<void> | undefined;
+  /** Set when the in-flight commit failed: the loop fails the task at its next step. */
+  private commitFailure: { readonly err: unknown } | undefined;
 
   constructor(private readonly opts: TaskRunnerOptions) {
     this.id = taskIdOf(opts.subTopology, opts.partition);
@@ -214,6 +218,7 @@ export class TaskRunner {
     const o = this.opts;
     try {
       while (!this.stop.signal.aborted) {
+        this.throwIfCommitFailed();
         let n = 0;
         for (let r = this.queue.shift(); r; r = n < 1_000 ? this.queue.shift() : undefined) {
           try {
@@ -227,7 +232,7 @@ export class TaskRunner {
           if (this.stop.signal.aborted) break;
         }
         if (this.task && this.task.nextWallClockDue() <= o.clock.now()) await this.task.punctuateWallClock();
-        if (o.clock.now() - this.lastCommit >= o.commitIntervalMs || this.outputs.length >= 10_000) await this.commit();
+        await this.maybeCommit();
         this.resumeIfDrained();
         if (this.queue.length === 0 && !this.stop.signal.aborted) await this.idle();
         else await o.timer.yield();
@@ -237,9 +242,50 @@ export class TaskRunner {
     }
   }
 
+  /**
+   * Starts a commit when one is due. The transaction is sent while the loop goes on processing the next
+   * records (their outputs and offsets go to the next transaction): a commit's broker round trips no longer stall
+   * the task. Commits stay strictly sequential; the loop waits for the one in flight only when the next is due
+   * and the outputs gathered meanwhile reached the batch limit (backpressure).
+   */
+  private async maybeCommit(): Promise<void> {
+    const o = this.opts;
+    const due = o.clock.now() - this.lastCommit >= o.commitIntervalMs || this.outputs.length >= 10_000;
+    if (!due) return;
+    if (this.committing) {
+      if (this.outputs.length < 10_000) return;
+      await this.committing;
+      this.throwIfCommitFailed();
+    }
+    const started = this.commit();
+    const inFlight: Promise<void> = started.then(
+      () => {
+        if (this.committing === inFlight) this.committing = undefined;
+        this.wake?.();
+      },
+      (err: unknown) => {
+        if (this.committing === inFlight) this.committing = undefined;
+        this.commitFailure ??= { err };
+        this.wake?.();
+      },
+    );
+    this.committing = inFlight;
+  }
+
+  private throwIfCommitFailed(): void {
+    if (this.commitFailure) throw this.commitFailure.err;
+  }
+
+  /** Waits for the commit in flight, if any (its failure is reported through `commitFailure`). */
+  private async settleCommit(): Promise<void> {
+    while (this.committing) await this.committing;
+  }
+
   private idle(): Promise<void> {
     const o = this.opts;
-    const until = Math.min(this.lastCommit + o.commitIntervalMs, this.task?.nextWallClockDue() ?? Infinity);
+    // A commit that is due while another is in flight starts when that one settles (which wakes us).
+    const commitAt = this.committing ? Infinity : this.lastCommit + o.commitIntervalMs;
+    const until = Math.min(commitAt, this.task?.nextWallClockDue() ?? Infinity);
     const ac = new AbortController();
     this.wake = () => ac.abort();
     const onStop = () => ac.abort();
@@ -263,6 +309,8 @@ export class TaskRunner {
     if (this.outputs.length === 0 && this.processedSinceCommit === 0) return;
     const outs = this.outputs;
     this.outputs = [];
+    const processed = this.processedSinceCommit;
+    this.processedSinceCommit = 0;
     const offsets = [...this.positions].map(([topic, off]) => ({
       topic,
       partition: o.partition,
@@ -297,8 +345,7 @@ export class TaskRunner {
     this.stateHandle?.committed(changelogEnds(outs, results, this.changelogs, o.partition));
     const latencyMs = o.clock.now() - started;
     o.events.emit('commit', { taskId: this.id, latencyMs, outputs: outs.length });
-    o.events.emit('records-processed', { taskId: this.id, count: this.processedSinceCommit });
-    this.processedSinceCommit = 0;
+    o.events.emit('records-processed', { taskId: this.id, count: processed });
     for (const [topic, hw] of this.highWatermarks) {
       const pos = this.positions.get(topic) ?? this.expected.get(topic) ?? hw;
       o.events.emit('lag', { taskId: this.id, topic, partition: o.partition, lag: Math.max(0, Number(hw - pos)) });
@@ -309,6 +356,7 @@ export class TaskRunner {
     if (this.failed) return;
     this.failed = true;
     this.stop.abort();
+    await this.settleCommit();
     await this.shutdown(false);
     this.opts.onFailed(this, err);
   }
@@ -322,8 +370,9 @@ export class TaskRunner {
     this.stop.abort();
     await this.loopDone;
     if ((this.state as TaskState) === 'closed') return; // the loop failed and closed it
-    let ok = clean;
-    if (clean && this.state === 'running') {
+    await this.settleCommit();
+    let ok = clean && this.commitFailure === undefined;
+    if (ok && this.state === 'running') {
       try {
         await this.commit();
       } catch {
