@@ -320,11 +320,16 @@ export class TaskRunner {
     await this.stateHandle?.flush();
     const producer = this.producer;
     if (!producer) throw new Error(`task ${this.id} has no producer`);
-    let results: Awaited<ReturnType<Producer['sendBatch']>> = [];
+    const ends = new Map<string, number>();
+    const sendAll = async (send: (m: TopicMessages[]) => ReturnType<Producer['sendBatch']>): Promise<void> => {
+      for (const chunk of requestChunks(outs))
+        for (const [t, end] of changelogEnds(chunk, await send(toTopicMessages(chunk)), this.changelogs, o.partition))
+          ends.set(t, end);
+    };
     if (o.exactlyOnce) {
       const txn = await producer.transaction();
       try {
-        if (outs.length) results = await txn.sendBatch({ topicMessages: toTopicMessages(outs), acks: -1 });
+        await sendAll((topicMessages) => txn.sendBatch({ topicMessages, acks: -1 }));
         if (offsets.length)
           await txn.sendOffsets({
             consumerGroupId: o.applicationId,
@@ -339,10 +344,10 @@ export class TaskRunner {
         throw err;
       }
     } else {
-      if (outs.length) results = await producer.sendBatch({ topicMessages: toTopicMessages(outs), acks: -1 });
+      await sendAll((topicMessages) => producer.sendBatch({ topicMessages, acks: -1 }));
       if (offsets.length) await o.consumer.commit(offsets);
     }
-    this.stateHandle?.committed(changelogEnds(outs, results, this.changelogs, o.partition));
+    this.stateHandle?.committed(ends);
     const latencyMs = o.clock.now() - started;
     o.events.emit('commit', { taskId: this.id, latencyMs, outputs: outs.length });
     o.events.emit('records-processed', { taskId: this.id, count: processed });
@@ -414,7 +419,42 @@ function toTopicMessages(outs: readonly OutgoingRecord[]): TopicMessages[] {
   return [...by].map(([topic, messages]) => ({ topic, messages }));
 }
 
-/** Next offset of each changelog topic (this task's partition) after the batch just committed. */
+/**
+ * Bytes of outputs per produce request. kafkajs sends each partition's share of a `sendBatch` as one record batch,
+ * which the broker rejects above `message.max.bytes` (1 MiB by default): a commit of many records bound for one
+ * partition (a task's changelog, say) is split into several requests of the same transaction.
+ */
+export const MAX_REQUEST_BYTES = 512 * 1024;
+
+/** Per-record overhead of the record format, roughly (lengths, deltas, attributes). */
+const RECORD_OVERHEAD = 32;
+
+function recordBytes(r: OutgoingRecord): number {
+  let n = RECORD_OVERHEAD + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  for (const k in r.headers) n += k.length + (r.headers[k]?.length ?? 0) + 8;
+  return n;
+}
+
+/** Splits outputs, in order, into runs of at most `maxBytes` (a larger single record gets a run of its own). */
+export function requestChunks(outs: readonly OutgoingRecord[], maxBytes = MAX_REQUEST_BYTES): OutgoingRecord[][] {
+  const chunks: OutgoingRecord[][] = [];
+  let current: OutgoingRecord[] = [];
+  let bytes = 0;
+  for (const r of outs) {
+    const size = recordBytes(r);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(r);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** Next offset of each changelog topic (this task's partition) after one produce request. */
 function changelogEnds(
   outs: readonly OutgoingRecord[],
   results: ReadonlyArray<{ topicName: string; partition: number; baseOffset?: string }>,
