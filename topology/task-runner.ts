@@ -14,7 +14,7 @@ import type { RawRecord } from './record.js';
 import type { StateBackend, TaskStateHandle } from './state-backend.js';
 import { StreamTask, changelogWriter, taskIdOf, type ErrorPolicy, type OutgoingRecord } from './task.js';
 import { internalTopics } from './builder.js';
-import type { KeyValueStore } from './store.js';
+import { canPrefetch, type KeyValueStore, type Prefetchable } from './store.js';
 import type { Timer } from './timer.js';
 
 /** What a task needs from the app's consumer. */
@@ -73,6 +73,8 @@ export class TaskRunner {
   private producer: Producer | undefined;
   private stateHandle: TaskStateHandle | undefined;
   private task: StreamTask | undefined;
+  /** Stores warmed with the input keys of each batch (their spec's `prefetchInputKeys`). */
+  private prefetchStores: Prefetchable[] = [];
   private readonly queue: RawRecord[] = [];
   private readonly expected = new Map<string, bigint>();
   private readonly positions = new Map<string, bigint>();
@@ -141,6 +143,11 @@ export class TaskRunner {
     );
     o.events.emit('restore-complete', { taskId: this.id, ...restored });
     this.outputs = []; // restoring writes nothing, but be sure nothing stale is committed
+    const handle = this.stateHandle;
+    this.prefetchStores = (sub?.stores ?? [])
+      .filter((spec) => spec.prefetchInputKeys === true)
+      .map((spec) => handle.stores.get(spec.name))
+      .filter((s): s is KeyValueStore<unknown> & Prefetchable => canPrefetch(s));
     this.task = new StreamTask({
       applicationId: o.applicationId,
       topology: o.topology,
@@ -219,8 +226,9 @@ export class TaskRunner {
     try {
       while (!this.stop.signal.aborted) {
         this.throwIfCommitFailed();
-        let n = 0;
-        for (let r = this.queue.shift(); r; r = n < 1_000 ? this.queue.shift() : undefined) {
+        const batch = this.queue.splice(0, 1_000);
+        await this.prefetch(batch);
+        for (const r of batch) {
           try {
             await this.task?.process(r);
           } catch (err) {
@@ -228,7 +236,6 @@ export class TaskRunner {
           }
           this.positions.set(r.topic, BigInt(r.offset) + 1n);
           this.processedSinceCommit++;
-          n++;
           if (this.stop.signal.aborted) break;
         }
         if (this.task && this.task.nextWallClockDue() <= o.clock.now()) await this.task.punctuateWallClock();
@@ -240,6 +247,14 @@ export class TaskRunner {
     } catch (err) {
       await this.fail(err);
     }
+  }
+
+  /** One batched read per prefetching store for the keys of the records about to be processed. */
+  private async prefetch(batch: readonly RawRecord[]): Promise<void> {
+    if (this.prefetchStores.length === 0 || batch.length === 0) return;
+    const keys = new Set<string>();
+    for (const r of batch) if (r.key !== null) keys.add(r.key.toString('utf8'));
+    await Promise.all(this.prefetchStores.map((s) => s.prefetch(keys)));
   }
 
   /**
