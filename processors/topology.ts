@@ -109,8 +109,8 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
       valueDeserializer: json,
       ...(opts.partitions !== undefined ? { partitions: opts.partitions } : {}),
     })
-    .addStateStore({ name: STORES.profiles, serde: jsonSerde<unknown>() })
-    .addStateStore({ name: STORES.instances, serde: jsonSerde<unknown>() })
+    .addStateStore({ name: STORES.profiles, serde: jsonSerde<unknown>(), prefetchInputKeys: true })
+    .addStateStore({ name: STORES.instances, serde: jsonSerde<unknown>(), prefetchInputKeys: true })
     .addStateStore({ name: STORES.timers, serde: jsonSerde<unknown>() })
     .addStateStore({ name: STORES.stops, serde: jsonSerde<unknown>() })
     .addSource({ name: 'profiles', topics: [t.profiles], keyDeserializer: str, valueDeserializer: json })

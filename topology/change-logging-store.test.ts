@@ -109,3 +109,37 @@ describe('ChangeLoggingKeyValueStore', () => {
     expect(await inner.get('k')).toBeUndefined();
   });
 });
+
+describe('ChangeLoggingKeyValueStore.prefetch', () => {
+  it.each(inners)('over %s: warming keys never changes what reads see, before or after writes', async (_, open) => {
+    const log = new ChangeBuffer();
+    const store = new ChangeLoggingKeyValueStore(await open('p'), serde, log);
+    await store.put('a', { visits: 1 });
+    await store.flush();
+    await store.put('b', { visits: 2 }); // buffered, not yet flushed
+    await store.prefetch(['a', 'b', 'missing']);
+    expect(await store.get('a')).toEqual({ visits: 1 });
+    expect(await store.get('b')).toEqual({ visits: 2 });
+    expect(await store.get('missing')).toBeUndefined();
+    await store.put('missing', { visits: 3 }); // a key prefetched as absent, then written
+    await store.delete('a');
+    expect(await store.get('missing')).toEqual({ visits: 3 });
+    expect(await store.get('a')).toBeUndefined();
+    expect(log.drain().map((c) => c.key)).toEqual(['a', 'b', 'missing', 'a']);
+    await store.close();
+  });
+});
+
+describe('RocksDB store reads', () => {
+  it('see a buffered delete of a key that is still on disk (no read-through to the old value)', async () => {
+    const store = await openRocksDbStore({ name: 'd', directory: storeDirectory(stateDir, '1_0', 'd'), serde });
+    await store.put('a', { visits: 1 });
+    await store.flush();
+    await store.delete('a');
+    expect(await store.get('a')).toBeUndefined();
+    expect(await store.getMany(['a'])).toEqual([undefined]);
+    await store.flush();
+    expect(await store.get('a')).toBeUndefined();
+    await store.close();
+  });
+});

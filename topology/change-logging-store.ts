@@ -7,7 +7,7 @@
  * `RocksDbKeyValueStore` does) to the store. The change is logged only after the inner write succeeded.
  * Restores (`applyRestoreBatch`) go straight to the inner store and are never logged again.
  */
-import type { ChangeLogger, KeyValueStore, Serde } from './store.js';
+import { canPrefetch, type ChangeLogger, type KeyValueStore, type Serde } from './store.js';
 import { restoreTargetFor, type RawEntry, type RestoreTarget } from './restore-target.js';
 
 /** An inner store that can take already serialized values (skips a second serialization). */
@@ -47,6 +47,11 @@ export class ChangeLoggingKeyValueStore<V> implements KeyValueStore<V>, RestoreT
   async delete(key: string): Promise<void> {
     await this.inner.delete(key);
     this.logger.log(this.name, key, null);
+  }
+
+  /** Warms the inner store's read cache when it has one (RocksDB); a no-op otherwise. */
+  prefetch(keys: Iterable<string>): Promise<void> {
+    return canPrefetch(this.inner) ? this.inner.prefetch(keys) : Promise.resolve();
   }
 
   range(from: string, to: string): AsyncIterable<[string, V]> {

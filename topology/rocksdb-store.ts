@@ -114,7 +114,9 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   /** The serialized value of `key`, or null. */
   async getBytes(key: string): Promise<Buffer | null> {
     this.assertOpen();
-    return this.local(key) ?? this.readThrough(key);
+    // null is an answer (a buffered delete, or a cached miss): only undefined means "ask RocksDB".
+    const local = this.local(key);
+    return local !== undefined ? local : this.readThrough(key);
   }
 
   /** From the write buffer or the cache; undefined when RocksDB must be asked. */

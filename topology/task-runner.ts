@@ -14,7 +14,7 @@ import type { RawRecord } from './record.js';
 import type { StateBackend, TaskStateHandle } from './state-backend.js';
 import { StreamTask, changelogWriter, taskIdOf, type ErrorPolicy, type OutgoingRecord } from './task.js';
 import { internalTopics } from './builder.js';
-import type { KeyValueStore } from './store.js';
+import { canPrefetch, type KeyValueStore, type Prefetchable } from './store.js';
 import type { Timer } from './timer.js';
 
 /** What a task needs from the app's consumer. */
@@ -73,6 +73,8 @@ export class TaskRunner {
   private producer: Producer | undefined;
   private stateHandle: TaskStateHandle | undefined;
   private task: StreamTask | undefined;
+  /** Stores warmed with the input keys of each batch (their spec's `prefetchInputKeys`). */
+  private prefetchStores: Prefetchable[] = [];
   private readonly queue: RawRecord[] = [];
   private readonly expected = new Map<string, bigint>();
   private readonly positions = new Map<string, bigint>();
@@ -85,6 +87,10 @@ export class TaskRunner {
   private readonly stop = new AbortController();
   private loopDone: Promise<void> = Promise.resolve();
   private failed = false;
+  /** The transaction being committed while the task goes on processing (at most one at a time). */
+  private committing: Promise<void> | undefined;
+  /** Set when the in-flight commit failed: the loop fails the task at its next step. */
+  private commitFailure: { readonly err: unknown } | undefined;
 
   constructor(private readonly opts: TaskRunnerOptions) {
     this.id = taskIdOf(opts.subTopology, opts.partition);
@@ -137,6 +143,11 @@ export class TaskRunner {
     );
     o.events.emit('restore-complete', { taskId: this.id, ...restored });
     this.outputs = []; // restoring writes nothing, but be sure nothing stale is committed
+    const handle = this.stateHandle;
+    this.prefetchStores = (sub?.stores ?? [])
+      .filter((spec) => spec.prefetchInputKeys === true)
+      .map((spec) => handle.stores.get(spec.name))
+      .filter((s): s is KeyValueStore<unknown> & Prefetchable => canPrefetch(s));
     this.task = new StreamTask({
       applicationId: o.applicationId,
       topology: o.topology,
@@ -214,8 +225,10 @@ export class TaskRunner {
     const o = this.opts;
     try {
       while (!this.stop.signal.aborted) {
-        let n = 0;
-        for (let r = this.queue.shift(); r; r = n < 1_000 ? this.queue.shift() : undefined) {
+        this.throwIfCommitFailed();
+        const batch = this.queue.splice(0, 1_000);
+        await this.prefetch(batch);
+        for (const r of batch) {
           try {
             await this.task?.process(r);
           } catch (err) {
@@ -223,11 +236,10 @@ export class TaskRunner {
           }
           this.positions.set(r.topic, BigInt(r.offset) + 1n);
           this.processedSinceCommit++;
-          n++;
           if (this.stop.signal.aborted) break;
         }
         if (this.task && this.task.nextWallClockDue() <= o.clock.now()) await this.task.punctuateWallClock();
-        if (o.clock.now() - this.lastCommit >= o.commitIntervalMs || this.outputs.length >= 10_000) await this.commit();
+        await this.maybeCommit();
         this.resumeIfDrained();
         if (this.queue.length === 0 && !this.stop.signal.aborted) await this.idle();
         else await o.timer.yield();
@@ -237,9 +249,58 @@ export class TaskRunner {
     }
   }
 
+  /** One batched read per prefetching store for the keys of the records about to be processed. */
+  private async prefetch(batch: readonly RawRecord[]): Promise<void> {
+    if (this.prefetchStores.length === 0 || batch.length === 0) return;
+    const keys = new Set<string>();
+    for (const r of batch) if (r.key !== null) keys.add(r.key.toString('utf8'));
+    await Promise.all(this.prefetchStores.map((s) => s.prefetch(keys)));
+  }
+
+  /**
+   * Starts a commit when one is due. The transaction is sent while the loop goes on processing the next
+   * records (their outputs and offsets go to the next transaction): a commit's broker round trips no longer stall
+   * the task. Commits stay strictly sequential; the loop waits for the one in flight only when the next is due
+   * and the outputs gathered meanwhile reached the batch limit (backpressure).
+   */
+  private async maybeCommit(): Promise<void> {
+    const o = this.opts;
+    const due = o.clock.now() - this.lastCommit >= o.commitIntervalMs || this.outputs.length >= 10_000;
+    if (!due) return;
+    if (this.committing) {
+      if (this.outputs.length < 10_000) return;
+      await this.committing;
+      this.throwIfCommitFailed();
+    }
+    const started = this.commit();
+    const inFlight: Promise<void> = started.then(
+      () => {
+        if (this.committing === inFlight) this.committing = undefined;
+        this.wake?.();
+      },
+      (err: unknown) => {
+        if (this.committing === inFlight) this.committing = undefined;
+        this.commitFailure ??= { err };
+        this.wake?.();
+      },
+    );
+    this.committing = inFlight;
+  }
+
+  private throwIfCommitFailed(): void {
+    if (this.commitFailure) throw this.commitFailure.err;
+  }
+
+  /** Waits for the commit in flight, if any (its failure is reported through `commitFailure`). */
+  private async settleCommit(): Promise<void> {
+    while (this.committing) await this.committing;
+  }
+
   private idle(): Promise<void> {
     const o = this.opts;
-    const until = Math.min(this.lastCommit + o.commitIntervalMs, this.task?.nextWallClockDue() ?? Infinity);
+    // A commit that is due while another is in flight starts when that one settles (which wakes us).
+    const commitAt = this.committing ? Infinity : this.lastCommit + o.commitIntervalMs;
+    const until = Math.min(commitAt, this.task?.nextWallClockDue() ?? Infinity);
     const ac = new AbortController();
     this.wake = () => ac.abort();
     const onStop = () => ac.abort();
@@ -263,6 +324,8 @@ export class TaskRunner {
     if (this.outputs.length === 0 && this.processedSinceCommit === 0) return;
     const outs = this.outputs;
     this.outputs = [];
+    const processed = this.processedSinceCommit;
+    this.processedSinceCommit = 0;
     const offsets = [...this.positions].map(([topic, off]) => ({
       topic,
       partition: o.partition,
@@ -273,18 +336,15 @@ export class TaskRunner {
     const producer = this.producer;
     if (!producer) throw new Error(`task ${this.id} has no producer`);
     const ends = new Map<string, number>();
-    // One produce request per chunk: kafkajs puts all of a partition's records of a request into one record
-    // batch, and the broker refuses a batch over max.message.bytes (1 MiB by default).
-    const send = async (sender: Pick<Producer, 'sendBatch'>) => {
-      for (const chunk of chunkBySize(outs, MAX_REQUEST_BYTES)) {
-        const results = await sender.sendBatch({ topicMessages: toTopicMessages(chunk), acks: -1 });
-        for (const [t, end] of changelogEnds(chunk, results, this.changelogs, o.partition)) ends.set(t, end);
-      }
+    const sendAll = async (send: (m: TopicMessages[]) => ReturnType<Producer['sendBatch']>): Promise<void> => {
+      for (const chunk of requestChunks(outs))
+        for (const [t, end] of changelogEnds(chunk, await send(toTopicMessages(chunk)), this.changelogs, o.partition))
+          ends.set(t, end);
     };
     if (o.exactlyOnce) {
       const txn = await producer.transaction();
       try {
-        await send(txn);
+        await sendAll((topicMessages) => txn.sendBatch({ topicMessages, acks: -1 }));
         if (offsets.length)
           await txn.sendOffsets({
             consumerGroupId: o.applicationId,
@@ -299,14 +359,13 @@ export class TaskRunner {
         throw err;
       }
     } else {
-      await send(producer);
+      await sendAll((topicMessages) => producer.sendBatch({ topicMessages, acks: -1 }));
       if (offsets.length) await o.consumer.commit(offsets);
     }
     this.stateHandle?.committed(ends);
     const latencyMs = o.clock.now() - started;
     o.events.emit('commit', { taskId: this.id, latencyMs, outputs: outs.length });
-    o.events.emit('records-processed', { taskId: this.id, count: this.processedSinceCommit });
-    this.processedSinceCommit = 0;
+    o.events.emit('records-processed', { taskId: this.id, count: processed });
     for (const [topic, hw] of this.highWatermarks) {
       const pos = this.positions.get(topic) ?? this.expected.get(topic) ?? hw;
       o.events.emit('lag', { taskId: this.id, topic, partition: o.partition, lag: Math.max(0, Number(hw - pos)) });
@@ -317,6 +376,7 @@ export class TaskRunner {
     if (this.failed) return;
     this.failed = true;
     this.stop.abort();
+    await this.settleCommit();
     await this.shutdown(false);
     this.opts.onFailed(this, err);
   }
@@ -330,8 +390,9 @@ export class TaskRunner {
     this.stop.abort();
     await this.loopDone;
     if ((this.state as TaskState) === 'closed') return; // the loop failed and closed it
-    let ok = clean;
-    if (clean && this.state === 'running') {
+    await this.settleCommit();
+    let ok = clean && this.commitFailure === undefined;
+    if (ok && this.state === 'running') {
       try {
         await this.commit();
       } catch {
@@ -357,32 +418,6 @@ export class TaskRunner {
   }
 }
 
-/** Bytes of records per produce request, well under the broker's default max.message.bytes (1 MiB). */
-export const MAX_REQUEST_BYTES = 512 * 1024;
-
-/** Splits records, in order, into chunks of at most `maxBytes` (a record larger than that is a chunk of its own). */
-export function chunkBySize<R extends Pick<OutgoingRecord, 'key' | 'value' | 'headers'>>(
-  outs: readonly R[],
-  maxBytes: number,
-): R[][] {
-  const chunks: R[][] = [];
-  let cur: R[] = [];
-  let bytes = 0;
-  for (const r of outs) {
-    let size = 64 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-    for (const [k, v] of Object.entries(r.headers ?? {})) size += k.length + String(v).length;
-    if (cur.length > 0 && bytes + size > maxBytes) {
-      chunks.push(cur);
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(r);
-    bytes += size;
-  }
-  if (cur.length > 0) chunks.push(cur);
-  return chunks;
-}
-
 function toTopicMessages(outs: readonly OutgoingRecord[]): TopicMessages[] {
   const by = new Map<string, TopicMessages['messages']>();
   for (const r of outs) {
@@ -399,7 +434,42 @@ function toTopicMessages(outs: readonly OutgoingRecord[]): TopicMessages[] {
   return [...by].map(([topic, messages]) => ({ topic, messages }));
 }
 
-/** Next offset of each changelog topic (this task's partition) after the batch just committed. */
+/**
+ * Bytes of outputs per produce request. kafkajs sends each partition's share of a `sendBatch` as one record batch,
+ * which the broker rejects above `message.max.bytes` (1 MiB by default): a commit of many records bound for one
+ * partition (a task's changelog, say) is split into several requests of the same transaction.
+ */
+export const MAX_REQUEST_BYTES = 512 * 1024;
+
+/** Per-record overhead of the record format, roughly (lengths, deltas, attributes). */
+const RECORD_OVERHEAD = 32;
+
+function recordBytes(r: OutgoingRecord): number {
+  let n = RECORD_OVERHEAD + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  for (const k in r.headers) n += k.length + (r.headers[k]?.length ?? 0) + 8;
+  return n;
+}
+
+/** Splits outputs, in order, into runs of at most `maxBytes` (a larger single record gets a run of its own). */
+export function requestChunks(outs: readonly OutgoingRecord[], maxBytes = MAX_REQUEST_BYTES): OutgoingRecord[][] {
+  const chunks: OutgoingRecord[][] = [];
+  let current: OutgoingRecord[] = [];
+  let bytes = 0;
+  for (const r of outs) {
+    const size = recordBytes(r);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(r);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** Next offset of each changelog topic (this task's partition) after one produce request. */
 function changelogEnds(
   outs: readonly OutgoingRecord[],
   results: ReadonlyArray<{ topicName: string; partition: number; baseOffset?: string }>,

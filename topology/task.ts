@@ -157,12 +157,14 @@ export class StreamTask {
   }
 
   private runnerFor(def: NodeDef): NodeRunner {
+    // Resolved on first use (every runner exists by then) and kept: the topology never changes while a task runs.
+    let children: NodeRunner[] | undefined;
     const runner: NodeRunner = {
       name: def.name,
       children: () =>
-        (this.opts.topology.children.get(def.name) ?? [])
+        (children ??= (this.opts.topology.children.get(def.name) ?? [])
           .map((c) => this.runners.get(c))
-          .filter((r): r is NodeRunner => r !== undefined),
+          .filter((r): r is NodeRunner => r !== undefined)),
       process: async () => undefined,
     };
     if (def.kind === 'processor') {
@@ -301,6 +303,8 @@ export class StreamTask {
 
   private async firePunctuations(type: PunctuationType, now: number): Promise<void> {
     if (now < 0 || this.closed) return;
+    // Runs after every record: skip the allocation below in the common case of nothing due.
+    if (!this.punctuations.some((p) => p.type === type && !p.cancelled && p.next <= now)) return;
     const due = this.punctuations
       .filter((p) => p.type === type && !p.cancelled && p.next <= now)
       .sort((a, b) => a.next - b.next);
