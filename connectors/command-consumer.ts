@@ -11,6 +11,8 @@
 import { hostname } from 'node:os';
 import {
   noopMetrics,
+  splitBySize,
+  MAX_REQUEST_BYTES,
   type Admin,
   type Consumer,
   type EachBatchPayload,
@@ -65,28 +67,12 @@ export type CommandConsumerState = 'created' | 'running' | 'recovering' | 'super
 
 /** How long a batch whose records wait for a transaction marker pauses before the partition is fetched again. */
 const HELD_RECHECK_MS = 100;
-/** Bytes of results per produce request (under the broker's default 1 MiB max.message.bytes). */
-const MAX_REQUEST_BYTES = 512 * 1024;
-
-/** Splits outputs, in order, into runs of at most `maxBytes` (an output larger than that is a run of its own). */
-function splitBySize(outs: readonly Out[], maxBytes: number): Out[][] {
-  const runs: Out[][] = [];
-  let cur: Out[] = [];
-  let bytes = 0;
-  for (const o of outs) {
-    const m = o.message;
-    let size = 64 + (m.key ? Buffer.byteLength(m.key) : 0) + (m.value ? Buffer.byteLength(m.value) : 0);
-    for (const [k, v] of Object.entries(m.headers ?? {})) size += k.length + String(v).length;
-    if (cur.length > 0 && bytes + size > maxBytes) {
-      runs.push(cur);
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(o);
-    bytes += size;
-  }
-  if (cur.length > 0) runs.push(cur);
-  return runs;
+/** Approximate record size of a result message, for splitting a transaction into requests. */
+function messageBytes(o: Out): number {
+  const m = o.message;
+  let size = 64 + (m.key ? Buffer.byteLength(m.key) : 0) + (m.value ? Buffer.byteLength(m.value) : 0);
+  for (const [k, v] of Object.entries(m.headers ?? {})) size += k.length + String(v).length;
+  return size;
 }
 
 /** Answers kept for re-delivery after a failed transaction. */
@@ -469,6 +455,7 @@ export class CommandConsumer {
       // batch, which the broker refuses over max.message.bytes (a few 256 KiB responses would fail forever).
       for (const part of splitBySize(
         group.flatMap((g) => g.outs),
+        messageBytes,
         MAX_REQUEST_BYTES,
       )) {
         const byTopic = new Map<string, Message[]>();

@@ -36,5 +36,5 @@ export {
 } from './task-state.js';
 export { StreamsApp, closeOnSignals, type StreamsAppOptions } from './streams-app.js';
 export { assignTasks, taskAssignor, ASSIGNOR_NAME, type TaskAssignorOptions } from './assignor.js';
-export { TaskProcessingError, requestChunks, MAX_REQUEST_BYTES } from './task-runner.js';
+export { TaskProcessingError, requestChunks, splitBySize, MAX_REQUEST_BYTES } from './task-runner.js';
 export * from './changelog-restore.js';

@@ -450,23 +450,31 @@ function recordBytes(r: OutgoingRecord): number {
   return n;
 }
 
-/** Splits outputs, in order, into runs of at most `maxBytes` (a larger single record gets a run of its own). */
-export function requestChunks(outs: readonly OutgoingRecord[], maxBytes = MAX_REQUEST_BYTES): OutgoingRecord[][] {
-  const chunks: OutgoingRecord[][] = [];
-  let current: OutgoingRecord[] = [];
+/**
+ * Splits items, in order, into runs whose `sizeOf` adds up to at most `maxBytes` (a larger single item gets a run
+ * of its own). Every transactional producer that may send more than max.message.bytes to a partition uses it.
+ */
+export function splitBySize<T>(items: readonly T[], sizeOf: (item: T) => number, maxBytes = MAX_REQUEST_BYTES): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
   let bytes = 0;
-  for (const r of outs) {
-    const size = recordBytes(r);
+  for (const item of items) {
+    const size = sizeOf(item);
     if (current.length > 0 && bytes + size > maxBytes) {
       chunks.push(current);
       current = [];
       bytes = 0;
     }
-    current.push(r);
+    current.push(item);
     bytes += size;
   }
   if (current.length > 0) chunks.push(current);
   return chunks;
+}
+
+/** A commit's outputs in produce requests of at most `maxBytes`. */
+export function requestChunks(outs: readonly OutgoingRecord[], maxBytes = MAX_REQUEST_BYTES): OutgoingRecord[][] {
+  return splitBySize(outs, recordBytes, maxBytes);
 }
 
 /** Next offset of each changelog topic (this task's partition) after one produce request. */
