@@ -1,14 +1,7 @@
 // The journey topology on the TopologyTestDriver (ManualClock): welcome journey, restart, versions, stop, timers, DLQ.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { JourneyConfig } from '../schemas/index.js';
 import { partitionForKey } from '../topology/index.js';
-import { JourneyDriver } from './testing/driver.js';
-import { emailAction, purchaseEvent, signupEvent, webhookAction, welcomeJourney } from './testing/journeys.js';
-
-const SEC = 1000;
-const MIN = 60 * SEC;
-const HOUR = 60 * MIN;
-const DAY = 24 * HOUR;
+import { DAY, HOUR, JourneyDriver, SEC, journey, welcomeDriver } from './testing/driver.js';
 
 let d: JourneyDriver | undefined;
 afterEach(async () => {
@@ -20,20 +13,8 @@ async function welcome(
   setup: Parameters<typeof JourneyDriver.create>[0] = {},
   publishWelcome = true,
 ): Promise<JourneyDriver> {
-  d = await JourneyDriver.create(setup);
-  await d.resources(
-    { kind: 'event', value: signupEvent },
-    { kind: 'event', value: purchaseEvent },
-    { kind: 'action', value: emailAction('http://127.0.0.1:9/ts') },
-    { kind: 'action', value: webhookAction('http://127.0.0.1:9') },
-  );
-  if (publishWelcome) await d.publish(welcomeJourney);
-  await d.profile('ann', { firstName: 'Ann', email: 'ann@example.com' });
+  d = await welcomeDriver(setup, publishWelcome);
   return d;
-}
-
-function journey(nodes: JourneyConfig['nodes'], extra: Partial<JourneyConfig> = {}): JourneyConfig {
-  return { id: 'j', name: 'J', namespace: 'email', entry: { event: 'signup' }, start: 'a', nodes, ...extra };
 }
 
 describe('journey topology: welcome journey from unkeyed events', () => {

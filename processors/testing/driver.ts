@@ -11,6 +11,7 @@ import type {
   StepEvent,
 } from '../../schemas/index.js';
 import { TopologyTestDriver } from '../../topology/index.js';
+import { emailAction, purchaseEvent, signupEvent, webhookAction, welcomeJourney } from './journeys.js';
 import type { DataSourceFetcher, JourneyLimits } from '../options.js';
 import { buildJourneyTopology } from '../topology.js';
 
@@ -148,4 +149,31 @@ export class JourneyDriver {
   close(): Promise<void> {
     return this.driver.close();
   }
+}
+
+export const SEC = 1000;
+export const MIN = 60 * SEC;
+export const HOUR = 60 * MIN;
+export const DAY = 24 * HOUR;
+
+/** A driver with the welcome resources, the profile `ann`, and (by default) the welcome journey published. */
+export async function welcomeDriver(
+  setup: Parameters<typeof JourneyDriver.create>[0] = {},
+  publishWelcome = true,
+): Promise<JourneyDriver> {
+  const d = await JourneyDriver.create(setup);
+  await d.resources(
+    { kind: 'event', value: signupEvent },
+    { kind: 'event', value: purchaseEvent },
+    { kind: 'action', value: emailAction('http://127.0.0.1:9/ts') },
+    { kind: 'action', value: webhookAction('http://127.0.0.1:9') },
+  );
+  if (publishWelcome) await d.publish(welcomeJourney);
+  await d.profile('ann', { firstName: 'Ann', email: 'ann@example.com' });
+  return d;
+}
+
+/** A one-journey config entering on `signup` at node `a`. */
+export function journey(nodes: JourneyConfig['nodes'], extra: Partial<JourneyConfig> = {}): JourneyConfig {
+  return { id: 'j', name: 'J', namespace: 'email', entry: { event: 'signup' }, start: 'a', nodes, ...extra };
 }
