@@ -4,7 +4,7 @@
 import { createKafka, JoError } from '../topology/index.js';
 import { topicCatalog } from '../schemas/index.js';
 import { ensureTopics } from './topics.js';
-import { localInfra } from './local-infra.js';
+import { ensureInfra } from './local-infra.js';
 import { loadEngineConfig, type EngineConfig } from './engine-config.js';
 import { createLogger } from './logger.js';
 import { startEngine } from './engine.js';
@@ -39,7 +39,7 @@ async function config(args: string[]): Promise<Readonly<EngineConfig>> {
   const dev = args.includes('--dev');
   const env = { ...process.env };
   if (!env['KAFKA_BROKERS'] && dev)
-    env['KAFKA_BROKERS'] = (await localInfra({ needRegistry: false })).kafkaBrokers.join(',');
+    env['KAFKA_BROKERS'] = (await ensureInfra({ needRegistry: false })).kafkaBrokers.join(',');
   if (!env['JO_LOG_FORMAT'] && process.stdout.isTTY) env['JO_LOG_FORMAT'] = 'pretty';
   const overrides: Record<string, unknown> = {};
   const only = flag(args, '--only');

@@ -3,7 +3,7 @@
  * hands their addresses to every test file through `process.env` (workers inherit it).
  * Services it started are left running for the next run unless JO_STOP_INFRA=1 (CI sets it).
  */
-import { ensureInfra, stopInfra } from './infra.js';
+import { ensureInfra, stopInfra } from '../local-infra.js';
 
 export default async function setup(): Promise<() => void> {
   const infra = await ensureInfra({ needRegistry: true });
