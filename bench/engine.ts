@@ -14,7 +14,7 @@
  *    histogram and, end to end, from the commands issued after the waits.
  *
  * Environment: BENCH_EVENTS, BENCH_PROFILES, BENCH_RATE, BENCH_LATENCY_SECONDS, BENCH_PENDING, BENCH_COMMIT_MS,
- * BENCH_FIRE_DELAY_S.
+ * BENCH_FIRE_DELAY_S, BENCH_ENGINE_NODE_ARGS (extra node flags for the engine child, e.g. `--cpu-prof`).
  * Numbers share 2 cores with the broker and the bench's own producer/consumer: they are what this machine does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -183,7 +183,8 @@ interface Engine {
 }
 
 async function startEngine(ctx: BenchContext, prefix: string, appId: string, stateDir: string): Promise<Engine> {
-  const child = spawn(process.execPath, [JO, 'start', '--only', 'pipeline'], {
+  const nodeArgs = (process.env.BENCH_ENGINE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, JO, 'start', '--only', 'pipeline'], {
     env: {
       ...process.env,
       KAFKA_BROKERS: ctx.brokers.join(','),
