@@ -18,11 +18,11 @@ describe('topic catalog', () => {
     ]);
   });
 
-  it('compacts config and profiles only', () => {
+  it('compacts config, profiles and timers (the timer index changelog) only', () => {
     const compacted = topicCatalog()
       .filter((t) => t.compacted)
       .map((t) => t.name);
-    expect(compacted).toEqual(['jo.profiles', 'jo.config']);
+    expect(compacted).toEqual(['jo.profiles', 'jo.config', 'jo.timers']);
   });
 
   it('rejects co-partitioned topics with different partition counts, naming them', () => {

@@ -1,30 +1,34 @@
 /**
  * Processor `emit`: turns an outcome into records — commands to `jo.commands.<connector>`, step events to
- * `jo.step-events`, timer set/cancel to `jo.timers`, each keyed by profile key — and updates the journey
- * metrics. Sinks write into the task's transaction, so the state change that produced an outcome and its
- * records commit (or vanish) together: a crash neither loses nor repeats a step.
+ * `jo.step-events`, each keyed by profile key — applies its timer set/cancel to the partition's timer index (whose
+ * changelog is `jo.timers`), and updates the journey metrics. Sinks and changelogs write into the task's
+ * transaction, so the state change that produced an outcome and its records commit (or vanish) together: a crash
+ * neither loses nor repeats a step.
  */
 import { TerminalError, type Processor, type ProcessorContext, type StreamRecord } from '../topology/index.js';
 import type { OutcomeRecord } from './journey-env.js';
 import { journeyMetrics, type JourneyMetrics } from './metrics.js';
-import type { Shared } from './options.js';
+import type { Timer } from './journey-model.js';
+import { STORES, type Shared } from './options.js';
+import { TimerIndex } from './timer-index.js';
 
 /** Sink node names. */
 export const SINKS = {
   command: (connector: string) => `sink-commands-${connector}`,
   steps: 'sink-step-events',
-  timers: 'sink-timers',
 } as const;
 
 export class EmitProcessor implements Processor<string, OutcomeRecord, string, unknown> {
   private ctx!: ProcessorContext<string, unknown>;
   private metrics!: JourneyMetrics;
+  private timers!: TimerIndex;
 
   constructor(private readonly shared: Shared) {}
 
   init(ctx: ProcessorContext<string, unknown>): void {
     this.ctx = ctx;
     this.metrics = journeyMetrics(this.shared.metrics ?? ctx.metrics);
+    this.timers = new TimerIndex(ctx.getStateStore<Timer>(STORES.timers));
   }
 
   async process(r: StreamRecord<string, OutcomeRecord>): Promise<void> {
@@ -43,13 +47,15 @@ export class EmitProcessor implements Processor<string, OutcomeRecord, string, u
       this.metrics.steps.inc({ status: s.status });
     }
     // A timer set and cancelled within one outcome (an instance that entered and ended at once) never needs to
-    // reach jo.timers.
+    // reach the index (nor jo.timers).
     const ops = (kind: 'set' | 'cancel') =>
       new Set(outcome.timers.filter((t) => t.op === kind).map((t) => t.timer.token));
     const set = ops('set');
     const cancelled = ops('cancel');
     for (const t of outcome.timers)
-      if (!(set.has(t.timer.token) && cancelled.has(t.timer.token))) await out(t.timer.profileKey, t, SINKS.timers);
+      if (!(set.has(t.timer.token) && cancelled.has(t.timer.token))) await this.timers.apply(t);
+    if (outcome.timers.length > 0)
+      this.metrics.timersPending.set({ partition: this.ctx.partition }, this.timers.size());
     this.count(r.value, (this.shared.clock ?? this.ctx.clock).now());
   }
 

@@ -1,34 +1,17 @@
 /**
- * Processor `timers`: indexes the `jo.timers` records (set/cancel, written by `emit` in the same transaction as
- * the step that scheduled them) in the per-partition timer index ordered by due time, and fires due timers from
- * a wall-clock punctuator, earliest first, at most `timerSliceSize` per punctuation so that an overdue burst
- * after downtime is worked off between live records. A timer is never fired before its due time; a stale one
- * (its token no longer matches the instance) changes nothing. Pending count and lateness are metrics.
+ * Processor `timers`: fires the due timers of the partition's timer index from a wall-clock punctuator, earliest
+ * first, at most `timerSliceSize` per punctuation so that an overdue burst after downtime is worked off between
+ * live records. It has no input: `emit` writes the index (set/cancel of each outcome), whose changelog is
+ * `jo.timers`. A timer is never fired before its due time; a stale one (its token no longer matches the instance)
+ * changes nothing. Pending count and lateness are metrics.
  */
-import { Value } from '@sinclair/typebox/value';
-import { Type } from '@sinclair/typebox';
-import { TerminalError, type Processor, type ProcessorContext, type StreamRecord } from '../topology/index.js';
+import { type Processor, type ProcessorContext } from '../topology/index.js';
 import { taskJourneys, type OutcomeRecord, type TaskJourneys } from './journey-env.js';
-import { TimerKinds, type Timer } from './journey-model.js';
+import type { Timer } from './journey-model.js';
 import { STORES, type Shared } from './options.js';
 import { TimerIndex } from './timer-index.js';
 
-const TimerSchema = Type.Object({
-  token: Type.String(),
-  dueAt: Type.Number(),
-  kind: Type.Union(TimerKinds.map((k) => Type.Literal(k))),
-  profileKey: Type.String(),
-  journeyId: Type.String(),
-  version: Type.Integer(),
-  instanceId: Type.String(),
-  nodeId: Type.String(),
-});
-const TimerOpSchema = Type.Object({
-  op: Type.Union([Type.Literal('set'), Type.Literal('cancel')]),
-  timer: TimerSchema,
-});
-
-export class TimersProcessor implements Processor<string | null, unknown, string, OutcomeRecord> {
+export class TimersProcessor implements Processor<never, never, string, OutcomeRecord> {
   private ctx!: ProcessorContext<string, OutcomeRecord>;
   private journeys!: TaskJourneys;
   private index!: TimerIndex;
@@ -47,11 +30,9 @@ export class TimersProcessor implements Processor<string | null, unknown, string
     this.journeys.metrics.timersPending.set({ partition: this.ctx.partition }, this.index.size());
   }
 
-  async process(r: StreamRecord<string | null, unknown>): Promise<void> {
-    if (!Value.Check(TimerOpSchema, r.value))
-      throw new TerminalError('TIMER_RECORD_INVALID', 'a jo.timers record is not a timer set/cancel operation');
-    await this.index.apply(r.value);
-    this.gauge();
+  /** Never called: the processor has no parent (the topology builder accepts that for processors with stores). */
+  process(): void {
+    throw new TypeError('the timers processor has no input');
   }
 
   /** Fires the due timers of this partition (one bounded slice). */

@@ -6,9 +6,9 @@
  *                                  │
  *   jo.profiles ─► profile-store   ▼
  *                 (profiles) ◄─ enrich ─► match ──────────┐
- *   jo.timers ─► timers (timer-index; wall-clock punctuator) ─► emit ─► jo.commands.<connector>
- *   jo.action-results ─► evaluate (stop sweep punctuator) ─┘      ├──► jo.step-events
- *                                                                  └──► jo.timers
+ *                 timers (wall-clock punctuator) ────────► emit ─► jo.commands.<connector>
+ *   jo.action-results ─► evaluate (stop sweep punctuator) ─┘  ├──► jo.step-events
+ *                                                             └──► timer index (changelog: jo.timers)
  *   jo.config ─► global store "journey-config" ─► ConfigView (journeys, events, actions, data sources)
  *
  * Sub-topology 0 (normalize) reads the events topic with whatever key and partitioning the producer used;
@@ -111,7 +111,8 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
     })
     .addStateStore({ name: STORES.profiles, serde: jsonSerde<unknown>(), prefetchInputKeys: true })
     .addStateStore({ name: STORES.instances, serde: jsonSerde<unknown>(), prefetchInputKeys: true })
-    .addStateStore({ name: STORES.timers, serde: jsonSerde<unknown>() })
+    // jo.timers is the timer index's changelog: a wait costs one record, written with the step that set it.
+    .addStateStore({ name: STORES.timers, serde: jsonSerde<unknown>(), changelogTopic: t.timers })
     .addStateStore({ name: STORES.stops, serde: jsonSerde<unknown>() })
     .addSource({ name: 'profiles', topics: [t.profiles], keyDeserializer: str, valueDeserializer: json })
     .addProcessor({
@@ -132,10 +133,9 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
       supplier: () => new MatchProcessor(s),
       stores: [STORES.instances, STORES.profiles],
     })
-    .addSource({ name: 'timers-in', topics: [t.timers], keyDeserializer: str, valueDeserializer: json })
     .addProcessor({
       name: 'timers',
-      parents: ['timers-in'],
+      parents: [],
       supplier: () => new TimersProcessor(s),
       stores: [STORES.timers, STORES.instances, STORES.profiles],
     })
@@ -146,7 +146,12 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
       supplier: () => new EvaluateProcessor(s),
       stores: [STORES.instances, STORES.profiles, STORES.stops],
     })
-    .addProcessor({ name: 'emit', parents: ['match', 'timers', 'evaluate'], supplier: () => new EmitProcessor(s) });
+    .addProcessor({
+      name: 'emit',
+      parents: ['match', 'timers', 'evaluate'],
+      supplier: () => new EmitProcessor(s),
+      stores: [STORES.timers],
+    });
   for (const c of s.connectors)
     b.addSink({
       name: SINKS.command(c),
@@ -158,13 +163,6 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
   b.addSink({
     name: SINKS.steps,
     topic: t.stepEvents,
-    parents: ['emit'],
-    keySerializer: strOut,
-    valueSerializer: jsonOut,
-  });
-  b.addSink({
-    name: SINKS.timers,
-    topic: t.timers,
     parents: ['emit'],
     keySerializer: strOut,
     valueSerializer: jsonOut,

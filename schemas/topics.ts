@@ -65,7 +65,9 @@ export function topicCatalog(opts: TopicCatalogOptions = {}): TopicSpec[] {
     {
       name: n.timers,
       partitions: p,
-      compacted: false,
+      // the changelog of the engine's timer index: key = due time + token, a fired or cancelled timer a tombstone
+      compacted: true,
+      config: compact,
       coPartitionGroup: 'profile',
       purpose: 'durable schedule of waits and timeouts',
     },

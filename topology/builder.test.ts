@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TopologyBuilder } from './builder.js';
+import { changelogTopicOf, TopologyBuilder } from './builder.js';
 import { ConfigError } from './errors.js';
 import { CoPartitionError, planTasks } from './plan.js';
 import { serdes } from './record.js';
@@ -52,6 +52,24 @@ describe('TopologyBuilder', () => {
       ['c', 'pc'],
     ]);
     expect(t.describe()).toContain('pa: processor (stores: s)');
+  });
+
+  it('places a punctuation-only processor (no parent) with its stores; refuses one with neither', () => {
+    const t = new TopologyBuilder()
+      .addSource({ name: 'a', topics: ['ta'], ...src })
+      .addStateStore({ name: 's', serde: jsonSerde(), changelogTopic: 'my-topic' })
+      .addProcessor({ name: 'pa', supplier: noop, parents: ['a'], stores: ['s'] })
+      .addProcessor({ name: 'wheel', supplier: noop, parents: [], stores: ['s'] })
+      .build();
+    expect(t.subTopologies.map((s) => s.nodes)).toEqual([['a', 'pa', 'wheel']]);
+    expect(changelogTopicOf('app', { name: 's', changelogTopic: 'my-topic' })).toBe('my-topic');
+    expect(changelogTopicOf('app', { name: 's' })).toBe('app-s-changelog');
+    expect(() =>
+      new TopologyBuilder()
+        .addSource({ name: 'a', topics: ['ta'], ...src })
+        .addProcessor({ name: 'lost', supplier: noop, parents: [] })
+        .build(),
+    ).toThrow(/"lost" has no parent and no store/);
   });
 });
 

@@ -18,6 +18,7 @@ export interface SourceOptions<K, V> {
 export interface ProcessorOptions<KIn, VIn, KOut, VOut> {
   readonly name: string;
   readonly supplier: ProcessorSupplier<KIn, VIn, KOut, VOut>;
+  /** May be empty for a processor that uses stores and acts only from punctuators (a timer wheel, say). */
   readonly parents: readonly string[];
   /** Names of the state stores this processor may `getStateStore` (global stores need no listing). */
   readonly stores?: readonly string[];
@@ -88,6 +89,11 @@ export const internalTopics = {
   repartition: (applicationId: string, name: string) => `${applicationId}-${name}-repartition`,
   changelog: (applicationId: string, store: string) => `${applicationId}-${store}-changelog`,
 };
+
+/** The topic a store's changes are logged to: its own `changelogTopic`, else the internal changelog. */
+export function changelogTopicOf(applicationId: string, spec: Pick<StoreSpec, 'name' | 'changelogTopic'>): string {
+  return spec.changelogTopic ?? internalTopics.changelog(applicationId, spec.name);
+}
 
 /** The immutable result of `TopologyBuilder.build()`. */
 export class Topology {
@@ -210,7 +216,10 @@ export class TopologyBuilder {
     const globalNames = new Set(this.globals.map((g) => g.store.name));
     for (const n of this.nodes.values()) {
       if (n.kind === 'source') continue;
-      if (n.parents.length === 0) problems.push(`"${n.name}" has no parent`);
+      // A processor without parents only acts from punctuators; its stores place it in a sub-topology.
+      const punctuationOnly = n.kind === 'processor' && (n.stores?.length ?? 0) > 0;
+      if (n.parents.length === 0 && !punctuationOnly)
+        problems.push(`"${n.name}" has no parent${n.kind === 'processor' ? ' and no store' : ''}`);
       for (const p of n.parents) {
         const pd = this.nodes.get(p);
         if (!pd) problems.push(`"${n.name}" has unknown parent "${p}"`);

@@ -51,7 +51,10 @@ export async function prepareTopics(
   );
   const globals = topology.globalStores.map((g) => g.topic);
   const sinks = [...topology.nodes.values()].flatMap((n) => (n.kind === 'sink' && !n.repartition ? [n.topic] : []));
-  const all = [...new Set([...external, ...globals, ...sinks, dlqTopic])];
+  const ownChangelogs = topology.subTopologies.flatMap((sub) =>
+    sub.stores.flatMap((s) => (s.changelogTopic === undefined ? [] : [{ sub: sub.id, topic: s.changelogTopic }])),
+  );
+  const all = [...new Set([...external, ...globals, ...sinks, ...ownChangelogs.map((c) => c.topic), dlqTopic])];
   const counts = await partitionCounts(admin, all, timer);
   const missing = all.filter((t) => !counts.has(t));
   if (missing.length)
@@ -59,9 +62,17 @@ export async function prepareTopics(
   const plan = planTasks(topology, applicationId, (t) => counts.get(t));
   const wanted = new Map<string, { partitions: number; compact: boolean }>();
   for (const [t, n] of plan.repartitionTopics) wanted.set(t, { partitions: n, compact: false });
+  const misfits = ownChangelogs.filter((c) => counts.get(c.topic) !== plan.partitions.get(c.sub));
+  if (misfits.length)
+    throw new TerminalError(
+      'TOPOLOGY_INTERNAL_TOPIC_MISMATCH',
+      `changelog topic(s) need the partition count of their store's tasks: ${misfits
+        .map((c) => `${c.topic} has ${counts.get(c.topic)}, needs ${plan.partitions.get(c.sub)}`)
+        .join('; ')}`,
+    );
   for (const sub of topology.subTopologies)
     for (const s of sub.stores)
-      if (s.changelog !== false)
+      if (s.changelog !== false && s.changelogTopic === undefined)
         wanted.set(internalTopics.changelog(applicationId, s.name), {
           partitions: plan.partitions.get(sub.id) ?? 1,
           compact: true,

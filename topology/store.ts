@@ -52,6 +52,13 @@ export interface StoreSpec<V = unknown> {
   readonly serde: Serde<V>;
   /** Back the store by a compacted changelog topic (default true). */
   readonly changelog?: boolean;
+  /**
+   * An existing compacted topic to use as the changelog instead of the internal `<applicationId>-<store>-changelog`
+   * (created by the app). It must exist with the partition count of the store's sub-topology; the runtime writes
+   * it (partition = task's) and restores from it like any changelog. Lets a topic of the product contract be the
+   * durable copy of a store without a second topic holding the same data.
+   */
+  readonly changelogTopic?: string;
   /** `rocksdb` (default in the Kafka runtime) or `memory`. The test driver always uses memory. */
   readonly kind?: 'rocksdb' | 'memory';
   /**

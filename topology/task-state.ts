@@ -5,7 +5,7 @@
  * restored from `<applicationId>-<store>-changelog` by the changelog restorer, checkpointed on clean close.
  */
 import { randomUUID } from 'node:crypto';
-import { internalTopics } from './builder.js';
+import { changelogTopicOf } from './builder.js';
 import { ChangeLoggingKeyValueStore } from './change-logging-store.js';
 import { checkpointKey, openTaskState, writeCheckpoint } from './checkpoint.js';
 import type { Clock } from './clock.js';
@@ -101,7 +101,7 @@ export class TaskStateBackend implements StateBackend {
       else
         opened.push({
           store: new ChangeLoggingKeyValueStore(inner, spec.serde, args.logger),
-          topic: internalTopics.changelog(args.applicationId, spec.name),
+          topic: changelogTopicOf(args.applicationId, spec),
           persistent,
         });
     }

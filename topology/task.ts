@@ -11,11 +11,11 @@ import { DLQ_CODES, dlqHeaders } from './dlq.js';
 import { noopMetrics, type Counter, type Metrics } from './metrics.js';
 import { partitionForKey } from './murmur2.js';
 import type { Topology, NodeDef, SourceNode } from './builder.js';
-import { internalTopics } from './builder.js';
+import { changelogTopicOf, internalTopics } from './builder.js';
 import type { Punctuator, PunctuationType } from './processor.js';
 import { TaskContext, type NodeRunner, type Punctuation } from './task-context.js';
 import type { Headers, RawRecord, StreamRecord } from './record.js';
-import type { ChangeLogger, KeyValueStore } from './store.js';
+import type { ChangeLogger, KeyValueStore, StoreSpec } from './store.js';
 
 /** A record on its way out: to a sink topic, a repartition topic, a changelog or the DLQ. */
 export interface OutgoingRecord {
@@ -68,17 +68,22 @@ export function taskIdOf(subTopology: number, partition: number): string {
   return `${subTopology}_${partition}`;
 }
 
-/** A `ChangeLogger` writing each store change to `${applicationId}-${store}-changelog`, partition = task's. */
+/**
+ * A `ChangeLogger` writing each store change to the store's changelog topic (`changelogTopicOf`: the internal
+ * `${applicationId}-${store}-changelog` unless the spec names one), partition = task's.
+ */
 export function changelogWriter(
   applicationId: string,
   partition: number,
   collector: RecordCollector,
   clock: Clock,
+  specs: readonly StoreSpec[] = [],
 ): ChangeLogger {
+  const topics = new Map(specs.map((s) => [s.name, changelogTopicOf(applicationId, s)]));
   return {
     log: (store, key, value) =>
       collector.send({
-        topic: internalTopics.changelog(applicationId, store),
+        topic: topics.get(store) ?? internalTopics.changelog(applicationId, store),
         partition,
         key: Buffer.from(key, 'utf8'),
         value,

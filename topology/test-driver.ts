@@ -6,7 +6,7 @@
  * stores from it. Everything piped is processed (and "committed") before `pipeInput` resolves.
  */
 import { ManualClock } from './clock.js';
-import { internalTopics, type Topology } from './builder.js';
+import { changelogTopicOf, type Topology } from './builder.js';
 import { GlobalStoreUpdater } from './global-store.js';
 import { ChangeLoggingKeyValueStore } from './change-logging-store.js';
 import { InMemoryMetrics } from './metrics.js';
@@ -105,6 +105,8 @@ export class TopologyTestDriver {
   private readonly globalLog = new Map<string, RawRecord[]>();
   private readonly changelog = new Map<string, ChangelogEntry[]>();
   private readonly changelogTopics = new Map<string, string>();
+  /** Changelogs that are topics of their own (`StoreSpec.changelogTopic`), readable with `readOutput`. */
+  private readonly productChangelogs = new Set<string>();
   private readonly outputs = new Map<string, RawRecord[]>();
   private readonly offsets = new Map<string, number>();
   private readonly subOfTopic = new Map<string, number>();
@@ -122,8 +124,10 @@ export class TopologyTestDriver {
     this.plan = planTasks(topology, this.applicationId, (t) => this.externalPartitions(t));
     for (const sub of topology.subTopologies) {
       for (const t of topology.sourceTopics(this.applicationId, sub.id)) this.subOfTopic.set(t, sub.id);
-      for (const s of sub.stores)
-        this.changelogTopics.set(internalTopics.changelog(this.applicationId, s.name), s.name);
+      for (const s of sub.stores) {
+        this.changelogTopics.set(changelogTopicOf(this.applicationId, s), s.name);
+        if (s.changelogTopic !== undefined) this.productChangelogs.add(s.changelogTopic);
+      }
     }
   }
 
@@ -153,6 +157,8 @@ export class TopologyTestDriver {
       const log = this.changelog.get(k) ?? [];
       log.push({ key: r.key?.toString('utf8') ?? '', value: r.value });
       this.changelog.set(k, log);
+      // A changelog that is a topic of the product (a spec's `changelogTopic`) is output users can read too.
+      if (this.productChangelogs.has(r.topic)) this.append(r.topic, partition, r.key, r.value, r.timestamp, r.headers);
       return;
     }
     const raw = this.append(r.topic, partition, r.key, r.value, r.timestamp, r.headers);
@@ -199,7 +205,7 @@ export class TopologyTestDriver {
       for (let p = 0; p < n; p++) {
         const id = taskIdOf(sub.id, p);
         const stores = new Map<string, KeyValueStore<unknown>>();
-        const logger = changelogWriter(this.applicationId, p, this.collector, this.clock);
+        const logger = changelogWriter(this.applicationId, p, this.collector, this.clock, sub.stores);
         for (const spec of sub.stores) {
           const inner = new InMemoryKeyValueStore<unknown>(spec.name);
           for (const e of this.compacted(spec.name, p)) await inner.put(e.key, spec.serde.deserialize(e.value));
