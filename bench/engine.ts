@@ -287,15 +287,23 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** p-quantile (seconds) from a Prometheus histogram's cumulative buckets. */
-function histogramQuantile(text: string, name: string, q: number): number {
-  const buckets: Array<[number, number]> = [];
+/** Cumulative bucket counts of a histogram, summed across label sets, by upper bound. */
+function histogramBuckets(text: string, name: string): Map<number, number> {
+  const byLe = new Map<number, number>();
   for (const line of text.split('\n')) {
     const m = new RegExp(`^${name}_bucket\\{.*le="([^"]+)".*\\} (\\d+(?:\\.\\d+)?)`).exec(line);
-    if (m?.[1] && m[2]) buckets.push([m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])]);
+    if (m?.[1] && m[2]) {
+      const le = m[1] === '+Inf' ? Infinity : Number(m[1]);
+      byLe.set(le, (byLe.get(le) ?? 0) + Number(m[2]));
+    }
   }
-  // sum across label sets per bound
-  const byLe = new Map<number, number>();
-  for (const [le, c] of buckets) byLe.set(le, (byLe.get(le) ?? 0) + c);
+  return byLe;
+}
+
+/** Upper bound of the bucket holding quantile `q`; with `before`, of what was observed since that scrape. */
+function histogramQuantile(text: string, name: string, q: number, before?: string): number {
+  const byLe = histogramBuckets(text, name);
+  if (before !== undefined) for (const [le, c] of histogramBuckets(before, name)) byLe.set(le, (byLe.get(le) ?? 0) - c);
   const sorted = [...byLe].sort((a, b) => a[0] - b[0]);
   const total = sorted.at(-1)?.[1] ?? 0;
   for (const [le, c] of sorted) if (c >= q * total) return le;
@@ -379,8 +387,9 @@ async function passThrough(ctx: BenchContext, prefix: string): Promise<number> {
   return Number(m[1]);
 }
 
-async function latency(ctx: BenchContext, kafka: KafkaClient, producer: Producer, prefix: string) {
+async function latency(ctx: BenchContext, kafka: KafkaClient, producer: Producer, prefix: string, engine: Engine) {
   const total = RATE * LATENCY_S;
+  const metricsBefore = await engine.metrics();
   ctx.log(`latency: ${RATE} events/s for ${LATENCY_S} s`);
   const lat: number[] = [];
   const sentAtMark = Date.now();
@@ -423,7 +432,18 @@ async function latency(ctx: BenchContext, kafka: KafkaClient, producer: Producer
   await new Promise((r) => setTimeout(r, 2_000));
   await w.stop();
   lat.sort((a, b) => a - b);
-  return { offered, p50: percentile(lat, 50), p99: percentile(lat, 99), seen: lat.length, sent };
+  const m = await engine.metrics();
+  const q = (name: string, p: number) => histogramQuantile(m, name, p, metricsBefore) * 1000;
+  return {
+    offered,
+    p50: percentile(lat, 50),
+    p99: percentile(lat, 99),
+    seen: lat.length,
+    sent,
+    commitP50: q('jo_stream_commit_duration_seconds', 0.5),
+    commitP99: q('jo_stream_commit_duration_seconds', 0.99),
+    emitP99: q('jo_event_to_command_seconds', 0.99),
+  };
 }
 
 async function timers(ctx: BenchContext, kafka: KafkaClient, producer: Producer, prefix: string, engine: Engine) {
@@ -503,11 +523,19 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       { metric: 'plain kafkajs pass-through', value: reference, unit: 'records/s' },
       { metric: 'engine / pass-through', value: (100 * tp.eventsPerS) / reference, unit: '%', target: '>= 40' },
     );
-    const l = await latency(ctx, kafka, producer, prefix);
+    const l = await latency(ctx, kafka, producer, prefix, engine);
     rows.push(
       { metric: `offered load`, value: l.offered, unit: 'events/s', note: `${l.seen} of ${l.sent} commands seen` },
       { metric: 'event→command latency p50', value: l.p50, unit: 'ms', note: `commit interval ${COMMIT_MS} ms` },
       { metric: 'event→command latency p99', value: l.p99, unit: 'ms', target: '< 100' },
+      {
+        metric: 'engine: event→command emitted p99 (before commit)',
+        value: l.emitP99,
+        unit: 'ms',
+        note: 'histogram bucket bound, latency phase',
+      },
+      { metric: 'engine: task commit duration p50', value: l.commitP50, unit: 'ms', note: 'bucket bound' },
+      { metric: 'engine: task commit duration p99', value: l.commitP99, unit: 'ms', note: 'bucket bound' },
     );
     if (PENDING > 0) {
       const t = await timers(ctx, kafka, producer, prefix, engine);

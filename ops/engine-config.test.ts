@@ -24,6 +24,8 @@ describe('engine configuration', () => {
       { token: 'bbbbbbbbbbbbbbbb', role: 'read' },
     ]);
     expect(c.processingGuarantee).toBe('exactly_once');
+    expect(c.eagerCommit).toBe(true);
+    expect(loadEngineConfig({ KAFKA_BROKERS: 'a:9092', JO_EAGER_COMMIT: 'false' }).eagerCommit).toBe(false);
     expect(Object.isFrozen(c.api)).toBe(true);
   });
 
@@ -35,6 +37,7 @@ describe('engine configuration', () => {
         JO_PARTITIONS: '0',
         JO_PROCESSING_GUARANTEE: 'maybe',
         JO_API_TOKENS: 'short',
+        JO_EAGER_COMMIT: 'yes',
       });
     } catch (e) {
       err = e;
@@ -45,6 +48,7 @@ describe('engine configuration', () => {
     expect(problems).toMatch(/\/partitions/);
     expect(problems).toMatch(/\/processingGuarantee/);
     expect(problems).toMatch(/\/api\/tokens\/0\/token/);
+    expect(problems).toMatch(/\/eagerCommit/);
   });
 
   it('requires brokers', () => {

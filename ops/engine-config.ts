@@ -28,6 +28,8 @@ export const EngineConfigSchema = Type.Object(
     stateDir: Type.String({ minLength: 1 }),
     processingGuarantee: Type.Union([Type.Literal('exactly_once'), Type.Literal('at_least_once')]),
     commitIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000 }),
+    /** A task that has caught up commits at once rather than waiting for the interval (exactly-once only). */
+    eagerCommit: Type.Boolean(),
     maxEventBytes: Type.Integer({ minimum: 1024, maximum: 10_485_760 }),
     api: Type.Object({
       host: Type.String({ minLength: 1 }),
@@ -68,6 +70,8 @@ function tokens(s: string | undefined): Array<{ token: string; role: string }> |
 }
 
 const num = (s: string | undefined) => (s === undefined || s === '' ? undefined : Number(s));
+/** `true`/`false`; anything else is passed on for the schema to report. */
+const bool = (s: string | undefined) => (s === 'true' ? true : s === 'false' ? false : s === '' ? undefined : s);
 
 function fromEnv(env: Env): Record<string, unknown> {
   const out: Record<string, unknown> = {
@@ -80,6 +84,7 @@ function fromEnv(env: Env): Record<string, unknown> {
     stateDir: env['JO_STATE_DIR'],
     processingGuarantee: env['JO_PROCESSING_GUARANTEE'],
     commitIntervalMs: num(env['JO_COMMIT_INTERVAL_MS']),
+    eagerCommit: bool(env['JO_EAGER_COMMIT']),
     maxEventBytes: num(env['JO_MAX_EVENT_BYTES']),
     api: { host: env['JO_API_HOST'], port: num(env['JO_API_PORT']), tokens: tokens(env['JO_API_TOKENS']) },
     only: list(env['JO_ONLY']),
@@ -110,6 +115,7 @@ export const DEFAULTS = {
   stateDir: '.infra/state',
   processingGuarantee: 'exactly_once',
   commitIntervalMs: 100,
+  eagerCommit: true,
   maxEventBytes: 1_048_576,
   api: { host: '127.0.0.1', port: 8080, tokens: [] },
   only: ['pipeline', 'api', 'connectors'],

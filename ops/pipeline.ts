@@ -33,6 +33,7 @@ export function pipelineComponent(shared: SharedParts): Component {
     dlqTopic: `${config.topicPrefix}dlq`,
     processingGuarantee: config.processingGuarantee === 'exactly_once' ? 'exactly-once' : 'at-least-once',
     commitIntervalMs: config.commitIntervalMs,
+    eagerCommit: config.eagerCommit && config.processingGuarantee === 'exactly_once',
     log: (level, msg, extra) => logger[level]({ component: 'pipeline', ...extra }, msg),
   });
   const storeSize = metrics.gauge({

@@ -48,6 +48,12 @@ export interface StreamsAppOptions {
   /** Default 100 ms (exactly-once) / 1000 ms (at-least-once). */
   readonly commitIntervalMs?: number;
   /**
+   * A task that has processed everything fetched commits at once (one commit in flight per task) instead of
+   * waiting for the interval: lower latency under light load, the same batching under heavy load. Default true
+   * under exactly-once, false under at-least-once.
+   */
+  readonly eagerCommit?: boolean;
+  /**
    * Local state root (RocksDB stores and checkpoints under `<stateDir>/<taskId>`). Without it every store is in
    * memory and rebuilt from its changelog whenever its task starts.
    */
@@ -300,6 +306,7 @@ export class StreamsApp {
       exactlyOnce: this.exactlyOnce,
       ...(this.producer ? { sharedProducer: this.producer } : {}),
       commitIntervalMs: o.commitIntervalMs ?? (this.exactlyOnce ? 100 : 1_000),
+      eagerCommit: o.eagerCommit ?? this.exactlyOnce,
       maxQueued: o.maxQueuedPerTask ?? 5_000,
       autoOffsetReset: o.autoOffsetReset ?? 'earliest',
       clock: this.clock,
