@@ -14,22 +14,39 @@ export function timerKey(timer: Pick<Timer, 'dueAt' | 'token'>): string {
 }
 
 export class TimerIndex {
+  /**
+   * No pending timer has a key below this: scans start here instead of at the beginning of the index, where the
+   * fired timers' deletions pile up until RocksDB compacts them. Lowered by any timer set below it (a clock that
+   * stepped back), so it is a bound, never a guess.
+   */
+  private floor = '';
+
   constructor(private readonly store: KeyValueStore<Timer>) {}
 
   /** Applies a set or cancel. */
   async apply(op: TimerOp): Promise<void> {
-    if (op.op === 'set') await this.store.put(timerKey(op.timer), op.timer);
-    else await this.store.delete(timerKey(op.timer));
+    const key = timerKey(op.timer);
+    if (op.op === 'set') {
+      if (key < this.floor) this.floor = key;
+      await this.store.put(key, op.timer);
+    } else await this.store.delete(key);
   }
 
   /** Up to `limit` timers due at or before `now`, earliest first (never one due later: timers never fire early). */
   async due(now: number, limit: number): Promise<Timer[]> {
     const out: Timer[] = [];
     const to = timerKey({ dueAt: now + 1, token: '' });
-    for await (const [, t] of this.store.range('', to)) {
+    let first: string | undefined;
+    for await (const [key, t] of this.store.range(this.floor, to)) {
       if (out.length >= limit) break;
-      if (t.dueAt <= now) out.push(t);
+      if (t.dueAt <= now) {
+        first ??= key;
+        out.push(t);
+      }
     }
+    // Nothing live below the first timer returned (whether or not the caller gets to remove them all), and with
+    // none returned nothing live below `to`: key order is due order.
+    this.floor = first ?? (to > this.floor ? to : this.floor);
     return out;
   }
 
