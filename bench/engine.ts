@@ -45,7 +45,7 @@ const PASSTHROUGH = fileURLToPath(new URL('./passthrough-child.ts', import.meta.
 // ---- configuration: 5 event types × 4 segments → 19 journeys + 1 timer journey ------------------------------
 const TYPES = ['a', 'b', 'c', 'd', 'e'];
 
-function benchConfig(hookUrl: string): Array<[string, object]> {
+export function benchConfig(hookUrl: string): Array<[string, object]> {
   const out: Array<[string, object]> = [];
   for (const t of [...TYPES, 'timer', 'follow']) {
     out.push([
@@ -130,7 +130,7 @@ function benchConfig(hookUrl: string): Array<[string, object]> {
 const PAD = 'x'.repeat(420);
 
 /** A ~1 KB XDM ExperienceEvent for profile `p`. */
-function xdmEvent(type: string, p: number, segment: number, extra: Record<string, unknown> = {}): string {
+export function xdmEvent(type: string, p: number, segment: number, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({
     _id: randomUUID(),
     timestamp: new Date().toISOString(),
@@ -146,14 +146,14 @@ function xdmEvent(type: string, p: number, segment: number, extra: Record<string
 }
 
 /** Event type and segment for event i: every (type, segment) pair has exactly one of the 19 journeys. */
-function typeAndSegment(i: number): [string, number] {
+export function typeAndSegment(i: number): [string, number] {
   const t = i % TYPES.length;
   const s = Math.floor(i / TYPES.length);
   return [TYPES[t] ?? 'a', t === TYPES.length - 1 ? s % 3 : s % 4];
 }
 
 /** Distinct profile ids out of `PROFILES` for i < PROFILES (a multiplicative permutation). */
-const profileOf = (i: number) => (i * 7_919 + 13) % PROFILES;
+export const profileOf = (i: number) => (i * 7_919 + 13) % PROFILES;
 
 // ---- helpers ---------------------------------------------------------------------------------------------------
 async function produceAll(
