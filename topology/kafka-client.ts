@@ -8,6 +8,7 @@ import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type * as KafkaJs from 'kafkajs';
 import type { Admin as KafkaAdmin, Batch, KafkaConfig, KafkaMessage, LogEntry } from 'kafkajs';
+import { encodePartitionBatch, type BatchMessage } from './record-batch.js';
 
 const require = createRequire(import.meta.url);
 
@@ -17,6 +18,7 @@ const require = createRequire(import.meta.url);
  * groups a batch's messages per partition by copying the partition's array once per message (quadratic). Those
  * showed as ~10 % of the engine's CPU. The modules are replaced in the require cache before kafkajs first loads
  * them; if kafkajs was loaded already (or its files differ from what is expected), nothing is patched.
+ * Uncompressed produce batches are encoded by record-batch.ts in one pass (kafkajs' path stays for compression).
  */
 function patchKafkaJs(): void {
   const replace = (request: string, transform: (source: string) => string): void => {
@@ -57,6 +59,21 @@ function patchKafkaJs(): void {
   }`,
     );
   });
+  const partitions = `const partitionsEncoder = compression => async ({`;
+  replace('kafkajs/src/protocol/requests/produce/v3/request.js', (s) =>
+    s.includes(partitions) && s.includes("const { Types } = require('../../../message/compression')")
+      ? s.replace(
+          partitions,
+          `const partitionsEncoder = compression => {
+  const slow = slowPartitionsEncoder(compression)
+  const fast = compression === Types.None ? globalThis[Symbol.for('${FAST_PARTITION_ENCODER}')] : undefined
+  return fast ? async data => fast(data) || slow(data) : slow
+}
+const slowPartitionsEncoder = compression => async ({`,
+        )
+      : s,
+  );
+  installFastPartitionEncoder();
   replace('kafkajs/src/producer/groupMessagesPerPartition.js', (s) =>
     s.includes('[...current, message]')
       ? `module.exports = ({ topic, partitionMetadata, messages, partitioner }) => {
@@ -71,6 +88,41 @@ function patchKafkaJs(): void {
 `
       : s,
   );
+}
+
+const FAST_PARTITION_ENCODER = 'jo.kafkajs.encodePartition';
+
+interface PartitionData {
+  readonly partition: number;
+  readonly messages: readonly BatchMessage[];
+  readonly transactionalId?: string | null;
+  readonly firstSequence?: number;
+  readonly producerId?: unknown;
+  readonly producerEpoch?: number;
+}
+
+/** The hook the patched produce request calls for an uncompressed partition: an encoder holding the bytes. */
+function installFastPartitionEncoder(): void {
+  const Encoder = require('kafkajs/src/protocol/encoder.js') as new (size: number) => { buf: Buffer; offset: number };
+  const Long = require('kafkajs/src/utils/long.js') as { fromValue(v: unknown): { toString(): string } };
+  (globalThis as Record<symbol, unknown>)[Symbol.for(FAST_PARTITION_ENCODER)] = (d: PartitionData) => {
+    const buf = encodePartitionBatch({
+      partition: d.partition,
+      messages: d.messages,
+      transactional: !!d.transactionalId,
+      producerId: BigInt(Long.fromValue(d.producerId ?? -1).toString()),
+      producerEpoch: d.producerEpoch ?? 0,
+      firstSequence: d.firstSequence ?? 0,
+      // kafkajs' own default for a message without a timestamp (the runtime always sets one)
+      // eslint-disable-next-line no-restricted-properties
+      now: Date.now(),
+    });
+    if (!buf) return undefined;
+    const e = new Encoder(1);
+    e.buf = buf;
+    e.offset = buf.length;
+    return e;
+  };
 }
 
 patchKafkaJs();

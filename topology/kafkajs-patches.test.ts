@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { crc32c } from './record-batch.js';
 import './kafka-client.js';
 
 const require = createRequire(import.meta.url);
@@ -66,5 +67,69 @@ describe('kafkajs patches', () => {
     };
     expect(patched(args)).toEqual(shipped(args));
     expect(patched({ ...args, partitionMetadata: [] })).toEqual({});
+  });
+
+  it('encodes produce requests byte for byte as kafkajs does (keys, headers, timestamps, transactions)', async () => {
+    type Request = (a: Record<string, unknown>) => { encode(): Promise<{ buffer: Buffer }> };
+    const patched = require('kafkajs/src/protocol/requests/produce/v3/request.js') as Request;
+    const shipped = original<Request>('kafkajs/src/protocol/requests/produce/v3/request.js');
+    const Long = require('kafkajs/src/utils/long.js') as { fromValue(v: unknown): unknown };
+    const now = vi.spyOn(Date, 'now').mockReturnValue(1_764_000_000_123);
+    const hooks = globalThis as unknown as Record<symbol, (d: unknown) => unknown>;
+    const hook = Symbol.for('jo.kafkajs.encodePartition');
+    const fastEncoder = hooks[hook];
+    expect(typeof fastEncoder).toBe('function');
+    let fastCalls = 0;
+    hooks[hook] = (d) => (fastCalls++, fastEncoder?.(d));
+    try {
+      let seed = 7;
+      const rnd = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n;
+      const text = (n: number) => 'é✓x'.repeat(n);
+      const message = (i: number) => ({
+        ...(rnd(4) === 0 ? {} : { key: rnd(2) ? Buffer.from(text(rnd(50))) : rnd(3) ? `k${i}` : null }),
+        value: rnd(5) === 0 ? null : rnd(2) ? Buffer.alloc(rnd(3_000), i) : text(rnd(400)),
+        ...(rnd(3) === 0 ? {} : { headers: { a: `h${i}`, b: [Buffer.from('x'), 'yy'], ...(rnd(2) ? { c: '' } : {}) } }),
+        ...(rnd(3) === 0
+          ? {}
+          : { timestamp: rnd(2) ? String(1_764_000_000_000 - rnd(100_000)) : 1_764_000_000_000 + rnd(99) }),
+      });
+      for (const [transactionalId, producerId] of [
+        [null, -1],
+        ['app-1_3', 123_456_789_012],
+      ] as const)
+        for (const count of [1, 3, 40, 400]) {
+          const args = {
+            acks: -1,
+            timeout: 30_000,
+            transactionalId,
+            producerId: Long.fromValue(producerId),
+            producerEpoch: 4,
+            topicData: [
+              {
+                topic: 't-1',
+                partitions: [
+                  { partition: 0, firstSequence: 17, messages: Array.from({ length: count }, (_, i) => message(i)) },
+                ],
+              },
+              { topic: 'other', partitions: [{ partition: 5, firstSequence: 0, messages: [message(9), message(10)] }] },
+            ],
+          };
+          const fast = (await patched(args).encode()).buffer;
+          const slow = (await shipped(args).encode()).buffer;
+          expect(fast.equals(slow)).toBe(true);
+        }
+      expect(fastCalls).toBe(16); // every partition of every request went through record-batch.ts
+    } finally {
+      if (fastEncoder) hooks[hook] = fastEncoder;
+      now.mockRestore();
+    }
+  });
+
+  it('computes CRC-32C (Castagnoli)', () => {
+    expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
+    expect(crc32c(Buffer.alloc(0))).toBe(0);
+    const data = Buffer.from(Array.from({ length: 1_000 }, (_, i) => (i * 31) % 256));
+    const crc = original<(b: Buffer) => number>('kafkajs/src/protocol/recordBatch/crc32C/index.js');
+    for (const n of [1, 7, 8, 9, 63, 1_000]) expect(crc32c(data.subarray(0, n))).toBe(crc(data.subarray(0, n)));
   });
 });
