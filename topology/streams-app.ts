@@ -26,7 +26,7 @@ import { noopMetrics, type Metrics } from './metrics.js';
 import type { StateBackend } from './state-backend.js';
 import type { KeyValueStore } from './store.js';
 import { taskAssignor } from './assignor.js';
-import { TaskProcessingError, TaskRunner, type ConsumerPort } from './task-runner.js';
+import { CpuSlice, TaskProcessingError, TaskRunner, type ConsumerPort } from './task-runner.js';
 import { taskIdOf, type ErrorPolicy } from './task.js';
 import { SystemTimer, type Timer } from './timer.js';
 import { bindMetrics } from './runtime-metrics.js';
@@ -95,6 +95,8 @@ export class StreamsApp {
   private readonly exactlyOnce: boolean;
   private admin: Admin | undefined;
   private consumer: Consumer | undefined;
+  /** Processing time all tasks share between event-loop turns. */
+  private slice: CpuSlice | undefined;
   private producer: Producer | undefined;
   private globals: GlobalRunner | undefined;
   private readonly runners = new Map<string, TaskRunner>();
@@ -296,7 +298,9 @@ export class StreamsApp {
     const [sub, partition] = id.split('_').map(Number) as [number, number];
     const inputs = o.topology.sourceTopics(o.applicationId, sub);
     for (const t of inputs) this.consumer?.pause([{ topic: t, partitions: [partition] }]);
+    this.slice ??= new CpuSlice(this.clock, this.timer);
     const runner = new TaskRunner({
+      slice: this.slice,
       applicationId: o.applicationId,
       kafka: this.kafka,
       admin: this.admin as Admin,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { requestChunks } from './task-runner.js';
+import { ManualClock } from './clock.js';
+import { CpuSlice, requestChunks } from './task-runner.js';
+import type { Timer } from './timer.js';
 import type { OutgoingRecord } from './task.js';
 
 const rec = (i: number, bytes: number): OutgoingRecord => ({
@@ -25,5 +27,28 @@ describe('requestChunks', () => {
     expect(requestChunks([rec(0, 10), big, rec(2, 10)], 1_000)).toEqual([[rec(0, 10)], [big], [rec(2, 10)]]);
     expect(requestChunks([rec(0, 10), rec(1, 10)], 1_000)).toEqual([[rec(0, 10), rec(1, 10)]]);
     expect(requestChunks([], 1_000)).toEqual([]);
+  });
+});
+
+describe('CpuSlice', () => {
+  it('is one budget per event-loop turn for all tasks: the first task back opens the next slice', async () => {
+    const clock = new ManualClock();
+    let turns = 0;
+    const timer: Timer = {
+      sleep: () => Promise.resolve(),
+      yield: () => Promise.resolve().then(() => void turns++),
+    };
+    const slice = new CpuSlice(clock, timer, 10);
+    expect(slice.spent()).toBe(true); // never opened
+    await Promise.all([slice.next(), slice.next(), slice.next()]); // three tasks wait for one turn
+    expect(turns).toBe(1);
+    expect(slice.spent()).toBe(false);
+    clock.advance(9);
+    expect(slice.spent()).toBe(false);
+    clock.advance(1);
+    expect(slice.spent()).toBe(true); // whichever task is running now yields
+    await slice.next();
+    expect(turns).toBe(2);
+    expect(slice.spent()).toBe(false);
   });
 });
