@@ -52,7 +52,7 @@ export interface StreamsAppOptions {
    * memory and rebuilt from its changelog whenever its task starts.
    */
   readonly stateDir?: string;
-  /** Memory budget of each local RocksDB store (see STORE_MEMORY_DEFAULTS). */
+  /** Memory budgets of the local RocksDB stores (see STORE_MEMORY_DEFAULTS): one read cache for all of them. */
   readonly storeMemory?: StoreMemory;
   /** Changelog reader used for restores (default: the stores module's `restoreChangelogs`). */
   readonly restorer?: ChangelogRestorer;
