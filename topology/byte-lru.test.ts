@@ -73,4 +73,17 @@ describe('ByteLru', () => {
     busy.set('k8', b('wwww'));
     expect(pool.size).toBe(2);
   });
+
+  it('keeps its own copy of a value that is a view of a larger buffer, and no copy of one that is not', () => {
+    const lru = new ByteLru(10_000);
+    const slab = Buffer.alloc(8_192, 0x61);
+    lru.set('view', slab.subarray(0, 3));
+    slab.fill(0x62);
+    const cached = lru.get('view');
+    expect(cached?.toString()).toBe('aaa');
+    expect(cached?.buffer.byteLength).toBe(3);
+    const whole = Buffer.allocUnsafeSlow(4).fill(0x63);
+    lru.set('whole', whole);
+    expect(lru.get('whole')).toBe(whole);
+  });
 });
