@@ -33,6 +33,8 @@ export function pipelineComponent(shared: SharedParts): Component {
     dlqTopic: `${config.topicPrefix}dlq`,
     processingGuarantee: config.processingGuarantee === 'exactly_once' ? 'exactly-once' : 'at-least-once',
     commitIntervalMs: config.commitIntervalMs,
+    storeMemory: { cacheBytes: config.storeCacheBytes },
+    maxQueuedBytesPerTask: config.taskQueueBytes,
     log: (level, msg, extra) => logger[level]({ component: 'pipeline', ...extra }, msg),
   });
   const storeSize = metrics.gauge({

@@ -71,6 +71,11 @@ export interface StreamsAppOptions {
   readonly replicationFactor?: number;
   /** Per-task queue length above which fetching its partitions pauses (default 5000). */
   readonly maxQueuedPerTask?: number;
+  /**
+   * Per-task queued key + value bytes above which fetching its partitions pauses (default 4 MiB): with large
+   * events a length limit alone lets each task's queue grow to gigabytes.
+   */
+  readonly maxQueuedBytesPerTask?: number;
   /** Where a partition with no committed offset starts (default `earliest`). */
   readonly autoOffsetReset?: 'earliest' | 'latest';
   /** Names this instance (global store group); default a random UUID. */
@@ -301,6 +306,7 @@ export class StreamsApp {
       ...(this.producer ? { sharedProducer: this.producer } : {}),
       commitIntervalMs: o.commitIntervalMs ?? (this.exactlyOnce ? 100 : 1_000),
       maxQueued: o.maxQueuedPerTask ?? 5_000,
+      maxQueuedBytes: o.maxQueuedBytesPerTask ?? 4 * 1024 * 1024,
       autoOffsetReset: o.autoOffsetReset ?? 'earliest',
       clock: this.clock,
       timer: this.timer,

@@ -39,6 +39,8 @@ export interface TaskRunnerOptions {
   readonly commitIntervalMs: number;
   /** Queue length above which the task's input partitions are paused. */
   readonly maxQueued: number;
+  /** Queued key + value bytes above which the task's input partitions are paused (default: no byte limit). */
+  readonly maxQueuedBytes?: number;
   readonly autoOffsetReset: 'earliest' | 'latest';
   readonly clock: Clock;
   readonly timer: Timer;
@@ -76,6 +78,8 @@ export class TaskRunner {
   /** Stores warmed with the input keys of each batch (their spec's `prefetchInputKeys`). */
   private prefetchStores: Prefetchable[] = [];
   private readonly queue: RawRecord[] = [];
+  /** Key and value bytes of the records in `queue`. */
+  private queuedBytes = 0;
   private readonly expected = new Map<string, bigint>();
   private readonly positions = new Map<string, bigint>();
   private readonly highWatermarks = new Map<string, bigint>();
@@ -203,7 +207,8 @@ export class TaskRunner {
     if (exp === undefined || off < exp) return false;
     this.expected.set(raw.topic, off + 1n);
     this.queue.push(raw);
-    if (this.queue.length > this.opts.maxQueued && !this.paused.has(raw.topic)) {
+    this.queuedBytes += queuedBytes(raw);
+    if (this.queueFull() && !this.paused.has(raw.topic)) {
       this.paused.add(raw.topic);
       this.opts.consumer.pause(raw.topic, this.opts.partition);
     }
@@ -227,6 +232,7 @@ export class TaskRunner {
       while (!this.stop.signal.aborted) {
         this.throwIfCommitFailed();
         const batch = this.queue.splice(0, 1_000);
+        for (const r of batch) this.queuedBytes -= queuedBytes(r);
         await this.prefetch(batch);
         for (const r of batch) {
           try {
@@ -311,8 +317,14 @@ export class TaskRunner {
     });
   }
 
+  /** Over the queue's length or byte limit: fetching pauses until the queue is down to half of both. */
+  private queueFull(): boolean {
+    return this.queue.length > this.opts.maxQueued || this.queuedBytes > (this.opts.maxQueuedBytes ?? Infinity);
+  }
+
   private resumeIfDrained(): void {
     if (this.paused.size === 0 || this.queue.length > this.opts.maxQueued / 2) return;
+    if (this.queuedBytes > (this.opts.maxQueuedBytes ?? Infinity) / 2) return;
     for (const t of this.paused) this.opts.consumer.resume(t, this.opts.partition);
     this.paused.clear();
   }
@@ -407,6 +419,7 @@ export class TaskRunner {
     this.setState('suspended');
     this.outputs = [];
     this.queue.length = 0;
+    this.queuedBytes = 0;
     const errors: unknown[] = [];
     await this.task?.close().catch((e: unknown) => errors.push(e));
     await this.stateHandle?.close(clean).catch((e: unknown) => errors.push(e));
@@ -493,4 +506,9 @@ function changelogEnds(
       ends.set(res.topicName, Number(res.baseOffset) + n);
   }
   return ends;
+}
+
+/** A queued record's weight for the byte limit: its key and value (what grows with the events' size). */
+function queuedBytes(r: RawRecord): number {
+  return (r.key?.length ?? 0) + (r.value?.length ?? 0);
 }
