@@ -76,6 +76,11 @@ export interface StreamsAppOptions {
    * events a length limit alone lets each task's queue grow to gigabytes.
    */
   readonly maxQueuedBytesPerTask?: number;
+  /**
+   * Per-task bytes of outputs gathered while the previous commit is in flight above which the task waits for it
+   * (default 4 MiB): slow commits otherwise let every task hold up to 10,000 outputs, ~1 KB each.
+   */
+  readonly maxPendingOutputBytesPerTask?: number;
   /** Where a partition with no committed offset starts (default `earliest`). */
   readonly autoOffsetReset?: 'earliest' | 'latest';
   /** Names this instance (global store group); default a random UUID. */
@@ -307,6 +312,7 @@ export class StreamsApp {
       commitIntervalMs: o.commitIntervalMs ?? (this.exactlyOnce ? 100 : 1_000),
       maxQueued: o.maxQueuedPerTask ?? 5_000,
       maxQueuedBytes: o.maxQueuedBytesPerTask ?? 4 * 1024 * 1024,
+      maxPendingOutputBytes: o.maxPendingOutputBytesPerTask ?? 4 * 1024 * 1024,
       autoOffsetReset: o.autoOffsetReset ?? 'earliest',
       clock: this.clock,
       timer: this.timer,

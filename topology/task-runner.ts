@@ -41,6 +41,11 @@ export interface TaskRunnerOptions {
   readonly maxQueued: number;
   /** Queued key + value bytes above which the task's input partitions are paused (default: no byte limit). */
   readonly maxQueuedBytes?: number;
+  /**
+   * Bytes of outputs gathered while a commit is in flight above which the task waits for that commit (default: no
+   * byte limit; 10,000 outputs is the limit either way).
+   */
+  readonly maxPendingOutputBytes?: number;
   readonly autoOffsetReset: 'earliest' | 'latest';
   readonly clock: Clock;
   readonly timer: Timer;
@@ -85,6 +90,8 @@ export class TaskRunner {
   private readonly highWatermarks = new Map<string, bigint>();
   private readonly paused = new Set<string>();
   private outputs: OutgoingRecord[] = [];
+  /** `recordBytes` of `outputs`. */
+  private outputBytes = 0;
   private processedSinceCommit = 0;
   private lastCommit = 0;
   private wake: (() => void) | undefined;
@@ -130,7 +137,12 @@ export class TaskRunner {
       const fence = await this.producer.transaction();
       await fence.abort();
     } else this.producer = o.sharedProducer;
-    const collector = { send: (r: OutgoingRecord) => void this.outputs.push(r) };
+    const collector = {
+      send: (r: OutgoingRecord) => {
+        this.outputs.push(r);
+        this.outputBytes += recordBytes(r);
+      },
+    };
     const sub = o.topology.subTopologies[o.subTopology];
     this.stateHandle = await o.state.openTask({
       applicationId: o.applicationId,
@@ -147,6 +159,7 @@ export class TaskRunner {
     );
     o.events.emit('restore-complete', { taskId: this.id, ...restored });
     this.outputs = []; // restoring writes nothing, but be sure nothing stale is committed
+    this.outputBytes = 0;
     const handle = this.stateHandle;
     this.prefetchStores = (sub?.stores ?? [])
       .filter((spec) => spec.prefetchInputKeys === true)
@@ -271,10 +284,11 @@ export class TaskRunner {
    */
   private async maybeCommit(): Promise<void> {
     const o = this.opts;
-    const due = o.clock.now() - this.lastCommit >= o.commitIntervalMs || this.outputs.length >= 10_000;
+    const full = this.outputs.length >= 10_000 || this.outputBytes >= (o.maxPendingOutputBytes ?? Infinity);
+    const due = o.clock.now() - this.lastCommit >= o.commitIntervalMs || full;
     if (!due) return;
     if (this.committing) {
-      if (this.outputs.length < 10_000) return;
+      if (!full) return;
       await this.committing;
       this.throwIfCommitFailed();
     }
@@ -336,6 +350,7 @@ export class TaskRunner {
     if (this.outputs.length === 0 && this.processedSinceCommit === 0) return;
     const outs = this.outputs;
     this.outputs = [];
+    this.outputBytes = 0;
     const processed = this.processedSinceCommit;
     this.processedSinceCommit = 0;
     const offsets = [...this.positions].map(([topic, off]) => ({
@@ -418,6 +433,7 @@ export class TaskRunner {
     if (this.state === 'closed') return;
     this.setState('suspended');
     this.outputs = [];
+    this.outputBytes = 0;
     this.queue.length = 0;
     this.queuedBytes = 0;
     const errors: unknown[] = [];

@@ -1,5 +1,6 @@
-// A task's queue of fetched records is bounded in bytes as well as in records: fetching pauses while a slow task
-// holds more than `maxQueuedBytesPerTask` of keys and values, and resumes once it has worked the queue down.
+// A task's memory is bounded in bytes, not only in records: fetching pauses while a slow task holds more than
+// `maxQueuedBytesPerTask` of queued keys and values (and resumes once it has worked the queue down), and outputs past
+// `maxPendingOutputBytesPerTask` start a commit without waiting for the commit interval.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBrokers, uniqueName } from '../ops/testing/index.js';
 import { StreamsApp, TopologyBuilder, serdes, type Admin, type Consumer, type ProcessorContext } from './index.js';
@@ -33,7 +34,7 @@ function observedKafka(consumers: Consumer[]) {
   return k;
 }
 
-function gatedTopology(input: string, output: string, gate: Promise<void>) {
+function gatedTopology(input: string, output: string, gate: Promise<void>, outputBytes = 0) {
   return new TopologyBuilder()
     .addSource({
       name: 'in',
@@ -50,7 +51,7 @@ function gatedTopology(input: string, output: string, gate: Promise<void>) {
           init: (c) => void (ctx = c),
           process: async (r) => {
             await gate;
-            await ctx.forward({ ...r, value: String(r.value?.length) });
+            await ctx.forward({ ...r, value: outputBytes ? 'y'.repeat(outputBytes) : String(r.value?.length) });
           },
         };
       },
@@ -65,7 +66,7 @@ function gatedTopology(input: string, output: string, gate: Promise<void>) {
     .build();
 }
 
-describe('task queue byte limit', () => {
+describe('task memory limits', () => {
   it('pauses fetching while a task holds more queued bytes than allowed, resumes once drained', async () => {
     const [input, output, dlq] = [uniqueName('t-qin'), uniqueName('t-qout'), uniqueName('t-qdlq')];
     await createTopics(admin, [
@@ -100,5 +101,37 @@ describe('task queue byte limit', () => {
     expect(out.map((r) => r.value)).toEqual(Array.from({ length: 100 }, () => '1000'));
     await waitFor(() => paused().length === 0, 10_000, 'the input resumed');
     expect(paused()).toEqual([]);
+  });
+
+  it('commits as soon as the outputs gathered pass the byte limit, long before the commit interval', async () => {
+    const [input, output, dlq] = [uniqueName('t-oin'), uniqueName('t-oout'), uniqueName('t-odlq')];
+    await createTopics(admin, [
+      { name: input, partitions: 1 },
+      { name: output, partitions: 1 },
+      { name: dlq, partitions: 1 },
+    ]);
+    await produce(
+      kafka,
+      input,
+      Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: 'x', partition: 0 })),
+    );
+    const a = new StreamsApp({
+      kafka,
+      applicationId: uniqueName('app-olimit'),
+      topology: gatedTopology(input, output, Promise.resolve(), 10_000),
+      dlqTopic: dlq,
+      sessionTimeoutMs: 6_000,
+      commitIntervalMs: 600_000,
+      maxPendingOutputBytesPerTask: 50_000,
+    });
+    apps.push(a);
+    const commits: number[] = [];
+    a.events.on('commit', (e) => commits.push(e.outputs));
+    await a.start();
+    // 20 outputs of 10 KB are 200 KB, four times the limit: without it nothing would commit for ten minutes.
+    const out = await readCommitted(kafka, output, (r) => r.length >= 20, 30_000);
+    expect(out).toHaveLength(20);
+    expect(out.every((r) => r.value?.length === 10_000)).toBe(true);
+    expect(commits.reduce((x, y) => x + y, 0)).toBe(20);
   });
 });
