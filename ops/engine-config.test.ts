@@ -51,6 +51,23 @@ describe('engine configuration', () => {
     expect(problems).toMatch(/\/eagerCommit/);
   });
 
+  it('reads the memory budgets (store cache, task queue bytes) and rejects out-of-range ones', () => {
+    const d = loadEngineConfig({ KAFKA_BROKERS: 'a:9092' });
+    expect([d.storeCacheBytes, d.taskQueueBytes]).toEqual([64 * 1024 * 1024, 4 * 1024 * 1024]);
+    const c = loadEngineConfig({ KAFKA_BROKERS: 'a:9092', JO_STORE_CACHE_BYTES: '0', JO_TASK_QUEUE_BYTES: '1048576' });
+    expect([c.storeCacheBytes, c.taskQueueBytes]).toEqual([0, 1_048_576]);
+    let err: unknown;
+    try {
+      loadEngineConfig({ KAFKA_BROKERS: 'a:9092', JO_STORE_CACHE_BYTES: '-1', JO_TASK_QUEUE_BYTES: '1.5' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/\/storeCacheBytes/);
+    expect(problems).toMatch(/\/taskQueueBytes/);
+  });
+
   it('requires brokers', () => {
     expect(() => loadEngineConfig({})).toThrow(/kafkaBrokers/);
   });

@@ -34,6 +34,8 @@ export function pipelineComponent(shared: SharedParts): Component {
     processingGuarantee: config.processingGuarantee === 'exactly_once' ? 'exactly-once' : 'at-least-once',
     commitIntervalMs: config.commitIntervalMs,
     eagerCommit: config.eagerCommit && config.processingGuarantee === 'exactly_once',
+    storeMemory: { cacheBytes: config.storeCacheBytes },
+    maxQueuedBytesPerTask: config.taskQueueBytes,
     log: (level, msg, extra) => logger[level]({ component: 'pipeline', ...extra }, msg),
   });
   const storeSize = metrics.gauge({

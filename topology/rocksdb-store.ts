@@ -12,7 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import type { KeyValueStore, Serde } from './store.js';
 import type { RawEntry, RestoreTarget } from './restore-target.js';
 import { StateStoreError } from './store-errors.js';
-import { ByteLru } from './byte-lru.js';
+import { ByteLru, type ByteLruPool } from './byte-lru.js';
 import type { NativeCtor, NativeDb, NativeIterator } from './rocksdb-native-types.js';
 
 const RocksDB = createRequire(import.meta.url)('rocksdb-native') as NativeCtor;
@@ -24,6 +24,8 @@ export interface RocksDbStoreOptions<V> {
   readonly serde: Serde<V>;
   /** Bytes of serialized values (plus key overhead) kept in the read cache; default 16 MiB, 0 disables it. */
   readonly cacheBytes?: number;
+  /** A read-cache budget shared with other stores (replaces `cacheBytes`): see `ByteLruPool`. */
+  readonly cachePool?: ByteLruPool;
   /** Buffered writes that trigger an automatic write to RocksDB; default 10,000. */
   readonly writeBufferEntries?: number;
   /** RocksDB memtable size; default 8 MiB (×2 memtables), small because a process holds many stores. */
@@ -102,7 +104,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     this.count = count;
     this.name = opts.name;
     this.serde = opts.serde;
-    this.cache = new ByteLru(opts.cacheBytes ?? 16 * 1024 * 1024);
+    this.cache = new ByteLru(opts.cachePool ?? opts.cacheBytes ?? 16 * 1024 * 1024);
     this.bufferLimit = opts.writeBufferEntries ?? 10_000;
   }
 

@@ -58,7 +58,7 @@ export interface StreamsAppOptions {
    * memory and rebuilt from its changelog whenever its task starts.
    */
   readonly stateDir?: string;
-  /** Memory budget of each local RocksDB store (see STORE_MEMORY_DEFAULTS). */
+  /** Memory budgets of the local RocksDB stores (see STORE_MEMORY_DEFAULTS): one read cache for all of them. */
   readonly storeMemory?: StoreMemory;
   /** Changelog reader used for restores (default: the stores module's `restoreChangelogs`). */
   readonly restorer?: ChangelogRestorer;
@@ -77,6 +77,16 @@ export interface StreamsAppOptions {
   readonly replicationFactor?: number;
   /** Per-task queue length above which fetching its partitions pauses (default 5000). */
   readonly maxQueuedPerTask?: number;
+  /**
+   * Per-task queued key + value bytes above which fetching its partitions pauses (default 4 MiB): with large
+   * events a length limit alone lets each task's queue grow to gigabytes.
+   */
+  readonly maxQueuedBytesPerTask?: number;
+  /**
+   * Per-task bytes of outputs gathered while the previous commit is in flight above which the task waits for it
+   * (default 4 MiB): slow commits otherwise let every task hold up to 10,000 outputs, ~1 KB each.
+   */
+  readonly maxPendingOutputBytesPerTask?: number;
   /** Where a partition with no committed offset starts (default `earliest`). */
   readonly autoOffsetReset?: 'earliest' | 'latest';
   /** Names this instance (global store group); default a random UUID. */
@@ -312,6 +322,8 @@ export class StreamsApp {
       commitIntervalMs: o.commitIntervalMs ?? (this.exactlyOnce ? 100 : 1_000),
       eagerCommit: o.eagerCommit ?? this.exactlyOnce,
       maxQueued: o.maxQueuedPerTask ?? 5_000,
+      maxQueuedBytes: o.maxQueuedBytesPerTask ?? 4 * 1024 * 1024,
+      maxPendingOutputBytes: o.maxPendingOutputBytesPerTask ?? 4 * 1024 * 1024,
       autoOffsetReset: o.autoOffsetReset ?? 'earliest',
       clock: this.clock,
       timer: this.timer,

@@ -80,6 +80,13 @@ export interface TaskRunnerOptions {
   readonly eagerCommit: boolean;
   /** Queue length above which the task's input partitions are paused. */
   readonly maxQueued: number;
+  /** Queued key + value bytes above which the task's input partitions are paused (default: no byte limit). */
+  readonly maxQueuedBytes?: number;
+  /**
+   * Bytes of outputs gathered while a commit is in flight above which the task waits for that commit (default: no
+   * byte limit; 10,000 outputs is the limit either way).
+   */
+  readonly maxPendingOutputBytes?: number;
   readonly autoOffsetReset: 'earliest' | 'latest';
   readonly clock: Clock;
   readonly timer: Timer;
@@ -117,11 +124,15 @@ export class TaskRunner {
   /** Stores warmed with the input keys of each batch (their spec's `prefetchInputKeys`). */
   private prefetchStores: Prefetchable[] = [];
   private readonly queue: RawRecord[] = [];
+  /** Key and value bytes of the records in `queue`. */
+  private queuedBytes = 0;
   private readonly expected = new Map<string, bigint>();
   private readonly positions = new Map<string, bigint>();
   private readonly highWatermarks = new Map<string, bigint>();
   private readonly paused = new Set<string>();
   private outputs: OutgoingRecord[] = [];
+  /** `recordBytes` of `outputs`. */
+  private outputBytes = 0;
   private processedSinceCommit = 0;
   private lastCommit = 0;
   private wake: (() => void) | undefined;
@@ -173,7 +184,12 @@ export class TaskRunner {
       const fence = await this.producer.transaction();
       await fence.abort();
     } else this.producer = o.sharedProducer;
-    const collector = { send: (r: OutgoingRecord) => void this.outputs.push(r) };
+    const collector = {
+      send: (r: OutgoingRecord) => {
+        this.outputs.push(r);
+        this.outputBytes += recordBytes(r);
+      },
+    };
     const sub = o.topology.subTopologies[o.subTopology];
     this.stateHandle = await o.state.openTask({
       applicationId: o.applicationId,
@@ -190,6 +206,7 @@ export class TaskRunner {
     );
     o.events.emit('restore-complete', { taskId: this.id, ...restored });
     this.outputs = []; // restoring writes nothing, but be sure nothing stale is committed
+    this.outputBytes = 0;
     const handle = this.stateHandle;
     this.prefetchStores = (sub?.stores ?? [])
       .filter((spec) => spec.prefetchInputKeys === true)
@@ -250,7 +267,8 @@ export class TaskRunner {
     if (exp === undefined || off < exp) return false;
     this.expected.set(raw.topic, off + 1n);
     this.queue.push(raw);
-    if (this.queue.length > this.opts.maxQueued && !this.paused.has(raw.topic)) {
+    this.queuedBytes += queuedBytes(raw);
+    if (this.queueFull() && !this.paused.has(raw.topic)) {
       this.paused.add(raw.topic);
       this.opts.consumer.pause(raw.topic, this.opts.partition);
     }
@@ -274,6 +292,7 @@ export class TaskRunner {
       while (!this.stop.signal.aborted) {
         this.throwIfCommitFailed();
         const batch = this.queue.splice(0, 1_000);
+        for (const r of batch) this.queuedBytes -= queuedBytes(r);
         await this.prefetch(batch);
         for (const r of batch) {
           try {
@@ -319,14 +338,15 @@ export class TaskRunner {
    */
   private async maybeCommit(): Promise<void> {
     const o = this.opts;
+    const full = this.outputs.length >= 10_000 || this.outputBytes >= (o.maxPendingOutputBytes ?? Infinity);
     // A task that has caught up commits at once instead of waiting out the interval: under light load that takes
     // up to a commit interval off every hop's latency; under load the queue is never empty and commits batch up.
     const caughtUp =
       o.eagerCommit && this.queue.length === 0 && (this.outputs.length > 0 || this.processedSinceCommit > 0);
-    const due = caughtUp || o.clock.now() - this.lastCommit >= o.commitIntervalMs || this.outputs.length >= 10_000;
+    const due = caughtUp || o.clock.now() - this.lastCommit >= o.commitIntervalMs || full;
     if (!due) return;
     if (this.committing) {
-      if (this.outputs.length < 10_000) return;
+      if (!full) return;
       await this.committing;
       this.throwIfCommitFailed();
     }
@@ -370,8 +390,14 @@ export class TaskRunner {
     });
   }
 
+  /** Over the queue's length or byte limit: fetching pauses until the queue is down to half of both. */
+  private queueFull(): boolean {
+    return this.queue.length > this.opts.maxQueued || this.queuedBytes > (this.opts.maxQueuedBytes ?? Infinity);
+  }
+
   private resumeIfDrained(): void {
     if (this.paused.size === 0 || this.queue.length > this.opts.maxQueued / 2) return;
+    if (this.queuedBytes > (this.opts.maxQueuedBytes ?? Infinity) / 2) return;
     for (const t of this.paused) this.opts.consumer.resume(t, this.opts.partition);
     this.paused.clear();
   }
@@ -383,6 +409,7 @@ export class TaskRunner {
     if (this.outputs.length === 0 && this.processedSinceCommit === 0) return;
     const outs = this.outputs;
     this.outputs = [];
+    this.outputBytes = 0;
     const processed = this.processedSinceCommit;
     this.processedSinceCommit = 0;
     const offsets = [...this.positions].map(([topic, off]) => ({
@@ -465,7 +492,9 @@ export class TaskRunner {
     if (this.state === 'closed') return;
     this.setState('suspended');
     this.outputs = [];
+    this.outputBytes = 0;
     this.queue.length = 0;
+    this.queuedBytes = 0;
     const errors: unknown[] = [];
     await this.task?.close().catch((e: unknown) => errors.push(e));
     await this.stateHandle?.close(clean).catch((e: unknown) => errors.push(e));
@@ -552,4 +581,9 @@ function changelogEnds(
       ends.set(res.topicName, Number(res.baseOffset) + n);
   }
   return ends;
+}
+
+/** A queued record's weight for the byte limit: its key and value (what grows with the events' size). */
+function queuedBytes(r: RawRecord): number {
+  return (r.key?.length ?? 0) + (r.value?.length ?? 0);
 }

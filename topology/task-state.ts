@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { changelogTopicOf } from './builder.js';
+import { ByteLruPool } from './byte-lru.js';
 import { ChangeLoggingKeyValueStore } from './change-logging-store.js';
 import { checkpointKey, openTaskState, writeCheckpoint } from './checkpoint.js';
 import type { Clock } from './clock.js';
@@ -48,24 +49,28 @@ export interface TaskStateBackendOptions {
   readonly restorer: ChangelogRestorer;
   /** Root of the local state; without it every store is in memory and restored in full on each start. */
   readonly stateDir?: string;
-  /** Memory of each RocksDB store (defaults in STORE_MEMORY_DEFAULTS). */
+  /** Memory of the RocksDB stores (defaults in STORE_MEMORY_DEFAULTS). */
   readonly storeMemory?: StoreMemory;
 }
 
-/** Per-store memory: JS read cache, RocksDB memtables (two of them) and RocksDB's own block cache. */
+/** Memory of the RocksDB stores: the JS read cache, RocksDB memtables (two per store) and RocksDB's block cache. */
 export interface StoreMemory {
+  /** The read cache of ALL the backend's stores together (one budget and LRU order shared by every store). */
   readonly cacheBytes?: number;
+  /** Per store. */
   readonly memtableBytes?: number;
+  /** Per store. */
   readonly blockCache?: boolean;
 }
 
 /**
- * A process has one store per (task, store): 6 partitions × 4 stores is 24 of them, so budgets are per store and
- * small. The JS read cache already holds hot values; RocksDB's block cache (32 MiB per store by default) would
- * mostly duplicate it, so it is off and cold reads come from the OS page cache.
+ * A process has one store per (task, store): 6 partitions × 4 stores is 24 of them. The read cache is one budget for
+ * all of them (a budget per store, multiplied by 24, was the largest part of the heap), memtables are per store and
+ * small. The JS read cache already holds hot values; RocksDB's block cache (32 MiB per store by default) would mostly
+ * duplicate it, so it is off and cold reads come from the OS page cache.
  */
 export const STORE_MEMORY_DEFAULTS: Required<StoreMemory> = {
-  cacheBytes: 8 * 1024 * 1024,
+  cacheBytes: 64 * 1024 * 1024,
   memtableBytes: 4 * 1024 * 1024,
   blockCache: false,
 };
@@ -77,7 +82,12 @@ interface Opened {
 }
 
 export class TaskStateBackend implements StateBackend {
-  constructor(private readonly opts: TaskStateBackendOptions) {}
+  /** The read cache shared by every store this backend opens. */
+  readonly cachePool: ByteLruPool;
+
+  constructor(private readonly opts: TaskStateBackendOptions) {
+    this.cachePool = new ByteLruPool(opts.storeMemory?.cacheBytes ?? STORE_MEMORY_DEFAULTS.cacheBytes);
+  }
 
   async openTask(args: OpenTaskStateArgs): Promise<TaskStateHandle> {
     const { stateDir, kafka, clock, restorer } = this.opts;
@@ -93,8 +103,9 @@ export class TaskStateBackend implements StateBackend {
             name: spec.name,
             directory: storeDirectory(stateDir, args.taskId, spec.name),
             serde: spec.serde,
-            ...STORE_MEMORY_DEFAULTS,
-            ...this.opts.storeMemory,
+            memtableBytes: this.opts.storeMemory?.memtableBytes ?? STORE_MEMORY_DEFAULTS.memtableBytes,
+            blockCache: this.opts.storeMemory?.blockCache ?? STORE_MEMORY_DEFAULTS.blockCache,
+            cachePool: this.cachePool,
           })
         : new InMemoryKeyValueStore<unknown>(spec.name);
       if (spec.changelog === false) opened.push({ store: inner, persistent });
