@@ -74,6 +74,18 @@ const slowPartitionsEncoder = compression => async ({`,
       : s,
   );
   installFastPartitionEncoder();
+  // eachBatch also gets batches that hold only control markers (or only aborted records): the ReadCommittedFilter
+  // decides held records from those markers. kafkajs skipped them, so a transaction whose marker came in a fetch of
+  // its own stayed held until the partition's next data arrived — and was then decided by the next marker.
+  const skipFiltered = 'if (batch.isEmptyDueToFiltering()) {';
+  const skipEmpty = 'if (batch.isEmpty()) {';
+  replace('kafkajs/src/consumer/runner.js', (s) =>
+    s.includes(skipFiltered) && s.includes(skipEmpty)
+      ? s
+          .replace(skipFiltered, 'if (batch.isEmptyDueToFiltering() && !this.eachBatch) {')
+          .replace(skipEmpty, 'if (batch.isEmpty() && !(this.eachBatch && batch.isEmptyDueToFiltering())) {')
+      : s,
+  );
   replace('kafkajs/src/producer/groupMessagesPerPartition.js', (s) =>
     s.includes('[...current, message]')
       ? `module.exports = ({ topic, partitionMetadata, messages, partitioner }) => {
