@@ -8,6 +8,7 @@
 import { TerminalError, type Processor, type ProcessorContext, type StreamRecord } from '../topology/index.js';
 import type { OutcomeRecord } from './journey-env.js';
 import { journeyMetrics, type JourneyMetrics } from './metrics.js';
+import type { ProfileState } from './journey-engine.js';
 import type { Timer } from './journey-model.js';
 import { STORES, type Shared } from './options.js';
 import { TimerIndex } from './timer-index.js';
@@ -22,13 +23,37 @@ export class EmitProcessor implements Processor<string, OutcomeRecord, string, u
   private ctx!: ProcessorContext<string, unknown>;
   private metrics!: JourneyMetrics;
   private timers!: TimerIndex;
+  /** This task's running instances per journey version: its share of `jo_journey_active_instances`. */
+  private readonly active = new Map<string, { journey: string; version: number; n: number }>();
 
   constructor(private readonly shared: Shared) {}
 
-  init(ctx: ProcessorContext<string, unknown>): void {
+  /**
+   * The active-instances gauge counts instances in state, not entries since the process started: a task adds its
+   * partition's running instances once when it starts (after restore) and takes them away when it closes.
+   */
+  async init(ctx: ProcessorContext<string, unknown>): Promise<void> {
     this.ctx = ctx;
     this.metrics = journeyMetrics(this.shared.metrics ?? ctx.metrics);
     this.timers = new TimerIndex(ctx.getStateStore<Timer>(STORES.timers));
+    for await (const [, state] of ctx.getStateStore<ProfileState>(STORES.instances).all())
+      for (const pj of Object.values(state.journeys))
+        if (pj.instance) this.addActive(pj.instance.journeyId, pj.instance.version, 1);
+  }
+
+  close(): void {
+    for (const e of this.active.values())
+      if (e.n !== 0) this.metrics.active.dec({ journey: e.journey, version: e.version }, e.n);
+    this.active.clear();
+  }
+
+  private addActive(journey: string, version: number, n: number): void {
+    const key = `${journey}\u0000${version}`;
+    const e = this.active.get(key) ?? { journey, version, n: 0 };
+    e.n += n;
+    this.active.set(key, e);
+    if (n > 0) this.metrics.active.inc({ journey, version }, n);
+    else this.metrics.active.dec({ journey, version }, -n);
   }
 
   async process(r: StreamRecord<string, OutcomeRecord>): Promise<void> {
@@ -63,11 +88,11 @@ export class EmitProcessor implements Processor<string, OutcomeRecord, string, u
     for (const d of outcome.discards) this.metrics.discarded.inc({ reason: d.reason, journey: d.journeyId ?? '' });
     for (const e of outcome.entries) {
       this.metrics.entries.inc({ journey: e.journeyId, version: e.version });
-      this.metrics.active.inc({ journey: e.journeyId, version: e.version });
+      this.addActive(e.journeyId, e.version, 1);
     }
     for (const e of outcome.exits) {
       this.metrics.exits.inc({ journey: e.journeyId, version: e.version, reason: e.reason });
-      this.metrics.active.dec({ journey: e.journeyId, version: e.version });
+      this.addActive(e.journeyId, e.version, -1);
     }
     if (eventTimestamp !== undefined && outcome.commands.length > 0)
       this.metrics.eventToCommand.observe({}, Math.max(0, now - eventTimestamp) / 1000);

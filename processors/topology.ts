@@ -150,7 +150,7 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
       name: 'emit',
       parents: ['match', 'timers', 'evaluate'],
       supplier: () => new EmitProcessor(s),
-      stores: [STORES.timers],
+      stores: [STORES.timers, STORES.instances],
     });
   for (const c of s.connectors)
     b.addSink({

@@ -46,6 +46,12 @@ export class InMemoryMetrics implements Metrics {
   private readonly values = new Map<string, Map<string, number>>();
   private readonly samples = new Map<string, number[]>();
 
+  /** Forgets every value (series stay registered), as the registry of a new process would start. */
+  reset(): void {
+    for (const s of this.values.values()) s.clear();
+    for (const a of this.samples.values()) a.length = 0;
+  }
+
   private series(name: string): Map<string, number> {
     let s = this.values.get(name);
     if (!s) {

@@ -356,10 +356,12 @@ export class TopologyTestDriver {
   /**
    * Simulates a process restart: closes every processor and drops every store, then rebuilds the stores from the
    * captured changelogs (global stores from their topic) and `init`s fresh processors. Outputs not read stay.
+   * `freshMetrics`: the metrics start from zero too, as a new process's registry does.
    */
-  restart(): Promise<void> {
+  restart(opts: { readonly freshMetrics?: boolean } = {}): Promise<void> {
     return this.serial(async () => {
       await this.stop();
+      if (opts.freshMetrics) this.metrics.reset();
       await this.start();
     });
   }
