@@ -59,6 +59,11 @@ export interface Engine {
 function connectorComponents(shared: SharedParts): Component[] {
   const { config, kafka, metrics } = shared;
   const http = new HttpClient();
+  // The connectors share the HTTP pools: closed once both have stopped (they stop in parallel).
+  let using = 2;
+  const release = async () => {
+    if (--using === 0) await http.close();
+  };
   const common = {
     kafka,
     http,
@@ -77,8 +82,10 @@ function connectorComponents(shared: SharedParts): Component[] {
         running = true;
       },
       stop: async () => {
+        const was = running;
         running = false;
         await consumer?.stop();
+        if (was) await release();
       },
       ready: () => running,
     };
