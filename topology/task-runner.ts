@@ -51,6 +51,22 @@ export class CpuSlice {
   }
 }
 
+/**
+ * kafkajs sends AddOffsetsToTxn without retrying; started alongside the first produce of a transaction it can meet
+ * CONCURRENT_TRANSACTIONS while the previous transaction's markers are still being written (retriable).
+ */
+async function retryConcurrentTransactions(op: () => Promise<void>, timer: Timer): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await op();
+    } catch (err) {
+      const type = (err as { type?: unknown }).type;
+      if (type !== 'CONCURRENT_TRANSACTIONS' || attempt >= 50) throw err;
+      await timer.sleep(Math.min(20 * 2 ** attempt, 500));
+    }
+  }
+}
+
 /** Abort reason of an idle task's sleep (woken by new records, a settled commit or stop). */
 const WAKE = 'wake';
 
@@ -430,15 +446,21 @@ export class TaskRunner {
     if (o.exactlyOnce) {
       const txn = await producer.transaction();
       try {
-        await sendAll((topicMessages) => txn.sendBatch({ topicMessages, acks: -1 }));
-        if (offsets.length)
-          await txn.sendOffsets({
+        // Outputs and offsets go out side by side (AddPartitions + Produce next to AddOffsets + TxnOffsetCommit):
+        // two broker round trips less per commit than one after the other. Both must settle before EndTxn/abort.
+        const sendOffsets = () =>
+          txn.sendOffsets({
             consumerGroupId: o.applicationId,
             topics: offsets.map((x) => ({
               topic: x.topic,
               partitions: [{ partition: x.partition, offset: x.offset }],
             })),
           });
+        const settled = await Promise.allSettled([
+          sendAll((topicMessages) => txn.sendBatch({ topicMessages, acks: -1 })),
+          offsets.length ? retryConcurrentTransactions(sendOffsets, o.timer) : Promise.resolve(),
+        ]);
+        for (const s of settled) if (s.status === 'rejected') throw s.reason;
         await txn.commit();
       } catch (err) {
         await txn.abort().catch(() => undefined);
