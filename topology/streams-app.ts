@@ -84,7 +84,8 @@ export interface StreamsAppOptions {
   readonly maxQueuedBytesPerTask?: number;
   /**
    * Per-task bytes of outputs gathered while the previous commit is in flight above which the task waits for it
-   * (default 4 MiB): slow commits otherwise let every task hold up to 10,000 outputs, ~1 KB each.
+   * (default 16 MiB). 10,000 outputs is the limit either way; the byte limit bounds large outputs. (At 4 MiB the
+   * engine waited for nearly every commit instead of processing on while it is in flight, and ran half as fast.)
    */
   readonly maxPendingOutputBytesPerTask?: number;
   /** Where a partition with no committed offset starts (default `earliest`). */
@@ -323,7 +324,7 @@ export class StreamsApp {
       eagerCommit: o.eagerCommit ?? this.exactlyOnce,
       maxQueued: o.maxQueuedPerTask ?? 5_000,
       maxQueuedBytes: o.maxQueuedBytesPerTask ?? 4 * 1024 * 1024,
-      maxPendingOutputBytes: o.maxPendingOutputBytesPerTask ?? 4 * 1024 * 1024,
+      maxPendingOutputBytes: o.maxPendingOutputBytesPerTask ?? 16 * 1024 * 1024,
       autoOffsetReset: o.autoOffsetReset ?? 'earliest',
       clock: this.clock,
       timer: this.timer,
