@@ -248,8 +248,11 @@ type RawFetchedMessage = KafkaMessage & {
   readonly batchContext?: { readonly producerId: string; readonly inTransaction: boolean };
 };
 
-/** A record's bytes at most this much smaller than the buffer under them are used in place, not copied. */
-const DETACH_ABOVE = 16 * 1024;
+/**
+ * Buffers up to this size under a record's bytes are used in place, not copied: at least Node's allocation pool
+ * (8 KiB on Node 20, 64 KiB on Node 24), whose slabs small buffers share anyway.
+ */
+const DETACH_ABOVE = Math.max(16 * 1024, Buffer.poolSize);
 
 /**
  * The message with its key and value copied out of the fetch response they were decoded from. kafkajs decodes them
