@@ -1,17 +1,9 @@
 // read_committed on the real broker through the kafka seam: a transaction's commit marker that arrives in a fetch
 // of its own (here forced by a tiny maxBytesPerPartition) must still release the transaction's records, without
 // waiting for more data on the partition.
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testBrokers, uniqueName } from '../ops/testing/index.js';
 import { createKafka, ReadCommittedFilter, type Admin, type Consumer } from './kafka-client.js';
-
-// ops/testing has the same helpers, but topology/ must not depend on ops/ (ops/ depends on topology/).
-function testBrokers(): string[] {
-  const b = process.env['KAFKA_BROKERS'];
-  if (!b) throw new Error('KAFKA_BROKERS is not set: run integration tests through `npm test`');
-  return b.split(',');
-}
-const uniqueName = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 const kafka = createKafka({ brokers: testBrokers(), clientId: 'read-committed-test' });
 let admin: Admin;
