@@ -65,8 +65,6 @@ export interface CommandConsumerOptions {
  */
 export type CommandConsumerState = 'created' | 'running' | 'recovering' | 'superseded' | 'stopped';
 
-/** How long a batch whose records wait for a transaction marker pauses before the partition is fetched again. */
-const HELD_RECHECK_MS = 100;
 /** Approximate record size of a result message, for splitting a transaction into requests. */
 function messageBytes(o: Out): number {
   const m = o.message;
@@ -314,7 +312,6 @@ export class CommandConsumer {
     // Decide commit/abort from the control markers ourselves: kafkajs' own read_committed filtering lets aborted
     // transactions through when several producers' transactions interleave (see ReadCommittedFilter).
     const decided = this.filter.accept(batch);
-    const held = this.filter.firstUndecided(topic, partition);
     // kafkajs cannot ask for stable offsets (KIP-447), so right after a transaction commits, a rebalance may read
     // the previous committed offset and redeliver records this instance already answered: skip those.
     const done = this.committed.get(`${topic}|${partition}`) ?? -1n;
@@ -327,15 +324,9 @@ export class CommandConsumer {
       if (!complete) this.filter.reset(topic, partition);
     }
     if (!complete) return;
-    if (held === undefined) {
-      p.resolveOffset(batch.lastOffset());
-      return;
-    }
-    // Records wait for a marker past the last stable offset (another producer's transaction is still open). Keep
-    // the fetch position on them so the batch that carries the marker is seen, and do not spin while waiting.
-    this.filter.reset(topic, partition);
-    this.consumer.seek({ topic, partition, offset: held });
-    await sleep(systemTimer, HELD_RECHECK_MS);
+    // Records still waiting for their transaction's marker stay in the filter: the batch carrying that marker
+    // reaches eachBatch even when it holds nothing else (the kafka seam passes marker-only batches through).
+    p.resolveOffset(batch.lastOffset());
   }
 
   /** Answers and commits `messages` chunk by chunk; false when the batch went stale or the consumer is stopping. */

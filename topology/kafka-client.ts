@@ -340,8 +340,8 @@ export class ReadCommittedFilter {
 
   /**
    * Offset of the first record of the partition still held back (its transaction's marker not yet seen), if any.
-   * A consumer that moves its fetch position past it must seek back there (and `reset`): kafkajs skips fetched
-   * batches holding only aborted records and markers, so the marker deciding a held record may never reach `accept`.
+   * Consumers need not act on it: the seam hands them marker-only batches too, so the deciding marker reaches
+   * `accept` in a later batch. For diagnostics.
    */
   firstUndecided(topic: string, partition: number): string | undefined {
     return this.parts.get(`${topic}/${partition}`)?.queue[0]?.message.offset;
