@@ -5,4 +5,3 @@ export * from './topics.js';
 export * from './metrics.js';
 export * from './engine-config.js';
 export * from './logger.js';
-export * from './kafka-retry.js';

@@ -6,7 +6,7 @@
  */
 import { internalTopics, type Topology } from './builder.js';
 import { TerminalError } from './errors.js';
-import type { Admin } from './kafka-client.js';
+import { retryKafka, type Admin } from './kafka-client.js';
 import { planTasks, type TaskPlan } from './plan.js';
 import type { Timer } from './timer.js';
 
@@ -16,24 +16,17 @@ export interface PreparedTopics {
   readonly partitions: Map<string, number>;
 }
 
-/** kafkajs errors say whether a retry can help (a topic created a moment ago may not have its metadata yet). */
-async function retrying<T>(fn: () => Promise<T>, timer: Timer, attempts = 8): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (i >= attempts || (err as { retriable?: unknown }).retriable !== true) throw err;
-      await timer.sleep(250 * i);
-    }
-  }
-}
-
 async function partitionCounts(admin: Admin, topics: readonly string[], timer: Timer): Promise<Map<string, number>> {
   const existing = new Set(await admin.listTopics());
   const present = [...new Set(topics)].filter((t) => existing.has(t));
   const out = new Map<string, number>();
   if (present.length === 0) return out;
-  const md = await retrying(() => admin.fetchTopicMetadata({ topics: present }), timer);
+  // a topic created a moment ago may not have its metadata yet
+  const md = await retryKafka(() => admin.fetchTopicMetadata({ topics: present }), {
+    attempts: 8,
+    delayMs: (i) => 250 * i,
+    sleep: (ms) => timer.sleep(ms),
+  });
   for (const t of md.topics) out.set(t.name, t.partitions.length);
   return out;
 }

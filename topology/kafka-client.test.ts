@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ReadCommittedFilter, detach, type Batch, type KafkaMessage } from './kafka-client.js';
+import {
+  kafkaErrorType,
+  retryKafka,
+  ReadCommittedFilter,
+  detach,
+  type Batch,
+  type KafkaMessage,
+} from './kafka-client.js';
 
 /** A fetched batch as kafkajs builds it: raw records including control markers, with their batch context. */
 function batch(
@@ -149,5 +156,40 @@ describe('detach', () => {
     expect(m.key).toBeNull();
     expect(m.value?.toString()).toBe('bbb');
     expect(m.value?.buffer).not.toBe(big.buffer);
+  });
+});
+
+describe('retryKafka', () => {
+  const failing = (errors: Error[]) => {
+    let calls = 0;
+    return {
+      fn: () => {
+        const err = errors[calls++];
+        return err === undefined ? Promise.resolve(calls) : Promise.reject(err);
+      },
+      calls: () => calls,
+    };
+  };
+  const waits: number[] = [];
+  const sleep = (ms: number) => (waits.push(ms), Promise.resolve());
+
+  it('calls again after retriable errors with the given delays, and not after others', async () => {
+    const retriable = Object.assign(new Error('leader moved'), { retriable: true });
+    waits.length = 0;
+    const f = failing([retriable, retriable]);
+    await expect(retryKafka(f.fn, { sleep })).resolves.toBe(3);
+    expect(waits).toEqual([200, 400]);
+    const fatal = failing([new Error('no')]);
+    await expect(retryKafka(fatal.fn, { sleep })).rejects.toThrow('no');
+    expect(fatal.calls()).toBe(1);
+  });
+
+  it('gives up after `attempts` calls and retries only what `when` accepts', async () => {
+    const busy = Object.assign(new Error('busy'), { type: 'CONCURRENT_TRANSACTIONS' });
+    expect(kafkaErrorType(busy)).toBe('CONCURRENT_TRANSACTIONS');
+    const f = failing([busy, busy, busy, busy]);
+    const when = (e: unknown) => kafkaErrorType(e) === 'CONCURRENT_TRANSACTIONS';
+    await expect(retryKafka(f.fn, { attempts: 3, when, sleep })).rejects.toThrow('busy');
+    expect(f.calls()).toBe(3);
   });
 });

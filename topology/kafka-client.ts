@@ -227,18 +227,45 @@ export function createKafka(opts: KafkaClientOptions): Kafka {
  */
 function withCreateTopicsRetry(admin: KafkaAdmin): KafkaAdmin {
   const create = admin.createTopics.bind(admin);
-  admin.createTopics = async (opts) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await create(opts);
-      } catch (err) {
-        const unknown = (err as { type?: unknown }).type === 'UNKNOWN_TOPIC_OR_PARTITION';
-        if (!unknown || attempt >= 20) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-      }
-    }
-  };
+  admin.createTopics = (opts) =>
+    retryKafka(() => create(opts), {
+      attempts: 20,
+      when: (err) => kafkaErrorType(err) === 'UNKNOWN_TOPIC_OR_PARTITION',
+    });
   return admin;
+}
+
+/** The kafkajs protocol error name (`CONCURRENT_TRANSACTIONS`, `UNKNOWN_TOPIC_OR_PARTITION`...), if any. */
+export function kafkaErrorType(err: unknown): string | undefined {
+  const type = (err as { type?: unknown } | null)?.type;
+  return typeof type === 'string' ? type : undefined;
+}
+
+export interface KafkaRetryOptions {
+  /** Calls in all, the first included (default 10). */
+  readonly attempts?: number;
+  /** Which errors are worth another call (default: those kafkajs marks retriable). */
+  readonly when?: (err: unknown) => boolean;
+  /** Wait before call `attempt + 1` (default 200 ms × attempt). */
+  readonly delayMs?: (attempt: number) => number;
+  /** How to wait (topology passes its injected Timer's sleep). */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** Runs `fn`, calling it again after transient broker errors; other errors, and the last transient one, are thrown. */
+export async function retryKafka<T>(fn: () => Promise<T>, opts: KafkaRetryOptions = {}): Promise<T> {
+  const attempts = opts.attempts ?? 10;
+  const when = opts.when ?? isRetriableKafkaError;
+  const delayMs = opts.delayMs ?? ((attempt: number) => 200 * attempt);
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= attempts || !when(err)) throw err;
+      await sleep(delayMs(attempt));
+    }
+  }
 }
 
 export type KafkaClient = Kafka;

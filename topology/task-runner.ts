@@ -8,7 +8,14 @@ import type { Clock } from './clock.js';
 import { TerminalError } from './errors.js';
 import type { Topology } from './builder.js';
 import type { StreamsDiagnostics, TaskState } from './diagnostics.js';
-import type { Admin, KafkaClient, Producer, TopicMessages } from './kafka-client.js';
+import {
+  kafkaErrorType,
+  retryKafka,
+  type Admin,
+  type KafkaClient,
+  type Producer,
+  type TopicMessages,
+} from './kafka-client.js';
 import { noopMetrics, type Metrics } from './metrics.js';
 import type { RawRecord } from './record.js';
 import type { StateBackend, TaskStateHandle } from './state-backend.js';
@@ -48,22 +55,6 @@ export class CpuSlice {
       this.start = this.clock.now();
     });
     return this.turn;
-  }
-}
-
-/**
- * kafkajs sends AddOffsetsToTxn without retrying; started alongside the first produce of a transaction it can meet
- * CONCURRENT_TRANSACTIONS while the previous transaction's markers are still being written (retriable).
- */
-async function retryConcurrentTransactions(op: () => Promise<void>, timer: Timer): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await op();
-    } catch (err) {
-      const type = (err as { type?: unknown }).type;
-      if (type !== 'CONCURRENT_TRANSACTIONS' || attempt >= 50) throw err;
-      await timer.sleep(Math.min(20 * 2 ** attempt, 500));
-    }
   }
 }
 
@@ -458,7 +449,16 @@ export class TaskRunner {
           });
         const settled = await Promise.allSettled([
           sendAll((topicMessages) => txn.sendBatch({ topicMessages, acks: -1 })),
-          offsets.length ? retryConcurrentTransactions(sendOffsets, o.timer) : Promise.resolve(),
+          // kafkajs sends AddOffsetsToTxn without retrying; first in a transaction it can meet CONCURRENT_TRANSACTIONS
+          // while the previous transaction's markers are still being written
+          offsets.length
+            ? retryKafka(sendOffsets, {
+                attempts: 50,
+                when: (err) => kafkaErrorType(err) === 'CONCURRENT_TRANSACTIONS',
+                delayMs: (i) => Math.min(20 * 2 ** (i - 1), 500),
+                sleep: (ms) => o.timer.sleep(ms),
+              })
+            : Promise.resolve(),
         ]);
         for (const s of settled) if (s.status === 'rejected') throw s.reason;
         await txn.commit();

@@ -8,13 +8,13 @@ import { randomUUID } from 'node:crypto';
 import {
   CompressionTypes,
   createKafka,
+  retryKafka,
   RetryableError,
   type Consumer,
   type KafkaClient,
   type Producer,
 } from '../../topology/index.js';
 import { ConfigView, type CompileOptions } from '../../schemas/index.js';
-import { withKafkaRetry } from '../kafka-retry.js';
 
 /** What a write found: its offset, and the record of the same key that preceded it in the topic. */
 export interface WriteResult {
@@ -101,7 +101,7 @@ export class KafkaConfigStore implements ConfigStore {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      for (const p of await withKafkaRetry(() => admin.fetchTopicOffsets(this.opts.topic))) {
+      for (const p of await retryKafka(() => admin.fetchTopicOffsets(this.opts.topic))) {
         if (BigInt(p.high) > BigInt(p.low)) this.target.set(p.partition, BigInt(p.high) - 1n);
       }
     } finally {
