@@ -5,6 +5,7 @@
  */
 import type {
   ActionConfig,
+  CapConfig,
   DataSourceConfig,
   EventConfig,
   JourneyRecord,
@@ -29,7 +30,7 @@ export interface ApplyResult {
   readonly stoppedVersions: readonly number[];
 }
 
-type Resource = EventConfig | DataSourceConfig | ActionConfig;
+type Resource = EventConfig | DataSourceConfig | ActionConfig | CapConfig;
 type JourneyVersion = JourneyRecord['versions'][number];
 
 export interface ConfigViewOptions {
@@ -50,6 +51,7 @@ export class ConfigView implements JourneyRefs {
     event: new Map(),
     datasource: new Map(),
     action: new Map(),
+    cap: new Map(),
   };
   private readonly journeyRecords = new Map<string, JourneyRecord>();
   private readonly compiledCache = new Map<string, CompiledJourney | null>();
@@ -130,6 +132,10 @@ export class ConfigView implements JourneyRefs {
   action(id: string): ActionConfig | undefined {
     return this.resources.action.get(id) as ActionConfig | undefined;
   }
+  /** Every frequency cap, sorted by id (journeys check them before each command). */
+  caps(): CapConfig[] {
+    return this.list('cap') as CapConfig[];
+  }
   /** Any non-journey resource by kind and id. */
   resource(kind: Exclude<ResourceKind, 'journey'>, id: string): Resource | undefined {
     return this.resources[kind].get(id);
@@ -172,6 +178,9 @@ export class ConfigView implements JourneyRefs {
     const cached = this.compiledCache.get(k);
     if (cached !== undefined) return cached ?? undefined;
     const v = this.version(journeyId, version);
+    // A placeholder while compiling: jump checks read other journeys' compiled versions, and a jump cycle that
+    // reached the topic (written by an older API) must not recurse forever.
+    this.compiledCache.set(k, null);
     let out: CompiledJourney | null = null;
     if (v) {
       const opts = { ...this.opts.compile, version };
@@ -181,6 +190,12 @@ export class ConfigView implements JourneyRefs {
     }
     this.compiledCache.set(k, out);
     return out ?? undefined;
+  }
+
+  /** Journeys the live version of `id` jumps to; `undefined` when it has no live version that compiles. */
+  liveJumpTargets(id: string): readonly string[] | undefined {
+    const live = this.liveVersion(id);
+    return live === undefined ? undefined : this.compiled(id, live)?.references.journeys;
   }
 
   /** The live compiled journeys whose entry event is `eventId` (empty array when none). */
@@ -199,6 +214,7 @@ export class ConfigView implements JourneyRefs {
 
   /** Ids of journeys whose live version references the resource (a delete of it must be refused: 409). */
   usedByLive(kind: Exclude<ResourceKind, 'journey'>, id: string): string[] {
+    if (kind === 'cap') return [];
     const field = ({ event: 'events', datasource: 'datasources', action: 'actions' } as const)[kind];
     const out: string[] = [];
     for (const rec of this.journeyRecords.values()) {

@@ -17,6 +17,11 @@ export interface JourneyRefs {
   event(id: string): EventConfig | undefined;
   action(id: string): ActionConfig | undefined;
   datasource(id: string): DataSourceConfig | undefined;
+  /**
+   * Journeys the live version of journey `id` jumps to; `undefined` when `id` has no live version. Optional: without
+   * it, jump targets and jump cycles are not checked.
+   */
+  liveJumpTargets?(id: string): readonly string[] | undefined;
 }
 
 /** Data sources that exist without configuration (`profile` reads `jo.profiles`). */
@@ -76,6 +81,8 @@ export interface CompiledJourney {
     readonly events: readonly string[];
     readonly actions: readonly string[];
     readonly datasources: readonly string[];
+    /** Journeys that `jump` nodes enter. */
+    readonly journeys: readonly string[];
   };
 }
 
@@ -205,7 +212,61 @@ function checkNode(w: Work, base: string, node: JourneyNode, f: NodeFacts): void
       f.timeoutMs = duration(w, node.timeout, pointer(base, 'timeout'), 'event timeout', w.timeoutMs);
     if (node.onTimeout !== undefined && node.timeout === undefined)
       problem(pointer(base, 'onTimeout'), 'EVENT_TIMEOUT_MISSING', 'onTimeout needs a timeout');
+  } else if (node.type === 'updateProfile') {
+    for (const [k, v] of Object.entries(node.set ?? {})) {
+      if (k.split('.').some((seg) => FORBIDDEN_KEYS.has(seg) || seg === ''))
+        problem(pointer(base, 'set', k), 'PROFILE_PATH_INVALID', `attribute path "${k}" is not allowed`);
+      else f.ds.push(...rule(w, v, pointer(base, 'set', k)));
+    }
+    (node.remove ?? []).forEach((k, i) => {
+      if (k.split('.').some((seg) => FORBIDDEN_KEYS.has(seg) || seg === ''))
+        problem(pointer(base, 'remove', i), 'PROFILE_PATH_INVALID', `attribute path "${k}" is not allowed`);
+    });
+    if (Object.keys(node.set ?? {}).length === 0 && (node.remove ?? []).length === 0)
+      problem(base, 'PROFILE_UPDATE_EMPTY', 'updateProfile needs "set" or "remove"');
   }
+}
+
+/** Jump targets must be live journeys, and following jumps from them must never come back to `self`. */
+function jumpChecks(w: Work, self: unknown): void {
+  const targets = w.refs?.liveJumpTargets;
+  if (!w.refs || !targets || typeof self !== 'string') return;
+  for (const [id, node] of w.nodes) {
+    if (node.type !== 'jump') continue;
+    const at = pointer('/nodes', id, 'journey');
+    if (node.journey === self) {
+      w.problems.push({ pointer: at, code: 'JUMP_CYCLE', message: `a journey cannot jump to itself` });
+      continue;
+    }
+    const first = targets.call(w.refs, node.journey);
+    if (first === undefined) {
+      w.problems.push({ pointer: at, code: 'JUMP_TARGET_NOT_LIVE', message: `journey "${node.journey}" is not live` });
+      continue;
+    }
+    const seen = new Set<string>([node.journey]);
+    const queue = [...first];
+    while (queue.length > 0) {
+      const next = queue.shift() as string;
+      if (next === self) {
+        w.problems.push({
+          pointer: at,
+          code: 'JUMP_CYCLE',
+          message: `jumping to "${node.journey}" leads back to "${self}"`,
+        });
+        break;
+      }
+      if (seen.has(next)) continue;
+      seen.add(next);
+      queue.push(...(targets.call(w.refs, next) ?? []));
+    }
+  }
+}
+
+function entryWindowChecks(w: Work, j: Record<string, unknown>): void {
+  const start = typeof j['startAt'] === 'string' ? Date.parse(j['startAt']) : NaN;
+  const end = typeof j['endAt'] === 'string' ? Date.parse(j['endAt']) : NaN;
+  if (Number.isFinite(start) && Number.isFinite(end) && end <= start)
+    w.problems.push({ pointer: '/endAt', code: 'ENTRY_WINDOW_INVALID', message: 'endAt must be after startAt' });
 }
 
 function compileNode(w: Work, id: string, node: JourneyNode): CompiledNode {
@@ -321,6 +382,8 @@ export function compileJourney(journey: unknown, refs: JourneyRefs | null, opts:
   const compiledNodes: Record<string, CompiledNode> = {};
   for (const [id, node] of nodes) compiledNodes[id] = compileNode(w, id, node);
   graphChecks(w, journey['start'], nodes.size === ids.size);
+  jumpChecks(w, journey['id']);
+  entryWindowChecks(w, journey);
   if (problems.length > 0) return { ok: false, errors: problems };
   const j = journey as JourneyConfig;
   return {
@@ -360,6 +423,7 @@ function assemble(
       events: [...events],
       actions: [...actions],
       datasources: [...all].filter((d) => !BUILTIN_DATASOURCES.has(d)),
+      journeys: [...new Set(Object.values(nodes).flatMap((n) => (n.node.type === 'jump' ? [n.node.journey] : [])))],
     },
   };
 }

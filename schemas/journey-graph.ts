@@ -30,6 +30,10 @@ export function nodeEdges(node: JourneyNode): Edge[] {
         ...node.events.map((e, i) => ({ at: ['events', i, 'next'], to: e.next })),
         ...(node.onTimeout ? [{ at: ['onTimeout'], to: node.onTimeout }] : []),
       ];
+    case 'updateProfile':
+      return [{ at: ['next'], to: node.next }];
+    case 'jump':
+      return node.next ? [{ at: ['next'], to: node.next }] : [];
     case 'end':
       return [];
   }

@@ -4,7 +4,8 @@
  * secrets given in clear. Used by the REST API and `jo validate`; journeys go through `compileJourney`.
  */
 import type { TSchema } from '@sinclair/typebox';
-import { ActionConfig, DataSourceConfig, EventConfig, type ResourceKind } from './resources.js';
+import { ActionConfig, CapConfig, DataSourceConfig, EventConfig, type ResourceKind } from './resources.js';
+import { parseDurationMs } from './duration.js';
 import { compileJsonSchema, pointer, schemaProblems, type ConfigProblem } from './problems.js';
 import { scanRule } from './rule-check.js';
 import { FORBIDDEN_KEYS } from './rules.js';
@@ -141,9 +142,22 @@ export function validateAction(value: unknown): ConfigProblem[] {
   return merge(ActionConfig, value, httpProblems(value));
 }
 
+/** Every problem of a frequency cap (`PUT /v1/caps/:id`). */
+export function validateCap(value: unknown): ConfigProblem[] {
+  if (!isRecord(value)) return schemaProblems(CapConfig, value);
+  const extra: ConfigProblem[] = [];
+  const w = value['window'];
+  if (typeof w === 'string' && parseDurationMs(w) === undefined)
+    extra.push({ pointer: '/window', code: 'DURATION_INVALID', message: `window "${w}" is not an ISO-8601 duration` });
+  else if (typeof w === 'string' && (parseDurationMs(w) ?? 0) <= 0)
+    extra.push({ pointer: '/window', code: 'DURATION_TOO_SHORT', message: 'window must be positive' });
+  return merge(CapConfig, value, extra);
+}
+
 /** Validator per non-journey kind (journeys: `compileJourney`). */
 export const resourceValidators: Readonly<Record<Exclude<ResourceKind, 'journey'>, (v: unknown) => ConfigProblem[]>> = {
   event: validateEvent,
   datasource: validateDatasource,
   action: validateAction,
+  cap: validateCap,
 };

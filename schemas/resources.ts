@@ -6,7 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Auth, Headers, HttpMethod, Id, IsoDuration, JsonLogic, RateLimit, strictObject } from './common.js';
 
-export const ResourceKinds = ['event', 'datasource', 'action', 'journey'] as const;
+export const ResourceKinds = ['event', 'datasource', 'action', 'cap', 'journey'] as const;
 export type ResourceKind = (typeof ResourceKinds)[number];
 
 // ---- event -------------------------------------------------------------------------------------------------
@@ -126,8 +126,28 @@ export const EventNode = strictObject({
   onTimeout: Type.Optional(NodeId),
 });
 export const EndNode = strictObject({ type: Type.Literal('end') });
+/** Sets or removes profile attributes (dotted paths); values are literals or json-logic expressions. */
+export const UpdateProfileNode = strictObject({
+  type: Type.Literal('updateProfile'),
+  set: Type.Optional(
+    Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.Unknown(), { maxProperties: 64 }),
+  ),
+  remove: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 64 })),
+  next: NodeId,
+});
+/** Enters the profile into another live journey (its entry condition applies); continues at `next` or ends. */
+export const JumpNode = strictObject({ type: Type.Literal('jump'), journey: Id, next: Type.Optional(NodeId) });
 
-export const JourneyNode = Type.Union([ActionNode, ConditionNode, SplitNode, WaitNode, EventNode, EndNode]);
+export const JourneyNode = Type.Union([
+  ActionNode,
+  ConditionNode,
+  SplitNode,
+  WaitNode,
+  EventNode,
+  EndNode,
+  UpdateProfileNode,
+  JumpNode,
+]);
 export type JourneyNode = Static<typeof JourneyNode>;
 
 export const JourneyConfig = strictObject({
@@ -142,6 +162,13 @@ export const JourneyConfig = strictObject({
   timeout: Type.Optional(IsoDuration),
   /** IANA time zone used by waits and time helpers; default UTC. */
   timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  /** No entries before / after these instants (ISO-8601 date-times); running instances still finish. */
+  startAt: Type.Optional(Type.String({ format: 'date-time' })),
+  endAt: Type.Optional(Type.String({ format: 'date-time' })),
+  /** Most entries per UTC day, per installation (approximate: each partition admits its share). */
+  maxEntriesPerDay: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
+  /** Most instances running at once, per installation (approximate: each partition admits its share). */
+  maxConcurrentInstances: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
   start: NodeId,
   nodes: Type.Record(NodeId, JourneyNode, { minProperties: 1, maxProperties: 1000, additionalProperties: false }),
 });
@@ -152,6 +179,27 @@ export type SplitNode = Static<typeof SplitNode>;
 export type WaitNode = Static<typeof WaitNode>;
 export type EventNode = Static<typeof EventNode>;
 export type EndNode = Static<typeof EndNode>;
+export type UpdateProfileNode = Static<typeof UpdateProfileNode>;
+export type JumpNode = Static<typeof JumpNode>;
+
+// ---- frequency cap -----------------------------------------------------------------------------------------
+export const CapChannels = ['email', 'sms', 'push', 'http'] as const;
+/**
+ * A frequency cap across journeys: at most `max` commands per profile within `window` (ISO-8601, sliding) for the
+ * listed actions and/or channels (`http` = every `http` action; a `campaign` action counts for its channel).
+ * With neither list, every action counts.
+ */
+export const CapConfig = strictObject({
+  id: Id,
+  name: Type.Optional(Type.String({ maxLength: 256 })),
+  max: Type.Integer({ minimum: 1, maximum: 10_000 }),
+  window: IsoDuration,
+  actions: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: 100 })),
+  channels: Type.Optional(
+    Type.Array(Type.Union(CapChannels.map((c) => Type.Literal(c))), { minItems: 1, maxItems: CapChannels.length }),
+  ),
+});
+export type CapConfig = Static<typeof CapConfig>;
 
 export const JourneyStates = ['draft', 'live', 'closed', 'stopped'] as const;
 export type JourneyState = (typeof JourneyStates)[number];

@@ -1,11 +1,12 @@
 /**
- * `PUT|GET|DELETE /v1/{events,datasources,actions}/:id` and `GET /v1/{events,datasources,actions}`.
+ * `PUT|GET|DELETE /v1/{events,datasources,actions,caps}/:id` and `GET /v1/{events,datasources,actions,caps}`.
  * A PUT replaces the resource after full validation; a DELETE is refused (409) while a live journey uses it.
  */
 import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/swagger';
 import {
   ActionConfig,
+  CapConfig,
   DataSourceConfig,
   EventConfig,
   configKey,
@@ -26,6 +27,7 @@ export const RESOURCE_ROUTES: ReadonlyArray<{ plural: string; kind: Kind; schema
   { plural: 'events', kind: 'event', schema: EventConfig },
   { plural: 'datasources', kind: 'datasource', schema: DataSourceConfig },
   { plural: 'actions', kind: 'action', schema: ActionConfig },
+  { plural: 'caps', kind: 'cap', schema: CapConfig },
 ];
 
 /** Data sources an action's templates read must exist (so journeys using it can compile). */
