@@ -114,6 +114,7 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
     // jo.timers is the timer index's changelog: a wait costs one record, written with the step that set it.
     .addStateStore({ name: STORES.timers, serde: jsonSerde<unknown>(), changelogTopic: t.timers })
     .addStateStore({ name: STORES.stops, serde: jsonSerde<unknown>() })
+    .addStateStore({ name: STORES.sends, serde: jsonSerde<unknown>(), prefetchInputKeys: true })
     .addSource({ name: 'profiles', topics: [t.profiles], keyDeserializer: str, valueDeserializer: json })
     .addProcessor({
       name: 'profile-store',
@@ -131,26 +132,26 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
       name: 'match',
       parents: ['enrich'],
       supplier: () => new MatchProcessor(s),
-      stores: [STORES.instances, STORES.profiles],
+      stores: [STORES.instances, STORES.profiles, STORES.sends],
     })
     .addProcessor({
       name: 'timers',
       parents: [],
       supplier: () => new TimersProcessor(s),
-      stores: [STORES.timers, STORES.instances, STORES.profiles],
+      stores: [STORES.timers, STORES.instances, STORES.profiles, STORES.sends],
     })
     .addSource({ name: 'results-in', topics: [t.actionResults], keyDeserializer: str, valueDeserializer: json })
     .addProcessor({
       name: 'resume',
       parents: ['results-in'],
       supplier: () => new ResumeProcessor(s),
-      stores: [STORES.instances, STORES.profiles, STORES.stops],
+      stores: [STORES.instances, STORES.profiles, STORES.stops, STORES.sends],
     })
     .addProcessor({
       name: 'emit',
       parents: ['match', 'timers', 'resume'],
       supplier: () => new EmitProcessor(s),
-      stores: [STORES.timers, STORES.instances],
+      stores: [STORES.timers, STORES.instances, STORES.profiles],
     });
   for (const c of s.connectors)
     b.addSink({
@@ -160,6 +161,13 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
       keySerializer: strOut,
       valueSerializer: jsonOut,
     });
+  b.addSink({
+    name: SINKS.profiles,
+    topic: t.profiles,
+    parents: ['emit'],
+    keySerializer: strOut,
+    valueSerializer: jsonOut,
+  });
   b.addSink({
     name: SINKS.steps,
     topic: t.stepEvents,

@@ -69,6 +69,8 @@ export const STORES = {
   instances: 'journey-instances',
   timers: 'timer-index',
   stops: 'journey-stops',
+  /** Per profile: recent commands counted by frequency caps. */
+  sends: 'profile-sends',
 } as const;
 
 export interface StepDeps {

@@ -32,4 +32,6 @@ export { defineJourney, fromCompiled, isRule, datasourcesIn } from './journey-de
 export { JourneyMachine, type Transition } from './journey-machine.js';
 export { JourneyEngine, type JourneyCatalog, type ProfileState } from './journey-engine.js';
 export { TimerIndex, timerKey } from './timer-index.js';
+export { StoreFrequencyLedger, channelOf, type SendRecord } from './frequency-ledger.js';
+export { updatedProfile } from './profile-update.js';
 export * from './journey-model.js';

@@ -17,6 +17,7 @@ import {
   type NormalizedEvent,
   type Outcome,
   type ProfileJourney,
+  type JumpRequest,
   type Timer,
 } from './journey-model.js';
 
@@ -26,7 +27,12 @@ export interface JourneyCatalog {
   liveForEvent(eventConfigId: string): readonly JourneyDef[];
   /** Any version (live, closed or stopped) that instances may still run on. */
   version(journeyId: string, version: number): JourneyDef | undefined;
+  /** The live version of a journey (what a `jump` node enters), if any. */
+  live(journeyId: string): JourneyDef | undefined;
 }
+
+/** Most jumps one input may cause (jump cycles are refused at publish time; this bounds a cycle that slipped in). */
+const MAX_JUMPS = 10;
 
 /** Store value: one profile's state in each journey it has been in. */
 export interface ProfileState {
@@ -48,13 +54,36 @@ export class JourneyEngine {
     return (await this.store.get(profileKey)) ?? { journeys: {} };
   }
 
-  private async put(state: ProfileState, t: Transition, out: Outcome): Promise<boolean> {
+  private async put(state: ProfileState, t: Transition, out: Outcome, profile?: unknown): Promise<boolean> {
+    const jumps = t.out.jumps.splice(0);
     mergeOutcome(out, t.out);
     if (t.state.entries > 0) {
       state.journeys[t.state.journeyId] = t.state;
       await this.store.put(t.state.profileKey, state);
     }
+    await this.jump(state, jumps, out, profile, t.state.profileKey);
     return t.handled;
+  }
+
+  /** Enters the profile into the journeys `jump` nodes named (entry rules apply); a refusal is a discard there. */
+  private async jump(state: ProfileState, jumps: JumpRequest[], out: Outcome, profile: unknown, profileKey: string) {
+    for (let n = 0; jumps.length > 0; n++) {
+      const j = jumps.shift() as JumpRequest;
+      const def = this.catalog.live(j.journeyId);
+      if (!def || n >= MAX_JUMPS) {
+        out.discards.push({ reason: def ? 'tooManyJumps' : 'jumpTargetNotLive', journeyId: j.journeyId });
+        continue;
+      }
+      const prev = state.journeys[def.id] ?? { journeyId: def.id, profileKey, entries: 0 };
+      const latest = out.profileUpdates.at(-1)?.profile ?? profile;
+      const t = await this.machine.enter(def, prev, j.event, latest);
+      jumps.push(...t.out.jumps.splice(0));
+      mergeOutcome(out, t.out);
+      if (t.state.entries > 0) {
+        state.journeys[def.id] = t.state;
+        await this.store.put(profileKey, state);
+      }
+    }
   }
 
   /** A normalized event of `profile`: continuations first, then entries into live journeys. */
@@ -68,7 +97,8 @@ export class JourneyEngine {
       if (!inst) continue;
       const def = this.catalog.version(pj.journeyId, inst.version);
       if (!def) continue;
-      if (await this.put(state, await this.machine.onEvent(def, pj, event, profile), out)) took.add(pj.journeyId);
+      if (await this.put(state, await this.machine.onEvent(def, pj, event, profile), out, profile))
+        took.add(pj.journeyId);
     }
     for (const def of this.catalog.liveForEvent(event.eventConfigId)) {
       if (took.has(def.id)) continue;
@@ -77,7 +107,7 @@ export class JourneyEngine {
         continue;
       }
       const t = await this.machine.enter(def, state.journeys[def.id], event, profile);
-      if (await this.put(state, t, out)) took.add(def.id);
+      if (await this.put(state, t, out, profile)) took.add(def.id);
     }
     if (took.size === 0 && out.discards.length === 0) {
       out.discards.push({ reason: 'noJourneyForEvent' });
@@ -114,7 +144,7 @@ export class JourneyEngine {
     const out = emptyOutcome();
     const found = await this.running(timer.profileKey, timer.journeyId, timer.instanceId);
     const handled = found
-      ? await this.put(found.state, await this.machine.onTimer(found.def, found.pj, timer, profile), out)
+      ? await this.put(found.state, await this.machine.onTimer(found.def, found.pj, timer, profile), out, profile)
       : false;
     if (!handled && out.steps.length === 0) out.discards.push({ reason: 'staleTimer', journeyId: timer.journeyId });
     return out;
@@ -128,7 +158,7 @@ export class JourneyEngine {
       out.discards.push({ reason: 'staleActionResult', ...(result.journeyId ? { journeyId: result.journeyId } : {}) });
       return out;
     }
-    await this.put(found.state, await this.machine.onResult(found.def, found.pj, result, profile), out);
+    await this.put(found.state, await this.machine.onResult(found.def, found.pj, result, profile), out, profile);
     return out;
   }
 

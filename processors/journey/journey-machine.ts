@@ -82,7 +82,7 @@ export class JourneyMachine {
       out.discards.push({ reason: 'journeyNotLive', journeyId: def.id });
       return { state: pj, out, handled: false };
     }
-    const refused = this.refusal(def, pj);
+    const refused = outsideEntryWindow(def, now) ?? this.refusal(def, pj);
     if (refused) {
       this.refuse(def, pj, event, refused, out);
       return { state: pj, out, handled: false };
@@ -303,4 +303,12 @@ function outcomeOf(
 
 function profileKeyOf(event: NormalizedEvent): string {
   return `${event.identity.namespace}:${event.identity.id}`;
+}
+
+/** `outsideEntryWindow` before the journey's `startAt` or from its `endAt` on; running instances are not affected. */
+function outsideEntryWindow(def: JourneyDef, now: number): string | undefined {
+  const { startAt, endAt } = def.config;
+  if (startAt !== undefined && now < Date.parse(startAt)) return 'outsideEntryWindow';
+  if (endAt !== undefined && now >= Date.parse(endAt)) return 'outsideEntryWindow';
+  return undefined;
 }

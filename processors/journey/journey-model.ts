@@ -128,6 +128,19 @@ export interface Discard {
   readonly journeyId?: string;
 }
 
+/** A profile document written by an `updateProfile` node (the whole new value of its `jo.profiles` record). */
+export interface ProfileUpdate {
+  readonly profileKey: string;
+  readonly profile: Record<string, unknown>;
+}
+
+/** A `jump` node's request to enter the profile into another journey, with the event that moved the instance. */
+export interface JumpRequest {
+  readonly journeyId: string;
+  readonly fromJourneyId: string;
+  readonly event: NormalizedEvent;
+}
+
 /** Everything one transition produces, in order. */
 export interface Outcome {
   readonly commands: EmittedCommand[];
@@ -136,10 +149,24 @@ export interface Outcome {
   readonly discards: Discard[];
   readonly entries: Array<{ readonly journeyId: string; readonly version: number }>;
   readonly exits: Array<{ readonly journeyId: string; readonly version: number; readonly reason: string }>;
+  readonly profileUpdates: ProfileUpdate[];
+  readonly jumps: JumpRequest[];
+  /** Commands not emitted because a frequency cap was reached (metric `jo_frequency_capped_total`). */
+  readonly capped: Array<{ readonly cap: string; readonly journeyId: string }>;
 }
 
 export function emptyOutcome(): Outcome {
-  return { commands: [], steps: [], timers: [], discards: [], entries: [], exits: [] };
+  return {
+    commands: [],
+    steps: [],
+    timers: [],
+    discards: [],
+    entries: [],
+    exits: [],
+    profileUpdates: [],
+    jumps: [],
+    capped: [],
+  };
 }
 
 export function mergeOutcome(into: Outcome, from: Outcome): Outcome {
@@ -149,6 +176,9 @@ export function mergeOutcome(into: Outcome, from: Outcome): Outcome {
   into.discards.push(...from.discards);
   into.entries.push(...from.entries);
   into.exits.push(...from.exits);
+  into.profileUpdates.push(...from.profileUpdates);
+  into.jumps.push(...from.jumps);
+  into.capped.push(...from.capped);
   return into;
 }
 
@@ -184,4 +214,17 @@ export interface EngineEnv {
     scope: { readonly profileKey: string; readonly profile: unknown; readonly event?: NormalizedEvent },
   ): Promise<Record<string, unknown>>;
   readonly limits: EngineLimits;
+  /** Frequency caps across journeys; without it nothing is capped. */
+  readonly frequency?: FrequencyLedger;
+}
+
+/**
+ * Per-profile command counts behind frequency caps, kept in the profile's partition (a changelogged store written
+ * in the task's transaction), so the counts are exact and survive restarts and rebalances.
+ */
+export interface FrequencyLedger {
+  /** The id of a cap that one more command of `action` would exceed for `profileKey` at `now`, if any. */
+  check(profileKey: string, action: ActionConfig, now: number): Promise<string | undefined>;
+  /** Counts one command of `action` sent for `profileKey` at `now`. */
+  record(profileKey: string, action: ActionConfig, now: number): Promise<void>;
 }

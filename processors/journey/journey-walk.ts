@@ -4,7 +4,8 @@
  * data source down, unknown action) sends an action node with `onError` down that path, and otherwise ends the
  * instance with an `error` step event; it never throws for bad journey data.
  */
-import type { JourneyNode, StepStatus } from '../../schemas/index.js';
+import type { JourneyNode, JumpNode, StepStatus, UpdateProfileNode } from '../../schemas/index.js';
+import { updatedProfile } from './profile-update.js';
 import { actionNeeds, buildCommand } from './command-builder.js';
 import { pickWeighted, splitFraction } from './ids.js';
 import type {
@@ -23,7 +24,8 @@ export interface WalkContext {
   readonly env: EngineEnv;
   readonly def: JourneyDef;
   readonly inst: InstanceState;
-  readonly profile: unknown;
+  /** The profile as this evaluation sees it (an `updateProfile` node replaces it for the nodes after it). */
+  profile: unknown;
   readonly out: Outcome;
   /** The event being processed, if any (`event` in rules, `eventId` of step events). */
   readonly event?: NormalizedEvent;
@@ -190,6 +192,11 @@ function visitEvent(ctx: WalkContext, id: string): Visit {
 async function visitAction(ctx: WalkContext, id: string, node: Extract<JourneyNode, { type: 'action' }>) {
   const action = ctx.env.action(node.action);
   if (!action) throw new NodeFailure('unknownAction', `action "${node.action}" is not configured`);
+  const cap = await ctx.env.frequency?.check(ctx.inst.profileKey, action, ctx.env.now());
+  if (cap !== undefined) {
+    ctx.out.capped.push({ cap, journeyId: ctx.inst.journeyId });
+    throw new NodeFailure('frequencyCapped', '');
+  }
   const data = await ruleData(ctx, [...(ctx.def.needs[id] ?? []), ...actionNeeds(action, node.params)]);
   const emitted = rule(() =>
     buildCommand({
@@ -204,11 +211,35 @@ async function visitAction(ctx: WalkContext, id: string, node: Extract<JourneyNo
     }),
   );
   ctx.out.commands.push(emitted);
+  await ctx.env.frequency?.record(ctx.inst.profileKey, action, ctx.env.now());
   if (!node.onError) return node.next;
   const dueAt = Date.parse(emitted.command.deadline) + ctx.env.limits.actionResultGraceMs;
   const timer = newTimer(ctx, 'actionTimeout', id, dueAt);
   ctx.inst.blocked = { kind: 'action', nodeId: id, commandId: emitted.command.commandId, token: timer.token, dueAt };
   return BLOCKED;
+}
+
+async function visitUpdateProfile(ctx: WalkContext, id: string, node: UpdateProfileNode): Promise<Visit> {
+  const data = await ruleData(ctx, ctx.def.needs[id] ?? []);
+  const profile = rule(() => updatedProfile(ctx.profile, node, (v) => evaluateRule(v, data, ctx.def.timezone)));
+  ctx.profile = profile;
+  ctx.out.profileUpdates.push({ profileKey: ctx.inst.profileKey, profile });
+  return node.next;
+}
+
+function visitJump(ctx: WalkContext, node: JumpNode): Visit {
+  const event = ctx.event ?? lastEvent(ctx.inst);
+  if (event) ctx.out.jumps.push({ journeyId: node.journey, fromJourneyId: ctx.inst.journeyId, event });
+  if (node.next !== undefined) return node.next;
+  finish(ctx, ctx.inst.currentNode, 'ended', 'jumped');
+  return ENDED;
+}
+
+/** The latest event the instance consumed (the entry event if none since). */
+function lastEvent(inst: InstanceState): NormalizedEvent | undefined {
+  let last: NormalizedEvent | undefined;
+  for (const e of Object.values(inst.events)) if (!last || e.timestamp >= last.timestamp) last = e;
+  return last;
 }
 
 async function visit(ctx: WalkContext, id: string, node: JourneyNode): Promise<Visit> {
@@ -228,6 +259,10 @@ async function visit(ctx: WalkContext, id: string, node: JourneyNode): Promise<V
       return visitEvent(ctx, id);
     case 'action':
       return visitAction(ctx, id, node);
+    case 'updateProfile':
+      return visitUpdateProfile(ctx, id, node);
+    case 'jump':
+      return visitJump(ctx, node);
     case 'end':
       finish(ctx, id, 'ended', 'end');
       return ENDED;
@@ -235,7 +270,7 @@ async function visit(ctx: WalkContext, id: string, node: JourneyNode): Promise<V
 }
 
 function onFailure(ctx: WalkContext, id: string, node: JourneyNode | undefined, err: NodeFailure): Visit {
-  ctx.inst.lastError = `${err.reason}: ${err.message}`;
+  ctx.inst.lastError = err.message ? `${err.reason}: ${err.message}` : err.reason;
   if (node?.type === 'action' && node.onError) {
     step(ctx, id, 'error', err.reason);
     return node.onError;

@@ -5,7 +5,13 @@
  * transaction, so the state change that produced an outcome and its records commit (or vanish) together: a crash
  * neither loses nor repeats a step.
  */
-import { TerminalError, type Processor, type ProcessorContext, type StreamRecord } from '../../topology/index.js';
+import {
+  TerminalError,
+  type KeyValueStore,
+  type Processor,
+  type ProcessorContext,
+  type StreamRecord,
+} from '../../topology/index.js';
 import type { OutcomeRecord } from './task-journeys.js';
 import { journeyMetrics, type JourneyMetrics } from './journey-metrics.js';
 import { type ProfileState, type Timer, TimerIndex } from '../journey/index.js';
@@ -15,12 +21,14 @@ import { STORES, type StepDeps } from '../topology-options.js';
 export const SINKS = {
   command: (connector: string) => `sink-commands-${connector}`,
   steps: 'sink-step-events',
+  profiles: 'sink-profiles',
 } as const;
 
 export class EmitProcessor implements Processor<string, OutcomeRecord, string, unknown> {
   private ctx!: ProcessorContext<string, unknown>;
   private metrics!: JourneyMetrics;
   private timers!: TimerIndex;
+  private profiles!: KeyValueStore<unknown>;
   /** This task's running instances per journey version: its share of `jo_journey_active_instances`. */
   private readonly active = new Map<string, { journey: string; version: number; n: number }>();
 
@@ -34,6 +42,7 @@ export class EmitProcessor implements Processor<string, OutcomeRecord, string, u
     this.ctx = ctx;
     this.metrics = journeyMetrics(this.deps.metrics ?? ctx.metrics);
     this.timers = new TimerIndex(ctx.getStateStore<Timer>(STORES.timers));
+    this.profiles = ctx.getStateStore<unknown>(STORES.profiles);
     for await (const [, state] of ctx.getStateStore<ProfileState>(STORES.instances).all())
       for (const pj of Object.values(state.journeys))
         if (pj.instance) this.addActive(pj.instance.journeyId, pj.instance.version, 1);
@@ -65,6 +74,13 @@ export class EmitProcessor implements Processor<string, OutcomeRecord, string, u
       await out(c.command.profileKey, c.command, SINKS.command(c.connector));
       this.metrics.commands.inc({ connector: c.connector, action: c.command.action });
     }
+    // An updated profile is visible to the profile's next input at once (the store), and to everyone else through
+    // jo.profiles, in the same transaction; reading our own record back later writes the same value again.
+    for (const u of outcome.profileUpdates) {
+      await this.profiles.put(u.profileKey, u.profile);
+      await out(u.profileKey, u.profile, SINKS.profiles);
+      this.metrics.profileUpdates.inc({});
+    }
     for (const s of outcome.steps) {
       await out(s.profileKey, s, SINKS.steps);
       this.metrics.steps.inc({ status: s.status });
@@ -84,6 +100,7 @@ export class EmitProcessor implements Processor<string, OutcomeRecord, string, u
 
   private count({ outcome, eventTimestamp }: OutcomeRecord, now: number): void {
     for (const d of outcome.discards) this.metrics.discarded.inc({ reason: d.reason, journey: d.journeyId ?? '' });
+    for (const c of outcome.capped) this.metrics.frequencyCapped.inc({ cap: c.cap, journey: c.journeyId });
     for (const e of outcome.entries) {
       this.metrics.entries.inc({ journey: e.journeyId, version: e.version });
       this.addActive(e.journeyId, e.version, 1);

@@ -63,6 +63,15 @@ export function journeyMetrics(m: Metrics) {
       help: 'How late timers fired after their due time',
       buckets: SECONDS,
     }),
+    frequencyCapped: m.counter({
+      name: 'jo_frequency_capped_total',
+      help: 'Commands not sent because a frequency cap was reached, by cap and journey',
+      labelNames: ['cap', 'journey'],
+    }),
+    profileUpdates: m.counter({
+      name: 'jo_profile_updates_total',
+      help: 'Profile documents written to the profiles topic by updateProfile nodes',
+    }),
     timersFired: m.counter({
       name: 'jo_timers_fired_total',
       help: 'Timers fired, by kind',

@@ -12,6 +12,8 @@ import {
   type NormalizedEvent,
   type Outcome,
   type ProfileState,
+  type SendRecord,
+  StoreFrequencyLedger,
 } from '../journey/index.js';
 import { journeyMetrics, type JourneyMetrics } from './journey-metrics.js';
 import { STORES, type DataSourceFetcher, type StepDeps } from '../topology-options.js';
@@ -24,6 +26,11 @@ export function viewCatalog(view: ConfigView): JourneyCatalog {
       const c = view.compiled(id, version);
       const state = view.versionState(id, version);
       return c && state ? fromCompiled(c, state) : undefined;
+    },
+    live: (id) => {
+      const version = view.liveVersion(id);
+      const c = version === undefined ? undefined : view.compiled(id, version);
+      return c ? fromCompiled(c, 'live') : undefined;
     },
   };
 }
@@ -83,6 +90,7 @@ export function taskJourneys(ctx: ProcessorContext<unknown, unknown>, deps: Step
   const rawMetrics = deps.metrics ?? ctx.metrics;
   const instances = ctx.getStateStore<ProfileState>(STORES.instances);
   const profiles = ctx.getStateStore<unknown>(STORES.profiles);
+  const frequency = new StoreFrequencyLedger(ctx.getStateStore<SendRecord[]>(STORES.sends), () => deps.view.caps());
   const env: EngineEnv = {
     now: () => clock.now(),
     action: (id) => deps.view.action(id),
@@ -92,6 +100,7 @@ export function taskJourneys(ctx: ProcessorContext<unknown, unknown>, deps: Step
       graceMs: deps.limits.datasourceGraceMs,
     }),
     limits: deps.limits,
+    frequency,
   };
   return {
     engine: new JourneyEngine(env, viewCatalog(deps.view), instances),

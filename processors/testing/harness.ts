@@ -12,6 +12,7 @@ import {
   emptyOutcome,
   type EngineEnv,
   type EngineLimits,
+  type FrequencyLedger,
   type JourneyCatalog,
   type JourneyDef,
   JourneyEngine,
@@ -39,6 +40,7 @@ export class Harness implements JourneyCatalog {
   constructor(
     private readonly dataSource: DataSourceFn = () => Promise.resolve({}),
     limits: Partial<EngineLimits> = {},
+    frequency?: FrequencyLedger,
   ) {
     const env: EngineEnv = {
       now: () => this.clock.now(),
@@ -53,6 +55,7 @@ export class Harness implements JourneyCatalog {
         return got;
       },
       limits: { ...DEFAULT_LIMITS, ...limits },
+      ...(frequency ? { frequency } : {}),
     };
     this.engine = new JourneyEngine(env, this, this.store);
   }
@@ -63,6 +66,10 @@ export class Harness implements JourneyCatalog {
 
   version(journeyId: string, version: number): JourneyDef | undefined {
     return this.defs.get(`${journeyId}@${version}`);
+  }
+
+  live(journeyId: string): JourneyDef | undefined {
+    return [...this.defs.values()].find((d) => d.id === journeyId && d.state === 'live');
   }
 
   /** Publishes `config` as `version`; the previously live version is closed. */
@@ -80,6 +87,7 @@ export class Harness implements JourneyCatalog {
   private async record(o: Outcome): Promise<Outcome> {
     mergeOutcome(this.out, o);
     for (const op of o.timers) await this.timers.apply(op);
+    for (const u of o.profileUpdates) this.profiles.set(u.profileKey, u.profile);
     return o;
   }
 
