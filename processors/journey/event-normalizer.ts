@@ -5,7 +5,13 @@
  * against the configuration's JSON Schema; resolves the identity (path, expression, or the XDM `identityMap`).
  * Bad input yields a dead-letter code; input no configuration recognises is a discard, not a dead letter.
  */
-import { framedSchemaId, isConfluentFramed, payloadValidator, readPath, type EventConfig } from '../../schemas/index.js';
+import {
+  framedSchemaId,
+  isConfluentFramed,
+  payloadValidator,
+  readPath,
+  type EventConfig,
+} from '../../schemas/index.js';
 import { RetryableError } from '../../topology/index.js';
 import type { NormalizedEvent } from './journey-model.js';
 import { isBudgetExceeded } from './rule-budget.js';

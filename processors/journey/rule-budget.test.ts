@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EventConfig, JourneyConfig } from '../../schemas/index.js';
 import { normalizeEvent } from './event-normalizer.js';
 import { evaluateWith } from './rule-evaluator.js';
-import { Harness } from '../testing/harness.js';
-import { event } from '../testing/journeys.js';
+import { event, Harness } from '../testing/index.js';
 
 /** Doubles the accumulator once per item: 40 items would build 2^40 elements. */
 const doubling = {
