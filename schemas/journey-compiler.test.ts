@@ -46,6 +46,7 @@ describe('compileJourney: the golden journey', () => {
       events: ['cartAbandoned', 'purchase'],
       actions: ['sendEmail', 'sendSms'],
       datasources: ['loyalty'],
+      journeys: [],
     });
     expect(JSON.parse(JSON.stringify(c))).toEqual(c);
   });

@@ -229,8 +229,9 @@ function checkNode(w: Work, base: string, node: JourneyNode, f: NodeFacts): void
 
 /** Jump targets must be live journeys, and following jumps from them must never come back to `self`. */
 function jumpChecks(w: Work, self: unknown): void {
-  const targets = w.refs?.liveJumpTargets;
-  if (!w.refs || !targets || typeof self !== 'string') return;
+  const refs = w.refs;
+  if (!refs?.liveJumpTargets || typeof self !== 'string') return;
+  const targets = (id: string) => refs.liveJumpTargets?.(id);
   for (const [id, node] of w.nodes) {
     if (node.type !== 'jump') continue;
     const at = pointer('/nodes', id, 'journey');
@@ -238,7 +239,7 @@ function jumpChecks(w: Work, self: unknown): void {
       w.problems.push({ pointer: at, code: 'JUMP_CYCLE', message: `a journey cannot jump to itself` });
       continue;
     }
-    const first = targets.call(w.refs, node.journey);
+    const first = targets(node.journey);
     if (first === undefined) {
       w.problems.push({ pointer: at, code: 'JUMP_TARGET_NOT_LIVE', message: `journey "${node.journey}" is not live` });
       continue;
@@ -257,7 +258,7 @@ function jumpChecks(w: Work, self: unknown): void {
       }
       if (seen.has(next)) continue;
       seen.add(next);
-      queue.push(...(targets.call(w.refs, next) ?? []));
+      queue.push(...(targets(next) ?? []));
     }
   }
 }
