@@ -292,7 +292,8 @@ function sideBySide(cases: Array<[CaseResult, CaseResult]>): string {
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const classpath = buildPeer(ctx.log);
   const kafka = createKafka({ brokers: ctx.brokers, clientId: 'bench-engine', logLevel: 'nothing' });
-  const producer = kafka.producer();
+  // idempotent: a retried send under load must not duplicate events (records per event would count them)
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const rows: BenchRow[] = [];
   const pairs: Array<[CaseResult, CaseResult]> = [];

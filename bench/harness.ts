@@ -72,7 +72,7 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-/** Sends `n` values in batches of 2,000 (acks=1). */
+/** Sends `n` values in batches of 2,000 (acks=all). */
 export async function produceAll(
   producer: Producer,
   topic: string,
@@ -84,7 +84,7 @@ export async function produceAll(
   for (let i = 0; i < n; i += batch) {
     await producer.send({
       topic,
-      acks: 1,
+      acks: -1,
       messages: Array.from({ length: Math.min(batch, n - i) }, (_, j) => ({ value: values(i + j) })),
     });
     if ((i / batch) % 50 === 0 && i > 0) log(`produced ${i} of ${n} to ${topic}`);
@@ -199,7 +199,7 @@ export async function measureLatency(
       const n = Math.min(500, due - sent);
       await producer.send({
         topic: system.input,
-        acks: 1,
+        acks: -1,
         messages: Array.from({ length: n }, () => ({ value: event() })),
       });
       sent += n;

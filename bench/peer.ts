@@ -4,13 +4,14 @@
  * settings in the environment, stopped with SIGTERM (Kafka Streams closes and commits).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const PEER_DIR = fileURLToPath(new URL('./peer/', import.meta.url));
 const CLASSPATH_FILE = join(PEER_DIR, 'target', 'classpath.txt');
-const MAIN_CLASS = join(PEER_DIR, 'target', 'classes', 'jo', 'bench', 'StreamsPeer.class');
+/** Written after a successful build (Maven leaves up-to-date classes untouched, so their times say nothing). */
+const STAMP = join(PEER_DIR, 'target', 'built');
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -23,7 +24,7 @@ function newestSource(dir: string): number {
 
 /** Compiles the peer unless its classes are newer than its sources; returns the java classpath. */
 export function buildPeer(log: (m: string) => void): string {
-  const built = existsSync(MAIN_CLASS) && existsSync(CLASSPATH_FILE) ? statSync(MAIN_CLASS).mtimeMs : 0;
+  const built = existsSync(STAMP) && existsSync(CLASSPATH_FILE) ? statSync(STAMP).mtimeMs : 0;
   const sources = Math.max(newestSource(join(PEER_DIR, 'src')), statSync(join(PEER_DIR, 'pom.xml')).mtimeMs);
   if (built < sources) {
     const goals = ['-B', '-q', 'compile', 'dependency:build-classpath', `-Dmdep.outputFile=${CLASSPATH_FILE}`];
@@ -34,6 +35,7 @@ export function buildPeer(log: (m: string) => void): string {
       log('offline build failed (jars not in the local repository yet): building online');
       execFileSync('mvn', goals, { cwd: PEER_DIR, stdio: ['ignore', 'inherit', 'inherit'] });
     }
+    writeFileSync(STAMP, new Date().toISOString());
   }
   return `${join(PEER_DIR, 'target', 'classes')}:${readFileSync(CLASSPATH_FILE, 'utf8').trim()}`;
 }
