@@ -1,6 +1,6 @@
 /**
- * Processor `emit`: turns an outcome into records — commands to `jo.commands.<connector>`, step events to
- * `jo.step-events`, each keyed by profile key — applies its timer set/cancel to the partition's timer index (whose
+ * Processor `emit`: turns an outcome into records — commands to `jo.commands.<connector>`, one step record per
+ * instance to `jo.step-events`, each keyed by profile key — applies its timer set/cancel to the partition's timer index (whose
  * changelog is `jo.timers`), and updates the journey metrics. Sinks and changelogs write into the task's
  * transaction, so the state change that produced an outcome and its records commit (or vanish) together: a crash
  * neither loses nor repeats a step.
@@ -11,6 +11,7 @@ import { journeyMetrics, type JourneyMetrics } from './metrics.js';
 import type { ProfileState } from './journey-engine.js';
 import type { Timer } from './journey-model.js';
 import { STORES, type Shared } from './options.js';
+import { toStepRecords } from './step-records.js';
 import { TimerIndex } from './timer-index.js';
 
 /** Sink node names. */
@@ -67,10 +68,8 @@ export class EmitProcessor implements Processor<string, OutcomeRecord, string, u
       await out(c.command.profileKey, c.command, SINKS.command(c.connector));
       this.metrics.commands.inc({ connector: c.connector, action: c.command.action });
     }
-    for (const s of outcome.steps) {
-      await out(s.profileKey, s, SINKS.steps);
-      this.metrics.steps.inc({ status: s.status });
-    }
+    for (const rec of toStepRecords(outcome.steps, outcome.cause)) await out(rec.profileKey, rec, SINKS.steps);
+    for (const s of outcome.steps) this.metrics.steps.inc({ status: s.status });
     // A timer set and cancelled within one outcome (an instance that entered and ended at once) never needs to
     // reach the index (nor jo.timers).
     const ops = (kind: 'set' | 'cancel') =>

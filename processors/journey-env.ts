@@ -86,6 +86,7 @@ export function taskJourneys(ctx: ProcessorContext<unknown, unknown>, shared: Sh
       graceMs: shared.limits.datasourceGraceMs,
     }),
     limits: shared.limits,
+    verboseSteps: shared.verboseSteps,
   };
   return {
     engine: new JourneyEngine(env, viewCatalog(shared.view), instances),
