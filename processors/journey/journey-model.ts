@@ -11,7 +11,7 @@ import type {
   JourneyState,
   Step,
   StepCause,
-} from '../schemas/index.js';
+} from '../../schemas/index.js';
 
 /** PRODUCT.md → Normalized event: what conditions see as `event`. */
 export interface NormalizedEvent {

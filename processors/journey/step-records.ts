@@ -3,7 +3,7 @@
  * holding them in order. `emit` calls it once per outcome; an input that moved several instances (an event
  * continuing one journey and entering another) gives one record per instance.
  */
-import type { StepCause, StepRecord } from '../schemas/index.js';
+import type { StepCause, StepRecord } from '../../schemas/index.js';
 import type { InstanceStep } from './journey-model.js';
 
 /** Used when an outcome carries no cause (never expected; keeps a record well-formed rather than dropping it). */
