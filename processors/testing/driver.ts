@@ -11,7 +11,7 @@ import type {
   StepRecord,
 } from '../../schemas/index.js';
 import type { InstanceStep } from '../journey/index.js';
-import { TopologyTestDriver } from '../../topology/index.js';
+import { TopologyTestDriver } from '../../topology/testing/index.js';
 import { emailAction, purchaseEvent, signupEvent, webhookAction, welcomeJourney } from './journeys.js';
 import type { DataSourceFetcher, JourneyLimits } from '../topology-options.js';
 import { buildJourneyTopology } from '../journey-topology.js';
