@@ -169,6 +169,11 @@ export const JourneyConfig = strictObject({
   maxEntriesPerDay: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
   /** Most instances running at once, per installation (approximate: each partition admits its share). */
   maxConcurrentInstances: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
+  /**
+   * Write this journey's discards of events that did not enter it (`entryConditionNotMet`) as step records, for
+   * debugging; they are always counted in `jo_events_discarded_total`. Default false.
+   */
+  verboseSteps: Type.Optional(Type.Boolean()),
   start: NodeId,
   nodes: Type.Record(NodeId, JourneyNode, { minProperties: 1, maxProperties: 1000, additionalProperties: false }),
 });

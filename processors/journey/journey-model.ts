@@ -9,7 +9,8 @@ import type {
   DataSourceConfig,
   JourneyConfig,
   JourneyState,
-  StepEvent,
+  Step,
+  StepCause,
 } from '../../schemas/index.js';
 
 /** PRODUCT.md → Normalized event: what conditions see as `event`. */
@@ -141,10 +142,20 @@ export interface JumpRequest {
   readonly event: NormalizedEvent;
 }
 
-/** Everything one transition produces, in order. */
+/** A step with the instance it belongs to; `emit` groups them into one step record per instance. */
+export interface InstanceStep extends Step {
+  readonly journeyId: string;
+  readonly journeyVersion: number;
+  readonly instanceId: string;
+  readonly profileKey: string;
+}
+
+/** Everything one input (event, timer, result, control) produces, in order. */
 export interface Outcome {
+  /** The input; set by the engine method that handled it. */
+  cause?: StepCause;
   readonly commands: EmittedCommand[];
-  readonly steps: StepEvent[];
+  readonly steps: InstanceStep[];
   readonly timers: TimerOp[];
   readonly discards: Discard[];
   readonly entries: Array<{ readonly journeyId: string; readonly version: number }>;
@@ -155,8 +166,8 @@ export interface Outcome {
   readonly capped: Array<{ readonly cap: string; readonly journeyId: string }>;
 }
 
-export function emptyOutcome(): Outcome {
-  return {
+export function emptyOutcome(cause?: StepCause): Outcome {
+  const o: Outcome = {
     commands: [],
     steps: [],
     timers: [],
@@ -167,6 +178,8 @@ export function emptyOutcome(): Outcome {
     jumps: [],
     capped: [],
   };
+  if (cause) o.cause = cause;
+  return o;
 }
 
 export function mergeOutcome(into: Outcome, from: Outcome): Outcome {
@@ -216,6 +229,8 @@ export interface EngineEnv {
   readonly limits: EngineLimits;
   /** Frequency caps across journeys; without it nothing is capped. */
   readonly frequency?: FrequencyLedger;
+  /** Write discards of events that entered no journey as step records (engine-wide verbose step events). */
+  readonly verboseSteps?: boolean;
 }
 
 /**

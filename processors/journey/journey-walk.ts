@@ -27,7 +27,7 @@ export interface WalkContext {
   /** The profile as this evaluation sees it (an `updateProfile` node replaces it for the nodes after it). */
   profile: unknown;
   readonly out: Outcome;
-  /** The event being processed, if any (`event` in rules, `eventId` of step events). */
+  /** The event being processed, if any (`event` in rules). */
   readonly event?: NormalizedEvent;
   /** Data sources fetched during this evaluation. */
   readonly fetched: Record<string, unknown>;
@@ -49,7 +49,7 @@ class NodeFailure extends Error {
   }
 }
 
-/** Appends a step event of the instance. */
+/** Appends a step of the instance (emit groups an input's steps into one step record per instance). */
 export function step(ctx: WalkContext, nodeId: string, status: StepStatus, reason?: string): void {
   const node = ctx.def.config.nodes[nodeId];
   ctx.out.steps.push({
@@ -61,7 +61,6 @@ export function step(ctx: WalkContext, nodeId: string, status: StepStatus, reaso
     nodeType: node?.type ?? 'journey',
     status,
     ...(reason ? { reason } : {}),
-    ...(ctx.event ? { eventId: ctx.event.id } : {}),
     timestamp: new Date(ctx.env.now()).toISOString(),
   });
 }

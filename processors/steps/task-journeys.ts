@@ -101,6 +101,7 @@ export function taskJourneys(ctx: ProcessorContext<unknown, unknown>, deps: Step
     }),
     limits: deps.limits,
     frequency,
+    verboseSteps: deps.verboseSteps,
   };
   return {
     engine: new JourneyEngine(env, viewCatalog(deps.view), instances),
