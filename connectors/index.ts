@@ -5,7 +5,7 @@
  * rate and concurrency limits shared per process).
  */
 export { ConnectorCodes, ConnectorRetryableError, ConnectorTerminalError, DataSourceError } from './errors.js';
-export type { ConnectorCode } from './errors.js';
+export { connectorCodes, type ConnectorCode } from './codes.js';
 export { systemTimer, ManualTimer, sleep, type Timer } from './timer.js';
 export { SecretResolver, type SecretResolverOptions } from './secrets.js';
 export { TokenBucket, Semaphore, LimitRegistry, processLimits, type LimitSpec } from './limits.js';

@@ -11,6 +11,7 @@ export * from './messages.js';
 export * from './rules.js';
 export * from './template.js';
 export * from './problems.js';
+export { schemaCodes, type SchemaCode } from './codes.js';
 export * from './duration.js';
 export * from './rule-check.js';
 export * from './journey-graph.js';

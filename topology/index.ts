@@ -15,6 +15,8 @@ export { TopologyBuilder, type Topology } from './api/builder.js';
 export { SystemClock, type Clock } from './api/clock.js';
 export { SystemTimer, type Timer } from './api/timer.js';
 export { ConfigError, JoError, RetryableError, TerminalError, isRetryable } from './api/errors.js';
+export { defineErrorCodes, type CodeSpec, type CodeTable, type ErrorCodes } from './api/error-codes.js';
+export { topologyCodes, type TopologyCode } from './codes.js';
 export { noopMetrics, type Labels, type MetricSpec, type Metrics } from './api/metrics.js';
 export type { Processor, ProcessorContext } from './api/processor.js';
 export { serdes, type StreamRecord } from './api/record.js';

@@ -8,11 +8,11 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { framedSchemaId, isConfluentFramed, readPath, type EventConfig } from '../../schemas/index.js';
-import { RetryableError } from '../../topology/index.js';
+import { processorCodes, type ProcessorCode } from '../codes.js';
 import type { NormalizedEvent } from './journey-model.js';
 import { evaluateWith, truthy } from './rule-evaluator.js';
 
-/** Dead-letter codes of the normalizer (docs/errors.md). */
+/** Dead-letter codes of the normalizer, by what went wrong (codes of processors/codes.ts). */
 export const NormalizeCodes = {
   tooLarge: 'EVENT_TOO_LARGE',
   invalidJson: 'EVENT_INVALID_JSON',
@@ -20,7 +20,7 @@ export const NormalizeCodes = {
   unknownSchema: 'EVENT_UNKNOWN_SCHEMA',
   noIdentity: 'EVENT_NO_IDENTITY',
   payloadInvalid: 'EVENT_PAYLOAD_INVALID',
-} as const;
+} as const satisfies Record<string, ProcessorCode>;
 
 /** Discard reason when no event configuration recognises the event. */
 export const UNRECOGNIZED = 'noEventConfig';
@@ -101,7 +101,7 @@ async function decodeAvro(buf: Buffer, decode: AvroDecode | undefined, retry?: R
       const registryFault = status !== undefined || (typeof errno === 'string' && /^E[A-Z]+$/.test(errno));
       if (!registryFault) return dead(NormalizeCodes.invalidAvro, `Avro (schema ${id}): ${(err as Error).message}`);
       if (!retry || attempt > retry.attempts)
-        throw new RetryableError('SCHEMA_REGISTRY_UNAVAILABLE', `schema registry: ${(err as Error).message}`, {
+        throw processorCodes.error('SCHEMA_REGISTRY_UNAVAILABLE', `schema registry: ${(err as Error).message}`, {
           cause: err,
         });
       await retry.sleep(retry.baseMs * 2 ** (attempt - 1));

@@ -10,7 +10,7 @@ import {
   type JourneyRefs,
   type JourneyState,
 } from '../../schemas/index.js';
-import { TerminalError } from '../../topology/index.js';
+import { processorCodes } from '../codes.js';
 import type { JourneyDef } from './journey-model.js';
 
 /** True when `value` looks like a json-logic rule (one key that is an allowed operator). */
@@ -70,7 +70,7 @@ export function defineJourney(
 ): JourneyDef {
   const r = compileJourney(config, refs, { version });
   if (!r.ok)
-    throw new TerminalError(
+    throw processorCodes.error(
       'JOURNEY_INVALID',
       `journey ${config.id}: ${r.errors.map((e) => `${e.pointer} ${e.code}`).join(', ')}`,
     );

@@ -1,0 +1,62 @@
+/**
+ * topology/'s error codes (see api/error-codes.ts): the runtime's dead-letter codes, start-up checks and the
+ * state-store layer. docs/errors.md is generated from this table.
+ */
+import { defineErrorCodes } from './api/error-codes.js';
+
+export const topologyCodes = defineErrorCodes('topology', {
+  CONFIG_INVALID: { retryable: false, doc: 'start-up configuration is invalid; every problem is listed' },
+  DESERIALIZATION_FAILED: {
+    retryable: false,
+    doc: "a source record's key or value could not be deserialized; it was dead-lettered",
+  },
+  PROCESSING_FAILED: {
+    retryable: false,
+    doc: 'a processor threw a non-`JoError` error for a record; it was dead-lettered',
+  },
+  PUNCTUATION_FAILED: {
+    retryable: false,
+    doc: 'a punctuator threw a non-`JoError` error (counted in `jo_punctuation_errors_total`)',
+  },
+  TASK_PROCESSING_STOPPED: {
+    retryable: false,
+    doc: 'a processor threw under the `stop` error policy; the app closes and reports it',
+  },
+  TOPOLOGY_COPARTITION_MISMATCH: {
+    retryable: false,
+    doc: 'topics read by one sub-topology have different partition counts (start-up)',
+  },
+  TOPOLOGY_TOPIC_MISSING: { retryable: false, doc: 'a source topic of the topology does not exist (start-up)' },
+  TOPOLOGY_INTERNAL_TOPIC_MISMATCH: {
+    retryable: false,
+    doc: 'an existing changelog or repartition topic has the wrong partition count (start-up)',
+  },
+  STORE_OPEN_FAILED: {
+    retryable: true,
+    doc: 'a RocksDB state store could not be opened (e.g. its directory is still locked by a closing owner)',
+  },
+  STORE_IO: {
+    retryable: false,
+    doc: 'a RocksDB read or write failed; the task is closed and its state rebuilt from the changelog',
+  },
+  STORE_CLOSED: { retryable: false, doc: 'a state store was used after it was closed (a runtime bug)' },
+  STORE_INVALID_NAME: {
+    retryable: false,
+    doc: 'a task id or store name cannot be used as a directory name (`[A-Za-z0-9._-]{1,200}`)',
+  },
+  STORE_CHECKPOINT_INVALID: {
+    retryable: false,
+    doc: "a task's `.checkpoint` file is unreadable; the task's state is wiped and restored from the changelog",
+  },
+  STORE_RESTORE_FAILED: {
+    retryable: true,
+    doc: 'reading a changelog topic during restore failed (broker error, missing partition)',
+  },
+  STORE_RESTORE_ABORTED: { retryable: true, doc: 'a changelog restore was aborted (task revoked or process stopping)' },
+  STORE_CHANGELOG_INVALID: {
+    retryable: false,
+    doc: 'a changelog record cannot be applied to its store (it has no key)',
+  },
+});
+
+export type TopologyCode = keyof typeof topologyCodes.codes;
