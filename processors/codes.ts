@@ -31,6 +31,10 @@ export const processorCodes = defineErrorCodes('processors', {
     retryable: false,
     doc: 'a json-logic rule is outside the journey dialect or failed at run time (the instance takes its error path)',
   },
+  RULE_BUDGET_EXCEEDED: {
+    retryable: false,
+    doc: 'a json-logic evaluation took more operations, or built a longer array or string, than its budget allows: the event is dead-lettered, or the instance takes its error path (`ruleFailed`)',
+  },
   RULE_BAD_DURATION: { retryable: false, doc: 'a time helper got a string that is not an ISO-8601 duration' },
   DATASOURCE_UNAVAILABLE: {
     retryable: false,

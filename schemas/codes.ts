@@ -59,6 +59,10 @@ export const schemaCodes = {
   URL_INVALID: { retryable: false, doc: 'a data source or action URL is not http(s) with a literal host' },
   TEMPLATE_FORBIDDEN_PATH: { retryable: false, doc: 'a `{{path}}` template reaches a prototype' },
   PAYLOAD_SCHEMA_INVALID: { retryable: false, doc: "an event's `payloadSchema` is not a valid JSON Schema" },
+  PAYLOAD_SCHEMA_UNSAFE_PATTERN: {
+    retryable: false,
+    doc: "a `pattern` of an event's `payloadSchema` cannot run on the linear-time (RE2) engine: look-around or back-references",
+  },
   ID_MISMATCH: { retryable: false, doc: "the body's `id` differs from the id in the URL or record key" },
   CONFIG_RECORD_INVALID: {
     retryable: false,
