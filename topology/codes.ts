@@ -22,6 +22,10 @@ export const topologyCodes = defineErrorCodes('topology', {
     retryable: false,
     doc: 'a processor threw under the `stop` error policy; the app closes and reports it',
   },
+  COMMIT_AFTER_FAILURE: {
+    retryable: true,
+    doc: 'a commit was attempted after an earlier transaction of the same producer failed; refused (nothing sent): the task or connector is rebuilt from its last committed transaction',
+  },
   TOPOLOGY_COPARTITION_MISMATCH: {
     retryable: false,
     doc: 'topics read by one sub-topology have different partition counts (start-up)',
