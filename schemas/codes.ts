@@ -52,6 +52,10 @@ export const schemaCodes = {
   },
   RULE_TOO_DEEP: { retryable: false, doc: 'a rule is nested deeper than 64 levels' },
   SPLIT_WEIGHT_INVALID: { retryable: false, doc: 'a split weight is not a positive number' },
+  EXIT_CRITERION_DUPLICATE: {
+    retryable: false,
+    doc: 'a journey lists the same exit event twice without a condition',
+  },
   SECRET_LITERAL: {
     retryable: false,
     doc: 'a secret is given in clear (auth field or credential header) where a `{env}`/`{file}` reference is expected',
