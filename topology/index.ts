@@ -35,6 +35,8 @@ export {
   type TaskStateBackendOptions,
 } from './task-state.js';
 export { StreamsApp, closeOnSignals, type StreamsAppOptions } from './streams-app.js';
+export { ConsumerWatch, type ConsumerWatchOptions } from './consumer-watch.js';
+export { rawCodecs } from './kafka-codecs.js';
 export { assignTasks, taskAssignor, ASSIGNOR_NAME, type TaskAssignorOptions } from './assignor.js';
 export { TaskProcessingError, requestChunks, splitBySize, MAX_REQUEST_BYTES } from './task-runner.js';
 export * from './changelog-restore.js';
