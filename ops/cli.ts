@@ -23,7 +23,7 @@ const usage = `usage: jo <command> [options]
                     check configuration files offline (resources, journeys, bundles, resource sets)
   produce-sample [--count N] [--purchase-ratio R]
                     send demo signup and purchase events (no keys) to <prefix>events
-configuration: environment variables (README → Configuration) and an optional JSON file (--config / JO_CONFIG_FILE)`;
+configuration: environment variables (docs/configuration.md) and an optional JSON file (--config / JO_CONFIG_FILE)`;
 
 function say(msg: string): void {
   process.stdout.write(`${msg}\n`);
@@ -64,6 +64,7 @@ async function start(args: string[]): Promise<number> {
   say(`journey engine running (${cfg.only.join(', ')}) on ${cfg.kafkaBrokers.join(',')}`);
   say(`  API       ${engine.address}/v1   (OpenAPI: ${engine.address}/openapi.json)`);
   say(`  metrics   ${engine.address}/metrics   health: ${engine.address}/healthz, ${engine.address}/readyz`);
+  if (cfg.only.includes('api')) say(`  console   ${engine.address}/console/   (sign in with an API token)`);
   if (dev) {
     const token = cfg.api.tokens[0]?.token ?? '';
     say(`  admin token (dev): ${token}`);

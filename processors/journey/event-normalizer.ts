@@ -1,0 +1,247 @@
+/**
+ * Raw `jo.events` bytes → normalized event (PRODUCT.md → Normalized event). Accepts JSON (UTF-8) and Avro in the
+ * Confluent wire format; recognises the event configuration (system `eventID` first, then `eventType`, then
+ * json-logic rules, each in id order); maps raw JSON to XDM when the configuration says so; validates the payload
+ * against the configuration's JSON Schema; resolves the identity (path, expression, or the XDM `identityMap`).
+ * Bad input yields a dead-letter code; input no configuration recognises is a discard, not a dead letter.
+ */
+import {
+  framedSchemaId,
+  isConfluentFramed,
+  payloadValidator,
+  readPath,
+  type EventConfig,
+} from '../../schemas/index.js';
+import { RetryableError } from '../../topology/index.js';
+import type { NormalizedEvent } from './journey-model.js';
+import { isBudgetExceeded } from './rule-budget.js';
+import { evaluateWith, truthy } from './rule-evaluator.js';
+
+/** Dead-letter codes of the normalizer (docs/errors.md). */
+export const NormalizeCodes = {
+  tooLarge: 'EVENT_TOO_LARGE',
+  invalidJson: 'EVENT_INVALID_JSON',
+  invalidAvro: 'EVENT_INVALID_AVRO',
+  unknownSchema: 'EVENT_UNKNOWN_SCHEMA',
+  noIdentity: 'EVENT_NO_IDENTITY',
+  payloadInvalid: 'EVENT_PAYLOAD_INVALID',
+  /** A recognition rule or identity expression worked past its budget on this event (rule-budget.ts). */
+  ruleBudget: 'RULE_BUDGET_EXCEEDED',
+} as const;
+
+/** Discard reason when no event configuration recognises the event. */
+export const UNRECOGNIZED = 'noEventConfig';
+
+export type NormalizeResult =
+  | { readonly kind: 'event'; readonly event: NormalizedEvent }
+  | { readonly kind: 'dead'; readonly code: string; readonly message: string }
+  | { readonly kind: 'discard'; readonly reason: string };
+
+/** Decodes a Confluent-framed Avro payload (schemas/avro-registry.ts `AvroRegistry.decode`). */
+export type AvroDecode = (buf: Buffer) => Promise<unknown>;
+
+export interface NormalizeInput {
+  readonly value: Buffer | null;
+  /** Event configurations, in any order. */
+  readonly events: readonly EventConfig[];
+  readonly maxBytes: number;
+  /** Absent: Avro payloads are dead-lettered as `EVENT_UNKNOWN_SCHEMA`. */
+  readonly decodeAvro?: AvroDecode;
+  /** Absent: a registry failure is thrown (retryable) at once. */
+  readonly registryRetry?: RegistryRetry;
+  /** Id when the payload has no `_id` (deterministic, e.g. `<topic>-<partition>-<offset>`). */
+  readonly fallbackId: string;
+  /** Epoch ms used when the payload has no valid `timestamp` (the Kafka record timestamp). */
+  readonly fallbackTimestamp: number;
+  readonly now: number;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+type Parsed = { readonly raw: Json } | NormalizeResult;
+const dead = (code: string, message: string): NormalizeResult => ({ kind: 'dead', code, message });
+
+function statusOf(err: unknown): number | undefined {
+  const s = isObject(err) ? err['status'] : undefined;
+  return typeof s === 'number' ? s : undefined;
+}
+
+/** Retries of registry calls that fail for the registry's sake (not the event's). */
+export interface RegistryRetry {
+  readonly attempts: number;
+  /** Injected wait (topology `Timer.sleep`); the backoff doubles from `baseMs`. */
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly baseMs: number;
+}
+
+/**
+ * Avro through the registry. A 404 is an unknown schema id and an error without an HTTP status is a body avsc
+ * cannot decode: both are the event's fault (dead letters). Any other registry failure (the client reports
+ * connection errors as HTTP 400 with the errno in the message) is retried, then thrown as retryable.
+ */
+async function decodeAvro(buf: Buffer, decode: AvroDecode | undefined, retry?: RegistryRetry): Promise<Parsed> {
+  const id = framedSchemaId(buf);
+  if (!decode) return dead(NormalizeCodes.unknownSchema, `Avro schema ${id}: no schema registry configured`);
+  let value: unknown;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      value = await decode(buf);
+      break;
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 404) return dead(NormalizeCodes.unknownSchema, `unknown Avro schema id ${id}`);
+      const errno = (err as NodeJS.ErrnoException).code;
+      const registryFault = status !== undefined || (typeof errno === 'string' && /^E[A-Z]+$/.test(errno));
+      if (!registryFault) return dead(NormalizeCodes.invalidAvro, `Avro (schema ${id}): ${(err as Error).message}`);
+      if (!retry || attempt > retry.attempts)
+        throw new RetryableError('SCHEMA_REGISTRY_UNAVAILABLE', `schema registry: ${(err as Error).message}`, {
+          cause: err,
+        });
+      await retry.sleep(retry.baseMs * 2 ** (attempt - 1));
+    }
+  }
+  // avsc decodes records to class instances; a JSON round trip makes plain data (bytes/longs as JSON allows).
+  const plain = JSON.parse(
+    JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)),
+  ) as unknown;
+  return isObject(plain) ? { raw: plain } : dead(NormalizeCodes.invalidAvro, `Avro (schema ${id}): not a record`);
+}
+
+/** Why `raw` fails the payload schema, or undefined when it passes (a schema that cannot compile fails all). */
+function payloadProblem(schema: object, raw: Json): string | undefined {
+  try {
+    const v = payloadValidator(schema);
+    return v.validate(raw) ? undefined : v.errorsText();
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+function parsePayload(buf: Buffer): Parsed {
+  let v: unknown;
+  try {
+    v = JSON.parse(buf.toString('utf8'));
+  } catch (err) {
+    return dead(NormalizeCodes.invalidJson, `not JSON: ${(err as Error).message}`);
+  }
+  return isObject(v) ? { raw: v } : dead(NormalizeCodes.invalidJson, 'the event is not a JSON object');
+}
+
+function setPath(target: Json, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let cur = target;
+  for (const p of parts.slice(0, -1)) {
+    const next = cur[p];
+    cur = isObject(next) ? next : (cur[p] = {});
+  }
+  const last = parts.at(-1);
+  if (last !== undefined && value !== undefined) cur[last] = value;
+}
+
+/** Raw JSON → XDM per `mapping` (target dotted path ← source dotted path). */
+export function applyMapping(raw: Json, mapping: Readonly<Record<string, string>>): Json {
+  const out: Json = {};
+  for (const [to, from] of Object.entries(mapping)) setPath(out, to, readPath(raw, from));
+  return out;
+}
+
+const RANK = (c: EventConfig): number => ('eventID' in c.recognition ? 0 : 'eventType' in c.recognition ? 1 : 2);
+
+/** Event configurations in recognition order (cache the result per configuration revision). */
+export function recognitionOrder(events: readonly EventConfig[]): EventConfig[] {
+  return [...events].sort((a, b) => RANK(a) - RANK(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function recognises(c: EventConfig, raw: Json, xdm: Json, now: number): boolean {
+  const r = c.recognition;
+  if ('eventID' in r) return readPath(xdm, '_experience.campaign.orchestration.eventID') === r.eventID;
+  if ('eventType' in r) return xdm['eventType'] === r.eventType;
+  try {
+    return truthy(evaluateWith(r.rule, raw, { now, timezone: 'UTC' }));
+  } catch (err) {
+    if (isBudgetExceeded(err)) throw err; // the event made the rule work without bound: dead-letter it
+    return false; // a rule that cannot apply to this payload does not recognise it
+  }
+}
+
+function identityValue(v: unknown): string | undefined {
+  if (typeof v === 'string' && v !== '') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (isObject(v)) return identityValue(v['id']);
+  if (Array.isArray(v)) {
+    const primary = v.find((e) => isObject(e) && e['primary'] === true) as unknown;
+    return identityValue(primary ?? v[0]);
+  }
+  return undefined;
+}
+
+function resolveIdentity(c: EventConfig, xdm: Json, now: number): string | undefined {
+  const spec = c.identity;
+  let v: unknown;
+  if ('path' in spec) v = readPath(xdm, spec.path);
+  else {
+    try {
+      v = evaluateWith(spec.expression, xdm, { now, timezone: 'UTC' });
+    } catch (err) {
+      if (isBudgetExceeded(err)) throw err;
+      v = undefined;
+    }
+  }
+  const id = identityValue(v);
+  if (id !== undefined) return id;
+  const map = xdm['identityMap'];
+  return isObject(map) ? identityValue(map[spec.namespace]) : undefined;
+}
+
+function timestampOf(xdm: Json, fallback: number): string {
+  const t = xdm['timestamp'];
+  const ms = typeof t === 'string' ? Date.parse(t) : typeof t === 'number' ? t : NaN;
+  return new Date(Number.isFinite(ms) ? ms : fallback).toISOString();
+}
+
+/** See the module comment. `events` should already be in `recognitionOrder`. */
+export async function normalizeEvent(input: NormalizeInput): Promise<NormalizeResult> {
+  try {
+    return await normalizeOnce(input);
+  } catch (err) {
+    if (isBudgetExceeded(err)) return dead(NormalizeCodes.ruleBudget, (err as Error).message);
+    throw err;
+  }
+}
+
+async function normalizeOnce(input: NormalizeInput): Promise<NormalizeResult> {
+  const buf = input.value;
+  if (buf === null || buf.length === 0) return dead(NormalizeCodes.invalidJson, 'empty event');
+  if (buf.length > input.maxBytes)
+    return dead(NormalizeCodes.tooLarge, `event of ${buf.length} bytes exceeds the ${input.maxBytes}-byte limit`);
+  const parsed = isConfluentFramed(buf)
+    ? await decodeAvro(buf, input.decodeAvro, input.registryRetry)
+    : parsePayload(buf);
+  if (!('raw' in parsed)) return parsed;
+  const raw = parsed.raw;
+  for (const c of input.events) {
+    const xdm = c.mapping ? applyMapping(raw, c.mapping) : raw;
+    if (!recognises(c, raw, xdm, input.now)) continue;
+    if (c.payloadSchema) {
+      const invalid = payloadProblem(c.payloadSchema, raw);
+      if (invalid !== undefined) return dead(NormalizeCodes.payloadInvalid, `event "${c.id}": ${invalid}`);
+    }
+    const id = resolveIdentity(c, xdm, input.now);
+    if (id === undefined)
+      return dead(NormalizeCodes.noIdentity, `event "${c.id}": no ${c.identity.namespace} identity in the payload`);
+    const eventId = xdm['_id'];
+    const eventType = xdm['eventType'];
+    return {
+      kind: 'event',
+      event: {
+        id: typeof eventId === 'string' && eventId !== '' ? eventId : input.fallbackId,
+        timestamp: timestampOf(xdm, input.fallbackTimestamp),
+        eventType: typeof eventType === 'string' ? eventType : c.id,
+        eventConfigId: c.id,
+        identity: { namespace: c.identity.namespace, id },
+        xdm,
+      },
+    };
+  }
+  return { kind: 'discard', reason: UNRECOGNIZED };
+}

@@ -1,0 +1,152 @@
+/**
+ * One partition's journey engine: routes normalized events, timers, action results and stops to the instance
+ * state machine across every journey of a profile, and keeps each profile's state in a `KeyValueStore` keyed by
+ * profile key (one read per event; value: the profile's state per journey id), so a profile is in at most one
+ * place per journey.
+ * The match/evaluate/timer processors are thin adapters over it.
+ */
+import type { ActionResult } from '../../schemas/index.js';
+import type { KeyValueStore } from '../../topology/index.js';
+import { JourneyMachine, type Transition } from './journey-machine.js';
+import {
+  emptyOutcome,
+  mergeOutcome,
+  profileKeyOf,
+  type EngineEnv,
+  type JourneyDef,
+  type NormalizedEvent,
+  type Outcome,
+  type ProfileJourney,
+  type Timer,
+} from './journey-model.js';
+
+/** The journeys the engine can see (fed from `jo.config` by the config view). */
+export interface JourneyCatalog {
+  /** Live versions whose entry event is `eventConfigId`. */
+  liveForEvent(eventConfigId: string): readonly JourneyDef[];
+  /** Any version (live, closed or stopped) that instances may still run on. */
+  version(journeyId: string, version: number): JourneyDef | undefined;
+}
+
+/** Store value: one profile's state in each journey it has been in. */
+export interface ProfileState {
+  readonly journeys: Record<string, ProfileJourney>;
+}
+
+export class JourneyEngine {
+  private readonly machine: JourneyMachine;
+
+  constructor(
+    private readonly env: EngineEnv,
+    private readonly catalog: JourneyCatalog,
+    private readonly store: KeyValueStore<ProfileState>,
+  ) {
+    this.machine = new JourneyMachine(env);
+  }
+
+  private async load(profileKey: string): Promise<ProfileState> {
+    return (await this.store.get(profileKey)) ?? { journeys: {} };
+  }
+
+  private async put(state: ProfileState, t: Transition, out: Outcome): Promise<boolean> {
+    mergeOutcome(out, t.out);
+    if (t.state.entries > 0) {
+      state.journeys[t.state.journeyId] = t.state;
+      await this.store.put(t.state.profileKey, state);
+    }
+    return t.handled;
+  }
+
+  /** A normalized event of `profile`: continuations first, then entries into live journeys. */
+  async onEvent(event: NormalizedEvent, profile: unknown): Promise<Outcome> {
+    const out = emptyOutcome();
+    const profileKey = profileKeyOf(event.identity);
+    const state = await this.load(profileKey);
+    const took = new Set<string>();
+    for (const pj of Object.values(state.journeys)) {
+      const inst = pj.instance;
+      if (!inst) continue;
+      const def = this.catalog.version(pj.journeyId, inst.version);
+      if (!def) continue;
+      if (await this.put(state, await this.machine.onEvent(def, pj, event, profile), out)) took.add(pj.journeyId);
+    }
+    for (const def of this.catalog.liveForEvent(event.eventConfigId)) {
+      if (took.has(def.id)) continue;
+      if (def.config.namespace !== event.identity.namespace) {
+        out.discards.push({ reason: 'namespaceMismatch', journeyId: def.id });
+        continue;
+      }
+      const t = await this.machine.enter(def, state.journeys[def.id], event, profile);
+      if (await this.put(state, t, out)) took.add(def.id);
+    }
+    if (took.size === 0 && out.discards.length === 0) {
+      out.discards.push({ reason: 'noJourneyForEvent' });
+      // No journey to attribute it to: journey fields are empty, so a user can still see what happened to it.
+      out.steps.push({
+        journeyId: '',
+        journeyVersion: 0,
+        instanceId: '',
+        profileKey,
+        nodeId: '',
+        nodeType: 'event',
+        status: 'discarded',
+        reason: 'noJourneyForEvent',
+        eventId: event.id,
+        timestamp: new Date(this.env.now()).toISOString(),
+      });
+    }
+    return out;
+  }
+
+  private async running(profileKey: string, journeyId: string | undefined, instanceId: string) {
+    const state = await this.load(profileKey);
+    const pj = journeyId
+      ? state.journeys[journeyId]
+      : Object.values(state.journeys).find((j) => j.instance?.instanceId === instanceId);
+    const inst = pj?.instance;
+    if (!pj || !inst || inst.instanceId !== instanceId) return undefined;
+    const def = this.catalog.version(pj.journeyId, inst.version);
+    return def ? { state, pj, def } : undefined;
+  }
+
+  /** A due timer; stale timers (the instance moved on or ended) produce a `staleTimer` discard and nothing else. */
+  async onTimer(timer: Timer, profile: unknown): Promise<Outcome> {
+    const out = emptyOutcome();
+    const found = await this.running(timer.profileKey, timer.journeyId, timer.instanceId);
+    const handled = found
+      ? await this.put(found.state, await this.machine.onTimer(found.def, found.pj, timer, profile), out)
+      : false;
+    if (!handled && out.steps.length === 0) out.discards.push({ reason: 'staleTimer', journeyId: timer.journeyId });
+    return out;
+  }
+
+  /** An action result from a connector; `profileKey` is the record key when the result does not carry it. */
+  async onResult(result: ActionResult, recordKey: string, profile: unknown): Promise<Outcome> {
+    const out = emptyOutcome();
+    const found = await this.running(result.profileKey ?? recordKey, result.journeyId, result.instanceId);
+    if (!found) {
+      out.discards.push({ reason: 'staleActionResult', ...(result.journeyId ? { journeyId: result.journeyId } : {}) });
+      return out;
+    }
+    await this.put(found.state, await this.machine.onResult(found.def, found.pj, result, profile), out);
+    return out;
+  }
+
+  /**
+   * Ends every instance of this partition running on a stopped journey version (`journeyStopped`). Scans the
+   * store: stops are rare and must reach instances that would otherwise sleep for weeks.
+   */
+  async stopVersion(journeyId: string, version: number): Promise<Outcome> {
+    const out = emptyOutcome();
+    const def = this.catalog.version(journeyId, version);
+    if (!def) return out;
+    const victims: ProfileState[] = [];
+    for await (const [, state] of this.store.all())
+      if (state.journeys[journeyId]?.instance?.version === version) victims.push(state);
+    for (const state of victims) {
+      const pj = state.journeys[journeyId];
+      if (pj) await this.put(state, this.machine.stop(def, pj, 'journeyStopped'), out);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,328 @@
+/**
+ * The journey instance state machine: given a journey version, one profile's state in that journey and an input
+ * (entry event, continuation event, timer, action result, stop), compute the new state and the outputs
+ * (commands, step events, timer set/cancel, discards). Pure apart from the injected `EngineEnv` (clock, configs,
+ * data-source fetcher); the processors persist the state and emit the outputs in the task's transaction.
+ */
+import type { ActionResult } from '../../schemas/index.js';
+import { deterministicId } from './ids.js';
+import {
+  emptyOutcome,
+  type EngineEnv,
+  type InstanceState,
+  type JourneyDef,
+  type NormalizedEvent,
+  type Outcome,
+  type ProfileJourney,
+  type Timer,
+} from './journey-model.js';
+import { testRule } from './rule-evaluator.js';
+import { finish, newTimer, ruleData, step, unblock, walk, type WalkContext } from './journey-walk.js';
+
+export interface Transition {
+  /** The profile's new state in the journey (write it back), or unchanged when nothing happened. */
+  readonly state: ProfileJourney;
+  readonly out: Outcome;
+  /** Whether the input was used (an event consumed or queued, a timer or result applied). */
+  readonly handled: boolean;
+}
+
+const ENTRY = '$entry';
+
+export class JourneyMachine {
+  constructor(private readonly env: EngineEnv) {}
+
+  private ctx(def: JourneyDef, inst: InstanceState, profile: unknown, out: Outcome, event?: NormalizedEvent) {
+    const subject = event ?? lastConsumed(inst);
+    const c: WalkContext = {
+      env: this.env,
+      def,
+      inst,
+      profile,
+      out,
+      fetched: {},
+      ...(event ? { event } : {}),
+      ...(subject ? { subject } : {}),
+    };
+    return c;
+  }
+
+  private settle(pj: ProfileJourney, ctx: WalkContext | undefined, handled: boolean): Transition {
+    if (ctx?.ended && pj.instance === ctx.inst) {
+      delete pj.instance;
+      pj.lastEndedAt = this.env.now();
+    }
+    return { state: pj, out: ctx?.out ?? emptyOutcome(), handled };
+  }
+
+  private refuse(def: JourneyDef, pj: ProfileJourney, event: NormalizedEvent, reason: string, out: Outcome) {
+    out.discards.push({ reason, journeyId: def.id });
+    out.steps.push({
+      journeyId: def.id,
+      journeyVersion: def.version,
+      instanceId: pj.instance?.instanceId ?? pj.lastInstanceId ?? '',
+      profileKey: pj.profileKey,
+      nodeId: ENTRY,
+      nodeType: 'entry',
+      status: 'discarded',
+      reason,
+      eventId: event.id,
+      timestamp: new Date(this.env.now()).toISOString(),
+    });
+  }
+
+  /** Re-entrance rule: why `pj` may not enter now, or undefined when it may. */
+  private refusal(def: JourneyDef, pj: ProfileJourney): string | undefined {
+    if (pj.instance) return 'reentranceNotAllowed';
+    if (pj.entries === 0) return undefined;
+    if (!def.reentrance.allowed) return 'reentranceNotAllowed';
+    const since = this.env.now() - (pj.lastEndedAt ?? 0);
+    return since < def.reentrance.waitPeriodMs ? 'reentranceNotAllowed' : undefined;
+  }
+
+  /**
+   * An entry event for journey version `def` (the live one). Creates an instance when the journey is live, the
+   * re-entrance rules allow it and the entry condition holds; otherwise records a discard.
+   */
+  async enter(def: JourneyDef, prev: ProfileJourney | undefined, event: NormalizedEvent, profile: unknown) {
+    const now = this.env.now();
+    const pj: ProfileJourney = prev ?? { journeyId: def.id, profileKey: profileKeyOf(event), entries: 0 };
+    const out = emptyOutcome();
+    if (def.state !== 'live') {
+      out.discards.push({ reason: 'journeyNotLive', journeyId: def.id });
+      return { state: pj, out, handled: false };
+    }
+    const refused = this.refusal(def, pj);
+    if (refused) {
+      this.refuse(def, pj, event, refused, out);
+      return { state: pj, out, handled: false };
+    }
+    const instanceId = deterministicId('instance', def.id, def.version, pj.profileKey, pj.entries + 1, event.id);
+    const inst: InstanceState = {
+      instanceId,
+      journeyId: def.id,
+      version: def.version,
+      profileKey: pj.profileKey,
+      enteredAt: now,
+      entryEventId: event.id,
+      currentNode: def.config.start,
+      events: { [event.eventConfigId]: event },
+      lastEvent: event,
+      actions: {},
+      visits: {},
+      seq: 0,
+      timeout: { token: '', dueAt: now + def.timeoutMs },
+      pending: [],
+    };
+    const ctx = this.ctx(def, inst, profile, out, event);
+    if (def.config.entry.condition !== undefined) {
+      let refusal: string | undefined;
+      try {
+        const data = await ruleData(ctx, def.needs[ENTRY] ?? []);
+        if (!testRule(def.config.entry.condition, data, def.timezone)) refusal = 'entryConditionNotMet';
+      } catch {
+        refusal = 'entryConditionFailed';
+      }
+      if (refusal) {
+        this.refuse(def, pj, event, refusal, out);
+        return { state: pj, out, handled: false };
+      }
+    }
+    inst.timeout = {
+      token: newTimer(ctx, 'journeyTimeout', '$journey', inst.timeout.dueAt).token,
+      dueAt: inst.timeout.dueAt,
+    };
+    pj.entries += 1;
+    pj.lastEnteredAt = now;
+    pj.lastInstanceId = instanceId;
+    pj.instance = inst;
+    out.entries.push({ journeyId: def.id, version: def.version });
+    await walk(ctx, def.config.start, 'entered');
+    return this.settle(pj, ctx, true);
+  }
+
+  /**
+   * An event for the profile's running instance of `def`: continues it when it waits on an `event` node that
+   * accepts the event (first match wins), queues it while an action result is awaited (at most
+   * `maxPendingEvents`), and otherwise discards it.
+   */
+  async onEvent(def: JourneyDef, pj: ProfileJourney, event: NormalizedEvent, profile: unknown): Promise<Transition> {
+    const inst = pj.instance;
+    if (!inst) return { state: pj, out: emptyOutcome(), handled: false };
+    const ctx = this.ctx(def, inst, profile, emptyOutcome(), event);
+    if (def.state === 'stopped') {
+      finish(ctx, inst.currentNode, 'ended', 'journeyStopped');
+      return this.settle(pj, ctx, false);
+    }
+    // Events the journey does not reference are none of its business (not even a discard).
+    if (!def.events.includes(event.eventConfigId)) return { state: pj, out: ctx.out, handled: false };
+    inst.events[event.eventConfigId] = event;
+    const handled = await this.continueWith(ctx, event);
+    return this.settle(pj, ctx, handled);
+  }
+
+  private async continueWith(ctx: WalkContext, event: NormalizedEvent): Promise<boolean> {
+    const { inst, def, out } = ctx;
+    const b = inst.blocked;
+    if (b?.kind === 'action') {
+      if (inst.pending.length >= this.env.limits.maxPendingEvents) {
+        step(ctx, b.nodeId, 'discarded', 'tooManyPendingEvents');
+        out.discards.push({ reason: 'tooManyPendingEvents', journeyId: def.id });
+        return false;
+      }
+      inst.pending.push(event);
+      return true;
+    }
+    const node = b?.kind === 'event' ? def.config.nodes[b.nodeId] : undefined;
+    if (b?.kind !== 'event' || node?.type !== 'event') {
+      step(ctx, inst.currentNode, 'discarded', 'notWaitingForEvent');
+      out.discards.push({ reason: 'notWaitingForEvent', journeyId: def.id });
+      return false;
+    }
+    for (const e of node.events) {
+      if (e.event !== event.eventConfigId) continue;
+      if (e.condition !== undefined) {
+        let ok: boolean;
+        try {
+          ok = testRule(e.condition, await ruleData(ctx, def.needs[b.nodeId] ?? []), def.timezone);
+        } catch (err) {
+          inst.lastError = (err as Error).message;
+          finish(ctx, b.nodeId, 'error', 'ruleFailed');
+          return true;
+        }
+        if (!ok) continue;
+      }
+      unblock(ctx);
+      inst.lastEvent = event;
+      await walk(ctx, e.next);
+      return true;
+    }
+    step(ctx, b.nodeId, 'discarded', 'eventConditionNotMet');
+    out.discards.push({ reason: 'eventConditionNotMet', journeyId: def.id });
+    return false;
+  }
+
+  /** A due timer. A timer whose token no longer matches what the instance waits for is stale and ignored. */
+  async onTimer(def: JourneyDef, pj: ProfileJourney, timer: Timer, profile: unknown): Promise<Transition> {
+    const inst = pj.instance;
+    const out = emptyOutcome();
+    if (!inst || inst.instanceId !== timer.instanceId) return { state: pj, out, handled: false };
+    const ctx = this.ctx(def, inst, profile, out);
+    if (def.state === 'stopped') {
+      finish(ctx, inst.currentNode, 'ended', 'journeyStopped');
+      return this.settle(pj, ctx, false);
+    }
+    if (timer.kind === 'journeyTimeout') {
+      if (timer.token !== inst.timeout.token) return { state: pj, out, handled: false };
+      finish(ctx, inst.currentNode, 'timedout', 'journeyTimeout');
+      return this.settle(pj, ctx, true);
+    }
+    const b = inst.blocked;
+    if (!b || b.token !== timer.token) return { state: pj, out, handled: false };
+    // The timer fired, so there is nothing to cancel.
+    delete inst.blocked;
+    const node = def.config.nodes[b.nodeId];
+    if (b.kind === 'wait' && node?.type === 'wait') await walk(ctx, node.next);
+    else if (b.kind === 'event' && node?.type === 'event') {
+      if (node.onTimeout) {
+        step(ctx, b.nodeId, 'timedout', 'eventTimeout');
+        await walk(ctx, node.onTimeout);
+      } else finish(ctx, b.nodeId, 'timedout', 'eventTimeout');
+    } else if (b.kind === 'action') {
+      const result = { status: 'timedout' as const, attempts: 0, error: 'no action result before the deadline' };
+      await this.applyResult(ctx, b.nodeId, b.commandId, result);
+    }
+    return this.settle(pj, ctx, true);
+  }
+
+  /** An action result: recorded as `actions.<nodeId>`; continues the instance when it waits for this command. */
+  async onResult(def: JourneyDef, pj: ProfileJourney, result: ActionResult, profile: unknown): Promise<Transition> {
+    const inst = pj.instance;
+    const out = emptyOutcome();
+    if (!inst || inst.instanceId !== result.instanceId) {
+      out.discards.push({ reason: 'staleActionResult', journeyId: def.id });
+      return { state: pj, out, handled: false };
+    }
+    const ctx = this.ctx(def, inst, profile, out);
+    if (def.state === 'stopped') {
+      finish(ctx, inst.currentNode, 'ended', 'journeyStopped');
+      return this.settle(pj, ctx, false);
+    }
+    const b = inst.blocked;
+    if (b?.kind !== 'action' || b.commandId !== result.commandId) {
+      inst.actions[result.nodeId] = outcomeOf(result.commandId, result);
+      return { state: pj, out, handled: true };
+    }
+    unblock(ctx);
+    await this.applyResult(ctx, b.nodeId, b.commandId, result);
+    return this.settle(pj, ctx, true);
+  }
+
+  private async applyResult(
+    ctx: WalkContext,
+    nodeId: string,
+    commandId: string,
+    result: Pick<ActionResult, 'status' | 'httpStatus' | 'response' | 'attempts' | 'error'>,
+  ): Promise<void> {
+    const { inst, def } = ctx;
+    inst.actions[nodeId] = outcomeOf(commandId, result);
+    const node = def.config.nodes[nodeId];
+    if (node?.type !== 'action') return;
+    if (result.status === 'ok') await walk(ctx, node.next);
+    else {
+      inst.lastError = `${result.status}: ${result.error ?? `HTTP ${result.httpStatus ?? '?'}`}`;
+      const reason = `action${result.status.charAt(0).toUpperCase()}${result.status.slice(1)}`;
+      step(ctx, nodeId, 'error', reason);
+      await walk(ctx, node.onError ?? node.next);
+    }
+    await this.drainPending(ctx);
+  }
+
+  private async drainPending(ctx: WalkContext): Promise<void> {
+    const { inst } = ctx;
+    while (!ctx.ended && inst.pending.length > 0 && inst.blocked?.kind !== 'action') {
+      const event = inst.pending.shift();
+      if (!event) break;
+      const sub = this.ctx(ctx.def, inst, ctx.profile, ctx.out, event);
+      await this.continueWith(sub, event);
+      if (sub.ended) ctx.ended = sub.ended;
+    }
+  }
+
+  /** Ends the running instance (journey version stopped): one `ended` step event with `reason`. */
+  stop(def: JourneyDef, pj: ProfileJourney, reason = 'journeyStopped'): Transition {
+    const inst = pj.instance;
+    if (!inst) return { state: pj, out: emptyOutcome(), handled: false };
+    const ctx = this.ctx(def, inst, undefined, emptyOutcome());
+    finish(ctx, inst.currentNode, 'ended', reason);
+    return this.settle(pj, ctx, true);
+  }
+}
+
+function outcomeOf(
+  commandId: string,
+  r: Pick<ActionResult, 'status' | 'httpStatus' | 'response' | 'attempts' | 'error'>,
+) {
+  return {
+    commandId,
+    status: r.status,
+    attempts: r.attempts,
+    ...(r.httpStatus !== undefined ? { httpStatus: r.httpStatus } : {}),
+    ...(r.response !== undefined ? { response: r.response } : {}),
+    ...(r.error !== undefined ? { error: r.error } : {}),
+  };
+}
+
+/**
+ * The last event the instance consumed (`event` on steps resumed by a timer or an action result). Instances
+ * stored before `lastEvent` existed fall back to their entry event.
+ */
+function lastConsumed(inst: InstanceState): NormalizedEvent | undefined {
+  if (inst.lastEvent) return inst.lastEvent;
+  for (const e of Object.values(inst.events)) if (e.id === inst.entryEventId) return e;
+  return undefined;
+}
+
+function profileKeyOf(event: NormalizedEvent): string {
+  return `${event.identity.namespace}:${event.identity.id}`;
+}

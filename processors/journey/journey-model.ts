@@ -1,0 +1,192 @@
+/**
+ * The data the journey state machine works on: normalized events, journey definitions (what the engine needs
+ * of a compiled journey), per-profile instance state, timers, and the outputs of one transition.
+ * All of it is plain JSON so that it round-trips through state stores and changelogs unchanged.
+ */
+import type {
+  ActionCommand,
+  ActionConfig,
+  DataSourceConfig,
+  JourneyConfig,
+  JourneyState,
+  StepEvent,
+} from '../../schemas/index.js';
+
+/** PRODUCT.md → Normalized event: what conditions see as `event`. */
+export interface NormalizedEvent {
+  readonly id: string;
+  /** ISO-8601. */
+  readonly timestamp: string;
+  readonly eventType: string;
+  readonly eventConfigId: string;
+  readonly identity: { readonly namespace: string; readonly id: string };
+  readonly xdm: Readonly<Record<string, unknown>>;
+}
+
+/** `<namespace>:<id>`, the key of everything profile-scoped. */
+export function profileKeyOf(identity: NormalizedEvent['identity']): string {
+  return `${identity.namespace}:${identity.id}`;
+}
+
+/** One version of a journey as the engine runs it: the config plus what was parsed from it once. */
+export interface JourneyDef {
+  readonly id: string;
+  readonly version: number;
+  readonly state: JourneyState;
+  readonly config: JourneyConfig;
+  readonly timezone: string;
+  readonly timeoutMs: number;
+  readonly reentrance: { readonly allowed: boolean; readonly waitPeriodMs: number };
+  /** Wait durations and event-node timeouts in ms, by node id. */
+  readonly durations: Readonly<Record<string, number>>;
+  /** Custom data-source ids read by each node's rules and params; `$entry` for the entry condition. */
+  readonly needs: Readonly<Record<string, readonly string[]>>;
+  /** Event configuration ids the journey reacts to (entry and event nodes). */
+  readonly events: readonly string[];
+}
+
+/** What a waiting instance is blocked on. */
+export type Blocked =
+  | { readonly kind: 'wait'; readonly nodeId: string; readonly token: string; readonly dueAt: number }
+  | { readonly kind: 'event'; readonly nodeId: string; readonly token?: string; readonly dueAt?: number }
+  | {
+      readonly kind: 'action';
+      readonly nodeId: string;
+      readonly commandId: string;
+      readonly token: string;
+      readonly dueAt: number;
+    };
+
+/** `actions.<nodeId>` in rules: the last result of that node's command. */
+export interface ActionOutcome {
+  readonly commandId: string;
+  readonly status: string;
+  readonly httpStatus?: number;
+  readonly response?: unknown;
+  readonly attempts: number;
+  readonly error?: string;
+}
+
+export interface InstanceState {
+  readonly instanceId: string;
+  readonly journeyId: string;
+  readonly version: number;
+  readonly profileKey: string;
+  readonly enteredAt: number;
+  readonly entryEventId?: string;
+  currentNode: string;
+  blocked?: Blocked;
+  /** Latest event of each configuration seen by this instance. */
+  events: Record<string, NormalizedEvent>;
+  /**
+   * The last event that moved the instance (its entry event, or one an `event` node accepted): `event` in rules
+   * and params on steps resumed by a timer, a timeout or an action result.
+   */
+  lastEvent?: NormalizedEvent;
+  actions: Record<string, ActionOutcome>;
+  /** Visits per node: the `attempt` of a command, so a node visited twice makes a different commandId. */
+  visits: Record<string, number>;
+  lastError?: string;
+  /** Counter behind timer tokens. */
+  seq: number;
+  timeout: { readonly token: string; readonly dueAt: number };
+  /** Events that arrived while the instance was waiting for an action result, replayed after it. */
+  pending: NormalizedEvent[];
+}
+
+/** Everything one profile has in one journey: at most one running instance, plus re-entrance history. */
+export interface ProfileJourney {
+  readonly journeyId: string;
+  readonly profileKey: string;
+  entries: number;
+  lastEnteredAt?: number;
+  lastEndedAt?: number;
+  lastInstanceId?: string;
+  instance?: InstanceState;
+}
+
+export const TimerKinds = ['wait', 'eventTimeout', 'actionTimeout', 'journeyTimeout'] as const;
+export type TimerKind = (typeof TimerKinds)[number];
+
+/** A durable timer (a `jo.timers` record and an entry of the per-partition timer index). */
+export interface Timer {
+  readonly token: string;
+  readonly dueAt: number;
+  readonly kind: TimerKind;
+  readonly profileKey: string;
+  readonly journeyId: string;
+  readonly version: number;
+  readonly instanceId: string;
+  readonly nodeId: string;
+}
+
+export type TimerOp = { readonly op: 'set'; readonly timer: Timer } | { readonly op: 'cancel'; readonly timer: Timer };
+
+export interface EmittedCommand {
+  readonly connector: string;
+  readonly command: ActionCommand;
+}
+
+/** Why something was not processed (metric label `reason`). */
+export interface Discard {
+  readonly reason: string;
+  readonly journeyId?: string;
+}
+
+/** Everything one transition produces, in order. */
+export interface Outcome {
+  readonly commands: EmittedCommand[];
+  readonly steps: StepEvent[];
+  readonly timers: TimerOp[];
+  readonly discards: Discard[];
+  readonly entries: Array<{ readonly journeyId: string; readonly version: number }>;
+  readonly exits: Array<{ readonly journeyId: string; readonly version: number; readonly reason: string }>;
+}
+
+export function emptyOutcome(): Outcome {
+  return { commands: [], steps: [], timers: [], discards: [], entries: [], exits: [] };
+}
+
+export function mergeOutcome(into: Outcome, from: Outcome): Outcome {
+  into.commands.push(...from.commands);
+  into.steps.push(...from.steps);
+  into.timers.push(...from.timers);
+  into.discards.push(...from.discards);
+  into.entries.push(...from.entries);
+  into.exits.push(...from.exits);
+  return into;
+}
+
+export interface EngineLimits {
+  /** Events queued per instance while it waits for an action result (PRODUCT.md: 10 per profile per version). */
+  readonly maxPendingEvents: number;
+  /** Node visits in one evaluation before the instance is ended with an error (guards against cycles). */
+  readonly maxStepsPerEvaluation: number;
+  /** How long after a command's deadline the engine takes a missing result as `timedout`. */
+  readonly actionResultGraceMs: number;
+  /** Action timeout when the action config gives none. */
+  readonly defaultActionTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: EngineLimits = {
+  maxPendingEvents: 10,
+  maxStepsPerEvaluation: 200,
+  actionResultGraceMs: 30_000,
+  defaultActionTimeoutMs: 10_000,
+};
+
+/** Data the engine may read while walking a journey. */
+export interface EngineEnv {
+  now(): number;
+  action(id: string): ActionConfig | undefined;
+  datasource(id: string): DataSourceConfig | undefined;
+  /**
+   * Fetches custom data sources for one evaluation. Must settle within the data source's timeout; rejects with
+   * an error when one fails (the instance then takes its error path or ends with an `error` step event).
+   */
+  fetchDatasources(
+    ids: readonly string[],
+    scope: { readonly profileKey: string; readonly profile: unknown; readonly event?: NormalizedEvent },
+  ): Promise<Record<string, unknown>>;
+  readonly limits: EngineLimits;
+}

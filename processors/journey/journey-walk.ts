@@ -1,0 +1,280 @@
+/**
+ * Walks a journey graph from a node until the instance blocks (wait, event, action awaiting its result) or ends.
+ * Only data sources referenced by the node being evaluated are fetched. Any failure inside a node (rule error,
+ * data source down, unknown action) sends an action node with `onError` down that path, and otherwise ends the
+ * instance with an `error` step event; it never throws for bad journey data.
+ */
+import type { JourneyNode, StepStatus } from '../../schemas/index.js';
+import { actionNeeds, buildCommand } from './command-builder.js';
+import { pickWeighted, splitFraction } from './ids.js';
+import type {
+  EngineEnv,
+  InstanceState,
+  JourneyDef,
+  NormalizedEvent,
+  Outcome,
+  Timer,
+  TimerKind,
+} from './journey-model.js';
+import { evaluateRule, testRule, toEpoch, type RuleData } from './rule-evaluator.js';
+
+/** The context of one evaluation of one instance. */
+export interface WalkContext {
+  readonly env: EngineEnv;
+  readonly def: JourneyDef;
+  readonly inst: InstanceState;
+  readonly profile: unknown;
+  readonly out: Outcome;
+  /** The event being processed, if any (`eventId` of step events). */
+  readonly event?: NormalizedEvent;
+  /**
+   * `event` in rules, params and data-source templates: the event being processed; on a step resumed by a timer, a
+   * timeout or an action result, the last event the instance consumed (the entry event if none since).
+   */
+  readonly subject?: NormalizedEvent;
+  /** Data sources fetched during this evaluation. */
+  readonly fetched: Record<string, unknown>;
+  /** Set when the instance ended during this evaluation. */
+  ended?: { readonly status: StepStatus; readonly reason: string };
+}
+
+export type WalkResult = 'blocked' | 'ended';
+const BLOCKED = Symbol('blocked');
+const ENDED = Symbol('ended');
+type Visit = string | typeof BLOCKED | typeof ENDED;
+
+class NodeFailure extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Appends a step event of the instance. */
+export function step(ctx: WalkContext, nodeId: string, status: StepStatus, reason?: string): void {
+  const node = ctx.def.config.nodes[nodeId];
+  ctx.out.steps.push({
+    journeyId: ctx.inst.journeyId,
+    journeyVersion: ctx.inst.version,
+    instanceId: ctx.inst.instanceId,
+    profileKey: ctx.inst.profileKey,
+    nodeId,
+    nodeType: node?.type ?? 'journey',
+    status,
+    ...(reason ? { reason } : {}),
+    ...(ctx.event ? { eventId: ctx.event.id } : {}),
+    timestamp: new Date(ctx.env.now()).toISOString(),
+  });
+}
+
+/** A new timer for the instance; the token changes on every call so that older timers become stale. */
+export function newTimer(ctx: WalkContext, kind: TimerKind, nodeId: string, dueAt: number): Timer {
+  ctx.inst.seq += 1;
+  const timer: Timer = {
+    token: `${ctx.inst.instanceId}.${ctx.inst.seq}`,
+    dueAt,
+    kind,
+    profileKey: ctx.inst.profileKey,
+    journeyId: ctx.inst.journeyId,
+    version: ctx.inst.version,
+    instanceId: ctx.inst.instanceId,
+    nodeId,
+  };
+  ctx.out.timers.push({ op: 'set', timer });
+  return timer;
+}
+
+/** Cancels what the instance is blocked on (its timer, if any) and unblocks it. */
+export function unblock(ctx: WalkContext): void {
+  const b = ctx.inst.blocked;
+  if (b?.token !== undefined && b.dueAt !== undefined) {
+    const kind: TimerKind = b.kind === 'wait' ? 'wait' : b.kind === 'event' ? 'eventTimeout' : 'actionTimeout';
+    ctx.out.timers.push({ op: 'cancel', timer: timerOf(ctx.inst, kind, b.nodeId, b.token, b.dueAt) });
+  }
+  delete ctx.inst.blocked;
+}
+
+function timerOf(inst: InstanceState, kind: TimerKind, nodeId: string, token: string, dueAt: number): Timer {
+  const { profileKey, journeyId, version, instanceId } = inst;
+  return { token, dueAt, kind, profileKey, journeyId, version, instanceId, nodeId };
+}
+
+/** Ends the instance: one step event with `status`/`reason`, every timer cancelled. */
+export function finish(ctx: WalkContext, nodeId: string, status: StepStatus, reason: string): void {
+  unblock(ctx);
+  const t = ctx.inst.timeout;
+  ctx.out.timers.push({ op: 'cancel', timer: timerOf(ctx.inst, 'journeyTimeout', '$journey', t.token, t.dueAt) });
+  step(ctx, nodeId, status, reason);
+  ctx.out.exits.push({ journeyId: ctx.inst.journeyId, version: ctx.inst.version, reason });
+  ctx.ended = { status, reason };
+}
+
+/** Rule data for the instance, with the given data sources fetched (once per evaluation). */
+export async function ruleData(ctx: WalkContext, needs: readonly string[]): Promise<RuleData> {
+  const missing = needs.filter((id) => !(id in ctx.fetched));
+  if (missing.length > 0) {
+    try {
+      const got = await ctx.env.fetchDatasources(missing, {
+        profileKey: ctx.inst.profileKey,
+        profile: ctx.profile,
+        ...(ctx.subject ? { event: ctx.subject } : {}),
+      });
+      for (const id of missing) ctx.fetched[id] = got[id] ?? null;
+    } catch (err) {
+      throw new NodeFailure('dataSourceFailed', (err as Error).message);
+    }
+  }
+  const { inst, def } = ctx;
+  // Not `{ ...(ctx.event ? { event } : {}), ... }`: on Node 20 an object literal that starts with a conditional
+  // spread takes a slow path (~3–6 µs instead of ~0.1 µs), and this runs for every rule of every event.
+  const data: { -readonly [K in keyof RuleData]: RuleData[K] } = {
+    events: inst.events,
+    profile: ctx.profile ?? {},
+    datasources: { ...ctx.fetched },
+    actions: inst.actions,
+    journey: {
+      id: inst.journeyId,
+      version: inst.version,
+      instanceId: inst.instanceId,
+      profileKey: inst.profileKey,
+      enteredAt: inst.enteredAt,
+      currentNode: inst.currentNode,
+      lastError: inst.lastError ?? null,
+      timezone: def.timezone,
+    },
+    now: ctx.env.now(),
+  };
+  if (ctx.subject) data.event = ctx.subject;
+  return data;
+}
+
+function rule<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new NodeFailure('ruleFailed', (err as Error).message);
+  }
+}
+
+async function visitCondition(ctx: WalkContext, id: string, node: Extract<JourneyNode, { type: 'condition' }>) {
+  const data = await ruleData(ctx, ctx.def.needs[id] ?? []);
+  for (const p of node.paths) if (rule(() => testRule(p.when, data, ctx.def.timezone))) return p.next;
+  if (node.otherwise) return node.otherwise;
+  finish(ctx, id, 'ended', 'noMatchingPath');
+  return ENDED;
+}
+
+async function visitWait(ctx: WalkContext, id: string, node: Extract<JourneyNode, { type: 'wait' }>) {
+  const now = ctx.env.now();
+  let dueAt: number;
+  if ('duration' in node) dueAt = now + (ctx.def.durations[id] ?? 0);
+  else {
+    const data = await ruleData(ctx, ctx.def.needs[id] ?? []);
+    const t = toEpoch(rule(() => evaluateRule(node.until, data, ctx.def.timezone)));
+    if (t === null) throw new NodeFailure('ruleFailed', `wait "${id}": until did not give a time`);
+    dueAt = t;
+  }
+  if (dueAt <= now) return node.next;
+  const timer = newTimer(ctx, 'wait', id, dueAt);
+  ctx.inst.blocked = { kind: 'wait', nodeId: id, token: timer.token, dueAt };
+  return BLOCKED;
+}
+
+function visitEvent(ctx: WalkContext, id: string): Visit {
+  const ms = ctx.def.durations[id];
+  if (ms === undefined) ctx.inst.blocked = { kind: 'event', nodeId: id };
+  else {
+    const timer = newTimer(ctx, 'eventTimeout', id, ctx.env.now() + ms);
+    ctx.inst.blocked = { kind: 'event', nodeId: id, token: timer.token, dueAt: timer.dueAt };
+  }
+  return BLOCKED;
+}
+
+async function visitAction(ctx: WalkContext, id: string, node: Extract<JourneyNode, { type: 'action' }>) {
+  const action = ctx.env.action(node.action);
+  if (!action) throw new NodeFailure('unknownAction', `action "${node.action}" is not configured`);
+  const data = await ruleData(ctx, [...(ctx.def.needs[id] ?? []), ...actionNeeds(action, node.params)]);
+  const emitted = rule(() =>
+    buildCommand({
+      action,
+      node,
+      nodeId: id,
+      instance: ctx.inst,
+      data,
+      timezone: ctx.def.timezone,
+      now: ctx.env.now(),
+      defaultTimeoutMs: ctx.env.limits.defaultActionTimeoutMs,
+    }),
+  );
+  ctx.out.commands.push(emitted);
+  if (!node.onError) return node.next;
+  const dueAt = Date.parse(emitted.command.deadline) + ctx.env.limits.actionResultGraceMs;
+  const timer = newTimer(ctx, 'actionTimeout', id, dueAt);
+  ctx.inst.blocked = { kind: 'action', nodeId: id, commandId: emitted.command.commandId, token: timer.token, dueAt };
+  return BLOCKED;
+}
+
+async function visit(ctx: WalkContext, id: string, node: JourneyNode): Promise<Visit> {
+  switch (node.type) {
+    case 'condition':
+      return visitCondition(ctx, id, node);
+    case 'split': {
+      const i = pickWeighted(
+        node.paths.map((p) => p.weight),
+        splitFraction(ctx.inst.profileKey, ctx.inst.journeyId, id),
+      );
+      return node.paths[i]?.next ?? node.paths[0]?.next ?? ENDED;
+    }
+    case 'wait':
+      return visitWait(ctx, id, node);
+    case 'event':
+      return visitEvent(ctx, id);
+    case 'action':
+      return visitAction(ctx, id, node);
+    case 'end':
+      finish(ctx, id, 'ended', 'end');
+      return ENDED;
+  }
+}
+
+function onFailure(ctx: WalkContext, id: string, node: JourneyNode | undefined, err: NodeFailure): Visit {
+  ctx.inst.lastError = `${err.reason}: ${err.message}`;
+  if (node?.type === 'action' && node.onError) {
+    step(ctx, id, 'error', err.reason);
+    return node.onError;
+  }
+  finish(ctx, id, 'error', err.reason);
+  return ENDED;
+}
+
+/**
+ * Walks from `nodeId` (whose step event has status `first`) until the instance blocks or ends.
+ * Programming errors propagate; journey-data failures become error paths or `error` step events.
+ */
+export async function walk(ctx: WalkContext, nodeId: string, first: StepStatus = 'transitioned'): Promise<WalkResult> {
+  let id = nodeId;
+  let status = first;
+  for (let i = 0; ; i++) {
+    const node = ctx.def.config.nodes[id];
+    ctx.inst.currentNode = id;
+    if (!node || i >= ctx.env.limits.maxStepsPerEvaluation) {
+      finish(ctx, id, 'error', node ? 'tooManySteps' : 'unknownNode');
+      return 'ended';
+    }
+    ctx.inst.visits[id] = (ctx.inst.visits[id] ?? 0) + 1;
+    if (node.type !== 'end') step(ctx, id, status);
+    status = 'transitioned';
+    let next: Visit;
+    try {
+      next = await visit(ctx, id, node);
+    } catch (err) {
+      if (!(err instanceof NodeFailure)) throw err;
+      next = onFailure(ctx, id, node, err);
+    }
+    if (next === BLOCKED) return 'blocked';
+    if (next === ENDED) return 'ended';
+    id = next;
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * json-logic evaluation for journeys. A private json-logic-js instance (the module is loaded a second time, so
+ * other users of the package never see our operators) carries the custom time helpers of schemas/rules.ts
+ * (TIME_OPERATORS); `now` and the default time zone come from the evaluation, i.e. from the injected Clock and
+ * the journey, never from the system clock.
+ */
+import { createRequire } from 'node:module';
+import type * as JsonLogicModule from 'json-logic-js';
+import { ALLOWED_OPERATORS, FORBIDDEN_KEYS } from '../../schemas/index.js';
+import { TerminalError } from '../../topology/index.js';
+import { parseDuration } from './duration.js';
+import { DEFAULT_RULE_BUDGET, meterEvaluator, withBudget, type RuleBudget } from './rule-budget.js';
+import { localFields, zonedEpoch } from './time-zone.js';
+
+type JsonLogic = typeof JsonLogicModule;
+
+function privateJsonLogic(): JsonLogic {
+  const require = createRequire(import.meta.url);
+  const path = require.resolve('json-logic-js');
+  const shared = require.cache[path];
+  delete require.cache[path];
+  try {
+    return require('json-logic-js') as JsonLogic;
+  } finally {
+    if (shared) require.cache[path] = shared;
+    else delete require.cache[path];
+  }
+}
+
+const logic = privateJsonLogic();
+// `method` calls arbitrary methods on data; journeys may never use it.
+logic.rm_operation('method');
+// every evaluation runs under a budget of operations and built sizes (rule-budget.ts)
+meterEvaluator(logic as unknown as Parameters<typeof meterEvaluator>[0]);
+
+/** What a rule sees (PRODUCT.md → json-logic data). */
+export interface RuleData {
+  readonly event?: unknown;
+  readonly events: Readonly<Record<string, unknown>>;
+  readonly profile: unknown;
+  readonly datasources: Readonly<Record<string, unknown>>;
+  readonly actions: Readonly<Record<string, unknown>>;
+  readonly journey: Readonly<Record<string, unknown>>;
+  /** Epoch ms from the injected clock. */
+  readonly now: number;
+}
+
+interface EvalScope {
+  readonly now: number;
+  readonly timezone: string;
+}
+// Evaluation is synchronous, so one module-level scope is enough; operators nested in map/filter see it too.
+let scope: EvalScope | undefined;
+
+function current(): EvalScope {
+  if (!scope) throw new TerminalError('RULE_EVAL_FAILED', 'time operator used outside a rule evaluation');
+  return scope;
+}
+
+/** Epoch ms of an ISO string or a number; null when it is neither. */
+export function toEpoch(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'string' && value.trim() !== '') {
+    const n = Number(value);
+    if (Number.isFinite(n) && /^\d+$/.test(value.trim())) return n;
+    const t = Date.parse(value);
+    return Number.isNaN(t) ? null : t;
+  }
+  return null;
+}
+
+const zoneOf = (tz: unknown): string => (typeof tz === 'string' && tz !== '' ? tz : current().timezone);
+
+function nextLocalTime(time: unknown, hhmm: unknown, tz?: unknown): number | null {
+  const t = toEpoch(time);
+  const m = typeof hhmm === 'string' ? /^(\d{1,2}):(\d{2})$/.exec(hhmm) : null;
+  if (t === null || !m) return null;
+  const zone = zoneOf(tz);
+  const f = localFields(t, zone);
+  const h = Number(m[1]);
+  const min = Number(m[2]);
+  for (let addDays = 0; addDays < 3; addDays++) {
+    const candidate = zonedEpoch(f.year, f.month, f.day + addDays, h, min, zone);
+    if (candidate > t) return candidate;
+  }
+  return null;
+}
+
+const TIME_OPS: Readonly<Record<string, (...args: unknown[]) => unknown>> = {
+  toEpoch: (v) => toEpoch(v),
+  durationMs: (d) => parseDuration(String(d)),
+  addDuration: (time, d) => {
+    const t = toEpoch(time);
+    return t === null ? null : t + parseDuration(String(d));
+  },
+  inLast: (time, d) => {
+    const t = toEpoch(time);
+    const now = current().now;
+    return t !== null && now - parseDuration(String(d)) <= t && t <= now;
+  },
+  hourOfDay: (time, tz) => {
+    const t = toEpoch(time);
+    return t === null ? null : localFields(t, zoneOf(tz)).hour;
+  },
+  dayOfWeek: (time, tz) => {
+    const t = toEpoch(time);
+    return t === null ? null : localFields(t, zoneOf(tz)).weekday;
+  },
+  startOfDay: (time, tz) => {
+    const t = toEpoch(time);
+    if (t === null) return null;
+    const zone = zoneOf(tz);
+    const f = localFields(t, zone);
+    return zonedEpoch(f.year, f.month, f.day, 0, 0, zone);
+  },
+  nextLocalTime,
+};
+for (const [name, fn] of Object.entries(TIME_OPS)) logic.add_operation(name, fn);
+
+/** Problems of a rule: operators outside the journey dialect and `var` paths reaching into prototypes. */
+export function ruleProblems(rule: unknown, at = ''): string[] {
+  if (Array.isArray(rule)) return rule.flatMap((r, i) => ruleProblems(r, `${at}/${i}`));
+  if (rule === null || typeof rule !== 'object') return [];
+  const keys = Object.keys(rule);
+  const out: string[] = [];
+  if (keys.length !== 1) return [`${at}: a rule object must have exactly one operator`];
+  const op = keys[0] ?? '';
+  if (!ALLOWED_OPERATORS.has(op)) out.push(`${at}: operator "${op}" is not allowed`);
+  const args = (rule as Record<string, unknown>)[op];
+  if (op === 'var' || op === 'missing' || op === 'missing_some') {
+    for (const p of varPaths(args))
+      for (const part of p.split('.'))
+        if (FORBIDDEN_KEYS.has(part)) out.push(`${at}/${op}: path "${p}" uses forbidden key "${part}"`);
+  }
+  return out.concat(ruleProblems(args, `${at}/${op}`));
+}
+
+function varPaths(args: unknown): string[] {
+  const list = Array.isArray(args) ? args : [args];
+  return list.flatMap((a) => (typeof a === 'string' ? [a] : Array.isArray(a) ? varPaths(a) : []));
+}
+
+/** Every dotted path a rule reads with `var` (for dependency analysis, e.g. which data sources it needs). */
+export function rulePaths(rule: unknown): string[] {
+  if (Array.isArray(rule)) return rule.flatMap((r) => rulePaths(r));
+  if (rule === null || typeof rule !== 'object') return [];
+  return Object.entries(rule).flatMap(([op, args]) =>
+    op === 'var' ? varPaths(Array.isArray(args) ? args.slice(0, 1) : args).concat(rulePaths(args)) : rulePaths(args),
+  );
+}
+
+const checked = new WeakSet<object>();
+
+/**
+ * Evaluates `rule` against any `data` (e.g. a raw event payload) with `now` and the default time zone given.
+ * Throws a terminal `RULE_EVAL_FAILED` error for a rule outside the dialect or one that fails at run time, and
+ * `RULE_BUDGET_EXCEEDED` for one that works past `at.budget` (default DEFAULT_RULE_BUDGET).
+ */
+export function evaluateWith(
+  rule: unknown,
+  data: unknown,
+  at: { readonly now: number; readonly timezone: string; readonly budget?: RuleBudget },
+) {
+  if (rule !== null && typeof rule === 'object' && !checked.has(rule)) {
+    const problems = ruleProblems(rule);
+    if (problems.length > 0) throw new TerminalError('RULE_EVAL_FAILED', `rule refused: ${problems.join('; ')}`);
+    checked.add(rule);
+  }
+  const outer = scope;
+  scope = { now: at.now, timezone: at.timezone };
+  try {
+    return withBudget(at.budget ?? DEFAULT_RULE_BUDGET, (): unknown =>
+      logic.apply(rule as Parameters<JsonLogic['apply']>[0], data),
+    );
+  } catch (err) {
+    if (err instanceof TerminalError) throw err;
+    throw new TerminalError('RULE_EVAL_FAILED', `rule failed: ${(err as Error).message}`, { cause: err });
+  } finally {
+    scope = outer;
+  }
+}
+
+/** Evaluates `rule` against journey data; `timezone` is the default zone of the time helpers. */
+export function evaluateRule(rule: unknown, data: RuleData, timezone = 'UTC'): unknown {
+  return evaluateWith(rule, data, { now: data.now, timezone });
+}
+
+/** json-logic truthiness (empty arrays are false). */
+export function truthy(value: unknown): boolean {
+  return logic.truthy(value);
+}
+
+/** Evaluates a condition rule to a boolean. */
+export function testRule(rule: unknown, data: RuleData, timezone = 'UTC'): boolean {
+  return truthy(evaluateRule(rule, data, timezone));
+}

@@ -1,0 +1,98 @@
+/**
+ * Processor `emit`: turns an outcome into records — commands to `jo.commands.<connector>`, step events to
+ * `jo.step-events`, each keyed by profile key — applies its timer set/cancel to the partition's timer index (whose
+ * changelog is `jo.timers`), and updates the journey metrics. Sinks and changelogs write into the task's
+ * transaction, so the state change that produced an outcome and its records commit (or vanish) together: a crash
+ * neither loses nor repeats a step.
+ */
+import { TerminalError, type Processor, type ProcessorContext, type StreamRecord } from '../../topology/index.js';
+import type { OutcomeRecord } from './task-journeys.js';
+import { journeyMetrics, type JourneyMetrics } from './journey-metrics.js';
+import { type ProfileState, type Timer, TimerIndex } from '../journey/index.js';
+import { STORES, type StepDeps } from '../topology-options.js';
+
+/** Sink node names. */
+export const SINKS = {
+  command: (connector: string) => `sink-commands-${connector}`,
+  steps: 'sink-step-events',
+} as const;
+
+export class EmitProcessor implements Processor<string, OutcomeRecord, string, unknown> {
+  private ctx!: ProcessorContext<string, unknown>;
+  private metrics!: JourneyMetrics;
+  private timers!: TimerIndex;
+  /** This task's running instances per journey version: its share of `jo_journey_active_instances`. */
+  private readonly active = new Map<string, { journey: string; version: number; n: number }>();
+
+  constructor(private readonly deps: StepDeps) {}
+
+  /**
+   * The active-instances gauge counts instances in state, not entries since the process started: a task adds its
+   * partition's running instances once when it starts (after restore) and takes them away when it closes.
+   */
+  async init(ctx: ProcessorContext<string, unknown>): Promise<void> {
+    this.ctx = ctx;
+    this.metrics = journeyMetrics(this.deps.metrics ?? ctx.metrics);
+    this.timers = new TimerIndex(ctx.getStateStore<Timer>(STORES.timers));
+    for await (const [, state] of ctx.getStateStore<ProfileState>(STORES.instances).all())
+      for (const pj of Object.values(state.journeys))
+        if (pj.instance) this.addActive(pj.instance.journeyId, pj.instance.version, 1);
+  }
+
+  close(): void {
+    for (const e of this.active.values())
+      if (e.n !== 0) this.metrics.active.dec({ journey: e.journey, version: e.version }, e.n);
+    this.active.clear();
+  }
+
+  private addActive(journey: string, version: number, n: number): void {
+    const key = `${journey}\u0000${version}`;
+    const e = this.active.get(key) ?? { journey, version, n: 0 };
+    e.n += n;
+    this.active.set(key, e);
+    if (n > 0) this.metrics.active.inc({ journey, version }, n);
+    else this.metrics.active.dec({ journey, version }, -n);
+  }
+
+  async process(r: StreamRecord<string, OutcomeRecord>): Promise<void> {
+    const { outcome } = r.value;
+    const unknown = outcome.commands.find((c) => !this.deps.connectors.includes(c.connector));
+    if (unknown) throw new TerminalError('CONNECTOR_UNKNOWN', `no command topic for connector "${unknown.connector}"`);
+    const ts = r.timestamp;
+    const out = (key: string, value: unknown, sink: string) =>
+      this.ctx.forward({ key, value, timestamp: ts, headers: {} }, sink);
+    for (const c of outcome.commands) {
+      await out(c.command.profileKey, c.command, SINKS.command(c.connector));
+      this.metrics.commands.inc({ connector: c.connector, action: c.command.action });
+    }
+    for (const s of outcome.steps) {
+      await out(s.profileKey, s, SINKS.steps);
+      this.metrics.steps.inc({ status: s.status });
+    }
+    // A timer set and cancelled within one outcome (an instance that entered and ended at once) never needs to
+    // reach the index (nor jo.timers).
+    const ops = (kind: 'set' | 'cancel') =>
+      new Set(outcome.timers.filter((t) => t.op === kind).map((t) => t.timer.token));
+    const set = ops('set');
+    const cancelled = ops('cancel');
+    for (const t of outcome.timers)
+      if (!(set.has(t.timer.token) && cancelled.has(t.timer.token))) await this.timers.apply(t);
+    if (outcome.timers.length > 0)
+      this.metrics.timersPending.set({ partition: this.ctx.partition }, this.timers.size());
+    this.count(r.value, (this.deps.clock ?? this.ctx.clock).now());
+  }
+
+  private count({ outcome, eventTimestamp }: OutcomeRecord, now: number): void {
+    for (const d of outcome.discards) this.metrics.discarded.inc({ reason: d.reason, journey: d.journeyId ?? '' });
+    for (const e of outcome.entries) {
+      this.metrics.entries.inc({ journey: e.journeyId, version: e.version });
+      this.addActive(e.journeyId, e.version, 1);
+    }
+    for (const e of outcome.exits) {
+      this.metrics.exits.inc({ journey: e.journeyId, version: e.version, reason: e.reason });
+      this.addActive(e.journeyId, e.version, -1);
+    }
+    if (eventTimestamp !== undefined && outcome.commands.length > 0)
+      this.metrics.eventToCommand.observe({}, Math.max(0, now - eventTimestamp) / 1000);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Options of the journey topology (one object, validated once by `buildJourneyTopology`) and what its processors
+ * share: the config view fed by `jo.config`, topic names, limits and the injected collaborators.
+ */
+import { topicNames, type ConfigView, type DataSourceConfig } from '../schemas/index.js';
+import type { Clock, Metrics, Timer } from '../topology/index.js';
+import { type AvroDecode, DEFAULT_LIMITS, type EngineLimits } from './journey/index.js';
+
+/**
+ * Fetches one custom data source rendered against `data` (`{ profile, profileKey, event }`). Must settle within
+ * the data source's timeout and reject on failure; connectors/ `DataSourceClient.fetch` fits.
+ */
+export type DataSourceFetcher = (ds: DataSourceConfig, data: unknown) => Promise<unknown>;
+
+export interface JourneyLimits extends EngineLimits {
+  /** Largest event payload accepted; bigger ones are dead-lettered `EVENT_TOO_LARGE`. Default 1 MiB. */
+  readonly maxEventBytes: number;
+  /** Period of the wall-clock timer punctuator. Default 1 s. */
+  readonly timerIntervalMs: number;
+  /** Timers fired per punctuation at most, so an overdue burst after downtime does not starve live events. */
+  readonly timerSliceSize: number;
+  /** Period of the check for stopped journey versions. Default 1 s. */
+  readonly stopCheckIntervalMs: number;
+  /** Data-source timeout when its config sets none (the fetcher's own default should match). Default 5 s. */
+  readonly datasourceTimeoutMs: number;
+  /** Extra time the engine grants a fetcher past the data source's timeout before giving up on it. Default 1 s. */
+  readonly datasourceGraceMs: number;
+}
+
+export const DEFAULT_JOURNEY_LIMITS: JourneyLimits = {
+  ...DEFAULT_LIMITS,
+  maxEventBytes: 1024 * 1024,
+  timerIntervalMs: 1_000,
+  timerSliceSize: 500,
+  stopCheckIntervalMs: 1_000,
+  datasourceTimeoutMs: 5_000,
+  datasourceGraceMs: 1_000,
+};
+
+export interface JourneyTopologyOptions {
+  /** Topic name prefix; default `jo.`. */
+  readonly topicPrefix?: string;
+  /**
+   * Partitions of the internal repartition topic; default: that of the co-partitioned profile-keyed topics
+   * (`jo.profiles`, `jo.timers`, `jo.action-results`), which must all have the same count.
+   */
+  readonly partitions?: number;
+  /** Connector types that get a command topic `jo.commands.<connector>`; default `http`, `campaign`. */
+  readonly connectors?: readonly string[];
+  /** Clock for the engine; default the task's (the runtime's or the test driver's). */
+  readonly clock?: Clock;
+  /** Metrics sink; default the task's. */
+  readonly metrics?: Metrics;
+  /** Bounds data-source calls in real time; default `SystemTimer`. */
+  readonly timer?: Timer;
+  /** Custom data sources; without it a journey reading `datasources.<id>` takes its error path. */
+  readonly fetchDatasource?: DataSourceFetcher;
+  /** Avro decoding (schemas/ `createAvroRegistry(url).decode`); without it Avro events are dead-lettered. */
+  readonly decodeAvro?: AvroDecode;
+  readonly limits?: Partial<JourneyLimits>;
+  /** The view `jo.config` is applied to; a new one by default. Pass one to read it elsewhere too. */
+  readonly configView?: ConfigView;
+}
+
+/** Store names (their changelog topics are `${applicationId}-${name}-changelog`). */
+export const STORES = {
+  config: 'journey-config',
+  profiles: 'profiles',
+  instances: 'journey-instances',
+  timers: 'timer-index',
+  stops: 'journey-stops',
+} as const;
+
+export interface StepDeps {
+  readonly view: ConfigView;
+  readonly topics: ReturnType<typeof topicNames>;
+  readonly connectors: readonly string[];
+  readonly limits: JourneyLimits;
+  readonly fetchDatasource?: DataSourceFetcher;
+  readonly decodeAvro?: AvroDecode;
+  readonly clock?: Clock;
+  readonly metrics?: Metrics;
+  readonly timer?: Timer;
+}
