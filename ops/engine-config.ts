@@ -31,13 +31,15 @@ export const EngineConfigSchema = Type.Object(
     /** A task that has caught up commits at once rather than waiting for the interval (exactly-once only). */
     eagerCommit: Type.Boolean(),
     maxEventBytes: Type.Integer({ minimum: 1024, maximum: 10_485_760 }),
+    /** A fetched batch that decompresses to more than this is dead-lettered `BATCH_UNDECODABLE`. */
+    maxDecompressedBatchBytes: Type.Integer({ minimum: 65_536, maximum: 2_147_483_647 }),
     /**
      * Compression of every batch the engine produces (`none`, `gzip`, `snappy`, `lz4`, `zstd`): a compressed input
      * is never re-sent larger than it came. Default lz4, the cheapest here (`npm run bench -- codecs`).
      */
-    /** A fetched batch that decompresses to more than this is dead-lettered `BATCH_UNDECODABLE`. */
-    maxDecompressedBatchBytes: Type.Integer({ minimum: 65_536, maximum: 2_147_483_647 }),
     outputCompression: Type.Union(['none', 'gzip', 'snappy', 'lz4', 'zstd'].map((c) => Type.Literal(c))),
+    /** Write discards of events that entered no journey (or failed an entry condition) as step records. */
+    verboseSteps: Type.Boolean(),
     /** The read cache of all the process's local RocksDB stores together, in bytes (0: no cache). */
     storeCacheBytes: Type.Integer({ minimum: 0, maximum: 17_179_869_184 }),
     /** Fetched key + value bytes one task may hold queued before fetching its partitions pauses. */
@@ -99,6 +101,7 @@ function fromEnv(env: Env): Record<string, unknown> {
     maxEventBytes: num(env['JO_MAX_EVENT_BYTES']),
     outputCompression: env['JO_OUTPUT_COMPRESSION'],
     maxDecompressedBatchBytes: num(env['JO_MAX_DECOMPRESSED_BATCH_BYTES']),
+    verboseSteps: bool(env['JO_VERBOSE_STEPS']),
     storeCacheBytes: num(env['JO_STORE_CACHE_BYTES']),
     taskQueueBytes: num(env['JO_TASK_QUEUE_BYTES']),
     api: { host: env['JO_API_HOST'], port: num(env['JO_API_PORT']), tokens: tokens(env['JO_API_TOKENS']) },
@@ -134,6 +137,7 @@ export const DEFAULTS = {
   maxEventBytes: 1_048_576,
   outputCompression: 'lz4',
   maxDecompressedBatchBytes: 268_435_456,
+  verboseSteps: false,
   storeCacheBytes: 67_108_864,
   taskQueueBytes: 4_194_304,
   api: { host: '127.0.0.1', port: 8080, tokens: [] },

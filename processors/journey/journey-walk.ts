@@ -52,7 +52,7 @@ class NodeFailure extends Error {
   }
 }
 
-/** Appends a step event of the instance. */
+/** Appends a step of the instance (emit groups an input's steps into one step record per instance). */
 export function step(ctx: WalkContext, nodeId: string, status: StepStatus, reason?: string): void {
   const node = ctx.def.config.nodes[nodeId];
   ctx.out.steps.push({
@@ -64,7 +64,6 @@ export function step(ctx: WalkContext, nodeId: string, status: StepStatus, reaso
     nodeType: node?.type ?? 'journey',
     status,
     ...(reason ? { reason } : {}),
-    ...(ctx.event ? { eventId: ctx.event.id } : {}),
     timestamp: new Date(ctx.env.now()).toISOString(),
   });
 }
