@@ -22,7 +22,15 @@ export { InMemoryKeyValueStore, jsonSerde, stringSerde, type KeyValueStore } fro
 export { StreamsApp } from './runtime/streams-app.js';
 export { ConsumerWatch, type ConsumerWatchOptions } from './runtime/consumer-watch.js';
 export { rawCodecs, type CodecName, type OutputCompression } from './kafka/kafka-codecs.js';
-export { MAX_REQUEST_BYTES, splitBySize } from './runtime/task-runner.js';
+export {
+  CommitAfterFailureError,
+  MAX_REQUEST_BYTES,
+  TransactionCommitter,
+  outRecordBytes,
+  splitBySize,
+  type CommitInput,
+  type SentRequest,
+} from './runtime/transaction-committer.js';
 export { RocksDbKeyValueStore, openRocksDbStore } from './state/rocksdb-store.js';
 export { storeDirectory } from './state/state-dir.js';
 export { restoreChangelog, restoreChangelogs } from './state/changelog-restore.js';
@@ -33,6 +41,7 @@ export {
   ReadCommittedFilter,
   createKafka,
   retryKafka,
+  transactionalProducer,
   type Admin,
   type Consumer,
   type EachBatchPayload,
@@ -43,3 +52,12 @@ export {
   type Producer,
 } from './kafka/kafka-client.js';
 export { partitionForKey } from './kafka/murmur2.js';
+export type {
+  KafkaTransaction,
+  OutRecord,
+  PartitionOffset,
+  ProduceResult,
+  TransactionalProducer,
+  TransactionalProducerFactory,
+  TransactionalProducerOptions,
+} from './kafka/port.js';
