@@ -43,3 +43,18 @@ export { JourneyEngine, type JourneyCatalog, type ProfileState } from './journey
 export { viewCatalog, datasourceLoader, type OutcomeRecord, type EnrichedEvent } from './journey-env.js';
 export { TimerIndex, timerKey } from './timer-index.js';
 export * from './journey-model.js';
+export {
+  runJourneyTest,
+  JourneySimulation,
+  JourneyTestError,
+  SimulationTooLargeError,
+  TestReportBuilder,
+  stepsOf,
+  type JourneyTestReport,
+  type JourneySimulationOptions,
+  type SimulationObserver,
+  type SimulationResources,
+  type SimCause,
+  type SimStep,
+  type SimulatedCall,
+} from './simulation/index.js';

@@ -18,6 +18,7 @@ export { StreamTask, changelogWriter, taskIdOf } from './task.js';
 export type { ErrorPolicy, OutgoingRecord, RecordCollector, StreamTaskOptions, TaskErrorInfo } from './task.js';
 export { GlobalStoreUpdater, type GlobalStoreUpdaterOptions } from './global-store.js';
 export * from './test-driver.js';
+export { InMemoryRunner, type InMemoryRunnerOptions, type RunnerOutput } from './in-memory-runner.js';
 export * from './store-errors.js';
 export * from './restore-target.js';
 export * from './rocksdb-store.js';
