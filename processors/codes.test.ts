@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { NormalizeCodes } from './normalize-event.js';
+import { NormalizeCodes } from './journey/event-normalizer.js';
 
 describe('processors error codes', () => {
   it('are each documented in one row of the README error-code table', () => {
     const dir = new URL('./', import.meta.url);
-    const sources = readdirSync(dir)
-      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    const sources = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.startsWith('testing'))
       .map((f) => readFileSync(new URL(f, dir), 'utf8'))
       .join('\n');
     const thrown = [...sources.matchAll(/(?:TerminalError|RetryableError)\(\s*'([A-Z][A-Z_]+)'/g)].map((m) => m[1]);

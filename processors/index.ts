@@ -1,9 +1,10 @@
 /**
- * processors/ — the journey pipeline built on topology/: normalize to XDM, repartition by identity, enrich,
- * match journeys, evaluate nodes, timers, and emit commands and step events. `buildJourneyTopology` is the
- * entry point for ops/; the rest is exported for tests, tools and benchmarks.
+ * processors/ — the journey pipeline built on topology/: the steps (processors/steps/: normalize to XDM,
+ * repartition by identity, enrich, match and walk journeys, resume on action results and stops, fire timers, emit
+ * commands and step events) over the journey domain (processors/journey/). `buildJourneyTopology` is the entry
+ * point for ops/; the rest is exported for tests, tools and benchmarks.
  */
-export { buildJourneyTopology, REPARTITION, type JourneyTopology } from './topology.js';
+export { buildJourneyTopology, REPARTITION, type JourneyTopology } from './journey-topology.js';
 export {
   DEFAULT_JOURNEY_LIMITS,
   STORES,
@@ -58,3 +59,8 @@ export {
   type SimStep,
   type SimulatedCall,
 } from './simulation/index.js';
+} from './topology-options.js';
+export { SINKS } from './steps/emit-processor.js';
+export { journeyMetrics, type JourneyMetrics } from './steps/journey-metrics.js';
+export { viewCatalog, datasourceLoader, type OutcomeRecord, type EnrichedEvent } from './steps/task-journeys.js';
+export * from './journey/index.js';

@@ -6,7 +6,7 @@ import type { ActionCommand, JourneyRecord } from '../schemas/index.js';
 import { partitionForKey, restoreChangelogs, StreamsApp, type Admin, type KafkaClient } from '../topology/index.js';
 import { createJourneyTopics, produce, readUntil, testKafka } from './testing/kafka-kit.js';
 import { signupEvent, webhookAction } from './testing/journeys.js';
-import { buildJourneyTopology } from './topology.js';
+import { buildJourneyTopology } from './journey-topology.js';
 
 let kafka: KafkaClient;
 let admin: Admin;

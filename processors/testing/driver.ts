@@ -12,8 +12,8 @@ import type {
 } from '../../schemas/index.js';
 import { TopologyTestDriver } from '../../topology/index.js';
 import { emailAction, purchaseEvent, signupEvent, webhookAction, welcomeJourney } from './journeys.js';
-import type { DataSourceFetcher, JourneyLimits } from '../options.js';
-import { buildJourneyTopology } from '../topology.js';
+import type { DataSourceFetcher, JourneyLimits } from '../topology-options.js';
+import { buildJourneyTopology } from '../journey-topology.js';
 
 export interface DriverSetup {
   readonly partitions?: number;

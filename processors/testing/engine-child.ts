@@ -4,7 +4,7 @@
  * SIGKILL by the test; a new one with the same config takes over from the committed state.
  */
 import { restoreChangelogs, StreamsApp } from '../../topology/index.js';
-import { buildJourneyTopology } from '../topology.js';
+import { buildJourneyTopology } from '../journey-topology.js';
 import { testKafka } from './kafka-kit.js';
 
 interface Config {

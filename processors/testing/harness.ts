@@ -5,20 +5,22 @@
  */
 import type { ActionConfig, ActionResult, DataSourceConfig, JourneyConfig, JourneyState } from '../../schemas/index.js';
 import { InMemoryKeyValueStore, ManualClock } from '../../topology/index.js';
-import { defineJourney } from '../journey-def.js';
-import { JourneyEngine, type JourneyCatalog, type ProfileState } from '../journey-engine.js';
 import {
   DEFAULT_LIMITS,
+  defineJourney,
   emptyOutcome,
-  mergeOutcome,
   type EngineEnv,
   type EngineLimits,
+  type JourneyCatalog,
   type JourneyDef,
+  JourneyEngine,
+  mergeOutcome,
   type NormalizedEvent,
   type Outcome,
+  type ProfileState,
   type Timer,
-} from '../journey-model.js';
-import { TimerIndex } from '../timer-index.js';
+  TimerIndex,
+} from '../journey/index.js';
 
 export type DataSourceFn = (id: string, profileKey: string) => Promise<unknown>;
 

@@ -2,7 +2,7 @@
  * Journey, action and event fixtures shared by the processors' tests (unit and integration).
  */
 import type { ActionConfig, EventConfig, JourneyConfig } from '../../schemas/index.js';
-import type { NormalizedEvent } from '../journey-model.js';
+import type { NormalizedEvent } from '../journey/index.js';
 
 export const emailAction = (url: string): ActionConfig => ({
   id: 'sendEmail',

@@ -3,8 +3,8 @@
  * attributes, null = delete) into the task's profile store. `jo.profiles` is co-partitioned with the events
  * repartition topic, so a profile is in the same task as that profile's events.
  */
-import type { KeyValueStore, Processor, ProcessorContext, StreamRecord } from '../topology/index.js';
-import { STORES } from './options.js';
+import type { KeyValueStore, Processor, ProcessorContext, StreamRecord } from '../../topology/index.js';
+import { STORES } from '../topology-options.js';
 
 export class ProfileStoreProcessor implements Processor<string | null, unknown, never, never> {
   private store!: KeyValueStore<unknown>;

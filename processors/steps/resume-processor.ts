@@ -1,33 +1,33 @@
 /**
- * Processor `evaluate`: continues instances from action results (`jo.action-results`, keyed by profile key),
+ * Processor `resume`: continues instances from action results (`jo.action-results`, keyed by profile key),
  * taking an action node's `onError` path on error/timedout/capped, and ends every running instance of a
  * journey version once it is stopped (a wall-clock check of the config view; each stop is handled once per
  * partition, remembered in a store). Outcomes go to `emit`.
  */
 import { Value } from '@sinclair/typebox/value';
-import { ActionResult } from '../schemas/index.js';
+import { ActionResult } from '../../schemas/index.js';
 import {
   TerminalError,
   type KeyValueStore,
   type Processor,
   type ProcessorContext,
   type StreamRecord,
-} from '../topology/index.js';
-import { taskJourneys, type OutcomeRecord, type TaskJourneys } from './journey-env.js';
-import { STORES, type Shared } from './options.js';
+} from '../../topology/index.js';
+import { taskJourneys, type OutcomeRecord, type TaskJourneys } from './task-journeys.js';
+import { STORES, type StepDeps } from '../topology-options.js';
 
-export class EvaluateProcessor implements Processor<string | null, unknown, string, OutcomeRecord> {
+export class ResumeProcessor implements Processor<string | null, unknown, string, OutcomeRecord> {
   private ctx!: ProcessorContext<string, OutcomeRecord>;
   private journeys!: TaskJourneys;
   private stops!: KeyValueStore<number>;
 
-  constructor(private readonly shared: Shared) {}
+  constructor(private readonly deps: StepDeps) {}
 
   init(ctx: ProcessorContext<string, OutcomeRecord>): void {
     this.ctx = ctx;
-    this.journeys = taskJourneys(ctx, this.shared);
+    this.journeys = taskJourneys(ctx, this.deps);
     this.stops = ctx.getStateStore<number>(STORES.stops);
-    ctx.schedule(this.shared.limits.stopCheckIntervalMs, 'wall-clock', () => this.sweepStops());
+    ctx.schedule(this.deps.limits.stopCheckIntervalMs, 'wall-clock', () => this.sweepStops());
   }
 
   async process(r: StreamRecord<string | null, unknown>): Promise<void> {
@@ -41,7 +41,7 @@ export class EvaluateProcessor implements Processor<string | null, unknown, stri
 
   /** Ends the running instances of versions stopped since the last check. */
   async sweepStops(): Promise<void> {
-    for (const rec of this.shared.view.journeys())
+    for (const rec of this.deps.view.journeys())
       for (const v of rec.versions) {
         if (v.state !== 'stopped') continue;
         const k = `${rec.id}@${v.version}`;

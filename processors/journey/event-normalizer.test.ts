@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { EventConfig } from '../schemas/index.js';
-import { normalizeEvent, recognitionOrder, type NormalizeInput } from './normalize-event.js';
+import type { EventConfig } from '../../schemas/index.js';
+import { normalizeEvent, recognitionOrder, type NormalizeInput } from './event-normalizer.js';
 
 const configs: EventConfig[] = recognitionOrder([
   {

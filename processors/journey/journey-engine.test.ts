@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { JourneyConfig } from '../schemas/index.js';
-import { Harness } from './testing/harness.js';
-import { emailAction, event, webhookAction, welcomeJourney } from './testing/journeys.js';
+import type { JourneyConfig } from '../../schemas/index.js';
+import { emailAction, event, Harness, webhookAction, welcomeJourney } from '../testing/index.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

@@ -4,8 +4,8 @@
  * data source down, unknown action) sends an action node with `onError` down that path, and otherwise ends the
  * instance with an `error` step event; it never throws for bad journey data.
  */
-import type { JourneyNode, StepStatus } from '../schemas/index.js';
-import { actionNeeds, buildCommand } from './action-command.js';
+import type { JourneyNode, StepStatus } from '../../schemas/index.js';
+import { actionNeeds, buildCommand } from './command-builder.js';
 import { pickWeighted, splitFraction } from './ids.js';
 import type {
   EngineEnv,
@@ -16,7 +16,7 @@ import type {
   Timer,
   TimerKind,
 } from './journey-model.js';
-import { evaluateRule, testRule, toEpoch, type RuleData } from './rules.js';
+import { evaluateRule, testRule, toEpoch, type RuleData } from './rule-evaluator.js';
 
 /** The context of one evaluation of one instance. */
 export interface WalkContext {

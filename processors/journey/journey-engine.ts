@@ -5,9 +5,9 @@
  * place per journey.
  * The match/evaluate/timer processors are thin adapters over it.
  */
-import type { ActionResult } from '../schemas/index.js';
-import type { KeyValueStore } from '../topology/index.js';
-import { JourneyMachine, type Transition } from './journey-instance.js';
+import type { ActionResult } from '../../schemas/index.js';
+import type { KeyValueStore } from '../../topology/index.js';
+import { JourneyMachine, type Transition } from './journey-machine.js';
 import {
   emptyOutcome,
   mergeOutcome,

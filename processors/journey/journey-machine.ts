@@ -4,7 +4,7 @@
  * (commands, step events, timer set/cancel, discards). Pure apart from the injected `EngineEnv` (clock, configs,
  * data-source fetcher); the processors persist the state and emit the outputs in the task's transaction.
  */
-import type { ActionResult } from '../schemas/index.js';
+import type { ActionResult } from '../../schemas/index.js';
 import { deterministicId } from './ids.js';
 import {
   emptyOutcome,
@@ -16,7 +16,7 @@ import {
   type ProfileJourney,
   type Timer,
 } from './journey-model.js';
-import { testRule } from './rules.js';
+import { testRule } from './rule-evaluator.js';
 import { finish, newTimer, ruleData, step, unblock, walk, type WalkContext } from './journey-walk.js';
 
 export interface Transition {

@@ -2,13 +2,19 @@
  * Builds, for one processor of one task, the journey engine over the task's stores: the catalog of journeys
  * from the config view, the engine environment (clock, actions, data-source loading) and profile lookups.
  */
-import type { ConfigView } from '../schemas/index.js';
-import { SystemTimer, type Clock, type Metrics, type ProcessorContext, type Timer } from '../topology/index.js';
-import { fromCompiled } from './journey-def.js';
-import { JourneyEngine, type JourneyCatalog, type ProfileState } from './journey-engine.js';
-import type { EngineEnv, NormalizedEvent, Outcome } from './journey-model.js';
-import { journeyMetrics, type JourneyMetrics } from './metrics.js';
-import { STORES, type DataSourceFetcher, type Shared } from './options.js';
+import type { ConfigView } from '../../schemas/index.js';
+import { SystemTimer, type Clock, type Metrics, type ProcessorContext, type Timer } from '../../topology/index.js';
+import {
+  type EngineEnv,
+  fromCompiled,
+  type JourneyCatalog,
+  JourneyEngine,
+  type NormalizedEvent,
+  type Outcome,
+  type ProfileState,
+} from '../journey/index.js';
+import { journeyMetrics, type JourneyMetrics } from './journey-metrics.js';
+import { STORES, type DataSourceFetcher, type StepDeps } from '../topology-options.js';
 
 /** Journeys as the engine sees them: live versions by entry event, any version by (id, version). */
 export function viewCatalog(view: ConfigView): JourneyCatalog {
@@ -72,23 +78,23 @@ export interface TaskJourneys {
 }
 
 /** The engine of this task (call in `init`; the processor must be connected to the instance and profile stores). */
-export function taskJourneys(ctx: ProcessorContext<unknown, unknown>, shared: Shared): TaskJourneys {
-  const clock = shared.clock ?? ctx.clock;
-  const rawMetrics = shared.metrics ?? ctx.metrics;
+export function taskJourneys(ctx: ProcessorContext<unknown, unknown>, deps: StepDeps): TaskJourneys {
+  const clock = deps.clock ?? ctx.clock;
+  const rawMetrics = deps.metrics ?? ctx.metrics;
   const instances = ctx.getStateStore<ProfileState>(STORES.instances);
   const profiles = ctx.getStateStore<unknown>(STORES.profiles);
   const env: EngineEnv = {
     now: () => clock.now(),
-    action: (id) => shared.view.action(id),
-    datasource: (id) => shared.view.datasource(id),
-    fetchDatasources: datasourceLoader(shared.view, shared.fetchDatasource, shared.timer ?? new SystemTimer(), {
-      defaultTimeoutMs: shared.limits.datasourceTimeoutMs,
-      graceMs: shared.limits.datasourceGraceMs,
+    action: (id) => deps.view.action(id),
+    datasource: (id) => deps.view.datasource(id),
+    fetchDatasources: datasourceLoader(deps.view, deps.fetchDatasource, deps.timer ?? new SystemTimer(), {
+      defaultTimeoutMs: deps.limits.datasourceTimeoutMs,
+      graceMs: deps.limits.datasourceGraceMs,
     }),
-    limits: shared.limits,
+    limits: deps.limits,
   };
   return {
-    engine: new JourneyEngine(env, viewCatalog(shared.view), instances),
+    engine: new JourneyEngine(env, viewCatalog(deps.view), instances),
     clock,
     metrics: journeyMetrics(rawMetrics),
     rawMetrics,

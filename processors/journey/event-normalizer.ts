@@ -7,10 +7,10 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { framedSchemaId, isConfluentFramed, readPath, type EventConfig } from '../schemas/index.js';
-import { RetryableError } from '../topology/index.js';
+import { framedSchemaId, isConfluentFramed, readPath, type EventConfig } from '../../schemas/index.js';
+import { RetryableError } from '../../topology/index.js';
 import type { NormalizedEvent } from './journey-model.js';
-import { evaluateWith, truthy } from './rules.js';
+import { evaluateWith, truthy } from './rule-evaluator.js';
 
 /** Dead-letter codes of the normalizer (README → error codes). */
 export const NormalizeCodes = {

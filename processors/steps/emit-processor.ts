@@ -5,13 +5,11 @@
  * transaction, so the state change that produced an outcome and its records commit (or vanish) together: a crash
  * neither loses nor repeats a step.
  */
-import { TerminalError, type Processor, type ProcessorContext, type StreamRecord } from '../topology/index.js';
-import type { OutcomeRecord } from './journey-env.js';
-import { journeyMetrics, type JourneyMetrics } from './metrics.js';
-import type { ProfileState } from './journey-engine.js';
-import type { Timer } from './journey-model.js';
-import { STORES, type Shared } from './options.js';
-import { TimerIndex } from './timer-index.js';
+import { TerminalError, type Processor, type ProcessorContext, type StreamRecord } from '../../topology/index.js';
+import type { OutcomeRecord } from './task-journeys.js';
+import { journeyMetrics, type JourneyMetrics } from './journey-metrics.js';
+import { type ProfileState, type Timer, TimerIndex } from '../journey/index.js';
+import { STORES, type StepDeps } from '../topology-options.js';
 
 /** Sink node names. */
 export const SINKS = {
@@ -26,7 +24,7 @@ export class EmitProcessor implements Processor<string, OutcomeRecord, string, u
   /** This task's running instances per journey version: its share of `jo_journey_active_instances`. */
   private readonly active = new Map<string, { journey: string; version: number; n: number }>();
 
-  constructor(private readonly shared: Shared) {}
+  constructor(private readonly deps: StepDeps) {}
 
   /**
    * The active-instances gauge counts instances in state, not entries since the process started: a task adds its
@@ -34,7 +32,7 @@ export class EmitProcessor implements Processor<string, OutcomeRecord, string, u
    */
   async init(ctx: ProcessorContext<string, unknown>): Promise<void> {
     this.ctx = ctx;
-    this.metrics = journeyMetrics(this.shared.metrics ?? ctx.metrics);
+    this.metrics = journeyMetrics(this.deps.metrics ?? ctx.metrics);
     this.timers = new TimerIndex(ctx.getStateStore<Timer>(STORES.timers));
     for await (const [, state] of ctx.getStateStore<ProfileState>(STORES.instances).all())
       for (const pj of Object.values(state.journeys))
@@ -58,7 +56,7 @@ export class EmitProcessor implements Processor<string, OutcomeRecord, string, u
 
   async process(r: StreamRecord<string, OutcomeRecord>): Promise<void> {
     const { outcome } = r.value;
-    const unknown = outcome.commands.find((c) => !this.shared.connectors.includes(c.connector));
+    const unknown = outcome.commands.find((c) => !this.deps.connectors.includes(c.connector));
     if (unknown) throw new TerminalError('CONNECTOR_UNKNOWN', `no command topic for connector "${unknown.connector}"`);
     const ts = r.timestamp;
     const out = (key: string, value: unknown, sink: string) =>
@@ -81,7 +79,7 @@ export class EmitProcessor implements Processor<string, OutcomeRecord, string, u
       if (!(set.has(t.timer.token) && cancelled.has(t.timer.token))) await this.timers.apply(t);
     if (outcome.timers.length > 0)
       this.metrics.timersPending.set({ partition: this.ctx.partition }, this.timers.size());
-    this.count(r.value, (this.shared.clock ?? this.ctx.clock).now());
+    this.count(r.value, (this.deps.clock ?? this.ctx.clock).now());
   }
 
   private count({ outcome, eventTimestamp }: OutcomeRecord, now: number): void {

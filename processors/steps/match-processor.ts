@@ -3,19 +3,19 @@
  * matching event wins), then enters the live journeys it is the entry event of (re-entrance rules, entry
  * condition); the resulting steps go to `emit`. Everything else is counted as discarded with a reason.
  */
-import type { Processor, ProcessorContext, StreamRecord } from '../topology/index.js';
-import { taskJourneys, type EnrichedEvent, type OutcomeRecord, type TaskJourneys } from './journey-env.js';
-import type { Shared } from './options.js';
+import type { Processor, ProcessorContext, StreamRecord } from '../../topology/index.js';
+import { taskJourneys, type EnrichedEvent, type OutcomeRecord, type TaskJourneys } from './task-journeys.js';
+import type { StepDeps } from '../topology-options.js';
 
 export class MatchProcessor implements Processor<string, EnrichedEvent, string, OutcomeRecord> {
   private ctx!: ProcessorContext<string, OutcomeRecord>;
   private journeys!: TaskJourneys;
 
-  constructor(private readonly shared: Shared) {}
+  constructor(private readonly deps: StepDeps) {}
 
   init(ctx: ProcessorContext<string, OutcomeRecord>): void {
     this.ctx = ctx;
-    this.journeys = taskJourneys(ctx, this.shared);
+    this.journeys = taskJourneys(ctx, this.deps);
   }
 
   async process(r: StreamRecord<string, EnrichedEvent>): Promise<void> {

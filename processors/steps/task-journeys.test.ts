@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigView } from '../schemas/index.js';
-import { SystemTimer } from '../topology/index.js';
-import { datasourceLoader } from './journey-env.js';
+import { ConfigView } from '../../schemas/index.js';
+import { SystemTimer } from '../../topology/index.js';
+import { datasourceLoader } from './task-journeys.js';
 
 function view(): ConfigView {
   const v = new ConfigView();

@@ -1,12 +1,12 @@
 /**
  * Processor `enrich`: attaches the profile (from the task's profile store, materialized from `jo.profiles`) to
  * each repartitioned event. Custom data sources are not fetched here but by the evaluation, only for the node
- * being evaluated (see `datasourceLoader` in journey-env.ts), so events whose journeys never read them cost nothing.
+ * being evaluated (see `datasourceLoader` in task-journeys.ts), so events whose journeys never read them cost nothing.
  */
-import type { KeyValueStore, Processor, ProcessorContext, StreamRecord } from '../topology/index.js';
-import type { EnrichedEvent } from './journey-env.js';
-import type { NormalizedEvent } from './journey-model.js';
-import { STORES } from './options.js';
+import type { KeyValueStore, Processor, ProcessorContext, StreamRecord } from '../../topology/index.js';
+import type { EnrichedEvent } from './task-journeys.js';
+import type { NormalizedEvent } from '../journey/index.js';
+import { STORES } from '../topology-options.js';
 
 export class EnrichProcessor implements Processor<string, NormalizedEvent, string, EnrichedEvent> {
   private ctx!: ProcessorContext<string, EnrichedEvent>;

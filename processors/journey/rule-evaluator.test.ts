@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import jsonLogicShared from 'json-logic-js';
-import { TIME_OPERATORS } from '../schemas/index.js';
+import { TIME_OPERATORS } from '../../schemas/index.js';
 import { parseDuration } from './duration.js';
-import { evaluateRule, rulePaths, ruleProblems, testRule, type RuleData } from './rules.js';
+import { evaluateRule, rulePaths, ruleProblems, testRule, type RuleData } from './rule-evaluator.js';
 
 const NOW = Date.UTC(2026, 2, 10, 14, 30); // Tue 10 March 2026 14:30 UTC
 function data(extra: Partial<RuleData> = {}): RuleData {

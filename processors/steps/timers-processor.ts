@@ -5,24 +5,23 @@
  * `jo.timers`. A timer is never fired before its due time; a stale one (its token no longer matches the instance)
  * changes nothing. Pending count and lateness are metrics.
  */
-import { type Processor, type ProcessorContext } from '../topology/index.js';
-import { taskJourneys, type OutcomeRecord, type TaskJourneys } from './journey-env.js';
-import type { Timer } from './journey-model.js';
-import { STORES, type Shared } from './options.js';
-import { TimerIndex } from './timer-index.js';
+import { type Processor, type ProcessorContext } from '../../topology/index.js';
+import { taskJourneys, type OutcomeRecord, type TaskJourneys } from './task-journeys.js';
+import { type Timer, TimerIndex } from '../journey/index.js';
+import { STORES, type StepDeps } from '../topology-options.js';
 
 export class TimersProcessor implements Processor<never, never, string, OutcomeRecord> {
   private ctx!: ProcessorContext<string, OutcomeRecord>;
   private journeys!: TaskJourneys;
   private index!: TimerIndex;
 
-  constructor(private readonly shared: Shared) {}
+  constructor(private readonly deps: StepDeps) {}
 
   init(ctx: ProcessorContext<string, OutcomeRecord>): void {
     this.ctx = ctx;
-    this.journeys = taskJourneys(ctx, this.shared);
+    this.journeys = taskJourneys(ctx, this.deps);
     this.index = new TimerIndex(ctx.getStateStore<Timer>(STORES.timers));
-    ctx.schedule(this.shared.limits.timerIntervalMs, 'wall-clock', () => this.fireDue());
+    ctx.schedule(this.deps.limits.timerIntervalMs, 'wall-clock', () => this.fireDue());
     this.gauge();
   }
 
@@ -38,7 +37,7 @@ export class TimersProcessor implements Processor<never, never, string, OutcomeR
   /** Fires the due timers of this partition (one bounded slice). */
   async fireDue(): Promise<void> {
     const now = this.journeys.clock.now();
-    const due = await this.index.due(now, this.shared.limits.timerSliceSize);
+    const due = await this.index.due(now, this.deps.limits.timerSliceSize);
     for (const t of due) {
       await this.index.remove(t);
       this.journeys.metrics.timerLateness.observe({}, (now - t.dueAt) / 1000);

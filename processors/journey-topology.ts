@@ -7,7 +7,7 @@
  *   jo.profiles ─► profile-store   ▼
  *                 (profiles) ◄─ enrich ─► match ──────────┐
  *                 timers (wall-clock punctuator) ────────► emit ─► jo.commands.<connector>
- *   jo.action-results ─► evaluate (stop sweep punctuator) ─┘  ├──► jo.step-events
+ *   jo.action-results ─► resume (stop sweep punctuator) ───┘  ├──► jo.step-events
  *                                                             └──► timer index (changelog: jo.timers)
  *   jo.config ─► global store "journey-config" ─► ConfigView (journeys, events, actions, data sources)
  *
@@ -23,20 +23,20 @@ import {
   type KeyValueStore,
   type Topology,
 } from '../topology/index.js';
-import { EmitProcessor, SINKS } from './emit.js';
-import { EnrichProcessor } from './enrich.js';
-import { EvaluateProcessor } from './evaluate.js';
-import { MatchProcessor } from './match.js';
-import { NormalizeProcessor } from './normalize.js';
-import { DEFAULT_JOURNEY_LIMITS, STORES, type JourneyTopologyOptions, type Shared } from './options.js';
-import { ProfileStoreProcessor } from './profile-store.js';
-import { TimersProcessor } from './timers.js';
+import { EmitProcessor, SINKS } from './steps/emit-processor.js';
+import { EnrichProcessor } from './steps/enrich-processor.js';
+import { ResumeProcessor } from './steps/resume-processor.js';
+import { MatchProcessor } from './steps/match-processor.js';
+import { NormalizeProcessor } from './steps/normalize-processor.js';
+import { DEFAULT_JOURNEY_LIMITS, STORES, type JourneyTopologyOptions, type StepDeps } from './topology-options.js';
+import { ProfileStoreProcessor } from './steps/profile-store-processor.js';
+import { TimersProcessor } from './steps/timers-processor.js';
 import { ConfigError } from '../topology/index.js';
 
 /** Name of the repartition step; its topic is `${applicationId}-events-by-profile-repartition`. */
 export const REPARTITION = 'events-by-profile';
 
-function shared(opts: JourneyTopologyOptions): Shared {
+function stepDeps(opts: JourneyTopologyOptions): StepDeps {
   const limits = { ...DEFAULT_JOURNEY_LIMITS, ...opts.limits };
   const problems = Object.entries(limits)
     .filter(([, v]) => !(typeof v === 'number' && Number.isFinite(v) && v > 0))
@@ -68,7 +68,7 @@ export interface JourneyTopology {
 
 /** Builds the journey pipeline; throws `ConfigError` listing every bad option. */
 export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): JourneyTopology {
-  const s = shared(opts);
+  const s = stepDeps(opts);
   const t = s.topics;
   const json = serdes.jsonDeserializer<unknown>();
   const jsonOut = serdes.jsonSerializer<unknown>();
@@ -141,14 +141,14 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
     })
     .addSource({ name: 'results-in', topics: [t.actionResults], keyDeserializer: str, valueDeserializer: json })
     .addProcessor({
-      name: 'evaluate',
+      name: 'resume',
       parents: ['results-in'],
-      supplier: () => new EvaluateProcessor(s),
+      supplier: () => new ResumeProcessor(s),
       stores: [STORES.instances, STORES.profiles, STORES.stops],
     })
     .addProcessor({
       name: 'emit',
-      parents: ['match', 'timers', 'evaluate'],
+      parents: ['match', 'timers', 'resume'],
       supplier: () => new EmitProcessor(s),
       stores: [STORES.timers, STORES.instances],
     });

@@ -10,7 +10,7 @@ import type {
   JourneyConfig,
   JourneyState,
   StepEvent,
-} from '../schemas/index.js';
+} from '../../schemas/index.js';
 
 /** PRODUCT.md → Normalized event: what conditions see as `event`. */
 export interface NormalizedEvent {

@@ -3,7 +3,7 @@
  * scan from the start yields them in firing order. The timers processor fills it from `jo.timers` and its
  * punctuator drains it in bounded slices.
  */
-import type { KeyValueStore } from '../topology/index.js';
+import type { KeyValueStore } from '../../topology/index.js';
 import type { Timer, TimerOp } from './journey-model.js';
 
 const WIDTH = 15; // epoch ms stay below 10^15 until the year 33658

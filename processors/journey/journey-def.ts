@@ -9,8 +9,8 @@ import {
   type JourneyConfig,
   type JourneyRefs,
   type JourneyState,
-} from '../schemas/index.js';
-import { TerminalError } from '../topology/index.js';
+} from '../../schemas/index.js';
+import { TerminalError } from '../../topology/index.js';
 import type { JourneyDef } from './journey-model.js';
 
 /** True when `value` looks like a json-logic rule (one key that is an allowed operator). */

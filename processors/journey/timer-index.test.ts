@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryKeyValueStore } from '../topology/index.js';
+import { InMemoryKeyValueStore } from '../../topology/index.js';
 import type { Timer } from './journey-model.js';
 import { TimerIndex } from './timer-index.js';
 

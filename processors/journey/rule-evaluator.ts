@@ -6,8 +6,8 @@
  */
 import { createRequire } from 'node:module';
 import type * as JsonLogicModule from 'json-logic-js';
-import { ALLOWED_OPERATORS, FORBIDDEN_KEYS } from '../schemas/index.js';
-import { TerminalError } from '../topology/index.js';
+import { ALLOWED_OPERATORS, FORBIDDEN_KEYS } from '../../schemas/index.js';
+import { TerminalError } from '../../topology/index.js';
 import { parseDuration } from './duration.js';
 import { localFields, zonedEpoch } from './time-zone.js';
 

@@ -2,7 +2,7 @@
  * The journey pipeline's metrics (PRODUCT.md → Metrics), registered through the `Metrics` interface so that
  * only ops/ knows prom-client. Every processor asks for the ones it updates; registering twice is harmless.
  */
-import type { Metrics } from '../topology/index.js';
+import type { Metrics } from '../../topology/index.js';
 
 const SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600];
 

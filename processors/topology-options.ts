@@ -4,8 +4,7 @@
  */
 import { topicNames, type ConfigView, type DataSourceConfig } from '../schemas/index.js';
 import type { Clock, Metrics, Timer } from '../topology/index.js';
-import { DEFAULT_LIMITS, type EngineLimits } from './journey-model.js';
-import type { AvroDecode } from './normalize-event.js';
+import { type AvroDecode, DEFAULT_LIMITS, type EngineLimits } from './journey/index.js';
 
 /**
  * Fetches one custom data source rendered against `data` (`{ profile, profileKey, event }`). Must settle within
@@ -72,7 +71,7 @@ export const STORES = {
   stops: 'journey-stops',
 } as const;
 
-export interface Shared {
+export interface StepDeps {
   readonly view: ConfigView;
   readonly topics: ReturnType<typeof topicNames>;
   readonly connectors: readonly string[];

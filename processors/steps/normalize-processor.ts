@@ -3,18 +3,17 @@
  * profile identity `<namespace>:<id>`, forwarded to the repartition step. Bad input is dead-lettered with its
  * code (the stream continues); events no configuration recognises are counted as discarded.
  */
-import type { EventConfig } from '../schemas/index.js';
+import type { EventConfig } from '../../schemas/index.js';
 import {
   SystemTimer,
   type Processor,
   type ProcessorContext,
   type StreamRecord,
   type Timer,
-} from '../topology/index.js';
-import { profileKeyOf, type NormalizedEvent } from './journey-model.js';
-import { journeyMetrics, type JourneyMetrics } from './metrics.js';
-import { normalizeEvent, recognitionOrder } from './normalize-event.js';
-import type { Shared } from './options.js';
+} from '../../topology/index.js';
+import { type NormalizedEvent, normalizeEvent, profileKeyOf, recognitionOrder } from '../journey/index.js';
+import { journeyMetrics, type JourneyMetrics } from './journey-metrics.js';
+import type { StepDeps } from '../topology-options.js';
 
 export class NormalizeProcessor implements Processor<Buffer | null, Buffer | null, string, NormalizedEvent> {
   private ctx!: ProcessorContext<string, NormalizedEvent>;
@@ -22,17 +21,17 @@ export class NormalizeProcessor implements Processor<Buffer | null, Buffer | nul
   private events: { revision: number; list: EventConfig[] } = { revision: -1, list: [] };
   private readonly timer: Timer;
 
-  constructor(private readonly shared: Shared) {
-    this.timer = shared.timer ?? new SystemTimer();
+  constructor(private readonly deps: StepDeps) {
+    this.timer = deps.timer ?? new SystemTimer();
   }
 
   init(ctx: ProcessorContext<string, NormalizedEvent>): void {
     this.ctx = ctx;
-    this.metrics = journeyMetrics(this.shared.metrics ?? ctx.metrics);
+    this.metrics = journeyMetrics(this.deps.metrics ?? ctx.metrics);
   }
 
   private configs(): EventConfig[] {
-    const view = this.shared.view;
+    const view = this.deps.view;
     if (this.events.revision !== view.revision)
       this.events = { revision: view.revision, list: recognitionOrder(view.list('event') as EventConfig[]) };
     return this.events.list;
@@ -41,12 +40,12 @@ export class NormalizeProcessor implements Processor<Buffer | null, Buffer | nul
   async process(r: StreamRecord<Buffer | null, Buffer | null>): Promise<void> {
     const md = this.ctx.recordMetadata();
     this.metrics.consumed.inc({ topic: md?.topic ?? '' });
-    const clock = this.shared.clock ?? this.ctx.clock;
+    const clock = this.deps.clock ?? this.ctx.clock;
     const result = await normalizeEvent({
       value: r.value,
       events: this.configs(),
-      maxBytes: this.shared.limits.maxEventBytes,
-      ...(this.shared.decodeAvro ? { decodeAvro: this.shared.decodeAvro } : {}),
+      maxBytes: this.deps.limits.maxEventBytes,
+      ...(this.deps.decodeAvro ? { decodeAvro: this.deps.decodeAvro } : {}),
       registryRetry: { attempts: 3, baseMs: 200, sleep: (ms) => this.timer.sleep(ms) },
       fallbackId: md ? `${md.topic}-${md.partition}-${md.offset}` : `event-${r.timestamp}`,
       fallbackTimestamp: r.timestamp,

@@ -3,8 +3,8 @@
  * fixed-length units as the journey compiler (schemas/duration.ts); local-time arithmetic (midnight, "next
  * 09:00") is done by the time operators in the journey's time zone.
  */
-import { parseDurationMs } from '../schemas/index.js';
-import { TerminalError } from '../topology/index.js';
+import { parseDurationMs } from '../../schemas/index.js';
+import { TerminalError } from '../../topology/index.js';
 
 /** Parses an ISO-8601 duration; throws `RULE_BAD_DURATION` (terminal) when it is not one. */
 export function parseDuration(text: string): number {

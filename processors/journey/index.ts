@@ -1,0 +1,35 @@
+/**
+ * processors/journey/ — the journey domain, free of the stream runtime: the model (events, definitions, instance
+ * state, outcomes), the compiled-journey adapter, the instance state machine and its graph walk, the rule
+ * evaluator, the timer index, command rendering, event normalization and deterministic ids. The step adapters in
+ * processors/steps/ call it; it never sees a `ProcessorContext`.
+ */
+export {
+  normalizeEvent,
+  recognitionOrder,
+  applyMapping,
+  NormalizeCodes,
+  UNRECOGNIZED,
+  type AvroDecode,
+  type NormalizeInput,
+  type NormalizeResult,
+} from './event-normalizer.js';
+export {
+  evaluateRule,
+  evaluateWith,
+  testRule,
+  truthy,
+  ruleProblems,
+  rulePaths,
+  toEpoch,
+  type RuleData,
+} from './rule-evaluator.js';
+export { parseDuration } from './duration.js';
+export { localFields, zonedEpoch, zoneOffset, isValidTimeZone, type LocalFields } from './time-zone.js';
+export { deterministicId, splitFraction, pickWeighted } from './ids.js';
+export { buildCommand, evaluateParams, actionNeeds, type CommandInput } from './command-builder.js';
+export { defineJourney, fromCompiled, isRule, datasourcesIn } from './journey-def.js';
+export { JourneyMachine, type Transition } from './journey-machine.js';
+export { JourneyEngine, type JourneyCatalog, type ProfileState } from './journey-engine.js';
+export { TimerIndex, timerKey } from './timer-index.js';
+export * from './journey-model.js';
