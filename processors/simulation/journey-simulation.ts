@@ -27,9 +27,9 @@ import {
   type RunnerOutput,
   type Timer as RuntimeTimer,
 } from '../../topology/index.js';
-import type { Timer } from '../journey-model.js';
-import { STORES } from '../options.js';
-import { buildJourneyTopology } from '../topology.js';
+import type { Timer } from '../journey/index.js';
+import { STORES } from '../topology-options.js';
+import { buildJourneyTopology } from '../journey-topology.js';
 import { CannedEndpoints, type CannedEndpointSpecs, type SimulatedCall } from './canned-endpoints.js';
 import { InputQueue } from './input-queue.js';
 import { stepsOf, type SimStep } from './step-records.js';

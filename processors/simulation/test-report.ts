@@ -6,7 +6,7 @@
  * byte-identical JSON.
  */
 import type { ActionCommand } from '../../schemas/index.js';
-import type { Timer } from '../journey-model.js';
+import type { Timer } from '../journey/index.js';
 import type { SimulatedCall } from './canned-endpoints.js';
 import { iso, type SimCause, type SimulationObserver } from './journey-simulation.js';
 import type { SimStep } from './step-records.js';
