@@ -22,6 +22,21 @@ export default tseslint.config(
       ],
     },
   },
+  // Inside topology/ the sub-folders (api, runtime, state, kafka, testing) import each other's files directly, as
+  // Kafka Streams' internals do; the folder boundary is topology/ itself, so only imports that leave it must go
+  // through an index.ts.
+  ...[2, 3].map((depth) => ({
+    files: [`topology/${'*/'.repeat(depth - 1)}*.ts`],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: `ImportDeclaration[source.value=/^(\\.\\.\\/){${depth},}[a-z-]+\\/(?!(.*\\/)?index\\.js$).+/]`,
+          message: 'Import another folder only through its index.ts',
+        },
+      ],
+    },
+  })),
   {
     files: ['topology/**/*.ts', 'processors/**/*.ts'],
     ignores: ['**/*.test.ts'],

@@ -9,7 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import { buildJourneyTopology } from '../processors/index.js';
 import { topicCatalog, type JourneyConfig, type JourneyRecord } from '../schemas/index.js';
-import { createKafka, restoreChangelogs, StreamsApp, TopologyTestDriver, type KafkaClient } from '../topology/index.js';
+import { createKafka, restoreChangelogs, StreamsApp, type KafkaClient } from '../topology/index.js';
+import { TopologyTestDriver } from '../topology/testing/index.js';
 import type { BenchContext, BenchRow } from './types.js';
 
 const journey: JourneyConfig = {

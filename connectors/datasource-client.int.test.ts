@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHttpEndpoint, type TestHttpEndpoint } from '../ops/testing/index.js';
 import type { DataSourceConfig } from '../schemas/index.js';
-import { InMemoryMetrics } from '../topology/index.js';
+import { InMemoryMetrics } from '../topology/testing/index.js';
 import { createDataSourceClient, type DataSourceClient } from './datasource-client.js';
 import { HttpClient } from './http-client.js';
 import { LimitRegistry } from './limits.js';

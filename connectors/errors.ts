@@ -1,5 +1,5 @@
 /**
- * Typed errors of the connectors, with stable codes (listed in the README). Action connectors turn them into a
+ * Typed errors of the connectors, with stable codes (listed in docs/errors.md). Action connectors turn them into a
  * result's `error` text (`CODE: message`); the data-source client throws them to the engine.
  */
 import { JoError, RetryableError, TerminalError } from '../topology/index.js';

@@ -3,7 +3,8 @@
 // over: then the old one steps aside and the new one finishes the work. Real broker, real HTTP endpoint.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../ops/testing/index.js';
-import { InMemoryMetrics, type Admin, type KafkaClient } from '../topology/index.js';
+import type { Admin, KafkaClient } from '../topology/index.js';
+import { InMemoryMetrics } from '../topology/testing/index.js';
 import type { CommandConsumer } from './command-consumer.js';
 import {
   asRecords,

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../ops/testing/index.js';
 import { DlqHeaders, type ActionConfig } from '../schemas/index.js';
-import { InMemoryMetrics, type Admin, type KafkaClient } from '../topology/index.js';
+import type { Admin, KafkaClient } from '../topology/index.js';
+import { InMemoryMetrics } from '../topology/testing/index.js';
 import { createCampaignConnector } from './campaign-connector.js';
 import type { CommandConsumer } from './command-consumer.js';
 import {

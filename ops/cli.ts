@@ -23,7 +23,7 @@ const usage = `usage: jo <command> [options]
                     check configuration files offline (resources, journeys, bundles, resource sets)
   produce-sample [--count N] [--purchase-ratio R]
                     send demo signup and purchase events (no keys) to <prefix>events
-configuration: environment variables (README → Configuration) and an optional JSON file (--config / JO_CONFIG_FILE)`;
+configuration: environment variables (docs/configuration.md) and an optional JSON file (--config / JO_CONFIG_FILE)`;
 
 function say(msg: string): void {
   process.stdout.write(`${msg}\n`);

@@ -1,7 +1,7 @@
 /**
  * ConfigProblem: the one error shape of configuration validation (journey compiler, resource validators, REST API
  * 400 bodies, `jo validate`). Every problem names where it is (a JSON pointer into the submitted document), a
- * stable code (README error-code table) and a human message. Validators report every problem at once.
+ * stable code (docs/errors.md) and a human message. Validators report every problem at once.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -10,7 +10,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 export interface ConfigProblem {
   /** RFC 6901 JSON pointer into the validated document (`""` is the document itself). */
   readonly pointer: string;
-  /** Stable code, listed in the README error-code table. */
+  /** Stable code, listed in docs/errors.md. */
   readonly code: string;
   readonly message: string;
 }
@@ -45,7 +45,7 @@ const KEYWORD_CODES: Readonly<Record<string, string>> = {
   enum: 'SCHEMA_ENUM',
 };
 
-/** Every code `schemaProblems` can emit (for the README table test). */
+/** Every code `schemaProblems` can emit (for the docs/errors.md test). */
 export const SCHEMA_CODES = [...new Set([...Object.values(KEYWORD_CODES), 'SCHEMA_INVALID'])];
 
 // ajv-formats is CJS with a default export; under NodeNext its namespace import differs between tools.

@@ -1,7 +1,15 @@
 /**
- * topology/ — a generic Kafka Streams-style runtime in TypeScript: processor API, tasks, state stores
- * (RocksDB and in-memory, changelog-backed), exactly-once transactions, timers/punctuators, DLQ handling and a
- * broker-less test driver. It knows nothing about journeys. kafkajs is reached only through kafka-client.ts.
+ * topology/ — a generic Kafka Streams-style runtime in TypeScript. It knows nothing about journeys.
+ *
+ * - `api/`: the processor API other folders build on (processor, record, store interfaces, builder, clock,
+ *   timer, errors, metrics interface, diagnostics events).
+ * - `runtime/`: the application (StreamsApp), the partition assignor, stream tasks, task runner and commits.
+ * - `state/`: state stores (RocksDB, byte-bounded cache, change logging, checkpoints, changelog restore).
+ * - `kafka/`: the Kafka adapter; the only place that imports kafkajs.
+ * - `testing/`: the broker-less TopologyTestDriver and test helpers, exported from `topology/testing/index.ts`,
+ *   never from this file.
+ *
+ * This file lists, by name, what other folders may use. Anything not listed here is internal to topology/.
  */
 export * from './kafka-client.js';
 export * from './errors.js';
@@ -28,14 +36,33 @@ export * from './checkpoint.js';
 export * from './diagnostics.js';
 export * from './timer.js';
 export * from './state-backend.js';
+export { TopologyBuilder, type Topology } from './api/builder.js';
+export { SystemClock, type Clock } from './api/clock.js';
+export { SystemTimer, type Timer } from './api/timer.js';
+export { ConfigError, JoError, RetryableError, TerminalError, isRetryable } from './api/errors.js';
+export { noopMetrics, type Labels, type MetricSpec, type Metrics } from './api/metrics.js';
+export type { Processor, ProcessorContext } from './api/processor.js';
+export { serdes, type StreamRecord } from './api/record.js';
+export { InMemoryKeyValueStore, jsonSerde, stringSerde, type KeyValueStore } from './api/store.js';
+export { StreamsApp } from './runtime/streams-app.js';
+export { MAX_REQUEST_BYTES, splitBySize } from './runtime/task-runner.js';
+export { RocksDbKeyValueStore, openRocksDbStore } from './state/rocksdb-store.js';
+export { storeDirectory } from './state/state-dir.js';
+export { restoreChangelog, restoreChangelogs } from './state/changelog-restore.js';
 export {
-  TaskStateBackend,
-  STORE_MEMORY_DEFAULTS,
-  type ChangelogRestorer,
-  type StoreMemory,
-  type TaskStateBackendOptions,
-} from './task-state.js';
-export { StreamsApp, closeOnSignals, type StreamsAppOptions } from './streams-app.js';
-export { assignTasks, taskAssignor, ASSIGNOR_NAME, type TaskAssignorOptions } from './assignor.js';
-export { TaskProcessingError, requestChunks, splitBySize, MAX_REQUEST_BYTES } from './task-runner.js';
-export * from './changelog-restore.js';
+  AssignerProtocol,
+  CompressionTypes,
+  PartitionAssigners,
+  ReadCommittedFilter,
+  createKafka,
+  retryKafka,
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type KafkaClient,
+  type KafkaMessage,
+  type Message,
+  type PartitionAssigner,
+  type Producer,
+} from './kafka/kafka-client.js';
+export { partitionForKey } from './kafka/murmur2.js';

@@ -1,5 +1,5 @@
 /**
- * Errors of the admin API: one status, one stable code (README error-code table), and for 400 the full list of
+ * Errors of the admin API: one status, one stable code (docs/errors.md), and for 400 the full list of
  * configuration problems with JSON pointers. Route handlers throw these; the app's error handler renders them as
  * `{ code, message, errors?, journeys? }`.
  */

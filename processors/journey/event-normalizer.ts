@@ -12,7 +12,7 @@ import { RetryableError } from '../../topology/index.js';
 import type { NormalizedEvent } from './journey-model.js';
 import { evaluateWith, truthy } from './rule-evaluator.js';
 
-/** Dead-letter codes of the normalizer (README → error codes). */
+/** Dead-letter codes of the normalizer (docs/errors.md). */
 export const NormalizeCodes = {
   tooLarge: 'EVENT_TOO_LARGE',
   invalidJson: 'EVENT_INVALID_JSON',

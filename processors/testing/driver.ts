@@ -10,7 +10,7 @@ import type {
   JourneyRecord,
   StepEvent,
 } from '../../schemas/index.js';
-import { TopologyTestDriver } from '../../topology/index.js';
+import { TopologyTestDriver } from '../../topology/testing/index.js';
 import { emailAction, purchaseEvent, signupEvent, webhookAction, welcomeJourney } from './journeys.js';
 import type { DataSourceFetcher, JourneyLimits } from '../topology-options.js';
 import { buildJourneyTopology } from '../journey-topology.js';

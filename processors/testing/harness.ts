@@ -4,7 +4,8 @@
  * state-machine unit tests; the topology-based tests use the TopologyTestDriver instead.
  */
 import type { ActionConfig, ActionResult, DataSourceConfig, JourneyConfig, JourneyState } from '../../schemas/index.js';
-import { InMemoryKeyValueStore, ManualClock } from '../../topology/index.js';
+import { InMemoryKeyValueStore } from '../../topology/index.js';
+import { ManualClock } from '../../topology/testing/index.js';
 import {
   DEFAULT_LIMITS,
   defineJourney,

@@ -1,0 +1,611 @@
+/**
+ * Runs one `StreamTask` against Kafka: fences the previous owner (transactional producer per task), restores
+ * the task's stores, seeks its input partitions to the committed offsets, then processes its own queue in its
+ * own loop (so a slow task never stalls another) and commits outputs + changelog writes + input offsets in one
+ * transaction every commit interval. Any failure closes the task dirty; the app decides whether to recreate it.
+ */
+import type { Clock } from '../api/clock.js';
+import { TerminalError } from '../api/errors.js';
+import type { Topology } from '../api/builder.js';
+import type { StreamsDiagnostics, TaskState } from '../api/diagnostics.js';
+import {
+  kafkaErrorType,
+  retryKafka,
+  type Admin,
+  type KafkaClient,
+  type Producer,
+  type TopicMessages,
+} from '../kafka/kafka-client.js';
+import { noopMetrics, type Metrics } from '../api/metrics.js';
+import type { RawRecord } from '../api/record.js';
+import type { StateBackend, TaskStateHandle } from '../state/state-backend.js';
+import { StreamTask, changelogWriter, taskIdOf, type ErrorPolicy, type OutgoingRecord } from './task.js';
+import { changelogTopicOf } from '../api/builder.js';
+import { canPrefetch, type KeyValueStore, type Prefetchable } from '../api/store.js';
+import type { Timer } from '../api/timer.js';
+
+/** Retries of a task's transactional producer: short first back-off, about 15 s in all. */
+const TXN_RETRY = { initialRetryTime: 20, maxRetryTime: 1_000, retries: 20 } as const;
+
+/**
+ * Processing time shared by all tasks of a process between two turns of the event loop. Each task used to get
+ * its own slice, so a commit's broker round trip waited for every task's slice (12 tasks × 10 ms) before its
+ * response was read, and a commit of 4–5 round trips took half a second under load. With one shared slice the
+ * network is polled at least every `ms` of processing, whichever task does it.
+ */
+export class CpuSlice {
+  private start = Number.NEGATIVE_INFINITY;
+  private turn: Promise<void> | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly timer: Timer,
+    readonly ms = 10,
+  ) {}
+
+  /** True when this turn's processing time is used up. */
+  spent(): boolean {
+    return this.clock.now() - this.start >= this.ms;
+  }
+
+  /** Resolves at the next turn of the event loop (pending I/O runs first); the first task back opens the slice. */
+  next(): Promise<void> {
+    this.turn ??= this.timer.yield().then(() => {
+      this.turn = undefined;
+      this.start = this.clock.now();
+    });
+    return this.turn;
+  }
+}
+
+/** Abort reason of an idle task's sleep (woken by new records, a settled commit or stop). */
+const WAKE = 'wake';
+
+/** What a task needs from the app's consumer. */
+export interface ConsumerPort {
+  seek(topic: string, partition: number, offset: string): void;
+  pause(topic: string, partition: number): void;
+  resume(topic: string, partition: number): void;
+  /** At-least-once only: commits input offsets through the group. */
+  commit(offsets: ReadonlyArray<{ topic: string; partition: number; offset: string }>): Promise<void>;
+}
+
+export interface TaskRunnerOptions {
+  readonly applicationId: string;
+  readonly kafka: KafkaClient;
+  readonly admin: Admin;
+  readonly topology: Topology;
+  readonly subTopology: number;
+  readonly partition: number;
+  readonly exactlyOnce: boolean;
+  /** At-least-once: the app's shared idempotent producer. */
+  readonly sharedProducer?: Producer;
+  readonly commitIntervalMs: number;
+  /** Processing time shared with the process's other tasks between event-loop turns (default: one of its own). */
+  readonly slice?: CpuSlice;
+  /** Commit as soon as the queue is empty (one commit in flight at a time) rather than only every interval. */
+  readonly eagerCommit: boolean;
+  /** Queue length above which the task's input partitions are paused. */
+  readonly maxQueued: number;
+  /** Queued key + value bytes above which the task's input partitions are paused (default: no byte limit). */
+  readonly maxQueuedBytes?: number;
+  /**
+   * Bytes of outputs gathered while a commit is in flight above which the task waits for that commit (default: no
+   * byte limit; 10,000 outputs is the limit either way).
+   */
+  readonly maxPendingOutputBytes?: number;
+  readonly autoOffsetReset: 'earliest' | 'latest';
+  readonly clock: Clock;
+  readonly timer: Timer;
+  readonly metrics?: Metrics;
+  readonly events: StreamsDiagnostics;
+  readonly errorPolicy: ErrorPolicy;
+  readonly dlqTopic: string;
+  readonly state: StateBackend;
+  readonly globalStores: ReadonlyMap<string, KeyValueStore<unknown>>;
+  readonly partitionsOf: (topic: string) => number | undefined;
+  readonly consumer: ConsumerPort;
+  /** Called once when the task fails (it is already closed dirty). */
+  readonly onFailed: (runner: TaskRunner, err: unknown) => void;
+}
+
+/** The task's processing threw under the `stop` error policy: fatal for the app. */
+export class TaskProcessingError extends TerminalError {
+  constructor(taskId: string, cause: unknown) {
+    super(
+      'TASK_PROCESSING_STOPPED',
+      `task ${taskId} stopped: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
+}
+
+export class TaskRunner {
+  readonly id: string;
+  readonly inputs: readonly string[];
+  private readonly changelogs: ReadonlySet<string>;
+  private state: TaskState = 'created';
+  private producer: Producer | undefined;
+  private stateHandle: TaskStateHandle | undefined;
+  private task: StreamTask | undefined;
+  /** Stores warmed with the input keys of each batch (their spec's `prefetchInputKeys`). */
+  private prefetchStores: Prefetchable[] = [];
+  private readonly queue: RawRecord[] = [];
+  /** Key and value bytes of the records in `queue`. */
+  private queuedBytes = 0;
+  private readonly expected = new Map<string, bigint>();
+  private readonly positions = new Map<string, bigint>();
+  private readonly highWatermarks = new Map<string, bigint>();
+  private readonly paused = new Set<string>();
+  private outputs: OutgoingRecord[] = [];
+  /** `recordBytes` of `outputs`. */
+  private outputBytes = 0;
+  private processedSinceCommit = 0;
+  private lastCommit = 0;
+  private wake: (() => void) | undefined;
+  private readonly stop = new AbortController();
+  private readonly slice: CpuSlice;
+  private loopDone: Promise<void> = Promise.resolve();
+  private failed = false;
+  /** The transaction being committed while the task goes on processing (at most one at a time). */
+  private committing: Promise<void> | undefined;
+  /** Set when the in-flight commit failed: the loop fails the task at its next step. */
+  private commitFailure: { readonly err: unknown } | undefined;
+
+  constructor(private readonly opts: TaskRunnerOptions) {
+    this.slice = opts.slice ?? new CpuSlice(opts.clock, opts.timer);
+    this.id = taskIdOf(opts.subTopology, opts.partition);
+    this.inputs = opts.topology.sourceTopics(opts.applicationId, opts.subTopology);
+    const stores = opts.topology.subTopologies[opts.subTopology]?.stores ?? [];
+    this.changelogs = new Set(stores.map((s) => changelogTopicOf(opts.applicationId, s)));
+  }
+
+  get taskState(): TaskState {
+    return this.state;
+  }
+
+  private setState(state: TaskState, reason?: string): void {
+    this.state = state;
+    this.opts.events.emit('task-state', { taskId: this.id, state, ...(reason ? { reason } : {}) });
+  }
+
+  /** Fence, restore, seek, init; then the processing loop runs until `close`. */
+  async start(): Promise<void> {
+    const o = this.opts;
+    this.setState('created');
+    if (o.exactlyOnce) {
+      this.producer = o.kafka.producer({
+        transactionalId: `${o.applicationId}-${this.id}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        transactionTimeout: 60_000,
+        // Until the markers of the previous commit are written the coordinator answers the next transaction's
+        // AddPartitionsToTxn with CONCURRENT_TRANSACTIONS (retriable). kafkajs' default first back-off is 300 ms,
+        // which made back-to-back commits take 100–500 ms; the Java producer retries that case after 20 ms.
+        retry: TXN_RETRY,
+      });
+      await this.producer.connect();
+      // kafkajs runs the transactional InitProducerId lazily, at the first transaction(): force it now, before
+      // restoring and reading committed offsets, so the previous owner is fenced (its open transaction aborted,
+      // a committing one completed) and cannot commit behind our back.
+      const fence = await this.producer.transaction();
+      await fence.abort();
+    } else this.producer = o.sharedProducer;
+    const collector = {
+      send: (r: OutgoingRecord) => {
+        this.outputs.push(r);
+        this.outputBytes += recordBytes(r);
+      },
+    };
+    const sub = o.topology.subTopologies[o.subTopology];
+    this.stateHandle = await o.state.openTask({
+      applicationId: o.applicationId,
+      taskId: this.id,
+      partition: o.partition,
+      specs: sub?.stores ?? [],
+      logger: changelogWriter(o.applicationId, o.partition, collector, o.clock, sub?.stores),
+      exactlyOnce: o.exactlyOnce,
+    });
+    this.setState('restoring');
+    const restored = await this.stateHandle.restore(
+      (p) => o.events.emit('restore-progress', { taskId: this.id, ...p }),
+      this.stop.signal,
+    );
+    o.events.emit('restore-complete', { taskId: this.id, ...restored });
+    this.outputs = []; // restoring writes nothing, but be sure nothing stale is committed
+    this.outputBytes = 0;
+    const handle = this.stateHandle;
+    this.prefetchStores = (sub?.stores ?? [])
+      .filter((spec) => spec.prefetchInputKeys === true)
+      .map((spec) => handle.stores.get(spec.name))
+      .filter((s): s is KeyValueStore<unknown> & Prefetchable => canPrefetch(s));
+    this.task = new StreamTask({
+      applicationId: o.applicationId,
+      topology: o.topology,
+      subTopology: o.subTopology,
+      partition: o.partition,
+      stores: this.stateHandle.stores,
+      globalStores: o.globalStores,
+      collector,
+      partitionsOf: o.partitionsOf,
+      clock: o.clock,
+      metrics: o.metrics ?? noopMetrics,
+      errorPolicy: o.errorPolicy,
+      dlqTopic: o.dlqTopic,
+    });
+    await this.task.init();
+    this.lastCommit = o.clock.now();
+    await this.seekToCommitted();
+    this.setState('running');
+    this.loopDone = this.loop();
+  }
+
+  private async seekToCommitted(): Promise<void> {
+    const o = this.opts;
+    const committed = await o.admin.fetchOffsets({ groupId: o.applicationId, topics: [...this.inputs] });
+    const starts: Array<[string, string]> = [];
+    for (const topic of this.inputs) {
+      const c = committed.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === o.partition);
+      let offset = c && c.offset !== '-1' ? c.offset : undefined;
+      if (offset === undefined) {
+        const ends = await o.admin.fetchTopicOffsets(topic);
+        const e = ends.find((p) => p.partition === o.partition);
+        offset = (o.autoOffsetReset === 'earliest' ? e?.low : e?.high) ?? '0';
+      }
+      starts.push([topic, offset]);
+    }
+    // Synchronously from here on: no fetched batch can slip in between the seek and the task accepting records.
+    for (const [topic, offset] of starts) {
+      this.expected.set(topic, BigInt(offset));
+      o.consumer.seek(topic, o.partition, offset);
+      o.consumer.resume(topic, o.partition);
+    }
+  }
+
+  /**
+   * Hands a fetched record to the task. Returns false when dropped: the task is not running yet (it will seek
+   * and re-fetch) or the record was already taken (a re-delivery after a seek or rebalance).
+   */
+  offer(raw: RawRecord, highWatermark?: string): boolean {
+    if (this.state !== 'running') return false;
+    if (highWatermark !== undefined) this.highWatermarks.set(raw.topic, BigInt(highWatermark));
+    const off = BigInt(raw.offset);
+    const exp = this.expected.get(raw.topic);
+    if (exp === undefined || off < exp) return false;
+    this.expected.set(raw.topic, off + 1n);
+    this.queue.push(raw);
+    this.queuedBytes += queuedBytes(raw);
+    if (this.queueFull() && !this.paused.has(raw.topic)) {
+      this.paused.add(raw.topic);
+      this.opts.consumer.pause(raw.topic, this.opts.partition);
+    }
+    this.wake?.();
+    return true;
+  }
+
+  /** One of the task's stores, while it runs. */
+  store(name: string): KeyValueStore<unknown> | undefined {
+    return this.state === 'running' ? this.stateHandle?.stores.get(name) : undefined;
+  }
+
+  /** Next offset to fetch per input topic (for re-seeking after a rebalance kept this task here). */
+  fetchPositions(): Array<[string, string]> {
+    return [...this.expected].map(([t, o]) => [t, o.toString()]);
+  }
+
+  private async loop(): Promise<void> {
+    const o = this.opts;
+    try {
+      while (!this.stop.signal.aborted) {
+        this.throwIfCommitFailed();
+        const batch = this.queue.splice(0, 1_000);
+        for (const r of batch) this.queuedBytes -= queuedBytes(r);
+        await this.prefetch(batch);
+        for (const r of batch) {
+          try {
+            await this.task?.process(r);
+          } catch (err) {
+            throw new TaskProcessingError(this.id, err);
+          }
+          this.positions.set(r.topic, BigInt(r.offset) + 1n);
+          this.processedSinceCommit++;
+          if (this.stop.signal.aborted) break;
+          // Let I/O in between (commit round trips of this and other tasks, fetches, heartbeats): a whole batch
+          // without a break held every other task's commit for hundreds of milliseconds under load.
+          if (this.slice.spent()) {
+            await this.slice.next();
+            // ...and wall-clock punctuators (timers) are not held back by a long batch either
+            if (this.task && this.task.nextWallClockDue() <= o.clock.now()) await this.task.punctuateWallClock();
+          }
+        }
+        if (this.task && this.task.nextWallClockDue() <= o.clock.now()) await this.task.punctuateWallClock();
+        await this.maybeCommit();
+        this.resumeIfDrained();
+        if (this.queue.length === 0 && !this.stop.signal.aborted) await this.idle();
+        else await o.timer.yield();
+      }
+    } catch (err) {
+      await this.fail(err);
+    }
+  }
+
+  /** One batched read per prefetching store for the keys of the records about to be processed. */
+  private async prefetch(batch: readonly RawRecord[]): Promise<void> {
+    if (this.prefetchStores.length === 0 || batch.length === 0) return;
+    const keys = new Set<string>();
+    for (const r of batch) if (r.key !== null) keys.add(r.key.toString('utf8'));
+    await Promise.all(this.prefetchStores.map((s) => s.prefetch(keys)));
+  }
+
+  /**
+   * Starts a commit when one is due. The transaction is sent while the loop goes on processing the next
+   * records (their outputs and offsets go to the next transaction): a commit's broker round trips no longer stall
+   * the task. Commits stay strictly sequential; the loop waits for the one in flight only when the next is due
+   * and the outputs gathered meanwhile reached the batch limit (backpressure).
+   */
+  private async maybeCommit(): Promise<void> {
+    const o = this.opts;
+    const full = this.outputs.length >= 10_000 || this.outputBytes >= (o.maxPendingOutputBytes ?? Infinity);
+    // A task that has caught up commits at once instead of waiting out the interval: under light load that takes
+    // up to a commit interval off every hop's latency; under load the queue is never empty and commits batch up.
+    const caughtUp =
+      o.eagerCommit && this.queue.length === 0 && (this.outputs.length > 0 || this.processedSinceCommit > 0);
+    const due = caughtUp || o.clock.now() - this.lastCommit >= o.commitIntervalMs || full;
+    if (!due) return;
+    if (this.committing) {
+      if (!full) return;
+      await this.committing;
+      this.throwIfCommitFailed();
+    }
+    const started = this.commit();
+    const inFlight: Promise<void> = started.then(
+      () => {
+        if (this.committing === inFlight) this.committing = undefined;
+        this.wake?.();
+      },
+      (err: unknown) => {
+        if (this.committing === inFlight) this.committing = undefined;
+        this.commitFailure ??= { err };
+        this.wake?.();
+      },
+    );
+    this.committing = inFlight;
+  }
+
+  private throwIfCommitFailed(): void {
+    if (this.commitFailure) throw this.commitFailure.err;
+  }
+
+  /** Waits for the commit in flight, if any (its failure is reported through `commitFailure`). */
+  private async settleCommit(): Promise<void> {
+    while (this.committing) await this.committing;
+  }
+
+  private idle(): Promise<void> {
+    const o = this.opts;
+    // A commit that is due while another is in flight starts when that one settles (which wakes us).
+    const commitAt = this.committing ? Infinity : this.lastCommit + o.commitIntervalMs;
+    const until = Math.min(commitAt, this.task?.nextWallClockDue() ?? Infinity);
+    const ac = new AbortController();
+    // abort() without a reason builds a DOMException each time: measurable when records trickle in one by one.
+    this.wake = () => ac.abort(WAKE);
+    const onStop = () => ac.abort(WAKE);
+    this.stop.signal.addEventListener('abort', onStop, { once: true });
+    return o.timer.sleep(Math.max(1, Math.min(until - o.clock.now(), 1_000)), ac.signal).finally(() => {
+      this.wake = undefined;
+      this.stop.signal.removeEventListener('abort', onStop);
+    });
+  }
+
+  /** Over the queue's length or byte limit: fetching pauses until the queue is down to half of both. */
+  private queueFull(): boolean {
+    return this.queue.length > this.opts.maxQueued || this.queuedBytes > (this.opts.maxQueuedBytes ?? Infinity);
+  }
+
+  private resumeIfDrained(): void {
+    if (this.paused.size === 0 || this.queue.length > this.opts.maxQueued / 2) return;
+    if (this.queuedBytes > (this.opts.maxQueuedBytes ?? Infinity) / 2) return;
+    for (const t of this.paused) this.opts.consumer.resume(t, this.opts.partition);
+    this.paused.clear();
+  }
+
+  /** Commits what was processed since the last commit: one transaction under exactly-once. */
+  private async commit(): Promise<void> {
+    const o = this.opts;
+    this.lastCommit = o.clock.now();
+    if (this.outputs.length === 0 && this.processedSinceCommit === 0) return;
+    const outs = this.outputs;
+    this.outputs = [];
+    this.outputBytes = 0;
+    const processed = this.processedSinceCommit;
+    this.processedSinceCommit = 0;
+    const offsets = [...this.positions].map(([topic, off]) => ({
+      topic,
+      partition: o.partition,
+      offset: off.toString(),
+    }));
+    const started = o.clock.now();
+    await this.stateHandle?.flush();
+    const producer = this.producer;
+    if (!producer) throw new Error(`task ${this.id} has no producer`);
+    const ends = new Map<string, number>();
+    const sendAll = async (send: (m: TopicMessages[]) => ReturnType<Producer['sendBatch']>): Promise<void> => {
+      for (const chunk of requestChunks(outs))
+        for (const [t, end] of changelogEnds(chunk, await send(toTopicMessages(chunk)), this.changelogs, o.partition))
+          ends.set(t, end);
+    };
+    if (o.exactlyOnce) {
+      const txn = await producer.transaction();
+      try {
+        // Outputs and offsets go out side by side (AddPartitions + Produce next to AddOffsets + TxnOffsetCommit):
+        // two broker round trips less per commit than one after the other. Both must settle before EndTxn/abort.
+        const sendOffsets = () =>
+          txn.sendOffsets({
+            consumerGroupId: o.applicationId,
+            topics: offsets.map((x) => ({
+              topic: x.topic,
+              partitions: [{ partition: x.partition, offset: x.offset }],
+            })),
+          });
+        const settled = await Promise.allSettled([
+          sendAll((topicMessages) => txn.sendBatch({ topicMessages, acks: -1 })),
+          // kafkajs sends AddOffsetsToTxn without retrying; first in a transaction it can meet CONCURRENT_TRANSACTIONS
+          // while the previous transaction's markers are still being written
+          offsets.length
+            ? retryKafka(sendOffsets, {
+                attempts: 50,
+                when: (err) => kafkaErrorType(err) === 'CONCURRENT_TRANSACTIONS',
+                delayMs: (i) => Math.min(20 * 2 ** (i - 1), 500),
+                sleep: (ms) => o.timer.sleep(ms),
+              })
+            : Promise.resolve(),
+        ]);
+        for (const s of settled) if (s.status === 'rejected') throw s.reason;
+        await txn.commit();
+      } catch (err) {
+        await txn.abort().catch(() => undefined);
+        throw err;
+      }
+    } else {
+      await sendAll((topicMessages) => producer.sendBatch({ topicMessages, acks: -1 }));
+      if (offsets.length) await o.consumer.commit(offsets);
+    }
+    this.stateHandle?.committed(ends);
+    const latencyMs = o.clock.now() - started;
+    o.events.emit('commit', { taskId: this.id, latencyMs, outputs: outs.length });
+    o.events.emit('records-processed', { taskId: this.id, count: processed });
+    for (const [topic, hw] of this.highWatermarks) {
+      const pos = this.positions.get(topic) ?? this.expected.get(topic) ?? hw;
+      o.events.emit('lag', { taskId: this.id, topic, partition: o.partition, lag: Math.max(0, Number(hw - pos)) });
+    }
+  }
+
+  private async fail(err: unknown): Promise<void> {
+    if (this.failed) return;
+    this.failed = true;
+    this.stop.abort();
+    await this.settleCommit();
+    await this.shutdown(false);
+    this.opts.onFailed(this, err);
+  }
+
+  /**
+   * Stops the loop. `clean`: commit what was processed, close processors, checkpoint the stores. Otherwise
+   * abandon the open work (it was never committed) and leave no checkpoint.
+   */
+  async close(clean: boolean): Promise<void> {
+    if (this.state === 'closed') return;
+    this.stop.abort();
+    await this.loopDone;
+    if ((this.state as TaskState) === 'closed') return; // the loop failed and closed it
+    await this.settleCommit();
+    let ok = clean && this.commitFailure === undefined;
+    if (ok && this.state === 'running') {
+      try {
+        await this.commit();
+      } catch {
+        ok = false;
+      }
+    }
+    await this.shutdown(ok);
+  }
+
+  private async shutdown(clean: boolean): Promise<void> {
+    if (this.state === 'closed') return;
+    this.setState('suspended');
+    this.outputs = [];
+    this.outputBytes = 0;
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    const errors: unknown[] = [];
+    await this.task?.close().catch((e: unknown) => errors.push(e));
+    await this.stateHandle?.close(clean).catch((e: unknown) => errors.push(e));
+    if (this.opts.exactlyOnce) await this.producer?.disconnect().catch((e: unknown) => errors.push(e));
+    for (const t of this.paused) this.opts.consumer.resume(t, this.opts.partition);
+    this.paused.clear();
+    this.setState('closed', clean ? 'clean' : 'dirty');
+    if (errors.length) this.opts.events.emit('task-error', { taskId: this.id, error: errors[0], fatal: false });
+  }
+}
+
+function toTopicMessages(outs: readonly OutgoingRecord[]): TopicMessages[] {
+  const by = new Map<string, TopicMessages['messages']>();
+  for (const r of outs) {
+    let msgs = by.get(r.topic);
+    if (!msgs) by.set(r.topic, (msgs = []));
+    msgs.push({
+      key: r.key,
+      value: r.value,
+      headers: { ...r.headers },
+      timestamp: String(r.timestamp),
+      ...(r.partition === undefined ? {} : { partition: r.partition }),
+    });
+  }
+  return [...by].map(([topic, messages]) => ({ topic, messages }));
+}
+
+/**
+ * Bytes of outputs per produce request. kafkajs sends each partition's share of a `sendBatch` as one record batch,
+ * which the broker rejects above `message.max.bytes` (1 MiB by default): a commit of many records bound for one
+ * partition (a task's changelog, say) is split into several requests of the same transaction.
+ */
+export const MAX_REQUEST_BYTES = 512 * 1024;
+
+/** Per-record overhead of the record format, roughly (lengths, deltas, attributes). */
+const RECORD_OVERHEAD = 32;
+
+function recordBytes(r: OutgoingRecord): number {
+  let n = RECORD_OVERHEAD + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  for (const k in r.headers) n += k.length + (r.headers[k]?.length ?? 0) + 8;
+  return n;
+}
+
+/**
+ * Splits items, in order, into runs whose `sizeOf` adds up to at most `maxBytes` (a larger single item gets a run
+ * of its own). Every transactional producer that may send more than max.message.bytes to a partition uses it.
+ */
+export function splitBySize<T>(items: readonly T[], sizeOf: (item: T) => number, maxBytes = MAX_REQUEST_BYTES): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = sizeOf(item);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** A commit's outputs in produce requests of at most `maxBytes`. */
+export function requestChunks(outs: readonly OutgoingRecord[], maxBytes = MAX_REQUEST_BYTES): OutgoingRecord[][] {
+  return splitBySize(outs, recordBytes, maxBytes);
+}
+
+/** Next offset of each changelog topic (this task's partition) after one produce request. */
+function changelogEnds(
+  outs: readonly OutgoingRecord[],
+  results: ReadonlyArray<{ topicName: string; partition: number; baseOffset?: string }>,
+  changelogs: ReadonlySet<string>,
+  partition: number,
+): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of outs) if (changelogs.has(r.topic)) counts.set(r.topic, (counts.get(r.topic) ?? 0) + 1);
+  const ends = new Map<string, number>();
+  for (const res of results) {
+    const n = counts.get(res.topicName);
+    if (n !== undefined && res.partition === partition && res.baseOffset !== undefined)
+      ends.set(res.topicName, Number(res.baseOffset) + n);
+  }
+  return ends;
+}
+
+/** A queued record's weight for the byte limit: its key and value (what grows with the events' size). */
+function queuedBytes(r: RawRecord): number {
+  return (r.key?.length ?? 0) + (r.value?.length ?? 0);
+}

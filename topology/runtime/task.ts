@@ -1,0 +1,353 @@
+/**
+ * A stream task: one sub-topology bound to one partition. It owns processor instances, their contexts, stream
+ * time and punctuators, and turns each input record into outputs handed to a `RecordCollector`. The same class runs
+ * under the Kafka runtime (collector = the task's transaction) and under the test driver (collector = in-memory
+ * topics), so processors are tested on the code that runs them in production. Calls are serialized: at most one
+ * `process`/`punctuate` runs at a time per task.
+ */
+import type { Clock } from '../api/clock.js';
+import { JoError } from '../api/errors.js';
+import { DLQ_CODES, dlqHeaders } from './dlq.js';
+import { noopMetrics, type Counter, type Metrics } from '../api/metrics.js';
+import { partitionForKey } from '../kafka/murmur2.js';
+import type { Topology, NodeDef, SourceNode } from '../api/builder.js';
+import { changelogTopicOf, internalTopics } from '../api/builder.js';
+import type { Punctuator, PunctuationType } from '../api/processor.js';
+import { TaskContext, type NodeRunner, type Punctuation } from './task-context.js';
+import type { Headers, RawRecord, StreamRecord } from '../api/record.js';
+import type { ChangeLogger, KeyValueStore, StoreSpec } from '../api/store.js';
+
+/** A record on its way out: to a sink topic, a repartition topic, a changelog or the DLQ. */
+export interface OutgoingRecord {
+  readonly topic: string;
+  /** Undefined: the collector picks (murmur2 of the key, or any partition for a null key). */
+  readonly partition?: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Headers;
+  readonly timestamp: number;
+}
+
+/** Receives a task's outputs. Must accept them synchronously (buffer); the owner sends/commits them. */
+export interface RecordCollector {
+  send(record: OutgoingRecord): void;
+}
+
+/** `continue`: dead-letter the input record and go on. `stop`: rethrow, which stops the task (and the app). */
+export type ErrorPolicy = 'continue' | 'stop';
+
+export interface TaskErrorInfo {
+  readonly taskId: string;
+  readonly phase: 'deserialize' | 'process' | 'punctuate';
+  readonly code: string;
+  readonly source?: RawRecord;
+}
+
+export interface StreamTaskOptions {
+  readonly applicationId: string;
+  readonly topology: Topology;
+  readonly subTopology: number;
+  readonly partition: number;
+  /** The task's own stores (change-logged where their spec says so), by store name. */
+  readonly stores: ReadonlyMap<string, KeyValueStore<unknown>>;
+  /** Global stores shared by every task (read-only for processors). */
+  readonly globalStores?: ReadonlyMap<string, KeyValueStore<unknown>>;
+  readonly collector: RecordCollector;
+  /** Partition count of an output topic, for sink partitioners. */
+  readonly partitionsOf: (topic: string) => number | undefined;
+  readonly clock: Clock;
+  readonly metrics?: Metrics;
+  readonly errorPolicy?: ErrorPolicy;
+  readonly dlqTopic: string;
+  /** Told about every error the task handled or rethrew (for logs). */
+  readonly onError?: (err: unknown, info: TaskErrorInfo) => void;
+}
+
+/** Task id as Kafka Streams writes it. */
+export function taskIdOf(subTopology: number, partition: number): string {
+  return `${subTopology}_${partition}`;
+}
+
+/**
+ * A `ChangeLogger` writing each store change to the store's changelog topic (`changelogTopicOf`: the internal
+ * `${applicationId}-${store}-changelog` unless the spec names one), partition = task's.
+ */
+export function changelogWriter(
+  applicationId: string,
+  partition: number,
+  collector: RecordCollector,
+  clock: Clock,
+  specs: readonly StoreSpec[] = [],
+): ChangeLogger {
+  const topics = new Map(specs.map((s) => [s.name, changelogTopicOf(applicationId, s)]));
+  return {
+    log: (store, key, value) =>
+      collector.send({
+        topic: topics.get(store) ?? internalTopics.changelog(applicationId, store),
+        partition,
+        key: Buffer.from(key, 'utf8'),
+        value,
+        headers: {},
+        timestamp: clock.now(),
+      }),
+  };
+}
+
+function errorCode(err: unknown, fallback: string): string {
+  return err instanceof JoError ? err.code : fallback;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class StreamTask {
+  readonly id: string;
+  private readonly runners = new Map<string, NodeRunner>();
+  private readonly sourceByTopic = new Map<string, SourceNode>();
+  private readonly punctuations: Punctuation[] = [];
+  private readonly deadLettered: Counter;
+  private readonly punctuationErrors: Counter;
+  private streamTimeMs = -1;
+  private current: RawRecord | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly opts: StreamTaskOptions) {
+    this.id = taskIdOf(opts.subTopology, opts.partition);
+    const m = opts.metrics ?? noopMetrics;
+    this.deadLettered = m.counter({
+      name: 'jo_events_dead_lettered_total',
+      help: 'Records sent to the dead-letter topic, by error code and source topic',
+      labelNames: ['code', 'topic'],
+    });
+    this.punctuationErrors = m.counter({
+      name: 'jo_punctuation_errors_total',
+      help: 'Punctuator callbacks that threw',
+      labelNames: ['task'],
+    });
+  }
+
+  get partition(): number {
+    return this.opts.partition;
+  }
+
+  get streamTime(): number {
+    return this.streamTimeMs;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Creates and `init`s the processors (parents first). Call once before anything else. */
+  init(): Promise<void> {
+    return this.serial(async () => {
+      const { topology, subTopology } = this.opts;
+      const sub = topology.subTopologies[subTopology];
+      if (!sub) throw new RangeError(`no sub-topology ${subTopology}`);
+      for (const name of sub.nodes) {
+        const def = topology.nodes.get(name);
+        if (def) this.runners.set(name, this.runnerFor(def));
+      }
+      for (const s of sub.sources)
+        for (const t of topology.topicsOf(s, this.opts.applicationId)) this.sourceByTopic.set(t, s);
+      for (const name of sub.nodes) {
+        const r = this.runners.get(name);
+        if (r?.processor?.init && r.context) await r.processor.init(r.context);
+      }
+    });
+  }
+
+  private runnerFor(def: NodeDef): NodeRunner {
+    // Resolved on first use (every runner exists by then) and kept: the topology never changes while a task runs.
+    let children: NodeRunner[] | undefined;
+    const runner: NodeRunner = {
+      name: def.name,
+      children: () =>
+        (children ??= (this.opts.topology.children.get(def.name) ?? [])
+          .map((c) => this.runners.get(c))
+          .filter((r): r is NodeRunner => r !== undefined)),
+      process: async () => undefined,
+    };
+    if (def.kind === 'processor') {
+      const processor = def.supplier();
+      const allowed = new Set(def.stores ?? []);
+      runner.processor = processor;
+      runner.context = new TaskContext(this.contextHost(), runner, (name) => this.storeFor(name, allowed, def.name));
+      runner.process = async (r) => processor.process(r);
+    } else if (def.kind === 'sink') {
+      runner.process = async (r) => this.sink(def, r);
+    } else {
+      runner.process = async (r) => {
+        for (const c of runner.children()) await c.process(r);
+      };
+    }
+    return runner;
+  }
+
+  private contextHost() {
+    return {
+      applicationId: this.opts.applicationId,
+      taskId: this.id,
+      partition: this.opts.partition,
+      clock: this.opts.clock,
+      metrics: this.opts.metrics ?? noopMetrics,
+      streamTime: () => this.streamTimeMs,
+      current: () => this.current,
+      schedule: (p: Punctuation) => this.addPunctuation(p),
+      deadLetter: (code: string, message: string, key?: Buffer | null, value?: Buffer | null) =>
+        this.deadLetter(code, message, this.current, key, value),
+    };
+  }
+
+  private storeFor(name: string, allowed: ReadonlySet<string>, node: string): KeyValueStore<unknown> {
+    const g = this.opts.globalStores?.get(name);
+    if (g) return g;
+    const s = allowed.has(name) ? this.opts.stores.get(name) : undefined;
+    if (!s) throw new RangeError(`processor "${node}" is not connected to a store named "${name}"`);
+    return s;
+  }
+
+  private addPunctuation(p: Punctuation): void {
+    if (p.type === 'wall-clock') p.next = this.opts.clock.now() + p.interval;
+    else p.next = 0;
+    this.punctuations.push(p);
+  }
+
+  private sink(def: Extract<NodeDef, { kind: 'sink' }>, r: StreamRecord<unknown, unknown>): void {
+    const topic = this.opts.topology.sinkTopic(def, this.opts.applicationId);
+    const key = def.keySerializer(r.key);
+    const value = def.valueSerializer(r.value);
+    const n = this.opts.partitionsOf(topic);
+    let partition: number | undefined;
+    if (def.partitioner && n !== undefined) partition = def.partitioner(r.key, r.value, key, n);
+    if (partition === undefined && key !== null && n !== undefined) partition = partitionForKey(key, n);
+    this.opts.collector.send({
+      topic,
+      ...(partition === undefined ? {} : { partition }),
+      key,
+      value,
+      headers: r.headers,
+      timestamp: r.timestamp,
+    });
+  }
+
+  private deadLetter(
+    code: string,
+    message: string,
+    source: RawRecord | undefined,
+    key?: Buffer | null,
+    value?: Buffer | null,
+  ): Promise<void> {
+    this.opts.collector.send({
+      topic: this.opts.dlqTopic,
+      key: key === undefined ? (source?.key ?? null) : key,
+      value: value === undefined ? (source?.value ?? null) : value,
+      headers: dlqHeaders(code, message, source),
+      timestamp: source?.timestamp ?? this.opts.clock.now(),
+    });
+    this.deadLettered.inc({ code, topic: source?.topic ?? '' });
+    return Promise.resolve();
+  }
+
+  /** Deserializes and processes one input record, then fires due stream-time punctuators. */
+  process(raw: RawRecord): Promise<void> {
+    return this.serial(async () => {
+      if (this.closed) throw new Error(`task ${this.id} is closed`);
+      const source = this.sourceByTopic.get(raw.topic);
+      if (!source) throw new RangeError(`task ${this.id} does not read topic "${raw.topic}"`);
+      this.current = raw;
+      try {
+        let record: StreamRecord<unknown, unknown>;
+        try {
+          const ctx = { topic: raw.topic, headers: raw.headers };
+          record = {
+            key: source.keyDeserializer(raw.key, ctx),
+            value: source.valueDeserializer(raw.value, ctx),
+            timestamp: raw.timestamp,
+            headers: raw.headers,
+          };
+        } catch (err) {
+          await this.failed(err, 'deserialize', DLQ_CODES.deserialization, raw);
+          return;
+        }
+        if (raw.timestamp > this.streamTimeMs) this.streamTimeMs = raw.timestamp;
+        try {
+          await this.runners.get(source.name)?.process(record);
+        } catch (err) {
+          await this.failed(err, 'process', DLQ_CODES.processing, raw);
+        }
+      } finally {
+        this.current = undefined;
+      }
+      await this.firePunctuations('stream-time', this.streamTimeMs);
+    });
+  }
+
+  private async failed(err: unknown, phase: TaskErrorInfo['phase'], fallback: string, raw: RawRecord): Promise<void> {
+    const code = errorCode(err, fallback);
+    this.opts.onError?.(err, { taskId: this.id, phase, code, source: raw });
+    if ((this.opts.errorPolicy ?? 'continue') === 'stop') throw err;
+    await this.deadLetter(code, errorMessage(err), raw);
+  }
+
+  /** Fires the wall-clock punctuators that are due at the clock's current time. */
+  punctuateWallClock(): Promise<void> {
+    return this.serial(() => this.firePunctuations('wall-clock', this.opts.clock.now()));
+  }
+
+  /** Earliest due time of a wall-clock punctuator (Infinity if none). */
+  nextWallClockDue(): number {
+    let min = Infinity;
+    for (const p of this.punctuations) if (p.type === 'wall-clock' && !p.cancelled && p.next < min) min = p.next;
+    return min;
+  }
+
+  private async firePunctuations(type: PunctuationType, now: number): Promise<void> {
+    if (now < 0 || this.closed) return;
+    // Runs after every record: skip the allocation below in the common case of nothing due.
+    if (!this.punctuations.some((p) => p.type === type && !p.cancelled && p.next <= now)) return;
+    const due = this.punctuations
+      .filter((p) => p.type === type && !p.cancelled && p.next <= now)
+      .sort((a, b) => a.next - b.next);
+    for (const p of due) {
+      if (p.cancelled) continue;
+      // Aligned to the schedule; intervals missed while idle fire once, as in Kafka Streams.
+      p.next += p.interval * (Math.floor((now - p.next) / p.interval) + 1);
+      await this.runPunctuator(p.callback, now);
+    }
+  }
+
+  private async runPunctuator(cb: Punctuator, now: number): Promise<void> {
+    try {
+      await cb(now);
+    } catch (err) {
+      const code = errorCode(err, 'PUNCTUATION_FAILED');
+      this.opts.onError?.(err, { taskId: this.id, phase: 'punctuate', code });
+      this.punctuationErrors.inc({ task: this.id });
+      if ((this.opts.errorPolicy ?? 'continue') === 'stop') throw err;
+    }
+  }
+
+  /** Closes the processors (children after parents' close is not guaranteed). Stores are closed by their owner. */
+  close(): Promise<void> {
+    return this.serial(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      for (const p of this.punctuations) p.cancelled = true;
+      const errors: unknown[] = [];
+      for (const r of this.runners.values()) {
+        try {
+          await r.processor?.close?.();
+        } catch (err) {
+          errors.push(err);
+        }
+      }
+      if (errors.length)
+        throw new AggregateError(errors, `task ${this.id}: ${errors.length} processor(s) failed to close`);
+    });
+  }
+}

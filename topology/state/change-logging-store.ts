@@ -1,0 +1,104 @@
+/**
+ * Change-logging wrapper: every `put`/`delete` on the wrapped store is also handed to a `ChangeLogger`
+ * (key, serialized value or null tombstone) — the runtime turns each call into a record of the store's compacted
+ * changelog topic inside the task's transaction, so the store can be rebuilt from the changelog alone.
+ *
+ * The value is serialized once: the same bytes go to the changelog and (when the inner store accepts bytes, as
+ * `RocksDbKeyValueStore` does) to the store. The change is logged only after the inner write succeeded.
+ * Restores (`applyRestoreBatch`) go straight to the inner store and are never logged again.
+ */
+import { canPrefetch, type ChangeLogger, type KeyValueStore, type Serde } from '../api/store.js';
+import { restoreTargetFor, type RawEntry, type RestoreTarget } from './restore-target.js';
+
+/** An inner store that can take already serialized values (skips a second serialization). */
+interface AcceptsBytes {
+  putBytes(key: string, bytes: Buffer): Promise<void>;
+}
+
+function acceptsBytes(x: unknown): x is AcceptsBytes {
+  return typeof (x as Partial<AcceptsBytes> | null)?.putBytes === 'function';
+}
+
+export class ChangeLoggingKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget {
+  readonly name: string;
+  private readonly restoreTarget: RestoreTarget;
+
+  constructor(
+    readonly inner: KeyValueStore<V>,
+    private readonly serde: Serde<V>,
+    private readonly logger: ChangeLogger,
+  ) {
+    this.name = inner.name;
+    this.restoreTarget = restoreTargetFor(inner, serde);
+  }
+
+  get(key: string): Promise<V | undefined> {
+    return this.inner.get(key);
+  }
+
+  async put(key: string, value: V): Promise<void> {
+    const bytes = this.serde.serialize(value);
+    if (acceptsBytes(this.inner)) await this.inner.putBytes(key, bytes);
+    else await this.inner.put(key, value);
+    this.logger.log(this.name, key, bytes);
+  }
+
+  /** Logs a tombstone even when the key is absent: the changelog must not depend on what the store held. */
+  async delete(key: string): Promise<void> {
+    await this.inner.delete(key);
+    this.logger.log(this.name, key, null);
+  }
+
+  /** Warms the inner store's read cache when it has one (RocksDB); a no-op otherwise. */
+  prefetch(keys: Iterable<string>): Promise<void> {
+    return canPrefetch(this.inner) ? this.inner.prefetch(keys) : Promise.resolve();
+  }
+
+  range(from: string, to: string): AsyncIterable<[string, V]> {
+    return this.inner.range(from, to);
+  }
+
+  all(): AsyncIterable<[string, V]> {
+    return this.inner.all();
+  }
+
+  approximateCount(): number {
+    return this.inner.approximateCount();
+  }
+
+  flush(): Promise<void> {
+    return this.inner.flush();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  applyRestoreBatch(entries: readonly RawEntry[]): Promise<void> {
+    return this.restoreTarget.applyRestoreBatch(entries);
+  }
+
+  async endRestore(): Promise<void> {
+    await this.restoreTarget.endRestore?.();
+  }
+}
+
+/** A `ChangeLogger` that keeps changes in memory in call order until `drain()` (handy for a task's commit). */
+export class ChangeBuffer implements ChangeLogger {
+  private changes: Array<{ store: string; key: string; value: Buffer | null }> = [];
+
+  log(store: string, key: string, value: Buffer | null): void {
+    this.changes.push({ store, key, value });
+  }
+
+  get size(): number {
+    return this.changes.length;
+  }
+
+  /** Returns every change logged since the last drain, oldest first, and forgets them. */
+  drain(): Array<{ store: string; key: string; value: Buffer | null }> {
+    const out = this.changes;
+    this.changes = [];
+    return out;
+  }
+}

@@ -1,0 +1,401 @@
+/**
+ * RocksDB-backed `KeyValueStore`: the ONLY file in the repository that imports `rocksdb-native`.
+ *
+ * One RocksDB directory per (task, store) — see `storeDirectory()`. Writes go to an in-process write buffer that
+ * is written to RocksDB as one atomic write batch on `flush()` (the runtime calls it before every commit) or when
+ * the buffer grows past `writeBufferEntries`. Reads look at the write buffer, then a bounded LRU cache of
+ * serialized values (hits and misses), then RocksDB. Values are cached as bytes and deserialized on every `get`,
+ * so a caller mutating a returned object never changes what the store holds.
+ */
+import { createRequire } from 'node:module';
+import { mkdir } from 'node:fs/promises';
+import type { KeyValueStore, Serde } from '../api/store.js';
+import type { RawEntry, RestoreTarget } from './restore-target.js';
+import { StateStoreError } from './store-errors.js';
+import { ByteLru, type ByteLruPool } from './byte-lru.js';
+import type { NativeCtor, NativeDb, NativeIterator } from './rocksdb-native-types.js';
+
+const RocksDB = createRequire(import.meta.url)('rocksdb-native') as NativeCtor;
+
+export interface RocksDbStoreOptions<V> {
+  readonly name: string;
+  /** The store's own directory (created if missing), normally `storeDirectory(stateDir, taskId, name)`. */
+  readonly directory: string;
+  readonly serde: Serde<V>;
+  /** Bytes of serialized values (plus key overhead) kept in the read cache; default 16 MiB, 0 disables it. */
+  readonly cacheBytes?: number;
+  /** A read-cache budget shared with other stores (replaces `cacheBytes`): see `ByteLruPool`. */
+  readonly cachePool?: ByteLruPool;
+  /** Buffered writes that trigger an automatic write to RocksDB; default 10,000. */
+  readonly writeBufferEntries?: number;
+  /** RocksDB memtable size; default 8 MiB (×2 memtables), small because a process holds many stores. */
+  readonly memtableBytes?: number;
+  /** RocksDB's own block cache (32 MiB per store in rocksdb-native); default true. */
+  readonly blockCache?: boolean;
+}
+
+const SCAN_CAPACITY = 512;
+/** Outside the key space: no UTF-8 string encodes to a 0xFF byte, so user keys and scans never meet these. */
+const USER_KEYS_END = Buffer.from([0xff]);
+const COUNT_KEY = Buffer.from([0xff, 0x00, 0x63]);
+
+/** Opens (creating if needed) a RocksDB store. Exactly one open store per directory at a time. */
+export async function openRocksDbStore<V>(opts: RocksDbStoreOptions<V>): Promise<RocksDbKeyValueStore<V>> {
+  await mkdir(opts.directory, { recursive: true });
+  const db = new RocksDB(opts.directory, {
+    writeBufferSize: opts.memtableBytes ?? 8 * 1024 * 1024,
+    maxWriteBufferNumber: 2,
+    createIfMissing: true,
+    blockCache: opts.blockCache ?? true,
+    // Without a block cache RocksDB refuses to cache index/filter blocks in it; they stay in table readers.
+    tableCacheIndexAndFilterBlocks: opts.blockCache ?? true,
+  });
+  try {
+    await db.ready();
+  } catch (err) {
+    throw new StateStoreError('STORE_OPEN_FAILED', `cannot open RocksDB store ${opts.name} at ${opts.directory}`, err);
+  }
+  return new RocksDbKeyValueStore(opts, db, await readCount(db));
+}
+
+/** The key count stored with every write batch; counted once by a key-only scan if missing (older stores). */
+async function readCount(db: NativeDb): Promise<number> {
+  const stored = await db.get(COUNT_KEY);
+  const n = stored ? Number(stored.toString('latin1')) : NaN;
+  return Number.isSafeInteger(n) && n >= 0 ? n : countKeys(db);
+}
+
+async function countKeys(db: NativeDb): Promise<number> {
+  let count = 0;
+  for await (const _ of db.iterator({ lt: USER_KEYS_END }, { capacity: SCAN_CAPACITY, values: false })) count++;
+  return count;
+}
+
+/** See the file comment. Create with `openRocksDbStore()`. */
+export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget {
+  readonly name: string;
+  private readonly serde: Serde<V>;
+  private readonly bufferLimit: number;
+  /** Writes not yet handed to RocksDB; null = delete. */
+  private pending = new Map<string, Buffer | null>();
+  /** The batch being written right now (reads must still see it). */
+  private writing: Map<string, Buffer | null> | null = null;
+  private writeDone: Promise<void> = Promise.resolve();
+  /** Bounded LRU of serialized values; null = known absent. */
+  private readonly cache: ByteLru;
+  /** Disk reads in flight; a write to the key marks its read stale so the old value is not cached. */
+  private readonly reads = new Map<string, { stale: boolean; promise: Promise<Buffer | null> }>();
+  private readonly iterators = new Set<NativeIterator>();
+  /** Keys on disk as of the last write batch (kept exact: see `commitBatch`). */
+  private count: number;
+  /** For keys in `pending`: whether they existed before their first buffered write, when known without a read. */
+  private prior = new Map<string, boolean>();
+  /** Restore batches were applied since the last count: see `applyRestoreBatch`. */
+  private restoring = false;
+  private recounting: Promise<void> | null = null;
+  private closed = false;
+
+  /** @internal use `openRocksDbStore()`. */
+  constructor(
+    opts: RocksDbStoreOptions<V>,
+    private readonly db: NativeDb,
+    count: number,
+  ) {
+    this.count = count;
+    this.name = opts.name;
+    this.serde = opts.serde;
+    this.cache = new ByteLru(opts.cachePool ?? opts.cacheBytes ?? 16 * 1024 * 1024);
+    this.bufferLimit = opts.writeBufferEntries ?? 10_000;
+  }
+
+  async get(key: string): Promise<V | undefined> {
+    const bytes = await this.getBytes(key);
+    return bytes === null ? undefined : this.serde.deserialize(bytes);
+  }
+
+  /** The serialized value of `key`, or null. */
+  async getBytes(key: string): Promise<Buffer | null> {
+    this.assertOpen();
+    // null is an answer (a buffered delete, or a cached miss): only undefined means "ask RocksDB".
+    const local = this.local(key);
+    return local !== undefined ? local : this.readThrough(key);
+  }
+
+  /** From the write buffer or the cache; undefined when RocksDB must be asked. */
+  private local(key: string): Buffer | null | undefined {
+    const buffered = this.pending.has(key) ? this.pending.get(key) : this.writing?.get(key);
+    if (buffered !== undefined) return buffered;
+    return this.cache.get(key);
+  }
+
+  /**
+   * Values of many keys with ONE batched RocksDB read for those not buffered or cached — much cheaper than one
+   * `get` each (a single read costs a thread-pool round trip). Results are cached like `get`'s.
+   */
+  async getMany(keys: readonly string[]): Promise<Array<V | undefined>> {
+    const found = await this.fetchMany(keys);
+    return keys.map((k) => {
+      const b = found.get(k);
+      return b === null || b === undefined ? undefined : this.serde.deserialize(b);
+    });
+  }
+
+  /** Warms the read cache for keys about to be read (e.g. the keys of a fetched batch of records). */
+  async prefetch(keys: Iterable<string>): Promise<void> {
+    await this.fetchMany([...keys]);
+  }
+
+  private async fetchMany(keys: readonly string[]): Promise<Map<string, Buffer | null>> {
+    this.assertOpen();
+    const found = new Map<string, Buffer | null>();
+    const missing = new Set<string>();
+    for (const k of keys) {
+      if (found.has(k)) continue;
+      const v = this.local(k);
+      if (v !== undefined) found.set(k, v);
+      else if (!this.reads.has(k)) missing.add(k);
+    }
+    if (missing.size > 0) {
+      const list = [...missing];
+      const all = this.diskGetMany(list);
+      const reads = list.map((k, i) => {
+        const read = { stale: false, promise: all.then((values) => values[i] ?? null) };
+        read.promise.catch(() => undefined); // awaited through `all` below and by any concurrent `get`
+        this.reads.set(k, read);
+        return read;
+      });
+      try {
+        const values = await all;
+        list.forEach((k, i) => {
+          const value = values[i] ?? null;
+          found.set(k, value);
+          if (reads[i]?.stale === false) this.cache.set(k, value);
+        });
+      } finally {
+        list.forEach((k, i) => {
+          if (this.reads.get(k) === reads[i]) this.reads.delete(k);
+        });
+      }
+    }
+    for (const k of keys) if (!found.has(k)) found.set(k, await this.getBytes(k));
+    return found;
+  }
+
+  private async readThrough(key: string): Promise<Buffer | null> {
+    const inFlight = this.reads.get(key);
+    if (inFlight) return inFlight.promise;
+    const read = { stale: false, promise: this.db.get(Buffer.from(key, 'utf8')) };
+    this.reads.set(key, read);
+    try {
+      const value = await read.promise;
+      if (!read.stale) this.cache.set(key, value);
+      return value;
+    } catch (err) {
+      throw new StateStoreError('STORE_IO', `RocksDB read failed in store ${this.name}`, err);
+    } finally {
+      if (this.reads.get(key) === read) this.reads.delete(key);
+    }
+  }
+
+  async put(key: string, value: V): Promise<void> {
+    await this.putBytes(key, this.serde.serialize(value));
+  }
+
+  /** Writes an already serialized value (used by the change-logging wrapper to serialize once). */
+  async putBytes(key: string, bytes: Buffer): Promise<void> {
+    this.assertOpen();
+    this.buffer(key, bytes);
+    if (this.pending.size >= this.bufferLimit) await this.flush();
+  }
+
+  async delete(key: string): Promise<void> {
+    this.assertOpen();
+    this.buffer(key, null);
+    if (this.pending.size >= this.bufferLimit) await this.flush();
+  }
+
+  private buffer(key: string, bytes: Buffer | null): void {
+    const read = this.reads.get(key);
+    if (read) {
+      read.stale = true;
+      this.reads.delete(key);
+    }
+    if (!this.pending.has(key)) {
+      const known = this.knownToExist(key);
+      if (known !== undefined) this.prior.set(key, known);
+    }
+    this.pending.set(key, bytes);
+    this.cache.set(key, bytes);
+  }
+
+  /** Whether `key` exists once the batch in flight lands, if the buffer or the cache can tell without a read. */
+  private knownToExist(key: string): boolean | undefined {
+    const inFlight = this.writing?.get(key);
+    if (inFlight !== undefined) return inFlight !== null;
+    const cached = this.cache.peek(key);
+    return cached === undefined ? undefined : cached !== null;
+  }
+
+  /**
+   * Applies changelog records (null = tombstone) during restore: one write batch, bypassing the read cache.
+   * Restore batches skip the per-key existence reads of `flush()` (they cost a third of restore speed): the stored
+   * count is dropped (a crash mid-restore leaves a store that is recounted on open) and `endRestore()` recounts.
+   */
+  async applyRestoreBatch(entries: readonly RawEntry[]): Promise<void> {
+    this.assertOpen();
+    await this.flush();
+    const last = new Map(entries);
+    for (const key of last.keys()) this.cache.delete(key);
+    this.restoring = true;
+    await this.writeBatch(last, null);
+  }
+
+  /** Recounts the keys after restore batches (one key-only scan) and stores the count. */
+  endRestore(): Promise<void> {
+    this.assertOpen();
+    if (!this.restoring) return Promise.resolve();
+    // Shared by concurrent callers, so one count is computed and stored.
+    this.recounting ??= (async () => {
+      const count = await countKeys(this.db);
+      await this.writeBatch(new Map(), count);
+      this.count = count;
+      this.restoring = false;
+    })().finally(() => {
+      this.recounting = null;
+    });
+    return this.recounting;
+  }
+
+  async *range(from: string, to: string): AsyncIterable<[string, V]> {
+    const lo = Buffer.from(from, 'utf8');
+    const hi = Buffer.from(to, 'utf8');
+    if (Buffer.compare(lo, hi) >= 0) return;
+    yield* this.scan({ gte: lo, lt: hi });
+  }
+
+  async *all(): AsyncIterable<[string, V]> {
+    yield* this.scan({ lt: USER_KEYS_END });
+  }
+
+  /** Writes the buffer first so the scan sees the caller's own writes; the scan reads a consistent snapshot. */
+  private async *scan(range: { gte?: Buffer; lt?: Buffer }): AsyncIterable<[string, V]> {
+    this.assertOpen();
+    await this.flush();
+    const it = this.db.iterator(range, { capacity: SCAN_CAPACITY });
+    this.iterators.add(it);
+    try {
+      for await (const { key, value } of it) yield [key.toString('utf8'), this.serde.deserialize(value)];
+    } finally {
+      this.iterators.delete(it);
+      it.destroy();
+    }
+  }
+
+  /** Exact number of keys as of the last `flush()` (writes still buffered are not counted yet). */
+  approximateCount(): number {
+    return this.count;
+  }
+
+  /** Writes the buffer as one atomic RocksDB write batch; concurrent calls queue, so batches land in call order. */
+  async flush(): Promise<void> {
+    this.assertOpen();
+    if (this.restoring && this.pending.size > 0) await this.endRestore();
+    // A loop, not one await: another caller may start a batch between our wake-up and our check.
+    while (this.writing) await this.writeDone;
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    const prior = this.prior;
+    this.pending = new Map();
+    this.prior = new Map();
+    this.writing = batch;
+    const done = this.commitBatch(batch, prior).finally(() => {
+      this.writing = null;
+    });
+    this.writeDone = done.catch(() => undefined);
+    try {
+      await done;
+    } catch (err) {
+      // Keep the lost writes buffered (unless overwritten since) so a retry can still apply them.
+      // What existed before is read from disk again at the next flush.
+      for (const [k, v] of batch) if (!this.pending.has(k)) this.pending.set(k, v);
+      this.prior.clear();
+      throw err;
+    }
+  }
+
+  /**
+   * Writes `entries` plus the new key count in one atomic batch. The count stays exact: each key's previous
+   * existence comes from `prior` when it was known at buffering time, else from one batched disk read.
+   */
+  private async commitBatch(entries: ReadonlyMap<string, Buffer | null>, prior: Map<string, boolean>): Promise<void> {
+    const unknown = [...entries.keys()].filter((k) => !prior.has(k));
+    if (unknown.length > 0) {
+      const onDisk = await this.diskGetMany(unknown);
+      unknown.forEach((k, i) => prior.set(k, onDisk[i] !== null));
+    }
+    let count = this.count;
+    for (const [k, v] of entries) count += (v === null ? 0 : 1) - (prior.get(k) ? 1 : 0);
+    await this.writeBatch(entries, count);
+    this.count = count;
+  }
+
+  private async diskGetMany(keys: readonly string[]): Promise<Array<Buffer | null>> {
+    const batch = this.db.read({ capacity: keys.length, autoDestroy: true });
+    const gets = keys.map((k) => batch.get(Buffer.from(k, 'utf8')));
+    const flushed = batch.flush();
+    const results = await Promise.allSettled(gets);
+    await flushed.catch(() => undefined); // per-key outcomes below carry the error
+    return results.map((r) => {
+      if (r.status === 'fulfilled') return r.value;
+      throw new StateStoreError('STORE_IO', `RocksDB read failed in store ${this.name}`, r.reason);
+    });
+  }
+
+  /** `count` null: remove the stored count (it is no longer known). */
+  private async writeBatch(entries: ReadonlyMap<string, Buffer | null>, count: number | null): Promise<void> {
+    const w = this.db.write({ capacity: entries.size + 1 });
+    try {
+      if (count === null) w.tryDelete(COUNT_KEY);
+      else w.tryPut(COUNT_KEY, Buffer.from(String(count), 'latin1'));
+      for (const [k, v] of entries) {
+        const key = Buffer.from(k, 'utf8');
+        if (v === null) w.tryDelete(key);
+        else w.tryPut(key, v);
+      }
+      await w.flush();
+    } catch (err) {
+      throw new StateStoreError('STORE_IO', `RocksDB write failed in store ${this.name}`, err);
+    } finally {
+      w.destroy();
+    }
+  }
+
+  /**
+   * Writes the buffer and closes RocksDB; open iterators are ended. Idempotent. RocksDB is closed (releasing its
+   * directory lock) even when the final write fails; that error is then rethrown.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    let flushError: Error | undefined;
+    try {
+      await this.flush();
+    } catch (err) {
+      flushError =
+        err instanceof Error ? err : new StateStoreError('STORE_IO', `final write of ${this.name} failed`, err);
+    }
+    this.closed = true;
+    for (const it of this.iterators) it.destroy();
+    this.iterators.clear();
+    this.cache.clear();
+    try {
+      await this.db.close();
+    } catch (err) {
+      throw new StateStoreError('STORE_IO', `closing RocksDB store ${this.name} failed`, err);
+    }
+    if (flushError !== undefined) throw flushError;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StateStoreError('STORE_CLOSED', `store ${this.name} is closed`);
+  }
+}
