@@ -11,40 +11,24 @@
  *
  * This file lists, by name, what other folders may use. Anything not listed here is internal to topology/.
  */
-export * from './kafka-client.js';
-export * from './errors.js';
-export * from './metrics.js';
-export * from './store.js';
-export * from './clock.js';
-export * from './record.js';
-export * from './processor.js';
-export * from './builder.js';
-export * from './plan.js';
-export * from './murmur2.js';
-export * from './dlq.js';
-export { StreamTask, changelogWriter, taskIdOf } from './task.js';
-export type { ErrorPolicy, OutgoingRecord, RecordCollector, StreamTaskOptions, TaskErrorInfo } from './task.js';
-export { GlobalStoreUpdater, type GlobalStoreUpdaterOptions } from './global-store.js';
-export * from './test-driver.js';
-export { InMemoryRunner, type InMemoryRunnerOptions, type RunnerOutput } from './in-memory-runner.js';
-export * from './store-errors.js';
-export * from './restore-target.js';
-export * from './rocksdb-store.js';
-export * from './change-logging-store.js';
-export * from './state-dir.js';
-export * from './checkpoint.js';
-export * from './diagnostics.js';
-export * from './timer.js';
-export * from './state-backend.js';
 export { TopologyBuilder, type Topology } from './api/builder.js';
-export { SystemClock, type Clock } from './api/clock.js';
+export { SystemClock, ManualClock, type Clock } from './api/clock.js';
 export { SystemTimer, type Timer } from './api/timer.js';
 export { ConfigError, JoError, RetryableError, TerminalError, isRetryable } from './api/errors.js';
-export { noopMetrics, type Labels, type MetricSpec, type Metrics } from './api/metrics.js';
+export {
+  noopMetrics,
+  InMemoryMetrics,
+  type Counter,
+  type Labels,
+  type MetricSpec,
+  type Metrics,
+} from './api/metrics.js';
 export type { Processor, ProcessorContext } from './api/processor.js';
 export { serdes, type StreamRecord } from './api/record.js';
 export { InMemoryKeyValueStore, jsonSerde, stringSerde, type KeyValueStore } from './api/store.js';
 export { StreamsApp } from './runtime/streams-app.js';
+// production simulations (journey test mode, replay) run a topology in process on a ManualClock
+export { InMemoryRunner, type InMemoryRunnerOptions, type RunnerOutput } from './runtime/in-memory-runner.js';
 export { MAX_REQUEST_BYTES, splitBySize } from './runtime/task-runner.js';
 export { RocksDbKeyValueStore, openRocksDbStore } from './state/rocksdb-store.js';
 export { storeDirectory } from './state/state-dir.js';

@@ -8,15 +8,15 @@
  * This is a production piece (journey test mode and replay run on it); the unit-test driver is a different kit.
  * Nothing here touches the network, a file or the system clock.
  */
-import type { ManualClock } from './clock.js';
-import { changelogTopicOf, type Topology } from './builder.js';
+import type { ManualClock } from '../api/clock.js';
+import { changelogTopicOf, type Topology } from '../api/builder.js';
+import type { Metrics } from '../api/metrics.js';
+import type { Headers, RawRecord } from '../api/record.js';
+import { InMemoryKeyValueStore, type KeyValueStore } from '../api/store.js';
+import { partitionForKey } from '../kafka/murmur2.js';
+import { ChangeLoggingKeyValueStore } from '../state/change-logging-store.js';
 import { GlobalStoreUpdater } from './global-store.js';
-import { ChangeLoggingKeyValueStore } from './change-logging-store.js';
-import type { Metrics } from './metrics.js';
-import { partitionForKey } from './murmur2.js';
 import { planTasks, type TaskPlan } from './plan.js';
-import type { Headers, RawRecord } from './record.js';
-import { InMemoryKeyValueStore, type KeyValueStore } from './store.js';
 import { StreamTask, changelogWriter, taskIdOf, type OutgoingRecord, type TaskErrorInfo } from './task.js';
 
 /** One record the topology wrote: `store` is set when `topic` is the changelog of that state store. */
