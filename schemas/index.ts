@@ -16,6 +16,7 @@ export * from './rule-check.js';
 export * from './journey-graph.js';
 export * from './journey-compiler.js';
 export * from './resource-validation.js';
+export * from './payload-schema.js';
 export * from './config-record.js';
 export * from './config-view.js';
 /** Golden configuration fixtures (events, data source, actions, a journey using every node type) for tests. */

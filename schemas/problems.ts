@@ -65,17 +65,6 @@ function validatorFor(schema: TSchema): ValidateFunction {
   return v;
 }
 
-/** Compiles an arbitrary JSON Schema (e.g. an event's payloadSchema); returns the error message when it is invalid. */
-export function compileJsonSchema(
-  schema: unknown,
-): { ok: true; validate: ValidateFunction } | { ok: false; error: string } {
-  try {
-    return { ok: true, validate: new Ajv({ allErrors: true, strict: false }).compile(schema as object) };
-  } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
-  }
-}
-
 function errorPointer(e: ErrorObject, base: string): string {
   const p = base + e.instancePath;
   if (e.keyword === 'required') return pointer(p, (e.params as { missingProperty: string }).missingProperty);

@@ -5,7 +5,8 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import { ActionConfig, DataSourceConfig, EventConfig, type ResourceKind } from './resources.js';
-import { compileJsonSchema, pointer, schemaProblems, type ConfigProblem } from './problems.js';
+import { pointer, schemaProblems, type ConfigProblem } from './problems.js';
+import { compilePayloadSchema } from './payload-schema.js';
 import { scanRule } from './rule-check.js';
 import { FORBIDDEN_KEYS } from './rules.js';
 import { templatePaths } from './template.js';
@@ -122,9 +123,8 @@ export function validateEvent(value: unknown): ConfigProblem[] {
           message: 'mapping path reaches a prototype',
         });
   if (isRecord(value['payloadSchema'])) {
-    const compiled = compileJsonSchema(value['payloadSchema']);
-    if (!compiled.ok)
-      extra.push({ pointer: '/payloadSchema', code: 'PAYLOAD_SCHEMA_INVALID', message: compiled.error });
+    const compiled = compilePayloadSchema(value['payloadSchema']);
+    if (!compiled.ok) extra.push({ pointer: '/payloadSchema', code: compiled.code, message: compiled.error });
   }
   return merge(EventConfig, value, extra);
 }

@@ -5,11 +5,16 @@
  * against the configuration's JSON Schema; resolves the identity (path, expression, or the XDM `identityMap`).
  * Bad input yields a dead-letter code; input no configuration recognises is a discard, not a dead letter.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import { framedSchemaId, isConfluentFramed, readPath, type EventConfig } from '../../schemas/index.js';
+import {
+  framedSchemaId,
+  isConfluentFramed,
+  payloadValidator,
+  readPath,
+  type EventConfig,
+} from '../../schemas/index.js';
 import { RetryableError } from '../../topology/index.js';
 import type { NormalizedEvent } from './journey-model.js';
+import { isBudgetExceeded } from './rule-budget.js';
 import { evaluateWith, truthy } from './rule-evaluator.js';
 
 /** Dead-letter codes of the normalizer (docs/errors.md). */
@@ -20,6 +25,8 @@ export const NormalizeCodes = {
   unknownSchema: 'EVENT_UNKNOWN_SCHEMA',
   noIdentity: 'EVENT_NO_IDENTITY',
   payloadInvalid: 'EVENT_PAYLOAD_INVALID',
+  /** A recognition rule or identity expression worked past its budget on this event (rule-budget.ts). */
+  ruleBudget: 'RULE_BUDGET_EXCEEDED',
 } as const;
 
 /** Discard reason when no event configuration recognises the event. */
@@ -53,20 +60,6 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 type Parsed = { readonly raw: Json } | NormalizeResult;
 const dead = (code: string, message: string): NormalizeResult => ({ kind: 'dead', code, message });
-
-const ajv = new Ajv({ allErrors: true, strict: false });
-// ajv-formats is CommonJS: its default export sits on `.default` under some loaders and not others.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
-  a: Ajv,
-) => Ajv;
-addFormats(ajv);
-const validators = new WeakMap<object, ValidateFunction>();
-
-function validatorFor(schema: object): ValidateFunction {
-  let v = validators.get(schema);
-  if (!v) validators.set(schema, (v = ajv.compile(schema)));
-  return v;
-}
 
 function statusOf(err: unknown): number | undefined {
   const s = isObject(err) ? err['status'] : undefined;
@@ -114,6 +107,16 @@ async function decodeAvro(buf: Buffer, decode: AvroDecode | undefined, retry?: R
   return isObject(plain) ? { raw: plain } : dead(NormalizeCodes.invalidAvro, `Avro (schema ${id}): not a record`);
 }
 
+/** Why `raw` fails the payload schema, or undefined when it passes (a schema that cannot compile fails all). */
+function payloadProblem(schema: object, raw: Json): string | undefined {
+  try {
+    const v = payloadValidator(schema);
+    return v.validate(raw) ? undefined : v.errorsText();
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 function parsePayload(buf: Buffer): Parsed {
   let v: unknown;
   try {
@@ -155,7 +158,8 @@ function recognises(c: EventConfig, raw: Json, xdm: Json, now: number): boolean 
   if ('eventType' in r) return xdm['eventType'] === r.eventType;
   try {
     return truthy(evaluateWith(r.rule, raw, { now, timezone: 'UTC' }));
-  } catch {
+  } catch (err) {
+    if (isBudgetExceeded(err)) throw err; // the event made the rule work without bound: dead-letter it
     return false; // a rule that cannot apply to this payload does not recognise it
   }
 }
@@ -178,7 +182,8 @@ function resolveIdentity(c: EventConfig, xdm: Json, now: number): string | undef
   else {
     try {
       v = evaluateWith(spec.expression, xdm, { now, timezone: 'UTC' });
-    } catch {
+    } catch (err) {
+      if (isBudgetExceeded(err)) throw err;
       v = undefined;
     }
   }
@@ -196,6 +201,15 @@ function timestampOf(xdm: Json, fallback: number): string {
 
 /** See the module comment. `events` should already be in `recognitionOrder`. */
 export async function normalizeEvent(input: NormalizeInput): Promise<NormalizeResult> {
+  try {
+    return await normalizeOnce(input);
+  } catch (err) {
+    if (isBudgetExceeded(err)) return dead(NormalizeCodes.ruleBudget, (err as Error).message);
+    throw err;
+  }
+}
+
+async function normalizeOnce(input: NormalizeInput): Promise<NormalizeResult> {
   const buf = input.value;
   if (buf === null || buf.length === 0) return dead(NormalizeCodes.invalidJson, 'empty event');
   if (buf.length > input.maxBytes)
@@ -209,9 +223,8 @@ export async function normalizeEvent(input: NormalizeInput): Promise<NormalizeRe
     const xdm = c.mapping ? applyMapping(raw, c.mapping) : raw;
     if (!recognises(c, raw, xdm, input.now)) continue;
     if (c.payloadSchema) {
-      const validate = validatorFor(c.payloadSchema);
-      if (!validate(raw))
-        return dead(NormalizeCodes.payloadInvalid, `event "${c.id}": ${ajv.errorsText(validate.errors)}`);
+      const invalid = payloadProblem(c.payloadSchema, raw);
+      if (invalid !== undefined) return dead(NormalizeCodes.payloadInvalid, `event "${c.id}": ${invalid}`);
     }
     const id = resolveIdentity(c, xdm, input.now);
     if (id === undefined)

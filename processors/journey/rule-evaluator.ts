@@ -9,6 +9,7 @@ import type * as JsonLogicModule from 'json-logic-js';
 import { ALLOWED_OPERATORS, FORBIDDEN_KEYS } from '../../schemas/index.js';
 import { TerminalError } from '../../topology/index.js';
 import { parseDuration } from './duration.js';
+import { DEFAULT_RULE_BUDGET, meterEvaluator, withBudget, type RuleBudget } from './rule-budget.js';
 import { localFields, zonedEpoch } from './time-zone.js';
 
 type JsonLogic = typeof JsonLogicModule;
@@ -29,6 +30,8 @@ function privateJsonLogic(): JsonLogic {
 const logic = privateJsonLogic();
 // `method` calls arbitrary methods on data; journeys may never use it.
 logic.rm_operation('method');
+// every evaluation runs under a budget of operations and built sizes (rule-budget.ts)
+meterEvaluator(logic as unknown as Parameters<typeof meterEvaluator>[0]);
 
 /** What a rule sees (PRODUCT.md → json-logic data). */
 export interface RuleData {
@@ -150,9 +153,14 @@ const checked = new WeakSet<object>();
 
 /**
  * Evaluates `rule` against any `data` (e.g. a raw event payload) with `now` and the default time zone given.
- * Throws a terminal `RULE_EVAL_FAILED` error for a rule outside the dialect or one that fails at run time.
+ * Throws a terminal `RULE_EVAL_FAILED` error for a rule outside the dialect or one that fails at run time, and
+ * `RULE_BUDGET_EXCEEDED` for one that works past `at.budget` (default DEFAULT_RULE_BUDGET).
  */
-export function evaluateWith(rule: unknown, data: unknown, at: { readonly now: number; readonly timezone: string }) {
+export function evaluateWith(
+  rule: unknown,
+  data: unknown,
+  at: { readonly now: number; readonly timezone: string; readonly budget?: RuleBudget },
+) {
   if (rule !== null && typeof rule === 'object' && !checked.has(rule)) {
     const problems = ruleProblems(rule);
     if (problems.length > 0) throw new TerminalError('RULE_EVAL_FAILED', `rule refused: ${problems.join('; ')}`);
@@ -161,7 +169,9 @@ export function evaluateWith(rule: unknown, data: unknown, at: { readonly now: n
   const outer = scope;
   scope = { now: at.now, timezone: at.timezone };
   try {
-    return logic.apply(rule as Parameters<JsonLogic['apply']>[0], data) as unknown;
+    return withBudget(at.budget ?? DEFAULT_RULE_BUDGET, (): unknown =>
+      logic.apply(rule as Parameters<JsonLogic['apply']>[0], data),
+    );
   } catch (err) {
     if (err instanceof TerminalError) throw err;
     throw new TerminalError('RULE_EVAL_FAILED', `rule failed: ${(err as Error).message}`, { cause: err });
