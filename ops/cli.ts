@@ -12,6 +12,7 @@ import { pipelineComponent } from './pipeline.js';
 import { validateCommand } from './api/index.js';
 import { loadSample, produceSample } from './sample.js';
 import { startDevSink } from './dev-sink.js';
+import { testCommand } from './journey-test/test-command.js';
 
 const usage = `usage: jo <command> [options]
   start [--dev] [--only pipeline,api,connectors] [--config FILE]
@@ -21,6 +22,10 @@ const usage = `usage: jo <command> [options]
   topics [--dev]    create or verify every topic of the contract
   validate [--kind K] [--no-refs] FILE...
                     check configuration files offline (resources, journeys, bundles, resource sets)
+  test --journey FILE --events FILE.jsonl [--profiles FILE] [--responses FILE] [--resources FILE]...
+       [--expect FILE] [--start ISO] [--horizon DURATION] [--json]
+                    run a journey on a simulated clock with canned responses (nothing is sent); print
+                    each profile's trail and per-node counts; exit 1 naming each failed expectation
   produce-sample [--count N] [--purchase-ratio R]
                     send demo signup and purchase events (no keys) to <prefix>events
 configuration: environment variables (docs/configuration.md) and an optional JSON file (--config / JO_CONFIG_FILE)`;
@@ -112,6 +117,12 @@ export async function main(argv: string[]): Promise<number> {
         const out = validateCommand(rest);
         say(out.lines.join('\n'));
         return out.code;
+      }
+      case 'test': {
+        const r = await testCommand(rest);
+        if (r.out.length > 0) say(r.out.join('\n'));
+        if (r.err.length > 0) process.stderr.write(`${r.err.join('\n')}\n`);
+        return r.code;
       }
       case 'produce-sample': {
         const cfg = await config(rest);

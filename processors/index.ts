@@ -24,6 +24,8 @@ export {
   TestReportBuilder,
   stepsOf,
   type JourneyTestReport,
+  type TrailStep,
+  type ReportCommand,
   type JourneySimulationOptions,
   type SimulationObserver,
   type SimulationResources,
