@@ -69,6 +69,7 @@ async function start(args: string[]): Promise<number> {
   say(`journey engine running (${cfg.only.join(', ')}) on ${cfg.kafkaBrokers.join(',')}`);
   say(`  API       ${engine.address}/v1   (OpenAPI: ${engine.address}/openapi.json)`);
   say(`  metrics   ${engine.address}/metrics   health: ${engine.address}/healthz, ${engine.address}/readyz`);
+  if (cfg.only.includes('api')) say(`  console   ${engine.address}/console/   (sign in with an API token)`);
   if (dev) {
     const token = cfg.api.tokens[0]?.token ?? '';
     say(`  admin token (dev): ${token}`);

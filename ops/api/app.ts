@@ -17,6 +17,7 @@ import { registerResourceRoutes } from './routes-resources.js';
 import { registerJourneyRoutes } from './routes-journeys.js';
 import { registerBundleRoutes } from './bundle.js';
 import { registerTestRoutes } from './routes-test.js';
+import { CONSOLE_PREFIX, registerConsole } from '../console/index.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
@@ -38,6 +39,8 @@ export interface ApiOptions {
   readonly journeyTest?: JourneyTestLimits;
   /** fastify logger option; off by default. */
   readonly logger?: boolean | Record<string, unknown>;
+  /** Serve the web console at `/console` (ops/console); true by default. */
+  readonly console?: boolean;
 }
 
 const OPEN_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
@@ -74,11 +77,16 @@ function handleError(err: FastifyError | Error, req: FastifyRequest, reply: Fast
   return reply.code(500).send(errorBody('INTERNAL', 'unexpected error; see the API log'));
 }
 
-function installAuth(app: FastifyInstance, opts: ApiOptions): void {
-  const auth = new TokenAuth(opts.tokens);
+/**
+ * The console's static assets are open (the page asks for a token); its data comes from `/v1` with one. Decided by
+ * the route that matched, not by the URL's text, so `/console/../v1/...` gets no pass.
+ */
+const isConsoleAsset = (route: string | undefined) => route !== undefined && route.startsWith(CONSOLE_PREFIX);
+
+function installAuth(app: FastifyInstance, opts: ApiOptions, auth: TokenAuth): void {
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0] ?? '';
-    if (OPEN_PATHS.has(path)) return;
+    if (OPEN_PATHS.has(path) || isConsoleAsset(req.routeOptions.url)) return;
     const role = auth.roleOf(req.headers.authorization);
     if (!role) {
       void reply
@@ -149,8 +157,10 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url}`)),
   );
   installBodyHandling(app);
-  installAuth(app, opts);
+  const auth = new TokenAuth(opts.tokens);
+  installAuth(app, opts, auth);
   installOps(app, opts);
+  if (opts.console ?? true) registerConsole(app, { roleOf: (h) => auth.roleOf(h) });
   const ctx: RouteContext = {
     store: opts.store,
     now: opts.now ?? (() => new Date()),

@@ -77,7 +77,7 @@ function parseArgs(argv: readonly string[]): Args {
     if (f === '--json') a.json = true;
     else if (f === '--resources' && argv[i + 1] !== undefined) a.resources.push(argv[++i] as string);
     else if ((valued as readonly string[]).includes(f) && argv[i + 1] !== undefined)
-      a[f.slice(2) as (typeof valued)[number] extends `--${infer K}` ? K : never] = argv[++i] as string;
+      a[f.slice(2) as (typeof valued)[number] extends `--${infer K}` ? K : never] = argv[++i];
     else throw new UsageError([`unknown or incomplete option "${f}"`, USAGE]);
   }
   if (!a.journey || !a.events) throw new UsageError([USAGE]);
@@ -154,7 +154,7 @@ function buildRequest(a: Args): JourneyTestRequest {
   };
   const problems = journeyTestProblems(req, CLI_TEST_LIMITS);
   if (problems.length > 0) throw new UsageError(problemLines(problems, 'test'));
-  return req as JourneyTestRequest;
+  return req;
 }
 
 function summary(r: JourneyTestReport, types: Record<string, string>): string[] {

@@ -12,3 +12,4 @@ export {
   type OAuth2Issuer,
   type RateLimitOptions,
 } from './http-endpoint.js';
+export { launchChromium, chromiumPath } from './browser.js';

@@ -1,0 +1,219 @@
+// The web console as a user meets it: `jo start` in a child process on the real broker (API, pipeline and
+// connectors), the sample resources loaded through the REST API, and a real headless Chromium (Debian's package,
+// driven by playwright-core) that opens /console, signs in with a token and works the pages. Screenshots of every
+// page go to .infra/test-output/console/ (git-ignored).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKafka } from '../../topology/index.js';
+import { launchChromium, startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../testing/index.js';
+import { sampleResources } from '../sample.js';
+
+const jo = fileURLToPath(new URL('../bin/jo.js', import.meta.url));
+const SHOTS = fileURLToPath(new URL('../../.infra/test-output/console/', import.meta.url));
+const ADMIN = `console-admin-${uniqueName('t')}`;
+const READER = `console-read-${uniqueName('t')}`;
+const prefix = `${uniqueName('console')}.`;
+
+let endpoint: TestHttpEndpoint;
+let child: ChildProcess | undefined;
+let output = '';
+let base = '';
+let browser: Browser;
+let admin: BrowserContext;
+let page: Page;
+
+function waitForOutput(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const tick = setInterval(() => {
+      const m = output.match(re);
+      if (m) {
+        clearInterval(tick);
+        resolve(m);
+      } else if (child?.exitCode !== null || Date.now() - started > timeoutMs) {
+        clearInterval(tick);
+        reject(new Error(`no ${String(re)} (exit ${String(child?.exitCode)}); output:\n${output.slice(-3000)}`));
+      }
+    }, 100);
+  });
+}
+
+async function api(method: string, path: string, body?: unknown): Promise<Response> {
+  return fetch(`${base}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${ADMIN}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+async function signIn(p: Page, token: string): Promise<void> {
+  await p.goto(`${base}/console/`);
+  await p.fill('#token', token);
+  await p.click('#login button[type=submit]');
+  await p.waitForSelector('#role');
+}
+
+/** Status of a GET sent with exactly this path (fetch would resolve the dot segments first). */
+function rawStatus(path: string): Promise<number> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    get({ host: hostname, port, path }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject);
+  });
+}
+
+/** The named attributes of every element matching `selector`, sorted. */
+async function attrs(p: Page, selector: string, ...names: string[]): Promise<string[][]> {
+  const all = p.locator(selector);
+  const out: string[][] = [];
+  for (let i = 0; i < (await all.count()); i++)
+    out.push(await Promise.all(names.map(async (n) => (await all.nth(i).getAttribute(n)) ?? '')));
+  return out.sort((a, b) => a.join().localeCompare(b.join()));
+}
+
+const shot = (p: Page, name: string) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  endpoint = await startHttpEndpoint();
+  child = spawn(process.execPath, [jo, 'start'], {
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: testBrokers().join(','),
+      JO_TOPIC_PREFIX: prefix,
+      JO_APPLICATION_ID: uniqueName('console-app'),
+      JO_PARTITIONS: '2',
+      JO_STATE_DIR: mkdtempSync(join(tmpdir(), 'jo-console-')),
+      JO_API_PORT: '0',
+      JO_API_TOKENS: `${ADMIN}:admin,${READER}:read`,
+      JO_LOG_FORMAT: 'json',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const [, url = ''] = await waitForOutput(/API\s+(http:\/\/127\.0\.0\.1:\d+)\/v1/, 90_000);
+  base = url;
+  const r = sampleResources(endpoint.url);
+  for (const e of r.events) expect((await api('PUT', `/v1/events/${e.id}`, e)).status).toBeLessThan(300);
+  for (const a of r.actions) expect((await api('PUT', `/v1/actions/${a.id}`, a)).status).toBeLessThan(300);
+  for (const j of r.journeys) {
+    expect((await api('PUT', `/v1/journeys/${j.id}`, j)).status).toBe(201);
+    expect((await api('POST', `/v1/journeys/${j.id}/publish`, {})).status).toBe(200);
+  }
+  browser = await launchChromium();
+  admin = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  page = await admin.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  child?.kill('SIGTERM');
+  await endpoint?.close();
+});
+
+describe('web console at /console (headless Chromium)', () => {
+  it('prints its URL at start, asks for a token, keeps it in sessionStorage and out of the URL', async () => {
+    expect(output).toContain(`${base}/console/`);
+    // the assets are open, the data is not: a path that merely starts with /console gets no pass
+    expect((await fetch(`${base}/console/app.js`)).status).toBe(200);
+    expect((await fetch(`${base}/v1/console/session`)).status).toBe(401);
+    for (const raw of ['/console/../v1/journeys', '/console/%2e%2e/v1/journeys', '/console/..%2fv1/journeys'])
+      expect(await rawStatus(raw), raw).toBe(404);
+    await page.goto(`${base}/console/`);
+    await page.waitForSelector('#login');
+    await shot(page, '01-sign-in');
+    await page.fill('#token', 'not-a-token');
+    await page.click('#login button[type=submit]');
+    await expect.poll(() => page.textContent('#login-error')).toMatch(/not accepted/);
+
+    await signIn(page, ADMIN);
+    expect(await page.textContent('#role')).toBe('admin');
+    expect(page.url()).not.toContain(ADMIN);
+    expect(await page.evaluate('sessionStorage.getItem("jo.console.token")')).toBe(ADMIN);
+    const first = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime);
+    expect(first).toBeGreaterThan(0);
+  });
+
+  it('lists journeys with their versions and state', async () => {
+    await page.goto(`${base}/console/#/journeys`);
+    const row = page.locator('tr[data-journey="welcome"]');
+    await row.waitFor();
+    expect(await row.locator('.chip').allTextContents()).toEqual(['v1 live']);
+    expect(await row.locator('[data-action="publish"]').isDisabled()).toBe(true);
+    await shot(page, '02-journeys');
+  });
+
+  it("draws the sample journey's canvas: every node by type, labelled edges, the node's definition on click", async () => {
+    const producer = createKafka({ brokers: testBrokers(), clientId: 'console-producer' }).producer();
+    await producer.connect();
+    await producer.send({
+      topic: `${prefix}events`,
+      messages: Array.from({ length: 5 }, (_, i) => ({
+        value: JSON.stringify({
+          _id: `console-signup-${i}`,
+          timestamp: new Date().toISOString(),
+          eventType: 'account.signup',
+          person: { email: `console-${i}@example.com`, firstName: `C${i}` },
+        }),
+      })),
+    });
+    await producer.disconnect();
+    await endpoint.waitForRequests(5, 60_000, '/email/welcome');
+
+    await page.goto(`${base}/console/#/journeys/welcome`);
+    await page.waitForSelector('svg.graph');
+    const nodes = (await attrs(page, '[data-node-id]', 'data-node-id', 'data-node-type')).map((a) => a.join(':'));
+    expect(nodes).toEqual([
+      '@entry:entry',
+      'done:end',
+      'send-reminder:action',
+      'send-welcome:action',
+      'wait-purchase:event',
+    ]);
+    const labels = (await page.locator('.edge-label').allTextContents()).sort();
+    expect(labels).toEqual(['onTimeout P3D', 'purchase']);
+    await page.click('[data-node-id="wait-purchase"]');
+    await expect.poll(() => page.textContent('#node-panel pre')).toContain('"onTimeout": "send-reminder"');
+    await shot(page, '03-canvas');
+  });
+
+  it('publishes a new draft from the list; the previous version closes', async () => {
+    const r = sampleResources(endpoint.url);
+    const j = { ...(r.journeys[0] as Record<string, unknown>), name: 'Welcome, take two' };
+    expect((await api('PUT', '/v1/journeys/welcome', j)).status).toBe(201);
+    await page.goto(`${base}/console/#/journeys`);
+    const row = page.locator('tr[data-journey="welcome"]');
+    await expect.poll(() => row.locator('.chip').allTextContents()).toEqual(['v1 live', 'v2 draft']);
+    await row.locator('[data-action="publish"]').click();
+    await expect.poll(() => row.locator('.chip').allTextContents()).toEqual(['v1 closed', 'v2 live']);
+    const rec = (await (await api('GET', '/v1/journeys/welcome')).json()) as { versions: Array<{ state: string }> };
+    expect(rec.versions.map((v) => v.state)).toEqual(['closed', 'live']);
+  });
+
+  it('a read token sees everything and no write buttons', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const reader = await ctx.newPage();
+    await signIn(reader, READER);
+    expect(await reader.textContent('#role')).toBe('read');
+    await reader.locator('tr[data-journey="welcome"]').waitFor();
+    expect(await reader.locator('[data-action], #new-journey').count()).toBe(0);
+    await shot(reader, '04-journeys-read-only');
+    await reader.goto(`${base}/console/#/journeys/welcome/v/1`);
+    await reader.waitForSelector('svg.graph');
+    expect(await reader.locator('#publish').count()).toBe(0);
+    expect(await reader.textContent('#open-editor')).toBe('View JSON');
+    await ctx.close();
+  });
+});
