@@ -13,6 +13,7 @@ import { validateCommand } from './api/index.js';
 import { loadSample, produceSample } from './sample.js';
 import { startDevSink } from './dev-sink.js';
 import { testCommand } from './journey-test/test-command.js';
+import { replayCommand } from './journey-test/replay-command.js';
 
 const usage = `usage: jo <command> [options]
   start [--dev] [--only pipeline,api,connectors] [--config FILE]
@@ -26,6 +27,10 @@ const usage = `usage: jo <command> [options]
        [--expect FILE] [--start ISO] [--horizon DURATION] [--json]
                     run a journey on a simulated clock with canned responses (nothing is sent); print
                     each profile's trail and per-node counts; exit 1 naming each failed expectation
+  replay --journey ID [--version N] --from ISO --to ISO [--compare] [--responses FILE] [--json]
+                    run a version over a past range of <prefix>events on a clock driven by event timestamps
+                    (own consumer, nothing committed or sent); per-node counts, commands per action, peak
+                    commands/s per endpoint; --compare: side by side with what the live engine did
   produce-sample [--count N] [--purchase-ratio R]
                     send demo signup and purchase events (no keys) to <prefix>events
 configuration: environment variables (docs/configuration.md) and an optional JSON file (--config / JO_CONFIG_FILE)`;
@@ -121,6 +126,17 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'test': {
         const r = await testCommand(rest);
+        if (r.out.length > 0) say(r.out.join('\n'));
+        if (r.err.length > 0) process.stderr.write(`${r.err.join('\n')}\n`);
+        return r.code;
+      }
+      case 'replay': {
+        const cfg = await config(rest);
+        const r = await replayCommand(rest, {
+          brokers: cfg.kafkaBrokers,
+          topicPrefix: cfg.topicPrefix,
+          stderr: (t) => void process.stderr.write(t),
+        });
         if (r.out.length > 0) say(r.out.join('\n'));
         if (r.err.length > 0) process.stderr.write(`${r.err.join('\n')}\n`);
         return r.code;

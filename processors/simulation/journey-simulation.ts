@@ -174,10 +174,11 @@ export class JourneySimulation {
   }
 
   /** Places an event (a `jo.events` record value, JSON) at `at`; returns its index. */
-  addEvent(at: number, value: Buffer | object, key: string | null = null): number {
+  addEvent(at: number, value: Buffer | object, key: Buffer | string | null = null): number {
     const index = this.events++;
     const bytes = Buffer.isBuffer(value) ? value : Buffer.from(JSON.stringify(value));
-    this.queue.add(at, { kind: 'event', index, key: key === null ? null : Buffer.from(key), value: bytes });
+    const k = key === null || Buffer.isBuffer(key) ? key : Buffer.from(key);
+    this.queue.add(at, { kind: 'event', index, key: k, value: bytes });
     return index;
   }
 
