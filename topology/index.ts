@@ -30,6 +30,15 @@ export { StreamsApp } from './runtime/streams-app.js';
 // production simulations (journey test mode, replay) run a topology in process on a ManualClock
 export { InMemoryRunner, type InMemoryRunnerOptions, type RunnerOutput } from './runtime/in-memory-runner.js';
 export { MAX_REQUEST_BYTES, splitBySize } from './runtime/task-runner.js';
+export {
+  CommitAfterFailureError,
+  MAX_REQUEST_BYTES,
+  TransactionCommitter,
+  outRecordBytes,
+  splitBySize,
+  type CommitInput,
+  type SentRequest,
+} from './runtime/transaction-committer.js';
 export { RocksDbKeyValueStore, openRocksDbStore } from './state/rocksdb-store.js';
 export { storeDirectory } from './state/state-dir.js';
 export { restoreChangelog, restoreChangelogs } from './state/changelog-restore.js';
@@ -40,6 +49,7 @@ export {
   ReadCommittedFilter,
   createKafka,
   retryKafka,
+  transactionalProducer,
   type Admin,
   type Consumer,
   type EachBatchPayload,
@@ -50,3 +60,12 @@ export {
   type Producer,
 } from './kafka/kafka-client.js';
 export { partitionForKey } from './kafka/murmur2.js';
+export type {
+  KafkaTransaction,
+  OutRecord,
+  PartitionOffset,
+  ProduceResult,
+  TransactionalProducer,
+  TransactionalProducerFactory,
+  TransactionalProducerOptions,
+} from './kafka/port.js';
