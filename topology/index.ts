@@ -29,7 +29,6 @@ export { InMemoryKeyValueStore, jsonSerde, stringSerde, type KeyValueStore } fro
 export { StreamsApp } from './runtime/streams-app.js';
 // production simulations (journey test mode, replay) run a topology in process on a ManualClock
 export { InMemoryRunner, type InMemoryRunnerOptions, type RunnerOutput } from './runtime/in-memory-runner.js';
-export { MAX_REQUEST_BYTES, splitBySize } from './runtime/task-runner.js';
 export {
   CommitAfterFailureError,
   MAX_REQUEST_BYTES,
