@@ -29,6 +29,8 @@ export { InMemoryKeyValueStore, jsonSerde, stringSerde, type KeyValueStore } fro
 export { StreamsApp } from './runtime/streams-app.js';
 // production simulations (journey test mode, replay) run a topology in process on a ManualClock
 export { InMemoryRunner, type InMemoryRunnerOptions, type RunnerOutput } from './runtime/in-memory-runner.js';
+export { ConsumerWatch, type ConsumerWatchOptions } from './runtime/consumer-watch.js';
+export { rawCodecs, type CodecName, type OutputCompression } from './kafka/kafka-codecs.js';
 export {
   CommitAfterFailureError,
   MAX_REQUEST_BYTES,
