@@ -56,6 +56,27 @@ export const schemaCodes = {
     retryable: false,
     doc: 'a journey lists the same exit event twice without a condition',
   },
+  TEST_REQUEST_TOO_LARGE: {
+    retryable: false,
+    doc: "journey test (API 400): the test request's JSON is over its limit (512 KiB)",
+  },
+  TEST_TOO_MANY_EVENTS: { retryable: false, doc: 'journey test (API 400): more events than a test may hold (1,000)' },
+  TEST_TOO_MANY_PROFILES: {
+    retryable: false,
+    doc: 'journey test (API 400): more profiles than a test may hold (1,000)',
+  },
+  TEST_EVENT_TIME: {
+    retryable: false,
+    doc: "journey test (API 400): an event has both `at` and `offset`, a bad offset, or a time before the test's start",
+  },
+  TEST_HORIZON: {
+    retryable: false,
+    doc: 'journey test (API 400): the simulated time span is over the limit (400 days)',
+  },
+  TEST_SIMULATION_TOO_LARGE: {
+    retryable: false,
+    doc: 'journey test (API 400): the run needs more than 20,000 inputs (events, timers fired, action results)',
+  },
   SECRET_LITERAL: {
     retryable: false,
     doc: 'a secret is given in clear (auth field or credential header) where a `{env}`/`{file}` reference is expected',

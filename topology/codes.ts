@@ -10,6 +10,10 @@ export const topologyCodes = defineErrorCodes('topology', {
     retryable: false,
     doc: "a source record's key or value could not be deserialized; it was dead-lettered",
   },
+  BATCH_UNDECODABLE: {
+    retryable: false,
+    doc: 'a fetched batch could not be decompressed (corrupt, or over `JO_MAX_DECOMPRESSED_BATCH_BYTES`); its compressed bytes were dead-lettered and its records skipped',
+  },
   PROCESSING_FAILED: {
     retryable: false,
     doc: 'a processor threw a non-`JoError` error for a record; it was dead-lettered',
