@@ -12,6 +12,13 @@ import { ConnectorCodes, DataSourceError, type ConnectorCode } from './errors.js
 import { HttpClient, type HttpOutcome } from './http-client.js';
 import { TtlCache } from './ttl-cache.js';
 
+/** Failures no retry can fix: configuration and policy refusals. */
+const NOT_RETRYABLE: ReadonlySet<string> = new Set([
+  ConnectorCodes.secretUnresolved,
+  ConnectorCodes.secretRefNotAllowed,
+  ConnectorCodes.urlNotAllowed,
+]);
+
 export interface DataSourceClientOptions {
   /** Shared HTTP client (pool, secrets, OAuth2 tokens, limits, timer); a new one by default. */
   readonly http?: HttpClient;
@@ -159,7 +166,7 @@ class HttpDataSourceClient implements DataSourceClient {
     if (o.code === ConnectorCodes.httpNetwork) breaker.failure();
     else breaker.abandon();
     const code = o.code === ConnectorCodes.httpNetwork ? ConnectorCodes.datasourceNetwork : (o.code ?? 'HTTP_NETWORK');
-    throw this.fail(id, code, o.error ?? 'call failed', code !== ConnectorCodes.secretUnresolved, 'error');
+    throw this.fail(id, code, o.error ?? 'call failed', !NOT_RETRYABLE.has(code), 'error');
   }
 
   private fail(
