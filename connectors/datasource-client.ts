@@ -25,6 +25,8 @@ export interface DataSourceClientOptions {
   readonly metrics?: Metrics;
   /** Entries kept in the answer cache over all data sources; default 10,000. */
   readonly cacheMaxEntries?: number;
+  /** Bytes (request key + answer as JSON, UTF-16 estimate ×2) the answer cache may hold; default 64 MiB. */
+  readonly cacheMaxBytes?: number;
   /** When the config has no `timeoutMs`; default 5 s. */
   readonly defaultTimeoutMs?: number;
   /** When the config has no `rateLimit`; default 15 calls/s (PRODUCT.md limits). */
@@ -61,7 +63,12 @@ class HttpDataSourceClient implements DataSourceClient {
   constructor(private readonly opts: DataSourceClientOptions) {
     this.ownsHttp = opts.http === undefined;
     this.http = opts.http ?? new HttpClient();
-    this.cache = new TtlCache(this.http.timer, opts.cacheMaxEntries ?? 10_000);
+    this.cache = new TtlCache(
+      this.http.timer,
+      opts.cacheMaxEntries ?? 10_000,
+      opts.cacheMaxBytes ?? 64 * 1024 * 1024,
+      (key, value) => 2 * (key.length + (JSON.stringify(value) ?? '').length),
+    );
     const m = opts.metrics ?? noopMetrics;
     this.calls = m.counter({
       name: 'jo_datasource_calls_total',
