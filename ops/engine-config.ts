@@ -32,6 +32,8 @@ export const EngineConfigSchema = Type.Object(
     /** A task that has caught up commits at once rather than waiting for the interval (exactly-once only). */
     eagerCommit: Type.Boolean(),
     maxEventBytes: Type.Integer({ minimum: 1024, maximum: 10_485_760 }),
+    /** Write discards of events that entered no journey (or failed an entry condition) as step records. */
+    verboseSteps: Type.Boolean(),
     /** The read cache of all the process's local RocksDB stores together, in bytes (0: no cache). */
     storeCacheBytes: Type.Integer({ minimum: 0, maximum: 17_179_869_184 }),
     /** Fetched key + value bytes one task may hold queued before fetching its partitions pauses. */
@@ -96,6 +98,7 @@ function fromEnv(env: Env): Record<string, unknown> {
     commitIntervalMs: num(env['JO_COMMIT_INTERVAL_MS']),
     eagerCommit: bool(env['JO_EAGER_COMMIT']),
     maxEventBytes: num(env['JO_MAX_EVENT_BYTES']),
+    verboseSteps: bool(env['JO_VERBOSE_STEPS']),
     storeCacheBytes: num(env['JO_STORE_CACHE_BYTES']),
     taskQueueBytes: num(env['JO_TASK_QUEUE_BYTES']),
     api: { host: env['JO_API_HOST'], port: num(env['JO_API_PORT']), tokens: tokens(env['JO_API_TOKENS']) },
@@ -132,6 +135,7 @@ export const DEFAULTS = {
   commitIntervalMs: 100,
   eagerCommit: true,
   maxEventBytes: 1_048_576,
+  verboseSteps: false,
   storeCacheBytes: 67_108_864,
   taskQueueBytes: 4_194_304,
   api: { host: '127.0.0.1', port: 8080, tokens: [] },

@@ -20,6 +20,7 @@ export function pipelineComponent(shared: SharedParts): Component {
     topicPrefix: config.topicPrefix,
     partitions: config.partitions,
     metrics,
+    verboseSteps: config.verboseSteps,
     fetchDatasource: (ds, data) => datasources.fetch(ds, data),
     ...(registry ? { decodeAvro: (buf: Buffer) => registry.decode(buf) } : {}),
     // timers fire on a 250 ms wall-clock punctuator: lateness stays well under a second

@@ -49,6 +49,7 @@ function stepDeps(opts: JourneyTopologyOptions): StepDeps {
     topics: topicNames(opts.topicPrefix ?? 'jo.'),
     connectors: [...new Set(['http', 'campaign', ...(opts.connectors ?? [])])],
     limits: Object.freeze(limits),
+    verboseSteps: opts.verboseSteps ?? false,
     ...(opts.fetchDatasource ? { fetchDatasource: opts.fetchDatasource } : {}),
     ...(opts.decodeAvro ? { decodeAvro: opts.decodeAvro } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBrokers, uniqueName } from '../ops/testing/index.js';
-import type { ActionCommand, JourneyConfig, JourneyRecord, StepEvent } from '../schemas/index.js';
+import type { ActionCommand, JourneyConfig, JourneyRecord, StepRecord } from '../schemas/index.js';
 import type { Admin, KafkaClient } from '../topology/index.js';
 import { createJourneyTopics, produce, readUntil, testKafka } from './testing/kafka-kit.js';
 import { emailAction, purchaseEvent, signupEvent } from './testing/journeys.js';
@@ -119,8 +119,10 @@ describe('welcome journey on the real broker', () => {
     await new Promise((r) => first.once('exit', r));
 
     await startEngine(config);
-    const waiting = (v: StepEvent[]) => v.filter((s) => s.nodeId === 'waitPurchase' && s.status === 'transitioned');
-    const steps = await readUntil<StepEvent>(
+    const flat = (v: StepRecord[]) => v.flatMap(({ steps, ...rec }) => steps.map((s) => ({ ...rec, ...s })));
+    const waiting = (v: StepRecord[]) =>
+      flat(v).filter((s) => s.nodeId === 'waitPurchase' && s.status === 'transitioned');
+    const steps = await readUntil<StepRecord>(
       kafka,
       t.stepEvents,
       uniqueName('r'),
@@ -149,12 +151,14 @@ describe('welcome journey on the real broker', () => {
       const nodes = all.filter((c) => c.profileKey === `email:${w}`).map((c) => c.nodeId);
       expect(nodes).toEqual(['email', buyers.includes(w) ? 'thanks' : 'reminder']);
     }
-    const final = await readUntil<StepEvent>(
-      kafka,
-      t.stepEvents,
-      uniqueName('r'),
-      (v) => v.filter((s) => s.status === 'ended').length >= N,
-      30_000,
+    const final = flat(
+      await readUntil<StepRecord>(
+        kafka,
+        t.stepEvents,
+        uniqueName('r'),
+        (v) => flat(v).filter((s) => s.status === 'ended').length >= N,
+        30_000,
+      ),
     );
     const per = (status: string) => new Set(final.filter((s) => s.status === status).map((s) => s.profileKey)).size;
     expect(final.filter((s) => s.status === 'entered')).toHaveLength(N);

@@ -58,6 +58,11 @@ export interface JourneyTopologyOptions {
   /** Avro decoding (schemas/ `createAvroRegistry(url).decode`); without it Avro events are dead-lettered. */
   readonly decodeAvro?: AvroDecode;
   readonly limits?: Partial<JourneyLimits>;
+  /**
+   * Verbose step events for every journey: discards of events that entered no journey (`noJourneyForEvent`) or
+   * failed an entry condition become step records too. A journey can turn it on for itself (`verboseSteps`).
+   */
+  readonly verboseSteps?: boolean;
   /** The view `jo.config` is applied to; a new one by default. Pass one to read it elsewhere too. */
   readonly configView?: ConfigView;
 }
@@ -76,6 +81,7 @@ export interface StepDeps {
   readonly topics: ReturnType<typeof topicNames>;
   readonly connectors: readonly string[];
   readonly limits: JourneyLimits;
+  readonly verboseSteps: boolean;
   readonly fetchDatasource?: DataSourceFetcher;
   readonly decodeAvro?: AvroDecode;
   readonly clock?: Clock;

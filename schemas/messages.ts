@@ -52,24 +52,39 @@ export const ActionResult = Type.Object({
 });
 export type ActionResult = Static<typeof ActionResult>;
 
-export const StepStatuses = ['entered', 'transitioned', 'ended', 'error', 'timedout', 'discarded'] as const;
+export const StepStatuses = ['entered', 'transitioned', 'goal', 'ended', 'error', 'timedout', 'discarded'] as const;
 export type StepStatus = (typeof StepStatuses)[number];
 
-/** `jo.step-events`, keyed by profile key: one record per journey step or discard. */
-export const StepEvent = Type.Object({
+/** What made an instance move: an event (its id), a timer (its token), an action result (its commandId), a control. */
+export const StepCauseTypes = ['event', 'timer', 'result', 'control'] as const;
+export type StepCauseType = (typeof StepCauseTypes)[number];
+
+/** One step of a step record: what the instance did at one node. */
+export const Step = Type.Object({
+  nodeId: Type.String(),
+  nodeType: Type.String(),
+  status: Type.Union(StepStatuses.map((s) => Type.Literal(s))),
+  /** A code such as reentranceNotAllowed, exitCriteria, manualExit, journeyStopped, journeyTimeout. */
+  reason: Type.Optional(Type.String()),
+  timestamp: Type.String({ description: 'ISO-8601' }),
+});
+export type Step = Static<typeof Step>;
+
+/**
+ * `jo.step-events`, keyed by profile key: ONE record per instance per input it processed, holding the ordered
+ * list of what that input made the instance do. Discards of journeys that did not match (empty `journeyId` for
+ * `noJourneyForEvent`) are written only when verbose step events are on.
+ */
+export const StepRecord = Type.Object({
   journeyId: Type.String(),
   journeyVersion: Type.Integer(),
   instanceId: Type.String(),
   profileKey: Type.String(),
-  nodeId: Type.String(),
-  nodeType: Type.String(),
-  status: Type.Union(StepStatuses.map((s) => Type.Literal(s))),
-  /** A code such as reentranceNotAllowed, noJourneyForEvent, journeyStopped, journeyTimeout. */
-  reason: Type.Optional(Type.String()),
-  eventId: Type.Optional(Type.String()),
-  timestamp: Type.String({ description: 'ISO-8601' }),
+  cause: Type.Object({ type: Type.Union(StepCauseTypes.map((s) => Type.Literal(s))), id: Type.String() }),
+  steps: Type.Array(Step, { minItems: 1 }),
 });
-export type StepEvent = Static<typeof StepEvent>;
+export type StepRecord = Static<typeof StepRecord>;
+export type StepCause = StepRecord['cause'];
 
 /** Headers on every `jo.dlq` record (value and key are the original bytes). */
 export const DlqHeaders = {

@@ -142,6 +142,11 @@ export const JourneyConfig = strictObject({
   timeout: Type.Optional(IsoDuration),
   /** IANA time zone used by waits and time helpers; default UTC. */
   timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  /**
+   * Write this journey's discards of events that did not enter it (`entryConditionNotMet`) as step records, for
+   * debugging; they are always counted in `jo_events_discarded_total`. Default false.
+   */
+  verboseSteps: Type.Optional(Type.Boolean()),
   start: NodeId,
   nodes: Type.Record(NodeId, JourneyNode, { minProperties: 1, maxProperties: 1000, additionalProperties: false }),
 });

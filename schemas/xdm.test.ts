@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { ActionCommand, ActionResult, DlqHeaders, StepEvent } from './messages.js';
+import { ActionCommand, ActionResult, DlqHeaders, StepRecord } from './messages.js';
 import { schemaProblems } from './problems.js';
 import { NormalizedEventSchema, XDM_EXPERIENCE_EVENT_AVRO, XdmExperienceEvent } from './xdm.js';
 import * as fx from './fixtures/message-fixtures.js';
@@ -38,7 +38,7 @@ describe('message fixtures match the message schemas', () => {
   it('command, result, step event', () => {
     expect(schemaProblems(ActionCommand, fx.emailCommand)).toEqual([]);
     expect(schemaProblems(ActionResult, fx.emailResult)).toEqual([]);
-    expect(schemaProblems(StepEvent, fx.enteredStep)).toEqual([]);
+    expect(schemaProblems(StepRecord, fx.enteredStep)).toEqual([]);
     expect(schemaProblems(ActionResult, { ...fx.emailResult, status: 'fine' })[0]).toMatchObject({
       pointer: '/status',
       code: 'SCHEMA_ENUM',

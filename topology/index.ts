@@ -20,7 +20,15 @@ export type { Processor, ProcessorContext } from './api/processor.js';
 export { serdes, type StreamRecord } from './api/record.js';
 export { InMemoryKeyValueStore, jsonSerde, stringSerde, type KeyValueStore } from './api/store.js';
 export { StreamsApp } from './runtime/streams-app.js';
-export { MAX_REQUEST_BYTES, splitBySize } from './runtime/task-runner.js';
+export {
+  CommitAfterFailureError,
+  MAX_REQUEST_BYTES,
+  TransactionCommitter,
+  outRecordBytes,
+  splitBySize,
+  type CommitInput,
+  type SentRequest,
+} from './runtime/transaction-committer.js';
 export { RocksDbKeyValueStore, openRocksDbStore } from './state/rocksdb-store.js';
 export { storeDirectory } from './state/state-dir.js';
 export { restoreChangelog, restoreChangelogs } from './state/changelog-restore.js';
@@ -31,6 +39,7 @@ export {
   ReadCommittedFilter,
   createKafka,
   retryKafka,
+  transactionalProducer,
   type Admin,
   type Consumer,
   type EachBatchPayload,
@@ -41,3 +50,12 @@ export {
   type Producer,
 } from './kafka/kafka-client.js';
 export { partitionForKey } from './kafka/murmur2.js';
+export type {
+  KafkaTransaction,
+  OutRecord,
+  PartitionOffset,
+  ProduceResult,
+  TransactionalProducer,
+  TransactionalProducerFactory,
+  TransactionalProducerOptions,
+} from './kafka/port.js';

@@ -32,4 +32,5 @@ export { defineJourney, fromCompiled, isRule, datasourcesIn } from './journey-de
 export { JourneyMachine, type Transition } from './journey-machine.js';
 export { JourneyEngine, type JourneyCatalog, type ProfileState } from './journey-engine.js';
 export { TimerIndex, timerKey } from './timer-index.js';
+export { toStepRecords } from './step-records.js';
 export * from './journey-model.js';

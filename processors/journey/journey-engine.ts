@@ -59,7 +59,7 @@ export class JourneyEngine {
 
   /** A normalized event of `profile`: continuations first, then entries into live journeys. */
   async onEvent(event: NormalizedEvent, profile: unknown): Promise<Outcome> {
-    const out = emptyOutcome();
+    const out = emptyOutcome({ type: 'event', id: event.id });
     const profileKey = profileKeyOf(event.identity);
     const state = await this.load(profileKey);
     const took = new Set<string>();
@@ -81,19 +81,19 @@ export class JourneyEngine {
     }
     if (took.size === 0 && out.discards.length === 0) {
       out.discards.push({ reason: 'noJourneyForEvent' });
-      // No journey to attribute it to: journey fields are empty, so a user can still see what happened to it.
-      out.steps.push({
-        journeyId: '',
-        journeyVersion: 0,
-        instanceId: '',
-        profileKey,
-        nodeId: '',
-        nodeType: 'event',
-        status: 'discarded',
-        reason: 'noJourneyForEvent',
-        eventId: event.id,
-        timestamp: new Date(this.env.now()).toISOString(),
-      });
+      // Counted always; written only in verbose mode, with empty journey fields (no journey to attribute it to).
+      if (this.env.verboseSteps)
+        out.steps.push({
+          journeyId: '',
+          journeyVersion: 0,
+          instanceId: '',
+          profileKey,
+          nodeId: '',
+          nodeType: 'event',
+          status: 'discarded',
+          reason: 'noJourneyForEvent',
+          timestamp: new Date(this.env.now()).toISOString(),
+        });
     }
     return out;
   }
@@ -111,7 +111,7 @@ export class JourneyEngine {
 
   /** A due timer; stale timers (the instance moved on or ended) produce a `staleTimer` discard and nothing else. */
   async onTimer(timer: Timer, profile: unknown): Promise<Outcome> {
-    const out = emptyOutcome();
+    const out = emptyOutcome({ type: 'timer', id: timer.token });
     const found = await this.running(timer.profileKey, timer.journeyId, timer.instanceId);
     const handled = found
       ? await this.put(found.state, await this.machine.onTimer(found.def, found.pj, timer, profile), out)
@@ -122,7 +122,7 @@ export class JourneyEngine {
 
   /** An action result from a connector; `profileKey` is the record key when the result does not carry it. */
   async onResult(result: ActionResult, recordKey: string, profile: unknown): Promise<Outcome> {
-    const out = emptyOutcome();
+    const out = emptyOutcome({ type: 'result', id: result.commandId });
     const found = await this.running(result.profileKey ?? recordKey, result.journeyId, result.instanceId);
     if (!found) {
       out.discards.push({ reason: 'staleActionResult', ...(result.journeyId ? { journeyId: result.journeyId } : {}) });
@@ -137,7 +137,7 @@ export class JourneyEngine {
    * store: stops are rare and must reach instances that would otherwise sleep for weeks.
    */
   async stopVersion(journeyId: string, version: number): Promise<Outcome> {
-    const out = emptyOutcome();
+    const out = emptyOutcome({ type: 'control', id: `stop/${journeyId}/${version}` });
     const def = this.catalog.version(journeyId, version);
     if (!def) return out;
     const victims: ProfileState[] = [];

@@ -45,8 +45,15 @@ export class JourneyMachine {
     return { state: pj, out: ctx?.out ?? emptyOutcome(), handled };
   }
 
-  private refuse(def: JourneyDef, pj: ProfileJourney, event: NormalizedEvent, reason: string, out: Outcome) {
+  /**
+   * A refused entry: always counted; written as a step only when it concerns the profile's place in the journey
+   * (re-entrance) or verbose step events are on (the journey's `verboseSteps` or the engine's): an event that
+   * does not meet a journey's entry condition is the common case, not news.
+   */
+  private refuse(def: JourneyDef, pj: ProfileJourney, reason: string, out: Outcome) {
     out.discards.push({ reason, journeyId: def.id });
+    const quiet = reason === 'entryConditionNotMet';
+    if (quiet && !(def.config.verboseSteps ?? this.env.verboseSteps ?? false)) return;
     out.steps.push({
       journeyId: def.id,
       journeyVersion: def.version,
@@ -56,7 +63,6 @@ export class JourneyMachine {
       nodeType: 'entry',
       status: 'discarded',
       reason,
-      eventId: event.id,
       timestamp: new Date(this.env.now()).toISOString(),
     });
   }
@@ -84,7 +90,7 @@ export class JourneyMachine {
     }
     const refused = this.refusal(def, pj);
     if (refused) {
-      this.refuse(def, pj, event, refused, out);
+      this.refuse(def, pj, refused, out);
       return { state: pj, out, handled: false };
     }
     const instanceId = deterministicId('instance', def.id, def.version, pj.profileKey, pj.entries + 1, event.id);
@@ -113,7 +119,7 @@ export class JourneyMachine {
         refusal = 'entryConditionFailed';
       }
       if (refusal) {
-        this.refuse(def, pj, event, refusal, out);
+        this.refuse(def, pj, refusal, out);
         return { state: pj, out, handled: false };
       }
     }

@@ -9,7 +9,8 @@ import type {
   DataSourceConfig,
   JourneyConfig,
   JourneyState,
-  StepEvent,
+  Step,
+  StepCause,
 } from '../../schemas/index.js';
 
 /** PRODUCT.md → Normalized event: what conditions see as `event`. */
@@ -128,18 +129,30 @@ export interface Discard {
   readonly journeyId?: string;
 }
 
-/** Everything one transition produces, in order. */
+/** A step with the instance it belongs to; `emit` groups them into one step record per instance. */
+export interface InstanceStep extends Step {
+  readonly journeyId: string;
+  readonly journeyVersion: number;
+  readonly instanceId: string;
+  readonly profileKey: string;
+}
+
+/** Everything one input (event, timer, result, control) produces, in order. */
 export interface Outcome {
+  /** The input; set by the engine method that handled it. */
+  cause?: StepCause;
   readonly commands: EmittedCommand[];
-  readonly steps: StepEvent[];
+  readonly steps: InstanceStep[];
   readonly timers: TimerOp[];
   readonly discards: Discard[];
   readonly entries: Array<{ readonly journeyId: string; readonly version: number }>;
   readonly exits: Array<{ readonly journeyId: string; readonly version: number; readonly reason: string }>;
 }
 
-export function emptyOutcome(): Outcome {
-  return { commands: [], steps: [], timers: [], discards: [], entries: [], exits: [] };
+export function emptyOutcome(cause?: StepCause): Outcome {
+  const o: Outcome = { commands: [], steps: [], timers: [], discards: [], entries: [], exits: [] };
+  if (cause) o.cause = cause;
+  return o;
 }
 
 export function mergeOutcome(into: Outcome, from: Outcome): Outcome {
@@ -184,4 +197,6 @@ export interface EngineEnv {
     scope: { readonly profileKey: string; readonly profile: unknown; readonly event?: NormalizedEvent },
   ): Promise<Record<string, unknown>>;
   readonly limits: EngineLimits;
+  /** Write discards of events that entered no journey as step records (engine-wide verbose step events). */
+  readonly verboseSteps?: boolean;
 }

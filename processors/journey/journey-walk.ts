@@ -25,7 +25,7 @@ export interface WalkContext {
   readonly inst: InstanceState;
   readonly profile: unknown;
   readonly out: Outcome;
-  /** The event being processed, if any (`event` in rules, `eventId` of step events). */
+  /** The event being processed, if any (`event` in rules). */
   readonly event?: NormalizedEvent;
   /** Data sources fetched during this evaluation. */
   readonly fetched: Record<string, unknown>;
@@ -47,7 +47,7 @@ class NodeFailure extends Error {
   }
 }
 
-/** Appends a step event of the instance. */
+/** Appends a step of the instance (emit groups an input's steps into one step record per instance). */
 export function step(ctx: WalkContext, nodeId: string, status: StepStatus, reason?: string): void {
   const node = ctx.def.config.nodes[nodeId];
   ctx.out.steps.push({
@@ -59,7 +59,6 @@ export function step(ctx: WalkContext, nodeId: string, status: StepStatus, reaso
     nodeType: node?.type ?? 'journey',
     status,
     ...(reason ? { reason } : {}),
-    ...(ctx.event ? { eventId: ctx.event.id } : {}),
     timestamp: new Date(ctx.env.now()).toISOString(),
   });
 }

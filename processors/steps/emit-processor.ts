@@ -1,6 +1,6 @@
 /**
- * Processor `emit`: turns an outcome into records — commands to `jo.commands.<connector>`, step events to
- * `jo.step-events`, each keyed by profile key — applies its timer set/cancel to the partition's timer index (whose
+ * Processor `emit`: turns an outcome into records — commands to `jo.commands.<connector>`, one step record per
+ * instance to `jo.step-events`, each keyed by profile key — applies its timer set/cancel to the partition's timer index (whose
  * changelog is `jo.timers`), and updates the journey metrics. Sinks and changelogs write into the task's
  * transaction, so the state change that produced an outcome and its records commit (or vanish) together: a crash
  * neither loses nor repeats a step.
@@ -8,7 +8,7 @@
 import { TerminalError, type Processor, type ProcessorContext, type StreamRecord } from '../../topology/index.js';
 import type { OutcomeRecord } from './task-journeys.js';
 import { journeyMetrics, type JourneyMetrics } from './journey-metrics.js';
-import { type ProfileState, type Timer, TimerIndex } from '../journey/index.js';
+import { type ProfileState, type Timer, TimerIndex, toStepRecords } from '../journey/index.js';
 import { STORES, type StepDeps } from '../topology-options.js';
 
 /** Sink node names. */
@@ -65,10 +65,8 @@ export class EmitProcessor implements Processor<string, OutcomeRecord, string, u
       await out(c.command.profileKey, c.command, SINKS.command(c.connector));
       this.metrics.commands.inc({ connector: c.connector, action: c.command.action });
     }
-    for (const s of outcome.steps) {
-      await out(s.profileKey, s, SINKS.steps);
-      this.metrics.steps.inc({ status: s.status });
-    }
+    for (const rec of toStepRecords(outcome.steps, outcome.cause)) await out(rec.profileKey, rec, SINKS.steps);
+    for (const s of outcome.steps) this.metrics.steps.inc({ status: s.status });
     // A timer set and cancelled within one outcome (an instance that entered and ended at once) never needs to
     // reach the index (nor jo.timers).
     const ops = (kind: 'set' | 'cancel') =>

@@ -45,7 +45,7 @@ export function journeyMetrics(m: Metrics) {
     }),
     steps: m.counter({
       name: 'jo_step_events_total',
-      help: 'Step events emitted, by status',
+      help: 'Steps written in step records, by status',
       labelNames: ['status'],
     }),
     eventToCommand: m.histogram({

@@ -92,6 +92,7 @@ export function taskJourneys(ctx: ProcessorContext<unknown, unknown>, deps: Step
       graceMs: deps.limits.datasourceGraceMs,
     }),
     limits: deps.limits,
+    verboseSteps: deps.verboseSteps,
   };
   return {
     engine: new JourneyEngine(env, viewCatalog(deps.view), instances),

@@ -8,8 +8,9 @@ import type {
   EventConfig,
   JourneyConfig,
   JourneyRecord,
-  StepEvent,
+  StepRecord,
 } from '../../schemas/index.js';
+import type { InstanceStep } from '../journey/index.js';
 import { TopologyTestDriver } from '../../topology/testing/index.js';
 import { emailAction, purchaseEvent, signupEvent, webhookAction, welcomeJourney } from './journeys.js';
 import type { DataSourceFetcher, JourneyLimits } from '../topology-options.js';
@@ -19,6 +20,7 @@ export interface DriverSetup {
   readonly partitions?: number;
   readonly limits?: Partial<JourneyLimits>;
   readonly fetchDatasource?: DataSourceFetcher;
+  readonly verboseSteps?: boolean;
 }
 
 export class JourneyDriver {
@@ -30,6 +32,7 @@ export class JourneyDriver {
     const { topology } = buildJourneyTopology({
       ...(setup.limits ? { limits: setup.limits } : {}),
       ...(setup.fetchDatasource ? { fetchDatasource: setup.fetchDatasource } : {}),
+      ...(setup.verboseSteps !== undefined ? { verboseSteps: setup.verboseSteps } : {}),
     });
     const driver = await TopologyTestDriver.create(topology, {
       applicationId: 'jo-test',
@@ -123,8 +126,17 @@ export class JourneyDriver {
     });
   }
 
-  steps(): StepEvent[] {
-    return this.driver.readOutput<string, StepEvent>('jo.step-events').map((r) => r.value);
+  /** Step records written since the last read (each keyed by its profile key). */
+  stepRecords(): StepRecord[] {
+    return this.driver.readOutput<string, StepRecord>('jo.step-events').map((r) => {
+      if (r.key !== r.value.profileKey) throw new Error('step record not keyed by profile key');
+      return r.value;
+    });
+  }
+
+  /** The steps of the step records written since the last read, each with its record's instance fields. */
+  steps(): Array<InstanceStep & { readonly cause: StepRecord['cause'] }> {
+    return this.stepRecords().flatMap(({ steps, ...rec }) => steps.map((s) => ({ ...rec, ...s })));
   }
 
   /** Step events as `who:node:status[:reason]`. */

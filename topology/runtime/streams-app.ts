@@ -16,12 +16,14 @@ import { prepareTopics } from './internal-topics.js';
 import {
   ReadCommittedFilter,
   createKafka,
+  transactionalProducer,
   type Admin,
   type Consumer,
   type KafkaClient,
   type Producer,
 } from '../kafka/kafka-client.js';
 import { decodeHeaders } from '../kafka/kafka-records.js';
+import type { TransactionalProducerFactory } from '../kafka/port.js';
 import { noopMetrics, type Metrics } from '../api/metrics.js';
 import type { StateBackend } from '../state/state-backend.js';
 import type { KeyValueStore } from '../api/store.js';
@@ -64,6 +66,8 @@ export interface StreamsAppOptions {
   readonly restorer?: ChangelogRestorer;
   /** Replaces the whole store layer (tests, custom stores); `stateDir`/`restorer` are then unused. */
   readonly state?: StateBackend;
+  /** Exactly-once: makes each task's transactional producer (default: the Kafka adapter's; tests inject faults). */
+  readonly producers?: TransactionalProducerFactory;
   readonly errorPolicy?: ErrorPolicy;
   /** Default `jo.dlq`; must exist. */
   readonly dlqTopic?: string;
@@ -313,7 +317,7 @@ export class StreamsApp {
     const runner = new TaskRunner({
       slice: this.slice,
       applicationId: o.applicationId,
-      kafka: this.kafka,
+      producers: o.producers ?? ((p) => transactionalProducer(this.kafka, p)),
       admin: this.admin as Admin,
       topology: o.topology,
       subTopology: sub,
