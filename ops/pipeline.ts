@@ -77,6 +77,6 @@ export function pipelineComponent(shared: SharedParts): Component {
       await datasources.close();
       await http.close();
     },
-    ready: () => app.state === 'running',
+    ready: () => app.state === 'running' && app.consumerHealthy,
   };
 }

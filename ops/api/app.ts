@@ -10,6 +10,7 @@ import {
   DEFAULT_SECRET_POLICY,
   parseOutboundPolicy,
   type CompileOptions,
+  type JourneyTestLimits,
   type ResourcePolicy,
 } from '../../schemas/index.js';
 import { JoError } from '../../topology/index.js';
@@ -21,6 +22,7 @@ import { keyedLock, type RouteContext } from './context.js';
 import { registerResourceRoutes } from './routes-resources.js';
 import { registerJourneyRoutes } from './routes-journeys.js';
 import { registerBundleRoutes } from './bundle.js';
+import { registerTestRoutes } from './routes-test.js';
 import { CONSOLE_PREFIX, registerConsole } from '../console/index.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -41,6 +43,8 @@ export interface ApiOptions {
   readonly readiness?: () => boolean | Promise<boolean>;
   /** Prometheus text for `/metrics` (the composition root passes its registry's output). */
   readonly metrics?: () => string | Promise<string>;
+  /** Bounds of journey test requests (`POST /v1/journeys/:id/versions/:version/test`). */
+  readonly journeyTest?: JourneyTestLimits;
   /** fastify logger option; off by default. */
   readonly logger?: boolean | Record<string, unknown>;
   /** Serve the web console at `/console` (ops/console); true by default. */
@@ -175,6 +179,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   registerResourceRoutes(app, ctx);
   registerJourneyRoutes(app, ctx);
   registerBundleRoutes(app, ctx);
+  registerTestRoutes(app, ctx, opts.journeyTest);
   await app.ready();
   return app;
 }
