@@ -17,6 +17,7 @@ export const DLQ_HEADERS = {
 export const DLQ_CODES = {
   deserialization: 'DESERIALIZATION_FAILED',
   processing: 'PROCESSING_FAILED',
+  outputTooLarge: 'OUTPUT_TOO_LARGE',
 } as const;
 
 /** Longest `jo.error.message` header kept; longer messages are cut so a dead letter never fails to send. */
