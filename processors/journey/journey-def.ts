@@ -39,7 +39,11 @@ export function fromCompiled(c: CompiledJourney, state: JourneyState): JourneyDe
   const hit = byState.get(state);
   if (hit) return hit;
   const durations: Record<string, number> = {};
-  const needs: Record<string, readonly string[]> = { $entry: c.entryDatasources };
+  const needs: Record<string, readonly string[]> = {
+    $entry: c.entryDatasources,
+    $exit: c.exitDatasources,
+    $goal: c.goalDatasources,
+  };
   for (const [id, n] of Object.entries(c.nodes)) {
     const ms = n.durationMs ?? n.timeoutMs;
     if (ms !== undefined) durations[id] = ms;
@@ -55,7 +59,9 @@ export function fromCompiled(c: CompiledJourney, state: JourneyState): JourneyDe
     reentrance: c.reentrance,
     durations,
     needs,
-    events: [...new Set([c.entryEvent, ...Object.keys(c.waitingOn)])].sort(),
+    events: [
+      ...new Set([c.entryEvent, ...Object.keys(c.waitingOn), ...c.exitEvents, ...(c.goalEvent ? [c.goalEvent] : [])]),
+    ].sort(),
   };
   byState.set(state, def);
   return def;

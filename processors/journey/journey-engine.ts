@@ -63,12 +63,23 @@ export class JourneyEngine {
     const profileKey = profileKeyOf(event.identity);
     const state = await this.load(profileKey);
     const took = new Set<string>();
+    // One event can move several of the profile's journeys: the state is written once, after all of them (each
+    // write serializes the whole profile state and adds a changelog record).
+    let changed = false;
+    const apply = (t: Transition): boolean => {
+      mergeOutcome(out, t.out);
+      if (t.state.entries > 0) {
+        state.journeys[t.state.journeyId] = t.state;
+        changed = true;
+      }
+      return t.handled;
+    };
     for (const pj of Object.values(state.journeys)) {
       const inst = pj.instance;
       if (!inst) continue;
       const def = this.catalog.version(pj.journeyId, inst.version);
       if (!def) continue;
-      if (await this.put(state, await this.machine.onEvent(def, pj, event, profile), out)) took.add(pj.journeyId);
+      if (apply(await this.machine.onEvent(def, pj, event, profile))) took.add(pj.journeyId);
     }
     for (const def of this.catalog.liveForEvent(event.eventConfigId)) {
       if (took.has(def.id)) continue;
@@ -76,9 +87,9 @@ export class JourneyEngine {
         out.discards.push({ reason: 'namespaceMismatch', journeyId: def.id });
         continue;
       }
-      const t = await this.machine.enter(def, state.journeys[def.id], event, profile);
-      if (await this.put(state, t, out)) took.add(def.id);
+      if (apply(await this.machine.enter(def, state.journeys[def.id], event, profile))) took.add(def.id);
     }
+    if (changed) await this.store.put(profileKey, state);
     if (took.size === 0 && out.discards.length === 0) {
       out.discards.push({ reason: 'noJourneyForEvent' });
       // Counted always; written only in verbose mode, with empty journey fields (no journey to attribute it to).

@@ -40,9 +40,12 @@ export interface JourneyDef {
   readonly reentrance: { readonly allowed: boolean; readonly waitPeriodMs: number };
   /** Wait durations and event-node timeouts in ms, by node id. */
   readonly durations: Readonly<Record<string, number>>;
-  /** Custom data-source ids read by each node's rules and params; `$entry` for the entry condition. */
+  /**
+   * Custom data-source ids read by each node's rules and params; `$entry`, `$exit`, `$goal` for the entry
+   * condition, the exit criteria and the goal.
+   */
   readonly needs: Readonly<Record<string, readonly string[]>>;
-  /** Event configuration ids the journey reacts to (entry and event nodes). */
+  /** Event configuration ids the journey reacts to (entry, event nodes, exit criteria, goal). */
   readonly events: readonly string[];
 }
 
@@ -83,6 +86,8 @@ export interface InstanceState {
   /** Visits per node: the `attempt` of a command, so a node visited twice makes a different commandId. */
   visits: Record<string, number>;
   lastError?: string;
+  /** When the goal was reached (epoch ms); a goal counts once per instance. */
+  goalAt?: number;
   /** Counter behind timer tokens. */
   seq: number;
   timeout: { readonly token: string; readonly dueAt: number };
@@ -147,10 +152,11 @@ export interface Outcome {
   readonly discards: Discard[];
   readonly entries: Array<{ readonly journeyId: string; readonly version: number }>;
   readonly exits: Array<{ readonly journeyId: string; readonly version: number; readonly reason: string }>;
+  readonly goals: Array<{ readonly journeyId: string; readonly version: number }>;
 }
 
 export function emptyOutcome(cause?: StepCause): Outcome {
-  const o: Outcome = { commands: [], steps: [], timers: [], discards: [], entries: [], exits: [] };
+  const o: Outcome = { commands: [], steps: [], timers: [], discards: [], entries: [], exits: [], goals: [] };
   if (cause) o.cause = cause;
   return o;
 }
@@ -162,6 +168,7 @@ export function mergeOutcome(into: Outcome, from: Outcome): Outcome {
   into.discards.push(...from.discards);
   into.entries.push(...from.entries);
   into.exits.push(...from.exits);
+  into.goals.push(...from.goals);
   return into;
 }
 

@@ -86,6 +86,7 @@ export class EmitProcessor implements Processor<string, OutcomeRecord, string, u
       this.metrics.entries.inc({ journey: e.journeyId, version: e.version });
       this.addActive(e.journeyId, e.version, 1);
     }
+    for (const g of outcome.goals) this.metrics.goals.inc({ journey: g.journeyId, version: g.version });
     for (const e of outcome.exits) {
       this.metrics.exits.inc({ journey: e.journeyId, version: e.version, reason: e.reason });
       this.addActive(e.journeyId, e.version, -1);
