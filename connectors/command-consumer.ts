@@ -24,6 +24,7 @@ import {
   type TransactionalProducer,
   type TransactionalProducerFactory,
   ReadCommittedFilter,
+  ConsumerWatch,
 } from '../topology/index.js';
 import { DlqHeaders, topicNames, type ActionCommand, type ActionResult } from '../schemas/index.js';
 import { parseCommand } from './command-parse.js';
@@ -111,6 +112,16 @@ export class CommandConsumer {
   private readonly inFlightGauge;
   private inFlightNow = 0;
   private peak = 0;
+  private readonly watch = new ConsumerWatch({
+    timer: { sleep: (ms) => sleep(systemTimer, ms) },
+    // kafkajs gave up on the consumer: rebuild consumer and producer as after a failed transaction
+    restart: async () => {
+      this.recover(new Error('consumer crashed'));
+      await this.recovery;
+    },
+    stopped: () => this.phase === 'stopped' || this.phase === 'superseded',
+    log: (level, msg, extra) => this.log(level, msg, extra),
+  });
 
   constructor(private readonly opts: CommandConsumerOptions) {
     this.topics = topicNames(opts.topicPrefix);
@@ -149,6 +160,11 @@ export class CommandConsumer {
   /** The highest {@link inFlight} seen since start (what back-pressure bounds). */
   get peakInFlight(): number {
     return this.peak;
+  }
+
+  /** False from a consumer crash until the consumer has joined its group again (for `/readyz`). */
+  get consumerHealthy(): boolean {
+    return this.watch.healthy;
   }
 
   get commandTopic(): string {
@@ -196,6 +212,7 @@ export class CommandConsumer {
     let producerFailed!: (err: unknown) => void;
     this.ready = new Promise<void>((resolve, reject) => ((producerReady = resolve), (producerFailed = reject)));
     this.ready.catch(() => undefined);
+    this.watch.watch(this.consumer);
     await this.consumer.connect();
     // After a rebalance kafkajs re-fetches from the committed offsets; the filter must see those records again.
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {

@@ -31,6 +31,13 @@ export const EngineConfigSchema = Type.Object(
     /** A task that has caught up commits at once rather than waiting for the interval (exactly-once only). */
     eagerCommit: Type.Boolean(),
     maxEventBytes: Type.Integer({ minimum: 1024, maximum: 10_485_760 }),
+    /** A fetched batch that decompresses to more than this is dead-lettered `BATCH_UNDECODABLE`. */
+    maxDecompressedBatchBytes: Type.Integer({ minimum: 65_536, maximum: 2_147_483_647 }),
+    /**
+     * Compression of every batch the engine produces (`none`, `gzip`, `snappy`, `lz4`, `zstd`): a compressed input
+     * is never re-sent larger than it came. Default lz4, the cheapest here (`npm run bench -- codecs`).
+     */
+    outputCompression: Type.Union(['none', 'gzip', 'snappy', 'lz4', 'zstd'].map((c) => Type.Literal(c))),
     /** Write discards of events that entered no journey (or failed an entry condition) as step records. */
     verboseSteps: Type.Boolean(),
     /** The read cache of all the process's local RocksDB stores together, in bytes (0: no cache). */
@@ -92,6 +99,8 @@ function fromEnv(env: Env): Record<string, unknown> {
     commitIntervalMs: num(env['JO_COMMIT_INTERVAL_MS']),
     eagerCommit: bool(env['JO_EAGER_COMMIT']),
     maxEventBytes: num(env['JO_MAX_EVENT_BYTES']),
+    outputCompression: env['JO_OUTPUT_COMPRESSION'],
+    maxDecompressedBatchBytes: num(env['JO_MAX_DECOMPRESSED_BATCH_BYTES']),
     verboseSteps: bool(env['JO_VERBOSE_STEPS']),
     storeCacheBytes: num(env['JO_STORE_CACHE_BYTES']),
     taskQueueBytes: num(env['JO_TASK_QUEUE_BYTES']),
@@ -126,6 +135,8 @@ export const DEFAULTS = {
   commitIntervalMs: 100,
   eagerCommit: true,
   maxEventBytes: 1_048_576,
+  outputCompression: 'lz4',
+  maxDecompressedBatchBytes: 268_435_456,
   verboseSteps: false,
   storeCacheBytes: 67_108_864,
   taskQueueBytes: 4_194_304,

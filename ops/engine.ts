@@ -5,7 +5,7 @@
  * Nothing else in the code base constructs these parts for production.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { createKafka, type KafkaClient } from '../topology/index.js';
+import { createKafka, type KafkaClient, type OutputCompression } from '../topology/index.js';
 import { topicCatalog, type ConfigView } from '../schemas/index.js';
 import {
   HttpClient,
@@ -87,7 +87,7 @@ function connectorComponents(shared: SharedParts): Component[] {
         await consumer?.stop();
         if (was) await release();
       },
-      ready: () => running,
+      ready: () => running && consumer?.consumerHealthy === true,
     };
   };
   return [
@@ -126,6 +126,8 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
   const kafka = createKafka({
     brokers: config.kafkaBrokers,
     clientId: config.applicationId,
+    compression: config.outputCompression as OutputCompression,
+    maxDecompressedBatchBytes: config.maxDecompressedBatchBytes,
     log: (level, msg, extra) => {
       // Rebalances are routine and reported by the runtime itself; kafkajs logs them as errors.
       const routine = /rebalanc|not the correct coordinator|coordinator is (loading|not available)/i.test(

@@ -73,6 +73,6 @@ export function pipelineComponent(shared: SharedParts): Component {
       await app.close();
       await datasources.close();
     },
-    ready: () => app.state === 'running',
+    ready: () => app.state === 'running' && app.consumerHealthy,
   };
 }

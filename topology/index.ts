@@ -20,6 +20,8 @@ export type { Processor, ProcessorContext } from './api/processor.js';
 export { serdes, type StreamRecord } from './api/record.js';
 export { InMemoryKeyValueStore, jsonSerde, stringSerde, type KeyValueStore } from './api/store.js';
 export { StreamsApp } from './runtime/streams-app.js';
+export { ConsumerWatch, type ConsumerWatchOptions } from './runtime/consumer-watch.js';
+export { rawCodecs, type CodecName, type OutputCompression } from './kafka/kafka-codecs.js';
 export {
   CommitAfterFailureError,
   MAX_REQUEST_BYTES,

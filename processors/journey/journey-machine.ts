@@ -34,7 +34,17 @@ export class JourneyMachine {
   constructor(private readonly env: EngineEnv) {}
 
   private ctx(def: JourneyDef, inst: InstanceState, profile: unknown, out: Outcome, event?: NormalizedEvent) {
-    const c: WalkContext = { env: this.env, def, inst, profile, out, fetched: {}, ...(event ? { event } : {}) };
+    const subject = event ?? lastConsumed(inst);
+    const c: WalkContext = {
+      env: this.env,
+      def,
+      inst,
+      profile,
+      out,
+      fetched: {},
+      ...(event ? { event } : {}),
+      ...(subject ? { subject } : {}),
+    };
     return c;
   }
 
@@ -104,6 +114,7 @@ export class JourneyMachine {
       entryEventId: event.id,
       currentNode: def.config.start,
       events: { [event.eventConfigId]: event },
+      lastEvent: event,
       actions: {},
       visits: {},
       seq: 0,
@@ -193,6 +204,7 @@ export class JourneyMachine {
         if (!ok) continue;
       }
       unblock(ctx);
+      inst.lastEvent = event;
       await walk(ctx, e.next);
       return true;
     }
@@ -310,6 +322,16 @@ function outcomeOf(
     ...(r.response !== undefined ? { response: r.response } : {}),
     ...(r.error !== undefined ? { error: r.error } : {}),
   };
+}
+
+/**
+ * The last event the instance consumed (`event` on steps resumed by a timer or an action result). Instances
+ * stored before `lastEvent` existed fall back to their entry event.
+ */
+function lastConsumed(inst: InstanceState): NormalizedEvent | undefined {
+  if (inst.lastEvent) return inst.lastEvent;
+  for (const e of Object.values(inst.events)) if (e.id === inst.entryEventId) return e;
+  return undefined;
 }
 
 function profileKeyOf(event: NormalizedEvent): string {

@@ -82,6 +82,11 @@ export interface InstanceState {
   blocked?: Blocked;
   /** Latest event of each configuration seen by this instance. */
   events: Record<string, NormalizedEvent>;
+  /**
+   * The last event that moved the instance (its entry event, or one an `event` node accepted): `event` in rules
+   * and params on steps resumed by a timer, a timeout or an action result.
+   */
+  lastEvent?: NormalizedEvent;
   actions: Record<string, ActionOutcome>;
   /** Visits per node: the `attempt` of a command, so a node visited twice makes a different commandId. */
   visits: Record<string, number>;

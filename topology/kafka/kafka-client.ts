@@ -9,6 +9,15 @@ import { dirname } from 'node:path';
 import type * as KafkaJs from 'kafkajs';
 import type { Admin as KafkaAdmin, Batch, KafkaConfig, KafkaMessage, LogEntry } from 'kafkajs';
 import { encodePartitionBatch, type BatchMessage } from './record-batch.js';
+import {
+  kafkaJsCodec,
+  rawCodecs,
+  withOutputCompression,
+  CODEC_TYPES,
+  type CodecName,
+  type CodecOptions,
+  type OutputCompression,
+} from './kafka-codecs.js';
 import type { OutRecord, TransactionalProducer, TransactionalProducerOptions } from './port.js';
 
 const require = createRequire(import.meta.url);
@@ -139,8 +148,20 @@ function installFastPartitionEncoder(): void {
 }
 
 patchKafkaJs();
-const { Kafka, logLevel, CompressionTypes, AssignerProtocol, PartitionAssigners } =
+const { Kafka, logLevel, CompressionTypes, CompressionCodecs, AssignerProtocol, PartitionAssigners } =
   require('kafkajs') as typeof KafkaJs;
+/**
+ * Every Kafka codec on input (kafkajs ships gzip only): see kafka-codecs.ts. kafkajs keeps codecs per process, so
+ * the last call's options hold for every client of the process.
+ */
+function registerCodecs(opts: CodecOptions = {}): void {
+  const codecs = rawCodecs(opts);
+  for (const [name, codec] of Object.entries(codecs) as [CodecName, (typeof codecs)[CodecName]][]) {
+    const wrapped = kafkaJsCodec(name, codec, opts);
+    (CompressionCodecs as Record<number, () => unknown>)[CODEC_TYPES[name]] = () => wrapped;
+  }
+}
+registerCodecs();
 type LogLevel = KafkaJs.logLevel;
 type Kafka = KafkaJs.Kafka;
 
@@ -167,6 +188,7 @@ export type {
   Batch,
 } from 'kafkajs';
 export { CompressionTypes, AssignerProtocol, PartitionAssigners };
+export type { OutputCompression, CodecName } from './kafka-codecs.js';
 
 export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
 
@@ -179,6 +201,13 @@ export interface KafkaClientOptions {
   readonly log?: (level: KafkaLogLevel, message: string, extra: Record<string, unknown>) => void;
   readonly connectionTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
+  /** Compression of every batch the client's producers send (a send's own `compression` wins); default `none`. */
+  readonly compression?: OutputCompression;
+  /**
+   * A fetched batch that decompresses to more than this is dead-lettered as undecodable (process-wide: kafkajs
+   * keeps codecs per process); default 256 MiB.
+   */
+  readonly maxDecompressedBatchBytes?: number;
 }
 
 const levels: Record<KafkaLogLevel, LogLevel> = {
@@ -215,7 +244,12 @@ export function createKafka(opts: KafkaClientOptions): Kafka {
         sink(toOurLevel(level), message, extra);
       },
   };
+  if (opts.maxDecompressedBatchBytes !== undefined)
+    registerCodecs({ maxDecompressedBytes: opts.maxDecompressedBatchBytes });
   const kafka = new Kafka(config);
+  const makeProducer = kafka.producer.bind(kafka);
+  const compression = opts.compression ?? 'none';
+  kafka.producer = (cfg) => withOutputCompression(makeProducer(cfg), compression);
   const makeAdmin = kafka.admin.bind(kafka);
   kafka.admin = (cfg) => withCreateTopicsRetry(makeAdmin(cfg));
   return kafka;

@@ -31,6 +31,7 @@ import { taskAssignor } from './assignor.js';
 import { CpuSlice, TaskProcessingError, TaskRunner, type ConsumerPort } from './task-runner.js';
 import { taskIdOf, type ErrorPolicy } from './task.js';
 import { SystemTimer, type Timer } from '../api/timer.js';
+import { ConsumerWatch } from './consumer-watch.js';
 import { bindMetrics } from './runtime-metrics.js';
 import { TaskStateBackend, type ChangelogRestorer, type StoreMemory } from '../state/task-state.js';
 
@@ -128,7 +129,8 @@ export class StreamsApp {
   private partitions = new Map<string, number>();
   private failure: unknown;
   private readonly stateBackend: StateBackend;
-  private readonly committed = new ReadCommittedFilter();
+  private committed = new ReadCommittedFilter();
+  private readonly consumerWatch: ConsumerWatch;
 
   constructor(private readonly opts: StreamsAppOptions) {
     if (!opts.kafka && !opts.brokers) throw new TypeError('StreamsApp needs `kafka` or `brokers`');
@@ -137,6 +139,12 @@ export class StreamsApp {
     this.timer = opts.timer ?? new SystemTimer();
     this.exactlyOnce = (opts.processingGuarantee ?? 'exactly-once') === 'exactly-once';
     bindMetrics(this.events, opts.metrics ?? noopMetrics);
+    this.consumerWatch = new ConsumerWatch({
+      timer: this.timer,
+      restart: () => this.restartConsumer(),
+      stopped: () => this.appState !== 'running' && this.appState !== 'rebalancing',
+      log: (level, msg, extra) => this.log(level, msg, extra),
+    });
     const restorer = opts.restorer ?? defaultRestorer;
     if (!opts.state && !restorer) throw new TypeError('StreamsApp needs a changelog `restorer` or a `state` backend');
     this.stateBackend =
@@ -237,9 +245,7 @@ export class StreamsApp {
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.reconcile(e.payload.memberAssignment));
     consumer.on(consumer.events.REBALANCING, () => this.setState('rebalancing'));
-    consumer.on(consumer.events.CRASH, (e) =>
-      this.log('warn', 'consumer crashed', { err: String(e.payload.error), restart: e.payload.restart }),
-    );
+    this.consumerWatch.watch(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.subOfTopic.keys()], fromBeginning: true });
     await consumer.run({
@@ -265,6 +271,21 @@ export class StreamsApp {
           );
       },
     });
+  }
+
+  /** After kafkajs gave up on the consumer: a new one joins the group; kept tasks re-seek in `reconcile`. */
+  private async restartConsumer(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+    this.committed = new ReadCommittedFilter();
+    await this.startConsumer();
+  }
+
+  /**
+   * False while the group consumer is down (crashed, being restarted by kafkajs or by this app): `/readyz`
+   * reports it.
+   */
+  get consumerHealthy(): boolean {
+    return this.consumerWatch.healthy;
   }
 
   private seek(topic: string, partition: number, offset: string): void {

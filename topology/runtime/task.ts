@@ -8,6 +8,7 @@
 import type { Clock } from '../api/clock.js';
 import { JoError } from '../api/errors.js';
 import { DLQ_CODES, dlqHeaders } from './dlq.js';
+import { UNDECODABLE_HEADER, undecodableInfo } from '../kafka/kafka-codecs.js';
 import { noopMetrics, type Counter, type Metrics } from '../api/metrics.js';
 import { partitionForKey } from '../kafka/murmur2.js';
 import type { Topology, NodeDef, SourceNode } from '../api/builder.js';
@@ -285,6 +286,7 @@ export class StreamTask {
       if (!source) throw new RangeError(`task ${this.id} does not read topic "${raw.topic}"`);
       this.current = raw;
       try {
+        if (this.undecodable(raw)) return;
         let record: StreamRecord<unknown, unknown>;
         try {
           const ctx = { topic: raw.topic, headers: raw.headers };
@@ -309,6 +311,26 @@ export class StreamTask {
       }
       await this.firePunctuations('stream-time', this.streamTimeMs);
     });
+  }
+
+  /**
+   * Stand-ins for a batch the seam could not decompress (kafka-codecs.ts): the first goes to the DLQ with the
+   * batch's compressed bytes, the others are skipped. True when the record was one.
+   */
+  private undecodable(raw: RawRecord): boolean {
+    const info = undecodableInfo(raw.headers);
+    if (!info) return false;
+    if (!info.first) return true;
+    const { [UNDECODABLE_HEADER]: _, ...headers } = raw.headers;
+    const message = `${info.codec} batch of ${info.records} records could not be decoded: ${info.error}`;
+    this.opts.onError?.(new Error(message), {
+      taskId: this.id,
+      phase: 'deserialize',
+      code: DLQ_CODES.undecodableBatch,
+      source: raw,
+    });
+    void this.deadLetter(DLQ_CODES.undecodableBatch, message, { ...raw, headers });
+    return true;
   }
 
   private async failed(err: unknown, phase: TaskErrorInfo['phase'], fallback: string, raw: RawRecord): Promise<void> {
