@@ -24,3 +24,4 @@ export * as configFixtures from './fixtures/config-fixtures.js';
 export * from './xdm.js';
 /** Golden message fixtures (XDM event, normalized event, command, result, step event, DLQ headers) for tests. */
 export * as messageFixtures from './fixtures/message-fixtures.js';
+export * from './journey-test.js';

@@ -12,14 +12,23 @@
  * This file lists, by name, what other folders may use. Anything not listed here is internal to topology/.
  */
 export { TopologyBuilder, type Topology } from './api/builder.js';
-export { SystemClock, type Clock } from './api/clock.js';
+export { SystemClock, ManualClock, type Clock } from './api/clock.js';
 export { SystemTimer, type Timer } from './api/timer.js';
 export { ConfigError, JoError, RetryableError, TerminalError, isRetryable } from './api/errors.js';
-export { noopMetrics, type Labels, type MetricSpec, type Metrics } from './api/metrics.js';
+export {
+  noopMetrics,
+  InMemoryMetrics,
+  type Counter,
+  type Labels,
+  type MetricSpec,
+  type Metrics,
+} from './api/metrics.js';
 export type { Processor, ProcessorContext } from './api/processor.js';
 export { serdes, type StreamRecord } from './api/record.js';
 export { InMemoryKeyValueStore, jsonSerde, stringSerde, type KeyValueStore } from './api/store.js';
 export { StreamsApp } from './runtime/streams-app.js';
+// production simulations (journey test mode, replay) run a topology in process on a ManualClock
+export { InMemoryRunner, type InMemoryRunnerOptions, type RunnerOutput } from './runtime/in-memory-runner.js';
 export { ConsumerWatch, type ConsumerWatchOptions } from './runtime/consumer-watch.js';
 export { rawCodecs, type CodecName, type OutputCompression } from './kafka/kafka-codecs.js';
 export {

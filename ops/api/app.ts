@@ -6,7 +6,7 @@
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
-import type { CompileOptions } from '../../schemas/index.js';
+import type { CompileOptions, JourneyTestLimits } from '../../schemas/index.js';
 import { JoError } from '../../topology/index.js';
 import type { ConfigStore } from './config-store.js';
 import { TokenAuth, type ApiToken } from './auth.js';
@@ -16,6 +16,7 @@ import { keyedLock, type RouteContext } from './context.js';
 import { registerResourceRoutes } from './routes-resources.js';
 import { registerJourneyRoutes } from './routes-journeys.js';
 import { registerBundleRoutes } from './bundle.js';
+import { registerTestRoutes } from './routes-test.js';
 import { CONSOLE_PREFIX, registerConsole } from '../console/index.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -34,6 +35,8 @@ export interface ApiOptions {
   readonly readiness?: () => boolean | Promise<boolean>;
   /** Prometheus text for `/metrics` (the composition root passes its registry's output). */
   readonly metrics?: () => string | Promise<string>;
+  /** Bounds of journey test requests (`POST /v1/journeys/:id/versions/:version/test`). */
+  readonly journeyTest?: JourneyTestLimits;
   /** fastify logger option; off by default. */
   readonly logger?: boolean | Record<string, unknown>;
   /** Serve the web console at `/console` (ops/console); true by default. */
@@ -42,7 +45,12 @@ export interface ApiOptions {
 
 const OPEN_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
 /** POSTs that write nothing and so are allowed to `read` tokens. */
-const READ_POSTS = new Set(['/v1/journeys/validate']);
+const READ_POSTS = new Set([
+  '/v1/journeys/validate',
+  '/v1/events/validate',
+  '/v1/datasources/validate',
+  '/v1/actions/validate',
+]);
 
 function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
   return { code, message, ...extra };
@@ -167,6 +175,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   registerResourceRoutes(app, ctx);
   registerJourneyRoutes(app, ctx);
   registerBundleRoutes(app, ctx);
+  registerTestRoutes(app, ctx, opts.journeyTest);
   await app.ready();
   return app;
 }
