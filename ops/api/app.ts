@@ -53,7 +53,12 @@ export interface ApiOptions {
 
 const OPEN_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
 /** POSTs that write nothing and so are allowed to `read` tokens. */
-const READ_POSTS = new Set(['/v1/journeys/validate']);
+const READ_POSTS = new Set([
+  '/v1/journeys/validate',
+  '/v1/events/validate',
+  '/v1/datasources/validate',
+  '/v1/actions/validate',
+]);
 
 function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
   return { code, message, ...extra };

@@ -1,6 +1,7 @@
 /**
  * `PUT|GET|DELETE /v1/{events,datasources,actions}/:id` and `GET /v1/{events,datasources,actions}`.
- * A PUT replaces the resource after full validation; a DELETE is refused (409) while a live journey uses it.
+ * A PUT replaces the resource after full validation (`POST /v1/{events,datasources,actions}/validate` runs the same
+ * checks and saves nothing); a DELETE is refused (409) while a live journey uses it.
  */
 import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/swagger';
@@ -83,6 +84,19 @@ export function registerResourceRoutes(app: FastifyInstance, ctx: RouteContext):
       if (!r) throw notFound(`${kind} "${id}"`);
       return r;
     });
+
+    app.post(
+      `/v1/${plural}/validate`,
+      { schema: { tags, body: schema, summary: `Check a ${kind} as PUT would, without saving` } },
+      async (req) => {
+        const body = req.body;
+        if (body === null || typeof body !== 'object' || Array.isArray(body))
+          throw invalid([{ pointer: '', code: 'SCHEMA_TYPE', message: 'body must be a JSON object' }]);
+        const problems = resourceProblems(kind, body as Record<string, unknown>, ctx.store.view);
+        if (problems.length > 0) throw invalid(problems);
+        return { valid: true };
+      },
+    );
 
     app.put(
       `/v1/${plural}/:id`,
