@@ -17,6 +17,7 @@ import {
   type ConfigProblem,
   type JourneyRefs,
   type ResourceKind,
+  type ResourcePolicy,
 } from '../../schemas/index.js';
 import { conflict, invalid, notFound } from './errors.js';
 import { pathId, resourceBody, type RouteContext } from './context.js';
@@ -54,13 +55,17 @@ function templateRefs(
   return out;
 }
 
-/** Validates a resource body as the API would on PUT; returns the problems (empty when valid). */
+/**
+ * Validates a resource body as the API would on PUT; returns the problems (empty when valid). With `policy`, the
+ * outbound and secret policies apply too (the API always passes one; `jo validate` checks shape and references).
+ */
 export function resourceProblems(
   kind: Kind,
   body: Record<string, unknown>,
   view: Pick<JourneyRefs, 'datasource'>,
+  policy?: ResourcePolicy,
 ): ConfigProblem[] {
-  const problems = resourceValidators[kind](body);
+  const problems = resourceValidators[kind](body, policy);
   return problems.length > 0 ? problems : templateRefs(kind, body, view);
 }
 
@@ -99,7 +104,7 @@ export function registerResourceRoutes(app: FastifyInstance, ctx: RouteContext):
       async (req, reply) => {
         const id = pathId(req.params);
         const body = resourceBody(req.body, id);
-        const problems = resourceProblems(kind, body, ctx.store.view);
+        const problems = resourceProblems(kind, body, ctx.store.view, ctx.policy);
         if (problems.length > 0) throw invalid(problems);
         const key = configKey(kind, id);
         const created = await ctx.serialize(key, async () => {
