@@ -35,6 +35,18 @@ export const connectorCodes = defineErrorCodes('connectors', {
     retryable: 'depends',
     doc: 'the OAuth2 token endpoint refused (4xx: no) or failed (5xx/unreachable: yes)',
   },
+  URL_NOT_ALLOWED: {
+    retryable: false,
+    doc: 'the outbound policy (`JO_OUTBOUND_ALLOW`, docs/security.md) refuses the URL: an internal address in any spelling, a host outside the allow list, a templated scheme/host/port or credentials in the URL. At save: 400; at call time (after DNS resolution): an `error` result / data-source failure with `attempts` 0, nothing sent',
+  },
+  SECRET_REF_NOT_ALLOWED: {
+    retryable: false,
+    doc: 'a secret reference outside the secret policy: an `{env}` variable without the prefix (`JO_SECRET_`), a `{file}` with no secrets directory configured, outside it (`..`, symlink), not a regular file or over 64 KiB. At save: 400; at call time: an `error` result',
+  },
+  ORIGIN_MISMATCH: {
+    retryable: false,
+    doc: "a command's URL has another origin (scheme, host, port) than its action's configured URL: the action's credentials are not sent and no call is made (`error` result, `attempts` 0)",
+  },
   CAMPAIGN_ADDRESS_INVALID: {
     retryable: false,
     doc: "a Campaign command's email, phone (E.164) or push target is malformed; no call is made",

@@ -23,6 +23,12 @@ export const ConnectorCodes = {
   capped: 'CAPPED',
   /** A SecretRef could not be resolved (env variable unset, file unreadable). */
   secretUnresolved: 'SECRET_UNRESOLVED',
+  /** The outbound policy does not allow the URL or any address its host resolves to; nothing was sent. */
+  urlNotAllowed: 'URL_NOT_ALLOWED',
+  /** The command's URL has another origin than its action's configured URL: its credentials stay home. */
+  originMismatch: 'ORIGIN_MISMATCH',
+  /** A secret reference outside the secret policy (env prefix, secrets directory, file type or size). */
+  secretRefNotAllowed: 'SECRET_REF_NOT_ALLOWED',
   /** The OAuth2 token endpoint refused or answered garbage. */
   oauthTokenFailed: 'OAUTH_TOKEN_FAILED',
   /** Campaign: the target address is missing or malformed for the channel. */

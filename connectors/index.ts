@@ -11,7 +11,15 @@ export { SecretResolver, type SecretResolverOptions } from './secrets.js';
 export { TokenBucket, Semaphore, LimitRegistry, processLimits, type LimitSpec } from './limits.js';
 export { CircuitBreaker, type BreakerOptions, type BreakerState } from './circuit-breaker.js';
 export { TtlCache } from './ttl-cache.js';
-export { OAuth2TokenCache, applyAuth, type AuthedRequest } from './auth.js';
+export { OAuth2TokenCache, applyAuth, MAX_TOKEN_RESPONSE_BYTES, type AuthedRequest } from './auth.js';
+export {
+  guardedConnector,
+  allowedAddress,
+  isOutboundRefusal,
+  OutboundRefusedError,
+  systemResolve,
+  type Resolve,
+} from './outbound-policy.js';
 export {
   HttpClient,
   parseJson,
@@ -24,6 +32,7 @@ export {
 export {
   ActionExecutor,
   toResult,
+  configuredOrigin,
   type ActionConfigLookup,
   type OriginLimits,
   type ActionExecutorOptions,

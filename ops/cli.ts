@@ -54,6 +54,8 @@ async function config(args: string[]): Promise<Readonly<EngineConfig>> {
   const overrides: Record<string, unknown> = {};
   const only = flag(args, '--only');
   if (only) overrides['only'] = only.split(',').map((s) => s.trim());
+  // dev: the sample's endpoints (the dev sink) and local test servers listen on 127.0.0.1
+  if (dev && !env['JO_OUTBOUND_ALLOW']) env['JO_OUTBOUND_ALLOW'] = 'public,127.0.0.1';
   if (dev && !env['JO_API_TOKENS']) {
     const token = `dev-${crypto.randomUUID()}`;
     env['JO_API_TOKENS'] = `${token}:admin`;

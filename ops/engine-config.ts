@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { ConfigError } from '../topology/index.js';
+import { parseOutboundPolicy, type ResourcePolicy } from '../schemas/index.js';
 
 export const Roles = ['admin', 'read'] as const;
 
@@ -61,6 +62,11 @@ export const EngineConfigSchema = Type.Object(
       format: Type.Union([Type.Literal('json'), Type.Literal('pretty')]),
     }),
     shutdownTimeoutMs: Type.Integer({ minimum: 1000, maximum: 300_000 }),
+    /** What actions, Campaign, data sources and token URLs may call (docs/security.md); `public` by default. */
+    outboundAllow: Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { maxItems: 1000 }),
+    /** Secret references: `{env}` variables need this prefix; `{file}` paths must be under `secretsDir`. */
+    secretEnvPrefix: Type.String({ minLength: 1, maxLength: 64 }),
+    secretsDir: Type.Optional(Type.String({ pattern: '^/' })),
   },
   { additionalProperties: false },
 );
@@ -108,6 +114,9 @@ function fromEnv(env: Env): Record<string, unknown> {
     only: list(env['JO_ONLY']),
     log: { level: env['JO_LOG_LEVEL'], format: env['JO_LOG_FORMAT'] },
     shutdownTimeoutMs: num(env['JO_SHUTDOWN_TIMEOUT_MS']),
+    outboundAllow: list(env['JO_OUTBOUND_ALLOW']),
+    secretEnvPrefix: env['JO_SECRET_ENV_PREFIX'] || undefined,
+    secretsDir: env['JO_SECRETS_DIR'] || undefined,
   };
   return out;
 }
@@ -144,6 +153,8 @@ export const DEFAULTS = {
   only: ['pipeline', 'api', 'connectors'],
   log: { level: 'info', format: 'json' },
   shutdownTimeoutMs: 30_000,
+  outboundAllow: ['public'],
+  secretEnvPrefix: 'JO_SECRET_',
 } as const;
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -177,6 +188,12 @@ export function loadEngineConfig(
       );
     }
   }
+  if (Array.isArray(merged['outboundAllow']))
+    try {
+      parseOutboundPolicy(merged['outboundAllow'] as string[]);
+    } catch (err) {
+      problems.push(`/outboundAllow: ${(err as Error).message}`);
+    }
   if (problems.length) throw new ConfigError(problems);
   return deepFreeze(merged as EngineConfig);
 }
@@ -194,4 +211,12 @@ function deepFreeze<T>(o: T): T {
     Object.freeze(o);
   }
   return o;
+}
+
+/** The outbound and secret policies of a configuration (API save-time checks and connectors' call-time checks). */
+export function policyOf(config: EngineConfig): ResourcePolicy {
+  return {
+    outbound: parseOutboundPolicy(config.outboundAllow),
+    secrets: { envPrefix: config.secretEnvPrefix, ...(config.secretsDir ? { dir: config.secretsDir } : {}) },
+  };
 }

@@ -9,12 +9,13 @@ import { createKafka, type KafkaClient, type OutputCompression } from '../topolo
 import { topicCatalog, type ConfigView } from '../schemas/index.js';
 import {
   HttpClient,
+  SecretResolver,
   createCampaignConnector,
   createHttpActionConnector,
   type CommandConsumer,
 } from '../connectors/index.js';
 import { buildApi, KafkaConfigStore } from './api/index.js';
-import type { EngineConfig } from './engine-config.js';
+import { policyOf, type EngineConfig } from './engine-config.js';
 import type { Logger } from './logger.js';
 import { PromMetrics } from './metrics.js';
 import { ensureTopics } from './topics.js';
@@ -58,7 +59,8 @@ export interface Engine {
 
 function connectorComponents(shared: SharedParts): Component[] {
   const { config, kafka, metrics } = shared;
-  const http = new HttpClient();
+  const policy = policyOf(config);
+  const http = new HttpClient({ outbound: policy.outbound, secrets: new SecretResolver({ policy: policy.secrets }) });
   // The connectors share the HTTP pools: closed once both have stopped (they stop in parallel).
   let using = 2;
   const release = async () => {
@@ -156,6 +158,7 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
     app = await buildApi({
       store: configStore,
       tokens: config.api.tokens,
+      policy: policyOf(config),
       readiness: isReady,
       metrics: () => metrics.text(),
     });

@@ -52,6 +52,10 @@ export const processorCodes = defineErrorCodes('processors', {
     retryable: false,
     doc: 'a `jo.action-results` record is not an action result; dead-lettered',
   },
+  CONTROL_INVALID: {
+    retryable: false,
+    doc: 'a `jo.controls` record is not a control record keyed by profile key; dead-lettered',
+  },
   CONNECTOR_UNKNOWN: {
     retryable: false,
     doc: 'a command is for a connector type with no command topic in this topology',

@@ -189,3 +189,23 @@ describe('goals', () => {
     ]);
   });
 });
+
+describe('manual exit (control records on jo.controls)', () => {
+  it('ends the running instance once (ended/manualExit), no command after, idempotent when repeated', async () => {
+    const j = await withJourney(waitThenHook({}));
+    await j.event('user.signup', 'x');
+    await j.event('user.signup', 'y');
+    j.steps();
+    await j.exit('x', 'j', 'ctl-1');
+    const [rec, ...rest] = j.stepRecords();
+    expect(rest).toEqual([]);
+    expect(rec).toMatchObject({ profileKey: 'email:x', cause: { type: 'control', id: 'ctl-1' } });
+    expect(rec?.steps.map((s) => `${s.nodeId}:${s.status}:${s.reason ?? ''}`)).toEqual(['a:ended:manualExit']);
+    await j.exit('x', 'j', 'ctl-2');
+    expect(j.stepRecords()).toEqual([]);
+    expect(j.metric('jo_events_discarded_total', { reason: 'noRunningInstance', journey: 'j' })).toBe(1);
+    expect(j.metric('jo_journey_exits_total', { journey: 'j', version: 1, reason: 'manualExit' })).toBe(1);
+    await j.advance(DAY);
+    expect(j.commands('http').map((c) => c.profileKey)).toEqual(['email:y']);
+  });
+});

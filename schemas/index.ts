@@ -18,6 +18,8 @@ export * from './journey-graph.js';
 export * from './journey-compiler.js';
 export * from './resource-validation.js';
 export * from './payload-schema.js';
+export * from './outbound-policy.js';
+export * from './secret-policy.js';
 export * from './config-record.js';
 export * from './config-view.js';
 /** Golden configuration fixtures (events, data source, actions, a journey using every node type) for tests. */

@@ -14,6 +14,10 @@ export const topologyCodes = defineErrorCodes('topology', {
     retryable: false,
     doc: 'a fetched batch could not be decompressed (corrupt, or over `JO_MAX_DECOMPRESSED_BATCH_BYTES`); its compressed bytes were dead-lettered and its records skipped',
   },
+  OUTPUT_TOO_LARGE: {
+    retryable: false,
+    doc: "an output record (a processor output, a changelog write or a dead letter carrying a large input) is over `maxOutputRecordBytes` (default 1,000,000, under the broker's `max.message.bytes`); it goes to `jo.dlq` with its key (when small), no value, and the source record's position, instead of failing every commit of its task. A changelog write dead-lettered this way is missing after a restore",
+  },
   PROCESSING_FAILED: {
     retryable: false,
     doc: 'a processor threw a non-`JoError` error for a record; it was dead-lettered',

@@ -6,7 +6,13 @@
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
-import type { CompileOptions, JourneyTestLimits } from '../../schemas/index.js';
+import {
+  DEFAULT_SECRET_POLICY,
+  parseOutboundPolicy,
+  type CompileOptions,
+  type JourneyTestLimits,
+  type ResourcePolicy,
+} from '../../schemas/index.js';
 import { JoError } from '../../topology/index.js';
 import type { ConfigStore } from './config-store.js';
 import { TokenAuth, type ApiToken } from './auth.js';
@@ -32,6 +38,8 @@ export interface ApiOptions {
   /** Clock for version timestamps; `new Date()` by default. */
   readonly now?: () => Date;
   readonly compile?: CompileOptions;
+  /** Save-time outbound and secret policies; default: public addresses only, `{env}` with `JO_SECRET_`, no files. */
+  readonly policy?: ResourcePolicy;
   /** Extra readiness condition for `/readyz` (the store's replay is always one). */
   readonly readiness?: () => boolean | Promise<boolean>;
   /** Prometheus text for `/metrics` (the composition root passes its registry's output). */
@@ -46,7 +54,12 @@ export interface ApiOptions {
 
 const OPEN_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
 /** POSTs that write nothing and so are allowed to `read` tokens. */
-const READ_POSTS = new Set(['/v1/journeys/validate']);
+const READ_POSTS = new Set([
+  '/v1/journeys/validate',
+  '/v1/events/validate',
+  '/v1/datasources/validate',
+  '/v1/actions/validate',
+]);
 
 function errorBody(code: OpsCode, message: string, extra: Record<string, unknown> = {}) {
   return { code, message, ...extra };
@@ -168,6 +181,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     store: opts.store,
     now: opts.now ?? (() => new Date()),
     compile: opts.compile ?? {},
+    policy: opts.policy ?? { outbound: parseOutboundPolicy(), secrets: DEFAULT_SECRET_POLICY },
     serialize: keyedLock(),
   };
   registerResourceRoutes(app, ctx);

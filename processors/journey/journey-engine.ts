@@ -144,6 +144,23 @@ export class JourneyEngine {
   }
 
   /**
+   * A manual exit (control record): ends the profile's running instance of `journeyId` (`ended`, `manualExit`).
+   * Idempotent: with no running instance (already exited, a repeated request) it is only counted as discarded.
+   */
+  async exitProfile(profileKey: string, journeyId: string, controlId: string): Promise<Outcome> {
+    const out = emptyOutcome({ type: 'control', id: controlId });
+    const state = await this.load(profileKey);
+    const pj = state.journeys[journeyId];
+    const def = pj?.instance ? this.catalog.version(journeyId, pj.instance.version) : undefined;
+    if (!pj || !def) {
+      out.discards.push({ reason: 'noRunningInstance', journeyId });
+      return out;
+    }
+    await this.put(state, this.machine.stop(def, pj, 'manualExit'), out);
+    return out;
+  }
+
+  /**
    * Ends every instance of this partition running on a stopped journey version (`journeyStopped`). Scans the
    * store: stops are rare and must reach instances that would otherwise sleep for weeks.
    */

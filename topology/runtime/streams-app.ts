@@ -93,6 +93,13 @@ export interface StreamsAppOptions {
    * engine waited for nearly every commit instead of processing on while it is in flight, and ran half as fast.)
    */
   readonly maxPendingOutputBytesPerTask?: number;
+  /**
+   * Largest output record in bytes (default 1,000,000: under the broker's default `max.message.bytes`). A larger
+   * output (a processor's, a changelog write, a dead letter carrying a large input) goes to the DLQ as
+   * `OUTPUT_TOO_LARGE` with its key and no value, instead of failing every commit of its task. Set it to the
+   * smallest `max.message.bytes` of the topics written.
+   */
+  readonly maxOutputRecordBytes?: number;
   /** Where a partition with no committed offset starts (default `earliest`). */
   readonly autoOffsetReset?: 'earliest' | 'latest';
   /** Names this instance (global store group); default a random UUID. */
@@ -350,6 +357,7 @@ export class StreamsApp {
       maxQueued: o.maxQueuedPerTask ?? 5_000,
       maxQueuedBytes: o.maxQueuedBytesPerTask ?? 4 * 1024 * 1024,
       maxPendingOutputBytes: o.maxPendingOutputBytesPerTask ?? 16 * 1024 * 1024,
+      ...(o.maxOutputRecordBytes === undefined ? {} : { maxOutputRecordBytes: o.maxOutputRecordBytes }),
       autoOffsetReset: o.autoOffsetReset ?? 'earliest',
       clock: this.clock,
       timer: this.timer,

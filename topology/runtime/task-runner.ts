@@ -50,6 +50,9 @@ export class CpuSlice {
   }
 }
 
+/** Default largest output record: under the broker's default `max.message.bytes` (1,048,588) with room to spare. */
+export const MAX_OUTPUT_RECORD_BYTES = 1_000_000;
+
 /** Abort reason of an idle task's sleep (woken by new records, a settled commit or stop). */
 const WAKE = 'wake';
 
@@ -87,6 +90,11 @@ export interface TaskRunnerOptions {
    * byte limit; 10,000 outputs is the limit either way).
    */
   readonly maxPendingOutputBytes?: number;
+  /**
+   * Largest output record (key + value + headers); a larger one is dead-lettered as `OUTPUT_TOO_LARGE` (default
+   * MAX_OUTPUT_RECORD_BYTES, under the broker's default `max.message.bytes` of 1 MiB with room for batch overhead).
+   */
+  readonly maxOutputRecordBytes?: number;
   readonly autoOffsetReset: 'earliest' | 'latest';
   readonly clock: Clock;
   readonly timer: Timer;
@@ -176,10 +184,17 @@ export class TaskRunner {
       await this.txProducer.connect();
       this.committer = new TransactionCommitter({ producer: this.txProducer, groupId: o.applicationId });
     } else this.producer = o.sharedProducer;
+    const limit = o.maxOutputRecordBytes ?? MAX_OUTPUT_RECORD_BYTES;
     const collector = {
       send: (r: OutgoingRecord) => {
+        let bytes = outRecordBytes(r);
+        // Refused where it is produced, never sent: one record over the broker's limit fails every commit.
+        if (bytes > limit && this.task) {
+          r = this.task.oversizedOutput(r, bytes, limit);
+          bytes = outRecordBytes(r);
+        }
         this.outputs.push(r);
-        this.outputBytes += outRecordBytes(r);
+        this.outputBytes += bytes;
       },
     };
     const sub = o.topology.subTopologies[o.subTopology];

@@ -236,6 +236,30 @@ export class StreamTask {
     });
   }
 
+  /**
+   * An output over the size limit, replaced by its dead letter: the broker would refuse it (over
+   * `max.message.bytes`) and every commit of the task would fail on it, blocking its partitions. The dead letter
+   * carries the output's key (when it fits), no value, the source record's headers and position, and the code
+   * `OUTPUT_TOO_LARGE`. Called by the task's owner for each output (processor outputs and changelog writes).
+   */
+  oversizedOutput(r: OutgoingRecord, bytes: number, limit: number): OutgoingRecord {
+    const code = DLQ_CODES.outputTooLarge;
+    const source = this.current;
+    this.deadLettered.inc({ code, topic: source?.topic ?? '' });
+    const key = r.key !== null && r.key.length <= limit / 2 ? r.key : null;
+    return {
+      topic: this.opts.dlqTopic,
+      key,
+      value: null,
+      headers: dlqHeaders(
+        code,
+        `an output to ${r.topic} of ${bytes} bytes is over the limit of ${limit} bytes`,
+        source,
+      ),
+      timestamp: source?.timestamp ?? this.opts.clock.now(),
+    };
+  }
+
   private deadLetter(
     code: string,
     message: string,
