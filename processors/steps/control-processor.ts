@@ -5,9 +5,10 @@
  */
 import { Value } from '@sinclair/typebox/value';
 import { ControlRecord } from '../../schemas/index.js';
-import { TerminalError, type Processor, type ProcessorContext, type StreamRecord } from '../../topology/index.js';
+import { type Processor, type ProcessorContext, type StreamRecord } from '../../topology/index.js';
 import { taskJourneys, type OutcomeRecord, type TaskJourneys } from './task-journeys.js';
 import type { StepDeps } from '../topology-options.js';
+import { processorCodes } from '../codes.js';
 
 export class ControlProcessor implements Processor<string | null, unknown, string, OutcomeRecord> {
   private ctx!: ProcessorContext<string, OutcomeRecord>;
@@ -22,7 +23,7 @@ export class ControlProcessor implements Processor<string | null, unknown, strin
 
   async process(r: StreamRecord<string | null, unknown>): Promise<void> {
     if (r.key === null || !Value.Check(ControlRecord, r.value))
-      throw new TerminalError('CONTROL_INVALID', 'a jo.controls record is not a control record keyed by profile');
+      throw processorCodes.error('CONTROL_INVALID', 'a jo.controls record is not a control record keyed by profile');
     const c = r.value;
     const outcome = await this.journeys.engine.exitProfile(r.key, c.journeyId, c.controlId);
     await this.ctx.forward({ key: r.key, value: { outcome }, timestamp: r.timestamp, headers: {} });
