@@ -58,7 +58,7 @@ export const topologyCodes = defineErrorCodes('topology', {
   },
   STORE_CHECKPOINT_INVALID: {
     retryable: false,
-    doc: "a task's `.checkpoint` file is unreadable; the task's state is wiped and restored from the changelog",
+    doc: "a task's `.checkpoint` file is unreadable or points beyond the changelog end; the task's state is wiped and restored from the changelog",
   },
   STORE_RESTORE_FAILED: {
     retryable: true,
