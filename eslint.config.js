@@ -1,6 +1,22 @@
 // Type-aware lint: the rules that catch real bugs in async stream code (floating promises above all).
 import tseslint from 'typescript-eslint';
 
+// Coded errors are made by a folder's registry (`<folder>Codes.error(code, message)`, topology/api/error-codes.ts),
+// so a code missing from the registry (and from docs/errors.md) does not type-check.
+const throughRegistry = {
+  selector: 'NewExpression[callee.name=/^(TerminalError|RetryableError)$/]',
+  message: "Make coded errors through the folder's registry: <folder>Codes.error(code, message).",
+};
+
+/** Imports that leave the folder (`depth` levels of `../` reach its root) go through an index.ts. */
+function restrictedSyntax(depth, registry) {
+  const imports = {
+    selector: `ImportDeclaration[source.value=/^(\\.\\.\\/){${depth},}[a-z-]+\\/(?!(.*\\/)?index\\.js$).+/]`,
+    message: 'Import another folder only through its index.ts',
+  };
+  return ['error', imports, ...(registry ? [throughRegistry] : [])];
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.infra/', 'coverage/', 'bench/results/', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommendedTypeChecked,
@@ -13,13 +29,7 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: 'ImportDeclaration[source.value=/^(\\.\\.\\/)+[a-z-]+\\/(?!(.*\\/)?index\\.js$).+/]',
-          message: 'Import another folder only through its index.ts',
-        },
-      ],
+      'no-restricted-syntax': restrictedSyntax(1, true),
     },
   },
   // Inside topology/ the sub-folders (api, runtime, state, kafka, testing) import each other's files directly, as
@@ -27,16 +37,15 @@ export default tseslint.config(
   // through an index.ts.
   ...[2, 3].map((depth) => ({
     files: [`topology/${'*/'.repeat(depth - 1)}*.ts`],
-    rules: {
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: `ImportDeclaration[source.value=/^(\\.\\.\\/){${depth},}[a-z-]+\\/(?!(.*\\/)?index\\.js$).+/]`,
-          message: 'Import another folder only through its index.ts',
-        },
-      ],
-    },
+    rules: { 'no-restricted-syntax': restrictedSyntax(depth, true) },
   })),
+  // Test code throws made-up codes on purpose; the registry itself makes the errors.
+  { files: ['**/*.test.ts', '**/testing/**/*.ts'], rules: { 'no-restricted-syntax': restrictedSyntax(1, false) } },
+  ...[2, 3].map((depth) => ({
+    files: [`topology/${'*/'.repeat(depth - 1)}*.test.ts`, `topology/testing/${'*/'.repeat(depth - 2)}*.ts`],
+    rules: { 'no-restricted-syntax': restrictedSyntax(depth, false) },
+  })),
+  { files: ['topology/api/error-codes.ts'], rules: { 'no-restricted-syntax': restrictedSyntax(2, false) } },
   {
     files: ['topology/**/*.ts', 'processors/**/*.ts'],
     ignores: ['**/*.test.ts'],

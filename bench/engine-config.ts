@@ -152,3 +152,9 @@ export function typeAndSegment(i: number): [string, number] {
 
 /** Distinct profile ids out of `PROFILES` for i < PROFILES (a multiplicative permutation). */
 export const profileOf = (i: number) => (i * 7_919 + 13) % PROFILES;
+
+/** Event i of the 20-journey case: enters exactly one of the 19 journeys. */
+export function twentyJourneyEvent(i: number): string {
+  const [type, segment] = typeAndSegment(i);
+  return xdmEvent(type, profileOf(i), segment);
+}

@@ -28,7 +28,7 @@ function histogramBuckets(text: string, name: string): Map<number, number> {
 }
 
 /** Upper bound of the bucket holding quantile `q`; with `before`, of what was observed since that scrape. */
-function histogramQuantile(text: string, name: string, q: number, before?: string): number {
+export function histogramQuantile(text: string, name: string, q: number, before?: string): number {
   const byLe = histogramBuckets(text, name);
   if (before !== undefined) for (const [le, c] of histogramBuckets(before, name)) byLe.set(le, (byLe.get(le) ?? 0) - c);
   const sorted = [...byLe].sort((a, b) => a[0] - b[0]);

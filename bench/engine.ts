@@ -25,9 +25,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createKafka, type KafkaClient, type Producer } from '../topology/index.js';
-import { benchConfig, oneJourneyConfig, profileOf, typeAndSegment, xdmEvent } from './engine-config.js';
+import { benchConfig, oneJourneyConfig, twentyJourneyEvent, xdmEvent } from './engine-config.js';
 import { setupEngineTopics, startEngine, type EngineUnderTest } from './engine-child.js';
-import { runTimers } from './engine-timers.js';
+import { histogramQuantile, runTimers } from './engine-timers.js';
 import {
   countRecords,
   measureLatency,
@@ -52,6 +52,8 @@ const PENDING = env('BENCH_PENDING', 1_000_000);
 const COMMIT_MS = env('BENCH_COMMIT_MS', 100);
 const PEER_THREADS = env('BENCH_PEER_THREADS', 1);
 const ONLY = process.env['BENCH_ONLY'] ?? '';
+/** BENCH_PEER=0: the engine alone (for quick runs while tuning; no ratios). */
+const WITH_PEER = process.env['BENCH_PEER'] !== '0';
 const PASSTHROUGH = fileURLToPath(new URL('./passthrough-child.ts', import.meta.url));
 
 /** What one system did in one case. */
@@ -70,11 +72,6 @@ interface CaseResult {
 function oneJourneyEvents(from: number) {
   let i = from;
   return () => xdmEvent('a', i++, 0);
-}
-
-function twentyJourneyEvent(i: number): string {
-  const [type, segment] = typeAndSegment(i);
-  return xdmEvent(type, profileOf(i), segment);
 }
 
 async function createTopics(kafka: KafkaClient, topics: string[]): Promise<void> {
@@ -118,7 +115,8 @@ async function runCase(
   // a send retried under load can duplicate events (kafkajs' idempotent producer fails with out-of-order
   // sequence numbers on this busy broker instead): the events in the topic are what both systems get
   const events = (await countRecords(kafka, [c.input])).get(c.input) ?? N;
-  const tp = await measureThroughput(kafka, c.start, c.commands, events, ctx.log);
+  // a duplicated event meets its own instance (re-entrance refused): N commands, not one per copy
+  const tp = await measureThroughput(kafka, c.start, c.commands, N, ctx.log);
   const latency = new Map<number, LatencyResult>();
   let records = { perEvent: NaN, byTopic: '' };
   try {
@@ -126,8 +124,22 @@ async function runCase(
     records = await recordsPerEvent(kafka, c.prefix, c.input, events);
     ctx.log(`${c.label}: ${tp.eventsPerS.toFixed(0)} events/s, ${tp.cpuUsPerEvent.toFixed(0)} µs CPU/event`);
     const next = oneJourneyEvents(10_000_000);
-    for (const rate of c.rates)
-      latency.set(rate, await measureLatency(kafka, producer, tp.system, rate, LATENCY_S, next, ctx.log));
+    const metrics = (tp.system as Partial<EngineUnderTest>).metrics;
+    for (const rate of c.rates) {
+      const before = await metrics?.();
+      const l = await measureLatency(kafka, producer, tp.system, rate, LATENCY_S, next, ctx.log);
+      latency.set(rate, l);
+      ctx.log(`${c.label}: at ${rate}/s p50 ${l.p50} ms, p99 ${l.p99} ms (${l.seen} of ${l.sent})`);
+      const after = await metrics?.();
+      if (before !== undefined && after !== undefined) {
+        const q = (name: string, p: number) => (histogramQuantile(after, name, p, before) * 1000).toFixed(0);
+        ctx.log(
+          `${c.label}: commit p50 ≤ ${q('jo_stream_commit_duration_seconds', 0.5)} ms, p99 ≤ ` +
+            `${q('jo_stream_commit_duration_seconds', 0.99)} ms; event→command emitted (before commit) p50 ≤ ` +
+            `${q('jo_event_to_command_seconds', 0.5)} ms, p99 ≤ ${q('jo_event_to_command_seconds', 0.99)} ms`,
+        );
+      }
+    }
     await c.after?.(tp.system);
   } finally {
     await tp.system.stop();
@@ -239,6 +251,19 @@ async function passThrough(ctx: BenchContext, input: string, output: string): Pr
 /** Step records the peer writes to match the engine's records per event (3 are repartition, changelog, command). */
 const matchingSteps = (engine: CaseResult) => Math.max(0, Math.round(engine.recordsPerEvent - 3));
 
+function engineRows(e: CaseResult): BenchRow[] {
+  return [
+    { metric: `events/s: ${e.label}`, value: e.eventsPerS, unit: 'events/s' },
+    { metric: `CPU per event: ${e.label}`, value: e.cpuUsPerEvent, unit: 'µs' },
+    { metric: `records written per event: ${e.label}`, value: e.recordsPerEvent, unit: 'records', note: e.byTopic },
+    ...[...e.latency].flatMap(([rate, l]) => [
+      { metric: `p50 event→command at ${rate}/s: ${e.label}`, value: l.p50, unit: 'ms' },
+      { metric: `p99 event→command at ${rate}/s: ${e.label}`, value: l.p99, unit: 'ms' },
+    ]),
+    { metric: `peak RSS: ${e.label}`, value: e.peakRssMb, unit: 'MB' },
+  ];
+}
+
 function compareRows(engine: CaseResult, peer: CaseResult, targets: Record<string, string>): BenchRow[] {
   const rows: BenchRow[] = [];
   const pair = (metric: string, unit: string, e: number, p: number, target?: string, note?: string) => {
@@ -304,21 +329,25 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       const config = oneJourneyConfig('http://127.0.0.1:9');
       const first = oneJourneyEvents(0);
       const e1 = await engineCase(ctx, kafka, producer, 'engine, 1 journey', config, () => first(), RATES);
-      const again = oneJourneyEvents(0);
-      const p1 = await peerCase(
-        ctx,
-        kafka,
-        producer,
-        classpath,
-        `peer, ${matchingSteps(e1) + 3} records`,
-        matchingSteps(e1),
-        () => again(),
-        RATES,
-      );
-      pairs.push([e1, p1]);
-      rows.push(
-        ...compareRows(e1, p1, { eventsPerS: '>= 0.8', cpu: '<= 1.25', 'p99@1000': '<= 250', 'p99@5000': '<= 500' }),
-      );
+      if (!WITH_PEER) rows.push(...engineRows(e1));
+      else {
+        const again = oneJourneyEvents(0);
+        const steps = matchingSteps(e1);
+        const p1 = await peerCase(
+          ctx,
+          kafka,
+          producer,
+          classpath,
+          `peer, ${steps + 3} records`,
+          steps,
+          () => again(),
+          RATES,
+        );
+        pairs.push([e1, p1]);
+        rows.push(
+          ...compareRows(e1, p1, { eventsPerS: '>= 0.8', cpu: '<= 1.25', 'p99@1000': '<= 250', 'p99@5000': '<= 500' }),
+        );
+      }
     }
     if (ONLY === '' || ONLY === 'twenty') {
       let timerRows: BenchRow[] = [];
@@ -334,24 +363,29 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
           if (PENDING > 0) timerRows = await runTimers(ctx, kafka, producer, engine, PENDING);
         },
       );
-      const p20 = await peerCase(
-        ctx,
-        kafka,
-        producer,
-        classpath,
-        `peer, ${matchingSteps(e20) + 3} records`,
-        matchingSteps(e20),
-        twentyJourneyEvent,
-        [],
-      );
-      pairs.push([e20, p20]);
       rows.push({
         metric: 'events/s: engine, 20 journeys',
         value: e20.eventsPerS,
         unit: 'events/s',
         target: '>= 6000',
       });
-      rows.push(...compareRows(e20, p20, {}).filter((r) => !r.metric.startsWith('events/s: engine, 20')), ...timerRows);
+      if (!WITH_PEER) rows.push(...engineRows(e20).slice(1));
+      else {
+        const steps = matchingSteps(e20);
+        const p20 = await peerCase(
+          ctx,
+          kafka,
+          producer,
+          classpath,
+          `peer, ${steps + 3} records`,
+          steps,
+          twentyJourneyEvent,
+          [],
+        );
+        pairs.push([e20, p20]);
+        rows.push(...compareRows(e20, p20, {}).filter((r) => !r.metric.startsWith('events/s: engine, 20')));
+      }
+      rows.push(...timerRows);
     }
     const reference = pairs.at(-1)?.[1].input;
     if (reference) {

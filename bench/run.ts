@@ -13,7 +13,7 @@ import type { BenchContext, BenchRow } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Run order for `npm run bench` with no names. */
-const BENCHES = ['stores', 'topology', 'connectors', 'engine'];
+const BENCHES = ['stores', 'topology', 'connectors', 'engine', 'codecs'];
 
 function table(rows: BenchRow[]): string {
   const head = ['metric', 'value', 'unit', 'target', 'note'];

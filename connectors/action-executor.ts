@@ -5,7 +5,7 @@
  */
 import type { ActionCommand, ActionConfig, ActionResult, ResultStatus } from '../schemas/index.js';
 import { noopMetrics, type Metrics } from '../topology/index.js';
-import type { ConnectorCode } from './errors.js';
+import { ConnectorCodes, type ConnectorCode } from './errors.js';
 import { HttpClient, type HttpOutcome, type HttpRequest } from './http-client.js';
 import type { LimitSpec } from './limits.js';
 
@@ -69,10 +69,16 @@ export class ActionExecutor {
     return toResult(cmd, { status, attempts: 0, code, error: message }, this.http.timer.now());
   }
 
-  /** Calls the endpoint for `cmd` with `req` (the command's own request unless a connector built another). */
+  /**
+   * Calls the endpoint for `cmd` with `req` (the command's own request unless a connector built another). The
+   * action's credentials go only to the origin of its configured URL: a command whose URL points elsewhere (a
+   * record produced straight to the command topic, or a template that moved the host) gets `ORIGIN_MISMATCH`.
+   */
   async execute(cmd: ActionCommand, req: HttpRequest = cmd.request): Promise<ActionResult> {
     const t0 = this.http.timer.now();
     const cfg = this.config(cmd);
+    const mismatch = cfg ? originMismatch(cfg.url, req.url) : undefined;
+    if (mismatch !== undefined) return this.reject(cmd, 'error', ConnectorCodes.originMismatch, mismatch);
     const limits: LimitSpec[] = [
       { key: `action:${cmd.action}`, perSecond: cfg?.rateLimit?.perSecond, maxConcurrency: cfg?.maxConcurrency },
     ];
@@ -93,6 +99,21 @@ export class ActionExecutor {
     this.duration.observe({ action: cmd.action }, (t1 - t0) / 1000);
     return toResult(cmd, outcome, t1);
   }
+}
+
+/** The origin of a configured (templated) URL: its scheme, host and port are literal by the save-time rules. */
+export function configuredOrigin(template: string): string | undefined {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)/i.exec(template);
+  if (!m || /\{\{|\}\}/.test(m[1] as string)) return undefined;
+  return originOf(`${m[1]}/`);
+}
+
+/** Why `url` may not carry the credentials of an action configured with `template`, or undefined. */
+function originMismatch(template: string, url: string): string | undefined {
+  const want = configuredOrigin(template);
+  const got = originOf(url);
+  if (want !== undefined && want === got) return undefined;
+  return `the command's URL origin ${got ?? '(invalid)'} is not the action's configured origin ${want ?? '(templated)'}`;
 }
 
 function originOf(url: string): string | undefined {

@@ -4,8 +4,9 @@
  * per (token URL, client, scope), refreshed shortly before expiry, and dropped when an endpoint answers 401.
  */
 import { request, type Dispatcher } from 'undici';
-import type { Auth } from '../schemas/index.js';
+import { urlRefusal, type Auth, type OutboundPolicy } from '../schemas/index.js';
 import { ConnectorCodes, ConnectorRetryableError, ConnectorTerminalError } from './errors.js';
+import { isOutboundRefusal } from './outbound-policy.js';
 import type { SecretResolver } from './secrets.js';
 import type { Timer } from './timer.js';
 
@@ -15,6 +16,26 @@ interface CachedToken {
   readonly token: string;
   /** Epoch ms after which the token is refreshed (a little before the server's expiry). */
   readonly refreshAt: number;
+}
+
+/** Largest token endpoint answer read; a token response is a few hundred bytes. */
+export const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
+/** Tokens cached at most (one per token URL, client and scope: bounded by the configs, capped anyway). */
+export const MAX_CACHED_TOKENS = 1_000;
+
+/** The body as text, or undefined (and the rest discarded) past `max` bytes. */
+async function readAtMost(body: AsyncIterable<Buffer> & { destroy(): unknown }, max: number) {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of body) {
+    size += c.length;
+    if (size > max) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Caches OAuth2 client-credentials tokens; concurrent callers share one token request. */
@@ -28,6 +49,7 @@ export class OAuth2TokenCache {
     private readonly secrets: SecretResolver,
     private readonly timer: Timer,
     private readonly dispatcher?: Dispatcher,
+    private readonly outbound?: OutboundPolicy,
   ) {}
 
   private key(a: OAuth2Auth): string {
@@ -45,7 +67,9 @@ export class OAuth2TokenCache {
       this.pending.set(k, p);
     }
     const t = await p;
+    this.tokens.delete(k);
     this.tokens.set(k, t);
+    if (this.tokens.size > MAX_CACHED_TOKENS) this.tokens.delete(this.tokens.keys().next().value as string);
     return t.token;
   }
 
@@ -56,13 +80,15 @@ export class OAuth2TokenCache {
   }
 
   private async fetch(a: OAuth2Auth): Promise<CachedToken> {
+    const refused = this.outbound ? urlRefusal(this.outbound, a.tokenUrl) : undefined;
+    if (refused !== undefined) throw new ConnectorTerminalError(ConnectorCodes.urlNotAllowed, `token URL: ${refused}`);
     const secret = await this.secrets.resolve(a.clientSecret);
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
     if (a.scope) form.set('scope', a.scope);
     const basic = Buffer.from(`${encodeURIComponent(a.clientId)}:${encodeURIComponent(secret)}`).toString('base64');
     this.fetched += 1;
     let status: number;
-    let text: string;
+    let text: string | undefined;
     try {
       const res = await request(a.tokenUrl, {
         method: 'POST',
@@ -72,10 +98,17 @@ export class OAuth2TokenCache {
         ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
       });
       status = res.statusCode;
-      text = await res.body.text();
+      text = await readAtMost(res.body, MAX_TOKEN_RESPONSE_BYTES);
     } catch (err) {
+      if (isOutboundRefusal(err))
+        throw new ConnectorTerminalError(ConnectorCodes.urlNotAllowed, `token URL: ${(err as Error).message}`);
       throw new ConnectorRetryableError(ConnectorCodes.oauthTokenFailed, `token endpoint unreachable: ${String(err)}`);
     }
+    if (text === undefined)
+      throw new ConnectorTerminalError(
+        ConnectorCodes.oauthTokenFailed,
+        `token endpoint answered more than ${MAX_TOKEN_RESPONSE_BYTES} bytes`,
+      );
     if (status < 200 || status >= 300) {
       const E = status >= 500 || status === 429 ? ConnectorRetryableError : ConnectorTerminalError;
       throw new E(ConnectorCodes.oauthTokenFailed, `token endpoint answered ${status}`, status);

@@ -11,17 +11,20 @@
 import { hostname } from 'node:os';
 import {
   noopMetrics,
-  splitBySize,
-  MAX_REQUEST_BYTES,
+  transactionalProducer,
+  TransactionCommitter,
   type Admin,
   type Consumer,
   type EachBatchPayload,
   type KafkaClient,
   type KafkaMessage,
-  type Message,
   type Metrics,
-  type Producer,
+  type OutRecord,
+  type PartitionOffset,
+  type TransactionalProducer,
+  type TransactionalProducerFactory,
   ReadCommittedFilter,
+  ConsumerWatch,
 } from '../topology/index.js';
 import { DlqHeaders, topicNames, type ActionCommand, type ActionResult } from '../schemas/index.js';
 import { parseCommand } from './command-parse.js';
@@ -47,6 +50,8 @@ export interface CommandConsumerOptions {
    * unique per running instance. Default `<groupId>-<hostname>`.
    */
   readonly transactionalId?: string;
+  /** Makes the transactional producer (default: the Kafka adapter's); tests inject failures through it. */
+  readonly producers?: TransactionalProducerFactory;
   readonly metrics?: Metrics;
   /** Commands of one partition in flight at once, and per transaction; default 64. */
   readonly maxInFlight?: number;
@@ -65,18 +70,10 @@ export interface CommandConsumerOptions {
  */
 export type CommandConsumerState = 'created' | 'running' | 'recovering' | 'superseded' | 'stopped';
 
-/** Approximate record size of a result message, for splitting a transaction into requests. */
-function messageBytes(o: Out): number {
-  const m = o.message;
-  let size = 64 + (m.key ? Buffer.byteLength(m.key) : 0) + (m.value ? Buffer.byteLength(m.value) : 0);
-  for (const [k, v] of Object.entries(m.headers ?? {})) size += k.length + String(v).length;
-  return size;
-}
-
 /** Answers kept for re-delivery after a failed transaction. */
 const MAX_ANSWERED = 20_000;
 
-type Out = { readonly topic: string; readonly message: Message };
+type Out = OutRecord;
 
 interface PendingCommit {
   readonly outs: readonly Out[];
@@ -91,7 +88,8 @@ interface PendingCommit {
 /** A running connector service; `start()` joins the group, `stop()` leaves it after the chunk in progress. */
 export class CommandConsumer {
   private consumer!: Consumer;
-  private producer!: Producer;
+  private producer!: TransactionalProducer;
+  private committer!: TransactionCommitter;
   private ready: Promise<void> = Promise.resolve();
   private admin: Admin | undefined;
   private phase: CommandConsumerState = 'created';
@@ -114,6 +112,16 @@ export class CommandConsumer {
   private readonly inFlightGauge;
   private inFlightNow = 0;
   private peak = 0;
+  private readonly watch = new ConsumerWatch({
+    timer: { sleep: (ms) => sleep(systemTimer, ms) },
+    // kafkajs gave up on the consumer: rebuild consumer and producer as after a failed transaction
+    restart: async () => {
+      this.recover(new Error('consumer crashed'));
+      await this.recovery;
+    },
+    stopped: () => this.phase === 'stopped' || this.phase === 'superseded',
+    log: (level, msg, extra) => this.log(level, msg, extra),
+  });
 
   constructor(private readonly opts: CommandConsumerOptions) {
     this.topics = topicNames(opts.topicPrefix);
@@ -154,6 +162,11 @@ export class CommandConsumer {
     return this.peak;
   }
 
+  /** False from a consumer crash until the consumer has joined its group again (for `/readyz`). */
+  get consumerHealthy(): boolean {
+    return this.watch.healthy;
+  }
+
   get commandTopic(): string {
     return this.topics.commands(this.opts.connector);
   }
@@ -191,11 +204,15 @@ export class CommandConsumer {
       readUncommitted: false,
       partitionAssigners: [taggedRoundRobin(this.tag)],
     });
-    this.producer = o.kafka.producer({ transactionalId: this.txId, idempotent: true, maxInFlightRequests: 1 });
+    const producers = o.producers ?? ((p) => transactionalProducer(o.kafka, p));
+    this.producer = producers({ transactionalId: this.txId });
+    // A new committer per session: after a failed transaction the old one refuses every commit.
+    this.committer = new TransactionCommitter({ producer: this.producer, groupId: this.groupId });
     let producerReady!: () => void;
     let producerFailed!: (err: unknown) => void;
     this.ready = new Promise<void>((resolve, reject) => ((producerReady = resolve), (producerFailed = reject)));
     this.ready.catch(() => undefined);
+    this.watch.watch(this.consumer);
     await this.consumer.connect();
     // After a rebalance kafkajs re-fetches from the committed offsets; the filter must see those records again.
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
@@ -387,16 +404,14 @@ export class CommandConsumer {
       this.deadLetters.inc({ topic, code: ConnectorCodes.commandInvalid });
       return {
         topic: this.topics.dlq,
-        message: {
-          key: m.key,
-          value: m.value,
-          headers: {
-            [DlqHeaders.code]: ConnectorCodes.commandInvalid,
-            [DlqHeaders.message]: cmd.slice(0, 1000),
-            [DlqHeaders.sourceTopic]: topic,
-            [DlqHeaders.sourcePartition]: String(partition),
-            [DlqHeaders.sourceOffset]: m.offset,
-          },
+        key: m.key,
+        value: m.value,
+        headers: {
+          [DlqHeaders.code]: ConnectorCodes.commandInvalid,
+          [DlqHeaders.message]: cmd.slice(0, 1000),
+          [DlqHeaders.sourceTopic]: topic,
+          [DlqHeaders.sourcePartition]: String(partition),
+          [DlqHeaders.sourceOffset]: m.offset,
         },
       };
     }
@@ -417,7 +432,7 @@ export class CommandConsumer {
       };
     }
     this.results.inc({ connector: this.opts.connector, status: result.status });
-    return { topic: this.topics.actionResults, message: { key: cmd.profileKey, value: JSON.stringify(result) } };
+    return { topic: this.topics.actionResults, key: cmd.profileKey, value: JSON.stringify(result) };
   }
 
   /**
@@ -431,51 +446,21 @@ export class CommandConsumer {
     });
   }
 
+  /** One transaction through the shared exactly-once committer (size-bounded requests, offsets, abort on failure). */
   private async flush(): Promise<void> {
     const group = this.pending.splice(0);
     if (group.length === 0) return;
-    const tx = await this.ready
-      .then(() => this.producer.transaction())
-      .catch((err: unknown) => {
-        group.forEach((g) => g.reject(err));
-        return undefined;
-      });
-    if (!tx) return;
+    const offsets = new Map<string, PartitionOffset>();
+    for (const g of group) {
+      const k = `${g.topic}|${g.partition}`;
+      const have = offsets.get(k);
+      if (!have || BigInt(have.offset) < g.next)
+        offsets.set(k, { topic: g.topic, partition: g.partition, offset: String(g.next) });
+    }
     try {
-      // Several produce requests when large: kafkajs sends a partition's records of one request as one record
-      // batch, which the broker refuses over max.message.bytes (a few 256 KiB responses would fail forever).
-      for (const part of splitBySize(
-        group.flatMap((g) => g.outs),
-        messageBytes,
-        MAX_REQUEST_BYTES,
-      )) {
-        const byTopic = new Map<string, Message[]>();
-        for (const o of part) {
-          const list = byTopic.get(o.topic) ?? [];
-          list.push(o.message);
-          byTopic.set(o.topic, list);
-        }
-        await tx.sendBatch({ topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
-      }
-      const offsets = new Map<string, { topic: string; partition: number; next: bigint }>();
-      for (const g of group) {
-        const k = `${g.topic}|${g.partition}`;
-        const have = offsets.get(k);
-        if (!have || have.next < g.next) offsets.set(k, { topic: g.topic, partition: g.partition, next: g.next });
-      }
-      const byOffsetTopic = new Map<string, Array<{ partition: number; offset: string }>>();
-      for (const o of offsets.values()) {
-        const list = byOffsetTopic.get(o.topic) ?? [];
-        list.push({ partition: o.partition, offset: String(o.next) });
-        byOffsetTopic.set(o.topic, list);
-      }
-      await tx.sendOffsets({
-        consumerGroupId: this.groupId,
-        topics: [...byOffsetTopic].map(([topic, partitions]) => ({ topic, partitions })),
-      });
-      await tx.commit();
+      await this.ready;
+      await this.committer.commit({ records: group.flatMap((g) => g.outs), offsets: [...offsets.values()] });
     } catch (err) {
-      await tx.abort().catch(() => undefined);
       group.forEach((g) => g.reject(err));
       return;
     }

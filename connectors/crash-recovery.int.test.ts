@@ -63,6 +63,7 @@ describe('connector crash and restart', () => {
       groupId: uniqueName('g-crash'),
       transactionalId: uniqueName('tx-crash'),
       perSecond: 60,
+      url: ep.url,
     };
 
     const first = await startChild(config);

@@ -2,7 +2,7 @@
 // limit, timeout and the circuit breaker.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHttpEndpoint, type TestHttpEndpoint } from '../ops/testing/index.js';
-import type { DataSourceConfig } from '../schemas/index.js';
+import { parseOutboundPolicy, type DataSourceConfig } from '../schemas/index.js';
 import { InMemoryMetrics } from '../topology/testing/index.js';
 import { createDataSourceClient, type DataSourceClient } from './datasource-client.js';
 import { HttpClient } from './http-client.js';
@@ -14,7 +14,8 @@ let http: HttpClient;
 beforeAll(async () => {
   ep = await startHttpEndpoint();
   http = new HttpClient({
-    secrets: new SecretResolver({ env: { CS: 'secret', KEY: 'k1' } }),
+    outbound: parseOutboundPolicy(['127.0.0.1']),
+    secrets: new SecretResolver({ env: { JO_SECRET_CS: 'secret', JO_SECRET_KEY: 'k1' } }),
     limits: new LimitRegistry(),
   });
 });
@@ -45,7 +46,7 @@ describe('data-source client', () => {
     const c = client();
     const get = ds({
       headers: { 'x-tier': '{{profile.tier}}' },
-      auth: { type: 'apiKey', in: 'query', name: 'key', value: { env: 'KEY' } },
+      auth: { type: 'apiKey', in: 'query', name: 'key', value: { env: 'JO_SECRET_KEY' } },
     });
     expect(await c.fetch(get, data)).toEqual({ loyalty: 3 });
     const [g] = ep.requests('/customers/p%201');
@@ -65,7 +66,7 @@ describe('data-source client', () => {
     ep.protect('/secure', issuer);
     const cfg = ds({
       url: `${ep.url}/secure?i={{i}}`,
-      auth: { type: 'oauth2', tokenUrl: issuer.tokenUrl, clientId: 'engine', clientSecret: { env: 'CS' } },
+      auth: { type: 'oauth2', tokenUrl: issuer.tokenUrl, clientId: 'engine', clientSecret: { env: 'JO_SECRET_CS' } },
       rateLimit: { perSecond: 1_000 },
     });
     const c = client();

@@ -12,12 +12,21 @@ import { ConnectorCodes, DataSourceError, type ConnectorCode } from './errors.js
 import { HttpClient, type HttpOutcome } from './http-client.js';
 import { TtlCache } from './ttl-cache.js';
 
+/** Failures no retry can fix: configuration and policy refusals. */
+const NOT_RETRYABLE: ReadonlySet<string> = new Set([
+  ConnectorCodes.secretUnresolved,
+  ConnectorCodes.secretRefNotAllowed,
+  ConnectorCodes.urlNotAllowed,
+]);
+
 export interface DataSourceClientOptions {
   /** Shared HTTP client (pool, secrets, OAuth2 tokens, limits, timer); a new one by default. */
   readonly http?: HttpClient;
   readonly metrics?: Metrics;
   /** Entries kept in the answer cache over all data sources; default 10,000. */
   readonly cacheMaxEntries?: number;
+  /** Bytes (request key + answer as JSON, UTF-16 estimate ×2) the answer cache may hold; default 64 MiB. */
+  readonly cacheMaxBytes?: number;
   /** When the config has no `timeoutMs`; default 5 s. */
   readonly defaultTimeoutMs?: number;
   /** When the config has no `rateLimit`; default 15 calls/s (PRODUCT.md limits). */
@@ -54,7 +63,12 @@ class HttpDataSourceClient implements DataSourceClient {
   constructor(private readonly opts: DataSourceClientOptions) {
     this.ownsHttp = opts.http === undefined;
     this.http = opts.http ?? new HttpClient();
-    this.cache = new TtlCache(this.http.timer, opts.cacheMaxEntries ?? 10_000);
+    this.cache = new TtlCache(
+      this.http.timer,
+      opts.cacheMaxEntries ?? 10_000,
+      opts.cacheMaxBytes ?? 64 * 1024 * 1024,
+      (key, value) => 2 * (key.length + (JSON.stringify(value) ?? '').length),
+    );
     const m = opts.metrics ?? noopMetrics;
     this.calls = m.counter({
       name: 'jo_datasource_calls_total',
@@ -159,7 +173,7 @@ class HttpDataSourceClient implements DataSourceClient {
     if (o.code === ConnectorCodes.httpNetwork) breaker.failure();
     else breaker.abandon();
     const code = o.code === ConnectorCodes.httpNetwork ? ConnectorCodes.datasourceNetwork : (o.code ?? 'HTTP_NETWORK');
-    throw this.fail(id, code, o.error ?? 'call failed', code !== ConnectorCodes.secretUnresolved, 'error');
+    throw this.fail(id, code, o.error ?? 'call failed', !NOT_RETRYABLE.has(code), 'error');
   }
 
   private fail(

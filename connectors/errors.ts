@@ -3,8 +3,11 @@
  * result's `error` text (`CODE: message`); the data-source client throws them to the engine.
  */
 import { JoError, RetryableError, TerminalError } from '../topology/index.js';
+import type { ConnectorCode } from './codes.js';
 
-/** Stable codes of connectors/ errors. */
+export type { ConnectorCode };
+
+/** The codes of connectors/codes.ts by what went wrong, for throw sites. */
 export const ConnectorCodes = {
   /** A command on `jo.commands.<connector>` is not JSON or not a valid command (→ DLQ). */
   commandInvalid: 'COMMAND_INVALID',
@@ -20,6 +23,12 @@ export const ConnectorCodes = {
   capped: 'CAPPED',
   /** A SecretRef could not be resolved (env variable unset, file unreadable). */
   secretUnresolved: 'SECRET_UNRESOLVED',
+  /** The outbound policy does not allow the URL or any address its host resolves to; nothing was sent. */
+  urlNotAllowed: 'URL_NOT_ALLOWED',
+  /** The command's URL has another origin than its action's configured URL: its credentials stay home. */
+  originMismatch: 'ORIGIN_MISMATCH',
+  /** A secret reference outside the secret policy (env prefix, secrets directory, file type or size). */
+  secretRefNotAllowed: 'SECRET_REF_NOT_ALLOWED',
   /** The OAuth2 token endpoint refused or answered garbage. */
   oauthTokenFailed: 'OAUTH_TOKEN_FAILED',
   /** Campaign: the target address is missing or malformed for the channel. */
@@ -38,8 +47,7 @@ export const ConnectorCodes = {
   datasourceRateLimited: 'DATASOURCE_RATE_LIMITED',
   /** Data source: the template or configuration cannot produce a request. */
   datasourceConfigInvalid: 'DATASOURCE_CONFIG_INVALID',
-} as const;
-export type ConnectorCode = (typeof ConnectorCodes)[keyof typeof ConnectorCodes];
+} as const satisfies Record<string, ConnectorCode>;
 
 /** A failure an endpoint or the network may not repeat (timeouts, 5xx, 429, connection errors). */
 export class ConnectorRetryableError extends RetryableError {

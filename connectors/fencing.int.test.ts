@@ -2,6 +2,7 @@
 // reuses the answers of the failed transaction) — unless a newer connector instance took the transactional id
 // over: then the old one steps aside and the new one finishes the work. Real broker, real HTTP endpoint.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseOutboundPolicy } from '../schemas/index.js';
 import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../ops/testing/index.js';
 import type { Admin, KafkaClient } from '../topology/index.js';
 import { InMemoryMetrics } from '../topology/testing/index.js';
@@ -31,7 +32,7 @@ beforeAll(async () => {
   admin = kafka.admin();
   await admin.connect();
   ep = await startHttpEndpoint();
-  http = new HttpClient({ limits: new LimitRegistry() });
+  http = new HttpClient({ outbound: parseOutboundPolicy(['127.0.0.1']), limits: new LimitRegistry() });
 });
 afterAll(async () => {
   await Promise.all(running.map((c) => c.stop()));

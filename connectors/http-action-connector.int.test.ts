@@ -2,7 +2,7 @@
 // command on jo.action-results (read_committed), DLQ for unparsable commands, offsets committed with results.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../ops/testing/index.js';
-import { DlqHeaders, type ActionConfig } from '../schemas/index.js';
+import { parseOutboundPolicy, DlqHeaders, type ActionConfig } from '../schemas/index.js';
 import type { Admin, KafkaClient } from '../topology/index.js';
 import { InMemoryMetrics } from '../topology/testing/index.js';
 import { createCampaignConnector } from './campaign-connector.js';
@@ -33,7 +33,8 @@ beforeAll(async () => {
   await admin.connect();
   ep = await startHttpEndpoint();
   http = new HttpClient({
-    secrets: new SecretResolver({ env: { HOOK_PW: 'hunter2', CRM_SECRET: 'crm-s3cret' } }),
+    outbound: parseOutboundPolicy(['127.0.0.1']),
+    secrets: new SecretResolver({ env: { JO_SECRET_HOOK_PW: 'hunter2', JO_SECRET_CRM_SECRET: 'crm-s3cret' } }),
     limits: new LimitRegistry(),
     baseBackoffMs: 20,
   });
@@ -45,18 +46,37 @@ afterAll(async () => {
   await admin.disconnect();
 });
 
+// each action's URL has the test endpoint's origin: connectors send credentials to that origin only
 const actions: Record<string, ActionConfig> = {
   hook: {
     id: 'hook',
     type: 'http',
-    url: 'unused (commands carry the rendered request)',
+    get url() {
+      return `${ep.url}/unused`; // commands carry the rendered request
+    },
     method: 'POST',
-    auth: { type: 'basic', username: 'journeys', password: { env: 'HOOK_PW' } },
+    auth: { type: 'basic', username: 'journeys', password: { env: 'JO_SECRET_HOOK_PW' } },
     timeoutMs: 1_000,
     retries: 3,
   },
-  narrow: { id: 'narrow', type: 'http', url: 'unused', method: 'POST', maxConcurrency: 1 },
-  mail: { id: 'mail', type: 'campaign', url: 'unused', channel: 'email', eventType: 'welcome' },
+  narrow: {
+    id: 'narrow',
+    type: 'http',
+    get url() {
+      return `${ep.url}/unused`;
+    },
+    method: 'POST',
+    maxConcurrency: 1,
+  },
+  mail: {
+    id: 'mail',
+    type: 'campaign',
+    get url() {
+      return `${ep.url}/campaign`;
+    },
+    channel: 'email',
+    eventType: 'welcome',
+  },
 };
 
 describe('HTTP action connector', () => {
@@ -176,9 +196,14 @@ describe('HTTP action connector with OAuth2', () => {
     const crm: ActionConfig = {
       id: 'crm',
       type: 'http',
-      url: 'unused',
+      url: `${ep.url}/crm/contacts`,
       method: 'POST',
-      auth: { type: 'oauth2', tokenUrl: issuer.tokenUrl, clientId: 'journeys', clientSecret: { env: 'CRM_SECRET' } },
+      auth: {
+        type: 'oauth2',
+        tokenUrl: issuer.tokenUrl,
+        clientId: 'journeys',
+        clientSecret: { env: 'JO_SECRET_CRM_SECRET' },
+      },
     };
     const c = createHttpActionConnector({
       kafka,

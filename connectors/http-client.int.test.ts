@@ -2,18 +2,28 @@
 // token caching and refresh, retries and their limits, deadlines, Retry-After, Idempotency-Key.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHttpEndpoint, type TestHttpEndpoint } from '../ops/testing/index.js';
-import type { Auth } from '../schemas/index.js';
+import { parseOutboundPolicy, type Auth } from '../schemas/index.js';
 import { HttpClient } from './http-client.js';
 import { LimitRegistry } from './limits.js';
 import { SecretResolver } from './secrets.js';
 
 let ep: TestHttpEndpoint;
 let http: HttpClient;
-const env = { PW: 'pa:ss', KEY: 'k-123', TOKEN: 'tok-xyz', CLIENT_SECRET: 's3cret' };
+const env = {
+  JO_SECRET_PW: 'pa:ss',
+  JO_SECRET_KEY: 'k-123',
+  JO_SECRET_TOKEN: 'tok-xyz',
+  JO_SECRET_CLIENT_SECRET: 's3cret',
+};
 
 beforeAll(async () => {
   ep = await startHttpEndpoint();
-  http = new HttpClient({ secrets: new SecretResolver({ env }), limits: new LimitRegistry(), baseBackoffMs: 20 });
+  http = new HttpClient({
+    outbound: parseOutboundPolicy(['127.0.0.1']),
+    secrets: new SecretResolver({ env }),
+    limits: new LimitRegistry(),
+    baseBackoffMs: 20,
+  });
 });
 afterAll(async () => {
   await http.close();
@@ -29,23 +39,27 @@ describe('HttpClient auth modes', () => {
     ['none', { type: 'none' }, (h) => expect(h['authorization']).toBeUndefined()],
     [
       'basic',
-      { type: 'basic', username: 'ann', password: { env: 'PW' } },
+      { type: 'basic', username: 'ann', password: { env: 'JO_SECRET_PW' } },
       (h) => expect(h['authorization']).toBe(`Basic ${Buffer.from('ann:pa:ss').toString('base64')}`),
     ],
     [
       'apiKey header',
-      { type: 'apiKey', in: 'header', name: 'X-Api-Key', value: { env: 'KEY' } },
+      { type: 'apiKey', in: 'header', name: 'X-Api-Key', value: { env: 'JO_SECRET_KEY' } },
       (h) => expect(h['x-api-key']).toBe('k-123'),
     ],
     [
       'apiKey query',
-      { type: 'apiKey', in: 'query', name: 'api_key', value: { env: 'KEY' } },
+      { type: 'apiKey', in: 'query', name: 'api_key', value: { env: 'JO_SECRET_KEY' } },
       (h, q) => {
         expect(q['api_key']).toBe('k-123');
         expect(h['x-api-key']).toBeUndefined();
       },
     ],
-    ['bearer', { type: 'bearer', token: { env: 'TOKEN' } }, (h) => expect(h['authorization']).toBe('Bearer tok-xyz')],
+    [
+      'bearer',
+      { type: 'bearer', token: { env: 'JO_SECRET_TOKEN' } },
+      (h) => expect(h['authorization']).toBe('Bearer tok-xyz'),
+    ],
   ])('%s is seen by the server', async (_name, auth, check) => {
     const o = await http.call(post('/auth?x=1'), { ...quick, auth, idempotencyKey: 'cmd-1' });
     expect(o.status).toBe('ok');
@@ -63,7 +77,7 @@ describe('HttpClient auth modes', () => {
       type: 'oauth2',
       tokenUrl: issuer.tokenUrl,
       clientId: 'app',
-      clientSecret: { env: 'CLIENT_SECRET' },
+      clientSecret: { env: 'JO_SECRET_CLIENT_SECRET' },
     };
     const outs = await Promise.all(Array.from({ length: 50 }, () => http.call(post('/api'), { ...quick, auth })));
     expect(outs.every((o) => o.status === 'ok')).toBe(true);
@@ -84,7 +98,7 @@ describe('HttpClient auth modes', () => {
       type: 'oauth2',
       tokenUrl: issuer.tokenUrl,
       clientId: 'app',
-      clientSecret: { env: 'CLIENT_SECRET' },
+      clientSecret: { env: 'JO_SECRET_CLIENT_SECRET' },
     };
     expect((await http.call(post('/api'), { ...quick, auth })).status).toBe('ok');
     await new Promise((r) => setTimeout(r, 1_050));
@@ -93,7 +107,7 @@ describe('HttpClient auth modes', () => {
   });
 
   it('a secret that cannot be resolved is an error without a call', async () => {
-    const o = await http.call(post('/x'), { ...quick, auth: { type: 'bearer', token: { env: 'MISSING' } } });
+    const o = await http.call(post('/x'), { ...quick, auth: { type: 'bearer', token: { env: 'JO_SECRET_MISSING' } } });
     expect(o).toMatchObject({ status: 'error', code: 'SECRET_UNRESOLVED' });
     expect(ep.requests()).toHaveLength(0);
   });

@@ -5,11 +5,18 @@
  * {@link HttpOutcome} whose `status` is a result status (`ok`, `error`, `timedout`, `capped`).
  */
 import { Agent, request, type Dispatcher } from 'undici';
-import type { Auth, ResultStatus } from '../schemas/index.js';
+import {
+  parseOutboundPolicy,
+  urlRefusal,
+  type Auth,
+  type OutboundPolicy,
+  type ResultStatus,
+} from '../schemas/index.js';
 import { applyAuth, OAuth2TokenCache } from './auth.js';
 import { isRetryable } from '../topology/index.js';
 import { ConnectorCodes, type ConnectorCode } from './errors.js';
 import { processLimits, type LimitRegistry, type LimitSpec } from './limits.js';
+import { guardedConnector, isOutboundRefusal, systemResolve, type Resolve } from './outbound-policy.js';
 import { SecretResolver } from './secrets.js';
 import { sleep, systemTimer, type Timer } from './timer.js';
 
@@ -57,6 +64,13 @@ export interface HttpClientOptions {
   /** First backoff in ms (doubles each retry, capped at `maxBackoffMs`); default 100. */
   readonly baseBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /**
+   * What may be called (docs/security.md); default: public addresses only. Checked on the URL before a call and
+   * on every resolved address when a connection opens.
+   */
+  readonly outbound?: OutboundPolicy;
+  /** DNS resolution of host names (tests map names to chosen addresses); the system resolver by default. */
+  readonly resolve?: Resolve;
 }
 
 const NO_RETRY = new Set([400, 401, 403, 404, 422]);
@@ -87,6 +101,8 @@ interface Attempt {
   readonly timedOut?: boolean;
   readonly networkError?: string;
   readonly retryAfterMs?: number;
+  /** The outbound policy refused every address of the host: nothing was sent. */
+  readonly refused?: string;
 }
 
 export class HttpClient {
@@ -98,14 +114,21 @@ export class HttpClient {
   private readonly random: () => number;
   private readonly baseBackoffMs: number;
   private readonly maxBackoffMs: number;
+  readonly outbound: OutboundPolicy;
 
   constructor(opts: HttpClientOptions = {}) {
     this.timer = opts.timer ?? systemTimer;
     this.random = opts.random ?? Math.random;
     this.secrets = opts.secrets ?? new SecretResolver({ timer: this.timer });
     this.limits = opts.limits ?? processLimits;
-    this.agent = new Agent({ connections: opts.connectionsPerOrigin ?? 128, keepAliveTimeout: 10_000, pipelining: 1 });
-    this.tokens = new OAuth2TokenCache(this.secrets, this.timer, this.agent);
+    this.outbound = opts.outbound ?? parseOutboundPolicy();
+    this.agent = new Agent({
+      connections: opts.connectionsPerOrigin ?? 128,
+      keepAliveTimeout: 10_000,
+      pipelining: 1,
+      connect: guardedConnector(this.outbound, opts.resolve ?? systemResolve),
+    });
+    this.tokens = new OAuth2TokenCache(this.secrets, this.timer, this.agent, this.outbound);
     this.baseBackoffMs = opts.baseBackoffMs ?? 100;
     this.maxBackoffMs = opts.maxBackoffMs ?? 5_000;
   }
@@ -114,8 +137,10 @@ export class HttpClient {
     return this.agent;
   }
 
-  /** Makes the call with retries; never throws. */
+  /** Makes the call with retries; never throws. A URL the outbound policy refuses is never called. */
   async call(req: HttpRequest, opts: HttpCallOptions): Promise<HttpOutcome> {
+    const refused = urlRefusal(this.outbound, req.url);
+    if (refused !== undefined) return notAllowed(0, refused);
     const deadline = opts.deadline ?? this.timer.now() + opts.timeoutMs * (opts.retries + 1);
     let attempts = 0;
     let retried = 0;
@@ -138,6 +163,7 @@ export class HttpClient {
         const authed = await applyAuth(opts.auth, req.url, headersOf(req, opts), this.secrets, this.tokens);
         token = authed.token;
         a = await this.attempt(req, authed.url, authed.headers, Math.min(opts.timeoutMs, deadline - this.timer.now()));
+        if (a.refused !== undefined) return notAllowed(attempts - 1, a.refused);
       } catch (err) {
         // Auth failures: a token endpoint that is down may come back; a missing secret will not.
         if (!isRetryable(err)) return failed(attempts, err);
@@ -189,6 +215,7 @@ export class HttpClient {
       };
     } catch (err) {
       if (timedOut) return { timedOut: true };
+      if (isOutboundRefusal(err)) return { refused: (err as Error).message };
       return { networkError: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
     } finally {
       cancel();
@@ -221,6 +248,10 @@ function final(attempts: number, a: Attempt): HttpOutcome {
     code: ConnectorCodes.httpStatus,
     error: `endpoint answered ${a.httpStatus}`,
   };
+}
+
+function notAllowed(attempts: number, why: string): HttpOutcome {
+  return { status: 'error', attempts, code: ConnectorCodes.urlNotAllowed, error: why };
 }
 
 function failed(attempts: number, err: unknown): HttpOutcome {

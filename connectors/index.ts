@@ -5,13 +5,21 @@
  * rate and concurrency limits shared per process).
  */
 export { ConnectorCodes, ConnectorRetryableError, ConnectorTerminalError, DataSourceError } from './errors.js';
-export type { ConnectorCode } from './errors.js';
+export { connectorCodes, type ConnectorCode } from './codes.js';
 export { systemTimer, ManualTimer, sleep, type Timer } from './timer.js';
 export { SecretResolver, type SecretResolverOptions } from './secrets.js';
 export { TokenBucket, Semaphore, LimitRegistry, processLimits, type LimitSpec } from './limits.js';
 export { CircuitBreaker, type BreakerOptions, type BreakerState } from './circuit-breaker.js';
 export { TtlCache } from './ttl-cache.js';
-export { OAuth2TokenCache, applyAuth, type AuthedRequest } from './auth.js';
+export { OAuth2TokenCache, applyAuth, MAX_TOKEN_RESPONSE_BYTES, type AuthedRequest } from './auth.js';
+export {
+  guardedConnector,
+  allowedAddress,
+  isOutboundRefusal,
+  OutboundRefusedError,
+  systemResolve,
+  type Resolve,
+} from './outbound-policy.js';
 export {
   HttpClient,
   parseJson,
@@ -24,6 +32,7 @@ export {
 export {
   ActionExecutor,
   toResult,
+  configuredOrigin,
   type ActionConfigLookup,
   type OriginLimits,
   type ActionExecutorOptions,

@@ -5,7 +5,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../ops/testing/index.js';
-import type { ActionConfig } from '../schemas/index.js';
+import { parseOutboundPolicy, type ActionConfig } from '../schemas/index.js';
 import type { Admin, KafkaClient } from '../topology/index.js';
 import type { CommandConsumer } from './command-consumer.js';
 import {
@@ -32,7 +32,7 @@ beforeAll(async () => {
   admin = kafka.admin();
   await admin.connect();
   ep = await startHttpEndpoint();
-  http = new HttpClient({ limits: new LimitRegistry() });
+  http = new HttpClient({ outbound: parseOutboundPolicy(['127.0.0.1']), limits: new LimitRegistry() });
 });
 afterAll(async () => {
   await c?.stop();
@@ -50,7 +50,7 @@ describe('action rate limit', () => {
     const limited: ActionConfig = {
       id: 'limited',
       type: 'http',
-      url: 'unused',
+      url: `${ep.url}/hook`,
       method: 'POST',
       rateLimit: { perSecond: RATE },
     };

@@ -4,7 +4,7 @@
 // must decide from the control markers instead, and must not stall when a commit marker lands after the LSO.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../ops/testing/index.js';
-import type { ActionCommand } from '../schemas/index.js';
+import { parseOutboundPolicy, type ActionCommand } from '../schemas/index.js';
 import type { Admin, KafkaClient, Producer } from '../topology/index.js';
 import type { CommandConsumer } from './command-consumer.js';
 import { command, createConnectorTopics, readCommitted, results, testKafka } from './fixtures/kafka-kit.js';
@@ -24,7 +24,7 @@ beforeAll(async () => {
   admin = kafka.admin();
   await admin.connect();
   ep = await startHttpEndpoint();
-  http = new HttpClient({ limits: new LimitRegistry() });
+  http = new HttpClient({ outbound: parseOutboundPolicy(['127.0.0.1']), limits: new LimitRegistry() });
 });
 afterAll(async () => {
   await c?.stop();

@@ -48,4 +48,19 @@ describe('TtlCache', () => {
     await expect(c.getOrLoad('f', 1_000, async () => 'up')).resolves.toBe('up');
     await expect(c.getOrLoad('f', 1_000, failing)).resolves.toBe('up');
   });
+
+  it('bounds the total size in bytes: least recently used out, a value over the whole budget not cached', () => {
+    const c = new TtlCache<string>(new ManualClock(), 1_000, 100, (k, v) => k.length + v.length);
+    c.set('a', 'x'.repeat(40), 1_000);
+    c.set('b', 'x'.repeat(40), 1_000);
+    expect(c.bytes).toBe(82);
+    expect(c.get('a')).toBeDefined(); // a is now the most recently used
+    c.set('c', 'x'.repeat(40), 1_000);
+    expect(c.get('b')).toBeUndefined();
+    expect(c.get('a')).toBeDefined();
+    expect(c.bytes).toBe(82);
+    c.set('huge', 'x'.repeat(200), 1_000);
+    expect(c.get('huge')).toBeUndefined();
+    expect(c.bytes).toBeLessThanOrEqual(100);
+  });
 });

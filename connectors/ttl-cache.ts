@@ -1,18 +1,35 @@
 /**
- * An in-memory cache with a time-to-live per entry and a bound on the number of entries (least recently used
- * goes first), plus request coalescing: concurrent `getOrLoad` calls for one key share one load.
+ * An in-memory cache with a time-to-live per entry and bounds on the number of entries and, when `sizeOf` is given,
+ * on their total size in bytes (least recently used goes first; a value larger than the whole budget is not cached),
+ * plus request coalescing: concurrent `getOrLoad` calls for one key share one load.
  */
 import type { Clock } from '../topology/index.js';
 
 export class TtlCache<V> {
-  private readonly entries = new Map<string, { value: V; expiresAt: number }>();
+  private readonly entries = new Map<string, { value: V; expiresAt: number; bytes: number }>();
   private readonly inflight = new Map<string, Promise<V>>();
+  private totalBytes = 0;
 
   constructor(
     private readonly clock: Clock,
     readonly maxEntries: number,
+    /** Bound on the sum of `sizeOf(key, value)` over the entries; Infinity by default. */
+    readonly maxBytes = Infinity,
+    private readonly sizeOf: (key: string, value: V) => number = () => 0,
   ) {
     if (!(maxEntries >= 0)) throw new RangeError('maxEntries must be >= 0');
+  }
+
+  /** Sum of the entries' sizes (0 without `sizeOf`). */
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  private remove(key: string): void {
+    const e = this.entries.get(key);
+    if (!e) return;
+    this.totalBytes -= e.bytes;
+    this.entries.delete(key);
   }
 
   get size(): number {
@@ -23,7 +40,7 @@ export class TtlCache<V> {
     const e = this.entries.get(key);
     if (!e) return undefined;
     if (e.expiresAt <= this.clock.now()) {
-      this.entries.delete(key);
+      this.remove(key);
       return undefined;
     }
     this.entries.delete(key);
@@ -32,13 +49,15 @@ export class TtlCache<V> {
   }
 
   set(key: string, value: V, ttlMs: number): void {
-    if (ttlMs <= 0 || this.maxEntries === 0) return;
-    this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: this.clock.now() + ttlMs });
-    while (this.entries.size > this.maxEntries) {
+    this.remove(key);
+    const bytes = this.sizeOf(key, value);
+    if (ttlMs <= 0 || this.maxEntries === 0 || bytes > this.maxBytes) return;
+    this.entries.set(key, { value, expiresAt: this.clock.now() + ttlMs, bytes });
+    this.totalBytes += bytes;
+    while (this.entries.size > this.maxEntries || this.totalBytes > this.maxBytes) {
       const oldest = this.entries.keys().next();
       if (oldest.done) break;
-      this.entries.delete(oldest.value);
+      this.remove(oldest.value);
     }
   }
 

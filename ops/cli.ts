@@ -12,6 +12,8 @@ import { pipelineComponent } from './pipeline.js';
 import { validateCommand } from './api/index.js';
 import { loadSample, produceSample } from './sample.js';
 import { startDevSink } from './dev-sink.js';
+import { testCommand } from './journey-test/test-command.js';
+import { replayCommand } from './journey-test/replay-command.js';
 
 const usage = `usage: jo <command> [options]
   start [--dev] [--only pipeline,api,connectors] [--config FILE]
@@ -21,6 +23,14 @@ const usage = `usage: jo <command> [options]
   topics [--dev]    create or verify every topic of the contract
   validate [--kind K] [--no-refs] FILE...
                     check configuration files offline (resources, journeys, bundles, resource sets)
+  test --journey FILE --events FILE.jsonl [--profiles FILE] [--responses FILE] [--resources FILE]...
+       [--expect FILE] [--start ISO] [--horizon DURATION] [--json]
+                    run a journey on a simulated clock with canned responses (nothing is sent); print
+                    each profile's trail and per-node counts; exit 1 naming each failed expectation
+  replay --journey ID [--version N] --from ISO --to ISO [--compare] [--responses FILE] [--json]
+                    run a version over a past range of <prefix>events on a clock driven by event timestamps
+                    (own consumer, nothing committed or sent); per-node counts, commands per action, peak
+                    commands/s per endpoint; --compare: side by side with what the live engine did
   produce-sample [--count N] [--purchase-ratio R]
                     send demo signup and purchase events (no keys) to <prefix>events
 configuration: environment variables (docs/configuration.md) and an optional JSON file (--config / JO_CONFIG_FILE)`;
@@ -44,6 +54,8 @@ async function config(args: string[]): Promise<Readonly<EngineConfig>> {
   const overrides: Record<string, unknown> = {};
   const only = flag(args, '--only');
   if (only) overrides['only'] = only.split(',').map((s) => s.trim());
+  // dev: the sample's endpoints (the dev sink) and local test servers listen on 127.0.0.1
+  if (dev && !env['JO_OUTBOUND_ALLOW']) env['JO_OUTBOUND_ALLOW'] = 'public,127.0.0.1';
   if (dev && !env['JO_API_TOKENS']) {
     const token = `dev-${crypto.randomUUID()}`;
     env['JO_API_TOKENS'] = `${token}:admin`;
@@ -113,6 +125,23 @@ export async function main(argv: string[]): Promise<number> {
         const out = validateCommand(rest);
         say(out.lines.join('\n'));
         return out.code;
+      }
+      case 'test': {
+        const r = await testCommand(rest);
+        if (r.out.length > 0) say(r.out.join('\n'));
+        if (r.err.length > 0) process.stderr.write(`${r.err.join('\n')}\n`);
+        return r.code;
+      }
+      case 'replay': {
+        const cfg = await config(rest);
+        const r = await replayCommand(rest, {
+          brokers: cfg.kafkaBrokers,
+          topicPrefix: cfg.topicPrefix,
+          stderr: (t) => void process.stderr.write(t),
+        });
+        if (r.out.length > 0) say(r.out.join('\n'));
+        if (r.err.length > 0) process.stderr.write(`${r.err.join('\n')}\n`);
+        return r.code;
       }
       case 'produce-sample': {
         const cfg = await config(rest);

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { ConfigError } from '../topology/index.js';
+import { parseOutboundPolicy, type ResourcePolicy } from '../schemas/index.js';
 
 export const Roles = ['admin', 'read'] as const;
 
@@ -31,6 +32,13 @@ export const EngineConfigSchema = Type.Object(
     /** A task that has caught up commits at once rather than waiting for the interval (exactly-once only). */
     eagerCommit: Type.Boolean(),
     maxEventBytes: Type.Integer({ minimum: 1024, maximum: 10_485_760 }),
+    /** A fetched batch that decompresses to more than this is dead-lettered `BATCH_UNDECODABLE`. */
+    maxDecompressedBatchBytes: Type.Integer({ minimum: 65_536, maximum: 2_147_483_647 }),
+    /**
+     * Compression of every batch the engine produces (`none`, `gzip`, `snappy`, `lz4`, `zstd`): a compressed input
+     * is never re-sent larger than it came. Default lz4, the cheapest here (`npm run bench -- codecs`).
+     */
+    outputCompression: Type.Union(['none', 'gzip', 'snappy', 'lz4', 'zstd'].map((c) => Type.Literal(c))),
     /** Write discards of events that entered no journey (or failed an entry condition) as step records. */
     verboseSteps: Type.Boolean(),
     /** The read cache of all the process's local RocksDB stores together, in bytes (0: no cache). */
@@ -54,6 +62,11 @@ export const EngineConfigSchema = Type.Object(
       format: Type.Union([Type.Literal('json'), Type.Literal('pretty')]),
     }),
     shutdownTimeoutMs: Type.Integer({ minimum: 1000, maximum: 300_000 }),
+    /** What actions, Campaign, data sources and token URLs may call (docs/security.md); `public` by default. */
+    outboundAllow: Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { maxItems: 1000 }),
+    /** Secret references: `{env}` variables need this prefix; `{file}` paths must be under `secretsDir`. */
+    secretEnvPrefix: Type.String({ minLength: 1, maxLength: 64 }),
+    secretsDir: Type.Optional(Type.String({ pattern: '^/' })),
   },
   { additionalProperties: false },
 );
@@ -92,6 +105,8 @@ function fromEnv(env: Env): Record<string, unknown> {
     commitIntervalMs: num(env['JO_COMMIT_INTERVAL_MS']),
     eagerCommit: bool(env['JO_EAGER_COMMIT']),
     maxEventBytes: num(env['JO_MAX_EVENT_BYTES']),
+    outputCompression: env['JO_OUTPUT_COMPRESSION'],
+    maxDecompressedBatchBytes: num(env['JO_MAX_DECOMPRESSED_BATCH_BYTES']),
     verboseSteps: bool(env['JO_VERBOSE_STEPS']),
     storeCacheBytes: num(env['JO_STORE_CACHE_BYTES']),
     taskQueueBytes: num(env['JO_TASK_QUEUE_BYTES']),
@@ -99,6 +114,9 @@ function fromEnv(env: Env): Record<string, unknown> {
     only: list(env['JO_ONLY']),
     log: { level: env['JO_LOG_LEVEL'], format: env['JO_LOG_FORMAT'] },
     shutdownTimeoutMs: num(env['JO_SHUTDOWN_TIMEOUT_MS']),
+    outboundAllow: list(env['JO_OUTBOUND_ALLOW']),
+    secretEnvPrefix: env['JO_SECRET_ENV_PREFIX'] || undefined,
+    secretsDir: env['JO_SECRETS_DIR'] || undefined,
   };
   return out;
 }
@@ -126,6 +144,8 @@ export const DEFAULTS = {
   commitIntervalMs: 100,
   eagerCommit: true,
   maxEventBytes: 1_048_576,
+  outputCompression: 'lz4',
+  maxDecompressedBatchBytes: 268_435_456,
   verboseSteps: false,
   storeCacheBytes: 67_108_864,
   taskQueueBytes: 4_194_304,
@@ -133,6 +153,8 @@ export const DEFAULTS = {
   only: ['pipeline', 'api', 'connectors'],
   log: { level: 'info', format: 'json' },
   shutdownTimeoutMs: 30_000,
+  outboundAllow: ['public'],
+  secretEnvPrefix: 'JO_SECRET_',
 } as const;
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -166,6 +188,12 @@ export function loadEngineConfig(
       );
     }
   }
+  if (Array.isArray(merged['outboundAllow']))
+    try {
+      parseOutboundPolicy(merged['outboundAllow'] as string[]);
+    } catch (err) {
+      problems.push(`/outboundAllow: ${(err as Error).message}`);
+    }
   if (problems.length) throw new ConfigError(problems);
   return deepFreeze(merged as EngineConfig);
 }
@@ -183,4 +211,12 @@ function deepFreeze<T>(o: T): T {
     Object.freeze(o);
   }
   return o;
+}
+
+/** The outbound and secret policies of a configuration (API save-time checks and connectors' call-time checks). */
+export function policyOf(config: EngineConfig): ResourcePolicy {
+  return {
+    outbound: parseOutboundPolicy(config.outboundAllow),
+    secrets: { envPrefix: config.secretEnvPrefix, ...(config.secretsDir ? { dir: config.secretsDir } : {}) },
+  };
 }

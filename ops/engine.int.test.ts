@@ -80,6 +80,7 @@ describe('jo start (the whole engine in one process)', () => {
         JO_STATE_DIR: mkdtempSync(join(tmpdir(), 'jo-e2e-')),
         JO_API_PORT: '0',
         JO_API_TOKENS: `${TOKEN}:admin`,
+        JO_OUTBOUND_ALLOW: '127.0.0.1',
         JO_LOG_FORMAT: 'json',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,16 +5,17 @@
  * Nothing else in the code base constructs these parts for production.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { createKafka, type KafkaClient } from '../topology/index.js';
+import { createKafka, type KafkaClient, type OutputCompression } from '../topology/index.js';
 import { topicCatalog, type ConfigView } from '../schemas/index.js';
 import {
   HttpClient,
+  SecretResolver,
   createCampaignConnector,
   createHttpActionConnector,
   type CommandConsumer,
 } from '../connectors/index.js';
 import { buildApi, KafkaConfigStore } from './api/index.js';
-import type { EngineConfig } from './engine-config.js';
+import { policyOf, type EngineConfig } from './engine-config.js';
 import type { Logger } from './logger.js';
 import { PromMetrics } from './metrics.js';
 import { ensureTopics } from './topics.js';
@@ -58,7 +59,8 @@ export interface Engine {
 
 function connectorComponents(shared: SharedParts): Component[] {
   const { config, kafka, metrics } = shared;
-  const http = new HttpClient();
+  const policy = policyOf(config);
+  const http = new HttpClient({ outbound: policy.outbound, secrets: new SecretResolver({ policy: policy.secrets }) });
   // The connectors share the HTTP pools: closed once both have stopped (they stop in parallel).
   let using = 2;
   const release = async () => {
@@ -87,7 +89,7 @@ function connectorComponents(shared: SharedParts): Component[] {
         await consumer?.stop();
         if (was) await release();
       },
-      ready: () => running,
+      ready: () => running && consumer?.consumerHealthy === true,
     };
   };
   return [
@@ -126,6 +128,8 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
   const kafka = createKafka({
     brokers: config.kafkaBrokers,
     clientId: config.applicationId,
+    compression: config.outputCompression as OutputCompression,
+    maxDecompressedBatchBytes: config.maxDecompressedBatchBytes,
     log: (level, msg, extra) => {
       // Rebalances are routine and reported by the runtime itself; kafkajs logs them as errors.
       const routine = /rebalanc|not the correct coordinator|coordinator is (loading|not available)/i.test(
@@ -154,6 +158,7 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
     app = await buildApi({
       store: configStore,
       tokens: config.api.tokens,
+      policy: policyOf(config),
       readiness: isReady,
       metrics: () => metrics.text(),
     });

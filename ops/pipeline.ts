@@ -6,12 +6,15 @@
 import { restoreChangelogs, StreamsApp } from '../topology/index.js';
 import { buildJourneyTopology, STORES } from '../processors/index.js';
 import { createAvroRegistry } from '../schemas/index.js';
-import { createDataSourceClient } from '../connectors/index.js';
+import { createDataSourceClient, HttpClient, SecretResolver } from '../connectors/index.js';
+import { policyOf } from './engine-config.js';
 import type { Component, SharedParts } from './engine.js';
 
 export function pipelineComponent(shared: SharedParts): Component {
   const { config, kafka, metrics, logger } = shared;
-  const datasources = createDataSourceClient({ metrics });
+  const policy = policyOf(config);
+  const http = new HttpClient({ outbound: policy.outbound, secrets: new SecretResolver({ policy: policy.secrets }) });
+  const datasources = createDataSourceClient({ metrics, http });
   const registry = config.schemaRegistryUrl ? createAvroRegistry(config.schemaRegistryUrl) : undefined;
   const { topology } = buildJourneyTopology({
     topicPrefix: config.topicPrefix,
@@ -72,7 +75,8 @@ export function pipelineComponent(shared: SharedParts): Component {
       clearInterval(sampler);
       await app.close();
       await datasources.close();
+      await http.close();
     },
-    ready: () => app.state === 'running',
+    ready: () => app.state === 'running' && app.consumerHealthy,
   };
 }

@@ -14,6 +14,7 @@ describe('topic catalog', () => {
       'acme.commands.campaign',
       'acme.action-results',
       'acme.step-events',
+      'acme.controls',
       'acme.dlq',
     ]);
   });

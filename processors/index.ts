@@ -15,4 +15,22 @@ export {
 export { SINKS } from './steps/emit-processor.js';
 export { journeyMetrics, type JourneyMetrics } from './steps/journey-metrics.js';
 export { viewCatalog, datasourceLoader, type OutcomeRecord, type EnrichedEvent } from './steps/task-journeys.js';
+export { processorCodes, type ProcessorCode } from './codes.js';
 export * from './journey/index.js';
+export {
+  runJourneyTest,
+  JourneySimulation,
+  JourneyTestError,
+  SimulationTooLargeError,
+  TestReportBuilder,
+  stepsOf,
+  type JourneyTestReport,
+  type TrailStep,
+  type ReportCommand,
+  type JourneySimulationOptions,
+  type SimulationObserver,
+  type SimulationResources,
+  type SimCause,
+  type SimStep,
+  type SimulatedCall,
+} from './simulation/index.js';

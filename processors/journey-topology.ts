@@ -7,7 +7,8 @@
  *   jo.profiles ─► profile-store   ▼
  *                 (profiles) ◄─ enrich ─► match ──────────┐
  *                 timers (wall-clock punctuator) ────────► emit ─► jo.commands.<connector>
- *   jo.action-results ─► resume (stop sweep punctuator) ───┘  ├──► jo.step-events
+ *   jo.action-results ─► resume (stop sweep punctuator) ───┤  ├──► jo.step-events
+ *   jo.controls ─► control (manual exit) ──────────────────┘
  *                                                             └──► timer index (changelog: jo.timers)
  *   jo.config ─► global store "journey-config" ─► ConfigView (journeys, events, actions, data sources)
  *
@@ -26,6 +27,7 @@ import {
 import { EmitProcessor, SINKS } from './steps/emit-processor.js';
 import { EnrichProcessor } from './steps/enrich-processor.js';
 import { ResumeProcessor } from './steps/resume-processor.js';
+import { ControlProcessor } from './steps/control-processor.js';
 import { MatchProcessor } from './steps/match-processor.js';
 import { NormalizeProcessor } from './steps/normalize-processor.js';
 import { DEFAULT_JOURNEY_LIMITS, STORES, type JourneyTopologyOptions, type StepDeps } from './topology-options.js';
@@ -148,9 +150,16 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
       supplier: () => new ResumeProcessor(s),
       stores: [STORES.instances, STORES.profiles, STORES.stops, STORES.sends],
     })
+    .addSource({ name: 'controls-in', topics: [t.controls], keyDeserializer: str, valueDeserializer: json })
+    .addProcessor({
+      name: 'control',
+      parents: ['controls-in'],
+      supplier: () => new ControlProcessor(s),
+      stores: [STORES.instances, STORES.profiles],
+    })
     .addProcessor({
       name: 'emit',
-      parents: ['match', 'timers', 'resume'],
+      parents: ['match', 'timers', 'resume', 'control'],
       supplier: () => new EmitProcessor(s),
       stores: [STORES.timers, STORES.instances, STORES.profiles],
     });

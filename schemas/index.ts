@@ -11,12 +11,15 @@ export * from './messages.js';
 export * from './rules.js';
 export * from './template.js';
 export * from './problems.js';
+export { schemaCodes, type SchemaCode } from './codes.js';
 export * from './duration.js';
 export * from './rule-check.js';
 export * from './journey-graph.js';
 export * from './journey-compiler.js';
 export * from './resource-validation.js';
 export * from './payload-schema.js';
+export * from './outbound-policy.js';
+export * from './secret-policy.js';
 export * from './config-record.js';
 export * from './config-view.js';
 /** Golden configuration fixtures (events, data source, actions, a journey using every node type) for tests. */
@@ -24,3 +27,4 @@ export * as configFixtures from './fixtures/config-fixtures.js';
 export * from './xdm.js';
 /** Golden message fixtures (XDM event, normalized event, command, result, step event, DLQ headers) for tests. */
 export * as messageFixtures from './fixtures/message-fixtures.js';
+export * from './journey-test.js';

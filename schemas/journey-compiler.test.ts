@@ -429,3 +429,35 @@ describe('compileJourney: options and robustness', () => {
     expect(r.ok && r.compiled.journey).toEqual(cartJourney satisfies JourneyConfig);
   });
 });
+
+describe('compileJourney: exit criteria and goal', () => {
+  it('compiles them: their events are referenced, their conditions checked, their data sources recorded', () => {
+    const r = compileJourney(
+      journey((j) => {
+        j['exit'] = [{ event: 'purchase', condition: { '==': [{ var: 'datasources.loyalty.tier' }, 'gold'] } }];
+        j['goal'] = { event: 'purchase', exit: true };
+      }),
+      refs,
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    expect(r.compiled).toMatchObject({ exitEvents: ['purchase'], goalEvent: 'purchase', exitDatasources: ['loyalty'] });
+    expect(r.compiled.goalDatasources).toEqual([]);
+  });
+
+  it('reports unknown events, bad conditions and duplicates with pointers and codes', () => {
+    const r = compileJourney(
+      journey((j) => {
+        j['exit'] = [{ event: 'nope' }, { event: 'purchase' }, { event: 'purchase' }, { event: 'purchase', x: 1 }];
+        j['goal'] = { event: 'purchase', condition: { eval: ['1'] }, exit: 'yes' };
+      }),
+      refs,
+    );
+    const ps = problems(r);
+    expect(ps).toContainEqual({ pointer: '/exit/0/event', code: 'REF_UNKNOWN_EVENT' });
+    expect(ps).toContainEqual({ pointer: '/exit/2', code: 'EXIT_CRITERION_DUPLICATE' });
+    expect(ps).toContainEqual({ pointer: '/exit/3/x', code: 'SCHEMA_UNKNOWN_PROPERTY' });
+    expect(ps.some((p) => p.pointer.startsWith('/goal/condition') && p.code.startsWith('RULE_'))).toBe(true);
+    const schemaCode: unknown = expect.stringMatching(/^SCHEMA_/);
+    expect(ps).toContainEqual({ pointer: '/goal/exit', code: schemaCode });
+  });
+});

@@ -64,6 +64,13 @@ export interface CompiledJourney {
   readonly entryEvent: string;
   /** Data sources the entry condition reads. */
   readonly entryDatasources: readonly string[];
+  /** Data sources the exit criteria's conditions read. */
+  readonly exitDatasources: readonly string[];
+  /** Data sources the goal condition reads. */
+  readonly goalDatasources: readonly string[];
+  /** Event config ids of the exit criteria and the goal (empty when none). */
+  readonly exitEvents: readonly string[];
+  readonly goalEvent?: string;
   /** Journey timeout in ms (default P30D). */
   readonly timeoutMs: number;
   /** Re-entrance policy; `allowed` defaults to false, `waitPeriodMs` to PT5M. */
@@ -337,10 +344,43 @@ function graphChecks(w: Work, start: unknown, allValid: boolean): void {
   w.problems.push(...cycleProblems(w.nodes));
 }
 
-function journeyLevel(w: Work, j: Record<string, unknown>): { entryDs: string[]; reentranceMs: number } {
+interface JourneyLevel {
+  readonly entryDs: string[];
+  readonly exitDs: string[];
+  readonly goalDs: string[];
+  readonly reentranceMs: number;
+}
+
+/** An exit criterion or the goal: its event must exist, its condition is a checked rule. */
+function trigger(w: Work, t: unknown, ptr: string): string[] {
+  if (!isRecord(t)) return [];
+  if (typeof t['event'] === 'string') unknownEvent(w, t['event'], `${ptr}/event`);
+  return t['condition'] !== undefined ? rule(w, t['condition'], `${ptr}/condition`) : [];
+}
+
+function exitsAndGoal(w: Work, j: Record<string, unknown>): { exitDs: string[]; goalDs: string[] } {
+  const exits = Array.isArray(j['exit']) ? (j['exit'] as unknown[]) : [];
+  const exitDs = exits.flatMap((e, i) => trigger(w, e, pointer('/exit', i)));
+  const seen = new Map<string, number>();
+  exits.forEach((e, i) => {
+    if (!isRecord(e) || typeof e['event'] !== 'string' || e['condition'] !== undefined) return;
+    const first = seen.get(e['event']);
+    if (first !== undefined)
+      w.problems.push({
+        pointer: pointer('/exit', i),
+        code: 'EXIT_CRITERION_DUPLICATE',
+        message: `exit criterion ${first} already ends instances on "${e['event']}" unconditionally`,
+      });
+    else seen.set(e['event'], i);
+  });
+  return { exitDs: [...new Set(exitDs)], goalDs: trigger(w, j['goal'], '/goal') };
+}
+
+function journeyLevel(w: Work, j: Record<string, unknown>): JourneyLevel {
   const entry = isRecord(j['entry']) ? j['entry'] : {};
   if (typeof entry['event'] === 'string') unknownEvent(w, entry['event'], '/entry/event');
   const entryDs = entry['condition'] !== undefined ? rule(w, entry['condition'], '/entry/condition') : [];
+  const { exitDs, goalDs } = exitsAndGoal(w, j);
   const re = isRecord(j['reentrance']) ? j['reentrance'] : {};
   const wait = duration(
     w,
@@ -352,7 +392,7 @@ function journeyLevel(w: Work, j: Record<string, unknown>): { entryDs: string[];
   const tz = j['timezone'];
   if (typeof tz === 'string' && !validTimezone(tz))
     w.problems.push({ pointer: '/timezone', code: 'TIMEZONE_INVALID', message: `unknown IANA time zone "${tz}"` });
-  return { entryDs, reentranceMs: wait ?? 0 };
+  return { entryDs, exitDs, goalDs, reentranceMs: wait ?? 0 };
 }
 
 function validTimezone(tz: string): boolean {
@@ -379,7 +419,7 @@ export function compileJourney(journey: unknown, refs: JourneyRefs | null, opts:
   if (t) w.timeoutMs = Math.min(t, o.maxDurationMs);
   if (t === 0)
     problems.push({ pointer: '/timeout', code: 'DURATION_TOO_SHORT', message: 'journey timeout must be positive' });
-  const { entryDs, reentranceMs } = journeyLevel(w, journey);
+  const level = journeyLevel(w, journey);
   const compiledNodes: Record<string, CompiledNode> = {};
   for (const [id, node] of nodes) compiledNodes[id] = compileNode(w, id, node);
   graphChecks(w, journey['start'], nodes.size === ids.size);
@@ -389,7 +429,7 @@ export function compileJourney(journey: unknown, refs: JourneyRefs | null, opts:
   const j = journey as JourneyConfig;
   return {
     ok: true,
-    compiled: assemble(j, opts.version ?? 0, compiledNodes, entryDs, w.timeoutMs, reentranceMs, w.eventRefs),
+    compiled: assemble(j, opts.version ?? 0, compiledNodes, level, w.timeoutMs, w.eventRefs),
   };
 }
 
@@ -397,15 +437,17 @@ function assemble(
   j: JourneyConfig,
   version: number,
   nodes: Record<string, CompiledNode>,
-  entryDs: string[],
+  level: JourneyLevel,
   timeoutMs: number,
-  waitPeriodMs: number,
   eventRefs: ReadonlySet<string>,
 ): CompiledJourney {
+  const { entryDs, exitDs, goalDs, reentranceMs: waitPeriodMs } = level;
+  const exitEvents = [...new Set((j.exit ?? []).map((e) => e.event))];
   const waitingOn: Record<string, string[]> = {};
   for (const n of Object.values(nodes)) for (const ev of n.waitsFor) (waitingOn[ev] ??= []).push(n.id);
-  const all = new Set([...entryDs, ...Object.values(nodes).flatMap((n) => n.datasources)]);
-  const events = new Set([j.entry.event, ...Object.keys(waitingOn), ...eventRefs]);
+  const all = new Set([...entryDs, ...exitDs, ...goalDs, ...Object.values(nodes).flatMap((n) => n.datasources)]);
+  const triggers = [...exitEvents, ...(j.goal ? [j.goal.event] : [])];
+  const events = new Set([j.entry.event, ...Object.keys(waitingOn), ...eventRefs, ...triggers]);
   const actions = new Set(Object.values(nodes).flatMap((n) => (n.node.type === 'action' ? [n.node.action] : [])));
   return {
     id: j.id,
@@ -413,6 +455,10 @@ function assemble(
     journey: j,
     entryEvent: j.entry.event,
     entryDatasources: entryDs,
+    exitDatasources: exitDs,
+    goalDatasources: goalDs,
+    exitEvents,
+    ...(j.goal ? { goalEvent: j.goal.event } : {}),
     timeoutMs,
     reentrance: { allowed: j.reentrance?.allowed ?? false, waitPeriodMs },
     timezone: j.timezone ?? 'UTC',

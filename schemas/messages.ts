@@ -86,6 +86,19 @@ export const StepRecord = Type.Object({
 export type StepRecord = Static<typeof StepRecord>;
 export type StepCause = StepRecord['cause'];
 
+/**
+ * `jo.controls` (internal, keyed by profile key, co-partitioned with profile state): a request about one profile's
+ * place in one journey, handled by the task that owns the profile. `controlId` names the request (the step
+ * record's `cause.id`).
+ */
+export const ControlRecord = Type.Object({
+  type: Type.Literal('exit'),
+  controlId: Type.String({ minLength: 1 }),
+  journeyId: Type.String({ minLength: 1 }),
+  requestedAt: Type.Optional(Type.String()),
+});
+export type ControlRecord = Static<typeof ControlRecord>;
+
 /** Headers on every `jo.dlq` record (value and key are the original bytes). */
 export const DlqHeaders = {
   code: 'jo.error.code',

@@ -6,6 +6,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { Static, TSchema } from '@sinclair/typebox';
+import type { SchemaCode } from './codes.js';
 
 export interface ConfigProblem {
   /** RFC 6901 JSON pointer into the validated document (`""` is the document itself). */
@@ -25,7 +26,7 @@ export function pointer(base: string, ...segments: Array<string | number>): stri
   return base + segments.map((s) => `/${pointerSegment(s)}`).join('');
 }
 
-const KEYWORD_CODES: Readonly<Record<string, string>> = {
+const KEYWORD_CODES: Readonly<Record<string, SchemaCode>> = {
   type: 'SCHEMA_TYPE',
   required: 'SCHEMA_REQUIRED',
   additionalProperties: 'SCHEMA_UNKNOWN_PROPERTY',
@@ -46,7 +47,9 @@ const KEYWORD_CODES: Readonly<Record<string, string>> = {
 };
 
 /** Every code `schemaProblems` can emit (for the docs/errors.md test). */
-export const SCHEMA_CODES = [...new Set([...Object.values(KEYWORD_CODES), 'SCHEMA_INVALID'])];
+export const SCHEMA_CODES: readonly SchemaCode[] = [
+  ...new Set([...Object.values(KEYWORD_CODES), 'SCHEMA_INVALID' as const]),
+];
 
 // ajv-formats is CJS with a default export; under NodeNext its namespace import differs between tools.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (

@@ -29,7 +29,10 @@ const cases: Array<[string, (v: unknown) => unknown[], unknown, Array<{ pointer:
     validateAction,
     { ...emailAction, auth: { type: 'oauth2', tokenUrl: 'https://a/t', clientId: 'c', clientSecret: 'x' } },
     [{ pointer: '/auth/clientSecret', code: 'SECRET_LITERAL' }],
-    { ...emailAction, auth: { type: 'oauth2', tokenUrl: 'https://a/t', clientId: 'c', clientSecret: { env: 'CS' } } },
+    {
+      ...emailAction,
+      auth: { type: 'oauth2', tokenUrl: 'https://a/t', clientId: 'c', clientSecret: { env: 'JO_SECRET_CS' } },
+    },
   ],
   [
     'credential header',

@@ -11,6 +11,18 @@ import { compilePayloadSchema } from './payload-schema.js';
 import { scanRule } from './rule-check.js';
 import { FORBIDDEN_KEYS } from './rules.js';
 import { templatePaths } from './template.js';
+import { URL_NOT_ALLOWED, urlRefusal, type OutboundPolicy } from './outbound-policy.js';
+import { CREDENTIAL_NAME, SECRET_REF_NOT_ALLOWED, secretRefRefusal, type SecretPolicy } from './secret-policy.js';
+
+/**
+ * What the REST API enforces at save time on top of the shape: the outbound policy on every URL an engine will
+ * call, the secret policy on every secret reference, and credential-looking header and query names. Records read
+ * back from `jo.config` are not judged by it (the connectors check again at call time).
+ */
+export interface ResourcePolicy {
+  readonly outbound: OutboundPolicy;
+  readonly secrets: SecretPolicy;
+}
 
 /** Where an `auth` object carries its secret, per auth type. */
 const SECRET_FIELDS: Readonly<Record<string, string>> = {
@@ -64,6 +76,54 @@ function headerProblems(value: Record<string, unknown>): ConfigProblem[] {
     }));
 }
 
+/** Query parameters of a (templated) URL whose names look like credentials. */
+function credentialQueryNames(url: string): string[] {
+  const q = url.split('#')[0]?.split('?').slice(1).join('?') ?? '';
+  return q
+    .split('&')
+    .map((kv) => kv.split('=')[0] ?? '')
+    .filter((name) => name !== '' && CREDENTIAL_NAME.test(decodeURIComponentSafe(name)));
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** The save-time policy checks of an action or data source (see ResourcePolicy). */
+function policyProblems(value: Record<string, unknown>, policy: ResourcePolicy): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const urls: Array<[string, unknown]> = [['/url', value['url']]];
+  const auth = isRecord(value['auth']) ? value['auth'] : {};
+  if (auth['type'] === 'oauth2') urls.push(['/auth/tokenUrl', auth['tokenUrl']]);
+  for (const [ptr, url] of urls) {
+    if (typeof url !== 'string') continue;
+    const why = urlRefusal(policy.outbound, url);
+    if (why !== undefined) out.push({ pointer: ptr, code: URL_NOT_ALLOWED, message: why });
+    for (const name of credentialQueryNames(url))
+      out.push({
+        pointer: ptr,
+        code: 'SECRET_LITERAL',
+        message: `query parameter "${name}" looks like a credential: configure it with "auth" (apiKey in query)`,
+      });
+  }
+  const field = typeof auth['type'] === 'string' ? SECRET_FIELDS[auth['type']] : undefined;
+  const why = field ? secretRefRefusal(policy.secrets, auth[field]) : undefined;
+  if (field && why) out.push({ pointer: pointer('/auth', field), code: SECRET_REF_NOT_ALLOWED, message: why });
+  const headers = isRecord(value['headers']) ? value['headers'] : {};
+  for (const h of Object.keys(headers))
+    if (CREDENTIAL_NAME.test(h) && !SECRET_HEADERS.has(h.toLowerCase()))
+      out.push({
+        pointer: pointer('/headers', h),
+        code: 'SECRET_LITERAL',
+        message: `header "${h}" looks like a credential: configure it with "auth" and a secret reference`,
+      });
+  return out;
+}
+
 function templateProblems(text: unknown, ptr: string): ConfigProblem[] {
   if (typeof text !== 'string') return [];
   return templatePaths(text).flatMap((path) => {
@@ -81,9 +141,10 @@ function urlProblems(url: unknown): ConfigProblem[] {
     : [{ pointer: '/url', code: 'URL_INVALID', message: 'url must start with http:// or https:// and a literal host' }];
 }
 
-function httpProblems(value: Record<string, unknown>): ConfigProblem[] {
+function httpProblems(value: Record<string, unknown>, policy?: ResourcePolicy): ConfigProblem[] {
   const headers = isRecord(value['headers']) ? value['headers'] : {};
   return [
+    ...(policy ? policyProblems(value, policy) : []),
     ...secretProblems(value),
     ...headerProblems(value),
     ...urlProblems(value['url']),
@@ -130,16 +191,16 @@ export function validateEvent(value: unknown): ConfigProblem[] {
   return merge(EventConfig, value, extra);
 }
 
-/** Every problem of a data-source resource (PRODUCT.md → datasource). */
-export function validateDatasource(value: unknown): ConfigProblem[] {
+/** Every problem of a data-source resource (PRODUCT.md → datasource); `policy` adds the save-time checks. */
+export function validateDatasource(value: unknown, policy?: ResourcePolicy): ConfigProblem[] {
   if (!isRecord(value)) return schemaProblems(DataSourceConfig, value);
-  return merge(DataSourceConfig, value, httpProblems(value));
+  return merge(DataSourceConfig, value, httpProblems(value, policy));
 }
 
-/** Every problem of an action resource (PRODUCT.md → action). */
-export function validateAction(value: unknown): ConfigProblem[] {
+/** Every problem of an action resource (PRODUCT.md → action); `policy` adds the save-time checks. */
+export function validateAction(value: unknown, policy?: ResourcePolicy): ConfigProblem[] {
   if (!isRecord(value)) return schemaProblems(ActionConfig, value);
-  return merge(ActionConfig, value, httpProblems(value));
+  return merge(ActionConfig, value, httpProblems(value, policy));
 }
 
 /** Every problem of a frequency cap (`PUT /v1/caps/:id`). */
@@ -155,7 +216,9 @@ export function validateCap(value: unknown): ConfigProblem[] {
 }
 
 /** Validator per non-journey kind (journeys: `compileJourney`). */
-export const resourceValidators: Readonly<Record<Exclude<ResourceKind, 'journey'>, (v: unknown) => ConfigProblem[]>> = {
+export const resourceValidators: Readonly<
+  Record<Exclude<ResourceKind, 'journey'>, (v: unknown, policy?: ResourcePolicy) => ConfigProblem[]>
+> = {
   event: validateEvent,
   datasource: validateDatasource,
   action: validateAction,

@@ -174,6 +174,17 @@ export const JourneyConfig = strictObject({
    * debugging; they are always counted in `jo_events_discarded_total`. Default false.
    */
   verboseSteps: Type.Optional(Type.Boolean()),
+  /**
+   * Exit criteria: an event (optionally with a condition) that ends every running instance of the version wherever
+   * it is (`ended`, reason `exitCriteria`).
+   */
+  exit: Type.Optional(
+    Type.Array(strictObject({ event: Id, condition: Type.Optional(JsonLogic) }), { minItems: 1, maxItems: 20 }),
+  ),
+  /** Goal: an event (optionally with a condition) that marks the instance converted; `exit: true` also ends it. */
+  goal: Type.Optional(
+    strictObject({ event: Id, condition: Type.Optional(JsonLogic), exit: Type.Optional(Type.Boolean()) }),
+  ),
   start: NodeId,
   nodes: Type.Record(NodeId, JourneyNode, { minProperties: 1, maxProperties: 1000, additionalProperties: false }),
 });

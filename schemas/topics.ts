@@ -35,6 +35,7 @@ export function topicNames(prefix = DEFAULT_TOPIC_PREFIX) {
     commands: (connector: string) => `${prefix}commands.${connector}`,
     actionResults: `${prefix}action-results`,
     stepEvents: `${prefix}step-events`,
+    controls: `${prefix}controls`,
     dlq: `${prefix}dlq`,
   } as const;
 }
@@ -86,6 +87,13 @@ export function topicCatalog(opts: TopicCatalogOptions = {}): TopicSpec[] {
       purpose: 'action results from connectors',
     },
     { name: n.stepEvents, partitions: p, compacted: false, purpose: 'journey step events' },
+    {
+      name: n.controls,
+      partitions: p,
+      compacted: false,
+      coPartitionGroup: 'profile',
+      purpose: 'internal: control records for one profile (manual exit), keyed by profile key',
+    },
     {
       name: n.dlq,
       partitions: 1,

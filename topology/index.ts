@@ -12,15 +12,36 @@
  * This file lists, by name, what other folders may use. Anything not listed here is internal to topology/.
  */
 export { TopologyBuilder, type Topology } from './api/builder.js';
-export { SystemClock, type Clock } from './api/clock.js';
+export { SystemClock, ManualClock, type Clock } from './api/clock.js';
 export { SystemTimer, type Timer } from './api/timer.js';
 export { ConfigError, JoError, RetryableError, TerminalError, isRetryable } from './api/errors.js';
-export { noopMetrics, type Labels, type MetricSpec, type Metrics } from './api/metrics.js';
+export { defineErrorCodes, type CodeSpec, type CodeTable, type ErrorCodes } from './api/error-codes.js';
+export { topologyCodes, type TopologyCode } from './codes.js';
+export {
+  noopMetrics,
+  InMemoryMetrics,
+  type Counter,
+  type Labels,
+  type MetricSpec,
+  type Metrics,
+} from './api/metrics.js';
 export type { Processor, ProcessorContext } from './api/processor.js';
 export { serdes, type StreamRecord } from './api/record.js';
 export { InMemoryKeyValueStore, jsonSerde, stringSerde, type KeyValueStore } from './api/store.js';
 export { StreamsApp } from './runtime/streams-app.js';
-export { MAX_REQUEST_BYTES, splitBySize } from './runtime/task-runner.js';
+// production simulations (journey test mode, replay) run a topology in process on a ManualClock
+export { InMemoryRunner, type InMemoryRunnerOptions, type RunnerOutput } from './runtime/in-memory-runner.js';
+export { ConsumerWatch, type ConsumerWatchOptions } from './runtime/consumer-watch.js';
+export { rawCodecs, type CodecName, type OutputCompression } from './kafka/kafka-codecs.js';
+export {
+  CommitAfterFailureError,
+  MAX_REQUEST_BYTES,
+  TransactionCommitter,
+  outRecordBytes,
+  splitBySize,
+  type CommitInput,
+  type SentRequest,
+} from './runtime/transaction-committer.js';
 export { RocksDbKeyValueStore, openRocksDbStore } from './state/rocksdb-store.js';
 export { storeDirectory } from './state/state-dir.js';
 export { restoreChangelog, restoreChangelogs } from './state/changelog-restore.js';
@@ -31,6 +52,7 @@ export {
   ReadCommittedFilter,
   createKafka,
   retryKafka,
+  transactionalProducer,
   type Admin,
   type Consumer,
   type EachBatchPayload,
@@ -41,3 +63,12 @@ export {
   type Producer,
 } from './kafka/kafka-client.js';
 export { partitionForKey } from './kafka/murmur2.js';
+export type {
+  KafkaTransaction,
+  OutRecord,
+  PartitionOffset,
+  ProduceResult,
+  TransactionalProducer,
+  TransactionalProducerFactory,
+  TransactionalProducerOptions,
+} from './kafka/port.js';

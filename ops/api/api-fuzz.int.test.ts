@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createKafka } from '../../topology/index.js';
-import { configFixtures } from '../../schemas/index.js';
+import { configFixtures, DEFAULT_SECRET_POLICY, parseOutboundPolicy } from '../../schemas/index.js';
 import { testBrokers, uniqueName } from '../testing/index.js';
 import { buildApi } from './app.js';
 import { KafkaConfigStore } from './config-store.js';
@@ -213,6 +213,12 @@ function generate(r: Rng): Case & { target: Target } {
   return { target: t, payload, expect, oversize: Buffer.byteLength(payload) > BODY_LIMIT };
 }
 
+/** The fixtures' endpoints listen on 127.0.0.1:9999; every other internal address stays refused. */
+const FIXTURE_POLICY = {
+  outbound: parseOutboundPolicy(['public', '127.0.0.1:9999']),
+  secrets: DEFAULT_SECRET_POLICY,
+};
+
 const related = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
 
 describe('fuzzed bad bodies', () => {
@@ -229,7 +235,12 @@ describe('fuzzed bad bodies', () => {
     await admin.disconnect();
     store = await KafkaConfigStore.open({ brokers: testBrokers(), topic });
     await store.whenReady();
-    app = await buildApi({ store, tokens: [{ token: TOKEN, role: 'admin' }], bodyLimit: BODY_LIMIT });
+    app = await buildApi({
+      store,
+      tokens: [{ token: TOKEN, role: 'admin' }],
+      bodyLimit: BODY_LIMIT,
+      policy: FIXTURE_POLICY,
+    });
     const put = (url: string, body: unknown) =>
       app.inject({ method: 'PUT', url, headers: { authorization: `Bearer ${TOKEN}` }, payload: body as object });
     for (const e of [cartEvent, purchaseEvent]) await put(`/v1/events/${e.id}`, e);
@@ -315,5 +326,160 @@ describe('fuzzed bad bodies', () => {
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     expect(res.json<{ versions: unknown[] }>().versions).toHaveLength(1);
+  });
+});
+
+/** SSRF URLs: IP literals in every spelling, IPv6 forms, templated hosts, credentials in the URL. */
+const SSRF_URLS = [
+  'http://127.0.0.1/x',
+  'http://127.0.0.1:8080/x',
+  'http://127.1/x',
+  'http://2130706433/x',
+  'http://017700000001/x',
+  'http://0x7f000001/x',
+  'http://0177.0.0.1/x',
+  'http://localhost/x',
+  'http://169.254.169.254/latest/meta-data/iam/',
+  'http://2852039166/latest/',
+  'http://10.0.0.1/x',
+  'http://172.16.0.1/x',
+  'http://192.168.0.1/x',
+  'http://0.0.0.0/x',
+  'http://[::]/x',
+  'http://[::1]/x',
+  'http://[::ffff:127.0.0.1]/x',
+  'http://[::ffff:169.254.169.254]/x',
+  'http://[0:0:0:0:0:ffff:a9fe:a9fe]/x',
+  'http://[fd00::1]/x',
+  'http://[fe80::1]/x',
+  'https://{{params.host}}/x',
+  'https://{{profile.tenant}}.example.com/x',
+  'https://api.example.com:{{params.port}}/x',
+  'https://admin:pw@api.example.com/x',
+];
+
+const SECRET_REFS = [
+  { env: 'KAFKA_SASL_PASSWORD' },
+  { env: 'AWS_SECRET_ACCESS_KEY' },
+  { file: '/etc/shadow' },
+  { file: '/run/secrets/../../etc/passwd' },
+];
+const CREDENTIAL_HEADERS = [
+  'X-Api-Key',
+  'X-Auth-Token',
+  'Api-Secret',
+  'X-Password',
+  'X-Signature',
+  'Set-Cookie',
+  'apikey',
+];
+const CREDENTIAL_QUERIES = [
+  '?api_key=abc',
+  '?access_token=abc',
+  '?x=1&signature=abc',
+  '?clientSecret=abc',
+  '?sessionid=1',
+];
+
+describe('security refusals at save time: a pointer and a code each, never a 500', () => {
+  let app: FastifyInstance;
+  let store: KafkaConfigStore;
+  const put = (url: string, body: unknown) =>
+    app.inject({ method: 'PUT', url, headers: { authorization: `Bearer ${TOKEN}` }, payload: body as object });
+
+  beforeAll(async () => {
+    const topic = uniqueName('it-fuzz-sec');
+    const admin = createKafka({ brokers: testBrokers(), clientId: uniqueName('fuzz-sec') }).admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+    });
+    await admin.disconnect();
+    store = await KafkaConfigStore.open({ brokers: testBrokers(), topic });
+    await store.whenReady();
+    app = await buildApi({ store, tokens: [{ token: TOKEN, role: 'admin' }], policy: FIXTURE_POLICY });
+    expect((await put('/v1/datasources/loyalty', loyaltyDatasource)).statusCode).toBe(201);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await store?.close();
+  });
+
+  function expectRefused(res: Awaited<ReturnType<typeof put>>, pointer: string, code: string, what: string) {
+    expect(res.statusCode, `${what}: ${res.body.slice(0, 300)}`).toBe(400);
+    const errors = res.json<{ errors: Array<{ pointer: string; code: string }> }>().errors;
+    expect(errors, what).toContainEqual(expect.objectContaining({ pointer, code }));
+  }
+
+  it('refuses SSRF URLs in actions, data sources and OAuth2 token URLs with URL_NOT_ALLOWED', async () => {
+    for (const url of SSRF_URLS) {
+      expectRefused(await put('/v1/actions/ssrf', { ...emailAction, id: 'ssrf', url }), '/url', 'URL_NOT_ALLOWED', url);
+      expectRefused(
+        await put('/v1/datasources/ssrf', { ...loyaltyDatasource, id: 'ssrf', url }),
+        '/url',
+        'URL_NOT_ALLOWED',
+        url,
+      );
+      if (url.includes('{{')) continue;
+      const auth = { type: 'oauth2', tokenUrl: url, clientId: 'c', clientSecret: { env: 'JO_SECRET_CS' } };
+      expectRefused(
+        await put('/v1/actions/ssrf', { ...emailAction, id: 'ssrf', auth }),
+        '/auth/tokenUrl',
+        'URL_NOT_ALLOWED',
+        `tokenUrl ${url}`,
+      );
+    }
+  });
+
+  it('refuses secret references outside the policy with SECRET_REF_NOT_ALLOWED', async () => {
+    for (const ref of SECRET_REFS) {
+      const what = JSON.stringify(ref);
+      const bearer = { type: 'bearer', token: ref };
+      expectRefused(
+        await put('/v1/actions/sec', { ...emailAction, id: 'sec', auth: bearer }),
+        '/auth/token',
+        'SECRET_REF_NOT_ALLOWED',
+        what,
+      );
+      const basic = { type: 'basic', username: 'u', password: ref };
+      expectRefused(
+        await put('/v1/datasources/sec', { ...loyaltyDatasource, id: 'sec', auth: basic }),
+        '/auth/password',
+        'SECRET_REF_NOT_ALLOWED',
+        what,
+      );
+    }
+  });
+
+  it('refuses credential-looking literal headers and query parameters with SECRET_LITERAL', async () => {
+    for (const h of CREDENTIAL_HEADERS)
+      expectRefused(
+        await put('/v1/actions/lit', { ...emailAction, id: 'lit', headers: { [h]: 'literal-secret' } }),
+        `/headers/${h}`,
+        'SECRET_LITERAL',
+        h,
+      );
+    for (const q of CREDENTIAL_QUERIES)
+      expectRefused(
+        await put('/v1/datasources/lit', { ...loyaltyDatasource, id: 'lit', url: `http://127.0.0.1:9999/x${q}` }),
+        '/url',
+        'SECRET_LITERAL',
+        q,
+      );
+  });
+
+  it('accepts what the policy allows, and nothing refused was written', async () => {
+    const ok = await put('/v1/actions/fine', {
+      ...emailAction,
+      id: 'fine',
+      url: 'https://api.example.com/v1/{{profile.id}}?lang=en',
+      headers: { 'X-Request-Source': 'journeys' },
+      auth: { type: 'bearer', token: { env: 'JO_SECRET_TOKEN' } },
+    });
+    expect(ok.statusCode, ok.body).toBe(201);
+    for (const id of ['ssrf', 'sec', 'lit']) {
+      const res = await app.inject({ url: `/v1/actions/${id}`, headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(res.statusCode).toBe(404);
+    }
   });
 });

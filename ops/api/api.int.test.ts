@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka, type KafkaMessage } from '../../topology/index.js';
-import { configFixtures } from '../../schemas/index.js';
+import { configFixtures, DEFAULT_SECRET_POLICY, parseOutboundPolicy } from '../../schemas/index.js';
 import { testBrokers, uniqueName } from '../testing/index.js';
 import { startApiServer, type ApiServer } from './server.js';
+
+/** The fixtures' endpoints listen on 127.0.0.1:9999. */
+const policy = { outbound: parseOutboundPolicy(['127.0.0.1:9999']), secrets: DEFAULT_SECRET_POLICY };
 
 const { cartEvent, purchaseEvent, loyaltyDatasource, emailAction, smsAction, cartJourney } = configFixtures;
 const ADMIN = 'admin-token-0123456789abcdef';
@@ -57,7 +60,7 @@ describe('admin API on the real broker', () => {
   let server: ApiServer;
 
   beforeAll(async () => {
-    server = await startApiServer({ brokers: testBrokers(), topicPrefix: prefix, tokens, port: 0 });
+    server = await startApiServer({ brokers: testBrokers(), topicPrefix: prefix, tokens, port: 0, policy });
   });
   afterAll(async () => {
     await server?.close();
@@ -97,7 +100,7 @@ describe('admin API on the real broker', () => {
     const last = JSON.parse(records[6]?.value?.toString() ?? 'null') as { versions: Array<{ state: string }> };
     expect(last.versions.map((v) => v.state)).toEqual(['live']);
     // the secret travels as a reference, never in clear
-    expect(records[2]?.value?.toString()).toContain('"env":"LOYALTY_TOKEN"');
+    expect(records[2]?.value?.toString()).toContain('"env":"JO_SECRET_LOYALTY_TOKEN"');
 
     const before = await Promise.all(
       ['/v1/events', '/v1/datasources', '/v1/actions', '/v1/journeys', '/v1/journeys/cartRecovery'].map((p) =>
@@ -105,7 +108,7 @@ describe('admin API on the real broker', () => {
       ),
     );
     await server.close();
-    server = await startApiServer({ brokers: testBrokers(), topicPrefix: prefix, tokens, port: 0 });
+    server = await startApiServer({ brokers: testBrokers(), topicPrefix: prefix, tokens, port: 0, policy });
     const after = await Promise.all(
       ['/v1/events', '/v1/datasources', '/v1/actions', '/v1/journeys', '/v1/journeys/cartRecovery'].map((p) =>
         call(server, 'GET', p),
@@ -162,6 +165,7 @@ describe('admin API on the real broker', () => {
       topicPrefix: `${uniqueName('it-api2')}.`,
       tokens,
       port: 0,
+      policy,
     });
     try {
       const imported = await call(other, 'POST', '/v1/import', bundle);
@@ -180,7 +184,7 @@ describe('admin API on the real broker', () => {
   });
 
   it('two API processes on one topic, racing to save drafts, lose no version', async () => {
-    const second = await startApiServer({ brokers: testBrokers(), topicPrefix: prefix, tokens, port: 0 });
+    const second = await startApiServer({ brokers: testBrokers(), topicPrefix: prefix, tokens, port: 0, policy });
     try {
       const save = (s: ApiServer, name: string) =>
         call(s, 'PUT', '/v1/journeys/concurrent', { ...cartJourney, id: 'concurrent', name });

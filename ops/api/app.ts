@@ -6,16 +6,24 @@
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
-import type { CompileOptions } from '../../schemas/index.js';
+import {
+  DEFAULT_SECRET_POLICY,
+  parseOutboundPolicy,
+  type CompileOptions,
+  type JourneyTestLimits,
+  type ResourcePolicy,
+} from '../../schemas/index.js';
 import { JoError } from '../../topology/index.js';
 import type { ConfigStore } from './config-store.js';
 import { TokenAuth, type ApiToken } from './auth.js';
 import { bodyProblems, parseJsonBody } from './body-guard.js';
-import { ApiError, invalid } from './errors.js';
+import { ApiError, invalid, statusOf } from './errors.js';
+import type { OpsCode } from '../codes.js';
 import { keyedLock, type RouteContext } from './context.js';
 import { registerResourceRoutes } from './routes-resources.js';
 import { registerJourneyRoutes } from './routes-journeys.js';
 import { registerBundleRoutes } from './bundle.js';
+import { registerTestRoutes } from './routes-test.js';
 import { CONSOLE_PREFIX, registerConsole } from '../console/index.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -30,10 +38,14 @@ export interface ApiOptions {
   /** Clock for version timestamps; `new Date()` by default. */
   readonly now?: () => Date;
   readonly compile?: CompileOptions;
+  /** Save-time outbound and secret policies; default: public addresses only, `{env}` with `JO_SECRET_`, no files. */
+  readonly policy?: ResourcePolicy;
   /** Extra readiness condition for `/readyz` (the store's replay is always one). */
   readonly readiness?: () => boolean | Promise<boolean>;
   /** Prometheus text for `/metrics` (the composition root passes its registry's output). */
   readonly metrics?: () => string | Promise<string>;
+  /** Bounds of journey test requests (`POST /v1/journeys/:id/versions/:version/test`). */
+  readonly journeyTest?: JourneyTestLimits;
   /** fastify logger option; off by default. */
   readonly logger?: boolean | Record<string, unknown>;
   /** Serve the web console at `/console` (ops/console); true by default. */
@@ -42,9 +54,14 @@ export interface ApiOptions {
 
 const OPEN_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
 /** POSTs that write nothing and so are allowed to `read` tokens. */
-const READ_POSTS = new Set(['/v1/journeys/validate']);
+const READ_POSTS = new Set([
+  '/v1/journeys/validate',
+  '/v1/events/validate',
+  '/v1/datasources/validate',
+  '/v1/actions/validate',
+]);
 
-function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
+function errorBody(code: OpsCode, message: string, extra: Record<string, unknown> = {}) {
   return { code, message, ...extra };
 }
 
@@ -53,13 +70,15 @@ function handleError(err: FastifyError | Error, req: FastifyRequest, reply: Fast
     return reply.code(err.statusCode).send(errorBody(err.code, err.message, { ...err.details }));
   const fe = err as FastifyError;
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-    return reply.code(413).send(
+    return reply.code(statusOf('BODY_TOO_LARGE')).send(
       errorBody('BODY_TOO_LARGE', fe.message, {
         errors: [{ pointer: '', code: 'BODY_TOO_LARGE', message: fe.message }],
       }),
     );
   if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-    return reply.code(415).send(errorBody('UNSUPPORTED_MEDIA_TYPE', 'send application/json'));
+    return reply
+      .code(statusOf('UNSUPPORTED_MEDIA_TYPE'))
+      .send(errorBody('UNSUPPORTED_MEDIA_TYPE', 'send application/json'));
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)
     return reply
       .code(fe.statusCode)
@@ -68,10 +87,10 @@ function handleError(err: FastifyError | Error, req: FastifyRequest, reply: Fast
       );
   if (err instanceof JoError && err.retryable) {
     req.log.warn({ err }, 'config topic unavailable');
-    return reply.code(503).send(errorBody(err.code, err.message));
+    return reply.code(503).send({ code: err.code, message: err.message });
   }
   req.log.error({ err }, 'unexpected error');
-  return reply.code(500).send(errorBody('INTERNAL', 'unexpected error; see the API log'));
+  return reply.code(statusOf('INTERNAL')).send(errorBody('INTERNAL', 'unexpected error; see the API log'));
 }
 
 /**
@@ -88,17 +107,17 @@ function installAuth(app: FastifyInstance, opts: ApiOptions, auth: TokenAuth): v
     if (!role) {
       void reply
         .header('www-authenticate', 'Bearer')
-        .code(401)
+        .code(statusOf('UNAUTHORIZED'))
         .send(errorBody('UNAUTHORIZED', 'a valid bearer token is required'));
       return reply;
     }
     const writes = !['GET', 'HEAD', 'OPTIONS'].includes(req.method) && !READ_POSTS.has(path);
     if (writes && role !== 'admin') {
-      void reply.code(403).send(errorBody('FORBIDDEN', 'this token may only read'));
+      void reply.code(statusOf('FORBIDDEN')).send(errorBody('FORBIDDEN', 'this token may only read'));
       return reply;
     }
     if (!opts.store.isReady()) {
-      void reply.code(503).send(errorBody('NOT_READY', 'the configuration view is still loading'));
+      void reply.code(statusOf('NOT_READY')).send(errorBody('NOT_READY', 'the configuration view is still loading'));
       return reply;
     }
   });
@@ -162,11 +181,13 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     store: opts.store,
     now: opts.now ?? (() => new Date()),
     compile: opts.compile ?? {},
+    policy: opts.policy ?? { outbound: parseOutboundPolicy(), secrets: DEFAULT_SECRET_POLICY },
     serialize: keyedLock(),
   };
   registerResourceRoutes(app, ctx);
   registerJourneyRoutes(app, ctx);
   registerBundleRoutes(app, ctx);
+  registerTestRoutes(app, ctx, opts.journeyTest);
   await app.ready();
   return app;
 }

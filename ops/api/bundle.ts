@@ -101,7 +101,7 @@ function bundleProblems(view: ConfigView, body: unknown, ctx: RouteContext): Con
   for (const [field, kind] of KINDS)
     b[field].forEach((r, i) => {
       const rec = (r !== null && typeof r === 'object' ? r : {}) as Record<string, unknown>;
-      for (const p of resourceProblems(kind, rec, refs))
+      for (const p of resourceProblems(kind, rec, refs, ctx.policy))
         out.push({ ...p, pointer: pointer(`/${field}`, i) + p.pointer });
     });
   if (out.length > 0) return out;

@@ -9,12 +9,12 @@ import {
   CompressionTypes,
   createKafka,
   retryKafka,
-  RetryableError,
   type Consumer,
   type KafkaClient,
   type Producer,
 } from '../../topology/index.js';
 import { ConfigView, type CompileOptions } from '../../schemas/index.js';
+import { opsCodes } from '../codes.js';
 
 /** What a write found: its offset, and the record of the same key that preceded it in the topic. */
 export interface WriteResult {
@@ -184,7 +184,7 @@ export class KafkaConfigStore implements ConfigStore {
       compression: CompressionTypes.GZIP,
       messages: [{ key, value: value === null ? null : JSON.stringify(value) }],
     });
-    if (!meta?.baseOffset) throw new RetryableError('CONFIG_WRITE_FAILED', `no offset for ${key} from the broker`);
+    if (!meta?.baseOffset) throw opsCodes.error('CONFIG_WRITE_FAILED', `no offset for ${key} from the broker`);
     const offset = BigInt(meta.baseOffset);
     await this.visible(meta.partition, offset);
     const prev = this.predecessors.get(`${meta.partition}:${offset}`);
@@ -201,9 +201,7 @@ export class KafkaConfigStore implements ConfigStore {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.resolve !== done);
-        reject(
-          new RetryableError('CONFIG_VIEW_LAGGING', `write at offset ${offset} acked but not visible after ${ms} ms`),
-        );
+        reject(opsCodes.error('CONFIG_VIEW_LAGGING', `write at offset ${offset} acked but not visible after ${ms} ms`));
       }, ms);
       const done = () => {
         clearTimeout(timer);

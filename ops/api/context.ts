@@ -2,7 +2,13 @@
  * What route handlers share: the config store, the clock, compile options, a per-key write lock, and the small
  * request helpers (path ids, body objects) that turn bad input into 400s with pointers.
  */
-import { ID_PATTERN, pointer, type CompileOptions, type ConfigProblem } from '../../schemas/index.js';
+import {
+  ID_PATTERN,
+  pointer,
+  type CompileOptions,
+  type ConfigProblem,
+  type ResourcePolicy,
+} from '../../schemas/index.js';
 import type { ConfigStore } from './config-store.js';
 import { invalid } from './errors.js';
 
@@ -10,6 +16,8 @@ export interface RouteContext {
   readonly store: ConfigStore;
   readonly now: () => Date;
   readonly compile: CompileOptions;
+  /** Outbound and secret policies every saved action and data source must satisfy. */
+  readonly policy: ResourcePolicy;
   /** Runs `fn` after every earlier call for the same key: read-modify-write of one record never interleaves. */
   serialize<T>(key: string, fn: () => Promise<T>): Promise<T>;
 }

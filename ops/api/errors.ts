@@ -1,31 +1,43 @@
 /**
- * Errors of the admin API: one status, one stable code (docs/errors.md), and for 400 the full list of
- * configuration problems with JSON pointers. Route handlers throw these; the app's error handler renders them as
+ * Errors of the admin API: a `JoError` with one stable code of ops/codes.ts, whose registry row gives the HTTP
+ * status and whether a retry can help (docs/errors.md); for 400 the full list of configuration problems with
+ * JSON pointers. Route handlers throw these; the app's error handler renders them as
  * `{ code, message, errors?, journeys? }`.
  */
 import type { ConfigProblem } from '../../schemas/index.js';
+import { JoError, type CodeSpec } from '../../topology/index.js';
+import { opsCodes, type OpsCode } from '../codes.js';
 
-export class ApiError extends Error {
+/** The HTTP status of an ops/ code (500 for one that has none: it should not reach a client). */
+export function statusOf(code: OpsCode): number {
+  const spec: CodeSpec = opsCodes.codes[code];
+  return spec.status ?? 500;
+}
+
+export class ApiError extends JoError {
+  readonly retryable: boolean;
+  readonly statusCode: number;
   constructor(
-    readonly statusCode: number,
-    readonly code: string,
+    override readonly code: OpsCode,
     message: string,
     readonly details: { errors?: readonly ConfigProblem[]; journeys?: readonly string[] } = {},
   ) {
-    super(message);
-    this.name = 'ApiError';
+    super(code, message);
+    this.statusCode = statusOf(code);
+    this.retryable = opsCodes.retryable(code);
   }
 }
 
 /** 400 with every problem found. */
 export function invalid(errors: readonly ConfigProblem[], message = 'the request is invalid'): ApiError {
-  return new ApiError(400, 'INVALID_INPUT', message, { errors });
+  return new ApiError('INVALID_INPUT', message, { errors });
 }
 
 export function notFound(what: string): ApiError {
-  return new ApiError(404, 'NOT_FOUND', `${what} does not exist`);
+  return new ApiError('NOT_FOUND', `${what} does not exist`);
 }
 
-export function conflict(code: string, message: string, journeys?: readonly string[]): ApiError {
-  return new ApiError(409, code, message, journeys ? { journeys } : {});
+/** 409: the request conflicts with the current state (`RESOURCE_IN_USE`, `JOURNEY_STATE_CONFLICT`, ...). */
+export function conflict(code: OpsCode, message: string, journeys?: readonly string[]): ApiError {
+  return new ApiError(code, message, journeys ? { journeys } : {});
 }

@@ -9,4 +9,4 @@ export { TokenAuth, type ApiToken, type TokenRole } from './auth.js';
 export { saveDraft, publish, close, stop, latestDraft } from './lifecycle.js';
 export { exportBundle, BUNDLE_FORMAT, JourneyBundle } from './bundle.js';
 export { ApiError } from './errors.js';
-export { validateCommand, type ValidateOutcome } from './validate-command.js';
+export { validateCommand, loadConfigDocs, type ConfigDoc, type ValidateOutcome } from './validate-command.js';

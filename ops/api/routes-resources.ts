@@ -1,6 +1,7 @@
 /**
  * `PUT|GET|DELETE /v1/{events,datasources,actions,caps}/:id` and `GET /v1/{events,datasources,actions,caps}`.
- * A PUT replaces the resource after full validation; a DELETE is refused (409) while a live journey uses it.
+ * A PUT replaces the resource after full validation (`POST /v1/{events,datasources,actions}/validate` runs the same
+ * checks and saves nothing); a DELETE is refused (409) while a live journey uses it.
  */
 import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/swagger';
@@ -17,6 +18,7 @@ import {
   type ConfigProblem,
   type JourneyRefs,
   type ResourceKind,
+  type ResourcePolicy,
 } from '../../schemas/index.js';
 import { conflict, invalid, notFound } from './errors.js';
 import { pathId, resourceBody, type RouteContext } from './context.js';
@@ -55,13 +57,17 @@ function templateRefs(
   return out;
 }
 
-/** Validates a resource body as the API would on PUT; returns the problems (empty when valid). */
+/**
+ * Validates a resource body as the API would on PUT; returns the problems (empty when valid). With `policy`, the
+ * outbound and secret policies apply too (the API always passes one; `jo validate` checks shape and references).
+ */
 export function resourceProblems(
   kind: Kind,
   body: Record<string, unknown>,
   view: Pick<JourneyRefs, 'datasource'>,
+  policy?: ResourcePolicy,
 ): ConfigProblem[] {
-  const problems = resourceValidators[kind](body);
+  const problems = resourceValidators[kind](body, policy);
   return problems.length > 0 ? problems : templateRefs(kind, body, view);
 }
 
@@ -81,13 +87,26 @@ export function registerResourceRoutes(app: FastifyInstance, ctx: RouteContext):
       return r;
     });
 
+    app.post(
+      `/v1/${plural}/validate`,
+      { schema: { tags, body: schema, summary: `Check a ${kind} as PUT would, without saving` } },
+      async (req) => {
+        const body = req.body;
+        if (body === null || typeof body !== 'object' || Array.isArray(body))
+          throw invalid([{ pointer: '', code: 'SCHEMA_TYPE', message: 'body must be a JSON object' }]);
+        const problems = resourceProblems(kind, body as Record<string, unknown>, ctx.store.view);
+        if (problems.length > 0) throw invalid(problems);
+        return { valid: true };
+      },
+    );
+
     app.put(
       `/v1/${plural}/:id`,
       { schema: { tags, params, body: schema, summary: `Create or replace a ${kind}` } },
       async (req, reply) => {
         const id = pathId(req.params);
         const body = resourceBody(req.body, id);
-        const problems = resourceProblems(kind, body, ctx.store.view);
+        const problems = resourceProblems(kind, body, ctx.store.view, ctx.policy);
         if (problems.length > 0) throw invalid(problems);
         const key = configKey(kind, id);
         const created = await ctx.serialize(key, async () => {

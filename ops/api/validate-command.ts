@@ -20,7 +20,8 @@ import { resourceProblems } from './routes-resources.js';
 import { bodyProblems, parseJsonBody } from './body-guard.js';
 import { BUNDLE_FORMAT } from './bundle.js';
 
-interface Doc {
+/** One configuration document of a file (a bundle or resource set yields several). */
+export interface ConfigDoc {
   readonly file: string;
   readonly kind: ResourceKind;
   readonly value: Record<string, unknown>;
@@ -39,7 +40,15 @@ function guessKind(v: Record<string, unknown>): ResourceKind | undefined {
   return undefined;
 }
 
-function load(file: string, kind: ResourceKind | undefined, fail: (p: ConfigProblem) => void): Doc[] {
+/**
+ * Reads a configuration file — one resource, a journey, a bundle (`GET .../export`) or a resource set — into its
+ * documents; problems (unreadable, bad JSON, unknown kind) go to `fail`. Also used by `jo test`.
+ */
+export function loadConfigDocs(
+  file: string,
+  kind: ResourceKind | undefined,
+  fail: (p: ConfigProblem) => void,
+): ConfigDoc[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -79,7 +88,7 @@ function load(file: string, kind: ResourceKind | undefined, fail: (p: ConfigProb
   return [{ file, kind: k, value: rec }];
 }
 
-function refsOf(docs: readonly Doc[]): JourneyRefs {
+function refsOf(docs: readonly ConfigDoc[]): JourneyRefs {
   const of = <T>(kind: ResourceKind) =>
     new Map(docs.filter((d) => d.kind === kind).map((d) => [String(d.value?.['id']), d.value as T]));
   const ev = of<EventConfig>('event');
@@ -107,7 +116,7 @@ export function validateCommand(args: readonly string[]): ValidateOutcome {
     bad = true;
     lines.push(`${file} ${p.pointer || '/'} ${p.code} ${p.message}`);
   };
-  const docs = files.flatMap((f) => load(f, kind, report(f)));
+  const docs = files.flatMap((f) => loadConfigDocs(f, kind, report(f)));
   const refs = useRefs ? refsOf(docs) : null;
   // --no-refs: every data source an action template names counts as present
   const noDatasources = { datasource: (id: string) => ({ id }) as unknown as DataSourceConfig };

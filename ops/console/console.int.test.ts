@@ -202,6 +202,63 @@ describe('web console at /console (headless Chromium)', () => {
     expect(rec.versions.map((v) => v.state)).toEqual(['closed', 'live']);
   });
 
+  it('marks a problem on the node its pointer names as you type, then saves a draft and publishes it', async () => {
+    await page.goto(`${base}/console/#/journeys/welcome/edit`);
+    await expect.poll(() => page.textContent('#verdict')).toBe('valid');
+    const j = JSON.parse(await page.inputValue('#journey-json')) as { nodes: Record<string, Record<string, unknown>> };
+    (j.nodes['send-reminder'] as Record<string, unknown>)['next'] = 'nowhere';
+    await page.fill('#journey-json', JSON.stringify(j, null, 2));
+    const problem = page.locator('#problems li[data-pointer="/nodes/send-reminder/next"]');
+    await problem.waitFor();
+    expect(await problem.getAttribute('data-code')).toBe('NODE_REF_UNKNOWN');
+    expect(await attrs(page, '#editor-canvas [data-problems]', 'data-node-id')).toEqual([['send-reminder']]);
+    expect(await page.getAttribute('#editor-canvas [data-node-id="nowhere"]', 'data-node-type')).toBe('missing');
+    const line =
+      JSON.stringify(j, null, 2)
+        .split('\n')
+        .findIndex((l) => l.includes('"nowhere"')) + 1;
+    expect(await page.locator('.gutter .bad').allTextContents()).toEqual([String(line)]);
+    await shot(page, '05-editor-problem');
+
+    (j.nodes['send-reminder'] as Record<string, unknown>)['next'] = 'done';
+    (j as Record<string, unknown>)['name'] = 'Welcome, edited in the console';
+    await page.fill('#journey-json', JSON.stringify(j, null, 2));
+    await expect.poll(() => page.textContent('#verdict')).toBe('valid');
+    expect(await page.locator('#editor-canvas [data-problems]').count()).toBe(0);
+    await page.click('#save-draft');
+    await expect.poll(() => page.textContent('#version-state')).toBe('v3 draft');
+    await page.click('#publish');
+    await expect.poll(() => page.textContent('#version-state')).toBe('v3 live');
+    const rec = (await (await api('GET', '/v1/journeys/welcome')).json()) as {
+      versions: Array<{ state: string; journey: { name: string } }>;
+    };
+    expect(rec.versions.map((v) => v.state)).toEqual(['closed', 'closed', 'live']);
+    expect(rec.versions[2]?.journey.name).toBe('Welcome, edited in the console');
+  });
+
+  it('edits catalog resources with the same inline validation', async () => {
+    await page.goto(`${base}/console/#/catalog/actions`);
+    await page.locator('#catalog [data-resource]').first().waitFor();
+    expect((await attrs(page, '#catalog [data-resource]', 'data-resource')).flat()).toEqual([
+      'reminder-email',
+      'welcome-email',
+    ]);
+    await shot(page, '06-catalog-actions');
+    await page.click('[data-resource="welcome-email"] a');
+    await expect.poll(() => page.textContent('#verdict')).toBe('valid');
+    const a = JSON.parse(await page.inputValue('#resource-json')) as Record<string, unknown>;
+    await page.fill('#resource-json', JSON.stringify({ ...a, timeoutMs: -5 }, null, 2));
+    await page.locator('#problems li[data-pointer="/timeoutMs"]').waitFor();
+    expect(await page.locator('.gutter .bad').count()).toBe(1);
+    await shot(page, '07-catalog-problem');
+    await page.fill('#resource-json', JSON.stringify({ ...a, timeoutMs: 7000 }, null, 2));
+    await expect.poll(() => page.textContent('#verdict')).toBe('valid');
+    await page.click('#save-resource');
+    await expect.poll(() => page.textContent('#status')).toBe('saved action welcome-email');
+    const saved = (await (await api('GET', '/v1/actions/welcome-email')).json()) as { timeoutMs: number };
+    expect(saved.timeoutMs).toBe(7000);
+  });
+
   it('a read token sees everything and no write buttons', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const reader = await ctx.newPage();
@@ -214,6 +271,10 @@ describe('web console at /console (headless Chromium)', () => {
     await reader.waitForSelector('svg.graph');
     expect(await reader.locator('#publish').count()).toBe(0);
     expect(await reader.textContent('#open-editor')).toBe('View JSON');
+    await reader.goto(`${base}/console/#/catalog/events/signup`);
+    await expect.poll(() => reader.textContent('#verdict')).toBe('valid');
+    expect(await reader.locator('#save-resource, #delete-resource, #new-resource').count()).toBe(0);
+    expect(await reader.getAttribute('#resource-json', 'readonly')).toBe('');
     await ctx.close();
   });
 });

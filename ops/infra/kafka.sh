@@ -2,6 +2,7 @@
 # A real single-node Apache Kafka 4.x broker (KRaft, broker+controller) on 127.0.0.1, from Maven Central jars.
 #   bash ops/infra/kafka.sh start|stop|status|reset
 # Env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_DATA_DIR (<infra>/kafka/data), KAFKA_HEAP (768m),
+#      KAFKA_START_TIMEOUT (seconds, 90),
 #      JO_INFRA_DIR (<repo>/.infra). Jars are copied once from the local Maven repository (downloaded on first use).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -94,7 +95,7 @@ start() {
   log "starting Kafka on 127.0.0.1:$KAFKA_PORT (logs: $LOGDIR)"
   (JAVA_EXEC=1 java_cmd kafka.Kafka "$CONF" >"$LOGFILE" 2>&1 </dev/null) &
   echo $! >"$PIDFILE"
-  wait_until Kafka 90 "$LOGFILE" "$PIDFILE" ready
+  wait_until Kafka "${KAFKA_START_TIMEOUT:-90}" "$LOGFILE" "$PIDFILE" ready
 }
 
 # Ready = the port accepts connections and the broker has logged that it started.

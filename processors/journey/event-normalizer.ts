@@ -12,12 +12,12 @@ import {
   readPath,
   type EventConfig,
 } from '../../schemas/index.js';
-import { RetryableError } from '../../topology/index.js';
+import { processorCodes, type ProcessorCode } from '../codes.js';
 import type { NormalizedEvent } from './journey-model.js';
 import { isBudgetExceeded } from './rule-budget.js';
 import { evaluateWith, truthy } from './rule-evaluator.js';
 
-/** Dead-letter codes of the normalizer (docs/errors.md). */
+/** Dead-letter codes of the normalizer, by what went wrong (codes of processors/codes.ts). */
 export const NormalizeCodes = {
   tooLarge: 'EVENT_TOO_LARGE',
   invalidJson: 'EVENT_INVALID_JSON',
@@ -27,7 +27,7 @@ export const NormalizeCodes = {
   payloadInvalid: 'EVENT_PAYLOAD_INVALID',
   /** A recognition rule or identity expression worked past its budget on this event (rule-budget.ts). */
   ruleBudget: 'RULE_BUDGET_EXCEEDED',
-} as const;
+} as const satisfies Record<string, ProcessorCode>;
 
 /** Discard reason when no event configuration recognises the event. */
 export const UNRECOGNIZED = 'noEventConfig';
@@ -94,7 +94,7 @@ async function decodeAvro(buf: Buffer, decode: AvroDecode | undefined, retry?: R
       const registryFault = status !== undefined || (typeof errno === 'string' && /^E[A-Z]+$/.test(errno));
       if (!registryFault) return dead(NormalizeCodes.invalidAvro, `Avro (schema ${id}): ${(err as Error).message}`);
       if (!retry || attempt > retry.attempts)
-        throw new RetryableError('SCHEMA_REGISTRY_UNAVAILABLE', `schema registry: ${(err as Error).message}`, {
+        throw processorCodes.error('SCHEMA_REGISTRY_UNAVAILABLE', `schema registry: ${(err as Error).message}`, {
           cause: err,
         });
       await retry.sleep(retry.baseMs * 2 ** (attempt - 1));

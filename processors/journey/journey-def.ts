@@ -10,7 +10,7 @@ import {
   type JourneyRefs,
   type JourneyState,
 } from '../../schemas/index.js';
-import { TerminalError } from '../../topology/index.js';
+import { processorCodes } from '../codes.js';
 import type { JourneyDef } from './journey-model.js';
 
 /** True when `value` looks like a json-logic rule (one key that is an allowed operator). */
@@ -39,7 +39,11 @@ export function fromCompiled(c: CompiledJourney, state: JourneyState): JourneyDe
   const hit = byState.get(state);
   if (hit) return hit;
   const durations: Record<string, number> = {};
-  const needs: Record<string, readonly string[]> = { $entry: c.entryDatasources };
+  const needs: Record<string, readonly string[]> = {
+    $entry: c.entryDatasources,
+    $exit: c.exitDatasources,
+    $goal: c.goalDatasources,
+  };
   for (const [id, n] of Object.entries(c.nodes)) {
     const ms = n.durationMs ?? n.timeoutMs;
     if (ms !== undefined) durations[id] = ms;
@@ -55,7 +59,9 @@ export function fromCompiled(c: CompiledJourney, state: JourneyState): JourneyDe
     reentrance: c.reentrance,
     durations,
     needs,
-    events: [...new Set([c.entryEvent, ...Object.keys(c.waitingOn)])].sort(),
+    events: [
+      ...new Set([c.entryEvent, ...Object.keys(c.waitingOn), ...c.exitEvents, ...(c.goalEvent ? [c.goalEvent] : [])]),
+    ].sort(),
   };
   byState.set(state, def);
   return def;
@@ -70,7 +76,7 @@ export function defineJourney(
 ): JourneyDef {
   const r = compileJourney(config, refs, { version });
   if (!r.ok)
-    throw new TerminalError(
+    throw processorCodes.error(
       'JOURNEY_INVALID',
       `journey ${config.id}: ${r.errors.map((e) => `${e.pointer} ${e.code}`).join(', ')}`,
     );

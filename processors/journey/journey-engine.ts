@@ -92,13 +92,25 @@ export class JourneyEngine {
     const profileKey = profileKeyOf(event.identity);
     const state = await this.load(profileKey);
     const took = new Set<string>();
+    // One event can move several of the profile's journeys: the state is written once, after all of them (each
+    // write serializes the whole profile state and adds a changelog record).
+    let changed = false;
+    const jumps: JumpRequest[] = [];
+    const apply = (t: Transition): boolean => {
+      jumps.push(...t.out.jumps.splice(0));
+      mergeOutcome(out, t.out);
+      if (t.state.entries > 0) {
+        state.journeys[t.state.journeyId] = t.state;
+        changed = true;
+      }
+      return t.handled;
+    };
     for (const pj of Object.values(state.journeys)) {
       const inst = pj.instance;
       if (!inst) continue;
       const def = this.catalog.version(pj.journeyId, inst.version);
       if (!def) continue;
-      if (await this.put(state, await this.machine.onEvent(def, pj, event, profile), out, profile))
-        took.add(pj.journeyId);
+      if (apply(await this.machine.onEvent(def, pj, event, profile))) took.add(pj.journeyId);
     }
     for (const def of this.catalog.liveForEvent(event.eventConfigId)) {
       if (took.has(def.id)) continue;
@@ -106,9 +118,10 @@ export class JourneyEngine {
         out.discards.push({ reason: 'namespaceMismatch', journeyId: def.id });
         continue;
       }
-      const t = await this.machine.enter(def, state.journeys[def.id], event, profile);
-      if (await this.put(state, t, out, profile)) took.add(def.id);
+      if (apply(await this.machine.enter(def, state.journeys[def.id], event, profile))) took.add(def.id);
     }
+    if (changed) await this.store.put(profileKey, state);
+    await this.jump(state, jumps, out, profile, profileKey);
     if (took.size === 0 && out.discards.length === 0) {
       out.discards.push({ reason: 'noJourneyForEvent' });
       // Counted always; written only in verbose mode, with empty journey fields (no journey to attribute it to).
@@ -159,6 +172,23 @@ export class JourneyEngine {
       return out;
     }
     await this.put(found.state, await this.machine.onResult(found.def, found.pj, result, profile), out, profile);
+    return out;
+  }
+
+  /**
+   * A manual exit (control record): ends the profile's running instance of `journeyId` (`ended`, `manualExit`).
+   * Idempotent: with no running instance (already exited, a repeated request) it is only counted as discarded.
+   */
+  async exitProfile(profileKey: string, journeyId: string, controlId: string): Promise<Outcome> {
+    const out = emptyOutcome({ type: 'control', id: controlId });
+    const state = await this.load(profileKey);
+    const pj = state.journeys[journeyId];
+    const def = pj?.instance ? this.catalog.version(journeyId, pj.instance.version) : undefined;
+    if (!pj || !def) {
+      out.discards.push({ reason: 'noRunningInstance', journeyId });
+      return out;
+    }
+    await this.put(state, this.machine.stop(def, pj, 'manualExit'), out);
     return out;
   }
 

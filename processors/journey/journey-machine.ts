@@ -17,6 +17,7 @@ import {
   type Timer,
 } from './journey-model.js';
 import { testRule } from './rule-evaluator.js';
+import { applyExitCriteria, applyGoal, wantsEvent } from './exit-criteria.js';
 import { finish, newTimer, ruleData, step, unblock, walk, type WalkContext } from './journey-walk.js';
 
 export interface Transition {
@@ -33,7 +34,17 @@ export class JourneyMachine {
   constructor(private readonly env: EngineEnv) {}
 
   private ctx(def: JourneyDef, inst: InstanceState, profile: unknown, out: Outcome, event?: NormalizedEvent) {
-    const c: WalkContext = { env: this.env, def, inst, profile, out, fetched: {}, ...(event ? { event } : {}) };
+    const subject = event ?? lastConsumed(inst);
+    const c: WalkContext = {
+      env: this.env,
+      def,
+      inst,
+      profile,
+      out,
+      fetched: {},
+      ...(event ? { event } : {}),
+      ...(subject ? { subject } : {}),
+    };
     return c;
   }
 
@@ -103,6 +114,7 @@ export class JourneyMachine {
       entryEventId: event.id,
       currentNode: def.config.start,
       events: { [event.eventConfigId]: event },
+      lastEvent: event,
       actions: {},
       visits: {},
       seq: 0,
@@ -139,7 +151,7 @@ export class JourneyMachine {
   /**
    * An event for the profile's running instance of `def`: continues it when it waits on an `event` node that
    * accepts the event (first match wins), queues it while an action result is awaited (at most
-   * `maxPendingEvents`), and otherwise discards it.
+   * `maxPendingEvents`), and otherwise discards it. The journey's goal and exit criteria are applied first.
    */
   async onEvent(def: JourneyDef, pj: ProfileJourney, event: NormalizedEvent, profile: unknown): Promise<Transition> {
     const inst = pj.instance;
@@ -152,8 +164,12 @@ export class JourneyMachine {
     // Events the journey does not reference are none of its business (not even a discard).
     if (!def.events.includes(event.eventConfigId)) return { state: pj, out: ctx.out, handled: false };
     inst.events[event.eventConfigId] = event;
+    // Goal, then exit criteria, before the event may continue the instance (exit-criteria.ts).
+    const goal = await applyGoal(ctx, event);
+    if (goal === 'ended' || (await applyExitCriteria(ctx, event))) return this.settle(pj, ctx, true);
+    if (goal === 'reached' && !wantsEvent(ctx, event)) return this.settle(pj, ctx, true);
     const handled = await this.continueWith(ctx, event);
-    return this.settle(pj, ctx, handled);
+    return this.settle(pj, ctx, handled || goal === 'reached');
   }
 
   private async continueWith(ctx: WalkContext, event: NormalizedEvent): Promise<boolean> {
@@ -188,6 +204,7 @@ export class JourneyMachine {
         if (!ok) continue;
       }
       unblock(ctx);
+      inst.lastEvent = event;
       await walk(ctx, e.next);
       return true;
     }
@@ -305,6 +322,16 @@ function outcomeOf(
     ...(r.response !== undefined ? { response: r.response } : {}),
     ...(r.error !== undefined ? { error: r.error } : {}),
   };
+}
+
+/**
+ * The last event the instance consumed (`event` on steps resumed by a timer or an action result). Instances
+ * stored before `lastEvent` existed fall back to their entry event.
+ */
+function lastConsumed(inst: InstanceState): NormalizedEvent | undefined {
+  if (inst.lastEvent) return inst.lastEvent;
+  for (const e of Object.values(inst.events)) if (e.id === inst.entryEventId) return e;
+  return undefined;
 }
 
 function profileKeyOf(event: NormalizedEvent): string {

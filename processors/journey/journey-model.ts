@@ -40,9 +40,12 @@ export interface JourneyDef {
   readonly reentrance: { readonly allowed: boolean; readonly waitPeriodMs: number };
   /** Wait durations and event-node timeouts in ms, by node id. */
   readonly durations: Readonly<Record<string, number>>;
-  /** Custom data-source ids read by each node's rules and params; `$entry` for the entry condition. */
+  /**
+   * Custom data-source ids read by each node's rules and params; `$entry`, `$exit`, `$goal` for the entry
+   * condition, the exit criteria and the goal.
+   */
   readonly needs: Readonly<Record<string, readonly string[]>>;
-  /** Event configuration ids the journey reacts to (entry and event nodes). */
+  /** Event configuration ids the journey reacts to (entry, event nodes, exit criteria, goal). */
   readonly events: readonly string[];
 }
 
@@ -79,10 +82,17 @@ export interface InstanceState {
   blocked?: Blocked;
   /** Latest event of each configuration seen by this instance. */
   events: Record<string, NormalizedEvent>;
+  /**
+   * The last event that moved the instance (its entry event, or one an `event` node accepted): `event` in rules
+   * and params on steps resumed by a timer, a timeout or an action result.
+   */
+  lastEvent?: NormalizedEvent;
   actions: Record<string, ActionOutcome>;
   /** Visits per node: the `attempt` of a command, so a node visited twice makes a different commandId. */
   visits: Record<string, number>;
   lastError?: string;
+  /** When the goal was reached (epoch ms); a goal counts once per instance. */
+  goalAt?: number;
   /** Counter behind timer tokens. */
   seq: number;
   timeout: { readonly token: string; readonly dueAt: number };
@@ -164,6 +174,7 @@ export interface Outcome {
   readonly jumps: JumpRequest[];
   /** Commands not emitted because a frequency cap was reached (metric `jo_frequency_capped_total`). */
   readonly capped: Array<{ readonly cap: string; readonly journeyId: string }>;
+  readonly goals: Array<{ readonly journeyId: string; readonly version: number }>;
 }
 
 export function emptyOutcome(cause?: StepCause): Outcome {
@@ -177,6 +188,7 @@ export function emptyOutcome(cause?: StepCause): Outcome {
     profileUpdates: [],
     jumps: [],
     capped: [],
+    goals: [],
   };
   if (cause) o.cause = cause;
   return o;
@@ -192,6 +204,7 @@ export function mergeOutcome(into: Outcome, from: Outcome): Outcome {
   into.profileUpdates.push(...from.profileUpdates);
   into.jumps.push(...from.jumps);
   into.capped.push(...from.capped);
+  into.goals.push(...from.goals);
   return into;
 }
 

@@ -27,8 +27,13 @@ export interface WalkContext {
   /** The profile as this evaluation sees it (an `updateProfile` node replaces it for the nodes after it). */
   profile: unknown;
   readonly out: Outcome;
-  /** The event being processed, if any (`event` in rules). */
+  /** The event being processed, if any (`eventId` of step events). */
   readonly event?: NormalizedEvent;
+  /**
+   * `event` in rules, params and data-source templates: the event being processed; on a step resumed by a timer, a
+   * timeout or an action result, the last event the instance consumed (the entry event if none since).
+   */
+  readonly subject?: NormalizedEvent;
   /** Data sources fetched during this evaluation. */
   readonly fetched: Record<string, unknown>;
   /** Set when the instance ended during this evaluation. */
@@ -115,7 +120,7 @@ export async function ruleData(ctx: WalkContext, needs: readonly string[]): Prom
       const got = await ctx.env.fetchDatasources(missing, {
         profileKey: ctx.inst.profileKey,
         profile: ctx.profile,
-        ...(ctx.event ? { event: ctx.event } : {}),
+        ...(ctx.subject ? { event: ctx.subject } : {}),
       });
       for (const id of missing) ctx.fetched[id] = got[id] ?? null;
     } catch (err) {
@@ -142,7 +147,7 @@ export async function ruleData(ctx: WalkContext, needs: readonly string[]): Prom
     },
     now: ctx.env.now(),
   };
-  if (ctx.event) data.event = ctx.event;
+  if (ctx.subject) data.event = ctx.subject;
   return data;
 }
 

@@ -8,6 +8,7 @@
  * The meter wraps the evaluator's `apply`, through which json-logic-js recurses for every node of a rule.
  */
 import { TerminalError } from '../../topology/index.js';
+import { processorCodes, type ProcessorCode } from '../codes.js';
 
 /** Limits of one rule evaluation (README → Security → rule budgets). */
 export interface RuleBudget {
@@ -28,7 +29,7 @@ export const DEFAULT_RULE_BUDGET: RuleBudget = Object.freeze({
   maxBuilt: 4_000_000,
 });
 
-export const RULE_BUDGET_EXCEEDED = 'RULE_BUDGET_EXCEEDED';
+export const RULE_BUDGET_EXCEEDED = 'RULE_BUDGET_EXCEEDED' satisfies ProcessorCode;
 
 /** Operations whose result is new memory (not a reference into the data, like `var`, `if` or `reduce`). */
 const BUILDERS: ReadonlySet<string> = new Set(['merge', 'map', 'filter', 'cat', 'substr', 'missing', 'missing_some']);
@@ -47,7 +48,7 @@ export function isBudgetExceeded(err: unknown): boolean {
 }
 
 function over(what: string): never {
-  throw new TerminalError(RULE_BUDGET_EXCEEDED, `${RULE_BUDGET_EXCEEDED}: rule evaluation ${what}`);
+  throw processorCodes.error(RULE_BUDGET_EXCEEDED, `${RULE_BUDGET_EXCEEDED}: rule evaluation ${what}`);
 }
 
 function measure(m: Meter, op: string, out: unknown): void {

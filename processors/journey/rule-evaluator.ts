@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import type * as JsonLogicModule from 'json-logic-js';
 import { ALLOWED_OPERATORS, FORBIDDEN_KEYS } from '../../schemas/index.js';
 import { TerminalError } from '../../topology/index.js';
+import { processorCodes } from '../codes.js';
 import { parseDuration } from './duration.js';
 import { DEFAULT_RULE_BUDGET, meterEvaluator, withBudget, type RuleBudget } from './rule-budget.js';
 import { localFields, zonedEpoch } from './time-zone.js';
@@ -53,7 +54,7 @@ interface EvalScope {
 let scope: EvalScope | undefined;
 
 function current(): EvalScope {
-  if (!scope) throw new TerminalError('RULE_EVAL_FAILED', 'time operator used outside a rule evaluation');
+  if (!scope) throw processorCodes.error('RULE_EVAL_FAILED', 'time operator used outside a rule evaluation');
   return scope;
 }
 
@@ -163,7 +164,7 @@ export function evaluateWith(
 ) {
   if (rule !== null && typeof rule === 'object' && !checked.has(rule)) {
     const problems = ruleProblems(rule);
-    if (problems.length > 0) throw new TerminalError('RULE_EVAL_FAILED', `rule refused: ${problems.join('; ')}`);
+    if (problems.length > 0) throw processorCodes.error('RULE_EVAL_FAILED', `rule refused: ${problems.join('; ')}`);
     checked.add(rule);
   }
   const outer = scope;
@@ -174,7 +175,7 @@ export function evaluateWith(
     );
   } catch (err) {
     if (err instanceof TerminalError) throw err;
-    throw new TerminalError('RULE_EVAL_FAILED', `rule failed: ${(err as Error).message}`, { cause: err });
+    throw processorCodes.error('RULE_EVAL_FAILED', `rule failed: ${(err as Error).message}`, { cause: err });
   } finally {
     scope = outer;
   }

@@ -5,16 +5,11 @@
  * transaction, so the state change that produced an outcome and its records commit (or vanish) together: a crash
  * neither loses nor repeats a step.
  */
-import {
-  TerminalError,
-  type KeyValueStore,
-  type Processor,
-  type ProcessorContext,
-  type StreamRecord,
-} from '../../topology/index.js';
+import { type KeyValueStore, type Processor, type ProcessorContext, type StreamRecord } from '../../topology/index.js';
 import type { OutcomeRecord } from './task-journeys.js';
 import { journeyMetrics, type JourneyMetrics } from './journey-metrics.js';
 import { type ProfileState, type Timer, TimerIndex, toStepRecords } from '../journey/index.js';
+import { processorCodes } from '../codes.js';
 import { STORES, type StepDeps } from '../topology-options.js';
 
 /** Sink node names. */
@@ -66,7 +61,8 @@ export class EmitProcessor implements Processor<string, OutcomeRecord, string, u
   async process(r: StreamRecord<string, OutcomeRecord>): Promise<void> {
     const { outcome } = r.value;
     const unknown = outcome.commands.find((c) => !this.deps.connectors.includes(c.connector));
-    if (unknown) throw new TerminalError('CONNECTOR_UNKNOWN', `no command topic for connector "${unknown.connector}"`);
+    if (unknown)
+      throw processorCodes.error('CONNECTOR_UNKNOWN', `no command topic for connector "${unknown.connector}"`);
     const ts = r.timestamp;
     const out = (key: string, value: unknown, sink: string) =>
       this.ctx.forward({ key, value, timestamp: ts, headers: {} }, sink);
@@ -103,6 +99,7 @@ export class EmitProcessor implements Processor<string, OutcomeRecord, string, u
       this.metrics.entries.inc({ journey: e.journeyId, version: e.version });
       this.addActive(e.journeyId, e.version, 1);
     }
+    for (const g of outcome.goals) this.metrics.goals.inc({ journey: g.journeyId, version: g.version });
     for (const e of outcome.exits) {
       this.metrics.exits.inc({ journey: e.journeyId, version: e.version, reason: e.reason });
       this.addActive(e.journeyId, e.version, -1);

@@ -33,6 +33,11 @@ export function journeyMetrics(m: Metrics) {
       help: 'Journey instances ended, by reason',
       labelNames: ['journey', 'version', 'reason'],
     }),
+    goals: m.counter({
+      name: 'jo_journey_goals_total',
+      help: 'Journey instances that reached the journey goal',
+      labelNames: ['journey', 'version'],
+    }),
     active: m.gauge({
       name: 'jo_journey_active_instances',
       help: 'Running journey instances (entries minus exits seen by this process)',

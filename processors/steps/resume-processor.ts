@@ -6,14 +6,9 @@
  */
 import { Value } from '@sinclair/typebox/value';
 import { ActionResult } from '../../schemas/index.js';
-import {
-  TerminalError,
-  type KeyValueStore,
-  type Processor,
-  type ProcessorContext,
-  type StreamRecord,
-} from '../../topology/index.js';
+import { type KeyValueStore, type Processor, type ProcessorContext, type StreamRecord } from '../../topology/index.js';
 import { taskJourneys, type OutcomeRecord, type TaskJourneys } from './task-journeys.js';
+import { processorCodes } from '../codes.js';
 import { STORES, type StepDeps } from '../topology-options.js';
 
 export class ResumeProcessor implements Processor<string | null, unknown, string, OutcomeRecord> {
@@ -32,7 +27,7 @@ export class ResumeProcessor implements Processor<string | null, unknown, string
 
   async process(r: StreamRecord<string | null, unknown>): Promise<void> {
     if (!Value.Check(ActionResult, r.value))
-      throw new TerminalError('ACTION_RESULT_INVALID', 'a jo.action-results record is not an action result');
+      throw processorCodes.error('ACTION_RESULT_INVALID', 'a jo.action-results record is not an action result');
     const result = r.value;
     const key = result.profileKey ?? r.key ?? '';
     const outcome = await this.journeys.engine.onResult(result, key, (await this.journeys.profile(key)) ?? null);

@@ -16,6 +16,7 @@ import {
   StoreFrequencyLedger,
 } from '../journey/index.js';
 import { journeyMetrics, type JourneyMetrics } from './journey-metrics.js';
+import { processorCodes } from '../codes.js';
 import { STORES, type DataSourceFetcher, type StepDeps } from '../topology-options.js';
 
 /** Journeys as the engine sees them: live versions by entry event, any version by (id, version). */
@@ -39,7 +40,8 @@ export function viewCatalog(view: ConfigView): JourneyCatalog {
 async function within<T>(p: Promise<T>, ms: number, timer: Timer, what: string): Promise<T> {
   const stop = new AbortController();
   const expired = timer.sleep(ms, stop.signal).then(() => {
-    if (!stop.signal.aborted) throw new Error(`${what} did not answer within ${ms} ms`);
+    if (!stop.signal.aborted)
+      throw processorCodes.error('DATASOURCE_NO_ANSWER', `${what} did not answer within ${ms} ms`);
     return undefined as never;
   });
   try {
@@ -66,8 +68,12 @@ export function datasourceLoader(
       ids.map(async (id) => {
         if (id === 'profile') return scope.profile ?? {};
         const ds = view.datasource(id);
-        if (!ds) throw new Error(`data source "${id}" is not configured`);
-        if (!fetch) throw new Error(`no data-source fetcher configured (data source "${id}")`);
+        if (!ds) throw processorCodes.error('DATASOURCE_UNAVAILABLE', `data source "${id}" is not configured`);
+        if (!fetch)
+          throw processorCodes.error(
+            'DATASOURCE_UNAVAILABLE',
+            `no data-source fetcher configured (data source "${id}")`,
+          );
         const ms = (ds.timeoutMs ?? bounds.defaultTimeoutMs) + bounds.graceMs;
         return within(fetch(ds, data), ms, timer, `data source "${id}"`);
       }),

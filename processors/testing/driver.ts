@@ -115,6 +115,11 @@ export class JourneyDriver {
     });
   }
 
+  /** A control record asking to take `who` out of `journeyId` (what `POST .../exit` writes to `jo.controls`). */
+  async exit(who: string, journeyId: string, controlId: string): Promise<void> {
+    await this.driver.pipeInput('jo.controls', `email:${who}`, { type: 'exit', controlId, journeyId });
+  }
+
   advance(ms: number): Promise<void> {
     return this.driver.advanceWallClockTime(ms);
   }

@@ -1,7 +1,8 @@
 /**
  * Typed errors with stable codes. Every error says whether a retry can help:
  * terminal → dead-letter (or fail fast at start-up), retryable → retry with backoff.
- * Codes are listed in the README; add new ones there too.
+ * Codes are data: each folder throws through its registry (error-codes.ts, `defineErrorCodes`), listed in
+ * docs/errors.md.
  */
 export abstract class JoError extends Error {
   abstract readonly retryable: boolean;

@@ -9,6 +9,16 @@ import { dirname } from 'node:path';
 import type * as KafkaJs from 'kafkajs';
 import type { Admin as KafkaAdmin, Batch, KafkaConfig, KafkaMessage, LogEntry } from 'kafkajs';
 import { encodePartitionBatch, type BatchMessage } from './record-batch.js';
+import {
+  kafkaJsCodec,
+  rawCodecs,
+  withOutputCompression,
+  CODEC_TYPES,
+  type CodecName,
+  type CodecOptions,
+  type OutputCompression,
+} from './kafka-codecs.js';
+import type { OutRecord, TransactionalProducer, TransactionalProducerOptions } from './port.js';
 
 const require = createRequire(import.meta.url);
 
@@ -138,8 +148,20 @@ function installFastPartitionEncoder(): void {
 }
 
 patchKafkaJs();
-const { Kafka, logLevel, CompressionTypes, AssignerProtocol, PartitionAssigners } =
+const { Kafka, logLevel, CompressionTypes, CompressionCodecs, AssignerProtocol, PartitionAssigners } =
   require('kafkajs') as typeof KafkaJs;
+/**
+ * Every Kafka codec on input (kafkajs ships gzip only): see kafka-codecs.ts. kafkajs keeps codecs per process, so
+ * the last call's options hold for every client of the process.
+ */
+function registerCodecs(opts: CodecOptions = {}): void {
+  const codecs = rawCodecs(opts);
+  for (const [name, codec] of Object.entries(codecs) as [CodecName, (typeof codecs)[CodecName]][]) {
+    const wrapped = kafkaJsCodec(name, codec, opts);
+    (CompressionCodecs as Record<number, () => unknown>)[CODEC_TYPES[name]] = () => wrapped;
+  }
+}
+registerCodecs();
 type LogLevel = KafkaJs.logLevel;
 type Kafka = KafkaJs.Kafka;
 
@@ -166,6 +188,7 @@ export type {
   Batch,
 } from 'kafkajs';
 export { CompressionTypes, AssignerProtocol, PartitionAssigners };
+export type { OutputCompression, CodecName } from './kafka-codecs.js';
 
 export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
 
@@ -178,6 +201,13 @@ export interface KafkaClientOptions {
   readonly log?: (level: KafkaLogLevel, message: string, extra: Record<string, unknown>) => void;
   readonly connectionTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
+  /** Compression of every batch the client's producers send (a send's own `compression` wins); default `none`. */
+  readonly compression?: OutputCompression;
+  /**
+   * A fetched batch that decompresses to more than this is dead-lettered as undecodable (process-wide: kafkajs
+   * keeps codecs per process); default 256 MiB.
+   */
+  readonly maxDecompressedBatchBytes?: number;
 }
 
 const levels: Record<KafkaLogLevel, LogLevel> = {
@@ -214,7 +244,12 @@ export function createKafka(opts: KafkaClientOptions): Kafka {
         sink(toOurLevel(level), message, extra);
       },
   };
+  if (opts.maxDecompressedBatchBytes !== undefined)
+    registerCodecs({ maxDecompressedBytes: opts.maxDecompressedBatchBytes });
   const kafka = new Kafka(config);
+  const makeProducer = kafka.producer.bind(kafka);
+  const compression = opts.compression ?? 'none';
+  kafka.producer = (cfg) => withOutputCompression(makeProducer(cfg), compression);
   const makeAdmin = kafka.admin.bind(kafka);
   kafka.admin = (cfg) => withCreateTopicsRetry(makeAdmin(cfg));
   return kafka;
@@ -383,4 +418,90 @@ export class ReadCommittedFilter {
 /** True for broker errors that a retry can fix (leader moves, coordinator loading, metadata not yet propagated). */
 export function isRetriableKafkaError(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true;
+}
+
+/** Retries of a transactional producer: short first back-off, about 15 s in all. */
+const TXN_RETRY = { initialRetryTime: 20, maxRetryTime: 1_000, retries: 20 } as const;
+
+/**
+ * The port's transactional producer on kafkajs. kafkajs fixes that live here: InitProducerId is forced at connect
+ * (kafkajs runs it lazily, at the first transaction, which would leave the previous owner unfenced while state is
+ * restored), and AddOffsetsToTxn is retried on CONCURRENT_TRANSACTIONS (kafkajs does not retry it; first in a
+ * transaction it meets the previous transaction's markers still being written).
+ */
+export function transactionalProducer(kafka: Kafka, opts: TransactionalProducerOptions): TransactionalProducer {
+  const producer = kafka.producer({
+    transactionalId: opts.transactionalId,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    transactionTimeout: opts.transactionTimeoutMs ?? 60_000,
+    // Until the markers of the previous commit are written the coordinator answers the next transaction's
+    // AddPartitionsToTxn with CONCURRENT_TRANSACTIONS (retriable). kafkajs' default first back-off is 300 ms,
+    // which made back-to-back commits take 100–500 ms; the Java producer retries that case after 20 ms.
+    retry: TXN_RETRY,
+  });
+  return {
+    transactionalId: opts.transactionalId,
+    async connect() {
+      await producer.connect();
+      const fence = await producer.transaction();
+      await fence.abort();
+    },
+    async begin() {
+      const txn = await producer.transaction();
+      return {
+        send: async (records) => {
+          const results = await txn.sendBatch({ topicMessages: toTopicMessages(records), acks: -1 });
+          return results.map((r) => ({
+            topic: r.topicName,
+            partition: r.partition,
+            ...(r.baseOffset === undefined ? {} : { baseOffset: r.baseOffset }),
+          }));
+        },
+        sendOffsets: (groupId, offsets) =>
+          retryKafka(
+            () =>
+              txn.sendOffsets({
+                consumerGroupId: groupId,
+                topics: [...groupBy(offsets, (o) => o.topic)].map(([topic, list]) => ({
+                  topic,
+                  partitions: list.map((o) => ({ partition: o.partition, offset: o.offset })),
+                })),
+              }),
+            {
+              attempts: 50,
+              when: (err) => kafkaErrorType(err) === 'CONCURRENT_TRANSACTIONS',
+              delayMs: (i) => Math.min(20 * 2 ** (i - 1), 500),
+            },
+          ),
+        commit: () => txn.commit(),
+        abort: () => txn.abort(),
+      };
+    },
+    disconnect: () => producer.disconnect(),
+  };
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const by = new Map<string, T[]>();
+  for (const item of items) {
+    const k = keyOf(item);
+    const list = by.get(k);
+    if (list) list.push(item);
+    else by.set(k, [item]);
+  }
+  return by;
+}
+
+function toTopicMessages(records: readonly OutRecord[]): KafkaJs.TopicMessages[] {
+  return [...groupBy(records, (r) => r.topic)].map(([topic, list]) => ({
+    topic,
+    messages: list.map((r) => ({
+      key: r.key,
+      value: r.value,
+      ...(r.headers ? { headers: { ...r.headers } } : {}),
+      ...(r.timestamp === undefined ? {} : { timestamp: String(r.timestamp) }),
+      ...(r.partition === undefined ? {} : { partition: r.partition }),
+    })),
+  }));
 }

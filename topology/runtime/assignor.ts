@@ -16,7 +16,13 @@ export interface TaskAssignorOptions {
   readonly owned: () => readonly string[];
 }
 
-/** Pure assignment: tasks → member ids. Exported for unit tests. */
+/**
+ * Pure assignment: tasks → member ids, balanced per sub-topology (as Kafka Streams' assignor does): each
+ * sub-topology's tasks are spread over the members (at most ceil(tasks/members) each), so two processes both
+ * normalize and both run journeys instead of one doing each. Within that bound a task stays with its previous
+ * owner (no restore); the others go to the member with the fewest tasks of that sub-topology, then in all.
+ * A task is a partition of every topic its sub-topology reads, so co-partitioned partitions stay together.
+ */
 export function assignTasks(
   tasks: readonly string[],
   members: ReadonlyArray<{ readonly memberId: string; readonly owned: readonly string[] }>,
@@ -24,25 +30,46 @@ export function assignTasks(
   const sorted = [...members].sort((a, b) => a.memberId.localeCompare(b.memberId));
   const out = new Map<string, string[]>(sorted.map((m) => [m.memberId, []]));
   if (sorted.length === 0) return out;
-  const cap = Math.ceil(tasks.length / sorted.length);
-  const taken = new Set<string>();
-  const all = new Set(tasks);
-  for (const m of sorted)
-    for (const t of m.owned) {
-      const mine = out.get(m.memberId);
-      if (mine && all.has(t) && !taken.has(t) && mine.length < cap) {
-        mine.push(t);
-        taken.add(t);
-      }
-    }
+  const bySub = new Map<string, string[]>();
   for (const t of tasks) {
-    if (taken.has(t)) continue;
-    let best = sorted[0]?.memberId ?? '';
-    for (const m of sorted) if ((out.get(m.memberId)?.length ?? 0) < (out.get(best)?.length ?? 0)) best = m.memberId;
-    out.get(best)?.push(t);
-    taken.add(t);
+    const sub = t.slice(0, t.indexOf('_'));
+    const list = bySub.get(sub);
+    if (list) list.push(t);
+    else bySub.set(sub, [t]);
   }
+  for (const group of bySub.values()) assignGroup(group, sorted, out);
   return out;
+}
+
+/** One sub-topology's tasks: sticky up to the per-member cap, the rest to the least-loaded member. */
+function assignGroup(
+  group: readonly string[],
+  members: ReadonlyArray<{ readonly memberId: string; readonly owned: readonly string[] }>,
+  out: Map<string, string[]>,
+): void {
+  const cap = Math.ceil(group.length / members.length);
+  const inGroup = new Map<string, number>(members.map((m) => [m.memberId, 0]));
+  const all = new Set(group);
+  const taken = new Set<string>();
+  const give = (memberId: string, t: string) => {
+    out.get(memberId)?.push(t);
+    inGroup.set(memberId, (inGroup.get(memberId) ?? 0) + 1);
+    taken.add(t);
+  };
+  for (const m of members)
+    for (const t of m.owned)
+      if (all.has(t) && !taken.has(t) && (inGroup.get(m.memberId) ?? 0) < cap) give(m.memberId, t);
+  const load = (id: string): [number, number] => [inGroup.get(id) ?? 0, out.get(id)?.length ?? 0];
+  for (const t of group) {
+    if (taken.has(t)) continue;
+    let best = members[0]?.memberId ?? '';
+    for (const m of members) {
+      const [g, n] = load(m.memberId);
+      const [bg, bn] = load(best);
+      if (g < bg || (g === bg && n < bn)) best = m.memberId;
+    }
+    give(best, t);
+  }
 }
 
 function decodeOwned(userData: Buffer | undefined): string[] {

@@ -17,6 +17,10 @@ export const DLQ_HEADERS = {
 export const DLQ_CODES = {
   deserialization: 'DESERIALIZATION_FAILED',
   processing: 'PROCESSING_FAILED',
+  /** An output over the size limit, replaced by its dead letter (key when small, no value). */
+  outputTooLarge: 'OUTPUT_TOO_LARGE',
+  /** A fetched batch could not be decompressed; its compressed bytes are the dead letter's value. */
+  undecodableBatch: 'BATCH_UNDECODABLE',
 } as const;
 
 /** Longest `jo.error.message` header kept; longer messages are cut so a dead letter never fails to send. */

@@ -5,7 +5,7 @@
  * checked when they already exist.
  */
 import { internalTopics, type Topology } from '../api/builder.js';
-import { TerminalError } from '../api/errors.js';
+import { topologyCodes } from '../codes.js';
 import { retryKafka, type Admin } from '../kafka/kafka-client.js';
 import { planTasks, type TaskPlan } from './plan.js';
 import type { Timer } from '../api/timer.js';
@@ -51,13 +51,13 @@ export async function prepareTopics(
   const counts = await partitionCounts(admin, all, timer);
   const missing = all.filter((t) => !counts.has(t));
   if (missing.length)
-    throw new TerminalError('TOPOLOGY_TOPIC_MISSING', `topic(s) of the topology do not exist: ${missing.join(', ')}`);
+    throw topologyCodes.error('TOPOLOGY_TOPIC_MISSING', `topic(s) of the topology do not exist: ${missing.join(', ')}`);
   const plan = planTasks(topology, applicationId, (t) => counts.get(t));
   const wanted = new Map<string, { partitions: number; compact: boolean }>();
   for (const [t, n] of plan.repartitionTopics) wanted.set(t, { partitions: n, compact: false });
   const misfits = ownChangelogs.filter((c) => counts.get(c.topic) !== plan.partitions.get(c.sub));
   if (misfits.length)
-    throw new TerminalError(
+    throw topologyCodes.error(
       'TOPOLOGY_INTERNAL_TOPIC_MISMATCH',
       `changelog topic(s) need the partition count of their store's tasks: ${misfits
         .map((c) => `${c.topic} has ${counts.get(c.topic)}, needs ${plan.partitions.get(c.sub)}`)
@@ -73,7 +73,7 @@ export async function prepareTopics(
   const have = await partitionCounts(admin, [...wanted.keys()], timer);
   const wrong = [...wanted].filter(([t, w]) => have.has(t) && have.get(t) !== w.partitions);
   if (wrong.length)
-    throw new TerminalError(
+    throw topologyCodes.error(
       'TOPOLOGY_INTERNAL_TOPIC_MISMATCH',
       `internal topic(s) exist with the wrong partition count: ${wrong
         .map(([t, w]) => `${t} has ${have.get(t)}, needs ${w.partitions}`)

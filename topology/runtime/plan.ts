@@ -4,6 +4,7 @@
  * task N, so they must have equal partition counts; a mismatch is a start-up error, not a silent mis-join.
  */
 import { TerminalError } from '../api/errors.js';
+import { topologyCodes } from '../codes.js';
 import { internalTopics, type Topology } from '../api/builder.js';
 
 export interface TaskPlan {
@@ -37,7 +38,7 @@ export function planTasks(
       .flatMap((s) => s.topics.map((t): [string, number] => [t, partitionsOf(t) ?? -1]));
   for (const sub of topology.subTopologies)
     for (const [t, n] of external(sub.id))
-      if (n < 0) throw new TerminalError('TOPOLOGY_TOPIC_MISSING', `source topic "${t}" does not exist`);
+      if (n < 0) throw topologyCodes.error('TOPOLOGY_TOPIC_MISSING', `source topic "${t}" does not exist`);
   // Repartition topics feeding a sub-topology with external topics take their count; others take the writer's max.
   for (let pass = 0; pass <= topology.repartitions.length; pass++) {
     for (const r of topology.repartitions) {
@@ -61,7 +62,7 @@ export function planTasks(
           counts.map(([t, n]) => `${t}=${n}`).join(', '),
       );
     const n = counts[0]?.[1] ?? 0;
-    if (n <= 0) throw new TerminalError('TOPOLOGY_TOPIC_MISSING', `cannot size sub-topology ${sub.id}`);
+    if (n <= 0) throw topologyCodes.error('TOPOLOGY_TOPIC_MISSING', `cannot size sub-topology ${sub.id}`);
     subs.set(sub.id, n);
   }
   return { partitions: subs, repartitionTopics: reps };

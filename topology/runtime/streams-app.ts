@@ -16,12 +16,14 @@ import { prepareTopics } from './internal-topics.js';
 import {
   ReadCommittedFilter,
   createKafka,
+  transactionalProducer,
   type Admin,
   type Consumer,
   type KafkaClient,
   type Producer,
 } from '../kafka/kafka-client.js';
 import { decodeHeaders } from '../kafka/kafka-records.js';
+import type { TransactionalProducerFactory } from '../kafka/port.js';
 import { noopMetrics, type Metrics } from '../api/metrics.js';
 import type { StateBackend } from '../state/state-backend.js';
 import type { KeyValueStore } from '../api/store.js';
@@ -29,6 +31,7 @@ import { taskAssignor } from './assignor.js';
 import { CpuSlice, TaskProcessingError, TaskRunner, type ConsumerPort } from './task-runner.js';
 import { taskIdOf, type ErrorPolicy } from './task.js';
 import { SystemTimer, type Timer } from '../api/timer.js';
+import { ConsumerWatch } from './consumer-watch.js';
 import { bindMetrics } from './runtime-metrics.js';
 import { TaskStateBackend, type ChangelogRestorer, type StoreMemory } from '../state/task-state.js';
 
@@ -64,6 +67,8 @@ export interface StreamsAppOptions {
   readonly restorer?: ChangelogRestorer;
   /** Replaces the whole store layer (tests, custom stores); `stateDir`/`restorer` are then unused. */
   readonly state?: StateBackend;
+  /** Exactly-once: makes each task's transactional producer (default: the Kafka adapter's; tests inject faults). */
+  readonly producers?: TransactionalProducerFactory;
   readonly errorPolicy?: ErrorPolicy;
   /** Default `jo.dlq`; must exist. */
   readonly dlqTopic?: string;
@@ -88,6 +93,13 @@ export interface StreamsAppOptions {
    * engine waited for nearly every commit instead of processing on while it is in flight, and ran half as fast.)
    */
   readonly maxPendingOutputBytesPerTask?: number;
+  /**
+   * Largest output record in bytes (default 1,000,000: under the broker's default `max.message.bytes`). A larger
+   * output (a processor's, a changelog write, a dead letter carrying a large input) goes to the DLQ as
+   * `OUTPUT_TOO_LARGE` with its key and no value, instead of failing every commit of its task. Set it to the
+   * smallest `max.message.bytes` of the topics written.
+   */
+  readonly maxOutputRecordBytes?: number;
   /** Where a partition with no committed offset starts (default `earliest`). */
   readonly autoOffsetReset?: 'earliest' | 'latest';
   /** Names this instance (global store group); default a random UUID. */
@@ -117,7 +129,8 @@ export class StreamsApp {
   private partitions = new Map<string, number>();
   private failure: unknown;
   private readonly stateBackend: StateBackend;
-  private readonly committed = new ReadCommittedFilter();
+  private committed = new ReadCommittedFilter();
+  private readonly consumerWatch: ConsumerWatch;
 
   constructor(private readonly opts: StreamsAppOptions) {
     if (!opts.kafka && !opts.brokers) throw new TypeError('StreamsApp needs `kafka` or `brokers`');
@@ -126,6 +139,12 @@ export class StreamsApp {
     this.timer = opts.timer ?? new SystemTimer();
     this.exactlyOnce = (opts.processingGuarantee ?? 'exactly-once') === 'exactly-once';
     bindMetrics(this.events, opts.metrics ?? noopMetrics);
+    this.consumerWatch = new ConsumerWatch({
+      timer: this.timer,
+      restart: () => this.restartConsumer(),
+      stopped: () => this.appState !== 'running' && this.appState !== 'rebalancing',
+      log: (level, msg, extra) => this.log(level, msg, extra),
+    });
     const restorer = opts.restorer ?? defaultRestorer;
     if (!opts.state && !restorer) throw new TypeError('StreamsApp needs a changelog `restorer` or a `state` backend');
     this.stateBackend =
@@ -226,9 +245,7 @@ export class StreamsApp {
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.reconcile(e.payload.memberAssignment));
     consumer.on(consumer.events.REBALANCING, () => this.setState('rebalancing'));
-    consumer.on(consumer.events.CRASH, (e) =>
-      this.log('warn', 'consumer crashed', { err: String(e.payload.error), restart: e.payload.restart }),
-    );
+    this.consumerWatch.watch(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.subOfTopic.keys()], fromBeginning: true });
     await consumer.run({
@@ -254,6 +271,21 @@ export class StreamsApp {
           );
       },
     });
+  }
+
+  /** After kafkajs gave up on the consumer: a new one joins the group; kept tasks re-seek in `reconcile`. */
+  private async restartConsumer(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+    this.committed = new ReadCommittedFilter();
+    await this.startConsumer();
+  }
+
+  /**
+   * False while the group consumer is down (crashed, being restarted by kafkajs or by this app): `/readyz`
+   * reports it.
+   */
+  get consumerHealthy(): boolean {
+    return this.consumerWatch.healthy;
   }
 
   private seek(topic: string, partition: number, offset: string): void {
@@ -313,7 +345,7 @@ export class StreamsApp {
     const runner = new TaskRunner({
       slice: this.slice,
       applicationId: o.applicationId,
-      kafka: this.kafka,
+      producers: o.producers ?? ((p) => transactionalProducer(this.kafka, p)),
       admin: this.admin as Admin,
       topology: o.topology,
       subTopology: sub,
@@ -325,6 +357,7 @@ export class StreamsApp {
       maxQueued: o.maxQueuedPerTask ?? 5_000,
       maxQueuedBytes: o.maxQueuedBytesPerTask ?? 4 * 1024 * 1024,
       maxPendingOutputBytes: o.maxPendingOutputBytesPerTask ?? 16 * 1024 * 1024,
+      ...(o.maxOutputRecordBytes === undefined ? {} : { maxOutputRecordBytes: o.maxOutputRecordBytes }),
       autoOffsetReset: o.autoOffsetReset ?? 'earliest',
       clock: this.clock,
       timer: this.timer,

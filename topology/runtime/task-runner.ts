@@ -8,14 +8,8 @@ import type { Clock } from '../api/clock.js';
 import { TerminalError } from '../api/errors.js';
 import type { Topology } from '../api/builder.js';
 import type { StreamsDiagnostics, TaskState } from '../api/diagnostics.js';
-import {
-  kafkaErrorType,
-  retryKafka,
-  type Admin,
-  type KafkaClient,
-  type Producer,
-  type TopicMessages,
-} from '../kafka/kafka-client.js';
+import type { Admin, Producer, TopicMessages } from '../kafka/kafka-client.js';
+import type { ProduceResult, TransactionalProducer, TransactionalProducerFactory } from '../kafka/port.js';
 import { noopMetrics, type Metrics } from '../api/metrics.js';
 import type { RawRecord } from '../api/record.js';
 import type { StateBackend, TaskStateHandle } from '../state/state-backend.js';
@@ -23,9 +17,7 @@ import { StreamTask, changelogWriter, taskIdOf, type ErrorPolicy, type OutgoingR
 import { changelogTopicOf } from '../api/builder.js';
 import { canPrefetch, type KeyValueStore, type Prefetchable } from '../api/store.js';
 import type { Timer } from '../api/timer.js';
-
-/** Retries of a task's transactional producer: short first back-off, about 15 s in all. */
-const TXN_RETRY = { initialRetryTime: 20, maxRetryTime: 1_000, retries: 20 } as const;
+import { MAX_REQUEST_BYTES, TransactionCommitter, outRecordBytes, splitBySize } from './transaction-committer.js';
 
 /**
  * Processing time shared by all tasks of a process between two turns of the event loop. Each task used to get
@@ -58,6 +50,9 @@ export class CpuSlice {
   }
 }
 
+/** Default largest output record: under the broker's default `max.message.bytes` (1,048,588) with room to spare. */
+export const MAX_OUTPUT_RECORD_BYTES = 1_000_000;
+
 /** Abort reason of an idle task's sleep (woken by new records, a settled commit or stop). */
 const WAKE = 'wake';
 
@@ -72,7 +67,8 @@ export interface ConsumerPort {
 
 export interface TaskRunnerOptions {
   readonly applicationId: string;
-  readonly kafka: KafkaClient;
+  /** Exactly-once: makes the task's own transactional producer (through the Kafka port). */
+  readonly producers?: TransactionalProducerFactory;
   readonly admin: Admin;
   readonly topology: Topology;
   readonly subTopology: number;
@@ -94,6 +90,11 @@ export interface TaskRunnerOptions {
    * byte limit; 10,000 outputs is the limit either way).
    */
   readonly maxPendingOutputBytes?: number;
+  /**
+   * Largest output record (key + value + headers); a larger one is dead-lettered as `OUTPUT_TOO_LARGE` (default
+   * MAX_OUTPUT_RECORD_BYTES, under the broker's default `max.message.bytes` of 1 MiB with room for batch overhead).
+   */
+  readonly maxOutputRecordBytes?: number;
   readonly autoOffsetReset: 'earliest' | 'latest';
   readonly clock: Clock;
   readonly timer: Timer;
@@ -126,6 +127,8 @@ export class TaskRunner {
   private readonly changelogs: ReadonlySet<string>;
   private state: TaskState = 'created';
   private producer: Producer | undefined;
+  private txProducer: TransactionalProducer | undefined;
+  private committer: TransactionCommitter | undefined;
   private stateHandle: TaskStateHandle | undefined;
   private task: StreamTask | undefined;
   /** Stores warmed with the input keys of each batch (their spec's `prefetchInputKeys`). */
@@ -174,27 +177,24 @@ export class TaskRunner {
     const o = this.opts;
     this.setState('created');
     if (o.exactlyOnce) {
-      this.producer = o.kafka.producer({
-        transactionalId: `${o.applicationId}-${this.id}`,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        transactionTimeout: 60_000,
-        // Until the markers of the previous commit are written the coordinator answers the next transaction's
-        // AddPartitionsToTxn with CONCURRENT_TRANSACTIONS (retriable). kafkajs' default first back-off is 300 ms,
-        // which made back-to-back commits take 100–500 ms; the Java producer retries that case after 20 ms.
-        retry: TXN_RETRY,
-      });
-      await this.producer.connect();
-      // kafkajs runs the transactional InitProducerId lazily, at the first transaction(): force it now, before
-      // restoring and reading committed offsets, so the previous owner is fenced (its open transaction aborted,
-      // a committing one completed) and cannot commit behind our back.
-      const fence = await this.producer.transaction();
-      await fence.abort();
+      if (!o.producers) throw new Error(`task ${this.id}: exactly-once needs a transactional producer factory`);
+      this.txProducer = o.producers({ transactionalId: `${o.applicationId}-${this.id}` });
+      // Before restoring and reading committed offsets: the previous owner is fenced (its open transaction
+      // aborted, a committing one completed) and cannot commit behind our back.
+      await this.txProducer.connect();
+      this.committer = new TransactionCommitter({ producer: this.txProducer, groupId: o.applicationId });
     } else this.producer = o.sharedProducer;
+    const limit = o.maxOutputRecordBytes ?? MAX_OUTPUT_RECORD_BYTES;
     const collector = {
       send: (r: OutgoingRecord) => {
+        let bytes = outRecordBytes(r);
+        // Refused where it is produced, never sent: one record over the broker's limit fails every commit.
+        if (bytes > limit && this.task) {
+          r = this.task.oversizedOutput(r, bytes, limit);
+          bytes = outRecordBytes(r);
+        }
         this.outputs.push(r);
-        this.outputBytes += recordBytes(r);
+        this.outputBytes += bytes;
       },
     };
     const sub = o.topology.subTopologies[o.subTopology];
@@ -352,6 +352,9 @@ export class TaskRunner {
       o.eagerCommit && this.queue.length === 0 && (this.outputs.length > 0 || this.processedSinceCommit > 0);
     const due = caughtUp || o.clock.now() - this.lastCommit >= o.commitIntervalMs || full;
     if (!due) return;
+    // A commit that failed while the loop was processing is handled before anything else: the next commit would
+    // carry offsets covering the failed one's input without its outputs.
+    this.throwIfCommitFailed();
     if (this.committing) {
       if (!full) return;
       await this.committing;
@@ -426,48 +429,19 @@ export class TaskRunner {
     }));
     const started = o.clock.now();
     await this.stateHandle?.flush();
-    const producer = this.producer;
-    if (!producer) throw new Error(`task ${this.id} has no producer`);
     const ends = new Map<string, number>();
-    const sendAll = async (send: (m: TopicMessages[]) => ReturnType<Producer['sendBatch']>): Promise<void> => {
-      for (const chunk of requestChunks(outs))
-        for (const [t, end] of changelogEnds(chunk, await send(toTopicMessages(chunk)), this.changelogs, o.partition))
-          ends.set(t, end);
-    };
-    if (o.exactlyOnce) {
-      const txn = await producer.transaction();
-      try {
-        // Outputs and offsets go out side by side (AddPartitions + Produce next to AddOffsets + TxnOffsetCommit):
-        // two broker round trips less per commit than one after the other. Both must settle before EndTxn/abort.
-        const sendOffsets = () =>
-          txn.sendOffsets({
-            consumerGroupId: o.applicationId,
-            topics: offsets.map((x) => ({
-              topic: x.topic,
-              partitions: [{ partition: x.partition, offset: x.offset }],
-            })),
-          });
-        const settled = await Promise.allSettled([
-          sendAll((topicMessages) => txn.sendBatch({ topicMessages, acks: -1 })),
-          // kafkajs sends AddOffsetsToTxn without retrying; first in a transaction it can meet CONCURRENT_TRANSACTIONS
-          // while the previous transaction's markers are still being written
-          offsets.length
-            ? retryKafka(sendOffsets, {
-                attempts: 50,
-                when: (err) => kafkaErrorType(err) === 'CONCURRENT_TRANSACTIONS',
-                delayMs: (i) => Math.min(20 * 2 ** (i - 1), 500),
-                sleep: (ms) => o.timer.sleep(ms),
-              })
-            : Promise.resolve(),
-        ]);
-        for (const s of settled) if (s.status === 'rejected') throw s.reason;
-        await txn.commit();
-      } catch (err) {
-        await txn.abort().catch(() => undefined);
-        throw err;
-      }
+    if (this.committer) {
+      const sent = await this.committer.commit({ records: outs, offsets });
+      for (const [t, end] of changelogEnds(outs, sent, this.changelogs, o.partition)) ends.set(t, end);
     } else {
-      await sendAll((topicMessages) => producer.sendBatch({ topicMessages, acks: -1 }));
+      const producer = this.producer;
+      if (!producer) throw new Error(`task ${this.id} has no producer`);
+      for (const chunk of requestChunks(outs)) {
+        const res = await producer.sendBatch({ topicMessages: toTopicMessages(chunk), acks: -1 });
+        const results = res.map((r) => ({ topic: r.topicName, partition: r.partition, baseOffset: r.baseOffset }));
+        const sent = [{ records: chunk, results }];
+        for (const [t, end] of changelogEnds(chunk, sent, this.changelogs, o.partition)) ends.set(t, end);
+      }
       if (offsets.length) await o.consumer.commit(offsets);
     }
     this.stateHandle?.committed(ends);
@@ -520,7 +494,7 @@ export class TaskRunner {
     const errors: unknown[] = [];
     await this.task?.close().catch((e: unknown) => errors.push(e));
     await this.stateHandle?.close(clean).catch((e: unknown) => errors.push(e));
-    if (this.opts.exactlyOnce) await this.producer?.disconnect().catch((e: unknown) => errors.push(e));
+    await this.txProducer?.disconnect().catch((e: unknown) => errors.push(e));
     for (const t of this.paused) this.opts.consumer.resume(t, this.opts.partition);
     this.paused.clear();
     this.setState('closed', clean ? 'clean' : 'dirty');
@@ -544,63 +518,35 @@ function toTopicMessages(outs: readonly OutgoingRecord[]): TopicMessages[] {
   return [...by].map(([topic, messages]) => ({ topic, messages }));
 }
 
-/**
- * Bytes of outputs per produce request. kafkajs sends each partition's share of a `sendBatch` as one record batch,
- * which the broker rejects above `message.max.bytes` (1 MiB by default): a commit of many records bound for one
- * partition (a task's changelog, say) is split into several requests of the same transaction.
- */
-export const MAX_REQUEST_BYTES = 512 * 1024;
-
-/** Per-record overhead of the record format, roughly (lengths, deltas, attributes). */
-const RECORD_OVERHEAD = 32;
-
-function recordBytes(r: OutgoingRecord): number {
-  let n = RECORD_OVERHEAD + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-  for (const k in r.headers) n += k.length + (r.headers[k]?.length ?? 0) + 8;
-  return n;
-}
-
-/**
- * Splits items, in order, into runs whose `sizeOf` adds up to at most `maxBytes` (a larger single item gets a run
- * of its own). Every transactional producer that may send more than max.message.bytes to a partition uses it.
- */
-export function splitBySize<T>(items: readonly T[], sizeOf: (item: T) => number, maxBytes = MAX_REQUEST_BYTES): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const size = sizeOf(item);
-    if (current.length > 0 && bytes + size > maxBytes) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
 /** A commit's outputs in produce requests of at most `maxBytes`. */
 export function requestChunks(outs: readonly OutgoingRecord[], maxBytes = MAX_REQUEST_BYTES): OutgoingRecord[][] {
-  return splitBySize(outs, recordBytes, maxBytes);
+  return splitBySize(outs, outRecordBytes, maxBytes);
 }
 
-/** Next offset of each changelog topic (this task's partition) after one produce request. */
+/**
+ * Next offset of each changelog topic (this task's partition) after a commit: per produce request, in order, the
+ * request's base offset for that partition plus its count of records there; the last request wins.
+ */
 function changelogEnds(
   outs: readonly OutgoingRecord[],
-  results: ReadonlyArray<{ topicName: string; partition: number; baseOffset?: string }>,
+  requests: ReadonlyArray<{ readonly records: readonly unknown[]; readonly results: readonly ProduceResult[] }>,
   changelogs: ReadonlySet<string>,
   partition: number,
 ): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const r of outs) if (changelogs.has(r.topic)) counts.set(r.topic, (counts.get(r.topic) ?? 0) + 1);
   const ends = new Map<string, number>();
-  for (const res of results) {
-    const n = counts.get(res.topicName);
-    if (n !== undefined && res.partition === partition && res.baseOffset !== undefined)
-      ends.set(res.topicName, Number(res.baseOffset) + n);
+  let at = 0;
+  for (const req of requests) {
+    const counts = new Map<string, number>();
+    for (let i = at; i < at + req.records.length; i++) {
+      const r = outs[i];
+      if (r && changelogs.has(r.topic)) counts.set(r.topic, (counts.get(r.topic) ?? 0) + 1);
+    }
+    at += req.records.length;
+    for (const res of req.results) {
+      const n = counts.get(res.topic);
+      if (n !== undefined && res.partition === partition && res.baseOffset !== undefined)
+        ends.set(res.topic, Number(res.baseOffset) + n);
+    }
   }
   return ends;
 }

@@ -8,6 +8,7 @@
 import type { Clock } from '../api/clock.js';
 import { JoError } from '../api/errors.js';
 import { DLQ_CODES, dlqHeaders } from './dlq.js';
+import { UNDECODABLE_HEADER, undecodableInfo } from '../kafka/kafka-codecs.js';
 import { noopMetrics, type Counter, type Metrics } from '../api/metrics.js';
 import { partitionForKey } from '../kafka/murmur2.js';
 import type { Topology, NodeDef, SourceNode } from '../api/builder.js';
@@ -235,6 +236,30 @@ export class StreamTask {
     });
   }
 
+  /**
+   * An output over the size limit, replaced by its dead letter: the broker would refuse it (over
+   * `max.message.bytes`) and every commit of the task would fail on it, blocking its partitions. The dead letter
+   * carries the output's key (when it fits), no value, the source record's headers and position, and the code
+   * `OUTPUT_TOO_LARGE`. Called by the task's owner for each output (processor outputs and changelog writes).
+   */
+  oversizedOutput(r: OutgoingRecord, bytes: number, limit: number): OutgoingRecord {
+    const code = DLQ_CODES.outputTooLarge;
+    const source = this.current;
+    this.deadLettered.inc({ code, topic: source?.topic ?? '' });
+    const key = r.key !== null && r.key.length <= limit / 2 ? r.key : null;
+    return {
+      topic: this.opts.dlqTopic,
+      key,
+      value: null,
+      headers: dlqHeaders(
+        code,
+        `an output to ${r.topic} of ${bytes} bytes is over the limit of ${limit} bytes`,
+        source,
+      ),
+      timestamp: source?.timestamp ?? this.opts.clock.now(),
+    };
+  }
+
   private deadLetter(
     code: string,
     message: string,
@@ -261,6 +286,7 @@ export class StreamTask {
       if (!source) throw new RangeError(`task ${this.id} does not read topic "${raw.topic}"`);
       this.current = raw;
       try {
+        if (this.undecodable(raw)) return;
         let record: StreamRecord<unknown, unknown>;
         try {
           const ctx = { topic: raw.topic, headers: raw.headers };
@@ -285,6 +311,26 @@ export class StreamTask {
       }
       await this.firePunctuations('stream-time', this.streamTimeMs);
     });
+  }
+
+  /**
+   * Stand-ins for a batch the seam could not decompress (kafka-codecs.ts): the first goes to the DLQ with the
+   * batch's compressed bytes, the others are skipped. True when the record was one.
+   */
+  private undecodable(raw: RawRecord): boolean {
+    const info = undecodableInfo(raw.headers);
+    if (!info) return false;
+    if (!info.first) return true;
+    const { [UNDECODABLE_HEADER]: _, ...headers } = raw.headers;
+    const message = `${info.codec} batch of ${info.records} records could not be decoded: ${info.error}`;
+    this.opts.onError?.(new Error(message), {
+      taskId: this.id,
+      phase: 'deserialize',
+      code: DLQ_CODES.undecodableBatch,
+      source: raw,
+    });
+    void this.deadLetter(DLQ_CODES.undecodableBatch, message, { ...raw, headers });
+    return true;
   }
 
   private async failed(err: unknown, phase: TaskErrorInfo['phase'], fallback: string, raw: RawRecord): Promise<void> {

@@ -1,33 +1,9 @@
-/** Typed errors of the state-store layer (codes listed in the README). */
+/** Typed errors of the state-store layer; codes and retryability come from topology/'s registry. */
 import { JoError } from '../api/errors.js';
+import { topologyCodes, type TopologyCode } from '../codes.js';
 
-/**
- * Codes:
- * - `STORE_OPEN_FAILED` (retryable): RocksDB could not open the directory, e.g. still locked by a closing owner.
- * - `STORE_IO` (terminal): a RocksDB read or write failed; the task must be closed and its state rebuilt.
- * - `STORE_CLOSED` (terminal): the store was used after `close()` — a runtime bug.
- * - `STORE_INVALID_NAME` (terminal): a task id or store name is not a safe single path segment.
- * - `STORE_CHECKPOINT_INVALID` (terminal): a checkpoint file could not be parsed, or points beyond the changelog
- *   end; the caller wipes the state and restores from the earliest offset.
- * - `STORE_RESTORE_FAILED` (retryable): reading the changelog failed (broker, missing partition).
- * - `STORE_RESTORE_ABORTED` (retryable): the restore was aborted through its AbortSignal.
- * - `STORE_CHANGELOG_INVALID` (terminal): a changelog record cannot be applied (no key).
- */
-export type StateStoreErrorCode =
-  | 'STORE_OPEN_FAILED'
-  | 'STORE_IO'
-  | 'STORE_CLOSED'
-  | 'STORE_INVALID_NAME'
-  | 'STORE_CHECKPOINT_INVALID'
-  | 'STORE_RESTORE_FAILED'
-  | 'STORE_RESTORE_ABORTED'
-  | 'STORE_CHANGELOG_INVALID';
-
-const RETRYABLE: ReadonlySet<StateStoreErrorCode> = new Set([
-  'STORE_OPEN_FAILED',
-  'STORE_RESTORE_FAILED',
-  'STORE_RESTORE_ABORTED',
-]);
+/** The state-store codes of topology/'s registry (codes.ts). */
+export type StateStoreErrorCode = Extract<TopologyCode, `STORE_${string}`>;
 
 export class StateStoreError extends JoError {
   readonly retryable: boolean;
@@ -37,7 +13,7 @@ export class StateStoreError extends JoError {
     cause?: unknown,
   ) {
     super(code, message, cause === undefined ? undefined : { cause });
-    this.retryable = RETRYABLE.has(code);
+    this.retryable = topologyCodes.retryable(code);
   }
 }
 

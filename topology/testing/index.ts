@@ -13,3 +13,11 @@ export {
 } from './test-driver.js';
 export { ManualClock } from '../api/clock.js';
 export { InMemoryMetrics } from '../api/metrics.js';
+export {
+  FaultSwitch,
+  InMemoryTransactionalProducer,
+  faultyProducer,
+  type CommittedTransaction,
+  type FaultPlan,
+  type TxnStep,
+} from './fault-injection.js';

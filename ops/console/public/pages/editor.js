@@ -1,5 +1,89 @@
-// Journey editor (work in progress).
-import { h, mount } from '../dom.js';
+// Journey editor: the JSON beside its canvas. As you type (debounced), the journey is checked by
+// POST /v1/journeys/validate and every problem is shown on the node its JSON pointer names and on the line of the
+// field; "Save draft" PUTs a new draft version. Read tokens can look and validate but get no save button.
+import { api, enc } from '../api.js';
+import { h, mount, errorText } from '../dom.js';
+import { journeyGraph, layout, renderGraph } from '../graph.js';
+import { apiProblems, createJsonEditor } from '../json-editor.js';
+
+function template(eventId) {
+  return {
+    id: 'new-journey',
+    name: 'New journey',
+    namespace: 'email',
+    entry: { event: eventId ?? 'signup' },
+    start: 'finish',
+    nodes: { finish: { type: 'end' } },
+  };
+}
+
+async function initialJourney(ctx) {
+  if (!ctx.params.id) {
+    const events = await api('GET', '/v1/events').catch(() => ({ items: [] }));
+    return { journey: template(events.items[0]?.id), from: undefined };
+  }
+  const rec = await api('GET', `/v1/journeys/${enc(ctx.params.id)}`);
+  const v = ctx.params.from ? rec.versions.find((x) => x.version === Number(ctx.params.from)) : rec.versions.at(-1);
+  if (!v) throw new Error(`journey ${ctx.params.id} has no version ${ctx.params.from}`);
+  return { journey: v.journey, from: v };
+}
+
+async function validateJourney(parsed) {
+  await api('POST', '/v1/journeys/validate', parsed);
+  return [];
+}
+
 export async function renderEditor(ctx) {
-  mount(ctx.main, h('p', { class: 'muted' }, 'The journey editor is not built yet.'));
+  const { journey, from } = await initialJourney(ctx);
+  const status = h('p', { class: 'status', role: 'status', id: 'status' });
+  const canvas = h('div', { class: 'canvas', id: 'editor-canvas' });
+  const drawCanvas = (parsed, problems) => {
+    const byNode = {};
+    for (const p of problems) if (p.node) (byNode[p.node] ??= []).push(`${p.code}: ${p.message}`);
+    mount(canvas, renderGraph(layout(journeyGraph(parsed)), { problems: byNode }));
+  };
+  const editor = createJsonEditor({
+    value: journey,
+    id: 'journey-json',
+    validate: validateJourney,
+    onResult: ({ parsed, problems }) => drawCanvas(parsed, problems),
+  });
+
+  const save = async () => {
+    let parsed;
+    try {
+      parsed = editor.parse();
+    } catch (err) {
+      status.textContent = `not saved: ${err.message}`;
+      status.className = 'status error';
+      return;
+    }
+    try {
+      const r = await api('PUT', `/v1/journeys/${enc(parsed.id ?? '')}`, parsed);
+      ctx.go(`#/journeys/${enc(r.id)}/v/${r.version}`);
+    } catch (err) {
+      status.textContent = `not saved: ${errorText(err)}`;
+      status.className = 'status error';
+      editor.showProblems(apiProblems(err));
+    }
+  };
+
+  const title = ctx.params.id
+    ? `Edit ${ctx.params.id}${from ? ` (from v${from.version} ${from.state})` : ''}`
+    : 'New journey';
+  mount(
+    ctx.main,
+    h(
+      'div',
+      { class: 'page-head' },
+      h('h1', {}, title),
+      editor.verdict,
+      ctx.admin && h('button', { class: 'primary', id: 'save-draft', onclick: () => void save() }, 'Save draft'),
+      ctx.params.id && h('a', { class: 'button', href: `#/journeys/${enc(ctx.params.id)}` }, 'Back to canvas'),
+    ),
+    status,
+    h('div', { class: 'editor-view' }, editor.element, canvas),
+  );
+  drawCanvas(journey, []);
+  await editor.check();
 }

@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { SCHEMA_CODES, schemaCodes } from '../schemas/index.js';
+import { NormalizeCodes, processorCodes } from '../processors/index.js';
+import { ConnectorCodes, connectorCodes } from '../connectors/index.js';
+import { ApiError } from './api/index.js';
+import { duplicateCodes, ERROR_REGISTRIES, errorsMarkdown } from './error-catalogue.js';
+import { GENERATED_DOCS } from './generated-docs.js';
+
+describe('error-code registries', () => {
+  it('docs/errors.md is what the registries say (run `npm run docs` after changing a registry)', () => {
+    for (const [path, render] of GENERATED_DOCS)
+      expect(readFileSync(new URL(`../${path}`, import.meta.url), 'utf8'), path).toBe(render());
+  });
+
+  it('list each code once across folders', () => {
+    expect(duplicateCodes()).toEqual([]);
+    expect(ERROR_REGISTRIES.map((r) => Object.keys(r.codes).length).reduce((a, b) => a + b)).toBeGreaterThan(100);
+  });
+
+  it('a stale page is caught: a code added to a registry changes the page', () => {
+    const extra = [...ERROR_REGISTRIES, { folder: 'x', codes: { X_NEW: { retryable: false, doc: 'new' } } }];
+    expect(errorsMarkdown(extra)).not.toBe(errorsMarkdown());
+    expect(errorsMarkdown(extra)).toContain('| `X_NEW` | no | new |');
+  });
+
+  it('cover the codes the folders name outside their registry tables', () => {
+    for (const c of SCHEMA_CODES) expect(schemaCodes).toHaveProperty(c);
+    for (const c of Object.values(NormalizeCodes)) expect(processorCodes.codes).toHaveProperty(c);
+    for (const c of Object.values(ConnectorCodes)) expect(connectorCodes.codes).toHaveProperty(c);
+  });
+
+  it('give errors their retryability and the API its status', () => {
+    expect(processorCodes.error('SCHEMA_REGISTRY_UNAVAILABLE', 'down').retryable).toBe(true);
+    expect(processorCodes.error('EVENT_TOO_LARGE', 'big').retryable).toBe(false);
+    expect(connectorCodes.error('HTTP_STATUS', '503', { retryable: true }).retryable).toBe(true);
+    expect(connectorCodes.error('HTTP_STATUS', '404').retryable).toBe(false);
+    const e = new ApiError('RESOURCE_IN_USE', 'in use', { journeys: ['j'] });
+    expect([e.statusCode, e.retryable, e.code]).toEqual([409, false, 'RESOURCE_IN_USE']);
+    expect(new ApiError('NOT_READY', 'loading').statusCode).toBe(503);
+  });
+});

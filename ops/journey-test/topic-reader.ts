@@ -1,0 +1,86 @@
+/**
+ * Reads a bounded slice of a topic with a consumer of its own: per partition from a start offset up to (not
+ * including) an end offset, nothing committed (a fresh group each time, auto-commit off), so the group's offsets
+ * and the live engine's are untouched. Used by `jo replay` for `jo.events` (a time range), `jo.profiles` and
+ * `jo.config` (everything up to now) and `jo.step-events` (`--compare`).
+ */
+import { randomUUID } from 'node:crypto';
+import type { KafkaClient, KafkaMessage } from '../../topology/index.js';
+
+export interface PartitionRange {
+  readonly partition: number;
+  /** First offset to read. */
+  readonly start: bigint;
+  /** Offset to stop before. */
+  readonly end: bigint;
+}
+
+/** Ranges covering records with timestamps in [fromMs, toMs) (by the broker's offsets-for-times index). */
+export async function rangesByTime(kafka: KafkaClient, topic: string, fromMs: number, toMs: number) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const from = await admin.fetchTopicOffsetsByTimestamp(topic, fromMs);
+    const to = await admin.fetchTopicOffsetsByTimestamp(topic, toMs);
+    const end = new Map(to.map((p) => [p.partition, BigInt(p.offset)]));
+    return from.map((p) => ({ partition: p.partition, start: BigInt(p.offset), end: end.get(p.partition) ?? 0n }));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Ranges covering the whole topic as it is now (low to high watermark). */
+export async function rangesToNow(kafka: KafkaClient, topic: string): Promise<PartitionRange[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).map((p) => ({
+      partition: p.partition,
+      start: BigInt(p.low),
+      end: BigInt(p.high),
+    }));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Calls `onBatch` with the records of each fetched batch inside the ranges (in offset order per partition) until
+ * every range is read. `onBatch` may be async: the next batch waits for it.
+ */
+export async function readRanges(
+  kafka: KafkaClient,
+  topic: string,
+  ranges: readonly PartitionRange[],
+  onBatch: (partition: number, messages: KafkaMessage[]) => Promise<void> | void,
+): Promise<void> {
+  const open = new Map(ranges.filter((r) => r.end > r.start).map((r) => [r.partition, r]));
+  if (open.size === 0) return;
+  const consumer = kafka.consumer({ groupId: `jo-replay-${randomUUID()}`, allowAutoTopicCreation: false });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      consumer.on(consumer.events.CRASH, (e) => {
+        if (!e.payload.restart) reject(e.payload.error);
+      });
+      consumer
+        .run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            const r = open.get(batch.partition);
+            if (!r) return;
+            const msgs = batch.messages.filter((m) => BigInt(m.offset) >= r.start && BigInt(m.offset) < r.end);
+            if (msgs.length > 0) await onBatch(batch.partition, msgs);
+            // compaction and transaction markers leave gaps: the batch's last offset counts
+            if (BigInt(batch.lastOffset()) + 1n >= r.end) open.delete(batch.partition);
+            if (open.size === 0) resolve();
+          },
+        })
+        .catch(reject);
+      for (const r of open.values()) consumer.seek({ topic, partition: r.partition, offset: String(r.start) });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * One mechanism for "a consumer crashed": kafkajs emits CRASH and either restarts the consumer itself (retriable
+ * errors) or leaves it stopped for good. Either way the consumer is down until it has joined its group again, and
+ * readiness must say so; when kafkajs gives up, the owner rebuilds the consumer after a growing pause.
+ */
+import type { Consumer } from '../kafka/kafka-client.js';
+import type { Timer } from '../api/timer.js';
+
+export interface ConsumerWatchOptions {
+  /** Rebuilds the consumer (disconnect the old one, create, connect, subscribe, run); called after kafkajs gave up. */
+  readonly restart: () => Promise<void>;
+  readonly timer: Pick<Timer, 'sleep'>;
+  /** Pause before the n-th restart in a row (1-based); default 1 s doubling up to 30 s. */
+  readonly backoffMs?: (n: number) => number;
+  /** Stops restarts (the owner is closing). */
+  readonly stopped: () => boolean;
+  readonly log?: (level: 'warn' | 'info', msg: string, extra: Record<string, unknown>) => void;
+}
+
+/** Tracks one logical consumer across its incarnations: `watch` each new kafkajs consumer before `run`. */
+export class ConsumerWatch {
+  private up = false;
+  private restarts = 0;
+  private restarting = false;
+  private crashCount = 0;
+
+  constructor(private readonly opts: ConsumerWatchOptions) {}
+
+  /** False from a crash until the consumer (or its replacement) has joined its group again. */
+  get healthy(): boolean {
+    return this.up;
+  }
+
+  /** Crashes seen so far (for tests and metrics). */
+  get crashes(): number {
+    return this.crashCount;
+  }
+
+  watch(consumer: Consumer): void {
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.up = true;
+      this.restarts = 0;
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      this.up = false;
+      this.crashCount++;
+      const restart = e.payload.restart;
+      this.opts.log?.('warn', 'consumer crashed', { err: String(e.payload.error), kafkajsRestarts: restart });
+      if (!restart) void this.rebuild();
+    });
+  }
+
+  private async rebuild(): Promise<void> {
+    if (this.restarting) return;
+    this.restarting = true;
+    try {
+      while (!this.opts.stopped()) {
+        const n = ++this.restarts;
+        await this.opts.timer.sleep(this.opts.backoffMs?.(n) ?? Math.min(30_000, 1_000 * 2 ** (n - 1)));
+        if (this.opts.stopped()) return;
+        try {
+          await this.opts.restart();
+          this.opts.log?.('info', 'consumer restarted', { restarts: n });
+          return;
+        } catch (err) {
+          this.opts.log?.('warn', 'consumer restart failed; trying again', { err: String(err), restarts: n });
+        }
+      }
+    } finally {
+      this.restarting = false;
+    }
+  }
+}

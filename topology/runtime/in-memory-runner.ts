@@ -1,0 +1,189 @@
+/**
+ * `InMemoryRunner`: runs a topology inside the calling process with no broker — the same `StreamTask` code as the
+ * Kafka runtime, in-memory stores, and a `ManualClock` the caller moves. Records sent to a source topic are
+ * processed with everything they lead to (repartition hops and outputs to the topology's own inputs are routed back
+ * in process) before `send` resolves. Every other output (sinks, DLQ, and changelogs — store writes) goes to the
+ * caller's `onOutput` and is kept nowhere, so a long run holds only its stores.
+ *
+ * This is a production piece (journey test mode and replay run on it); the unit-test driver is a different kit.
+ * Nothing here touches the network, a file or the system clock.
+ */
+import type { ManualClock } from '../api/clock.js';
+import { changelogTopicOf, type Topology } from '../api/builder.js';
+import type { Metrics } from '../api/metrics.js';
+import type { Headers, RawRecord } from '../api/record.js';
+import { InMemoryKeyValueStore, type KeyValueStore } from '../api/store.js';
+import { partitionForKey } from '../kafka/murmur2.js';
+import { ChangeLoggingKeyValueStore } from '../state/change-logging-store.js';
+import { GlobalStoreUpdater } from './global-store.js';
+import { planTasks, type TaskPlan } from './plan.js';
+import { StreamTask, changelogWriter, taskIdOf, type OutgoingRecord, type TaskErrorInfo } from './task.js';
+
+/** One record the topology wrote: `store` is set when `topic` is the changelog of that state store. */
+export interface RunnerOutput {
+  readonly topic: string;
+  readonly partition: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestamp: number;
+  readonly headers: Headers;
+  readonly store?: string;
+}
+
+export interface InMemoryRunnerOptions {
+  readonly applicationId: string;
+  readonly clock: ManualClock;
+  readonly metrics: Metrics;
+  /** Partitions of every topic (default 1: a simulation needs no parallelism, and one task keeps order global). */
+  readonly partitions?: number;
+  /** Default `jo.dlq`; processing failures are dead-lettered there (policy `continue`), i.e. handed to `onOutput`. */
+  readonly dlqTopic?: string;
+  /** Every record written that is not routed back in (sinks, DLQ, changelogs), in write order. Must not throw. */
+  readonly onOutput: (out: RunnerOutput) => void;
+  readonly onError?: (err: unknown, info: TaskErrorInfo) => void;
+}
+
+export class InMemoryRunner {
+  private readonly plan: TaskPlan;
+  private readonly tasks = new Map<string, StreamTask>();
+  private readonly stores: KeyValueStore<unknown>[] = [];
+  private readonly globals = new Map<string, GlobalStoreUpdater>();
+  private readonly storeOfChangelog = new Map<string, string>();
+  private readonly subOfTopic = new Map<string, number>();
+  private readonly offsets = new Map<string, number>();
+  private readonly queue: RawRecord[] = [];
+  private closed = false;
+
+  private constructor(
+    private readonly topology: Topology,
+    private readonly opts: InMemoryRunnerOptions,
+  ) {
+    this.plan = planTasks(topology, opts.applicationId, () => opts.partitions ?? 1);
+    for (const sub of topology.subTopologies) {
+      for (const t of topology.sourceTopics(opts.applicationId, sub.id)) this.subOfTopic.set(t, sub.id);
+      for (const s of sub.stores) this.storeOfChangelog.set(changelogTopicOf(opts.applicationId, s), s.name);
+    }
+  }
+
+  /** Builds the runner and `init`s every task and global store. */
+  static async create(topology: Topology, opts: InMemoryRunnerOptions): Promise<InMemoryRunner> {
+    const r = new InMemoryRunner(topology, opts);
+    await r.start();
+    return r;
+  }
+
+  private partitionsOf(topic: string): number {
+    return this.plan.repartitionTopics.get(topic) ?? this.opts.partitions ?? 1;
+  }
+
+  private collect(r: OutgoingRecord): void {
+    const partition = r.partition ?? (r.key === null ? 0 : partitionForKey(r.key, this.partitionsOf(r.topic)));
+    const store = this.storeOfChangelog.get(r.topic);
+    const raw = this.record(r.topic, partition, r.key, r.value, r.timestamp, r.headers);
+    if (store === undefined && (this.subOfTopic.has(r.topic) || this.globals.has(r.topic))) {
+      this.queue.push(raw);
+      return;
+    }
+    this.opts.onOutput({ ...raw, ...(store !== undefined ? { store } : {}) });
+  }
+
+  private record(topic: string, partition: number, key: Buffer | null, value: Buffer | null, ts: number, h: Headers) {
+    const k = `${topic}/${partition}`;
+    const offset = this.offsets.get(k) ?? 0;
+    this.offsets.set(k, offset + 1);
+    return { topic, partition, offset: String(offset), key, value, timestamp: ts, headers: h };
+  }
+
+  private async start(): Promise<void> {
+    const { applicationId, clock, metrics } = this.opts;
+    for (const g of this.topology.globalStores) {
+      const store = new InMemoryKeyValueStore<unknown>(g.store.name);
+      const u = new GlobalStoreUpdater(g, store, { applicationId, clock, metrics });
+      await u.init();
+      this.globals.set(g.topic, u);
+      this.stores.push(store);
+    }
+    const globalStores = new Map([...this.globals.values()].map((u) => [u.store.name, u.store]));
+    const collector = { send: (r: OutgoingRecord) => this.collect(r) };
+    for (const sub of this.topology.subTopologies) {
+      for (let p = 0; p < (this.plan.partitions.get(sub.id) ?? 0); p++) {
+        const stores = new Map<string, KeyValueStore<unknown>>();
+        const logger = changelogWriter(applicationId, p, collector, clock, sub.stores);
+        for (const spec of sub.stores) {
+          const inner = new InMemoryKeyValueStore<unknown>(spec.name);
+          this.stores.push(inner);
+          stores.set(
+            spec.name,
+            spec.changelog === false ? inner : new ChangeLoggingKeyValueStore(inner, spec.serde, logger),
+          );
+        }
+        const task = new StreamTask({
+          applicationId,
+          topology: this.topology,
+          subTopology: sub.id,
+          partition: p,
+          stores,
+          globalStores,
+          collector,
+          partitionsOf: (t) => this.partitionsOf(t),
+          clock,
+          metrics,
+          errorPolicy: 'continue',
+          dlqTopic: this.opts.dlqTopic ?? 'jo.dlq',
+          ...(this.opts.onError ? { onError: this.opts.onError } : {}),
+        });
+        await task.init();
+        this.tasks.set(taskIdOf(sub.id, p), task);
+      }
+    }
+    await this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    for (let raw = this.queue.shift(); raw; raw = this.queue.shift()) {
+      const g = this.globals.get(raw.topic);
+      if (g) {
+        await g.update(raw);
+        continue;
+      }
+      const sub = this.subOfTopic.get(raw.topic);
+      const task = sub === undefined ? undefined : this.tasks.get(taskIdOf(sub, raw.partition));
+      if (!task) throw new RangeError(`no task for ${raw.topic} partition ${raw.partition}`);
+      await task.process(raw);
+    }
+  }
+
+  /**
+   * Writes one record to `topic` (a source topic or a global store's topic) and processes it and everything it
+   * leads to. The caller serializes calls (one at a time).
+   */
+  async send(topic: string, key: Buffer | null, value: Buffer | null, timestamp: number, headers: Headers = {}) {
+    if (this.closed) throw new Error('the in-memory runner is closed');
+    if (!this.subOfTopic.has(topic) && !this.globals.has(topic))
+      throw new RangeError(`"${topic}" is not an input topic of this topology`);
+    const partition = key === null ? 0 : partitionForKey(key, this.partitionsOf(topic));
+    this.queue.push(this.record(topic, partition, key, value, timestamp, headers));
+    await this.drain();
+  }
+
+  /** Fires the wall-clock punctuators due at the clock's current time (earliest first) and what they forward. */
+  async punctuate(): Promise<void> {
+    const now = this.opts.clock.now();
+    const due = [...this.tasks.values()]
+      .filter((t) => t.nextWallClockDue() <= now)
+      .sort((a, b) => a.nextWallClockDue() - b.nextWallClockDue());
+    for (const t of due) {
+      await t.punctuateWallClock();
+      await this.drain();
+    }
+  }
+
+  /** Closes processors and stores; the runner cannot be used afterwards. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.tasks.values()) await t.close();
+    for (const u of this.globals.values()) await u.close();
+    for (const s of this.stores) await s.close();
+  }
+}
