@@ -155,7 +155,7 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
       name: 'control',
       parents: ['controls-in'],
       supplier: () => new ControlProcessor(s),
-      stores: [STORES.instances, STORES.profiles],
+      stores: [STORES.instances, STORES.profiles, STORES.sends],
     })
     .addProcessor({
       name: 'emit',
