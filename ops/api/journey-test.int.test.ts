@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka, type Consumer } from '../../topology/index.js';
-import { configFixtures, topicCatalog } from '../../schemas/index.js';
+import { configFixtures, DEFAULT_SECRET_POLICY, parseOutboundPolicy, topicCatalog } from '../../schemas/index.js';
 import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../testing/index.js';
 import { ensureTopics } from '../topics.js';
 import { startApiServer, type ApiServer } from './server.js';
@@ -75,6 +75,8 @@ describe('POST /v1/journeys/:id/versions/:version/test on the real broker', () =
         { token: READER, role: 'read' },
       ],
       port: 0,
+      // the recording endpoint is on 127.0.0.1, which the default outbound policy refuses
+      policy: { outbound: parseOutboundPolicy(['127.0.0.1']), secrets: DEFAULT_SECRET_POLICY },
     });
     const put = async (path: string, body: unknown) => {
       const res = await fetch(`${server.address}${path}`, {

@@ -98,6 +98,8 @@ beforeAll(async () => {
       JO_API_PORT: '0',
       JO_API_TOKENS: `${ADMIN}:admin,${READER}:read`,
       JO_LOG_FORMAT: 'json',
+      // the sample endpoint is on 127.0.0.1, which the default outbound policy refuses
+      JO_OUTBOUND_ALLOW: '127.0.0.1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
