@@ -11,6 +11,7 @@ import { DEFAULT_JOURNEY_TIMEOUT, DEFAULT_REENTRANCE_WAIT, MAX_DURATION_MS, pars
 import { FORBIDDEN_KEYS } from './rules.js';
 import { ID_PATTERN } from './common.js';
 import { templatePaths } from './template.js';
+import { entryWindowProblems, jumpProblems } from './journey-governance-checks.js';
 
 /** Resources a journey may reference. `ConfigView` implements it; tests pass plain lookups. */
 export interface JourneyRefs {
@@ -234,49 +235,6 @@ function checkNode(w: Work, base: string, node: JourneyNode, f: NodeFacts): void
   }
 }
 
-/** Jump targets must be live journeys, and following jumps from them must never come back to `self`. */
-function jumpChecks(w: Work, self: unknown): void {
-  const refs = w.refs;
-  if (!refs?.liveJumpTargets || typeof self !== 'string') return;
-  const targets = (id: string) => refs.liveJumpTargets?.(id);
-  for (const [id, node] of w.nodes) {
-    if (node.type !== 'jump') continue;
-    const at = pointer('/nodes', id, 'journey');
-    if (node.journey === self) {
-      w.problems.push({ pointer: at, code: 'JUMP_CYCLE', message: `a journey cannot jump to itself` });
-      continue;
-    }
-    const first = targets(node.journey);
-    if (first === undefined) {
-      w.problems.push({ pointer: at, code: 'JUMP_TARGET_NOT_LIVE', message: `journey "${node.journey}" is not live` });
-      continue;
-    }
-    const seen = new Set<string>([node.journey]);
-    const queue = [...first];
-    while (queue.length > 0) {
-      const next = queue.shift() as string;
-      if (next === self) {
-        w.problems.push({
-          pointer: at,
-          code: 'JUMP_CYCLE',
-          message: `jumping to "${node.journey}" leads back to "${self}"`,
-        });
-        break;
-      }
-      if (seen.has(next)) continue;
-      seen.add(next);
-      queue.push(...(targets(next) ?? []));
-    }
-  }
-}
-
-function entryWindowChecks(w: Work, j: Record<string, unknown>): void {
-  const start = typeof j['startAt'] === 'string' ? Date.parse(j['startAt']) : NaN;
-  const end = typeof j['endAt'] === 'string' ? Date.parse(j['endAt']) : NaN;
-  if (Number.isFinite(start) && Number.isFinite(end) && end <= start)
-    w.problems.push({ pointer: '/endAt', code: 'ENTRY_WINDOW_INVALID', message: 'endAt must be after startAt' });
-}
-
 function compileNode(w: Work, id: string, node: JourneyNode): CompiledNode {
   const base = pointer('/nodes', id);
   const f: NodeFacts = { ds: [], waitsFor: [] };
@@ -423,8 +381,8 @@ export function compileJourney(journey: unknown, refs: JourneyRefs | null, opts:
   const compiledNodes: Record<string, CompiledNode> = {};
   for (const [id, node] of nodes) compiledNodes[id] = compileNode(w, id, node);
   graphChecks(w, journey['start'], nodes.size === ids.size);
-  jumpChecks(w, journey['id']);
-  entryWindowChecks(w, journey);
+  problems.push(...jumpProblems(nodes, refs, journey['id']));
+  problems.push(...entryWindowProblems(journey));
   if (problems.length > 0) return { ok: false, errors: problems };
   const j = journey as JourneyConfig;
   return {
