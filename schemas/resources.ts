@@ -235,4 +235,8 @@ export interface JourneyRecord {
     readonly stoppedAt?: string;
     readonly journey: JourneyConfig;
   }>;
+  /** Set while the journey is paused: no entries, instances halt at their next node. */
+  readonly pausedAt?: string;
+  /** When the journey was last resumed. */
+  readonly resumedAt?: string;
 }
