@@ -78,7 +78,8 @@ export function stop(rec: JourneyRecord, version: number | undefined, now: strin
  * events for them are queued within the pending-event limit. The version argument is refused: a pause is per journey.
  */
 export function pause(rec: JourneyRecord, version: number | undefined, now: string): JourneyRecord {
-  if (version !== undefined) throw conflict('JOURNEY_STATE_CONFLICT', 'pause applies to the whole journey, not a version');
+  if (version !== undefined)
+    throw conflict('JOURNEY_STATE_CONFLICT', 'pause applies to the whole journey, not a version');
   if (rec.pausedAt !== undefined) throw conflict('JOURNEY_STATE_CONFLICT', `journey "${rec.id}" is already paused`);
   if (!rec.versions.some((v) => v.state === 'live' || v.state === 'closed'))
     throw conflict('JOURNEY_STATE_CONFLICT', `journey "${rec.id}" has no live or closed version to pause`);
@@ -87,7 +88,8 @@ export function pause(rec: JourneyRecord, version: number | undefined, now: stri
 
 /** Resumes a paused journey: entries are admitted again and halted instances go on from where they stopped. */
 export function resume(rec: JourneyRecord, version: number | undefined, now: string): JourneyRecord {
-  if (version !== undefined) throw conflict('JOURNEY_STATE_CONFLICT', 'resume applies to the whole journey, not a version');
+  if (version !== undefined)
+    throw conflict('JOURNEY_STATE_CONFLICT', 'resume applies to the whole journey, not a version');
   if (rec.pausedAt === undefined) throw conflict('JOURNEY_STATE_CONFLICT', `journey "${rec.id}" is not paused`);
   const { pausedAt: _paused, ...rest } = rec;
   return { ...rest, resumedAt: now };

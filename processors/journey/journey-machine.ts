@@ -100,7 +100,9 @@ export class JourneyMachine {
       return { state: pj, out, handled: false };
     }
     const refused =
-      (this.env.paused?.(def.id) ? 'journeyPaused' : undefined) ?? outsideEntryWindow(def, now) ?? this.refusal(def, pj);
+      (this.env.paused?.(def.id) ? 'journeyPaused' : undefined) ??
+      outsideEntryWindow(def, now) ??
+      this.refusal(def, pj);
     if (refused) {
       this.refuse(def, pj, refused, out);
       return { state: pj, out, handled: false };
@@ -298,7 +300,12 @@ export class JourneyMachine {
 
   private async drainPending(ctx: WalkContext): Promise<void> {
     const { inst } = ctx;
-    while (!ctx.ended && inst.pending.length > 0 && inst.blocked?.kind !== 'action' && inst.blocked?.kind !== 'paused') {
+    while (
+      !ctx.ended &&
+      inst.pending.length > 0 &&
+      inst.blocked?.kind !== 'action' &&
+      inst.blocked?.kind !== 'paused'
+    ) {
       const event = inst.pending.shift();
       if (!event) break;
       const sub = this.ctx(ctx.def, inst, ctx.profile, ctx.out, event);
