@@ -33,6 +33,7 @@ import { NormalizeProcessor } from './steps/normalize-processor.js';
 import { DEFAULT_JOURNEY_LIMITS, STORES, type JourneyTopologyOptions, type StepDeps } from './topology-options.js';
 import { ProfileStoreProcessor } from './steps/profile-store-processor.js';
 import { TimersProcessor } from './steps/timers-processor.js';
+import { AudienceProcessor } from './steps/audience-processor.js';
 import { ConfigError } from '../topology/index.js';
 
 /** Name of the repartition step; its topic is `${applicationId}-events-by-profile-repartition`. */
@@ -120,6 +121,7 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
     .addStateStore({ name: STORES.stops, serde: jsonSerde<unknown>() })
     .addStateStore({ name: STORES.sends, serde: jsonSerde<unknown>(), prefetchInputKeys: true })
     .addStateStore({ name: STORES.entries, serde: jsonSerde<unknown>() })
+    .addStateStore({ name: STORES.audience, serde: jsonSerde<unknown>() })
     .addSource({ name: 'profiles', topics: [t.profiles], keyDeserializer: str, valueDeserializer: json })
     .addProcessor({
       name: 'profile-store',
@@ -145,6 +147,12 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
       supplier: () => new TimersProcessor(s),
       stores: [STORES.timers, STORES.instances, STORES.profiles, STORES.sends, STORES.entries],
     })
+    .addProcessor({
+      name: 'audience',
+      parents: [],
+      supplier: () => new AudienceProcessor(s),
+      stores: [STORES.audience, STORES.instances, STORES.profiles, STORES.sends, STORES.entries],
+    })
     .addSource({ name: 'results-in', topics: [t.actionResults], keyDeserializer: str, valueDeserializer: json })
     .addProcessor({
       name: 'resume',
@@ -161,7 +169,7 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
     })
     .addProcessor({
       name: 'emit',
-      parents: ['match', 'timers', 'resume', 'control'],
+      parents: ['match', 'timers', 'resume', 'control', 'audience'],
       supplier: () => new EmitProcessor(s),
       stores: [STORES.timers, STORES.instances, STORES.profiles],
     });
