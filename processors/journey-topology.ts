@@ -52,6 +52,7 @@ function stepDeps(opts: JourneyTopologyOptions): StepDeps {
     connectors: [...new Set(['http', 'campaign', ...(opts.connectors ?? [])])],
     limits: Object.freeze(limits),
     verboseSteps: opts.verboseSteps ?? false,
+    partitions: opts.partitions ?? 1,
     ...(opts.fetchDatasource ? { fetchDatasource: opts.fetchDatasource } : {}),
     ...(opts.decodeAvro ? { decodeAvro: opts.decodeAvro } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
@@ -118,6 +119,7 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
     .addStateStore({ name: STORES.timers, serde: jsonSerde<unknown>(), changelogTopic: t.timers })
     .addStateStore({ name: STORES.stops, serde: jsonSerde<unknown>() })
     .addStateStore({ name: STORES.sends, serde: jsonSerde<unknown>(), prefetchInputKeys: true })
+    .addStateStore({ name: STORES.entries, serde: jsonSerde<unknown>() })
     .addSource({ name: 'profiles', topics: [t.profiles], keyDeserializer: str, valueDeserializer: json })
     .addProcessor({
       name: 'profile-store',
@@ -135,27 +137,27 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
       name: 'match',
       parents: ['enrich'],
       supplier: () => new MatchProcessor(s),
-      stores: [STORES.instances, STORES.profiles, STORES.sends],
+      stores: [STORES.instances, STORES.profiles, STORES.sends, STORES.entries],
     })
     .addProcessor({
       name: 'timers',
       parents: [],
       supplier: () => new TimersProcessor(s),
-      stores: [STORES.timers, STORES.instances, STORES.profiles, STORES.sends],
+      stores: [STORES.timers, STORES.instances, STORES.profiles, STORES.sends, STORES.entries],
     })
     .addSource({ name: 'results-in', topics: [t.actionResults], keyDeserializer: str, valueDeserializer: json })
     .addProcessor({
       name: 'resume',
       parents: ['results-in'],
       supplier: () => new ResumeProcessor(s),
-      stores: [STORES.instances, STORES.profiles, STORES.stops, STORES.sends],
+      stores: [STORES.instances, STORES.profiles, STORES.stops, STORES.sends, STORES.entries],
     })
     .addSource({ name: 'controls-in', topics: [t.controls], keyDeserializer: str, valueDeserializer: json })
     .addProcessor({
       name: 'control',
       parents: ['controls-in'],
       supplier: () => new ControlProcessor(s),
-      stores: [STORES.instances, STORES.profiles, STORES.sends],
+      stores: [STORES.instances, STORES.profiles, STORES.sends, STORES.entries],
     })
     .addProcessor({
       name: 'emit',

@@ -76,6 +76,8 @@ export const STORES = {
   stops: 'journey-stops',
   /** Per profile: recent commands counted by frequency caps. */
   sends: 'profile-sends',
+  /** Per journey: this partition's entries today and instances running (journey entry caps). */
+  entries: 'journey-entries',
 } as const;
 
 export interface StepDeps {
@@ -84,6 +86,8 @@ export interface StepDeps {
   readonly connectors: readonly string[];
   readonly limits: JourneyLimits;
   readonly verboseSteps: boolean;
+  /** Partitions of the profile-keyed topics (each partition admits its share of a journey's entry caps). */
+  readonly partitions: number;
   readonly fetchDatasource?: DataSourceFetcher;
   readonly decodeAvro?: AvroDecode;
   readonly clock?: Clock;

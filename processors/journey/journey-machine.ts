@@ -135,6 +135,12 @@ export class JourneyMachine {
         return { state: pj, out, handled: false };
       }
     }
+    const capped = await this.env.entries?.admit(def, now);
+    if (capped) {
+      this.refuse(def, pj, capped, out);
+      return { state: pj, out, handled: false };
+    }
+    await this.env.entries?.entered(def, now);
     inst.timeout = {
       token: newTimer(ctx, 'journeyTimeout', '$journey', inst.timeout.dueAt).token,
       dueAt: inst.timeout.dueAt,

@@ -30,6 +30,7 @@ export class JourneyDriver {
 
   static async create(setup: DriverSetup = {}): Promise<JourneyDriver> {
     const { topology } = buildJourneyTopology({
+      partitions: setup.partitions ?? 3,
       ...(setup.limits ? { limits: setup.limits } : {}),
       ...(setup.fetchDatasource ? { fetchDatasource: setup.fetchDatasource } : {}),
       ...(setup.verboseSteps !== undefined ? { verboseSteps: setup.verboseSteps } : {}),

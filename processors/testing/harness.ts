@@ -13,6 +13,7 @@ import {
   type EngineEnv,
   type EngineLimits,
   type FrequencyLedger,
+  type EntryLedger,
   type JourneyCatalog,
   type JourneyDef,
   JourneyEngine,
@@ -41,6 +42,7 @@ export class Harness implements JourneyCatalog {
     private readonly dataSource: DataSourceFn = () => Promise.resolve({}),
     limits: Partial<EngineLimits> = {},
     frequency?: FrequencyLedger,
+    entries?: EntryLedger,
   ) {
     const env: EngineEnv = {
       now: () => this.clock.now(),
@@ -56,6 +58,7 @@ export class Harness implements JourneyCatalog {
       },
       limits: { ...DEFAULT_LIMITS, ...limits },
       ...(frequency ? { frequency } : {}),
+      ...(entries ? { entries } : {}),
     };
     this.engine = new JourneyEngine(env, this, this.store);
   }
