@@ -204,6 +204,25 @@ export class JourneyEngine {
   }
 
   /**
+   * Continues every instance of this partition that a pause of `journeyId` halted (the journey was resumed).
+   * Scans the store, like `stopVersion`: a resume is rare and must reach every halted instance.
+   */
+  async resumeJourney(journeyId: string, profileOf: (key: string) => Promise<unknown>): Promise<Outcome> {
+    const out = emptyOutcome({ type: 'control', id: `resume/${journeyId}` });
+    const halted: ProfileState[] = [];
+    for await (const [, state] of this.store.all())
+      if (state.journeys[journeyId]?.instance?.blocked?.kind === 'paused') halted.push(state);
+    for (const state of halted) {
+      const pj = state.journeys[journeyId];
+      const def = pj?.instance ? this.catalog.version(journeyId, pj.instance.version) : undefined;
+      if (!pj || !def) continue;
+      const profile = (await profileOf(pj.profileKey)) ?? null;
+      await this.put(state, await this.machine.resume(def, pj, profile), out, profile);
+    }
+    return this.counted(out);
+  }
+
+  /**
    * Ends every instance of this partition running on a stopped journey version (`journeyStopped`). Scans the
    * store: stops are rare and must reach instances that would otherwise sleep for weeks.
    */

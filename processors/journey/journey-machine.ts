@@ -99,7 +99,10 @@ export class JourneyMachine {
       out.discards.push({ reason: 'journeyNotLive', journeyId: def.id });
       return { state: pj, out, handled: false };
     }
-    const refused = outsideEntryWindow(def, now) ?? this.refusal(def, pj);
+    const refused =
+      (this.env.paused?.(def.id) ? 'journeyPaused' : undefined) ??
+      outsideEntryWindow(def, now) ??
+      this.refusal(def, pj);
     if (refused) {
       this.refuse(def, pj, refused, out);
       return { state: pj, out, handled: false };
@@ -181,7 +184,7 @@ export class JourneyMachine {
   private async continueWith(ctx: WalkContext, event: NormalizedEvent): Promise<boolean> {
     const { inst, def, out } = ctx;
     const b = inst.blocked;
-    if (b?.kind === 'action') {
+    if (b?.kind === 'action' || b?.kind === 'paused') {
       if (inst.pending.length >= this.env.limits.maxPendingEvents) {
         step(ctx, b.nodeId, 'discarded', 'tooManyPendingEvents');
         out.discards.push({ reason: 'tooManyPendingEvents', journeyId: def.id });
@@ -297,13 +300,33 @@ export class JourneyMachine {
 
   private async drainPending(ctx: WalkContext): Promise<void> {
     const { inst } = ctx;
-    while (!ctx.ended && inst.pending.length > 0 && inst.blocked?.kind !== 'action') {
+    while (
+      !ctx.ended &&
+      inst.pending.length > 0 &&
+      inst.blocked?.kind !== 'action' &&
+      inst.blocked?.kind !== 'paused'
+    ) {
       const event = inst.pending.shift();
       if (!event) break;
       const sub = this.ctx(ctx.def, inst, ctx.profile, ctx.out, event);
       await this.continueWith(sub, event);
       if (sub.ended) ctx.ended = sub.ended;
     }
+  }
+
+  /**
+   * Continues an instance the pause halted (the journey was resumed): walks on from the node it halted at, then
+   * feeds it the events queued meanwhile. Not handled when the instance is not halted.
+   */
+  async resume(def: JourneyDef, pj: ProfileJourney, profile: unknown): Promise<Transition> {
+    const inst = pj.instance;
+    const b = inst?.blocked;
+    if (!inst || b?.kind !== 'paused') return { state: pj, out: emptyOutcome(), handled: false };
+    const ctx = this.ctx(def, inst, profile, emptyOutcome());
+    delete inst.blocked;
+    await walk(ctx, b.nodeId);
+    await this.drainPending(ctx);
+    return this.settle(pj, ctx, true);
   }
 
   /** Ends the running instance (journey version stopped): one `ended` step event with `reason`. */

@@ -59,7 +59,9 @@ export type Blocked =
       readonly commandId: string;
       readonly token: string;
       readonly dueAt: number;
-    };
+    }
+  /** Halted at `nodeId` (not yet evaluated) while the journey is paused; continued on resume. */
+  | { readonly kind: 'paused'; readonly nodeId: string; readonly token?: undefined; readonly dueAt?: undefined };
 
 /** `actions.<nodeId>` in rules: the last result of that node's command. */
 export interface ActionOutcome {
@@ -242,6 +244,8 @@ export interface EngineEnv {
   readonly limits: EngineLimits;
   /** Frequency caps across journeys; without it nothing is capped. */
   readonly frequency?: FrequencyLedger;
+  /** True while journey `journeyId` is paused (no entries; instances halt at their next node). */
+  readonly paused?: (journeyId: string) => boolean;
   /** Journey entry caps (`maxEntriesPerDay`, `maxConcurrentInstances`); without it they are not enforced. */
   readonly entries?: EntryLedger;
   /** Write discards of events that entered no journey as step records (engine-wide verbose step events). */

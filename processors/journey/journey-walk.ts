@@ -293,6 +293,11 @@ export async function walk(ctx: WalkContext, nodeId: string, first: StepStatus =
   for (let i = 0; ; i++) {
     const node = ctx.def.config.nodes[id];
     ctx.inst.currentNode = id;
+    if (ctx.env.paused?.(ctx.inst.journeyId)) {
+      // paused: halt before evaluating the node; the resume sweep walks on from here (its step is written then)
+      ctx.inst.blocked = { kind: 'paused', nodeId: id };
+      return 'blocked';
+    }
     if (!node || i >= ctx.env.limits.maxStepsPerEvaluation) {
       finish(ctx, id, 'error', node ? 'tooManySteps' : 'unknownNode');
       return 'ended';
