@@ -24,6 +24,8 @@ import { registerResourceRoutes } from './routes-resources.js';
 import { registerJourneyRoutes } from './routes-journeys.js';
 import { registerBundleRoutes } from './bundle.js';
 import { registerTestRoutes } from './routes-test.js';
+import { registerProfileRoutes } from './routes-profiles.js';
+import type { ProfileControls } from './profile-controls.js';
 import { CONSOLE_PREFIX, registerConsole } from '../console/index.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -50,6 +52,8 @@ export interface ApiOptions {
   readonly logger?: boolean | Record<string, unknown>;
   /** Serve the web console at `/console` (ops/console); true by default. */
   readonly console?: boolean;
+  /** Writer of `jo.controls` (manual exit); without it `POST /v1/profiles/:key/journeys/:id/exit` answers 503. */
+  readonly controls?: ProfileControls;
 }
 
 const OPEN_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
@@ -188,6 +192,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   registerJourneyRoutes(app, ctx);
   registerBundleRoutes(app, ctx);
   registerTestRoutes(app, ctx, opts.journeyTest);
+  registerProfileRoutes(app, ctx, { ...(opts.controls ? { controls: opts.controls } : {}) });
   await app.ready();
   return app;
 }

@@ -9,6 +9,7 @@ import { topicCatalog, topicNames } from '../../schemas/index.js';
 import { ensureTopics } from '../topics.js';
 import { buildApi, type ApiOptions } from './app.js';
 import { KafkaConfigStore } from './config-store.js';
+import { KafkaProfileControls } from './profile-controls.js';
 
 export interface ApiServerOptions extends Omit<ApiOptions, 'store'> {
   readonly brokers: readonly string[];
@@ -53,7 +54,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     ...(opts.compile ? { compile: opts.compile } : {}),
   });
   await store.whenReady();
-  const app = await buildApi({ ...opts, store });
+  const controls = KafkaProfileControls.open({ brokers: opts.brokers, topic: topicNames(prefix).controls });
+  const app = await buildApi({ controls, ...opts, store });
   const address = await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 8080 });
   return {
     app,
@@ -62,6 +64,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     close: async () => {
       await app.close();
       await store.close();
+      await controls.close();
     },
   };
 }
