@@ -14,7 +14,7 @@ import {
   createHttpActionConnector,
   type CommandConsumer,
 } from '../connectors/index.js';
-import { buildApi, KafkaConfigStore } from './api/index.js';
+import { buildApi, KafkaConfigStore, KafkaReportView } from './api/index.js';
 import { policyOf, type EngineConfig } from './engine-config.js';
 import type { Logger } from './logger.js';
 import { PromMetrics } from './metrics.js';
@@ -154,9 +154,12 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
   const isReady = () => started.length === components.length && components.every((c) => c.ready());
 
   let app: FastifyInstance;
+  let reports: KafkaReportView | undefined;
   if (config.only.includes('api')) {
+    reports = KafkaReportView.open({ brokers: config.kafkaBrokers, topic: `${config.topicPrefix}reports` });
     app = await buildApi({
       store: configStore,
+      reports,
       tokens: config.api.tokens,
       policy: policyOf(config),
       readiness: isReady,
@@ -188,6 +191,7 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
     }
   } catch (err) {
     await stopAll();
+    await reports?.close();
     await configStore.close();
     throw err;
   }
@@ -202,6 +206,7 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
       const work = (async () => {
         await app.close();
         await stopAll();
+        await reports?.close();
         await configStore.close();
       })();
       let timer: NodeJS.Timeout | undefined;

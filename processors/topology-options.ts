@@ -76,6 +76,8 @@ export const STORES = {
   stops: 'journey-stops',
   /** Per profile: recent commands counted by frequency caps. */
   sends: 'profile-sends',
+  /** Per journey version: this partition's per-node counts (changelog: `jo.reports`). */
+  report: 'journey-report',
 } as const;
 
 export interface StepDeps {

@@ -24,6 +24,8 @@ import { registerResourceRoutes } from './routes-resources.js';
 import { registerJourneyRoutes } from './routes-journeys.js';
 import { registerBundleRoutes } from './bundle.js';
 import { registerTestRoutes } from './routes-test.js';
+import { registerReportRoutes } from './routes-report.js';
+import type { ReportSource } from './report-view.js';
 import { CONSOLE_PREFIX, registerConsole } from '../console/index.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -48,6 +50,8 @@ export interface ApiOptions {
   readonly journeyTest?: JourneyTestLimits;
   /** fastify logger option; off by default. */
   readonly logger?: boolean | Record<string, unknown>;
+  /** `jo.reports` as read by this process (`KafkaReportView`); without it the report route answers 503. */
+  readonly reports?: ReportSource;
   /** Serve the web console at `/console` (ops/console); true by default. */
   readonly console?: boolean;
 }
@@ -188,6 +192,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   registerJourneyRoutes(app, ctx);
   registerBundleRoutes(app, ctx);
   registerTestRoutes(app, ctx, opts.journeyTest);
+  registerReportRoutes(app, ctx, opts.reports);
   await app.ready();
   return app;
 }

@@ -35,4 +35,5 @@ export { TimerIndex, timerKey } from './timer-index.js';
 export { StoreFrequencyLedger, channelOf, type SendRecord } from './frequency-ledger.js';
 export { updatedProfile } from './profile-update.js';
 export { toStepRecords } from './step-records.js';
+export { countOutcome, reportKeysOf, type WaitingListener } from './node-report.js';
 export * from './journey-model.js';

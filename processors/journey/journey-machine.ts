@@ -48,6 +48,12 @@ export class JourneyMachine {
     return c;
   }
 
+  /** `ctx` for an instance that existed before this input: notes where it stood (`Outcome.origins`). */
+  private resume(def: JourneyDef, inst: InstanceState, profile: unknown, out: Outcome, event?: NormalizedEvent) {
+    out.origins.push({ instanceId: inst.instanceId, nodeId: inst.currentNode });
+    return this.ctx(def, inst, profile, out, event);
+  }
+
   private settle(pj: ProfileJourney, ctx: WalkContext | undefined, handled: boolean): Transition {
     if (ctx?.ended && pj.instance === ctx.inst) {
       delete pj.instance;
@@ -156,7 +162,7 @@ export class JourneyMachine {
   async onEvent(def: JourneyDef, pj: ProfileJourney, event: NormalizedEvent, profile: unknown): Promise<Transition> {
     const inst = pj.instance;
     if (!inst) return { state: pj, out: emptyOutcome(), handled: false };
-    const ctx = this.ctx(def, inst, profile, emptyOutcome(), event);
+    const ctx = this.resume(def, inst, profile, emptyOutcome(), event);
     if (def.state === 'stopped') {
       finish(ctx, inst.currentNode, 'ended', 'journeyStopped');
       return this.settle(pj, ctx, false);
@@ -218,7 +224,7 @@ export class JourneyMachine {
     const inst = pj.instance;
     const out = emptyOutcome();
     if (!inst || inst.instanceId !== timer.instanceId) return { state: pj, out, handled: false };
-    const ctx = this.ctx(def, inst, profile, out);
+    const ctx = this.resume(def, inst, profile, out);
     if (def.state === 'stopped') {
       finish(ctx, inst.currentNode, 'ended', 'journeyStopped');
       return this.settle(pj, ctx, false);
@@ -254,7 +260,7 @@ export class JourneyMachine {
       out.discards.push({ reason: 'staleActionResult', journeyId: def.id });
       return { state: pj, out, handled: false };
     }
-    const ctx = this.ctx(def, inst, profile, out);
+    const ctx = this.resume(def, inst, profile, out);
     if (def.state === 'stopped') {
       finish(ctx, inst.currentNode, 'ended', 'journeyStopped');
       return this.settle(pj, ctx, false);
@@ -304,7 +310,7 @@ export class JourneyMachine {
   stop(def: JourneyDef, pj: ProfileJourney, reason = 'journeyStopped'): Transition {
     const inst = pj.instance;
     if (!inst) return { state: pj, out: emptyOutcome(), handled: false };
-    const ctx = this.ctx(def, inst, undefined, emptyOutcome());
+    const ctx = this.resume(def, inst, undefined, emptyOutcome());
     finish(ctx, inst.currentNode, 'ended', reason);
     return this.settle(pj, ctx, true);
   }

@@ -160,6 +160,12 @@ export interface InstanceStep extends Step {
   readonly profileKey: string;
 }
 
+/** Where an instance that existed before an input stood when the input reached it (the node it was blocked at). */
+export interface InstanceOrigin {
+  readonly instanceId: string;
+  readonly nodeId: string;
+}
+
 /** Everything one input (event, timer, result, control) produces, in order. */
 export interface Outcome {
   /** The input; set by the engine method that handled it. */
@@ -175,6 +181,11 @@ export interface Outcome {
   /** Commands not emitted because a frequency cap was reached (metric `jo_frequency_capped_total`). */
   readonly capped: Array<{ readonly cap: string; readonly journeyId: string }>;
   readonly goals: Array<{ readonly journeyId: string; readonly version: number }>;
+  /**
+   * The node each instance that existed before the input stood at (first one per instance counts). Step records do
+   * not say where an instance resumed from; the per-node report (node-report.ts) counts departures with it.
+   */
+  readonly origins: InstanceOrigin[];
 }
 
 export function emptyOutcome(cause?: StepCause): Outcome {
@@ -189,6 +200,7 @@ export function emptyOutcome(cause?: StepCause): Outcome {
     jumps: [],
     capped: [],
     goals: [],
+    origins: [],
   };
   if (cause) o.cause = cause;
   return o;
@@ -205,6 +217,7 @@ export function mergeOutcome(into: Outcome, from: Outcome): Outcome {
   into.jumps.push(...from.jumps);
   into.capped.push(...from.capped);
   into.goals.push(...from.goals);
+  into.origins.push(...from.origins);
   return into;
 }
 
