@@ -77,3 +77,70 @@ describe('governance through the topology', () => {
     expect(d.metric('jo_profile_updates_total')).toBe(1);
   });
 });
+
+describe('journey entry caps through the topology', () => {
+  it('maxEntriesPerDay over 3 partitions admits exactly the cap, counts survive a restart, the next day admits again', async () => {
+    d = await welcomeDriver({ partitions: 3 }, false);
+    await d.publish({
+      id: 'promo',
+      name: 'Promo',
+      namespace: 'email',
+      entry: { event: 'signup' },
+      maxEntriesPerDay: 6,
+      start: 'pause',
+      nodes: { pause: { type: 'wait', duration: 'P2D', next: 'done' }, done: { type: 'end' } },
+    });
+    const trail: string[] = []; // d.trail() drains the step topic: keep everything read so far
+    const entered = () => {
+      trail.push(...(d?.trail() ?? []));
+      return trail.filter((t) => t.endsWith(':pause:entered')).length;
+    };
+    const refused = () => trail.filter((t) => t.endsWith(':$entry:discarded:maxEntriesPerDay')).length;
+    for (let i = 0; i < 30; i++) await d.event('user.signup', `p${i}`);
+    // 30 profiles over 3 partitions: each partition has at least 2 of them, so each admits its share (2) exactly
+    expect(entered()).toBe(6);
+    expect(refused()).toBe(24);
+    await d.driver.restart();
+    for (let i = 30; i < 40; i++) await d.event('user.signup', `p${i}`);
+    expect(entered()).toBe(6);
+    expect(refused()).toBe(34);
+    await d.advance(DAY);
+    for (let i = 40; i < 70; i++) await d.event('user.signup', `p${i}`);
+    expect(entered()).toBe(12);
+  });
+});
+
+describe('pause and resume through the topology', () => {
+  it('halts instances while paused (also across a restart) and the resume sweep continues each exactly once', async () => {
+    d = await welcomeDriver({}, false);
+    await d.publish({
+      id: 'promo',
+      name: 'Promo',
+      namespace: 'email',
+      entry: { event: 'signup' },
+      start: 'pause',
+      nodes: {
+        pause: { type: 'wait', duration: 'PT1H', next: 'mail' },
+        mail: { type: 'action', action: 'sendEmail', next: 'done' },
+        done: { type: 'end' },
+      },
+    });
+    await d.event('user.signup', 'ann');
+    await d.pause('promo', true);
+    await d.event('user.signup', 'bob');
+    await d.advance(2 * HOUR); // ann's wait ended while paused: she halts before `mail`
+    expect(d.commands()).toHaveLength(0);
+    expect(d.trail()).toEqual(['ann:pause:entered', 'bob:$entry:discarded:journeyPaused']);
+    await d.driver.restart();
+    await d.advance(HOUR);
+    expect(d.commands()).toHaveLength(0);
+    await d.pause('promo', false);
+    await d.advance(5_000); // the resume sweep runs on the wall-clock punctuator
+    expect(d.trail()).toEqual(['ann:mail:transitioned', 'ann:done:ended:end']);
+    expect(d.commands()).toHaveLength(1);
+    await d.driver.restart();
+    await d.advance(5_000); // the sweep remembers the resume: nothing twice
+    expect(d.commands()).toHaveLength(0);
+    expect(d.trail()).toEqual([]);
+  });
+});

@@ -54,6 +54,7 @@ function stepDeps(opts: JourneyTopologyOptions): StepDeps {
     connectors: [...new Set(['http', 'campaign', ...(opts.connectors ?? [])])],
     limits: Object.freeze(limits),
     verboseSteps: opts.verboseSteps ?? false,
+    partitions: opts.partitions ?? 1,
     ...(opts.fetchDatasource ? { fetchDatasource: opts.fetchDatasource } : {}),
     ...(opts.decodeAvro ? { decodeAvro: opts.decodeAvro } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
@@ -122,6 +123,7 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
     .addStateStore({ name: STORES.sends, serde: jsonSerde<unknown>(), prefetchInputKeys: true })
     // jo.reports is the per-node report's changelog: the API sums its rows (one per journey version and partition).
     .addStateStore({ name: STORES.report, serde: jsonSerde<unknown>(), changelogTopic: t.reports })
+    .addStateStore({ name: STORES.entries, serde: jsonSerde<unknown>() })
     .addSource({ name: 'profiles', topics: [t.profiles], keyDeserializer: str, valueDeserializer: json })
     .addProcessor({
       name: 'profile-store',
@@ -139,27 +141,27 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
       name: 'match',
       parents: ['enrich'],
       supplier: () => new MatchProcessor(s),
-      stores: [STORES.instances, STORES.profiles, STORES.sends],
+      stores: [STORES.instances, STORES.profiles, STORES.sends, STORES.entries],
     })
     .addProcessor({
       name: 'timers',
       parents: [],
       supplier: () => new TimersProcessor(s),
-      stores: [STORES.timers, STORES.instances, STORES.profiles, STORES.sends],
+      stores: [STORES.timers, STORES.instances, STORES.profiles, STORES.sends, STORES.entries],
     })
     .addSource({ name: 'results-in', topics: [t.actionResults], keyDeserializer: str, valueDeserializer: json })
     .addProcessor({
       name: 'resume',
       parents: ['results-in'],
       supplier: () => new ResumeProcessor(s),
-      stores: [STORES.instances, STORES.profiles, STORES.stops, STORES.sends],
+      stores: [STORES.instances, STORES.profiles, STORES.stops, STORES.sends, STORES.entries],
     })
     .addSource({ name: 'controls-in', topics: [t.controls], keyDeserializer: str, valueDeserializer: json })
     .addProcessor({
       name: 'control',
       parents: ['controls-in'],
       supplier: () => new ControlProcessor(s),
-      stores: [STORES.instances, STORES.profiles, STORES.sends],
+      stores: [STORES.instances, STORES.profiles, STORES.sends, STORES.entries],
     })
     .addProcessor({
       name: 'emit',

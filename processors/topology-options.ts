@@ -78,6 +78,8 @@ export const STORES = {
   sends: 'profile-sends',
   /** Per journey version: this partition's per-node counts (changelog: `jo.reports`). */
   report: 'journey-report',
+  /** Per journey: this partition's entries today and instances running (journey entry caps). */
+  entries: 'journey-entries',
 } as const;
 
 export interface StepDeps {
@@ -86,6 +88,8 @@ export interface StepDeps {
   readonly connectors: readonly string[];
   readonly limits: JourneyLimits;
   readonly verboseSteps: boolean;
+  /** Partitions of the profile-keyed topics (each partition admits its share of a journey's entry caps). */
+  readonly partitions: number;
   readonly fetchDatasource?: DataSourceFetcher;
   readonly decodeAvro?: AvroDecode;
   readonly clock?: Clock;

@@ -163,6 +163,10 @@ export class ConfigView implements JourneyRefs {
   isStopped(journeyId: string, version: number): boolean {
     return this.versionState(journeyId, version) === 'stopped';
   }
+  /** True while the journey is paused: nobody enters, running instances halt at their next node. */
+  isPaused(journeyId: string): boolean {
+    return this.journeyRecords.get(journeyId)?.pausedAt !== undefined;
+  }
   /** The live version of a journey, if any. */
   liveVersion(journeyId: string): number | undefined {
     return this.journeyRecords.get(journeyId)?.versions.find((v) => v.state === 'live')?.version;

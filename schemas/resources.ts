@@ -129,9 +129,7 @@ export const EndNode = strictObject({ type: Type.Literal('end') });
 /** Sets or removes profile attributes (dotted paths); values are literals or json-logic expressions. */
 export const UpdateProfileNode = strictObject({
   type: Type.Literal('updateProfile'),
-  set: Type.Optional(
-    Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.Unknown(), { maxProperties: 64 }),
-  ),
+  set: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.Unknown(), { maxProperties: 64 })),
   remove: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 64 })),
   next: NodeId,
 });
@@ -235,4 +233,8 @@ export interface JourneyRecord {
     readonly stoppedAt?: string;
     readonly journey: JourneyConfig;
   }>;
+  /** Set while the journey is paused: no entries, instances halt at their next node. */
+  readonly pausedAt?: string;
+  /** When the journey was last resumed. */
+  readonly resumedAt?: string;
 }

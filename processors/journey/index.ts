@@ -33,6 +33,7 @@ export { JourneyMachine, type Transition } from './journey-machine.js';
 export { JourneyEngine, type JourneyCatalog, type ProfileState } from './journey-engine.js';
 export { TimerIndex, timerKey } from './timer-index.js';
 export { StoreFrequencyLedger, channelOf, type SendRecord } from './frequency-ledger.js';
+export { StoreEntryLedger, partitionShare, type EntryCount } from './entry-ledger.js';
 export { updatedProfile } from './profile-update.js';
 export { toStepRecords } from './step-records.js';
 export { countOutcome, reportKeysOf, type WaitingListener } from './node-report.js';

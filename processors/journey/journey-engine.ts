@@ -50,6 +50,17 @@ export class JourneyEngine {
     this.machine = new JourneyMachine(env);
   }
 
+  /** Counts the instances `out` ended for journeys with `maxConcurrentInstances` (entries count themselves). */
+  private async counted(out: Outcome): Promise<Outcome> {
+    const ledger = this.env.entries;
+    if (!ledger) return out;
+    for (const e of out.exits) {
+      const def = this.catalog.version(e.journeyId, e.version);
+      if (def?.config.maxConcurrentInstances !== undefined) await ledger.ended(def);
+    }
+    return out;
+  }
+
   private async load(profileKey: string): Promise<ProfileState> {
     return (await this.store.get(profileKey)) ?? { journeys: {} };
   }
@@ -138,7 +149,7 @@ export class JourneyEngine {
           timestamp: new Date(this.env.now()).toISOString(),
         });
     }
-    return out;
+    return this.counted(out);
   }
 
   private async running(profileKey: string, journeyId: string | undefined, instanceId: string) {
@@ -160,7 +171,7 @@ export class JourneyEngine {
       ? await this.put(found.state, await this.machine.onTimer(found.def, found.pj, timer, profile), out, profile)
       : false;
     if (!handled && out.steps.length === 0) out.discards.push({ reason: 'staleTimer', journeyId: timer.journeyId });
-    return out;
+    return this.counted(out);
   }
 
   /** An action result from a connector; `profileKey` is the record key when the result does not carry it. */
@@ -172,7 +183,7 @@ export class JourneyEngine {
       return out;
     }
     await this.put(found.state, await this.machine.onResult(found.def, found.pj, result, profile), out, profile);
-    return out;
+    return this.counted(out);
   }
 
   /**
@@ -189,7 +200,26 @@ export class JourneyEngine {
       return out;
     }
     await this.put(state, this.machine.stop(def, pj, 'manualExit'), out);
-    return out;
+    return this.counted(out);
+  }
+
+  /**
+   * Continues every instance of this partition that a pause of `journeyId` halted (the journey was resumed).
+   * Scans the store, like `stopVersion`: a resume is rare and must reach every halted instance.
+   */
+  async resumeJourney(journeyId: string, profileOf: (key: string) => Promise<unknown>): Promise<Outcome> {
+    const out = emptyOutcome({ type: 'control', id: `resume/${journeyId}` });
+    const halted: ProfileState[] = [];
+    for await (const [, state] of this.store.all())
+      if (state.journeys[journeyId]?.instance?.blocked?.kind === 'paused') halted.push(state);
+    for (const state of halted) {
+      const pj = state.journeys[journeyId];
+      const def = pj?.instance ? this.catalog.version(journeyId, pj.instance.version) : undefined;
+      if (!pj || !def) continue;
+      const profile = (await profileOf(pj.profileKey)) ?? null;
+      await this.put(state, await this.machine.resume(def, pj, profile), out, profile);
+    }
+    return this.counted(out);
   }
 
   /**
@@ -207,6 +237,6 @@ export class JourneyEngine {
       const pj = state.journeys[journeyId];
       if (pj) await this.put(state, this.machine.stop(def, pj, 'journeyStopped'), out);
     }
-    return out;
+    return this.counted(out);
   }
 }

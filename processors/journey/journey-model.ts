@@ -59,6 +59,15 @@ export type Blocked =
       readonly commandId: string;
       readonly token: string;
       readonly dueAt: number;
+    }
+  /** Halted at `nodeId` (not yet evaluated) while the journey is paused; continued on resume. */
+  | {
+      readonly kind: 'paused';
+      readonly nodeId: string;
+      /** The node it stood at before halting (its last step's): where the per-node report counts it waiting. */
+      readonly after?: string;
+      readonly token?: undefined;
+      readonly dueAt?: undefined;
     };
 
 /** `actions.<nodeId>` in rules: the last result of that node's command. */
@@ -255,6 +264,10 @@ export interface EngineEnv {
   readonly limits: EngineLimits;
   /** Frequency caps across journeys; without it nothing is capped. */
   readonly frequency?: FrequencyLedger;
+  /** True while journey `journeyId` is paused (no entries; instances halt at their next node). */
+  readonly paused?: (journeyId: string) => boolean;
+  /** Journey entry caps (`maxEntriesPerDay`, `maxConcurrentInstances`); without it they are not enforced. */
+  readonly entries?: EntryLedger;
   /** Write discards of events that entered no journey as step records (engine-wide verbose step events). */
   readonly verboseSteps?: boolean;
 }
@@ -268,4 +281,17 @@ export interface FrequencyLedger {
   check(profileKey: string, action: ActionConfig, now: number): Promise<string | undefined>;
   /** Counts one command of `action` sent for `profileKey` at `now`. */
   record(profileKey: string, action: ActionConfig, now: number): Promise<void>;
+}
+
+/**
+ * Entry and running-instance counts behind a journey's `maxEntriesPerDay` and `maxConcurrentInstances`, kept in the
+ * partition's changelogged store and written in the task's transaction (entry-ledger.ts).
+ */
+export interface EntryLedger {
+  /** The cap (`maxEntriesPerDay` or `maxConcurrentInstances`) one more entry into `def` at `now` would exceed, if any. */
+  admit(def: JourneyDef, now: number): Promise<string | undefined>;
+  /** Counts an entry into `def` at `now`. */
+  entered(def: JourneyDef, now: number): Promise<void>;
+  /** Counts the end of an instance of `def`. */
+  ended(def: JourneyDef): Promise<void>;
 }

@@ -14,6 +14,8 @@ import {
   type ProfileState,
   type SendRecord,
   StoreFrequencyLedger,
+  StoreEntryLedger,
+  type EntryCount,
 } from '../journey/index.js';
 import { journeyMetrics, type JourneyMetrics } from './journey-metrics.js';
 import { processorCodes } from '../codes.js';
@@ -97,6 +99,7 @@ export function taskJourneys(ctx: ProcessorContext<unknown, unknown>, deps: Step
   const instances = ctx.getStateStore<ProfileState>(STORES.instances);
   const profiles = ctx.getStateStore<unknown>(STORES.profiles);
   const frequency = new StoreFrequencyLedger(ctx.getStateStore<SendRecord[]>(STORES.sends), () => deps.view.caps());
+  const entries = new StoreEntryLedger(ctx.getStateStore<EntryCount>(STORES.entries), deps.partitions, ctx.partition);
   const env: EngineEnv = {
     now: () => clock.now(),
     action: (id) => deps.view.action(id),
@@ -107,6 +110,8 @@ export function taskJourneys(ctx: ProcessorContext<unknown, unknown>, deps: Step
     }),
     limits: deps.limits,
     frequency,
+    entries,
+    paused: (id) => deps.view.isPaused(id),
     verboseSteps: deps.verboseSteps,
   };
   return {

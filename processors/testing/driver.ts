@@ -30,6 +30,7 @@ export class JourneyDriver {
 
   static async create(setup: DriverSetup = {}): Promise<JourneyDriver> {
     const { topology } = buildJourneyTopology({
+      partitions: setup.partitions ?? 3,
       ...(setup.limits ? { limits: setup.limits } : {}),
       ...(setup.fetchDatasource ? { fetchDatasource: setup.fetchDatasource } : {}),
       ...(setup.verboseSteps !== undefined ? { verboseSteps: setup.verboseSteps } : {}),
@@ -64,6 +65,15 @@ export class JourneyDriver {
     ];
     await this.putRecord({ id: journey.id, versions });
     return version;
+  }
+
+  /** Pauses (`true`) or resumes (`false`) a journey, as `POST /v1/journeys/:id/pause|resume` would. */
+  async pause(journeyId: string, paused: boolean): Promise<void> {
+    const rec = this.records.get(journeyId);
+    if (!rec) throw new Error(`no journey ${journeyId}`);
+    const now = new Date(this.clock.now()).toISOString();
+    const { pausedAt: _p, ...rest } = rec;
+    await this.putRecord(paused ? { ...rest, pausedAt: now } : { ...rest, resumedAt: now });
   }
 
   async stop(journeyId: string, version: number): Promise<void> {
