@@ -55,6 +55,16 @@ export const opsCodes = defineErrorCodes('ops', {
     status: 503,
     doc: "the broker acked the write but the API's view did not show it in time; the write is durable",
   },
+  CONTROLS_UNAVAILABLE: {
+    retryable: true,
+    status: 503,
+    doc: 'a profile control (manual exit) could not be written: `jo.controls` is missing or the broker did not ack',
+  },
+  PROFILE_UNAVAILABLE: {
+    retryable: true,
+    status: 503,
+    doc: 'the partition holding the profile has no queryable owner right now (rebalance, restore, process down); retry after `Retry-After` seconds',
+  },
   INTERNAL: { retryable: false, status: 500, doc: 'a bug; the API log has the details' },
   FILE_UNREADABLE: { retryable: false, doc: '`jo validate`: a file could not be read' },
   KIND_UNKNOWN: { retryable: false, doc: "`jo validate`: the file's resource kind cannot be told; pass `--kind`" },

@@ -6,7 +6,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createKafka, type KafkaClient, type OutputCompression } from '../topology/index.js';
-import { topicCatalog, type ConfigView } from '../schemas/index.js';
+import { topicCatalog, topicNames, type ConfigView } from '../schemas/index.js';
 import {
   HttpClient,
   SecretResolver,
@@ -14,7 +14,7 @@ import {
   createHttpActionConnector,
   type CommandConsumer,
 } from '../connectors/index.js';
-import { buildApi, KafkaConfigStore, KafkaReportView } from './api/index.js';
+import { buildApi, KafkaConfigStore, KafkaProfileControls, KafkaReportView } from './api/index.js';
 import { policyOf, type EngineConfig } from './engine-config.js';
 import type { Logger } from './logger.js';
 import { PromMetrics } from './metrics.js';
@@ -154,10 +154,16 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
   const isReady = () => started.length === components.length && components.every((c) => c.ready());
 
   let app: FastifyInstance;
+  let controls: KafkaProfileControls | undefined;
   let reports: KafkaReportView | undefined;
   if (config.only.includes('api')) {
-    reports = KafkaReportView.open({ brokers: config.kafkaBrokers, topic: `${config.topicPrefix}reports` });
+    controls = KafkaProfileControls.open({
+      brokers: config.kafkaBrokers,
+      topic: topicNames(config.topicPrefix).controls,
+    });
+    reports = KafkaReportView.open({ brokers: config.kafkaBrokers, topic: topicNames(config.topicPrefix).reports });
     app = await buildApi({
+      controls,
       store: configStore,
       reports,
       tokens: config.api.tokens,
@@ -192,6 +198,7 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
   } catch (err) {
     await stopAll();
     await reports?.close();
+    await controls?.close();
     await configStore.close();
     throw err;
   }
@@ -208,6 +215,7 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
         await stopAll();
         await reports?.close();
         await configStore.close();
+        await controls?.close();
       })();
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<false>((resolve) => {

@@ -11,3 +11,4 @@ export { saveDraft, publish, close, stop, latestDraft } from './lifecycle.js';
 export { exportBundle, BUNDLE_FORMAT, JourneyBundle } from './bundle.js';
 export { ApiError } from './errors.js';
 export { validateCommand, loadConfigDocs, type ConfigDoc, type ValidateOutcome } from './validate-command.js';
+export { KafkaProfileControls, type ProfileControls, type ControlWrite } from './profile-controls.js';

@@ -10,6 +10,7 @@ import { ensureTopics } from '../topics.js';
 import { buildApi, type ApiOptions } from './app.js';
 import { KafkaConfigStore } from './config-store.js';
 import { KafkaReportView } from './report-view.js';
+import { KafkaProfileControls } from './profile-controls.js';
 
 export interface ApiServerOptions extends Omit<ApiOptions, 'store'> {
   readonly brokers: readonly string[];
@@ -57,7 +58,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   await store.whenReady();
   // read in the background: the engine creates jo.reports, and only the report route waits for it
   const reports = KafkaReportView.open({ brokers: opts.brokers, topic: topicNames(prefix).reports });
-  const app = await buildApi({ ...opts, store, reports });
+  const controls = KafkaProfileControls.open({ brokers: opts.brokers, topic: topicNames(prefix).controls });
+  const app = await buildApi({ controls, ...opts, store, reports });
   const address = await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 8080 });
   return {
     app,
@@ -68,6 +70,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       await app.close();
       await reports.close();
       await store.close();
+      await controls.close();
     },
   };
 }
