@@ -25,6 +25,11 @@ export interface JourneyLimits extends EngineLimits {
   readonly datasourceTimeoutMs: number;
   /** Extra time the engine grants a fetcher past the data source's timeout before giving up on it. Default 1 s. */
   readonly datasourceGraceMs: number;
+  /**
+   * While the schema registry fails or does not answer, an Avro event waits (its partition paused) and is tried
+   * again after this long, doubling per failed round up to 8×. Default 2 s.
+   */
+  readonly registryWaitMs: number;
 }
 
 export const DEFAULT_JOURNEY_LIMITS: JourneyLimits = {
@@ -35,6 +40,7 @@ export const DEFAULT_JOURNEY_LIMITS: JourneyLimits = {
   stopCheckIntervalMs: 1_000,
   datasourceTimeoutMs: 5_000,
   datasourceGraceMs: 1_000,
+  registryWaitMs: 2_000,
 };
 
 export interface JourneyTopologyOptions {
@@ -76,6 +82,8 @@ export const STORES = {
   stops: 'journey-stops',
   /** Per profile: recent commands counted by frequency caps. */
   sends: 'profile-sends',
+  /** Per journey version: this partition's per-node counts (changelog: `jo.reports`). */
+  report: 'journey-report',
   /** Per journey: this partition's entries today and instances running (journey entry caps). */
   entries: 'journey-entries',
 } as const;

@@ -36,4 +36,5 @@ export { StoreFrequencyLedger, channelOf, type SendRecord } from './frequency-le
 export { StoreEntryLedger, partitionShare, type EntryCount } from './entry-ledger.js';
 export { updatedProfile } from './profile-update.js';
 export { toStepRecords } from './step-records.js';
+export { countOutcome, reportKeysOf, type WaitingListener } from './node-report.js';
 export * from './journey-model.js';
