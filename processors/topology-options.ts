@@ -90,6 +90,8 @@ export const STORES = {
   sends: 'profile-sends',
   /** Per live audience journey version: the last completed run and the position of a running scan. */
   audience: 'audience-runs',
+  /** Per journey version: this partition's per-node counts (changelog: `jo.reports`). */
+  report: 'journey-report',
   /** Per journey: this partition's entries today and instances running (journey entry caps). */
   entries: 'journey-entries',
 } as const;

@@ -8,6 +8,7 @@ export * from './avro-registry.js';
 export * from './common.js';
 export * from './resources.js';
 export * from './messages.js';
+export * from './reports.js';
 export * from './rules.js';
 export * from './template.js';
 export * from './problems.js';

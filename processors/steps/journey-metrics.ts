@@ -43,6 +43,11 @@ export function journeyMetrics(m: Metrics) {
       help: 'Running journey instances (entries minus exits seen by this process)',
       labelNames: ['journey', 'version'],
     }),
+    nodeInstances: m.gauge({
+      name: 'jo_journey_node_instances',
+      help: "Instances standing at a journey node now (waiting), in this process's partitions",
+      labelNames: ['journey', 'version', 'node'],
+    }),
     commands: m.counter({
       name: 'jo_commands_emitted_total',
       help: 'Action commands emitted',
