@@ -179,7 +179,7 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
     })
     .addProcessor({
       name: 'report',
-      parents: ['match', 'timers', 'resume', 'control'],
+      parents: ['match', 'timers', 'resume', 'control', 'audience'],
       supplier: () => new ReportProcessor(s),
       stores: [STORES.report],
     });
