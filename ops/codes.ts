@@ -44,11 +44,26 @@ export const opsCodes = defineErrorCodes('ops', {
   },
   EXPORT_INCOMPLETE: { retryable: false, status: 409, doc: 'a resource the version references was deleted since' },
   NOT_READY: { retryable: true, status: 503, doc: 'the API is still replaying `jo.config`' },
+  REPORT_NOT_READY: {
+    retryable: true,
+    status: 503,
+    doc: 'the API is still reading `jo.reports` (or the topic does not exist yet); retry after `Retry-After` seconds',
+  },
   CONFIG_WRITE_FAILED: { retryable: true, status: 503, doc: 'the broker did not return an offset for a config write' },
   CONFIG_VIEW_LAGGING: {
     retryable: true,
     status: 503,
     doc: "the broker acked the write but the API's view did not show it in time; the write is durable",
+  },
+  CONTROLS_UNAVAILABLE: {
+    retryable: true,
+    status: 503,
+    doc: 'a profile control (manual exit) could not be written: `jo.controls` is missing or the broker did not ack',
+  },
+  PROFILE_UNAVAILABLE: {
+    retryable: true,
+    status: 503,
+    doc: 'the partition holding the profile has no queryable owner right now (rebalance, restore, process down); retry after `Retry-After` seconds',
   },
   INTERNAL: { retryable: false, status: 500, doc: 'a bug; the API log has the details' },
   FILE_UNREADABLE: { retryable: false, doc: '`jo validate`: a file could not be read' },

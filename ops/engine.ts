@@ -6,7 +6,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createKafka, type KafkaClient, type OutputCompression } from '../topology/index.js';
-import { topicCatalog, type ConfigView } from '../schemas/index.js';
+import { topicCatalog, topicNames, type ConfigView } from '../schemas/index.js';
 import {
   HttpClient,
   SecretResolver,
@@ -14,7 +14,7 @@ import {
   createHttpActionConnector,
   type CommandConsumer,
 } from '../connectors/index.js';
-import { buildApi, KafkaConfigStore } from './api/index.js';
+import { buildApi, KafkaConfigStore, KafkaProfileControls, KafkaReportView } from './api/index.js';
 import { policyOf, type EngineConfig } from './engine-config.js';
 import type { Logger } from './logger.js';
 import { PromMetrics } from './metrics.js';
@@ -154,9 +154,18 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
   const isReady = () => started.length === components.length && components.every((c) => c.ready());
 
   let app: FastifyInstance;
+  let controls: KafkaProfileControls | undefined;
+  let reports: KafkaReportView | undefined;
   if (config.only.includes('api')) {
+    controls = KafkaProfileControls.open({
+      brokers: config.kafkaBrokers,
+      topic: topicNames(config.topicPrefix).controls,
+    });
+    reports = KafkaReportView.open({ brokers: config.kafkaBrokers, topic: topicNames(config.topicPrefix).reports });
     app = await buildApi({
+      controls,
       store: configStore,
+      reports,
       tokens: config.api.tokens,
       policy: policyOf(config),
       readiness: isReady,
@@ -188,6 +197,8 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
     }
   } catch (err) {
     await stopAll();
+    await reports?.close();
+    await controls?.close();
     await configStore.close();
     throw err;
   }
@@ -202,7 +213,9 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
       const work = (async () => {
         await app.close();
         await stopAll();
+        await reports?.close();
         await configStore.close();
+        await controls?.close();
       })();
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<false>((resolve) => {

@@ -109,3 +109,38 @@ describe('journey entry caps through the topology', () => {
     expect(entered()).toBe(12);
   });
 });
+
+describe('pause and resume through the topology', () => {
+  it('halts instances while paused (also across a restart) and the resume sweep continues each exactly once', async () => {
+    d = await welcomeDriver({}, false);
+    await d.publish({
+      id: 'promo',
+      name: 'Promo',
+      namespace: 'email',
+      entry: { event: 'signup' },
+      start: 'pause',
+      nodes: {
+        pause: { type: 'wait', duration: 'PT1H', next: 'mail' },
+        mail: { type: 'action', action: 'sendEmail', next: 'done' },
+        done: { type: 'end' },
+      },
+    });
+    await d.event('user.signup', 'ann');
+    await d.pause('promo', true);
+    await d.event('user.signup', 'bob');
+    await d.advance(2 * HOUR); // ann's wait ended while paused: she halts before `mail`
+    expect(d.commands()).toHaveLength(0);
+    expect(d.trail()).toEqual(['ann:pause:entered', 'bob:$entry:discarded:journeyPaused']);
+    await d.driver.restart();
+    await d.advance(HOUR);
+    expect(d.commands()).toHaveLength(0);
+    await d.pause('promo', false);
+    await d.advance(5_000); // the resume sweep runs on the wall-clock punctuator
+    expect(d.trail()).toEqual(['ann:mail:transitioned', 'ann:done:ended:end']);
+    expect(d.commands()).toHaveLength(1);
+    await d.driver.restart();
+    await d.advance(5_000); // the sweep remembers the resume: nothing twice
+    expect(d.commands()).toHaveLength(0);
+    expect(d.trail()).toEqual([]);
+  });
+});

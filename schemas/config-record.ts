@@ -20,6 +20,10 @@ export const JourneyRecordSchema = Type.Object({
       journey: Type.Unknown(),
     }),
   ),
+  /** Set while the journey is paused (`POST /v1/journeys/:id/pause`). */
+  pausedAt: Type.Optional(Type.String()),
+  /** Set by the last resume; the engine continues the instances the pause halted once per resume. */
+  resumedAt: Type.Optional(Type.String()),
 });
 
 const ID_RE = new RegExp(ID_PATTERN);

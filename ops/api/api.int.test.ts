@@ -153,6 +153,26 @@ describe('admin API on the real broker', () => {
     expect((await call(server, 'GET', '/readyz', undefined, null)).body).toEqual({ status: 'ready' });
   });
 
+  it('pauses and resumes a journey (admin only); the record and the listing say so; repeats are 409', async () => {
+    expect((await call(server, 'POST', '/v1/journeys/cartRecovery/pause', undefined, READER)).status).toBe(403);
+    const paused = await call(server, 'POST', '/v1/journeys/cartRecovery/pause');
+    expect(paused.status).toBe(200);
+    expect(typeof (paused.body as { pausedAt?: string }).pausedAt).toBe('string');
+    expect((await call(server, 'POST', '/v1/journeys/cartRecovery/pause')).status).toBe(409);
+    const list = (await call(server, 'GET', '/v1/journeys')).body as { items: Array<{ id: string; paused: boolean }> };
+    expect(list.items.find((j) => j.id === 'cartRecovery')?.paused).toBe(true);
+    const resumed = await call(server, 'POST', '/v1/journeys/cartRecovery/resume');
+    expect(resumed.status).toBe(200);
+    expect(typeof (resumed.body as { resumedAt?: string }).resumedAt).toBe('string');
+    expect((resumed.body as { pausedAt?: string }).pausedAt).toBeUndefined();
+    expect((await call(server, 'POST', '/v1/journeys/cartRecovery/resume')).status).toBe(409);
+    // the next save keeps the journey-level fields
+    const saved = await call(server, 'PUT', '/v1/journeys/cartRecovery', cartJourney);
+    expect(saved.status).toBe(201);
+    const after = (await call(server, 'GET', '/v1/journeys/cartRecovery')).body as { resumedAt?: string };
+    expect(after.resumedAt).toBe((resumed.body as { resumedAt?: string }).resumedAt);
+  });
+
   it('exports a version with what it references and imports it into another environment', async () => {
     const exported = await call(server, 'GET', '/v1/journeys/cartRecovery/versions/2/export');
     expect(exported.status).toBe(200);

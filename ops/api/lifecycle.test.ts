@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { close, latestDraft, publish, saveDraft, stop, summary } from './lifecycle.js';
+import { close, latestDraft, pause, publish, resume, saveDraft, stop, summary } from './lifecycle.js';
 import { configFixtures, type JourneyRecord } from '../../schemas/index.js';
 
 const { cartJourney } = configFixtures;
@@ -65,10 +65,29 @@ describe('journey lifecycle', () => {
       name: 'Cart recovery',
       liveVersion: 1,
       latestVersion: 2,
+      paused: false,
       versions: [
         { version: 1, state: 'live' },
         { version: 2, state: 'draft' },
       ],
     });
+  });
+
+  it('pause and resume are per journey, need a live or closed version, and keep across saves and transitions', () => {
+    const draft = saveDraft(undefined, cartJourney, T(1));
+    expect(() => pause(draft, undefined, T(2))).toThrow(/no live or closed version/);
+    let r = publish(draft, 1, T(2));
+    expect(() => pause(r, 1, T(3))).toThrow(/whole journey/);
+    r = pause(r, undefined, T(3));
+    expect(r.pausedAt).toBe(T(3));
+    expect(summary(r).paused).toBe(true);
+    expect(() => pause(r, undefined, T(4))).toThrow(/already paused/);
+    r = publish(saveDraft(r, cartJourney, T(4)), 2, T(5));
+    expect(r.pausedAt).toBe(T(3));
+    r = resume(r, undefined, T(6));
+    expect(r.pausedAt).toBeUndefined();
+    expect(r.resumedAt).toBe(T(6));
+    expect(() => resume(r, undefined, T(7))).toThrow(/not paused/);
+    expect(summary(stop(r, undefined, T(8)))).toMatchObject({ paused: false });
   });
 });

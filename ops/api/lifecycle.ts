@@ -11,7 +11,7 @@ type Version = JourneyRecord['versions'][number];
 
 function replace(rec: JourneyRecord, changed: readonly Version[]): JourneyRecord {
   const byVersion = new Map(changed.map((v) => [v.version, v]));
-  return { id: rec.id, versions: rec.versions.map((v) => byVersion.get(v.version) ?? v) };
+  return { ...rec, versions: rec.versions.map((v) => byVersion.get(v.version) ?? v) };
 }
 
 function pick(rec: JourneyRecord, version: number): Version {
@@ -24,7 +24,7 @@ function pick(rec: JourneyRecord, version: number): Version {
 export function saveDraft(rec: JourneyRecord | undefined, journey: JourneyConfig, now: string): JourneyRecord {
   const versions = rec?.versions ?? [];
   const version = versions.reduce((m, v) => Math.max(m, v.version), 0) + 1;
-  return { id: journey.id, versions: [...versions, { version, state: 'draft', createdAt: now, journey }] };
+  return { ...rec, id: journey.id, versions: [...versions, { version, state: 'draft', createdAt: now, journey }] };
 }
 
 /** The version `publish` takes when none is named: the newest draft. */
@@ -73,6 +73,28 @@ export function stop(rec: JourneyRecord, version: number | undefined, now: strin
   );
 }
 
+/**
+ * Pauses the journey: nobody enters (`journeyPaused`) and running instances halt at their next node until resumed;
+ * events for them are queued within the pending-event limit. The version argument is refused: a pause is per journey.
+ */
+export function pause(rec: JourneyRecord, version: number | undefined, now: string): JourneyRecord {
+  if (version !== undefined)
+    throw conflict('JOURNEY_STATE_CONFLICT', 'pause applies to the whole journey, not a version');
+  if (rec.pausedAt !== undefined) throw conflict('JOURNEY_STATE_CONFLICT', `journey "${rec.id}" is already paused`);
+  if (!rec.versions.some((v) => v.state === 'live' || v.state === 'closed'))
+    throw conflict('JOURNEY_STATE_CONFLICT', `journey "${rec.id}" has no live or closed version to pause`);
+  return { ...rec, pausedAt: now };
+}
+
+/** Resumes a paused journey: entries are admitted again and halted instances go on from where they stopped. */
+export function resume(rec: JourneyRecord, version: number | undefined, now: string): JourneyRecord {
+  if (version !== undefined)
+    throw conflict('JOURNEY_STATE_CONFLICT', 'resume applies to the whole journey, not a version');
+  if (rec.pausedAt === undefined) throw conflict('JOURNEY_STATE_CONFLICT', `journey "${rec.id}" is not paused`);
+  const { pausedAt: _paused, ...rest } = rec;
+  return { ...rest, resumedAt: now };
+}
+
 /** A compact listing entry for `GET /v1/journeys`. */
 export function summary(rec: JourneyRecord) {
   const latest = rec.versions[rec.versions.length - 1];
@@ -81,6 +103,7 @@ export function summary(rec: JourneyRecord) {
     name: latest?.journey.name ?? rec.id,
     liveVersion: rec.versions.find((v) => v.state === 'live')?.version ?? null,
     latestVersion: latest?.version ?? null,
+    paused: rec.pausedAt !== undefined,
     versions: rec.versions.map((v) => ({ version: v.version, state: v.state })),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Journey routes: `PUT /v1/journeys/:id` saves a new draft version; `GET /v1/journeys[/:id[/versions/:version]]`;
- * `POST /v1/journeys/:id/{publish,close,stop}` move versions through the lifecycle; `POST /v1/journeys/validate`
+ * `POST /v1/journeys/:id/{publish,close,stop,pause,resume}` move versions through the lifecycle; `POST /v1/journeys/validate`
  * compiles without saving. Every write is a whole new `JourneyRecord` under `journey/<id>`.
  */
 import type { FastifyInstance } from 'fastify';
@@ -15,7 +15,7 @@ import {
 } from '../../schemas/index.js';
 import { invalid, notFound } from './errors.js';
 import { pathId, pathVersion, resourceBody, updateRecord, versionBody, type RouteContext } from './context.js';
-import { close, latestDraft, publish, saveDraft, stop, summary } from './lifecycle.js';
+import { close, latestDraft, pause, publish, resume, saveDraft, stop, summary } from './lifecycle.js';
 
 const tags = ['journeys'];
 const params = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] };
@@ -142,4 +142,6 @@ export function registerJourneyRoutes(app: FastifyInstance, ctx: RouteContext): 
   );
   registerTransition(app, ctx, 'close', 'Close the live version to new entries', close);
   registerTransition(app, ctx, 'stop', 'Stop live and closed versions: running instances end', stop);
+  registerTransition(app, ctx, 'pause', 'Pause: no entries; instances halt at their next node', pause);
+  registerTransition(app, ctx, 'resume', 'Resume a paused journey: halted instances go on', resume);
 }

@@ -13,3 +13,13 @@ export {
   type RateLimitOptions,
 } from './http-endpoint.js';
 export { launchChromium, chromiumPath } from './browser.js';
+export {
+  HOLD_JOURNEY,
+  holdResources,
+  produceSignups,
+  emailOf,
+  profileKeyOf,
+  stepsWith,
+  TopicTail,
+  type TailRecord,
+} from './profile-journey.js';

@@ -55,7 +55,7 @@ export async function applyExitCriteria(ctx: WalkContext, event: NormalizedEvent
 /** Whether the instance would take `event` as a continuation (waiting on an event node for it, or queueing it). */
 export function wantsEvent(ctx: WalkContext, event: NormalizedEvent): boolean {
   const b = ctx.inst.blocked;
-  if (b?.kind === 'action') return true;
+  if (b?.kind === 'action' || b?.kind === 'paused') return true;
   const node = b?.kind === 'event' ? ctx.def.config.nodes[b.nodeId] : undefined;
   return node?.type === 'event' && node.events.some((e) => e.event === event.eventConfigId);
 }

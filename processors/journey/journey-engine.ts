@@ -204,6 +204,55 @@ export class JourneyEngine {
   }
 
   /**
+   * Enters `profileKey` into audience journey `def` for the audience run `run` (its id names the step records'
+   * cause). The caller has checked the audience rule. A profile already in the journey is skipped quietly (an
+   * audience run must not write a discard per member of a large audience); re-entrance rules apply otherwise.
+   */
+  async enterAudience(
+    def: JourneyDef,
+    profileKey: string,
+    profile: unknown,
+    run: { readonly id: string; readonly at: number },
+  ): Promise<Outcome> {
+    const out = emptyOutcome({ type: 'control', id: run.id });
+    const state = await this.load(profileKey);
+    if (state.journeys[def.id]?.instance) {
+      out.discards.push({ reason: 'alreadyInJourney', journeyId: def.id });
+      return out;
+    }
+    const colon = profileKey.indexOf(':');
+    const event: NormalizedEvent = {
+      id: `${run.id}/${profileKey}`,
+      timestamp: new Date(run.at).toISOString(),
+      eventType: '$audience',
+      eventConfigId: '$audience',
+      identity: { namespace: profileKey.slice(0, colon), id: profileKey.slice(colon + 1) },
+      xdm: {},
+    };
+    await this.put(state, await this.machine.enter(def, state.journeys[def.id], event, profile), out, profile);
+    return this.counted(out);
+  }
+
+  /**
+   * Continues every instance of this partition that a pause of `journeyId` halted (the journey was resumed).
+   * Scans the store, like `stopVersion`: a resume is rare and must reach every halted instance.
+   */
+  async resumeJourney(journeyId: string, profileOf: (key: string) => Promise<unknown>): Promise<Outcome> {
+    const out = emptyOutcome({ type: 'control', id: `resume/${journeyId}` });
+    const halted: ProfileState[] = [];
+    for await (const [, state] of this.store.all())
+      if (state.journeys[journeyId]?.instance?.blocked?.kind === 'paused') halted.push(state);
+    for (const state of halted) {
+      const pj = state.journeys[journeyId];
+      const def = pj?.instance ? this.catalog.version(journeyId, pj.instance.version) : undefined;
+      if (!pj || !def) continue;
+      const profile = (await profileOf(pj.profileKey)) ?? null;
+      await this.put(state, await this.machine.resume(def, pj, profile), out, profile);
+    }
+    return this.counted(out);
+  }
+
+  /**
    * Ends every instance of this partition running on a stopped journey version (`journeyStopped`). Scans the
    * store: stops are rare and must reach instances that would otherwise sleep for weeks.
    */

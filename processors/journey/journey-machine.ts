@@ -48,6 +48,15 @@ export class JourneyMachine {
     return c;
   }
 
+  /** `ctx` for an instance that existed before this input: notes where it stood (`Outcome.origins`). */
+  private existing(def: JourneyDef, inst: InstanceState, profile: unknown, out: Outcome, event?: NormalizedEvent) {
+    // a halted instance (paused journey) has no step at its current node yet: it stands where its last step was
+    const b = inst.blocked;
+    const at = b?.kind === 'paused' ? (b.after ?? inst.currentNode) : inst.currentNode;
+    out.origins.push({ instanceId: inst.instanceId, nodeId: at });
+    return this.ctx(def, inst, profile, out, event);
+  }
+
   private settle(pj: ProfileJourney, ctx: WalkContext | undefined, handled: boolean): Transition {
     if (ctx?.ended && pj.instance === ctx.inst) {
       delete pj.instance;
@@ -99,7 +108,10 @@ export class JourneyMachine {
       out.discards.push({ reason: 'journeyNotLive', journeyId: def.id });
       return { state: pj, out, handled: false };
     }
-    const refused = outsideEntryWindow(def, now) ?? this.refusal(def, pj);
+    const refused =
+      (this.env.paused?.(def.id) ? 'journeyPaused' : undefined) ??
+      outsideEntryWindow(def, now) ??
+      this.refusal(def, pj);
     if (refused) {
       this.refuse(def, pj, refused, out);
       return { state: pj, out, handled: false };
@@ -162,7 +174,7 @@ export class JourneyMachine {
   async onEvent(def: JourneyDef, pj: ProfileJourney, event: NormalizedEvent, profile: unknown): Promise<Transition> {
     const inst = pj.instance;
     if (!inst) return { state: pj, out: emptyOutcome(), handled: false };
-    const ctx = this.ctx(def, inst, profile, emptyOutcome(), event);
+    const ctx = this.existing(def, inst, profile, emptyOutcome(), event);
     if (def.state === 'stopped') {
       finish(ctx, inst.currentNode, 'ended', 'journeyStopped');
       return this.settle(pj, ctx, false);
@@ -181,7 +193,7 @@ export class JourneyMachine {
   private async continueWith(ctx: WalkContext, event: NormalizedEvent): Promise<boolean> {
     const { inst, def, out } = ctx;
     const b = inst.blocked;
-    if (b?.kind === 'action') {
+    if (b?.kind === 'action' || b?.kind === 'paused') {
       if (inst.pending.length >= this.env.limits.maxPendingEvents) {
         step(ctx, b.nodeId, 'discarded', 'tooManyPendingEvents');
         out.discards.push({ reason: 'tooManyPendingEvents', journeyId: def.id });
@@ -224,7 +236,7 @@ export class JourneyMachine {
     const inst = pj.instance;
     const out = emptyOutcome();
     if (!inst || inst.instanceId !== timer.instanceId) return { state: pj, out, handled: false };
-    const ctx = this.ctx(def, inst, profile, out);
+    const ctx = this.existing(def, inst, profile, out);
     if (def.state === 'stopped') {
       finish(ctx, inst.currentNode, 'ended', 'journeyStopped');
       return this.settle(pj, ctx, false);
@@ -263,7 +275,7 @@ export class JourneyMachine {
       out.discards.push({ reason: 'staleActionResult', journeyId: def.id });
       return { state: pj, out, handled: false };
     }
-    const ctx = this.ctx(def, inst, profile, out);
+    const ctx = this.existing(def, inst, profile, out);
     if (def.state === 'stopped') {
       finish(ctx, inst.currentNode, 'ended', 'journeyStopped');
       return this.settle(pj, ctx, false);
@@ -300,7 +312,12 @@ export class JourneyMachine {
 
   private async drainPending(ctx: WalkContext): Promise<void> {
     const { inst } = ctx;
-    while (!ctx.ended && inst.pending.length > 0 && inst.blocked?.kind !== 'action') {
+    while (
+      !ctx.ended &&
+      inst.pending.length > 0 &&
+      inst.blocked?.kind !== 'action' &&
+      inst.blocked?.kind !== 'paused'
+    ) {
       const event = inst.pending.shift();
       if (!event) break;
       const sub = this.ctx(ctx.def, inst, ctx.profile, ctx.out, event);
@@ -309,11 +326,26 @@ export class JourneyMachine {
     }
   }
 
+  /**
+   * Continues an instance the pause halted (the journey was resumed): walks on from the node it halted at, then
+   * feeds it the events queued meanwhile. Not handled when the instance is not halted.
+   */
+  async resume(def: JourneyDef, pj: ProfileJourney, profile: unknown): Promise<Transition> {
+    const inst = pj.instance;
+    const b = inst?.blocked;
+    if (!inst || b?.kind !== 'paused') return { state: pj, out: emptyOutcome(), handled: false };
+    const ctx = this.existing(def, inst, profile, emptyOutcome());
+    delete inst.blocked;
+    await walk(ctx, b.nodeId);
+    await this.drainPending(ctx);
+    return this.settle(pj, ctx, true);
+  }
+
   /** Ends the running instance (journey version stopped): one `ended` step event with `reason`. */
   stop(def: JourneyDef, pj: ProfileJourney, reason = 'journeyStopped'): Transition {
     const inst = pj.instance;
     if (!inst) return { state: pj, out: emptyOutcome(), handled: false };
-    const ctx = this.ctx(def, inst, undefined, emptyOutcome());
+    const ctx = this.existing(def, inst, undefined, emptyOutcome());
     finish(ctx, inst.currentNode, 'ended', reason);
     return this.settle(pj, ctx, true);
   }

@@ -1,8 +1,9 @@
 /**
  * Processor `resume`: continues instances from action results (`jo.action-results`, keyed by profile key),
  * taking an action node's `onError` path on error/timedout/capped, and ends every running instance of a
- * journey version once it is stopped (a wall-clock check of the config view; each stop is handled once per
- * partition, remembered in a store). Outcomes go to `emit`.
+ * journey version once it is stopped, and continues the instances a pause halted once the journey is resumed (a
+ * wall-clock check of the config view; each stop and resume is handled once per partition, remembered in a
+ * store). Outcomes go to `emit`.
  */
 import { Value } from '@sinclair/typebox/value';
 import { ActionResult } from '../../schemas/index.js';
@@ -22,7 +23,10 @@ export class ResumeProcessor implements Processor<string | null, unknown, string
     this.ctx = ctx;
     this.journeys = taskJourneys(ctx, this.deps);
     this.stops = ctx.getStateStore<number>(STORES.stops);
-    ctx.schedule(this.deps.limits.stopCheckIntervalMs, 'wall-clock', () => this.sweepStops());
+    ctx.schedule(this.deps.limits.stopCheckIntervalMs, 'wall-clock', async () => {
+      await this.sweepStops();
+      await this.sweepResumes();
+    });
   }
 
   async process(r: StreamRecord<string | null, unknown>): Promise<void> {
@@ -32,6 +36,19 @@ export class ResumeProcessor implements Processor<string | null, unknown, string
     const key = result.profileKey ?? r.key ?? '';
     const outcome = await this.journeys.engine.onResult(result, key, (await this.journeys.profile(key)) ?? null);
     await this.ctx.forward({ key, value: { outcome }, timestamp: r.timestamp, headers: {} });
+  }
+
+  /** Continues the instances a pause halted, once per resume of each journey (remembered in the stops store). */
+  async sweepResumes(): Promise<void> {
+    for (const rec of this.deps.view.journeys()) {
+      if (rec.resumedAt === undefined || rec.pausedAt !== undefined) continue;
+      const k = `resume/${rec.id}`;
+      const at = Date.parse(rec.resumedAt);
+      if ((await this.stops.get(k)) === at) continue;
+      const outcome = await this.journeys.engine.resumeJourney(rec.id, (key) => this.journeys.profile(key));
+      await this.stops.put(k, at);
+      await this.ctx.forward({ key: k, value: { outcome }, timestamp: this.journeys.clock.now(), headers: {} });
+    }
   }
 
   /** Ends the running instances of versions stopped since the last check. */

@@ -111,6 +111,7 @@ export function taskJourneys(ctx: ProcessorContext<unknown, unknown>, deps: Step
     limits: deps.limits,
     frequency,
     entries,
+    paused: (id) => deps.view.isPaused(id),
     verboseSteps: deps.verboseSteps,
   };
   return {

@@ -67,6 +67,15 @@ export class JourneyDriver {
     return version;
   }
 
+  /** Pauses (`true`) or resumes (`false`) a journey, as `POST /v1/journeys/:id/pause|resume` would. */
+  async pause(journeyId: string, paused: boolean): Promise<void> {
+    const rec = this.records.get(journeyId);
+    if (!rec) throw new Error(`no journey ${journeyId}`);
+    const now = new Date(this.clock.now()).toISOString();
+    const { pausedAt: _p, ...rest } = rec;
+    await this.putRecord(paused ? { ...rest, pausedAt: now } : { ...rest, resumedAt: now });
+  }
+
   async stop(journeyId: string, version: number): Promise<void> {
     const rec = this.records.get(journeyId);
     if (!rec) throw new Error(`no journey ${journeyId}`);

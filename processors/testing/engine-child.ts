@@ -12,11 +12,14 @@ interface Config {
   readonly prefix: string;
   readonly applicationId: string;
   readonly stateDir: string;
+  /** Partitions of the profile-keyed topics (journey entry caps are shared out over them). */
+  readonly partitions?: number;
 }
 
 const cfg = JSON.parse(process.env['JO_TEST_ENGINE'] ?? '{}') as Config;
 const { topology } = buildJourneyTopology({
   topicPrefix: cfg.prefix,
+  ...(cfg.partitions !== undefined ? { partitions: cfg.partitions } : {}),
   limits: { timerIntervalMs: 200, stopCheckIntervalMs: 500 },
 });
 const app = new StreamsApp({

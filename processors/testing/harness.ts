@@ -36,6 +36,8 @@ export class Harness implements JourneyCatalog {
   readonly profiles = new Map<string, unknown>();
   readonly fetches: string[] = [];
   readonly out: Outcome = emptyOutcome();
+  /** Journeys paused (the config view's `isPaused`). */
+  readonly paused = new Set<string>();
   readonly engine: JourneyEngine;
 
   constructor(
@@ -59,6 +61,7 @@ export class Harness implements JourneyCatalog {
       limits: { ...DEFAULT_LIMITS, ...limits },
       ...(frequency ? { frequency } : {}),
       ...(entries ? { entries } : {}),
+      paused: (id) => this.paused.has(id),
     };
     this.engine = new JourneyEngine(env, this, this.store);
   }
@@ -116,6 +119,12 @@ export class Harness implements JourneyCatalog {
   async stop(journeyId: string, version: number): Promise<Outcome> {
     this.setState(journeyId, version, 'stopped');
     return this.record(await this.engine.stopVersion(journeyId, version));
+  }
+
+  /** Resumes a paused journey: the resume sweep continues every instance the pause halted. */
+  async resume(journeyId: string): Promise<Outcome> {
+    this.paused.delete(journeyId);
+    return this.record(await this.engine.resumeJourney(journeyId, (key) => Promise.resolve(this.profiles.get(key))));
   }
 
   /** Advances the clock and fires every timer due by then, earliest first. */
