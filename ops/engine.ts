@@ -4,6 +4,7 @@
  * Prometheus metrics and health. `--only` picks a subset so the parts can be scaled separately.
  * Nothing else in the code base constructs these parts for production.
  */
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createKafka, type KafkaClient, type OutputCompression } from '../topology/index.js';
 import { topicCatalog, topicNames, type ConfigView } from '../schemas/index.js';
@@ -130,6 +131,15 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
     clientId: config.applicationId,
     compression: config.outputCompression as OutputCompression,
     maxDecompressedBatchBytes: config.maxDecompressedBatchBytes,
+    // after a SIGKILL, rejoin the pipeline's, connectors' and global store's groups as the same members: no
+    // waiting out the dead member's session timeout (docs/operations.md, restart)
+    groupMembers: {
+      file: join(config.stateDir, 'group-members.json'),
+      groups: (g) =>
+        g === config.applicationId ||
+        (g.startsWith(config.applicationId) && /^-connector-[a-z0-9]+$/.test(g.slice(config.applicationId.length))) ||
+        g === `${config.applicationId}-global-${config.instanceId}`,
+    },
     log: (level, msg, extra) => {
       // Rebalances are routine and reported by the runtime itself; kafkajs logs them as errors.
       const routine = /rebalanc|not the correct coordinator|coordinator is (loading|not available)/i.test(
@@ -190,11 +200,16 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
   };
 
   try {
-    for (const c of components) {
-      await c.start();
-      started.push(c);
-      logger.info({ component: c.name }, 'started');
-    }
+    // in parallel: each joins its own consumer group, and a restart should not pay for those joins one by one
+    const starts = await Promise.allSettled(
+      components.map(async (c) => {
+        await c.start();
+        started.push(c);
+        logger.info({ component: c.name }, 'started');
+      }),
+    );
+    const failed = starts.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
   } catch (err) {
     await stopAll();
     await reports?.close();

@@ -18,6 +18,7 @@ import {
   type CodecOptions,
   type OutputCompression,
 } from './kafka-codecs.js';
+import { GroupMembers, type GroupMembersOptions } from './group-members.js';
 import type { OutRecord, TransactionalProducer, TransactionalProducerOptions } from './port.js';
 
 const require = createRequire(import.meta.url);
@@ -208,6 +209,8 @@ export interface KafkaClientOptions {
    * keeps codecs per process); default 256 MiB.
    */
   readonly maxDecompressedBatchBytes?: number;
+  /** Rejoin groups with the member id a crashed predecessor had (see group-members.ts); off by default. */
+  readonly groupMembers?: GroupMembersOptions;
 }
 
 const levels: Record<KafkaLogLevel, LogLevel> = {
@@ -252,6 +255,15 @@ export function createKafka(opts: KafkaClientOptions): Kafka {
   kafka.producer = (cfg) => withOutputCompression(makeProducer(cfg), compression);
   const makeAdmin = kafka.admin.bind(kafka);
   kafka.admin = (cfg) => withCreateTopicsRetry(makeAdmin(cfg));
+  if (opts.groupMembers) {
+    const members = new GroupMembers(opts.groupMembers);
+    const makeConsumer = kafka.consumer.bind(kafka);
+    kafka.consumer = (cfg) => {
+      const consumer = makeConsumer(cfg);
+      consumer.on(consumer.events.GROUP_JOIN, (e) => members.remember(cfg.groupId, e.payload.memberId));
+      return consumer;
+    };
+  }
   return kafka;
 }
 
