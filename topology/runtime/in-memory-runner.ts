@@ -114,7 +114,11 @@ export class InMemoryRunner {
           this.stores.push(inner);
           stores.set(
             spec.name,
-            spec.changelog === false ? inner : new ChangeLoggingKeyValueStore(inner, spec.serde, logger),
+            spec.changelog === false
+              ? inner
+              : new ChangeLoggingKeyValueStore(inner, spec.serde, logger, {
+                  coalesce: spec.coalesceChangelog === true,
+                }),
           );
         }
         const task = new StreamTask({
@@ -151,6 +155,8 @@ export class InMemoryRunner {
       if (!task) throw new RangeError(`no task for ${raw.topic} partition ${raw.partition}`);
       await task.process(raw);
     }
+    // every input is committed once it and what it led to are processed
+    for (const t of this.tasks.values()) t.prepareCommit();
   }
 
   /**
