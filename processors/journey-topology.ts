@@ -35,6 +35,7 @@ import { NormalizeProcessor } from './steps/normalize-processor.js';
 import { DEFAULT_JOURNEY_LIMITS, STORES, type JourneyTopologyOptions, type StepDeps } from './topology-options.js';
 import { ProfileStoreProcessor } from './steps/profile-store-processor.js';
 import { TimersProcessor } from './steps/timers-processor.js';
+import { AudienceProcessor } from './steps/audience-processor.js';
 import { ConfigError } from '../topology/index.js';
 
 /** Name of the repartition step; its topic is `${applicationId}-events-by-profile-repartition`. */
@@ -124,6 +125,7 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
     // jo.reports is the per-node report's changelog: the API sums its rows (one per journey version and partition).
     .addStateStore({ name: STORES.report, serde: jsonSerde<unknown>(), changelogTopic: t.reports })
     .addStateStore({ name: STORES.entries, serde: jsonSerde<unknown>() })
+    .addStateStore({ name: STORES.audience, serde: jsonSerde<unknown>() })
     .addSource({ name: 'profiles', topics: [t.profiles], keyDeserializer: str, valueDeserializer: json })
     .addProcessor({
       name: 'profile-store',
@@ -149,6 +151,12 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
       supplier: () => new TimersProcessor(s),
       stores: [STORES.timers, STORES.instances, STORES.profiles, STORES.sends, STORES.entries],
     })
+    .addProcessor({
+      name: 'audience',
+      parents: [],
+      supplier: () => new AudienceProcessor(s),
+      stores: [STORES.audience, STORES.instances, STORES.profiles, STORES.sends, STORES.entries],
+    })
     .addSource({ name: 'results-in', topics: [t.actionResults], keyDeserializer: str, valueDeserializer: json })
     .addProcessor({
       name: 'resume',
@@ -165,13 +173,13 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
     })
     .addProcessor({
       name: 'emit',
-      parents: ['match', 'timers', 'resume', 'control'],
+      parents: ['match', 'timers', 'resume', 'control', 'audience'],
       supplier: () => new EmitProcessor(s),
       stores: [STORES.timers, STORES.instances, STORES.profiles],
     })
     .addProcessor({
       name: 'report',
-      parents: ['match', 'timers', 'resume', 'control'],
+      parents: ['match', 'timers', 'resume', 'control', 'audience'],
       supplier: () => new ReportProcessor(s),
       stores: [STORES.report],
     });

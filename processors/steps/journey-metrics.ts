@@ -87,6 +87,16 @@ export function journeyMetrics(m: Metrics) {
       help: 'Timers fired, by kind',
       labelNames: ['kind'],
     }),
+    audienceScanned: m.counter({
+      name: 'jo_audience_profiles_scanned_total',
+      help: 'Profiles an audience entry run looked at, by journey',
+      labelNames: ['journey'],
+    }),
+    audienceRuns: m.counter({
+      name: 'jo_audience_runs_total',
+      help: 'Audience entry runs completed (every partition counts its own), by journey',
+      labelNames: ['journey'],
+    }),
   };
 }
 
