@@ -83,7 +83,9 @@ async function start(args: string[]): Promise<number> {
     if (sink && cfg.only.includes('api')) {
       const loaded = await loadSample(engine.address, token, sink.url);
       say(`  sample journey "welcome" ${loaded}; its actions call ${sink.url}`);
-      say('  try: node ops/bin/jo.js produce-sample --count 10');
+      // with the settings this process was given, so that the hint works as printed in a new shell
+      const prefix = process.env['JO_TOPIC_PREFIX'] ? ` JO_TOPIC_PREFIX=${cfg.topicPrefix}` : '';
+      say(`  try: KAFKA_BROKERS=${cfg.kafkaBrokers.join(',')}${prefix} node ops/bin/jo.js produce-sample --count 10`);
     }
   }
   const signal = await new Promise<string>((resolve) => {
