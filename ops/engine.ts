@@ -165,6 +165,7 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
       store: configStore,
       tokens: config.api.tokens,
       policy: policyOf(config),
+      journeyVersionsKept: config.journeyVersionsKept,
       readiness: isReady,
       metrics: () => metrics.text(),
     });
