@@ -14,7 +14,7 @@ import {
   createHttpActionConnector,
   type CommandConsumer,
 } from '../connectors/index.js';
-import { buildApi, KafkaConfigStore, KafkaProfileControls } from './api/index.js';
+import { buildApi, KafkaConfigStore, KafkaProfileControls, KafkaReportView } from './api/index.js';
 import { policyOf, type EngineConfig } from './engine-config.js';
 import type { Logger } from './logger.js';
 import { PromMetrics } from './metrics.js';
@@ -155,14 +155,17 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
 
   let app: FastifyInstance;
   let controls: KafkaProfileControls | undefined;
+  let reports: KafkaReportView | undefined;
   if (config.only.includes('api')) {
     controls = KafkaProfileControls.open({
       brokers: config.kafkaBrokers,
       topic: topicNames(config.topicPrefix).controls,
     });
+    reports = KafkaReportView.open({ brokers: config.kafkaBrokers, topic: topicNames(config.topicPrefix).reports });
     app = await buildApi({
       controls,
       store: configStore,
+      reports,
       tokens: config.api.tokens,
       policy: policyOf(config),
       journeyVersionsKept: config.journeyVersionsKept,
@@ -195,6 +198,8 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
     }
   } catch (err) {
     await stopAll();
+    await reports?.close();
+    await controls?.close();
     await configStore.close();
     throw err;
   }
@@ -209,6 +214,7 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
       const work = (async () => {
         await app.close();
         await stopAll();
+        await reports?.close();
         await configStore.close();
         await controls?.close();
       })();

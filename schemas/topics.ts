@@ -34,8 +34,10 @@ export function topicNames(prefix = DEFAULT_TOPIC_PREFIX) {
     timers: `${prefix}timers`,
     commands: (connector: string) => `${prefix}commands.${connector}`,
     actionResults: `${prefix}action-results`,
+    actionAttempts: `${prefix}action-attempts`,
     stepEvents: `${prefix}step-events`,
     controls: `${prefix}controls`,
+    reports: `${prefix}reports`,
     dlq: `${prefix}dlq`,
   } as const;
 }
@@ -86,6 +88,14 @@ export function topicCatalog(opts: TopicCatalogOptions = {}): TopicSpec[] {
       coPartitionGroup: 'profile',
       purpose: 'action results from connectors',
     },
+    {
+      name: n.actionAttempts,
+      partitions: p,
+      compacted: false,
+      config: { 'retention.ms': String(7 * 24 * 3600 * 1000), 'segment.ms': '3600000' },
+      coPartitionGroup: 'profile',
+      purpose: 'internal: calls connectors made, recorded before each call (read back after a crash)',
+    },
     { name: n.stepEvents, partitions: p, compacted: false, purpose: 'journey step events' },
     {
       name: n.controls,
@@ -93,6 +103,15 @@ export function topicCatalog(opts: TopicCatalogOptions = {}): TopicSpec[] {
       compacted: false,
       coPartitionGroup: 'profile',
       purpose: 'internal: control records for one profile (manual exit), keyed by profile key',
+    },
+    {
+      name: n.reports,
+      partitions: p,
+      // the changelog of the engine's per-node report store: key = `<journeyId>/<version>`, one row per partition
+      compacted: true,
+      config: compact,
+      coPartitionGroup: 'profile',
+      purpose: 'internal: exact per-node counts of each journey version, one row per partition (the API sums them)',
     },
     {
       name: n.dlq,

@@ -61,7 +61,9 @@ export function journeyGraph(journey) {
       id: '@entry',
       type: 'entry',
       title: 'entry',
-      sub: `on ${journey?.entry?.event ?? '?'}${journey?.entry?.condition ? ' if…' : ''}`,
+      sub: journey?.entry?.audience
+        ? `audience, ${journey.entry.schedule ?? '?'}`
+        : `on ${journey?.entry?.event ?? '?'}${journey?.entry?.condition ? ' if…' : ''}`,
     },
   ];
   const edges = [];
@@ -232,7 +234,7 @@ function drawNode(n, opts) {
           'data-passed': c.passed ?? 0,
           'data-errors': c.errors ?? 0,
         },
-        `⏸ ${c.waiting ?? 0}  ✓ ${c.passed ?? 0}  ✗ ${c.errors ?? 0}`,
+        `wait ${c.waiting ?? 0} · ✓ ${c.passed ?? 0} · ✗ ${c.errors ?? 0}`,
       ),
     problems.length &&
       s(
