@@ -161,7 +161,7 @@ describe('journey versions under their own keys', () => {
     };
     expect(v.apply('journey/j', json(head)).ok).toBe(true);
     expect(v.version('j', 2)?.journey.name).toBe('second');
-    expect(v.liveJourneysFor(cartJourney.entry.event).map((c) => c.id)).toEqual(['j']);
+    expect(v.liveJourneysFor('cartAbandoned').map((c) => c.id)).toEqual(['j']);
     expect(v.storedJourney('j')?.versions[0]).not.toHaveProperty('journey');
     v.apply('journey/j', json({ ...head, versions: head.versions.slice(1) }));
     v.apply(`journey/j/v/1/${h1}`, null);
