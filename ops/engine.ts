@@ -178,6 +178,7 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
       reports,
       tokens: config.api.tokens,
       policy: policyOf(config),
+      journeyVersionsKept: config.journeyVersionsKept,
       readiness: isReady,
       metrics: () => metrics.text(),
     });
