@@ -222,6 +222,19 @@ function deepFreeze<T>(o: T): T {
 }
 
 /** The outbound and secret policies of a configuration (API save-time checks and connectors' call-time checks). */
+/**
+ * The outbound and secret policies from the environment alone (`JO_OUTBOUND_ALLOW`, `JO_SECRET_ENV_PREFIX`,
+ * `JO_SECRETS_DIR`, defaults as the engine's), for offline tools such as `jo validate` that need no broker.
+ */
+export function policyFromEnv(env: Env): ResourcePolicy {
+  const allow = list(env['JO_OUTBOUND_ALLOW']);
+  return policyOf({
+    outboundAllow: allow && allow.length > 0 ? allow : [...DEFAULTS.outboundAllow],
+    secretEnvPrefix: env['JO_SECRET_ENV_PREFIX'] || DEFAULTS.secretEnvPrefix,
+    ...(env['JO_SECRETS_DIR'] ? { secretsDir: env['JO_SECRETS_DIR'] } : {}),
+  } as EngineConfig);
+}
+
 export function policyOf(config: EngineConfig): ResourcePolicy {
   return {
     outbound: parseOutboundPolicy(config.outboundAllow),
