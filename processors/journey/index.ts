@@ -37,3 +37,4 @@ export { StoreEntryLedger, partitionShare, type EntryCount } from './entry-ledge
 export { updatedProfile } from './profile-update.js';
 export { toStepRecords } from './step-records.js';
 export * from './journey-model.js';
+export { describeProfile, type ProfileJourneyView, type InstanceView, type WaitingFor } from './profile-view.js';
