@@ -44,6 +44,11 @@ export const opsCodes = defineErrorCodes('ops', {
   },
   EXPORT_INCOMPLETE: { retryable: false, status: 409, doc: 'a resource the version references was deleted since' },
   NOT_READY: { retryable: true, status: 503, doc: 'the API is still replaying `jo.config`' },
+  REPORT_NOT_READY: {
+    retryable: true,
+    status: 503,
+    doc: 'the API is still reading `jo.reports` (or the topic does not exist yet); retry after `Retry-After` seconds',
+  },
   CONFIG_WRITE_FAILED: { retryable: true, status: 503, doc: 'the broker did not return an offset for a config write' },
   CONFIG_VIEW_LAGGING: {
     retryable: true,

@@ -17,6 +17,8 @@ export const EngineConfigSchema = Type.Object(
   {
     kafkaBrokers: Type.Array(Type.String({ pattern: '^[^:,\\s]+:\\d{1,5}$' }), { minItems: 1 }),
     schemaRegistryUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    /** Timeout of each schema registry request (connecting included); a registry that never answers fails then. */
+    schemaRegistryTimeoutMs: Type.Integer({ minimum: 100, maximum: 60_000 }),
     applicationId: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$' }),
     /**
      * Names this process among the instances of one application: stable across its restarts (it fences the
@@ -102,6 +104,7 @@ function fromEnv(env: Env): Record<string, unknown> {
   const out: Record<string, unknown> = {
     kafkaBrokers: list(env['KAFKA_BROKERS']),
     schemaRegistryUrl: env['SCHEMA_REGISTRY_URL'],
+    schemaRegistryTimeoutMs: num(env['JO_SCHEMA_REGISTRY_TIMEOUT_MS']),
     applicationId: env['JO_APPLICATION_ID'],
     instanceId: env['JO_INSTANCE_ID'],
     topicPrefix: env['JO_TOPIC_PREFIX'],
@@ -144,6 +147,7 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
 
 export const DEFAULTS = {
   applicationId: 'journey-engine',
+  schemaRegistryTimeoutMs: 5_000,
   topicPrefix: 'jo.',
   partitions: 6,
   stateDir: '.infra/state',

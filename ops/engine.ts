@@ -19,6 +19,7 @@ import {
   DirectoryProfileLookup,
   KafkaConfigStore,
   KafkaProfileControls,
+  KafkaReportView,
   registerInternalProfileRoute,
   TokenAuth,
   type LocalProfileQuery,
@@ -180,7 +181,7 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
   const started: Component[] = [];
   const isReady = () => started.length === components.length && components.every((c) => c.ready());
   const server = await buildServer(shared, components, isReady);
-  const { app, directory, controls } = server;
+  const { app, directory, controls, reports } = server;
 
   // Parts are independent (they meet only through topics), so they drain in parallel.
   const stopAll = async (): Promise<void> => {
@@ -208,6 +209,8 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
   } catch (err) {
     await app.close();
     await stopAll();
+    await reports?.close();
+    await controls?.close();
     await configStore.close();
     await directory?.close();
     throw err;
@@ -222,6 +225,7 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
       const work = (async () => {
         await app.close();
         await stopAll();
+        await reports?.close();
         await configStore.close();
         await controls?.close();
         await directory?.close();
@@ -240,6 +244,7 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
 interface Server {
   readonly app: FastifyInstance;
   readonly controls?: KafkaProfileControls;
+  readonly reports?: KafkaReportView;
   readonly directory?: HostDirectory;
 }
 
@@ -255,9 +260,14 @@ async function buildServer(shared: SharedParts, components: Component[], isReady
     brokers: config.kafkaBrokers,
     topic: topicNames(config.topicPrefix).controls,
   });
+  const reports = KafkaReportView.open({
+    brokers: config.kafkaBrokers,
+    topic: topicNames(config.topicPrefix).reports,
+  });
   const directory = await HostDirectory.open(kafka, config.applicationId);
   const app = await buildApi({
     controls,
+    reports,
     profileLookup: new DirectoryProfileLookup({ directory, store: STORES.instances }),
     ...(localProfiles ? { localProfiles } : {}),
     store: shared.configStore,
@@ -266,7 +276,7 @@ async function buildServer(shared: SharedParts, components: Component[], isReady
     readiness: isReady,
     metrics: () => metrics.text(),
   });
-  return { app, controls, directory };
+  return { app, controls, reports, directory };
 }
 
 /** `/healthz`, `/readyz` and `/metrics` (and the pipeline's internal profile route) for processes without the API. */

@@ -17,14 +17,16 @@ export function pipelineComponent(shared: SharedParts): Component {
   const policy = policyOf(config);
   const http = new HttpClient({ outbound: policy.outbound, secrets: new SecretResolver({ policy: policy.secrets }) });
   const datasources = createDataSourceClient({ metrics, http });
-  const registry = config.schemaRegistryUrl ? createAvroRegistry(config.schemaRegistryUrl) : undefined;
+  const registry = config.schemaRegistryUrl
+    ? createAvroRegistry(config.schemaRegistryUrl, { timeoutMs: config.schemaRegistryTimeoutMs })
+    : undefined;
   const { topology, view } = buildJourneyTopology({
     topicPrefix: config.topicPrefix,
     partitions: config.partitions,
     metrics,
     verboseSteps: config.verboseSteps,
     fetchDatasource: (ds, data) => datasources.fetch(ds, data),
-    ...(registry ? { decodeAvro: (buf: Buffer) => registry.decode(buf) } : {}),
+    ...(registry ? { decodeAvro: (buf: Buffer, signal?: AbortSignal) => registry.decode(buf, signal) } : {}),
     // timers fire on a 250 ms wall-clock punctuator: lateness stays well under a second
     limits: { maxEventBytes: config.maxEventBytes, timerIntervalMs: 250 },
   });

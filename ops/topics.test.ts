@@ -15,15 +15,16 @@ describe('topic catalog', () => {
       'acme.action-results',
       'acme.step-events',
       'acme.controls',
+      'acme.reports',
       'acme.dlq',
     ]);
   });
 
-  it('compacts config, profiles and timers (the timer index changelog) only', () => {
+  it('compacts config, profiles, timers and reports (the timer index and report store changelogs) only', () => {
     const compacted = topicCatalog()
       .filter((t) => t.compacted)
       .map((t) => t.name);
-    expect(compacted).toEqual(['jo.profiles', 'jo.config', 'jo.timers']);
+    expect(compacted).toEqual(['jo.profiles', 'jo.config', 'jo.timers', 'jo.reports']);
   });
 
   it('rejects co-partitioned topics with different partition counts, naming them', () => {

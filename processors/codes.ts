@@ -25,7 +25,7 @@ export const processorCodes = defineErrorCodes('processors', {
   },
   SCHEMA_REGISTRY_UNAVAILABLE: {
     retryable: true,
-    doc: "the schema registry failed (unreachable, 5xx, other non-404 answers) while decoding an Avro event, 3 retries with backoff included; the task's error policy decides (DLQ under `continue`)",
+    doc: 'the schema registry failed or did not answer within `schemaRegistryTimeoutMs` while decoding an Avro event (2 retries included): the event waits, its partition paused, and is tried again after `registryWaitMs` (doubling, up to 8×); never dead-lettered for this',
   },
   RULE_EVAL_FAILED: {
     retryable: false,

@@ -10,6 +10,7 @@
  *   jo.action-results ─► resume (stop sweep punctuator) ───┤  ├──► jo.step-events
  *   jo.controls ─► control (manual exit) ──────────────────┘
  *                                                             └──► timer index (changelog: jo.timers)
+ *   (match, timers, resume, control) ─► report ─► per-node counts store (changelog: jo.reports)
  *   jo.config ─► global store "journey-config" ─► ConfigView (journeys, events, actions, data sources)
  *
  * Sub-topology 0 (normalize) reads the events topic with whatever key and partitioning the producer used;
@@ -28,11 +29,13 @@ import { EmitProcessor, SINKS } from './steps/emit-processor.js';
 import { EnrichProcessor } from './steps/enrich-processor.js';
 import { ResumeProcessor } from './steps/resume-processor.js';
 import { ControlProcessor } from './steps/control-processor.js';
+import { ReportProcessor } from './steps/report-processor.js';
 import { MatchProcessor } from './steps/match-processor.js';
 import { NormalizeProcessor } from './steps/normalize-processor.js';
 import { DEFAULT_JOURNEY_LIMITS, STORES, type JourneyTopologyOptions, type StepDeps } from './topology-options.js';
 import { ProfileStoreProcessor } from './steps/profile-store-processor.js';
 import { TimersProcessor } from './steps/timers-processor.js';
+import { AudienceProcessor } from './steps/audience-processor.js';
 import { ConfigError } from '../topology/index.js';
 
 /** Name of the repartition step; its topic is `${applicationId}-events-by-profile-repartition`. */
@@ -119,7 +122,10 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
     .addStateStore({ name: STORES.timers, serde: jsonSerde<unknown>(), changelogTopic: t.timers })
     .addStateStore({ name: STORES.stops, serde: jsonSerde<unknown>() })
     .addStateStore({ name: STORES.sends, serde: jsonSerde<unknown>(), prefetchInputKeys: true })
+    // jo.reports is the per-node report's changelog: the API sums its rows (one per journey version and partition).
+    .addStateStore({ name: STORES.report, serde: jsonSerde<unknown>(), changelogTopic: t.reports })
     .addStateStore({ name: STORES.entries, serde: jsonSerde<unknown>() })
+    .addStateStore({ name: STORES.audience, serde: jsonSerde<unknown>() })
     .addSource({ name: 'profiles', topics: [t.profiles], keyDeserializer: str, valueDeserializer: json })
     .addProcessor({
       name: 'profile-store',
@@ -145,6 +151,12 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
       supplier: () => new TimersProcessor(s),
       stores: [STORES.timers, STORES.instances, STORES.profiles, STORES.sends, STORES.entries],
     })
+    .addProcessor({
+      name: 'audience',
+      parents: [],
+      supplier: () => new AudienceProcessor(s),
+      stores: [STORES.audience, STORES.instances, STORES.profiles, STORES.sends, STORES.entries],
+    })
     .addSource({ name: 'results-in', topics: [t.actionResults], keyDeserializer: str, valueDeserializer: json })
     .addProcessor({
       name: 'resume',
@@ -161,9 +173,15 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
     })
     .addProcessor({
       name: 'emit',
-      parents: ['match', 'timers', 'resume', 'control'],
+      parents: ['match', 'timers', 'resume', 'control', 'audience'],
       supplier: () => new EmitProcessor(s),
       stores: [STORES.timers, STORES.instances, STORES.profiles],
+    })
+    .addProcessor({
+      name: 'report',
+      parents: ['match', 'timers', 'resume', 'control', 'audience'],
+      supplier: () => new ReportProcessor(s),
+      stores: [STORES.report],
     });
   for (const c of s.connectors)
     b.addSink({

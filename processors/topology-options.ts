@@ -21,10 +21,19 @@ export interface JourneyLimits extends EngineLimits {
   readonly timerSliceSize: number;
   /** Period of the check for stopped journey versions. Default 1 s. */
   readonly stopCheckIntervalMs: number;
+  /** Period of the audience-entry punctuator (due runs, next slice of a running scan). Default 50 ms. */
+  readonly audienceIntervalMs: number;
+  /** Profiles an audience scan looks at per punctuation, so live events keep flowing during a scan. Default 1,000. */
+  readonly audienceSliceSize: number;
   /** Data-source timeout when its config sets none (the fetcher's own default should match). Default 5 s. */
   readonly datasourceTimeoutMs: number;
   /** Extra time the engine grants a fetcher past the data source's timeout before giving up on it. Default 1 s. */
   readonly datasourceGraceMs: number;
+  /**
+   * While the schema registry fails or does not answer, an Avro event waits (its partition paused) and is tried
+   * again after this long, doubling per failed round up to 8×. Default 2 s.
+   */
+  readonly registryWaitMs: number;
 }
 
 export const DEFAULT_JOURNEY_LIMITS: JourneyLimits = {
@@ -33,8 +42,11 @@ export const DEFAULT_JOURNEY_LIMITS: JourneyLimits = {
   timerIntervalMs: 1_000,
   timerSliceSize: 500,
   stopCheckIntervalMs: 1_000,
+  audienceIntervalMs: 50,
+  audienceSliceSize: 1_000,
   datasourceTimeoutMs: 5_000,
   datasourceGraceMs: 1_000,
+  registryWaitMs: 2_000,
 };
 
 export interface JourneyTopologyOptions {
@@ -76,6 +88,10 @@ export const STORES = {
   stops: 'journey-stops',
   /** Per profile: recent commands counted by frequency caps. */
   sends: 'profile-sends',
+  /** Per live audience journey version: the last completed run and the position of a running scan. */
+  audience: 'audience-runs',
+  /** Per journey version: this partition's per-node counts (changelog: `jo.reports`). */
+  report: 'journey-report',
   /** Per journey: this partition's entries today and instances running (journey entry caps). */
   entries: 'journey-entries',
 } as const;

@@ -63,6 +63,14 @@ export const schemaCodes = {
     doc: 'following `jump` nodes from this journey leads back to it (refused at save and publish)',
   },
   ENTRY_WINDOW_INVALID: { retryable: false, doc: '`endAt` is not after `startAt`' },
+  ENTRY_INVALID: {
+    retryable: false,
+    doc: 'a journey entry needs exactly one of `event` or `audience` (+ `schedule`); an audience reads only the profile',
+  },
+  AUDIENCE_SCHEDULE_INVALID: {
+    retryable: false,
+    doc: 'an audience `schedule` is neither `once` nor a valid five-field cron expression',
+  },
   EXIT_CRITERION_DUPLICATE: {
     retryable: false,
     doc: 'a journey lists the same exit event twice without a condition',

@@ -202,6 +202,17 @@ export class ConfigView implements JourneyRefs {
     return live === undefined ? undefined : this.compiled(id, live)?.references.journeys;
   }
 
+  /** Live versions with an audience entry, with their publish time (ms). */
+  liveAudienceJourneys(): Array<{ readonly compiled: CompiledJourney; readonly publishedAt: number }> {
+    const out: Array<{ compiled: CompiledJourney; publishedAt: number }> = [];
+    for (const rec of this.journeys()) {
+      const v = rec.versions.find((x) => x.state === 'live');
+      const c = v ? this.compiled(rec.id, v.version) : undefined;
+      if (v && c?.audience) out.push({ compiled: c, publishedAt: Date.parse(v.publishedAt ?? v.createdAt) });
+    }
+    return out;
+  }
+
   /** The live compiled journeys whose entry event is `eventId` (empty array when none). */
   liveJourneysFor(eventId: string): readonly CompiledJourney[] {
     if (!this.entryIndex) {
@@ -209,7 +220,7 @@ export class ConfigView implements JourneyRefs {
       for (const rec of this.journeyRecords.values()) {
         const live = this.liveVersion(rec.id);
         const c = live === undefined ? undefined : this.compiled(rec.id, live);
-        if (c) idx.set(c.entryEvent, [...(idx.get(c.entryEvent) ?? []), c]);
+        if (c?.entryEvent !== undefined) idx.set(c.entryEvent, [...(idx.get(c.entryEvent) ?? []), c]);
       }
       this.entryIndex = idx;
     }

@@ -74,4 +74,25 @@ describe('frequency cap resource', () => {
     expect(p).toContain('/window DURATION_TOO_SHORT');
     expect(p.some((s) => s.startsWith('/channels/0'))).toBe(true);
   });
+
+  it('audience entry: audience + schedule (once or cron), exactly one of event and audience, profile only', () => {
+    const end: JourneyConfig['nodes'] = { n: { type: 'end' } };
+    const tier = { '==': [{ var: 'profile.tier' }, 'gold'] };
+    const ok = compileJourney(journey(end, { entry: { audience: tier, schedule: '0 9 * * 1-5' } }), refs({}));
+    expect(codes(ok)).toEqual([]);
+    expect(ok.ok && ok.compiled.audience).toEqual({ rule: tier, schedule: '0 9 * * 1-5' });
+    expect(ok.ok && ok.compiled.entryEvent).toBeUndefined();
+    expect(codes(compileJourney(journey(end, { entry: { audience: tier, schedule: 'once' } }), refs({})))).toEqual([]);
+    const bad = (entry: JourneyConfig['entry']) => codes(compileJourney(journey(end, { entry }), refs({})));
+    expect(bad({ event: 'signup', audience: tier, schedule: 'once' })).toEqual(['/entry ENTRY_INVALID']);
+    expect(bad({})).toEqual(['/entry ENTRY_INVALID']);
+    expect(bad({ audience: tier })).toEqual(['/entry/schedule ENTRY_INVALID']);
+    expect(bad({ audience: tier, schedule: 'once', condition: true })).toEqual(['/entry/condition ENTRY_INVALID']);
+    expect(bad({ event: 'signup', schedule: 'once' })).toEqual(['/entry/schedule ENTRY_INVALID']);
+    expect(bad({ audience: tier, schedule: '61 * * * *' })).toEqual(['/entry/schedule AUDIENCE_SCHEDULE_INVALID']);
+    expect(bad({ audience: tier, schedule: 'daily' })).toEqual(['/entry/schedule AUDIENCE_SCHEDULE_INVALID']);
+    expect(bad({ audience: { '==': [{ var: 'datasources.crm.tier' }, 'gold'] }, schedule: 'once' })).toContain(
+      '/entry/audience ENTRY_INVALID',
+    );
+  });
 });

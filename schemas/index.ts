@@ -8,6 +8,7 @@ export * from './avro-registry.js';
 export * from './common.js';
 export * from './resources.js';
 export * from './messages.js';
+export * from './reports.js';
 export * from './rules.js';
 export * from './template.js';
 export * from './problems.js';
@@ -22,6 +23,7 @@ export * from './outbound-policy.js';
 export * from './secret-policy.js';
 export * from './config-record.js';
 export * from './config-view.js';
+export { parseCron, scheduleProblem, type CronSpec } from './audience-schedule.js';
 /** Golden configuration fixtures (events, data source, actions, a journey using every node type) for tests. */
 export * as configFixtures from './fixtures/config-fixtures.js';
 export * from './xdm.js';

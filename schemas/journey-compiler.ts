@@ -11,7 +11,7 @@ import { DEFAULT_JOURNEY_TIMEOUT, DEFAULT_REENTRANCE_WAIT, MAX_DURATION_MS, pars
 import { FORBIDDEN_KEYS } from './rules.js';
 import { ID_PATTERN } from './common.js';
 import { templatePaths } from './template.js';
-import { entryWindowProblems, jumpProblems } from './journey-governance-checks.js';
+import { entryFormProblems, entryWindowProblems, jumpProblems } from './journey-governance-checks.js';
 
 /** Resources a journey may reference. `ConfigView` implements it; tests pass plain lookups. */
 export interface JourneyRefs {
@@ -61,8 +61,10 @@ export interface CompiledJourney {
   readonly id: string;
   readonly version: number;
   readonly journey: JourneyConfig;
-  /** Event config id that creates instances. */
-  readonly entryEvent: string;
+  /** Event config id that creates instances (none for an audience entry). */
+  readonly entryEvent?: string;
+  /** An audience entry: the rule on `profile` and its schedule (`once` or cron). */
+  readonly audience?: { readonly rule: unknown; readonly schedule: string };
   /** Data sources the entry condition reads. */
   readonly entryDatasources: readonly string[];
   /** Data sources the exit criteria's conditions read. */
@@ -338,6 +340,8 @@ function journeyLevel(w: Work, j: Record<string, unknown>): JourneyLevel {
   const entry = isRecord(j['entry']) ? j['entry'] : {};
   if (typeof entry['event'] === 'string') unknownEvent(w, entry['event'], '/entry/event');
   const entryDs = entry['condition'] !== undefined ? rule(w, entry['condition'], '/entry/condition') : [];
+  const audienceDs = entry['audience'] !== undefined ? rule(w, entry['audience'], '/entry/audience') : [];
+  w.problems.push(...entryFormProblems(entry, audienceDs));
   const { exitDs, goalDs } = exitsAndGoal(w, j);
   const re = isRecord(j['reentrance']) ? j['reentrance'] : {};
   const wait = duration(
@@ -405,13 +409,21 @@ function assemble(
   for (const n of Object.values(nodes)) for (const ev of n.waitsFor) (waitingOn[ev] ??= []).push(n.id);
   const all = new Set([...entryDs, ...exitDs, ...goalDs, ...Object.values(nodes).flatMap((n) => n.datasources)]);
   const triggers = [...exitEvents, ...(j.goal ? [j.goal.event] : [])];
-  const events = new Set([j.entry.event, ...Object.keys(waitingOn), ...eventRefs, ...triggers]);
+  const events = new Set([
+    ...(j.entry.event ? [j.entry.event] : []),
+    ...Object.keys(waitingOn),
+    ...eventRefs,
+    ...triggers,
+  ]);
   const actions = new Set(Object.values(nodes).flatMap((n) => (n.node.type === 'action' ? [n.node.action] : [])));
   return {
     id: j.id,
     version,
     journey: j,
-    entryEvent: j.entry.event,
+    ...(j.entry.event !== undefined ? { entryEvent: j.entry.event } : {}),
+    ...(j.entry.audience !== undefined
+      ? { audience: { rule: j.entry.audience, schedule: j.entry.schedule ?? 'once' } }
+      : {}),
     entryDatasources: entryDs,
     exitDatasources: exitDs,
     goalDatasources: goalDs,

@@ -1,9 +1,10 @@
 /**
- * Journey checks for the governance fields: `jump` targets (live, no cycle through other journeys) and the entry
- * window. Called by the journey compiler; pure.
+ * Journey checks for the governance fields: `jump` targets (live, no cycle through other journeys), the entry
+ * window and the entry's form (event or audience). Called by the journey compiler; pure.
  */
 import type { JourneyNode } from './resources.js';
 import { pointer, type ConfigProblem } from './problems.js';
+import { scheduleProblem } from './audience-schedule.js';
 
 /** What the checks need of the compiler's references. */
 export interface JumpRefs {
@@ -58,4 +59,26 @@ export function entryWindowProblems(j: Record<string, unknown>): ConfigProblem[]
   if (Number.isFinite(start) && Number.isFinite(end) && end <= start)
     return [{ pointer: '/endAt', code: 'ENTRY_WINDOW_INVALID', message: 'endAt must be after startAt' }];
   return [];
+}
+
+/**
+ * The entry is either an event (`event`, optional `condition`) or an audience (`audience` and `schedule`), and an
+ * audience rule reads only the profile (`datasourcesRead`: what the compiler found it reads besides the profile).
+ */
+export function entryFormProblems(entry: Record<string, unknown>, datasourcesRead: readonly string[]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const has = (k: string) => entry[k] !== undefined;
+  const bad = (at: string, message: string) =>
+    problems.push({ pointer: `/entry${at}`, code: 'ENTRY_INVALID', message });
+  if (has('event') === has('audience')) bad('', 'an entry has either `event` or `audience` (with `schedule`)');
+  if (has('audience')) {
+    if (has('condition')) bad('/condition', 'an audience entry has no `condition`: put it in `audience`');
+    if (!has('schedule')) bad('/schedule', 'an audience entry needs a `schedule` ("once" or a cron expression)');
+    for (const ds of datasourcesRead)
+      bad('/audience', `an audience rule reads only the profile, not data source "${ds}"`);
+  } else if (has('schedule')) bad('/schedule', '`schedule` is for audience entries');
+  const schedule = entry['schedule'];
+  const why = typeof schedule === 'string' ? scheduleProblem(schedule) : undefined;
+  if (why) problems.push({ pointer: '/entry/schedule', code: 'AUDIENCE_SCHEDULE_INVALID', message: why });
+  return problems;
 }

@@ -148,13 +148,26 @@ export const JourneyNode = Type.Union([
 ]);
 export type JourneyNode = Static<typeof JourneyNode>;
 
+/**
+ * How profiles enter: on an `event` (with an optional `condition` on the event, profile and data sources), or as
+ * an `audience` (json-logic on `profile`) at each run of `schedule` (`once` when the version goes live, or a cron
+ * expression in the journey's time zone). Exactly one of `event` and `audience` (the compiler checks the combination).
+ */
+export const JourneyEntry = strictObject({
+  event: Type.Optional(Id),
+  condition: Type.Optional(JsonLogic),
+  audience: Type.Optional(JsonLogic),
+  schedule: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+});
+export type JourneyEntry = Static<typeof JourneyEntry>;
+
 export const JourneyConfig = strictObject({
   id: Id,
   name: Type.String({ minLength: 1, maxLength: 256 }),
   description: Type.Optional(Type.String({ maxLength: 4096 })),
   /** Identity namespace the journey works on (e.g. `email`, `ecid`, `crmId`). */
   namespace: Type.String({ minLength: 1, maxLength: 64 }),
-  entry: strictObject({ event: Id, condition: Type.Optional(JsonLogic) }),
+  entry: JourneyEntry,
   reentrance: Type.Optional(strictObject({ allowed: Type.Boolean(), waitPeriod: Type.Optional(IsoDuration) })),
   /** Journey timeout, default P30D; waits and timeouts up to 90 days. */
   timeout: Type.Optional(IsoDuration),

@@ -36,6 +36,7 @@ export function topicNames(prefix = DEFAULT_TOPIC_PREFIX) {
     actionResults: `${prefix}action-results`,
     stepEvents: `${prefix}step-events`,
     controls: `${prefix}controls`,
+    reports: `${prefix}reports`,
     dlq: `${prefix}dlq`,
   } as const;
 }
@@ -93,6 +94,15 @@ export function topicCatalog(opts: TopicCatalogOptions = {}): TopicSpec[] {
       compacted: false,
       coPartitionGroup: 'profile',
       purpose: 'internal: control records for one profile (manual exit), keyed by profile key',
+    },
+    {
+      name: n.reports,
+      partitions: p,
+      // the changelog of the engine's per-node report store: key = `<journeyId>/<version>`, one row per partition
+      compacted: true,
+      config: compact,
+      coPartitionGroup: 'profile',
+      purpose: 'internal: exact per-node counts of each journey version, one row per partition (the API sums them)',
     },
     {
       name: n.dlq,

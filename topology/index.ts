@@ -14,7 +14,7 @@
 export { TopologyBuilder, type Topology } from './api/builder.js';
 export { SystemClock, ManualClock, type Clock } from './api/clock.js';
 export { SystemTimer, type Timer } from './api/timer.js';
-export { ConfigError, JoError, RetryableError, TerminalError, isRetryable } from './api/errors.js';
+export { ConfigError, JoError, RetryLaterError, RetryableError, TerminalError, isRetryable } from './api/errors.js';
 export { defineErrorCodes, type CodeSpec, type CodeTable, type ErrorCodes } from './api/error-codes.js';
 export { topologyCodes, type TopologyCode } from './codes.js';
 export {
@@ -26,7 +26,7 @@ export {
   type Metrics,
 } from './api/metrics.js';
 export type { Processor, ProcessorContext } from './api/processor.js';
-export { serdes, type StreamRecord } from './api/record.js';
+export { serdes, type InputMetadata, type StreamRecord } from './api/record.js';
 export { InMemoryKeyValueStore, jsonSerde, stringSerde, type KeyValueStore } from './api/store.js';
 export { StreamsApp, type StoreQuery } from './runtime/streams-app.js';
 export { HostDirectory, hostsTopic, type HostRecord } from './runtime/host-directory.js';

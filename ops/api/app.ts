@@ -24,6 +24,8 @@ import { registerResourceRoutes } from './routes-resources.js';
 import { registerJourneyRoutes } from './routes-journeys.js';
 import { registerBundleRoutes } from './bundle.js';
 import { registerTestRoutes } from './routes-test.js';
+import { registerReportRoutes } from './routes-report.js';
+import type { ReportSource } from './report-view.js';
 import { registerProfileRoutes } from './routes-profiles.js';
 import type { ProfileControls } from './profile-controls.js';
 import type { LocalProfileQuery, ProfileLookup } from './profile-lookup.js';
@@ -51,6 +53,8 @@ export interface ApiOptions {
   readonly journeyTest?: JourneyTestLimits;
   /** fastify logger option; off by default. */
   readonly logger?: boolean | Record<string, unknown>;
+  /** `jo.reports` as read by this process (`KafkaReportView`); without it the report route answers 503. */
+  readonly reports?: ReportSource;
   /** Serve the web console at `/console` (ops/console); true by default. */
   readonly console?: boolean;
   /** Writer of `jo.controls` (manual exit); without it `POST /v1/profiles/:key/journeys/:id/exit` answers 503. */
@@ -197,6 +201,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   registerJourneyRoutes(app, ctx);
   registerBundleRoutes(app, ctx);
   registerTestRoutes(app, ctx, opts.journeyTest);
+  registerReportRoutes(app, ctx, opts.reports);
   registerProfileRoutes(app, ctx, {
     ...(opts.controls ? { controls: opts.controls } : {}),
     ...(opts.profileLookup ? { lookup: opts.profileLookup } : {}),

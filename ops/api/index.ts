@@ -5,6 +5,7 @@
 export { buildApi, DEFAULT_BODY_LIMIT, type ApiOptions } from './app.js';
 export { startApiServer, type ApiServer, type ApiServerOptions } from './server.js';
 export { KafkaConfigStore, type ConfigStore, type KafkaConfigStoreOptions, type WriteResult } from './config-store.js';
+export { KafkaReportView, type ReportSource, type KafkaReportViewOptions } from './report-view.js';
 export { TokenAuth, type ApiToken, type TokenRole } from './auth.js';
 export { saveDraft, publish, close, stop, latestDraft } from './lifecycle.js';
 export { exportBundle, BUNDLE_FORMAT, JourneyBundle } from './bundle.js';

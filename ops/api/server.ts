@@ -9,6 +9,7 @@ import { topicCatalog, topicNames } from '../../schemas/index.js';
 import { ensureTopics } from '../topics.js';
 import { buildApi, type ApiOptions } from './app.js';
 import { KafkaConfigStore } from './config-store.js';
+import { KafkaReportView } from './report-view.js';
 import { KafkaProfileControls } from './profile-controls.js';
 
 export interface ApiServerOptions extends Omit<ApiOptions, 'store'> {
@@ -25,6 +26,7 @@ export interface ApiServerOptions extends Omit<ApiOptions, 'store'> {
 export interface ApiServer {
   readonly app: FastifyInstance;
   readonly store: KafkaConfigStore;
+  readonly reports: KafkaReportView;
   /** `http://host:port` the server listens on. */
   readonly address: string;
   close(): Promise<void>;
@@ -54,15 +56,19 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     ...(opts.compile ? { compile: opts.compile } : {}),
   });
   await store.whenReady();
+  // read in the background: the engine creates jo.reports, and only the report route waits for it
+  const reports = KafkaReportView.open({ brokers: opts.brokers, topic: topicNames(prefix).reports });
   const controls = KafkaProfileControls.open({ brokers: opts.brokers, topic: topicNames(prefix).controls });
-  const app = await buildApi({ controls, ...opts, store });
+  const app = await buildApi({ controls, ...opts, store, reports });
   const address = await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 8080 });
   return {
     app,
     store,
+    reports,
     address,
     close: async () => {
       await app.close();
+      await reports.close();
       await store.close();
       await controls.close();
     },

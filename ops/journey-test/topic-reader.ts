@@ -56,7 +56,17 @@ export async function readRanges(
 ): Promise<void> {
   const open = new Map(ranges.filter((r) => r.end > r.start).map((r) => [r.partition, r]));
   if (open.size === 0) return;
-  const consumer = kafka.consumer({ groupId: `jo-replay-${randomUUID()}`, allowAutoTopicCreation: false });
+  // next offset to hand over per partition: a rebalance (a long `onBatch` can miss heartbeats) makes kafkajs fetch
+  // again from where nothing was committed, so records are filtered by it and every join seeks back to it
+  const next = new Map([...open.values()].map((r) => [r.partition, r.start]));
+  const consumer = kafka.consumer({
+    groupId: `jo-replay-${randomUUID()}`,
+    allowAutoTopicCreation: false,
+    sessionTimeout: 120_000,
+  });
+  const seekAll = () => {
+    for (const p of open.keys()) consumer.seek({ topic, partition: p, offset: String(next.get(p) ?? 0n) });
+  };
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -64,21 +74,25 @@ export async function readRanges(
       consumer.on(consumer.events.CRASH, (e) => {
         if (!e.payload.restart) reject(e.payload.error);
       });
+      consumer.on(consumer.events.GROUP_JOIN, seekAll);
       consumer
         .run({
           autoCommit: false,
           eachBatch: async ({ batch }) => {
             const r = open.get(batch.partition);
             if (!r) return;
-            const msgs = batch.messages.filter((m) => BigInt(m.offset) >= r.start && BigInt(m.offset) < r.end);
+            const from = next.get(batch.partition) ?? r.start;
+            const msgs = batch.messages.filter((m) => BigInt(m.offset) >= from && BigInt(m.offset) < r.end);
             if (msgs.length > 0) await onBatch(batch.partition, msgs);
             // compaction and transaction markers leave gaps: the batch's last offset counts
-            if (BigInt(batch.lastOffset()) + 1n >= r.end) open.delete(batch.partition);
+            const after = BigInt(batch.lastOffset()) + 1n;
+            if (after > from) next.set(batch.partition, after);
+            if (after >= r.end) open.delete(batch.partition);
             if (open.size === 0) resolve();
           },
         })
         .catch(reject);
-      for (const r of open.values()) consumer.seek({ topic, partition: r.partition, offset: String(r.start) });
+      seekAll();
     });
   } finally {
     await consumer.disconnect();

@@ -37,8 +37,11 @@ export type NormalizeResult =
   | { readonly kind: 'dead'; readonly code: string; readonly message: string }
   | { readonly kind: 'discard'; readonly reason: string };
 
-/** Decodes a Confluent-framed Avro payload (schemas/avro-registry.ts `AvroRegistry.decode`). */
-export type AvroDecode = (buf: Buffer) => Promise<unknown>;
+/**
+ * Decodes a Confluent-framed Avro payload (schemas/avro-registry.ts `AvroRegistry.decode`); rejects when `signal`
+ * aborts.
+ */
+export type AvroDecode = (buf: Buffer, signal?: AbortSignal) => Promise<unknown>;
 
 export interface NormalizeInput {
   readonly value: Buffer | null;
@@ -68,10 +71,27 @@ function statusOf(err: unknown): number | undefined {
 
 /** Retries of registry calls that fail for the registry's sake (not the event's). */
 export interface RegistryRetry {
+  /** Retries after the first call (bounded: then SCHEMA_REGISTRY_UNAVAILABLE is thrown). */
   readonly attempts: number;
-  /** Injected wait (topology `Timer.sleep`); the backoff doubles from `baseMs`. */
-  readonly sleep: (ms: number) => Promise<void>;
+  /** Injected wait (topology `Timer.sleep`); the backoff doubles from `baseMs`. Must end when `signal` aborts. */
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly baseMs: number;
+  /** Aborted when the task stops: the call in flight and the retries end at once (SCHEMA_REGISTRY_UNAVAILABLE). */
+  readonly signal?: AbortSignal;
+  /** Told about every failed registry call that was the registry's fault (for `jo_schema_registry_errors_total`). */
+  readonly onFault?: (reason: RegistryFault) => void;
+}
+
+/** Why a registry call failed: no answer in time, no connection, or an answer with a non-404 error status. */
+export type RegistryFault = 'timeout' | 'unreachable' | 'status';
+
+function faultOf(err: unknown): RegistryFault | undefined {
+  const errno = (err as NodeJS.ErrnoException).code;
+  if (errno === 'ETIMEDOUT') return 'timeout';
+  if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno)) return 'unreachable';
+  if (statusOf(err) === undefined) return undefined; // avsc could not decode the body: the event's fault
+  // The client reports connection errors as HTTP 400 with the errno in the message only.
+  return err instanceof Error && /\bE[A-Z]{4,}\b/.test(err.message) ? 'unreachable' : 'status';
 }
 
 /**
@@ -82,22 +102,22 @@ export interface RegistryRetry {
 async function decodeAvro(buf: Buffer, decode: AvroDecode | undefined, retry?: RegistryRetry): Promise<Parsed> {
   const id = framedSchemaId(buf);
   if (!decode) return dead(NormalizeCodes.unknownSchema, `Avro schema ${id}: no schema registry configured`);
+  const signal = retry?.signal;
+  const unavailable = (err: unknown) =>
+    processorCodes.error('SCHEMA_REGISTRY_UNAVAILABLE', `schema registry: ${(err as Error).message}`, { cause: err });
   let value: unknown;
   for (let attempt = 1; ; attempt++) {
     try {
-      value = await decode(buf);
+      value = await decode(buf, signal);
       break;
     } catch (err) {
-      const status = statusOf(err);
-      if (status === 404) return dead(NormalizeCodes.unknownSchema, `unknown Avro schema id ${id}`);
-      const errno = (err as NodeJS.ErrnoException).code;
-      const registryFault = status !== undefined || (typeof errno === 'string' && /^E[A-Z]+$/.test(errno));
-      if (!registryFault) return dead(NormalizeCodes.invalidAvro, `Avro (schema ${id}): ${(err as Error).message}`);
-      if (!retry || attempt > retry.attempts)
-        throw processorCodes.error('SCHEMA_REGISTRY_UNAVAILABLE', `schema registry: ${(err as Error).message}`, {
-          cause: err,
-        });
-      await retry.sleep(retry.baseMs * 2 ** (attempt - 1));
+      if (signal?.aborted) throw unavailable(err); // stopping: the event is not at fault
+      if (statusOf(err) === 404) return dead(NormalizeCodes.unknownSchema, `unknown Avro schema id ${id}`);
+      const fault = faultOf(err);
+      if (!fault) return dead(NormalizeCodes.invalidAvro, `Avro (schema ${id}): ${(err as Error).message}`);
+      retry?.onFault?.(fault);
+      if (!retry || attempt > retry.attempts) throw unavailable(err);
+      await retry.sleep(retry.baseMs * 2 ** (attempt - 1), signal);
     }
   }
   // avsc decodes records to class instances; a JSON round trip makes plain data (bytes/longs as JSON allows).

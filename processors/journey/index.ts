@@ -34,7 +34,9 @@ export { JourneyEngine, type JourneyCatalog, type ProfileState } from './journey
 export { TimerIndex, timerKey } from './timer-index.js';
 export { StoreFrequencyLedger, channelOf, type SendRecord } from './frequency-ledger.js';
 export { StoreEntryLedger, partitionShare, type EntryCount } from './entry-ledger.js';
+export { nextCronFire, nextRunAt } from './audience-schedule.js';
 export { updatedProfile } from './profile-update.js';
 export { toStepRecords } from './step-records.js';
+export { countOutcome, reportKeysOf, type WaitingListener } from './node-report.js';
 export * from './journey-model.js';
 export { describeProfile, type ProfileJourneyView, type InstanceView, type WaitingFor } from './profile-view.js';

@@ -60,7 +60,12 @@ export function fromCompiled(c: CompiledJourney, state: JourneyState): JourneyDe
     durations,
     needs,
     events: [
-      ...new Set([c.entryEvent, ...Object.keys(c.waitingOn), ...c.exitEvents, ...(c.goalEvent ? [c.goalEvent] : [])]),
+      ...new Set([
+        ...(c.entryEvent !== undefined ? [c.entryEvent] : []),
+        ...Object.keys(c.waitingOn),
+        ...c.exitEvents,
+        ...(c.goalEvent ? [c.goalEvent] : []),
+      ]),
     ].sort(),
   };
   byState.set(state, def);

@@ -204,6 +204,36 @@ export class JourneyEngine {
   }
 
   /**
+   * Enters `profileKey` into audience journey `def` for the audience run `run` (its id names the step records'
+   * cause). The caller has checked the audience rule. A profile already in the journey is skipped quietly (an
+   * audience run must not write a discard per member of a large audience); re-entrance rules apply otherwise.
+   */
+  async enterAudience(
+    def: JourneyDef,
+    profileKey: string,
+    profile: unknown,
+    run: { readonly id: string; readonly at: number },
+  ): Promise<Outcome> {
+    const out = emptyOutcome({ type: 'control', id: run.id });
+    const state = await this.load(profileKey);
+    if (state.journeys[def.id]?.instance) {
+      out.discards.push({ reason: 'alreadyInJourney', journeyId: def.id });
+      return out;
+    }
+    const colon = profileKey.indexOf(':');
+    const event: NormalizedEvent = {
+      id: `${run.id}/${profileKey}`,
+      timestamp: new Date(run.at).toISOString(),
+      eventType: '$audience',
+      eventConfigId: '$audience',
+      identity: { namespace: profileKey.slice(0, colon), id: profileKey.slice(colon + 1) },
+      xdm: {},
+    };
+    await this.put(state, await this.machine.enter(def, state.journeys[def.id], event, profile), out, profile);
+    return this.counted(out);
+  }
+
+  /**
    * Continues every instance of this partition that a pause of `journeyId` halted (the journey was resumed).
    * Scans the store, like `stopVersion`: a resume is rare and must reach every halted instance.
    */

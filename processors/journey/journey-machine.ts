@@ -48,6 +48,15 @@ export class JourneyMachine {
     return c;
   }
 
+  /** `ctx` for an instance that existed before this input: notes where it stood (`Outcome.origins`). */
+  private existing(def: JourneyDef, inst: InstanceState, profile: unknown, out: Outcome, event?: NormalizedEvent) {
+    // a halted instance (paused journey) has no step at its current node yet: it stands where its last step was
+    const b = inst.blocked;
+    const at = b?.kind === 'paused' ? (b.after ?? inst.currentNode) : inst.currentNode;
+    out.origins.push({ instanceId: inst.instanceId, nodeId: at });
+    return this.ctx(def, inst, profile, out, event);
+  }
+
   private settle(pj: ProfileJourney, ctx: WalkContext | undefined, handled: boolean): Transition {
     if (ctx?.ended && pj.instance === ctx.inst) {
       delete pj.instance;
@@ -165,7 +174,7 @@ export class JourneyMachine {
   async onEvent(def: JourneyDef, pj: ProfileJourney, event: NormalizedEvent, profile: unknown): Promise<Transition> {
     const inst = pj.instance;
     if (!inst) return { state: pj, out: emptyOutcome(), handled: false };
-    const ctx = this.ctx(def, inst, profile, emptyOutcome(), event);
+    const ctx = this.existing(def, inst, profile, emptyOutcome(), event);
     if (def.state === 'stopped') {
       finish(ctx, inst.currentNode, 'ended', 'journeyStopped');
       return this.settle(pj, ctx, false);
@@ -227,7 +236,7 @@ export class JourneyMachine {
     const inst = pj.instance;
     const out = emptyOutcome();
     if (!inst || inst.instanceId !== timer.instanceId) return { state: pj, out, handled: false };
-    const ctx = this.ctx(def, inst, profile, out);
+    const ctx = this.existing(def, inst, profile, out);
     if (def.state === 'stopped') {
       finish(ctx, inst.currentNode, 'ended', 'journeyStopped');
       return this.settle(pj, ctx, false);
@@ -263,7 +272,7 @@ export class JourneyMachine {
       out.discards.push({ reason: 'staleActionResult', journeyId: def.id });
       return { state: pj, out, handled: false };
     }
-    const ctx = this.ctx(def, inst, profile, out);
+    const ctx = this.existing(def, inst, profile, out);
     if (def.state === 'stopped') {
       finish(ctx, inst.currentNode, 'ended', 'journeyStopped');
       return this.settle(pj, ctx, false);
@@ -322,7 +331,7 @@ export class JourneyMachine {
     const inst = pj.instance;
     const b = inst?.blocked;
     if (!inst || b?.kind !== 'paused') return { state: pj, out: emptyOutcome(), handled: false };
-    const ctx = this.ctx(def, inst, profile, emptyOutcome());
+    const ctx = this.existing(def, inst, profile, emptyOutcome());
     delete inst.blocked;
     await walk(ctx, b.nodeId);
     await this.drainPending(ctx);
@@ -333,7 +342,7 @@ export class JourneyMachine {
   stop(def: JourneyDef, pj: ProfileJourney, reason = 'journeyStopped'): Transition {
     const inst = pj.instance;
     if (!inst) return { state: pj, out: emptyOutcome(), handled: false };
-    const ctx = this.ctx(def, inst, undefined, emptyOutcome());
+    const ctx = this.existing(def, inst, undefined, emptyOutcome());
     finish(ctx, inst.currentNode, 'ended', reason);
     return this.settle(pj, ctx, true);
   }

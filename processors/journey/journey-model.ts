@@ -61,7 +61,14 @@ export type Blocked =
       readonly dueAt: number;
     }
   /** Halted at `nodeId` (not yet evaluated) while the journey is paused; continued on resume. */
-  | { readonly kind: 'paused'; readonly nodeId: string; readonly token?: undefined; readonly dueAt?: undefined };
+  | {
+      readonly kind: 'paused';
+      readonly nodeId: string;
+      /** The node it stood at before halting (its last step's): where the per-node report counts it waiting. */
+      readonly after?: string;
+      readonly token?: undefined;
+      readonly dueAt?: undefined;
+    };
 
 /** `actions.<nodeId>` in rules: the last result of that node's command. */
 export interface ActionOutcome {
@@ -162,6 +169,12 @@ export interface InstanceStep extends Step {
   readonly profileKey: string;
 }
 
+/** Where an instance that existed before an input stood when the input reached it (the node it was blocked at). */
+export interface InstanceOrigin {
+  readonly instanceId: string;
+  readonly nodeId: string;
+}
+
 /** Everything one input (event, timer, result, control) produces, in order. */
 export interface Outcome {
   /** The input; set by the engine method that handled it. */
@@ -177,6 +190,11 @@ export interface Outcome {
   /** Commands not emitted because a frequency cap was reached (metric `jo_frequency_capped_total`). */
   readonly capped: Array<{ readonly cap: string; readonly journeyId: string }>;
   readonly goals: Array<{ readonly journeyId: string; readonly version: number }>;
+  /**
+   * The node each instance that existed before the input stood at (first one per instance counts). Step records do
+   * not say where an instance resumed from; the per-node report (node-report.ts) counts departures with it.
+   */
+  readonly origins: InstanceOrigin[];
 }
 
 export function emptyOutcome(cause?: StepCause): Outcome {
@@ -191,6 +209,7 @@ export function emptyOutcome(cause?: StepCause): Outcome {
     jumps: [],
     capped: [],
     goals: [],
+    origins: [],
   };
   if (cause) o.cause = cause;
   return o;
@@ -207,6 +226,7 @@ export function mergeOutcome(into: Outcome, from: Outcome): Outcome {
   into.jumps.push(...from.jumps);
   into.capped.push(...from.capped);
   into.goals.push(...from.goals);
+  into.origins.push(...from.origins);
   return into;
 }
 

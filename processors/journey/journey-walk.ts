@@ -292,10 +292,11 @@ export async function walk(ctx: WalkContext, nodeId: string, first: StepStatus =
   let status = first;
   for (let i = 0; ; i++) {
     const node = ctx.def.config.nodes[id];
+    const after = ctx.inst.currentNode;
     ctx.inst.currentNode = id;
     if (ctx.env.paused?.(ctx.inst.journeyId)) {
       // paused: halt before evaluating the node; the resume sweep walks on from here (its step is written then)
-      ctx.inst.blocked = { kind: 'paused', nodeId: id };
+      ctx.inst.blocked = { kind: 'paused', nodeId: id, after };
       return 'blocked';
     }
     if (!node || i >= ctx.env.limits.maxStepsPerEvaluation) {

@@ -36,7 +36,7 @@ describe('pause and resume', () => {
     await h.advance(HOUR); // ann's wait ends: she halts at `buy` without evaluating it (no step, no timer)
     expect(h.trail('ann')).toEqual(['pause:entered']);
     const state = await h.store.get('email:ann');
-    expect(state?.journeys['cart']?.instance?.blocked).toEqual({ kind: 'paused', nodeId: 'buy' });
+    expect(state?.journeys['cart']?.instance?.blocked).toEqual({ kind: 'paused', nodeId: 'buy', after: 'pause' });
     expect(state?.journeys['cart']?.instance?.currentNode).toBe('buy');
     await h.advance(2 * HOUR); // nothing happens while paused
     expect(h.trail('ann')).toEqual(['pause:entered']);

@@ -155,6 +155,7 @@ export class JourneySimulation {
       applicationId: APP,
       clock: this.clock,
       metrics,
+      loggedStores: new Set([STORES.timers]),
       onOutput: (o) => this.output(o),
     });
     const { events, actions, datasources } = this.opts.resources;

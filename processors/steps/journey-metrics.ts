@@ -43,6 +43,11 @@ export function journeyMetrics(m: Metrics) {
       help: 'Running journey instances (entries minus exits seen by this process)',
       labelNames: ['journey', 'version'],
     }),
+    nodeInstances: m.gauge({
+      name: 'jo_journey_node_instances',
+      help: "Instances standing at a journey node now (waiting), in this process's partitions",
+      labelNames: ['journey', 'version', 'node'],
+    }),
     commands: m.counter({
       name: 'jo_commands_emitted_total',
       help: 'Action commands emitted',
@@ -81,6 +86,16 @@ export function journeyMetrics(m: Metrics) {
       name: 'jo_timers_fired_total',
       help: 'Timers fired, by kind',
       labelNames: ['kind'],
+    }),
+    audienceScanned: m.counter({
+      name: 'jo_audience_profiles_scanned_total',
+      help: 'Profiles an audience entry run looked at, by journey',
+      labelNames: ['journey'],
+    }),
+    audienceRuns: m.counter({
+      name: 'jo_audience_runs_total',
+      help: 'Audience entry runs completed (every partition counts its own), by journey',
+      labelNames: ['journey'],
     }),
   };
 }

@@ -5,7 +5,11 @@
  */
 import type { EventConfig } from '../../schemas/index.js';
 import {
+  JoError,
+  RetryLaterError,
   SystemTimer,
+  type Counter,
+  type InputMetadata,
   type Processor,
   type ProcessorContext,
   type StreamRecord,
@@ -20,6 +24,9 @@ export class NormalizeProcessor implements Processor<Buffer | null, Buffer | nul
   private metrics!: JourneyMetrics;
   private events: { revision: number; list: EventConfig[] } = { revision: -1, list: [] };
   private readonly timer: Timer;
+  private registryErrors!: Counter;
+  /** Rounds in a row in which the registry failed (the wait before the next one doubles, up to 8×). */
+  private failedRounds = 0;
 
   constructor(private readonly deps: StepDeps) {
     this.timer = deps.timer ?? new SystemTimer();
@@ -28,6 +35,11 @@ export class NormalizeProcessor implements Processor<Buffer | null, Buffer | nul
   init(ctx: ProcessorContext<string, NormalizedEvent>): void {
     this.ctx = ctx;
     this.metrics = journeyMetrics(this.deps.metrics ?? ctx.metrics);
+    this.registryErrors = (this.deps.metrics ?? ctx.metrics).counter({
+      name: 'jo_schema_registry_errors_total',
+      help: "Schema registry calls that failed for the registry's sake (timeout, unreachable, error status)",
+      labelNames: ['reason'],
+    });
   }
 
   private configs(): EventConfig[] {
@@ -37,20 +49,43 @@ export class NormalizeProcessor implements Processor<Buffer | null, Buffer | nul
     return this.events.list;
   }
 
+  /**
+   * Normalizes one event. A registry that fails or hangs is retried twice (200, 400 ms), each call under the
+   * registry client's timeout; then the event waits: RetryLaterError makes the runtime pause the partition and
+   * hand the event again later, so it is neither dead-lettered nor holding a stop (the calls end with the task).
+   */
+  private async normalize(r: StreamRecord<Buffer | null, Buffer | null>, md: InputMetadata | undefined, now: number) {
+    try {
+      const result = await normalizeEvent({
+        value: r.value,
+        events: this.configs(),
+        maxBytes: this.deps.limits.maxEventBytes,
+        ...(this.deps.decodeAvro ? { decodeAvro: this.deps.decodeAvro } : {}),
+        registryRetry: {
+          attempts: 2,
+          baseMs: 200,
+          sleep: (ms, signal) => this.timer.sleep(ms, signal),
+          signal: this.ctx.signal,
+          onFault: (reason) => this.registryErrors.inc({ reason }),
+        },
+        fallbackId: md ? `${md.topic}-${md.partition}-${md.offset}` : `event-${r.timestamp}`,
+        fallbackTimestamp: r.timestamp,
+        now,
+      });
+      this.failedRounds = 0;
+      return result;
+    } catch (err) {
+      if (!(err instanceof JoError) || err.code !== 'SCHEMA_REGISTRY_UNAVAILABLE') throw err;
+      const wait = this.deps.limits.registryWaitMs * 2 ** Math.min(this.failedRounds++, 3);
+      throw new RetryLaterError(err, wait);
+    }
+  }
+
   async process(r: StreamRecord<Buffer | null, Buffer | null>): Promise<void> {
     const md = this.ctx.recordMetadata();
     this.metrics.consumed.inc({ topic: md?.topic ?? '' });
     const clock = this.deps.clock ?? this.ctx.clock;
-    const result = await normalizeEvent({
-      value: r.value,
-      events: this.configs(),
-      maxBytes: this.deps.limits.maxEventBytes,
-      ...(this.deps.decodeAvro ? { decodeAvro: this.deps.decodeAvro } : {}),
-      registryRetry: { attempts: 3, baseMs: 200, sleep: (ms) => this.timer.sleep(ms) },
-      fallbackId: md ? `${md.topic}-${md.partition}-${md.offset}` : `event-${r.timestamp}`,
-      fallbackTimestamp: r.timestamp,
-      now: clock.now(),
-    });
+    const result = await this.normalize(r, md, clock.now());
     if (result.kind === 'dead') {
       await this.ctx.deadLetter({ code: result.code, message: result.message });
       return;

@@ -31,6 +31,17 @@ export interface StreamsEvents {
   lag: { readonly taskId: string; readonly topic: string; readonly partition: number; readonly lag: number };
   'task-state': { readonly taskId: string; readonly state: TaskState; readonly reason?: string };
   'app-state': { readonly state: AppState };
+  /**
+   * `waiting`: a processor could not handle a record yet (RetryLaterError, e.g. the schema registry is down): the
+   * task's input partitions are paused and the record is handed again after `retryAfterMs` (emitted at each
+   * retry). `waiting: false`: a record went through again (or the task closed); fetching resumes.
+   */
+  'task-waiting': {
+    readonly taskId: string;
+    readonly waiting: boolean;
+    readonly code: string;
+    readonly retryAfterMs: number;
+  };
   /** A task failed (fenced, commit failed, `stop` policy); the runtime closes it and carries on or stops. */
   'task-error': { readonly taskId: string; readonly error: unknown; readonly fatal: boolean };
 }

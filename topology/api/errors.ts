@@ -26,6 +26,22 @@ export class RetryableError extends JoError {
   readonly retryable = true;
 }
 
+/**
+ * A processor cannot handle the record it was given *yet* — a service it needs (the schema registry) is down or
+ * not answering — and has done nothing with it: nothing forwarded, written or dead-lettered. The Kafka runtime
+ * then pauses the task's input partitions, waits `retryAfterMs` (or until the task stops) and hands the same record
+ * again: the record waits instead of being dead-lettered. `reason` is the coded error that made it wait. Outside
+ * the Kafka runtime (test driver, in-memory runner) it is an ordinary retryable error.
+ */
+export class RetryLaterError extends RetryableError {
+  constructor(
+    readonly reason: JoError,
+    readonly retryAfterMs: number,
+  ) {
+    super(reason.code, reason.message, { cause: reason });
+  }
+}
+
 /** Startup configuration problems; `problems` lists every one found, not just the first. */
 export class ConfigError extends TerminalError {
   constructor(readonly problems: readonly string[]) {

@@ -55,6 +55,11 @@ export interface ProcessorContext<KOut = unknown, VOut = unknown> {
   readonly partition: number;
   readonly clock: Clock;
   readonly metrics: Metrics;
+  /**
+   * Aborted when the task stops (rebalance, shutdown, failure). A processor waiting on an outside service in
+   * `process` ends the wait when it aborts (and throws), so that stopping is never held by a call that hangs.
+   */
+  readonly signal: AbortSignal;
   /** Largest record timestamp this task has seen (-1 before the first record). */
   streamTime(): number;
   /** Source topic, partition, offset and headers of the input record being processed; undefined in a punctuator. */

@@ -5,6 +5,7 @@
  * imports the binding), each optionally wrapped by a change-logging store that writes every change to the
  * store's compacted changelog topic inside the task's transaction.
  */
+import { SortedKeys } from './sorted-keys.js';
 
 export interface Serde<V> {
   serialize(value: V): Buffer;
@@ -78,56 +79,37 @@ export function canPrefetch(x: unknown): x is Prefetchable {
   return typeof (x as Partial<Prefetchable> | null)?.prefetch === 'function';
 }
 
-function utf8Compare(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
-/** Sorted-array in-memory store: O(log n) lookups, ordered range scans. */
+/** In-memory store: a Map for lookups, keys kept in UTF-8 order for range scans (see sorted-keys.ts). */
 export class InMemoryKeyValueStore<V> implements KeyValueStore<V> {
   private readonly map = new Map<string, V>();
-  private sorted: string[] | null = [];
+  private readonly sorted = new SortedKeys();
 
   constructor(readonly name: string) {}
-
-  private keys(): string[] {
-    if (!this.sorted) this.sorted = [...this.map.keys()].sort(utf8Compare);
-    return this.sorted;
-  }
 
   get(key: string): Promise<V | undefined> {
     return Promise.resolve(this.map.get(key));
   }
 
   put(key: string, value: V): Promise<void> {
-    if (!this.map.has(key)) this.sorted = null;
+    if (!this.map.has(key)) this.sorted.add(key);
     this.map.set(key, value);
     return Promise.resolve();
   }
 
   delete(key: string): Promise<void> {
-    if (this.map.delete(key)) this.sorted = null;
+    if (this.map.delete(key)) this.sorted.delete(key);
     return Promise.resolve();
   }
 
   async *range(from: string, to: string): AsyncIterable<[string, V]> {
-    const keys = this.keys();
-    let lo = 0;
-    let hi = keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (utf8Compare(keys[mid] ?? '', from) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < keys.length; i++) {
-      const k = keys[i] ?? '';
-      if (utf8Compare(k, to) >= 0) break;
+    for (const k of this.sorted.range(from, to)) {
       const v = this.map.get(k);
       if (v !== undefined) yield [k, v];
     }
   }
 
   async *all(): AsyncIterable<[string, V]> {
-    for (const k of [...this.keys()]) {
+    for (const k of this.sorted.range('')) {
       const v = this.map.get(k);
       if (v !== undefined) yield [k, v];
     }

@@ -31,6 +31,7 @@ function defaultProcessor(store: () => KeyValueStore<unknown>): Processor<string
 export class GlobalStoreUpdater {
   private processor: Processor<string | null, unknown, never, never> | undefined;
   private current: RawRecord | undefined;
+  private readonly stopped = new AbortController();
   private readonly failures: Counter;
 
   constructor(
@@ -58,6 +59,7 @@ export class GlobalStoreUpdater {
       partition: -1,
       clock: this.opts.clock,
       metrics: this.opts.metrics ?? noopMetrics,
+      signal: this.stopped.signal,
       streamTime: () => this.current?.timestamp ?? -1,
       recordMetadata: () => this.current,
       forward: () => Promise.reject(new Error('a global store processor cannot forward')),
@@ -92,6 +94,7 @@ export class GlobalStoreUpdater {
   }
 
   async close(): Promise<void> {
+    this.stopped.abort();
     await this.processor?.close?.();
   }
 }

@@ -41,6 +41,11 @@ export interface InMemoryRunnerOptions {
   /** Every record written that is not routed back in (sinks, DLQ, changelogs), in write order. Must not throw. */
   readonly onOutput: (out: RunnerOutput) => void;
   readonly onError?: (err: unknown, info: TaskErrorInfo) => void;
+  /**
+   * Stores whose changes reach `onOutput` (default: every change-logged store). A caller that watches one store
+   * (a simulation watching timers) spares the serializing of every other write.
+   */
+  readonly loggedStores?: ReadonlySet<string>;
 }
 
 export class InMemoryRunner {
@@ -94,6 +99,10 @@ export class InMemoryRunner {
     return { topic, partition, offset: String(offset), key, value, timestamp: ts, headers: h };
   }
 
+  private logged(spec: { readonly name: string; readonly changelog?: boolean }): boolean {
+    return spec.changelog !== false && (this.opts.loggedStores?.has(spec.name) ?? true);
+  }
+
   private async start(): Promise<void> {
     const { applicationId, clock, metrics } = this.opts;
     for (const g of this.topology.globalStores) {
@@ -114,7 +123,7 @@ export class InMemoryRunner {
           this.stores.push(inner);
           stores.set(
             spec.name,
-            spec.changelog === false ? inner : new ChangeLoggingKeyValueStore(inner, spec.serde, logger),
+            this.logged(spec) ? new ChangeLoggingKeyValueStore(inner, spec.serde, logger) : inner,
           );
         }
         const task = new StreamTask({

@@ -41,7 +41,17 @@ export function bindMetrics(events: StreamsDiagnostics, metrics: Metrics): void 
     help: 'Stream tasks closed after an error (fenced, commit failure, stop policy)',
     labelNames: ['fatal'],
   });
+  const waitingTasks = metrics.gauge({
+    name: 'jo_stream_tasks_waiting',
+    help: 'Stream tasks whose input partitions are paused because a record must wait for an outside service',
+  });
+  const retries = metrics.counter({
+    name: 'jo_stream_record_retries_total',
+    help: 'Times a task paused its partitions to hand a record again later, by the code that made it wait',
+    labelNames: ['code'],
+  });
   const running = new Set<string>();
+  const waiting = new Set<string>();
   events
     .on('records-processed', (e) => processed.inc({ task: e.taskId }, e.count))
     .on('commit', (e) => commits.observe({ task: e.taskId }, e.latencyMs / 1000))
@@ -55,5 +65,12 @@ export function bindMetrics(events: StreamsDiagnostics, metrics: Metrics): void 
       else running.delete(e.taskId);
       tasks.set({}, running.size);
     })
-    .on('task-error', (e) => taskErrors.inc({ fatal: String(e.fatal) }));
+    .on('task-error', (e) => taskErrors.inc({ fatal: String(e.fatal) }))
+    .on('task-waiting', (e) => {
+      if (e.waiting) {
+        waiting.add(e.taskId);
+        retries.inc({ code: e.code });
+      } else waiting.delete(e.taskId);
+      waitingTasks.set({}, waiting.size);
+    });
 }

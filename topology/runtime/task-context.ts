@@ -36,6 +36,7 @@ export interface ContextHost {
   readonly partition: number;
   readonly clock: Clock;
   readonly metrics: Metrics;
+  readonly signal: AbortSignal;
   streamTime(): number;
   current(): RawRecord | undefined;
   schedule(p: Punctuation): void;
@@ -48,6 +49,7 @@ export class TaskContext implements ProcessorContext<unknown, unknown> {
   readonly partition: number;
   readonly clock: Clock;
   readonly metrics: Metrics;
+  readonly signal: AbortSignal;
 
   constructor(
     private readonly host: ContextHost,
@@ -59,6 +61,7 @@ export class TaskContext implements ProcessorContext<unknown, unknown> {
     this.partition = host.partition;
     this.clock = host.clock;
     this.metrics = host.metrics;
+    this.signal = host.signal;
   }
 
   streamTime(): number {

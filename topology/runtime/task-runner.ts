@@ -5,7 +5,7 @@
  * transaction every commit interval. Any failure closes the task dirty; the app decides whether to recreate it.
  */
 import type { Clock } from '../api/clock.js';
-import { TerminalError } from '../api/errors.js';
+import { RetryLaterError, TerminalError } from '../api/errors.js';
 import type { Topology } from '../api/builder.js';
 import type { StreamsDiagnostics, TaskState } from '../api/diagnostics.js';
 import type { Admin, Producer, TopicMessages } from '../kafka/kafka-client.js';
@@ -140,6 +140,8 @@ export class TaskRunner {
   private readonly positions = new Map<string, bigint>();
   private readonly highWatermarks = new Map<string, bigint>();
   private readonly paused = new Set<string>();
+  /** A processor asked to retry a record later (RetryLaterError): the inputs stay paused until one goes through. */
+  private waiting = false;
   private outputs: OutgoingRecord[] = [];
   /** `recordBytes` of `outputs`. */
   private outputBytes = 0;
@@ -232,6 +234,8 @@ export class TaskRunner {
       metrics: o.metrics ?? noopMetrics,
       errorPolicy: o.errorPolicy,
       dlqTopic: o.dlqTopic,
+      retryLater: true,
+      signal: this.stop.signal,
     });
     await this.task.init();
     this.lastCommit = o.clock.now();
@@ -301,23 +305,7 @@ export class TaskRunner {
         const batch = this.queue.splice(0, 1_000);
         for (const r of batch) this.queuedBytes -= queuedBytes(r);
         await this.prefetch(batch);
-        for (const r of batch) {
-          try {
-            await this.task?.process(r);
-          } catch (err) {
-            throw new TaskProcessingError(this.id, err);
-          }
-          this.positions.set(r.topic, BigInt(r.offset) + 1n);
-          this.processedSinceCommit++;
-          if (this.stop.signal.aborted) break;
-          // Let I/O in between (commit round trips of this and other tasks, fetches, heartbeats): a whole batch
-          // without a break held every other task's commit for hundreds of milliseconds under load.
-          if (this.slice.spent()) {
-            await this.slice.next();
-            // ...and wall-clock punctuators (timers) are not held back by a long batch either
-            if (this.task && this.task.nextWallClockDue() <= o.clock.now()) await this.task.punctuateWallClock();
-          }
-        }
+        await this.processBatch(batch);
         if (this.task && this.task.nextWallClockDue() <= o.clock.now()) await this.task.punctuateWallClock();
         await this.maybeCommit();
         this.resumeIfDrained();
@@ -327,6 +315,57 @@ export class TaskRunner {
     } catch (err) {
       await this.fail(err);
     }
+  }
+
+  private async processBatch(batch: readonly RawRecord[]): Promise<void> {
+    const o = this.opts;
+    for (const [i, r] of batch.entries()) {
+      try {
+        await this.task?.process(r);
+      } catch (err) {
+        if (err instanceof RetryLaterError) return this.waitToRetry(err, batch.slice(i));
+        throw new TaskProcessingError(this.id, err);
+      }
+      if (this.waiting) this.endWait();
+      this.positions.set(r.topic, BigInt(r.offset) + 1n);
+      this.processedSinceCommit++;
+      if (this.stop.signal.aborted) break;
+      // Let I/O in between (commit round trips of this and other tasks, fetches, heartbeats): a whole batch
+      // without a break held every other task's commit for hundreds of milliseconds under load.
+      if (this.slice.spent()) {
+        await this.slice.next();
+        // ...and wall-clock punctuators (timers) are not held back by a long batch either
+        if (this.task && this.task.nextWallClockDue() <= o.clock.now()) await this.task.punctuateWallClock();
+      }
+    }
+  }
+
+  /**
+   * A processor cannot handle `rest[0]` yet (RetryLaterError): the unprocessed records go back to the head of the
+   * queue, fetching the task's partitions pauses until a record goes through again, and the loop waits
+   * `retryAfterMs` (or until the task stops) before handing the same record again. Nothing is dead-lettered.
+   */
+  private async waitToRetry(err: RetryLaterError, rest: readonly RawRecord[]): Promise<void> {
+    const o = this.opts;
+    this.queue.unshift(...rest);
+    for (const r of rest) this.queuedBytes += queuedBytes(r);
+    if (!this.waiting) {
+      this.waiting = true;
+      for (const t of this.inputs) {
+        if (this.paused.has(t)) continue;
+        this.paused.add(t);
+        o.consumer.pause(t, o.partition);
+      }
+    }
+    o.events.emit('task-waiting', { taskId: this.id, waiting: true, code: err.code, retryAfterMs: err.retryAfterMs });
+    await o.timer.sleep(err.retryAfterMs, this.stop.signal);
+  }
+
+  /** A record went through after a wait: fetching resumes (unless the queue itself is still over its limit). */
+  private endWait(): void {
+    this.waiting = false;
+    this.opts.events.emit('task-waiting', { taskId: this.id, waiting: false, code: '', retryAfterMs: 0 });
+    this.resumeIfDrained();
   }
 
   /** One batched read per prefetching store for the keys of the records about to be processed. */
@@ -406,7 +445,7 @@ export class TaskRunner {
   }
 
   private resumeIfDrained(): void {
-    if (this.paused.size === 0 || this.queue.length > this.opts.maxQueued / 2) return;
+    if (this.waiting || this.paused.size === 0 || this.queue.length > this.opts.maxQueued / 2) return;
     if (this.queuedBytes > (this.opts.maxQueuedBytes ?? Infinity) / 2) return;
     for (const t of this.paused) this.opts.consumer.resume(t, this.opts.partition);
     this.paused.clear();
@@ -495,6 +534,10 @@ export class TaskRunner {
     await this.task?.close().catch((e: unknown) => errors.push(e));
     await this.stateHandle?.close(clean).catch((e: unknown) => errors.push(e));
     await this.txProducer?.disconnect().catch((e: unknown) => errors.push(e));
+    if (this.waiting) {
+      this.waiting = false;
+      this.opts.events.emit('task-waiting', { taskId: this.id, waiting: false, code: '', retryAfterMs: 0 });
+    }
     for (const t of this.paused) this.opts.consumer.resume(t, this.opts.partition);
     this.paused.clear();
     this.setState('closed', clean ? 'clean' : 'dirty');

@@ -6,7 +6,7 @@
  * `process`/`punctuate` runs at a time per task.
  */
 import type { Clock } from '../api/clock.js';
-import { JoError } from '../api/errors.js';
+import { JoError, RetryLaterError } from '../api/errors.js';
 import { DLQ_CODES, dlqHeaders } from './dlq.js';
 import { UNDECODABLE_HEADER, undecodableInfo } from '../kafka/kafka-codecs.js';
 import { noopMetrics, type Counter, type Metrics } from '../api/metrics.js';
@@ -60,6 +60,13 @@ export interface StreamTaskOptions {
   readonly metrics?: Metrics;
   readonly errorPolicy?: ErrorPolicy;
   readonly dlqTopic: string;
+  /**
+   * The owner handles `RetryLaterError` (rethrown to it, the record not dead-lettered): the Kafka task runner
+   * does. Default false: it is dead-lettered like any other processing error.
+   */
+  readonly retryLater?: boolean;
+  /** Aborted when the task stops (`ProcessorContext.signal`); default: never. */
+  readonly signal?: AbortSignal;
   /** Told about every error the task handled or rethrew (for logs). */
   readonly onError?: (err: unknown, info: TaskErrorInfo) => void;
 }
@@ -93,6 +100,8 @@ export function changelogWriter(
       }),
   };
 }
+
+const NEVER = new AbortController().signal;
 
 function errorCode(err: unknown, fallback: string): string {
   return err instanceof JoError ? err.code : fallback;
@@ -196,6 +205,7 @@ export class StreamTask {
       partition: this.opts.partition,
       clock: this.opts.clock,
       metrics: this.opts.metrics ?? noopMetrics,
+      signal: this.opts.signal ?? NEVER,
       streamTime: () => this.streamTimeMs,
       current: () => this.current,
       schedule: (p: Punctuation) => this.addPunctuation(p),
@@ -304,6 +314,8 @@ export class StreamTask {
         try {
           await this.runners.get(source.name)?.process(record);
         } catch (err) {
+          // The record had no effect and waits: the runner pauses the partition and hands it again.
+          if (err instanceof RetryLaterError && this.opts.retryLater) throw err;
           await this.failed(err, 'process', DLQ_CODES.processing, raw);
         }
       } finally {

@@ -61,7 +61,9 @@ export function journeyGraph(journey) {
       id: '@entry',
       type: 'entry',
       title: 'entry',
-      sub: `on ${journey?.entry?.event ?? '?'}${journey?.entry?.condition ? ' if…' : ''}`,
+      sub: journey?.entry?.audience
+        ? `audience, ${journey.entry.schedule ?? '?'}`
+        : `on ${journey?.entry?.event ?? '?'}${journey?.entry?.condition ? ' if…' : ''}`,
     },
   ];
   const edges = [];

@@ -1,0 +1,109 @@
+/**
+ * The per-node report (issue 16 point 4): folds what one input made the instances do (an `Outcome`'s steps, in
+ * order, plus where each pre-existing instance stood) into the report rows of the journey versions involved.
+ * Everything is derived from the steps that go to `jo.step-events` in the same transaction, so a consumer
+ * of that topic that tracks each instance's last node counts the same numbers.
+ *
+ * Per instance: an `entered`/`transitioned` step is an arrival (the node it stood at counts a departure:
+ * `continued`, or the reason of the error/timeout path it took there); a final `ended`/`error`/`timedout` step
+ * is a departure by its reason (preceded by an arrival when it happens at a node not yet arrived at: `end`
+ * nodes, `tooManySteps`); an instance that does not end stands (`waiting`) at its last node.
+ */
+import { emptyNodeCounts, emptyReportRow, reportKey, type NodeCounts, type ReportRow } from '../../schemas/index.js';
+import type { InstanceStep, Outcome } from './journey-model.js';
+
+/** The entry pseudo-node of refused entries (`reentranceNotAllowed`): not a node of the journey. */
+const ENTRY_NODE = '$entry';
+const TERMINAL = new Set(['ended', 'error', 'timedout']);
+
+/** Told about every change of a node's `waiting` count (the `jo_journey_node_instances` gauge). */
+export type WaitingListener = (journeyId: string, version: number, nodeId: string, delta: number) => void;
+
+/** The report keys (`reportKey`) an outcome touches: load these rows before `countOutcome`. */
+export function reportKeysOf(outcome: Outcome): Set<string> {
+  const keys = new Set<string>();
+  for (const s of outcome.steps)
+    if (s.journeyId !== '' && s.nodeId !== ENTRY_NODE) keys.add(reportKey(s.journeyId, s.journeyVersion));
+  return keys;
+}
+
+/** Groups the outcome's counted steps by instance, in first-appearance order. */
+function byInstance(steps: readonly InstanceStep[]): Map<string, InstanceStep[]> {
+  const groups = new Map<string, InstanceStep[]>();
+  for (const s of steps) {
+    if (s.journeyId === '' || s.nodeId === ENTRY_NODE) continue;
+    const k = `${s.journeyId}\u0000${s.journeyVersion}\u0000${s.instanceId}`;
+    const g = groups.get(k);
+    if (g) g.push(s);
+    else groups.set(k, [s]);
+  }
+  return groups;
+}
+
+/**
+ * Adds the outcome to `rows` (keyed by `reportKey`; a missing row is created). Returns the keys of the rows it
+ * changed.
+ */
+export function countOutcome(outcome: Outcome, rows: Map<string, ReportRow>, onWaiting?: WaitingListener): Set<string> {
+  const origins = new Map<string, string>();
+  for (const o of outcome.origins) if (!origins.has(o.instanceId)) origins.set(o.instanceId, o.nodeId);
+  const changed = new Set<string>();
+  for (const steps of byInstance(outcome.steps).values()) {
+    const first = steps[0];
+    if (!first) continue;
+    const key = reportKey(first.journeyId, first.journeyVersion);
+    let row = rows.get(key);
+    if (!row) rows.set(key, (row = emptyReportRow(first.journeyId, first.journeyVersion)));
+    countInstance(row, steps, origins.get(first.instanceId), onWaiting);
+    changed.add(key);
+  }
+  return changed;
+}
+
+function countInstance(
+  row: ReportRow,
+  steps: readonly InstanceStep[],
+  origin: string | undefined,
+  on?: WaitingListener,
+) {
+  const node = (id: string): NodeCounts => (row.nodes[id] ??= emptyNodeCounts());
+  const waiting = (id: string, delta: number) => {
+    node(id).waiting += delta;
+    on?.(row.journeyId, row.version, id, delta);
+  };
+  const leave = (id: string, how: string) => {
+    const n = node(id);
+    n.left[how] = (n.left[how] ?? 0) + 1;
+  };
+  let at = origin;
+  /** The error/timeout path the instance takes from `at` (its next arrival is a departure by that reason). */
+  let via: string | undefined;
+  const arrive = (id: string) => {
+    if (at !== undefined) leave(at, via ?? 'continued');
+    via = undefined;
+    node(id).entered += 1;
+    at = id;
+  };
+  if (origin === undefined) row.entries += 1;
+  else waiting(origin, -1);
+  let ended = false;
+  steps.forEach((s, i) => {
+    const reason = s.reason ?? s.status;
+    if (s.status === 'entered' || s.status === 'transitioned') arrive(s.nodeId);
+    else if (s.status === 'goal') {
+      node(s.nodeId).goals += 1;
+      row.goals += 1;
+    } else if (s.status === 'discarded') node(s.nodeId).discarded += 1;
+    if (s.status === 'error') node(s.nodeId).errors += 1;
+    if (!TERMINAL.has(s.status)) return;
+    if (i < steps.length - 1) {
+      via = reason; // an error or timeout path: the walk goes on from this node
+      return;
+    }
+    if (s.nodeId !== at) arrive(s.nodeId);
+    leave(s.nodeId, reason);
+    row.exits[reason] = (row.exits[reason] ?? 0) + 1;
+    ended = true;
+  });
+  if (!ended && at !== undefined) waiting(at, 1);
+}

@@ -1,0 +1,129 @@
+/**
+ * Processor `audience`: runs audience entries (`entry: {audience, schedule}`). When a live audience journey's run
+ * is due (`once`: when the version went live; cron: at each match), this partition's task scans its profile store
+ * in key order, at most `audienceSliceSize` profiles per wall-clock punctuation (so live events keep flowing
+ * between slices), and enters every profile whose attributes match the audience rule. The scan position and the
+ * last completed run live in a change-logged store written in the task's transaction with the entries, so a
+ * restart continues the scan where the last commit left it: no profile is entered twice and none is skipped.
+ */
+import { fromCompiled, nextRunAt, testRule, type JourneyDef, type RuleData } from '../journey/index.js';
+import { type KeyValueStore, type Processor, type ProcessorContext } from '../../topology/index.js';
+import { taskJourneys, type OutcomeRecord, type TaskJourneys } from './task-journeys.js';
+import { STORES, type StepDeps } from '../topology-options.js';
+
+/** Store value per `journeyId@version`: the last completed run and the scan in progress, if any. */
+export interface AudienceRunState {
+  /** Scheduled time (ms) of the last run this partition completed. */
+  readonly lastRunAt?: number;
+  /** The run in progress: its scheduled time and the last profile key looked at ('' before the first). */
+  readonly current?: { readonly runAt: number; readonly after: string };
+}
+
+/** Smallest key greater than `key` in the stores' bytewise order. */
+const successor = (key: string) => `${key}\u0000`;
+const END = '\u{10FFFF}';
+
+/**
+ * The run due at `now`, if any: after downtime that missed several matches of a cron schedule, only the latest one
+ * runs (an audience run enters whoever matches now; running it once per missed match would repeat it at once).
+ */
+function latestDue(schedule: string, publishedAt: number, lastRunAt: number | undefined, tz: string, now: number) {
+  let due = nextRunAt(schedule, publishedAt, lastRunAt, tz);
+  if (due === undefined || due > now) return undefined;
+  for (let i = 0; i < 10_000; i++) {
+    const next = nextRunAt(schedule, publishedAt, due, tz);
+    if (next === undefined || next > now) break;
+    due = next;
+  }
+  return due;
+}
+
+export class AudienceProcessor implements Processor<never, never, string, OutcomeRecord> {
+  private ctx!: ProcessorContext<string, OutcomeRecord>;
+  private journeys!: TaskJourneys;
+  private runs!: KeyValueStore<AudienceRunState>;
+  private profiles!: KeyValueStore<unknown>;
+
+  constructor(private readonly deps: StepDeps) {}
+
+  init(ctx: ProcessorContext<string, OutcomeRecord>): void {
+    this.ctx = ctx;
+    this.journeys = taskJourneys(ctx, this.deps);
+    this.runs = ctx.getStateStore<AudienceRunState>(STORES.audience);
+    this.profiles = ctx.getStateStore<unknown>(STORES.profiles);
+    ctx.schedule(this.deps.limits.audienceIntervalMs, 'wall-clock', () => this.tick());
+  }
+
+  /** Never called: the processor has no parent. */
+  process(): void {
+    throw new TypeError('the audience processor has no input');
+  }
+
+  /** Starts due runs and scans the next slice of each running one, `audienceSliceSize` profiles in all. */
+  async tick(): Promise<void> {
+    let budget = this.deps.limits.audienceSliceSize;
+    const now = this.journeys.clock.now();
+    for (const { compiled, publishedAt } of this.deps.view.liveAudienceJourneys()) {
+      if (budget <= 0) return;
+      if (this.deps.view.isPaused(compiled.id) || !compiled.audience) continue;
+      const key = `${compiled.id}@${compiled.version}`;
+      const state = (await this.runs.get(key)) ?? {};
+      const def = fromCompiled(compiled, 'live');
+      let current = state.current;
+      if (!current) {
+        const due = latestDue(compiled.audience.schedule, publishedAt, state.lastRunAt, def.timezone, now);
+        if (due === undefined) continue;
+        current = { runAt: due, after: '' };
+      }
+      budget -= await this.scan(def, compiled.audience.rule, key, state, current, budget, now);
+    }
+  }
+
+  /** Scans up to `budget` profiles of the run `current`; returns how many it looked at. */
+  private async scan(
+    def: JourneyDef,
+    rule: unknown,
+    key: string,
+    state: AudienceRunState,
+    current: { readonly runAt: number; readonly after: string },
+    budget: number,
+    now: number,
+  ): Promise<number> {
+    const slice: Array<[string, unknown]> = [];
+    for await (const entry of this.profiles.range(current.after === '' ? '' : successor(current.after), END)) {
+      slice.push(entry);
+      if (slice.length >= budget) break;
+    }
+    const runId = `audience/${key}/${new Date(current.runAt).toISOString()}`;
+    const prefix = `${def.config.namespace}:`;
+    for (const [profileKey, profile] of slice) {
+      if (profile === null || !profileKey.startsWith(prefix) || !this.matches(def, rule, profile, now)) continue;
+      const outcome = await this.journeys.engine.enterAudience(def, profileKey, profile, { id: runId, at: now });
+      await this.ctx.forward({ key: profileKey, value: { outcome }, timestamp: now, headers: {} });
+    }
+    this.journeys.metrics.audienceScanned.inc({ journey: def.id }, slice.length);
+    const last = slice.at(-1)?.[0];
+    if (slice.length < budget || last === undefined) {
+      await this.runs.put(key, { lastRunAt: current.runAt });
+      this.journeys.metrics.audienceRuns.inc({ journey: def.id });
+    } else await this.runs.put(key, { ...state, current: { runAt: current.runAt, after: last } });
+    return slice.length;
+  }
+
+  /** The audience rule on the profile; a rule that throws counts as no match. */
+  private matches(def: JourneyDef, rule: unknown, profile: unknown, now: number): boolean {
+    const data: RuleData = {
+      events: {},
+      profile,
+      datasources: {},
+      actions: {},
+      journey: { id: def.id, version: def.version },
+      now,
+    };
+    try {
+      return testRule(rule, data, def.timezone);
+    } catch {
+      return false;
+    }
+  }
+}
