@@ -203,7 +203,14 @@ describe('profile lookup and manual exit with two pipeline processes', () => {
       let restarted: Proc | undefined;
       void restarting.then((p) => (restarted = p));
       let allOk = false;
+      let lastUnavailable = '';
+      const deadline = Date.now() + 90_000;
       while (!allOk) {
+        if (Date.now() > deadline)
+          throw new Error(
+            `lookups still unavailable 90 s after the restart: ${lastUnavailable}\n` +
+              `restarted: ${restarted ? restarted.output.slice(-2000) : 'not listening'}`,
+          );
         const b2 = restarted;
         allOk = b2 !== undefined && (await ready(b2));
         for (const i of watched)
@@ -212,6 +219,7 @@ describe('profile lookup and manual exit with two pipeline processes', () => {
             if (res.status === 200 && journeyOf(res.body)?.status === expected(i)) seen.ok++;
             else if (res.status === 503 && res.retryAfter === '1') {
               seen.unavailable++;
+              lastUnavailable = String(res.body['reason']);
               allOk = false;
             } else bad.push(`${i}: ${res.status} ${JSON.stringify(res.body)}`);
           }
