@@ -9,6 +9,16 @@ import { ConnectorCodes, type ConnectorCode } from './errors.js';
 import { HttpClient, type HttpOutcome, type HttpRequest } from './http-client.js';
 import type { LimitSpec } from './limits.js';
 
+/**
+ * What the connector knows of a command's earlier attempts (made by an incarnation that crashed before its
+ * result was committed), and how it records each next attempt durably before the call is sent.
+ */
+export interface AttemptContext {
+  readonly priorAttempts: number;
+  /** Rejects when the attempt could not be recorded: the call is then not made and the rejection propagates. */
+  readonly beforeAttempt: (attempt: number) => Promise<void>;
+}
+
 /** Finds the action config of a command (auth, rate limit, concurrency, defaults). */
 export type ActionConfigLookup = (actionId: string) => ActionConfig | undefined;
 
@@ -73,8 +83,9 @@ export class ActionExecutor {
    * Calls the endpoint for `cmd` with `req` (the command's own request unless a connector built another). The
    * action's credentials go only to the origin of its configured URL: a command whose URL points elsewhere (a
    * record produced straight to the command topic, or a template that moved the host) gets `ORIGIN_MISMATCH`.
+   * Rejects only when `attempts.beforeAttempt` does (nothing was sent).
    */
-  async execute(cmd: ActionCommand, req: HttpRequest = cmd.request): Promise<ActionResult> {
+  async execute(cmd: ActionCommand, req: HttpRequest = cmd.request, attempts?: AttemptContext): Promise<ActionResult> {
     const t0 = this.http.timer.now();
     const cfg = this.config(cmd);
     const mismatch = cfg ? originMismatch(cfg.url, req.url) : undefined;
@@ -93,6 +104,7 @@ export class ActionExecutor {
       idempotencyKey: cmd.commandId,
       limits,
       maxWaitMs: this.opts.maxWaitMs ?? 10_000,
+      ...(attempts ? { priorAttempts: attempts.priorAttempts, beforeAttempt: attempts.beforeAttempt } : {}),
     });
     const t1 = this.http.timer.now();
     this.calls.inc({ action: cmd.action, status: outcome.status });

@@ -6,7 +6,7 @@
  * `{ <address fields>, ctx }` with the same HTTP client, auth, limits and retries as HTTP actions.
  */
 import type { ActionCommand, ActionResult } from '../schemas/index.js';
-import { ActionExecutor, type ActionExecutorOptions } from './action-executor.js';
+import { ActionExecutor, type ActionExecutorOptions, type AttemptContext } from './action-executor.js';
 import { CommandConsumer, type CommandConsumerOptions } from './command-consumer.js';
 import { ConnectorCodes } from './errors.js';
 
@@ -52,7 +52,11 @@ export function campaignPayload(channel: unknown, fields: Readonly<Record<string
 }
 
 /** Handles one campaign command: validate the address, then POST the message. */
-export async function executeCampaignCommand(exec: ActionExecutor, cmd: ActionCommand): Promise<ActionResult> {
+export async function executeCampaignCommand(
+  exec: ActionExecutor,
+  cmd: ActionCommand,
+  attempts?: AttemptContext,
+): Promise<ActionResult> {
   const fields = cmd.connector ?? {};
   const cfg = exec.config(cmd);
   const channel = fields['channel'] ?? (cfg?.type === 'campaign' ? cfg.channel : undefined);
@@ -60,12 +64,16 @@ export async function executeCampaignCommand(exec: ActionExecutor, cmd: ActionCo
   if (typeof payload === 'string') {
     return exec.reject(cmd, 'error', ConnectorCodes.campaignAddressInvalid, payload);
   }
-  return exec.execute(cmd, {
-    url: cmd.request.url,
-    method: cmd.request.method || 'POST',
-    headers: { ...cmd.request.headers, 'content-type': 'application/json' },
-    body: JSON.stringify(payload),
-  });
+  return exec.execute(
+    cmd,
+    {
+      url: cmd.request.url,
+      method: cmd.request.method || 'POST',
+      headers: { ...cmd.request.headers, 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    },
+    attempts,
+  );
 }
 
 export interface CampaignConnectorOptions
@@ -80,7 +88,7 @@ export function createCampaignConnector(opts: CampaignConnectorOptions): Command
   return new CommandConsumer({
     ...opts,
     connector: opts.connector ?? 'campaign',
-    handle: (cmd) => executeCampaignCommand(exec, cmd),
+    handle: (cmd, attempts) => executeCampaignCommand(exec, cmd, attempts),
     onStop: () => exec.close(),
   });
 }

@@ -24,7 +24,15 @@ export const connectorCodes = defineErrorCodes('connectors', {
   },
   DEADLINE_EXCEEDED: {
     retryable: false,
-    doc: "a command's deadline passed before a call could be made (result `timedout`)",
+    doc: "a command's deadline passed after at least one call was made (also by a connector incarnation that crashed) and before an answer was recorded (result `timedout`, `attempts` ≥ 1)",
+  },
+  DEADLINE_EXPIRED: {
+    retryable: false,
+    doc: "a command's deadline passed before any call was made, e.g. while the connector was down (result `expired`, `attempts` 0, nothing sent)",
+  },
+  ATTEMPT_LOG_FAILED: {
+    retryable: true,
+    doc: 'a connector could not record an attempt on `jo.action-attempts` before calling; the call is not made and the connector resumes from its last committed offsets',
   },
   CAPPED: {
     retryable: false,

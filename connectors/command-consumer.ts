@@ -27,6 +27,8 @@ import {
   ConsumerWatch,
 } from '../topology/index.js';
 import { DlqHeaders, topicNames, type ActionCommand, type ActionResult } from '../schemas/index.js';
+import type { AttemptContext } from './action-executor.js';
+import { AttemptLog, type AttemptLoad } from './attempt-log.js';
 import { parseCommand } from './command-parse.js';
 import { ConnectorCodes } from './errors.js';
 import { sleep, systemTimer } from './timer.js';
@@ -34,8 +36,12 @@ import { isFenced, newerOwner, newOwnerTag, taggedRoundRobin, type OwnerTag } fr
 
 export { parseCommand };
 
-/** Turns one valid command into its result. Must not throw (a throw becomes a `CONNECTOR_INTERNAL` result). */
-export type CommandHandler = (cmd: ActionCommand) => Promise<ActionResult>;
+/**
+ * Turns one valid command into its result; `attempts` says how many calls earlier incarnations made and records
+ * each new one before it is sent. Must not throw (a throw becomes a `CONNECTOR_INTERNAL` result), except the
+ * rejection of `attempts.beforeAttempt`, which fails the chunk: it is taken again from the committed offsets.
+ */
+export type CommandHandler = (cmd: ActionCommand, attempts: AttemptContext) => Promise<ActionResult>;
 
 export interface CommandConsumerOptions {
   readonly kafka: KafkaClient;
@@ -72,6 +78,8 @@ export type CommandConsumerState = 'created' | 'running' | 'recovering' | 'super
 
 /** Answers kept for re-delivery after a failed transaction. */
 const MAX_ANSWERED = 20_000;
+/** Clock skew allowed between the producer of a command and this connector when reading attempts back. */
+const ATTEMPT_CLOCK_SKEW_MS = 60_000;
 
 type Out = OutRecord;
 
@@ -107,6 +115,11 @@ export class CommandConsumer {
   /** Next offset to process per `topic|partition`, as committed by this instance's own transactions. */
   private readonly committed = new Map<string, bigint>();
   private filter = new ReadCommittedFilter();
+  private readonly attemptLog: AttemptLog;
+  /** Command partitions assigned at the last join: a partition new to this session reads the attempt log first. */
+  private owned = new Set<number>();
+  private readonly loads = new Map<number, Promise<void>>();
+  private loadQueue: Array<AttemptLoad & { resolve: () => void; reject: (err: unknown) => void }> = [];
   private readonly results;
   private readonly deadLetters;
   private readonly inFlightGauge;
@@ -129,6 +142,12 @@ export class CommandConsumer {
     this.maxInFlight = opts.maxInFlight ?? 64;
     this.txId = opts.transactionalId ?? `${this.groupId}-${hostname()}`;
     this.tag = newOwnerTag(this.txId, Date.now());
+    this.attemptLog = new AttemptLog({
+      kafka: opts.kafka,
+      topic: this.topics.actionAttempts,
+      commandTopic: this.topics.commands(opts.connector),
+      readGroupPrefix: `${this.groupId}-attempts`,
+    });
     const m = opts.metrics ?? noopMetrics;
     this.recoveries = m.counter({
       name: 'jo_connector_recoveries_total',
@@ -177,6 +196,7 @@ export class CommandConsumer {
 
   async start(): Promise<void> {
     this.phase = 'running';
+    await this.attemptLog.start();
     await this.session();
   }
 
@@ -188,6 +208,7 @@ export class CommandConsumer {
     await this.recovery;
     if (was !== 'superseded') await this.teardown().catch(() => undefined);
     await this.admin?.disconnect().catch(() => undefined);
+    await this.attemptLog.stop();
     await this.opts.onStop?.();
   }
 
@@ -198,6 +219,8 @@ export class CommandConsumer {
   private async session(): Promise<void> {
     const o = this.opts;
     this.filter = new ReadCommittedFilter();
+    this.owned = new Set();
+    this.loads.clear();
     this.consumer = o.kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: o.sessionTimeoutMs ?? 30_000,
@@ -215,8 +238,11 @@ export class CommandConsumer {
     this.watch.watch(this.consumer);
     await this.consumer.connect();
     // After a rebalance kafkajs re-fetches from the committed offsets; the filter must see those records again.
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       this.filter = new ReadCommittedFilter();
+      const assigned = new Set(e.payload.memberAssignment[this.commandTopic] ?? []);
+      for (const p of assigned) if (!this.owned.has(p)) this.loads.delete(p);
+      this.owned = assigned;
       void this.checkOwner().catch((err: unknown) => this.log('warn', 'group lookup failed', { err: String(err) }));
     });
     await this.consumer.subscribe({ topic: this.commandTopic, fromBeginning: true });
@@ -352,6 +378,12 @@ export class CommandConsumer {
     // Heartbeats keep the group membership while a chunk waits on slow endpoints or rate limits.
     const beat = setInterval(() => void p.heartbeat().catch(() => undefined), 3_000);
     try {
+      try {
+        await this.attemptsLoaded(partition, messages);
+      } catch (err) {
+        this.recover(err);
+        return false;
+      }
       for (let i = 0; i < messages.length; i += this.maxInFlight) {
         if (!p.isRunning() || p.isStale() || this.phase !== 'running') return false;
         const chunk = messages.slice(i, i + this.maxInFlight);
@@ -375,6 +407,35 @@ export class CommandConsumer {
       return true;
     } finally {
       clearInterval(beat);
+    }
+  }
+
+  /**
+   * Resolves once the attempt log has been read for a partition new to this session, from the produce time of
+   * its oldest uncommitted command (the first fetched). Partitions arriving together share one read.
+   */
+  private attemptsLoaded(partition: number, messages: readonly KafkaMessage[]): Promise<void> {
+    const have = this.loads.get(partition);
+    if (have) return have;
+    const oldest = messages.reduce((t, m) => Math.min(t, Number(m.timestamp)), Date.now());
+    const load = new Promise<void>((resolve, reject) => {
+      this.loadQueue.push({ partition, fromTimestamp: oldest - ATTEMPT_CLOCK_SKEW_MS, resolve, reject });
+      if (this.loadQueue.length === 1) void sleep(systemTimer, 20).then(() => this.runLoads());
+    });
+    this.loads.set(partition, load);
+    load.catch(() => {
+      if (this.loads.get(partition) === load) this.loads.delete(partition);
+    });
+    return load;
+  }
+
+  private async runLoads(): Promise<void> {
+    const batch = this.loadQueue.splice(0);
+    try {
+      await this.attemptLog.load(batch);
+      batch.forEach((b) => b.resolve());
+    } catch (err) {
+      batch.forEach((b) => b.reject(err));
     }
   }
 
@@ -416,9 +477,15 @@ export class CommandConsumer {
       };
     }
     let result: ActionResult;
+    const attempts: AttemptContext = {
+      priorAttempts: this.attemptLog.attempts(cmd.commandId),
+      beforeAttempt: (n) => this.attemptLog.record(partition, cmd.commandId, n),
+    };
     try {
-      result = await this.opts.handle(cmd);
+      result = await this.opts.handle(cmd, attempts);
     } catch (err) {
+      // not recorded, not sent: the chunk fails and is taken again from the committed offsets
+      if ((err as { code?: unknown }).code === ConnectorCodes.attemptLogFailed) throw err;
       result = {
         commandId: cmd.commandId,
         instanceId: cmd.instanceId,

@@ -17,8 +17,12 @@ export const ConnectorCodes = {
   httpStatus: 'HTTP_STATUS',
   /** Connection refused/reset, DNS, TLS: no HTTP answer at all. */
   httpNetwork: 'HTTP_NETWORK',
-  /** The command's deadline had passed before (or while) the call could be made. */
+  /** The command's deadline passed after a call was made, before an answer was recorded (`timedout`). */
   deadlineExceeded: 'DEADLINE_EXCEEDED',
+  /** The command's deadline passed before any call was made (`expired`, attempts 0). */
+  deadlineExpired: 'DEADLINE_EXPIRED',
+  /** An attempt could not be recorded durably before the call (the call is not made). */
+  attemptLogFailed: 'ATTEMPT_LOG_FAILED',
   /** Over the rate limit or the concurrency cap for longer than the throttle wait. */
   capped: 'CAPPED',
   /** A SecretRef could not be resolved (env variable unset, file unreadable). */

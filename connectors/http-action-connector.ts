@@ -17,7 +17,7 @@ export function createHttpActionConnector(opts: HttpActionConnectorOptions): Com
   return new CommandConsumer({
     ...opts,
     connector: opts.connector ?? 'http',
-    handle: (cmd) => exec.execute(cmd),
+    handle: (cmd, attempts) => exec.execute(cmd, cmd.request, attempts),
     onStop: () => exec.close(),
   });
 }

@@ -176,9 +176,36 @@ describe('HttpClient retries and time limits', () => {
     expect(o.response).toBeUndefined();
   });
 
-  it('a deadline already passed makes no call', async () => {
+  it('a deadline already passed makes no call: expired, attempts 0', async () => {
     const o = await http.call(post('/late'), { ...quick, deadline: Date.now() - 1 });
-    expect(o).toMatchObject({ status: 'timedout', attempts: 0, code: 'DEADLINE_EXCEEDED' });
+    expect(o).toMatchObject({ status: 'expired', attempts: 0, code: 'DEADLINE_EXPIRED' });
+    expect(ep.requests()).toHaveLength(0);
+  });
+
+  it('attempts made before a restart: a passed deadline is timedout with them, never expired', async () => {
+    const o = await http.call(post('/late'), { ...quick, deadline: Date.now() - 1, priorAttempts: 2 });
+    expect(o).toMatchObject({ status: 'timedout', attempts: 2, code: 'DEADLINE_EXCEEDED' });
+    expect(ep.requests()).toHaveLength(0);
+  });
+
+  it('attempts made before a restart count towards retries; the deadline allowing, the call is made again', async () => {
+    ep.failTimes('/again', 5, { status: 503 });
+    const recorded: number[] = [];
+    const beforeAttempt = async (n: number) => void recorded.push(n);
+    const o = await http.call(post('/again'), { timeoutMs: 1_000, retries: 2, priorAttempts: 1, beforeAttempt });
+    expect(o).toMatchObject({ status: 'error', attempts: 3, httpStatus: 503 });
+    expect(recorded).toEqual([2, 3]);
+    expect(ep.requests('/again')).toHaveLength(2);
+    // all attempts used before the restart: one more call (same Idempotency-Key) to learn the answer
+    ep.reset();
+    const replay = await http.call(post('/ok'), { ...quick, retries: 1, priorAttempts: 2, idempotencyKey: 'k' });
+    expect(replay).toMatchObject({ status: 'ok', attempts: 3 });
+    expect(ep.requests('/ok')).toHaveLength(1);
+  });
+
+  it('an attempt that cannot be recorded is not sent', async () => {
+    const beforeAttempt = () => Promise.reject(new Error('broker away'));
+    await expect(http.call(post('/unrecorded'), { ...quick, beforeAttempt })).rejects.toThrow('broker away');
     expect(ep.requests()).toHaveLength(0);
   });
 

@@ -41,6 +41,17 @@ export interface HttpCallOptions {
   readonly limits?: readonly LimitSpec[];
   /** How long an attempt may wait for the limits before the call is `capped`. Default 10 s. */
   readonly maxWaitMs?: number;
+  /**
+   * Attempts already made for this call by an earlier incarnation (recorded before it crashed): they count
+   * towards `retries` and `attempts`, and with one or more a passed deadline is `timedout`, never `expired`.
+   */
+  readonly priorAttempts?: number;
+  /**
+   * Awaited before each attempt is sent, with the attempt's number (counting `priorAttempts`): the connector
+   * records it durably there. If it rejects, nothing is sent and `call()` rejects with that error (the only
+   * case in which `call()` throws).
+   */
+  readonly beforeAttempt?: (attempt: number) => Promise<void>;
 }
 
 export interface HttpOutcome {
@@ -137,27 +148,42 @@ export class HttpClient {
     return this.agent;
   }
 
-  /** Makes the call with retries; never throws. A URL the outbound policy refuses is never called. */
+  /**
+   * Makes the call with retries; never throws (but see `beforeAttempt`). A URL the outbound policy refuses is
+   * never called. A deadline that passes before any attempt gives `expired` with `attempts` 0.
+   */
   async call(req: HttpRequest, opts: HttpCallOptions): Promise<HttpOutcome> {
     const refused = urlRefusal(this.outbound, req.url);
     if (refused !== undefined) return notAllowed(0, refused);
     const deadline = opts.deadline ?? this.timer.now() + opts.timeoutMs * (opts.retries + 1);
-    let attempts = 0;
-    let retried = 0;
+    const prior = Math.max(0, opts.priorAttempts ?? 0);
+    let attempts = prior;
+    // a command whose attempts were all made before a restart still gets one (same Idempotency-Key) to learn
+    // its answer while the deadline allows
+    let retried = Math.min(prior, opts.retries);
     let refreshed = false;
     for (;;) {
       const left = deadline - this.timer.now();
-      if (left <= 0) {
-        return { status: 'timedout', attempts, code: ConnectorCodes.deadlineExceeded, error: 'deadline passed' };
-      }
+      if (left <= 0) return deadlinePassed(attempts, prior);
       let release: () => void;
       try {
         release = await this.limits.acquire(opts.limits ?? [], Math.min(opts.maxWaitMs ?? 10_000, left));
       } catch (err) {
         return { status: 'capped', attempts, code: ConnectorCodes.capped, error: (err as Error).message };
       }
-      attempts += 1;
       let a: Attempt;
+      try {
+        await opts.beforeAttempt?.(attempts + 1);
+      } catch (err) {
+        release();
+        throw err;
+      }
+      if (deadline - this.timer.now() <= 0) {
+        // the limits or the record took the rest of the time: nothing was sent
+        release();
+        return deadlinePassed(attempts, prior);
+      }
+      attempts += 1;
       let token: string | undefined;
       try {
         const authed = await applyAuth(opts.auth, req.url, headersOf(req, opts), this.secrets, this.tokens);
@@ -247,6 +273,24 @@ function final(attempts: number, a: Attempt): HttpOutcome {
     response: a.response,
     code: ConnectorCodes.httpStatus,
     error: `endpoint answered ${a.httpStatus}`,
+  };
+}
+
+function deadlinePassed(attempts: number, prior: number): HttpOutcome {
+  if (attempts === 0) {
+    return {
+      status: 'expired',
+      attempts,
+      code: ConnectorCodes.deadlineExpired,
+      error: 'deadline passed before any call',
+    };
+  }
+  const before = prior > 0 ? ` (${prior} before a connector restart)` : '';
+  return {
+    status: 'timedout',
+    attempts,
+    code: ConnectorCodes.deadlineExceeded,
+    error: `deadline passed after ${attempts} call(s)${before} without an answer in time`,
   };
 }
 

@@ -13,6 +13,7 @@ describe('topic catalog', () => {
       'acme.commands.http',
       'acme.commands.campaign',
       'acme.action-results',
+      'acme.action-attempts',
       'acme.step-events',
       'acme.controls',
       'acme.reports',

@@ -36,7 +36,7 @@ async function members(dr: JourneyDriver, n: number): Promise<string[]> {
 /** Ticks the audience punctuator `n` times, keeping every step and command written meanwhile. */
 async function ticks(dr: JourneyDriver, n: number, seen: { trail: string[]; to: string[] }) {
   for (let i = 0; i < n; i++) {
-    await dr.advance(50);
+    await dr.advance(100); // the audience punctuator period
     seen.trail.push(...dr.trail());
     seen.to.push(...dr.commands().map((c) => /m\d+@example\.com/.exec(c.request.body ?? '')?.[0] ?? 'none'));
   }

@@ -123,7 +123,13 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
     .addStateStore({ name: STORES.stops, serde: jsonSerde<unknown>() })
     .addStateStore({ name: STORES.sends, serde: jsonSerde<unknown>(), prefetchInputKeys: true })
     // jo.reports is the per-node report's changelog: the API sums its rows (one per journey version and partition).
-    .addStateStore({ name: STORES.report, serde: jsonSerde<unknown>(), changelogTopic: t.reports })
+    // (logged once per changed row per commit, not once per event)
+    .addStateStore({
+      name: STORES.report,
+      serde: jsonSerde<unknown>(),
+      changelogTopic: t.reports,
+      coalesceChangelog: true,
+    })
     .addStateStore({ name: STORES.entries, serde: jsonSerde<unknown>() })
     .addStateStore({ name: STORES.audience, serde: jsonSerde<unknown>() })
     .addSource({ name: 'profiles', topics: [t.profiles], keyDeserializer: str, valueDeserializer: json })

@@ -1,6 +1,7 @@
 // The welcome journey on the real broker, the engine in a child process running the Kafka runtime (exactly-once
 // tasks, RocksDB stores, changelogs): sign-up events produced WITHOUT keys, the engine SIGKILLed mid-journey and
-// restarted; every profile gets exactly one welcome command and exactly one of thanks/reminder, nothing repeated.
+// restarted; every profile gets exactly one welcome command and exactly one of thanks/reminder, nothing repeated,
+// and the per-node report rows in jo.reports (written in the step transactions) sum to exactly what happened.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,8 +9,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBrokers, uniqueName } from '../ops/testing/index.js';
-import type { ActionCommand, JourneyConfig, JourneyRecord, StepRecord } from '../schemas/index.js';
-import type { Admin, KafkaClient } from '../topology/index.js';
+import {
+  mergeReportRows,
+  type ActionCommand,
+  type JourneyConfig,
+  type JourneyRecord,
+  type ReportRow,
+  type StepRecord,
+} from '../schemas/index.js';
+import { ReadCommittedFilter, type Admin, type KafkaClient } from '../topology/index.js';
 import { createJourneyTopics, produce, readUntil, testKafka } from './testing/kafka-kit.js';
 import { emailAction, purchaseEvent, signupEvent } from './testing/journeys.js';
 
@@ -69,6 +77,30 @@ const journey: JourneyConfig = {
 };
 
 const json = (v: unknown) => JSON.stringify(v);
+
+/** The latest committed jo.reports row per (partition, key), summed for one journey version, once `done` holds. */
+async function reportOf(topic: string, done: (r: ReportRow) => boolean, timeoutMs: number): Promise<ReportRow> {
+  const rows = new Map<string, ReportRow>();
+  const merged = () => mergeReportRows('welcome', 1, [...rows.values()]);
+  const consumer = kafka.consumer({ groupId: uniqueName('reports'), readUncommitted: false });
+  const filter = new ReadCommittedFilter(); // a SIGKILL leaves aborted transactions behind in jo.reports
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        for (const m of filter.accept(batch))
+          if (m.key && m.value)
+            rows.set(`${batch.partition}/${m.key.toString()}`, JSON.parse(m.value.toString()) as ReportRow);
+      },
+    });
+    const until = Date.now() + timeoutMs;
+    while (!done(merged()) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    return merged();
+  } finally {
+    await consumer.disconnect();
+  }
+}
 
 describe('welcome journey on the real broker', () => {
   it('runs from unkeyed events, survives SIGKILL mid-journey, and emits every command exactly once', async () => {
@@ -165,5 +197,30 @@ describe('welcome journey on the real broker', () => {
     expect(final.filter((s) => s.status === 'ended')).toHaveLength(N);
     expect(per('entered')).toBe(N);
     expect(final.filter((s) => s.nodeId === 'waitPurchase' && s.status === 'timedout')).toHaveLength(N / 2);
+
+    const report = await reportOf(`${prefix}reports`, (r) => (r.exits['end'] ?? 0) >= N, 30_000);
+    const node = (entered: number, left: Record<string, number>) => ({
+      entered,
+      waiting: 0,
+      left,
+      errors: 0,
+      goals: 0,
+      discarded: 0,
+    });
+    expect(report).toEqual({
+      journeyId: 'welcome',
+      version: 1,
+      entries: N,
+      goals: 0,
+      exits: { end: N },
+      nodes: {
+        email: node(N, { continued: N }),
+        pause: node(N, { continued: N }),
+        waitPurchase: node(N, { continued: N / 2, eventTimeout: N / 2 }),
+        thanks: node(N / 2, { continued: N / 2 }),
+        reminder: node(N / 2, { continued: N / 2 }),
+        done: node(N, { end: N }),
+      },
+    });
   });
 });

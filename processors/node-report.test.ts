@@ -163,7 +163,7 @@ describe('per-node report', () => {
     await j.event('commerce.purchase', 'p4', { total: 50 }); // goal, c fails on the data source
     await j.event('commerce.purchase', 'p7', { total: 50 }); // goal, c has no matching path
     expect(check().nodes['e']).toMatchObject({ entered: 5, waiting: 2, goals: 3, left: { continued: 3 } });
-    // p3 and p6 time out on e → r; p5's action result never came: timed out → w → e, where it stands
+    // p3 and p6 time out on e → r; p5's action result never came: given up on (actionResultMissing) → w → e
     await j.advance(DAY);
     report = check();
 
@@ -179,7 +179,7 @@ describe('per-node report', () => {
         errors: 2,
         goals: 0,
         discarded: 0,
-        left: { continued: 5, actionError: 1, actionTimedout: 1 },
+        left: { continued: 5, actionError: 1, actionResultMissing: 1 },
       },
       w: { entered: 7, waiting: 0, errors: 0, goals: 1, discarded: 1, left: { continued: 6, manualExit: 1 } },
       e: { entered: 6, waiting: 1, errors: 0, goals: 3, discarded: 0, left: { continued: 3, eventTimeout: 2 } },

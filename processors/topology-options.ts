@@ -21,10 +21,15 @@ export interface JourneyLimits extends EngineLimits {
   readonly timerSliceSize: number;
   /** Period of the check for stopped journey versions. Default 1 s. */
   readonly stopCheckIntervalMs: number;
-  /** Period of the audience-entry punctuator (due runs, next slice of a running scan). Default 50 ms. */
+  /** Period of the audience-entry punctuator (due runs, next slice of a running scan). Default 100 ms. */
   readonly audienceIntervalMs: number;
   /** Profiles an audience scan looks at per punctuation, so live events keep flowing during a scan. Default 1,000. */
   readonly audienceSliceSize: number;
+  /**
+   * Time all audience scans of a process may take in each `audienceIntervalMs` window (they share the thread with
+   * live records). Default 10 ms of every 100 ms.
+   */
+  readonly audienceSliceMs: number;
   /** Data-source timeout when its config sets none (the fetcher's own default should match). Default 5 s. */
   readonly datasourceTimeoutMs: number;
   /** Extra time the engine grants a fetcher past the data source's timeout before giving up on it. Default 1 s. */
@@ -42,8 +47,9 @@ export const DEFAULT_JOURNEY_LIMITS: JourneyLimits = {
   timerIntervalMs: 1_000,
   timerSliceSize: 500,
   stopCheckIntervalMs: 1_000,
-  audienceIntervalMs: 50,
+  audienceIntervalMs: 100,
   audienceSliceSize: 1_000,
+  audienceSliceMs: 10,
   datasourceTimeoutMs: 5_000,
   datasourceGraceMs: 1_000,
   registryWaitMs: 2_000,

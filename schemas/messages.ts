@@ -25,14 +25,21 @@ export const ActionCommand = Type.Object({
   /** Connector-specific extras (Campaign: channel, eventType, target address, ctx). */
   connector: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   createdAt: Type.String({ description: 'ISO-8601' }),
-  deadline: Type.String({ description: 'ISO-8601; the connector gives up (timedout) after it' }),
+  deadline: Type.String({
+    description:
+      'ISO-8601; no attempt starts after it: `expired` (attempts 0) when no call was made before it, else `timedout`',
+  }),
   /** Connector hints from the action config, so the connector needs no config lookup per command. */
   timeoutMs: Type.Optional(Type.Integer()),
   retries: Type.Optional(Type.Integer()),
 });
 export type ActionCommand = Static<typeof ActionCommand>;
 
-export const ResultStatuses = ['ok', 'error', 'timedout', 'capped'] as const;
+/**
+ * `timedout`: a call was made and not answered in time. `expired`: no call was made before the deadline (e.g. the
+ * connector was down), `attempts` 0. A command whose call was made is never reported with `attempts` 0.
+ */
+export const ResultStatuses = ['ok', 'error', 'timedout', 'capped', 'expired'] as const;
 export type ResultStatus = (typeof ResultStatuses)[number];
 
 /** `jo.action-results`, keyed by profile key. */

@@ -34,6 +34,7 @@ export function topicNames(prefix = DEFAULT_TOPIC_PREFIX) {
     timers: `${prefix}timers`,
     commands: (connector: string) => `${prefix}commands.${connector}`,
     actionResults: `${prefix}action-results`,
+    actionAttempts: `${prefix}action-attempts`,
     stepEvents: `${prefix}step-events`,
     controls: `${prefix}controls`,
     reports: `${prefix}reports`,
@@ -86,6 +87,14 @@ export function topicCatalog(opts: TopicCatalogOptions = {}): TopicSpec[] {
       compacted: false,
       coPartitionGroup: 'profile',
       purpose: 'action results from connectors',
+    },
+    {
+      name: n.actionAttempts,
+      partitions: p,
+      compacted: false,
+      config: { 'retention.ms': String(7 * 24 * 3600 * 1000), 'segment.ms': '3600000' },
+      coPartitionGroup: 'profile',
+      purpose: 'internal: calls connectors made, recorded before each call (read back after a crash)',
     },
     { name: n.stepEvents, partitions: p, compacted: false, purpose: 'journey step events' },
     {

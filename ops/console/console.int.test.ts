@@ -8,7 +8,7 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka } from '../../topology/index.js';
 import { launchChromium, startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../testing/index.js';
@@ -80,6 +80,13 @@ async function attrs(p: Page, selector: string, ...names: string[]): Promise<str
   for (let i = 0; i < (await all.count()); i++)
     out.push(await Promise.all(names.map(async (n) => (await all.nth(i).getAttribute(n)) ?? '')));
   return out.sort((a, b) => a.join().localeCompare(b.join()));
+}
+
+/** One attribute of every element a locator finds, in page order. */
+async function inOrder(all: Locator, name: string): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < (await all.count()); i++) out.push((await all.nth(i).getAttribute(name)) ?? '');
+  return out;
 }
 
 const shot = (p: Page, name: string) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -186,9 +193,22 @@ describe('web console at /console (headless Chromium)', () => {
     ]);
     const labels = (await page.locator('.edge-label').allTextContents()).sort();
     expect(labels).toEqual(['onTimeout P3D', 'purchase']);
+    // live counts from the journey report, refreshed every few seconds: the 5 stand at wait-purchase
+    const counts = (id: string) =>
+      attrs(page, `[data-node-id="${id}"] .node-counts`, 'data-waiting', 'data-passed', 'data-errors');
+    await expect.poll(() => counts('wait-purchase'), { timeout: 30_000 }).toEqual([['5', '0', '0']]);
+    expect(await counts('send-welcome')).toEqual([['0', '5', '0']]);
+    expect(await counts('@entry')).toEqual([['0', '5', '0']]);
+    expect(await counts('done')).toEqual([['0', '0', '0']]);
     await page.click('[data-node-id="wait-purchase"]');
     await expect.poll(() => page.textContent('#node-panel pre')).toContain('"onTimeout": "send-reminder"');
+    expect(await page.textContent('#node-counts tr[data-count="entered"] td')).toBe('5');
+    expect(await page.textContent('#node-counts tr[data-count="waiting now"] td')).toBe('5');
     await shot(page, '03-canvas');
+    await page.goto(`${base}/console/#/journeys`);
+    const row = page.locator('tr[data-journey="welcome"]');
+    await expect.poll(() => row.locator('td[data-col="entries"]').textContent()).toBe('5');
+    expect(await row.locator('td[data-col="running"]').textContent()).toBe('5');
   });
 
   it('publishes a new draft from the list; the previous version closes', async () => {
@@ -196,6 +216,7 @@ describe('web console at /console (headless Chromium)', () => {
     const j = { ...(r.journeys[0] as Record<string, unknown>), name: 'Welcome, take two' };
     expect((await api('PUT', '/v1/journeys/welcome', j)).status).toBe(201);
     await page.goto(`${base}/console/#/journeys`);
+    await page.reload(); // the list is already open (same hash): draw it again now
     const row = page.locator('tr[data-journey="welcome"]');
     await expect.poll(() => row.locator('.chip').allTextContents()).toEqual(['v1 live', 'v2 draft']);
     await row.locator('[data-action="publish"]').click();
@@ -236,6 +257,37 @@ describe('web console at /console (headless Chromium)', () => {
     };
     expect(rec.versions.map((v) => v.state)).toEqual(['closed', 'closed', 'live']);
     expect(rec.versions[2]?.journey.name).toBe('Welcome, edited in the console');
+  });
+
+  it('runs the edited journey in test mode: trail, commands not sent, per-node counts', async () => {
+    const before = endpoint.requests().length;
+    await page.goto(`${base}/console/#/journeys/welcome/edit`);
+    await expect.poll(() => page.textContent('#verdict')).toBe('valid');
+    // the request is prefilled from the entry event's configuration: one signup of ada@example.com
+    await expect.poll(() => page.inputValue('#test-request')).toContain('"person": {');
+    await page.click('#run-test');
+    await page.locator('#test-report').waitFor();
+    expect(await page.textContent('#status')).toMatch(/saved as v4 draft · tested v4/);
+    const trail = page.locator('[data-profile="email:ada@example.com"] tr[data-step]');
+    expect(await inOrder(trail, 'data-step')).toEqual([
+      'send-welcome:entered',
+      'wait-purchase:transitioned',
+      'wait-purchase:timedout',
+      'send-reminder:transitioned',
+      'done:ended',
+    ]);
+    // the 3-day timeout took no time: the simulated clock
+    expect(await trail.last().locator('td').first().textContent()).toBe('2026-01-04T00:00:00.000Z');
+    expect(await inOrder(page.locator('#test-commands tr[data-command]'), 'data-command')).toEqual([
+      'welcome-email',
+      'reminder-email',
+    ]);
+    expect(await page.textContent('#test-counts tr[data-node="done"][data-status="ended"] td:last-child')).toBe('1');
+    await shot(page, '08-editor-test-mode');
+    // nothing was sent: the sample endpoint saw no new request
+    expect(endpoint.requests().length).toBe(before);
+    const rec = (await (await api('GET', '/v1/journeys/welcome')).json()) as { versions: Array<{ state: string }> };
+    expect(rec.versions.map((v) => v.state)).toEqual(['closed', 'closed', 'live', 'draft']);
   });
 
   it('edits catalog resources with the same inline validation', async () => {

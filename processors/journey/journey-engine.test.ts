@@ -273,14 +273,25 @@ describe('journey engine: actions and data sources', () => {
     }
   });
 
-  it('takes onError when no result arrives before the deadline plus grace', async () => {
+  it('takes onError on expired (the connector took the command after its deadline)', async () => {
     const h = harness();
     await h.send(event('signup', 'x'));
-    // webhook: 1 s timeout, no retries → deadline 1 s; grace 30 s
-    await h.advance(31_000 - 1);
+    await h.advance(60_000);
+    await h.result(h.commandsFor('x')[0]?.commandId ?? '', 'expired', {
+      attempts: 0,
+      error: 'DEADLINE_EXPIRED: deadline passed before any call',
+    });
+    expect(h.trail('x')).toEqual(['a:entered', 'a:error:actionExpired', 'ko:ended:end']);
+  });
+
+  it('waits for the connector past the deadline; with no result for the grace period, onError without a made-up status', async () => {
+    const h = harness();
+    await h.send(event('signup', 'x'));
+    // webhook: 1 s timeout, no retries → deadline 1 s; grace 15 min
+    await h.advance(1_000 + 15 * 60_000 - 1);
     expect(h.trail('x')).toEqual(['a:entered']);
     await h.advance(1);
-    expect(h.trail('x')).toEqual(['a:entered', 'a:error:actionTimedout', 'ko:ended:end']);
+    expect(h.trail('x')).toEqual(['a:entered', 'a:error:actionResultMissing', 'ko:ended:end']);
     // a late result changes nothing
     await h.result(h.commandsFor('x')[0]?.commandId ?? '', 'ok');
     expect(h.reasons()).toContain('staleActionResult');

@@ -257,9 +257,12 @@ export class JourneyMachine {
         step(ctx, b.nodeId, 'timedout', 'eventTimeout');
         await walk(ctx, node.onTimeout);
       } else finish(ctx, b.nodeId, 'timedout', 'eventTimeout');
-    } else if (b.kind === 'action') {
-      const result = { status: 'timedout' as const, attempts: 0, error: 'no action result before the deadline' };
-      await this.applyResult(ctx, b.nodeId, b.commandId, result);
+    } else if (b.kind === 'action' && node?.type === 'action') {
+      // No result, so no status: whether the call was made is the connector's to say (`timedout`/`expired`).
+      inst.lastError = `no result for command ${b.commandId} within the grace period after its deadline`;
+      step(ctx, b.nodeId, 'error', 'actionResultMissing');
+      await walk(ctx, node.onError ?? node.next);
+      await this.drainPending(ctx);
     }
     return this.settle(pj, ctx, true);
   }

@@ -235,7 +235,12 @@ export interface EngineLimits {
   readonly maxPendingEvents: number;
   /** Node visits in one evaluation before the instance is ended with an error (guards against cycles). */
   readonly maxStepsPerEvaluation: number;
-  /** How long after a command's deadline the engine takes a missing result as `timedout`. */
+  /**
+   * How long after a command's deadline an instance waiting for its result gives up and takes `onError` with
+   * reason `actionResultMissing` (no result is made up: the engine cannot know whether a call was made). The
+   * connector writes `expired` for a command it takes after the deadline, so this only matters when no connector
+   * runs for that long.
+   */
   readonly actionResultGraceMs: number;
   /** Action timeout when the action config gives none. */
   readonly defaultActionTimeoutMs: number;
@@ -244,7 +249,7 @@ export interface EngineLimits {
 export const DEFAULT_LIMITS: EngineLimits = {
   maxPendingEvents: 10,
   maxStepsPerEvaluation: 200,
-  actionResultGraceMs: 30_000,
+  actionResultGraceMs: 15 * 60_000,
   defaultActionTimeoutMs: 10_000,
 };
 

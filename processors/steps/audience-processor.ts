@@ -19,6 +19,21 @@ export interface AudienceRunState {
   readonly current?: { readonly runAt: number; readonly after: string };
 }
 
+/**
+ * The tasks of a process share one thread with live records, so their audience scans share one time budget:
+ * together at most `audienceSliceMs` of every `audienceIntervalMs` window (the entries' outputs then cost about as
+ * much again outside the budget: serialization, the producer, the commit).
+ */
+const share = { windowStart: 0, used: 0 };
+
+function budgetLeft(now: number, intervalMs: number, sliceMs: number): number {
+  if (now < share.windowStart || now - share.windowStart >= intervalMs) {
+    share.windowStart = now;
+    share.used = 0;
+  }
+  return sliceMs - share.used;
+}
+
 /** Smallest key greater than `key` in the stores' bytewise order. */
 const successor = (key: string) => `${key}\u0000`;
 const END = '\u{10FFFF}';
@@ -96,18 +111,30 @@ export class AudienceProcessor implements Processor<never, never, string, Outcom
     }
     const runId = `audience/${key}/${new Date(current.runAt).toISOString()}`;
     const prefix = `${def.config.namespace}:`;
+    const clock = this.journeys.clock;
+    const { audienceIntervalMs, audienceSliceMs } = this.deps.limits;
+    const started = clock.now();
+    const left = budgetLeft(started, audienceIntervalMs, audienceSliceMs);
+    if (left <= 0) return budget; // this window's share is used up: nothing more this punctuation
+    const stopAt = started + left;
+    let looked = 0;
     for (const [profileKey, profile] of slice) {
-      if (profile === null || !profileKey.startsWith(prefix) || !this.matches(def, rule, profile, now)) continue;
-      const outcome = await this.journeys.engine.enterAudience(def, profileKey, profile, { id: runId, at: now });
-      await this.ctx.forward({ key: profileKey, value: { outcome }, timestamp: now, headers: {} });
+      looked++;
+      if (profile !== null && profileKey.startsWith(prefix) && this.matches(def, rule, profile, now)) {
+        const outcome = await this.journeys.engine.enterAudience(def, profileKey, profile, { id: runId, at: now });
+        await this.ctx.forward({ key: profileKey, value: { outcome }, timestamp: now, headers: {} });
+      }
+      if (clock.now() >= stopAt) break; // the rest of the slice waits for the next punctuation
     }
-    this.journeys.metrics.audienceScanned.inc({ journey: def.id }, slice.length);
-    const last = slice.at(-1)?.[0];
-    if (slice.length < budget || last === undefined) {
+    share.used += clock.now() - started;
+    this.journeys.metrics.audienceScanned.inc({ journey: def.id }, looked);
+    const last = slice[looked - 1]?.[0];
+    if (slice.length < budget && looked === slice.length) {
       await this.runs.put(key, { lastRunAt: current.runAt });
       this.journeys.metrics.audienceRuns.inc({ journey: def.id });
-    } else await this.runs.put(key, { ...state, current: { runAt: current.runAt, after: last } });
-    return slice.length;
+    } else if (last !== undefined)
+      await this.runs.put(key, { ...state, current: { runAt: current.runAt, after: last } });
+    return looked;
   }
 
   /** The audience rule on the profile; a rule that throws counts as no match. */

@@ -3,7 +3,9 @@
  * into this partition's row of each journey version involved (processors/journey/node-report.ts), in the
  * `journey-report` store, whose changelog is `jo.reports`: the rows commit in the same transaction as the step
  * records they count, so the numbers stay exact across crashes and rebalances (a new owner restores them from
- * `jo.reports`). It also keeps this task's share of `jo_journey_node_instances`.
+ * `jo.reports`). The store logs a changed row once per commit (`coalesceChangelog`): a busy journey version costs
+ * one `jo.reports` record per partition and commit, not one per event. It also keeps this task's share of
+ * `jo_journey_node_instances`.
  */
 import type { ReportRow } from '../../schemas/index.js';
 import type { KeyValueStore, Processor, ProcessorContext, StreamRecord } from '../../topology/index.js';

@@ -68,6 +68,23 @@ export interface StoreSpec<V = unknown> {
    * i.e. RocksDB), instead of one read per record. Reads stay exact; only a cache is filled.
    */
   readonly prefetchInputKeys?: boolean;
+  /**
+   * Log each changed key once per commit (its latest value) instead of once per write, like Kafka Streams' caching
+   * stores: for a store written many times per commit under few keys (counters). The changes reach the changelog
+   * when the task prepares its commit (`StreamTask.prepareCommit`), in the same transaction as the outputs of the
+   * records that made them; the store itself is up to date at once.
+   */
+  readonly coalesceChangelog?: boolean;
+}
+
+/** A store holding changes for its changelog until the task's commit (`StoreSpec.coalesceChangelog`). */
+export interface PendingChanges {
+  /** Hands every key changed since the last call, once, with its latest value, to the changelog. Synchronous. */
+  logPending(): void;
+}
+
+export function hasPendingChanges(x: unknown): x is PendingChanges {
+  return typeof (x as Partial<PendingChanges> | null)?.logPending === 'function';
 }
 
 /** A store that can warm its read cache for keys about to be read. */

@@ -123,7 +123,9 @@ export class InMemoryRunner {
           this.stores.push(inner);
           stores.set(
             spec.name,
-            this.logged(spec) ? new ChangeLoggingKeyValueStore(inner, spec.serde, logger) : inner,
+            this.logged(spec)
+              ? new ChangeLoggingKeyValueStore(inner, spec.serde, logger, { coalesce: spec.coalesceChangelog === true })
+              : inner,
           );
         }
         const task = new StreamTask({
@@ -160,6 +162,8 @@ export class InMemoryRunner {
       if (!task) throw new RangeError(`no task for ${raw.topic} partition ${raw.partition}`);
       await task.process(raw);
     }
+    // every input is committed once it and what it led to are processed
+    for (const t of this.tasks.values()) t.prepareCommit();
   }
 
   /**

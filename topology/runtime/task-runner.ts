@@ -455,6 +455,8 @@ export class TaskRunner {
   private async commit(): Promise<void> {
     const o = this.opts;
     this.lastCommit = o.clock.now();
+    // synchronous, before the outputs are taken: coalesced store changes join this transaction
+    this.task?.prepareCommit();
     if (this.outputs.length === 0 && this.processedSinceCommit === 0) return;
     const outs = this.outputs;
     this.outputs = [];

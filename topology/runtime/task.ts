@@ -16,7 +16,7 @@ import { changelogTopicOf, internalTopics } from '../api/builder.js';
 import type { Punctuator, PunctuationType } from '../api/processor.js';
 import { TaskContext, type NodeRunner, type Punctuation } from './task-context.js';
 import type { Headers, RawRecord, StreamRecord } from '../api/record.js';
-import type { ChangeLogger, KeyValueStore, StoreSpec } from '../api/store.js';
+import { hasPendingChanges, type ChangeLogger, type KeyValueStore, type StoreSpec } from '../api/store.js';
 
 /** A record on its way out: to a sink topic, a repartition topic, a changelog or the DLQ. */
 export interface OutgoingRecord {
@@ -350,6 +350,15 @@ export class StreamTask {
     this.opts.onError?.(err, { taskId: this.id, phase, code, source: raw });
     if ((this.opts.errorPolicy ?? 'continue') === 'stop') throw err;
     await this.deadLetter(code, errorMessage(err), raw);
+  }
+
+  /**
+   * Before a commit: stores that coalesce their changelog (`StoreSpec.coalesceChangelog`) hand their pending
+   * changes to the collector, so they join the outputs of the records that made them. Synchronous; call between
+   * records (the owner's commit, the drivers after each input), never while a record or punctuation is running.
+   */
+  prepareCommit(): void {
+    for (const s of this.opts.stores.values()) if (hasPendingChanges(s)) s.logPending();
   }
 
   /** Fires the wall-clock punctuators that are due at the clock's current time. */

@@ -32,6 +32,28 @@ const inners: Array<[string, (name: string) => Promise<KeyValueStore<Profile>>]>
 ];
 
 describe.each(inners)('ChangeLoggingKeyValueStore over %s', (_kind, make) => {
+  it('with coalesce, logs nothing until logPending, then each changed key once with its latest value', async () => {
+    const log = new ChangeBuffer();
+    const s = new ChangeLoggingKeyValueStore(await make('counts'), serde, log, { coalesce: true });
+    for (let i = 1; i <= 5; i++) await s.put('j/1', { visits: i });
+    await s.put('j/2', { visits: 7 });
+    await s.put('gone', { visits: 1 });
+    await s.delete('gone');
+    expect(log.size).toBe(0);
+    expect(await s.get('j/1')).toEqual({ visits: 5 }); // the store itself is current at once
+    s.logPending();
+    expect(log.drain().map((c) => [c.key, c.value?.toString('utf8') ?? null])).toEqual([
+      ['j/1', '{"visits":5}'],
+      ['j/2', '{"visits":7}'],
+      ['gone', null],
+    ]);
+    s.logPending();
+    expect(log.size).toBe(0);
+    await s.put('j/1', { visits: 6 });
+    s.logPending();
+    expect(log.drain().map((c) => c.value?.toString('utf8'))).toEqual(['{"visits":6}']);
+  });
+
   it('logs every put with the serialized value and every delete as a tombstone, in call order', async () => {
     const log = new ChangeBuffer();
     const s = new ChangeLoggingKeyValueStore(await make('profiles'), serde, log);

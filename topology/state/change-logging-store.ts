@@ -6,8 +6,11 @@
  * The value is serialized once: the same bytes go to the changelog and (when the inner store accepts bytes, as
  * `RocksDbKeyValueStore` does) to the store. The change is logged only after the inner write succeeded.
  * Restores (`applyRestoreBatch`) go straight to the inner store and are never logged again.
+ *
+ * With `coalesce` (`StoreSpec.coalesceChangelog`), changes are held per key and logged by `logPending()` — once per
+ * key, latest value — which the task calls when it prepares a commit.
  */
-import { canPrefetch, type ChangeLogger, type KeyValueStore, type Serde } from '../api/store.js';
+import { canPrefetch, type ChangeLogger, type KeyValueStore, type PendingChanges, type Serde } from '../api/store.js';
 import { restoreTargetFor, type RawEntry, type RestoreTarget } from './restore-target.js';
 
 /** An inner store that can take already serialized values (skips a second serialization). */
@@ -19,17 +22,32 @@ function acceptsBytes(x: unknown): x is AcceptsBytes {
   return typeof (x as Partial<AcceptsBytes> | null)?.putBytes === 'function';
 }
 
-export class ChangeLoggingKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget {
+export class ChangeLoggingKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget, PendingChanges {
   readonly name: string;
   private readonly restoreTarget: RestoreTarget;
+  /** Coalescing: key → latest serialized value (null: deleted) not logged yet. */
+  private readonly pending: Map<string, Buffer | null> | undefined;
 
   constructor(
     readonly inner: KeyValueStore<V>,
     private readonly serde: Serde<V>,
     private readonly logger: ChangeLogger,
+    opts: { readonly coalesce?: boolean } = {},
   ) {
     this.name = inner.name;
     this.restoreTarget = restoreTargetFor(inner, serde);
+    if (opts.coalesce) this.pending = new Map();
+  }
+
+  private log(key: string, bytes: Buffer | null): void {
+    if (this.pending) this.pending.set(key, bytes);
+    else this.logger.log(this.name, key, bytes);
+  }
+
+  logPending(): void {
+    if (!this.pending || this.pending.size === 0) return;
+    for (const [key, bytes] of this.pending) this.logger.log(this.name, key, bytes);
+    this.pending.clear();
   }
 
   get(key: string): Promise<V | undefined> {
@@ -40,13 +58,13 @@ export class ChangeLoggingKeyValueStore<V> implements KeyValueStore<V>, RestoreT
     const bytes = this.serde.serialize(value);
     if (acceptsBytes(this.inner)) await this.inner.putBytes(key, bytes);
     else await this.inner.put(key, value);
-    this.logger.log(this.name, key, bytes);
+    this.log(key, bytes);
   }
 
   /** Logs a tombstone even when the key is absent: the changelog must not depend on what the store held. */
   async delete(key: string): Promise<void> {
     await this.inner.delete(key);
-    this.logger.log(this.name, key, null);
+    this.log(key, null);
   }
 
   /** Warms the inner store's read cache when it has one (RocksDB); a no-op otherwise. */

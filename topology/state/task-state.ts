@@ -111,7 +111,9 @@ export class TaskStateBackend implements StateBackend {
       if (spec.changelog === false) opened.push({ store: inner, persistent });
       else
         opened.push({
-          store: new ChangeLoggingKeyValueStore(inner, spec.serde, args.logger),
+          store: new ChangeLoggingKeyValueStore(inner, spec.serde, args.logger, {
+            coalesce: spec.coalesceChangelog === true,
+          }),
           topic: changelogTopicOf(args.applicationId, spec),
           persistent,
         });

@@ -211,7 +211,11 @@ export class TopologyTestDriver {
           for (const e of this.compacted(spec.name, p)) await inner.put(e.key, spec.serde.deserialize(e.value));
           stores.set(
             spec.name,
-            spec.changelog === false ? inner : new ChangeLoggingKeyValueStore(inner, spec.serde, logger),
+            spec.changelog === false
+              ? inner
+              : new ChangeLoggingKeyValueStore(inner, spec.serde, logger, {
+                  coalesce: spec.coalesceChangelog === true,
+                }),
           );
         }
         this.stores.set(id, stores);
@@ -260,6 +264,8 @@ export class TopologyTestDriver {
       if (!task) throw new RangeError(`no task for ${raw.topic} partition ${raw.partition}`);
       await task.process(raw);
     }
+    // every input is committed once it and what it led to are processed
+    for (const t of this.tasks.values()) t.prepareCommit();
   }
 
   /**

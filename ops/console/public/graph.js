@@ -234,7 +234,7 @@ function drawNode(n, opts) {
           'data-passed': c.passed ?? 0,
           'data-errors': c.errors ?? 0,
         },
-        `⏸ ${c.waiting ?? 0}  ✓ ${c.passed ?? 0}  ✗ ${c.errors ?? 0}`,
+        `wait ${c.waiting ?? 0} · ✓ ${c.passed ?? 0} · ✗ ${c.errors ?? 0}`,
       ),
     problems.length &&
       s(

@@ -1,26 +1,38 @@
 // The journey report (GET /v1/journeys/:id/report), only used when the API has that route (see api.js features).
+// Its shape: { entries, active, exits, goals, nodes: [{ id, type, entered, waiting, left: {outcome: n}, errors,
+// goals, discarded }] }, summed over every partition by the API.
 import { api, enc } from './api.js';
 
 export function loadReport(id, version) {
   return api('GET', `/v1/journeys/${enc(id)}/report${version ? `?version=${version}` : ''}`);
 }
 
-/** Entries today and instances running, from a report; undefined fields when the report has no such numbers. */
+/** Entries (since the version went live) and instances running now, from a report. */
 export function reportTotals(report) {
   if (!report) return {};
-  return { entriesToday: report.entriesToday, running: report.running };
+  return { entries: report.entries, running: report.active };
 }
 
-/** Per-node counts `{ waiting, passed, errors }` by node id. */
+const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + b, 0);
+
+/**
+ * Per-node counts by node id: `waiting` (standing there now), `passed` (departures, whatever the outcome),
+ * `errors`, and the report's own `entered`, `left` (departures by outcome), `discarded`, `goals`. The drawn entry
+ * node gets the version's entries.
+ */
 export function nodeCounts(report) {
   const out = {};
-  for (const [id, n] of Object.entries(report?.nodes ?? {}))
-    out[id] = { waiting: n.waiting, passed: n.passed, errors: n.errors };
+  if (!report) return out;
+  for (const n of report.nodes ?? [])
+    out[n.id] = {
+      entered: n.entered,
+      waiting: n.waiting,
+      passed: sum(n.left),
+      errors: n.errors,
+      left: n.left ?? {},
+      discarded: n.discarded,
+      goals: n.goals,
+    };
+  out['@entry'] = { entered: report.entries, waiting: 0, passed: report.entries, errors: 0, left: {} };
   return out;
-}
-
-/** Recent error messages recorded for one node, newest first (empty when the report has none). */
-export function nodeErrors(report, nodeId) {
-  const list = report?.nodes?.[nodeId]?.recentErrors ?? [];
-  return list.map((e) => (typeof e === 'string' ? e : `${e.at ?? ''} ${e.code ?? ''} ${e.message ?? ''}`.trim()));
 }

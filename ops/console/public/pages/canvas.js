@@ -1,9 +1,10 @@
 // Journey canvas: one version's graph laid out automatically, live per-node counts from the report (when the API
-// has it) refreshed every few seconds, and a side panel with the clicked node's definition and recent errors.
+// has it) refreshed every few seconds, and a side panel with the clicked node's definition and its counts
+// (departures by outcome, errors, discards). The report has no error messages: the panel shows none.
 import { api, enc } from '../api.js';
 import { h, mount, errorText } from '../dom.js';
 import { journeyGraph, layout, renderGraph } from '../graph.js';
-import { loadReport, nodeCounts, nodeErrors } from '../report.js';
+import { loadReport, nodeCounts } from '../report.js';
 
 const REFRESH_MS = 3000;
 
@@ -12,26 +13,30 @@ function pickVersion(rec, wanted) {
   return rec.versions.find((v) => v.state === 'live') ?? rec.versions[rec.versions.length - 1];
 }
 
+function countsList(c) {
+  const rows = [
+    ['entered', c.entered ?? 0],
+    ['waiting now', c.waiting ?? 0],
+    ...Object.entries(c.left ?? {}).map(([outcome, n]) => [`left: ${outcome}`, n]),
+    ['errors', c.errors ?? 0],
+    ['discarded', c.discarded ?? 0],
+  ];
+  return h(
+    'table',
+    { class: 'counts', id: 'node-counts' },
+    rows.map(([k, n]) => h('tr', { 'data-count': k }, h('th', {}, k), h('td', { class: 'num' }, String(n)))),
+  );
+}
+
 function nodePanel(node, report) {
   if (!node) return h('p', { class: 'muted' }, 'Click a node to see its definition.');
   const c = report ? nodeCounts(report)[node.id] : undefined;
-  const errors = report ? nodeErrors(report, node.id) : [];
   return h(
     'div',
     { id: 'node-panel', 'data-node-id': node.id },
     h('h2', {}, node.title, ' ', h('span', { class: `tag type-${node.type}` }, node.type)),
-    c &&
-      h('p', { class: 'counts' }, `waiting now ${c.waiting ?? 0} · passed ${c.passed ?? 0} · errors ${c.errors ?? 0}`),
+    c && countsList(c),
     h('pre', { class: 'json' }, JSON.stringify(node.def ?? { entry: true }, null, 2)),
-    report && h('h3', {}, 'Recent errors'),
-    report &&
-      (errors.length
-        ? h(
-            'ul',
-            { class: 'errors' },
-            errors.map((e) => h('li', {}, e)),
-          )
-        : h('p', { class: 'muted' }, 'none')),
   );
 }
 

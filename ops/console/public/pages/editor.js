@@ -1,10 +1,13 @@
 // Journey editor: the JSON beside its canvas. As you type (debounced), the journey is checked by
 // POST /v1/journeys/validate and every problem is shown on the node its JSON pointer names and on the line of the
-// field; "Save draft" PUTs a new draft version. Read tokens can look and validate but get no save button.
+// field; "Save draft" PUTs a new draft version; "Save draft & test" (admin, when the API has test mode) saves the
+// JSON as a draft if it changed and runs it in test mode (test-panel.js). Read tokens can look and validate but get
+// no save or test button.
 import { api, enc } from '../api.js';
 import { h, mount, errorText } from '../dom.js';
 import { journeyGraph, layout, renderGraph } from '../graph.js';
 import { apiProblems, createJsonEditor } from '../json-editor.js';
+import { createTestPanel } from '../test-panel.js';
 
 function template(eventId) {
   return {
@@ -49,24 +52,44 @@ export async function renderEditor(ctx) {
     onResult: ({ parsed, problems }) => drawCanvas(parsed, problems),
   });
 
-  const save = async () => {
+  const say = (text, cls = 'muted') => {
+    status.textContent = text;
+    status.className = `status ${cls}`;
+  };
+  // the draft as last saved (or opened): testing unchanged JSON does not save another version
+  let saved =
+    from?.state === 'draft'
+      ? { text: JSON.stringify(from.journey), id: ctx.params.id, version: from.version }
+      : undefined;
+  /** Saves the editor's JSON as a new draft; resolves with `{ id, version }`, or undefined when it could not. */
+  const saveDraft = async () => {
     let parsed;
     try {
       parsed = editor.parse();
     } catch (err) {
-      status.textContent = `not saved: ${err.message}`;
-      status.className = 'status error';
-      return;
+      say(`not saved: ${err.message}`, 'error');
+      return undefined;
     }
+    if (saved && saved.text === JSON.stringify(parsed)) return saved;
     try {
       const r = await api('PUT', `/v1/journeys/${enc(parsed.id ?? '')}`, parsed);
-      ctx.go(`#/journeys/${enc(r.id)}/v/${r.version}`);
+      saved = { text: JSON.stringify(parsed), id: r.id, version: r.version };
+      say(`saved as v${r.version} draft`, 'ok');
+      return saved;
     } catch (err) {
-      status.textContent = `not saved: ${errorText(err)}`;
-      status.className = 'status error';
+      say(`not saved: ${errorText(err)}`, 'error');
       editor.showProblems(apiProblems(err));
+      return undefined;
     }
   };
+  const save = async () => {
+    const r = await saveDraft();
+    if (r) ctx.go(`#/journeys/${enc(r.id)}/v/${r.version}`);
+  };
+  const testPanel =
+    ctx.admin && ctx.features.test
+      ? createTestPanel({ journey, saveDraft, onStatus: (text) => say(`${status.textContent} · ${text}`, 'ok') })
+      : undefined;
 
   const title = ctx.params.id
     ? `Edit ${ctx.params.id}${from ? ` (from v${from.version} ${from.state})` : ''}`
@@ -83,6 +106,7 @@ export async function renderEditor(ctx) {
     ),
     status,
     h('div', { class: 'editor-view' }, editor.element, canvas),
+    testPanel?.element,
   );
   drawCanvas(journey, []);
   await editor.check();

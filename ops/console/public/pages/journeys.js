@@ -1,5 +1,5 @@
-// Journeys list: every journey with its versions and their state; entries today and instances running when the
-// API has the report route; publish / close / stop / new draft for admin tokens.
+// Journeys list: every journey with its versions and their state; entries and instances running of the live
+// (else newest) version when the API has the report route; publish / close / stop / new draft for admin tokens.
 import { api, enc } from '../api.js';
 import { h, mount, errorText } from '../dom.js';
 import { loadReport, reportTotals } from '../report.js';
@@ -55,7 +55,7 @@ export async function renderJourneys(ctx) {
         {},
         h('th', {}, 'Journey'),
         h('th', {}, 'Versions'),
-        withCounts && h('th', { class: 'num' }, 'Entries today'),
+        withCounts && h('th', { class: 'num', title: 'entries of the live (else newest) version' }, 'Entries'),
         withCounts && h('th', { class: 'num' }, 'Running'),
         ctx.admin && h('th', {}, ''),
       ),
@@ -92,7 +92,7 @@ export async function renderJourneys(ctx) {
             h('div', { class: 'muted' }, j.name),
           ),
           h('td', {}, versionChips(j)),
-          withCounts && h('td', { class: 'num', 'data-col': 'entries-today' }, totals?.entriesToday ?? '–'),
+          withCounts && h('td', { class: 'num', 'data-col': 'entries' }, totals?.entries ?? '–'),
           withCounts && h('td', { class: 'num', 'data-col': 'running' }, totals?.running ?? '–'),
           ctx.admin && h('td', {}, actionButtons(j, act)),
         );
