@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKafka } from '../topology/index.js';
@@ -22,6 +23,7 @@ import {
   testBrokers,
   TopicTail,
   uniqueName,
+  type TailRecord,
 } from './testing/index.js';
 
 const jo = fileURLToPath(new URL('./bin/jo.js', import.meta.url));
@@ -100,6 +102,55 @@ interface JourneyView {
 }
 const lookup = (base: string, i: number) =>
   call(base, 'GET', `/v1/profiles/${encodeURIComponent(profileKeyOf(i))}`, READER);
+/** What a consumer of jo.step-events counts alone: entries, exits by reason, and who waits at which node. */
+function countSteps(records: readonly TailRecord[]) {
+  let entries = 0;
+  const exits: Record<string, number> = {};
+  const last = new Map<string, string | null>();
+  for (const r of records) {
+    const steps = r.value['steps'] as Array<{ nodeId: string; status: string; reason?: string }>;
+    const instance = String(r.value['instanceId']);
+    steps.forEach((st, i) => {
+      if (st.status === 'entered') entries += 1;
+      if (st.status === 'entered' || st.status === 'transitioned') last.set(instance, st.nodeId);
+      if (i === steps.length - 1 && ['ended', 'error', 'timedout'].includes(st.status)) {
+        exits[st.reason ?? st.status] = (exits[st.reason ?? st.status] ?? 0) + 1;
+        last.set(instance, null);
+      }
+    });
+  }
+  const waiting: Record<string, number> = {};
+  for (const n of last.values()) if (n !== null) waiting[n] = (waiting[n] ?? 0) + 1;
+  return { entries, exits, waiting };
+}
+
+/** The same numbers from `GET /v1/journeys/:id/report` (nodes nobody waits at left out). */
+async function reportCounts(base: string) {
+  const res = await call(base, 'GET', `/v1/journeys/${HOLD_JOURNEY}/report?version=1`, READER);
+  const body = res.body as {
+    entries?: number;
+    exits?: Record<string, number>;
+    nodes?: Array<{ id: string; waiting: number }>;
+  };
+  const waiting: Record<string, number> = {};
+  for (const n of body.nodes ?? []) if (n.waiting > 0) waiting[n.id] = n.waiting;
+  return { status: res.status, entries: body.entries, exits: body.exits, waiting };
+}
+
+/** The report once it equals the step counts (both read again until then, at most 20 s); fails showing both. */
+async function reportAgrees(base: string, steps: () => ReturnType<typeof countSteps>) {
+  const until = Date.now() + 20_000;
+  for (;;) {
+    const r = await reportCounts(base);
+    const want = { status: 200, ...steps() };
+    if (isDeepStrictEqual(r, want) || Date.now() > until) {
+      expect(r).toEqual(want);
+      return r;
+    }
+    await new Promise((res) => setTimeout(res, 500));
+  }
+}
+
 /** A lookup asked again (after its Retry-After) while it answers 503: a rebalance may still be settling. */
 async function settledLookup(base: string, i: number) {
   for (let n = 0; ; n++) {
@@ -238,6 +289,9 @@ describe('profile lookup and manual exit with two pipeline processes', () => {
           if (res.body['answeredBy'] === b.base) byRestarted.add(profileKeyOf(i));
         }
       expect(byRestarted.size).toBeGreaterThan(0);
+      // the per-node report right after the restart (most profiles still wait at `hold`) equals what this
+      // separate consumer counts on jo.step-events
+      const reportAfterRestart = await reportAgrees(b.base, () => countSteps(tail.of(topics.stepEvents)));
 
       // 4. the wait ends: a command for each of the 900 others, none for the exited
       await expect
@@ -250,9 +304,18 @@ describe('profile lookup and manual exit with two pipeline processes', () => {
       const manual = stepsWith(tail.of(topics.stepEvents), 'ended', 'manualExit');
       expect(manual).toHaveLength(100);
       expect(new Set(manual.map((m) => m.profileKey))).toEqual(new Set(exited.map(profileKeyOf)));
+
+      // 5. after the SIGKILL and restart, the per-node report (through either API) equals what this separate
+      // consumer counts on jo.step-events
+      const fromSteps = countSteps(tail.of(topics.stepEvents));
+      expect(fromSteps.entries).toBe(PROFILES);
+      expect(fromSteps.exits['manualExit']).toBe(100);
+      await reportAgrees(b.base, () => countSteps(tail.of(topics.stepEvents)));
+      const report = await reportAgrees(a.base, () => countSteps(tail.of(topics.stepEvents)));
       console.log(
         `lookups ${JSON.stringify(Object.fromEntries(answeredBy))}; during the restart ${seen.ok} right answers, ` +
-          `${seen.unavailable} 503s; restarted process answered for ${byRestarted.size}/50; commands ${commandKeys.length}; manualExit ${manual.length}`,
+          `${seen.unavailable} 503s; restarted process answered for ${byRestarted.size}/50; commands ${commandKeys.length}; manualExit ${manual.length}; ` +
+          `report after the restart ${JSON.stringify(reportAfterRestart)}, at the end ${JSON.stringify(report)}`,
       );
     } finally {
       await tail.stop();
