@@ -226,4 +226,50 @@ describe('per-node report', () => {
     }
     expect(mergeReportRows('j', 1, stored)).toEqual(report);
   });
+
+  it('counts an instance halted by a pause where its last step was, until the resume moves it on', async () => {
+    const j = await reportDriver();
+    await j.publish(
+      journey(
+        {
+          w: { type: 'wait', duration: 'PT1H', next: 'e' },
+          e: { type: 'event', events: [{ event: 'signup', next: 'r' }], timeout: 'P1D', onTimeout: 'r' },
+          r: { type: 'end' },
+        },
+        { start: 'w', exit: [{ event: 'purchase' }] },
+      ),
+    );
+    const steps = new StepCounter();
+    const topic = new ReportsTopic();
+    const report = () => {
+      steps.add(j.stepRecords());
+      topic.read(j);
+      const r = topic.merged('j', 2);
+      // an instance that halted before `e` and then ended there never had a step arriving at `e`: only the report
+      // counts that arrival, so `entered` is not compared with the step counter here
+      expect({ entries: r.entries, exits: r.exits, waiting: field(r, 'waiting') }).toEqual({
+        entries: steps.entries,
+        exits: steps.exits,
+        waiting: steps.waiting(),
+      });
+      return r;
+    };
+    for (const p of ['p1', 'p2', 'p3']) await j.event('user.signup', p);
+    await j.pause('j', true);
+    await j.advance(HOUR); // the waits end: all three halt before `e`, without a step
+    expect(field(report(), 'waiting')).toEqual({ w: 3 });
+    expect(j.metric('jo_journey_node_instances', { journey: 'j', version: 2, node: 'w' })).toBe(3);
+    await j.event('commerce.purchase', 'p1', { total: 1 }); // exit criterion: p1 ends where it halted
+    expect(report().nodes).toMatchObject({
+      w: { entered: 3, waiting: 2, left: { continued: 1 } },
+      e: { entered: 1, waiting: 0, left: { exitCriteria: 1 } },
+    });
+    await j.pause('j', false);
+    await j.advance(5_000); // the resume sweep walks p2 and p3 on to `e`
+    expect(report().nodes).toMatchObject({
+      w: { entered: 3, waiting: 0, left: { continued: 3 } },
+      e: { entered: 3, waiting: 2, left: { exitCriteria: 1 } },
+    });
+    expect(j.metric('jo_journey_node_instances', { journey: 'j', version: 2, node: 'e' })).toBe(2);
+  });
 });

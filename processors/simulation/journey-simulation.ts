@@ -17,7 +17,6 @@ import {
   type JourneyRecord,
 } from '../../schemas/index.js';
 import {
-  InMemoryMetrics,
   InMemoryRunner,
   ManualClock,
   TerminalError,
@@ -86,21 +85,17 @@ const NEVER: RuntimeTimer = {
   yield: () => Promise.resolve(),
 };
 
-/** Metrics kept in memory, with the discard counter also reported to `onDiscard`. */
-function discardTap(inner: InMemoryMetrics, onDiscard: (labels: Record<string, string | number>) => void): Metrics {
+/**
+ * Metrics of a simulation: nothing is kept (a replay of millions of events would keep every histogram sample),
+ * except that the discard counter is reported to `onDiscard`.
+ */
+function discardTap(onDiscard: (labels: Record<string, string | number>) => void): Metrics {
+  const none = () => undefined;
   return {
-    counter(spec: MetricSpec): Counter {
-      const c = inner.counter(spec);
-      if (spec.name !== 'jo_events_discarded_total') return c;
-      return {
-        inc: (labels, v) => {
-          c.inc(labels, v);
-          onDiscard({ ...labels });
-        },
-      };
-    },
-    gauge: (spec) => inner.gauge(spec),
-    histogram: (spec) => inner.histogram(spec),
+    counter: (spec: MetricSpec): Counter =>
+      spec.name === 'jo_events_discarded_total' ? { inc: (labels) => onDiscard({ ...labels }) } : { inc: none },
+    gauge: () => ({ set: none, inc: none, dec: none }),
+    histogram: () => ({ observe: none }),
   };
 }
 
@@ -131,7 +126,7 @@ export class JourneySimulation {
   }
 
   private async start(): Promise<void> {
-    const metrics = discardTap(new InMemoryMetrics(), (l) =>
+    const metrics = discardTap((l) =>
       this.opts.observer.discard?.(String(l['reason'] ?? ''), String(l['journey'] ?? ''), this.cause, this.clock.now()),
     );
     const jt = buildJourneyTopology({
