@@ -70,6 +70,8 @@ export const EngineConfigSchema = Type.Object(
       format: Type.Union([Type.Literal('json'), Type.Literal('pretty')]),
     }),
     shutdownTimeoutMs: Type.Integer({ minimum: 1000, maximum: 300_000 }),
+    /** Newest journey versions the API keeps per journey; older drafts, stopped and expired closed ones are pruned. */
+    journeyVersionsKept: Type.Integer({ minimum: 1, maximum: 10_000 }),
     /** What actions, Campaign, data sources and token URLs may call (docs/security.md); `public` by default. */
     outboundAllow: Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { maxItems: 1000 }),
     /** Secret references: `{env}` variables need this prefix; `{file}` paths must be under `secretsDir`. */
@@ -124,6 +126,7 @@ function fromEnv(env: Env): Record<string, unknown> {
     only: list(env['JO_ONLY']),
     log: { level: env['JO_LOG_LEVEL'], format: env['JO_LOG_FORMAT'] },
     shutdownTimeoutMs: num(env['JO_SHUTDOWN_TIMEOUT_MS']),
+    journeyVersionsKept: num(env['JO_JOURNEY_VERSIONS_KEPT']),
     outboundAllow: list(env['JO_OUTBOUND_ALLOW']),
     secretEnvPrefix: env['JO_SECRET_ENV_PREFIX'] || undefined,
     secretsDir: env['JO_SECRETS_DIR'] || undefined,
@@ -164,6 +167,7 @@ export const DEFAULTS = {
   only: ['pipeline', 'api', 'connectors'],
   log: { level: 'info', format: 'json' },
   shutdownTimeoutMs: 30_000,
+  journeyVersionsKept: 20,
   outboundAllow: ['public'],
   secretEnvPrefix: 'JO_SECRET_',
 } as const;

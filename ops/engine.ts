@@ -273,6 +273,7 @@ async function buildServer(shared: SharedParts, components: Component[], isReady
     store: shared.configStore,
     tokens: config.api.tokens,
     policy: policyOf(config),
+    journeyVersionsKept: config.journeyVersionsKept,
     readiness: isReady,
     metrics: () => metrics.text(),
   });

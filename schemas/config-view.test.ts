@@ -139,3 +139,34 @@ describe('ConfigView', () => {
     expect(v.usedByLive('datasource', 'loyalty')).toEqual([]);
   });
 });
+
+describe('journey versions under their own keys', () => {
+  it('fills version configs from journey/<id>/v/<n>/<config>; a pruned version (tombstone) and its compilation go', () => {
+    const v = loaded();
+    const [h1, h2] = ['0123456789abcdef', 'fedcba9876543210'];
+    expect(parseConfigKey(`journey/j/v/2/${h2}`)).toEqual({ kind: 'journey', id: 'j', version: 2, config: h2 });
+    expect(parseConfigKey(`journey/j/v/0/${h1}`)).toBeUndefined();
+    expect(parseConfigKey('journey/j/v/2')).toBeUndefined();
+    const j = { ...cartJourney, id: 'j' };
+    expect(v.apply(`journey/j/v/1/${h1}`, json(j)).ok).toBe(true);
+    expect(v.apply(`journey/j/v/2/${h2}`, json({ ...j, name: 'second' })).ok).toBe(true);
+    // a config for version 2 that the journey record does not name (another writer's) is not used
+    expect(v.apply(`journey/j/v/2/${h1}`, json({ ...j, name: 'theirs' })).ok).toBe(true);
+    const head = {
+      id: 'j',
+      versions: [
+        { version: 1, state: 'draft', createdAt: 'x', config: h1 },
+        { version: 2, state: 'live', createdAt: 'x', config: h2 },
+      ],
+    };
+    expect(v.apply('journey/j', json(head)).ok).toBe(true);
+    expect(v.version('j', 2)?.journey.name).toBe('second');
+    expect(v.liveJourneysFor('cartAbandoned').map((c) => c.id)).toEqual(['j']);
+    expect(v.storedJourney('j')?.versions[0]).not.toHaveProperty('journey');
+    v.apply('journey/j', json({ ...head, versions: head.versions.slice(1) }));
+    v.apply(`journey/j/v/1/${h1}`, null);
+    expect(v.hasVersionKey('j', 1, h1)).toBe(false);
+    expect(v.journey('j')?.versions.map((x) => x.version)).toEqual([2]);
+    expect(v.apply(`journey/j/v/3/${h1}`, json({ ...j, id: 'other' })).problems[0]?.code).toBe('ID_MISMATCH');
+  });
+});

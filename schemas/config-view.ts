@@ -6,6 +6,7 @@
 import type {
   ActionConfig,
   CapConfig,
+  JourneyConfig,
   DataSourceConfig,
   EventConfig,
   JourneyRecord,
@@ -31,6 +32,11 @@ export interface ApplyResult {
 }
 
 type Resource = EventConfig | DataSourceConfig | ActionConfig | CapConfig;
+
+/** A `journey/<id>` record as stored: a version's `journey` is absent when it is under its own key. */
+export type StoredJourneyRecord = Omit<JourneyRecord, 'versions'> & {
+  readonly versions: ReadonlyArray<Omit<JourneyRecord['versions'][number], 'journey'> & { journey?: JourneyConfig }>;
+};
 type JourneyVersion = JourneyRecord['versions'][number];
 
 export interface ConfigViewOptions {
@@ -53,6 +59,11 @@ export class ConfigView implements JourneyRefs {
     action: new Map(),
     cap: new Map(),
   };
+  /** `journey/<id>` as written (version entries may lack their config). */
+  private readonly journeyHeads = new Map<string, StoredJourneyRecord>();
+  /** `journey/<id>/v/<n>/<config>`: version configs under their own keys, by `<n>/<config>`. */
+  private readonly versionBodies = new Map<string, Map<string, JourneyConfig>>();
+  /** Heads with every version's config filled in (versions whose config is missing left out). */
   private readonly journeyRecords = new Map<string, JourneyRecord>();
   private readonly compiledCache = new Map<string, CompiledJourney | null>();
   private entryIndex: Map<string, CompiledJourney[]> | undefined;
@@ -82,6 +93,8 @@ export class ConfigView implements JourneyRefs {
     const json = value === null ? undefined : parse(value);
     if (json && !json.ok) return fail([json.problem]);
     const next = json?.value;
+    if (kind === 'journey' && parsed.version !== undefined)
+      return this.applyVersionBody(key, id, `${parsed.version}/${parsed.config}`, next);
     if (kind === 'journey') return this.applyJourney(key, id, next);
     if (next === undefined) {
       this.resources[kind].delete(id);
@@ -97,7 +110,7 @@ export class ConfigView implements JourneyRefs {
   }
 
   private applyJourney(key: string, id: string, next: unknown): ApplyResult {
-    const prev = this.journeyRecords.get(id);
+    const prev = this.journeyHeads.get(id);
     const base = { key, kind: 'journey' as const, id };
     if (next !== undefined) {
       const problems = schemaProblems(JourneyRecordSchema, next);
@@ -105,16 +118,64 @@ export class ConfigView implements JourneyRefs {
         problems.push({ pointer: '/id', code: 'ID_MISMATCH', message: `id must equal the key's id "${id}"` });
       if (problems.length > 0) return { ...base, ok: false, problems, deleted: false, stoppedVersions: [] };
     }
-    const rec = next as JourneyRecord | undefined;
-    if (rec) this.journeyRecords.set(id, rec);
-    else this.journeyRecords.delete(id);
-    for (const k of [...this.compiledCache.keys()]) if (k.startsWith(`${id}@`)) this.compiledCache.delete(k);
-    this.entryIndex = undefined;
+    const rec = next as StoredJourneyRecord | undefined;
+    if (rec) this.journeyHeads.set(id, rec);
+    else this.journeyHeads.delete(id);
+    this.rehydrate(id);
     const wasStopped = new Set(prev?.versions.filter((v) => v.state === 'stopped').map((v) => v.version));
     const stoppedVersions = (rec?.versions ?? [])
       .filter((v) => v.state === 'stopped' && !wasStopped.has(v.version))
       .map((v) => v.version);
     return { ...base, ok: true, problems: [], deleted: rec === undefined, stoppedVersions };
+  }
+
+  /** A version's config under `journey/<id>/v/<n>/<config>` (null deletes it: the version was pruned). */
+  private applyVersionBody(key: string, id: string, version: string, next: unknown): ApplyResult {
+    const base = { key, kind: 'journey' as const, id, stoppedVersions: [] };
+    if (next !== undefined && (next === null || typeof next !== 'object' || (next as { id?: unknown }).id !== id)) {
+      const problem = { pointer: '/id', code: 'ID_MISMATCH', message: `a journey version must be a journey "${id}"` };
+      return { ...base, ok: false, problems: [problem], deleted: false };
+    }
+    let bodies = this.versionBodies.get(id);
+    if (next !== undefined) {
+      if (!bodies) this.versionBodies.set(id, (bodies = new Map<string, JourneyConfig>()));
+      bodies.set(version, next as JourneyConfig);
+    } else {
+      bodies?.delete(version);
+      if (bodies?.size === 0) this.versionBodies.delete(id);
+    }
+    this.rehydrate(id);
+    return { ...base, ok: true, problems: [], deleted: next === undefined };
+  }
+
+  /** Rebuilds the full record of journey `id` from its head and version configs; drops its compiled versions. */
+  private rehydrate(id: string): void {
+    const head = this.journeyHeads.get(id);
+    if (head) this.journeyRecords.set(id, this.withConfigs(head));
+    else this.journeyRecords.delete(id);
+    for (const k of [...this.compiledCache.keys()]) if (k.startsWith(`${id}@`)) this.compiledCache.delete(k);
+    this.entryIndex = undefined;
+  }
+
+  /** `head` with each version's config filled in from its own key (versions whose config is missing left out). */
+  withConfigs(head: StoredJourneyRecord): JourneyRecord {
+    const bodies = this.versionBodies.get(head.id);
+    const versions: JourneyVersion[] = [];
+    for (const v of head.versions) {
+      const journey = v.journey ?? (v.config === undefined ? undefined : bodies?.get(`${v.version}/${v.config}`));
+      if (journey) versions.push({ ...v, journey });
+    }
+    return { ...head, versions };
+  }
+
+  /** The record as stored under `journey/<id>` (version entries without the configs kept under their own keys). */
+  storedJourney(id: string): StoredJourneyRecord | undefined {
+    return this.journeyHeads.get(id);
+  }
+
+  /** True when a config is stored under `journey/<id>/v/<version>/<config>`. */
+  hasVersionKey(id: string, version: number, config: string): boolean {
+    return this.versionBodies.get(id)?.has(`${version}/${config}`) ?? false;
   }
 
   private invalidate(): void {

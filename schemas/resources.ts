@@ -244,6 +244,8 @@ export interface JourneyRecord {
     readonly publishedAt?: string;
     readonly closedAt?: string;
     readonly stoppedAt?: string;
+    /** Digest naming the `jo.config` key of the version's config (schemas/config-record.ts). */
+    readonly config?: string;
     readonly journey: JourneyConfig;
   }>;
   /** Set while the journey is paused: no entries, instances halt at their next node. */

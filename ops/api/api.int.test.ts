@@ -86,19 +86,23 @@ describe('admin API on the real broker', () => {
     expect(published.status).toBe(200);
     expect(published.body).toMatchObject({ versions: [{ version: 1, state: 'live' }] });
 
-    const records = await readTopic(topic, 7);
-    expect(records.map((m) => m.key?.toString())).toEqual([
+    const records = await readTopic(topic, 8);
+    expect(records.map((m) => m.key?.toString().replace(/\/[0-9a-f]{16}$/, '/<config>'))).toEqual([
       'event/cartAbandoned',
       'event/purchase',
       'datasource/loyalty',
       'action/sendEmail',
       'action/sendSms',
+      'journey/cartRecovery/v/1/<config>',
       'journey/cartRecovery',
       'journey/cartRecovery',
     ]);
     expect(JSON.parse(records[2]?.value?.toString() ?? 'null')).toEqual(loyaltyDatasource);
-    const last = JSON.parse(records[6]?.value?.toString() ?? 'null') as { versions: Array<{ state: string }> };
+    // the version's config is its own record; the journey record lists the versions' states only
+    expect(JSON.parse(records[5]?.value?.toString() ?? 'null')).toEqual(cartJourney);
+    const last = JSON.parse(records[7]?.value?.toString() ?? 'null') as { versions: Array<{ state: string }> };
     expect(last.versions.map((v) => v.state)).toEqual(['live']);
+    expect(last.versions[0]).not.toHaveProperty('journey');
     // the secret travels as a reference, never in clear
     expect(records[2]?.value?.toString()).toContain('"env":"JO_SECRET_LOYALTY_TOKEN"');
 

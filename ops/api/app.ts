@@ -32,6 +32,8 @@ import type { LocalProfileQuery, ProfileLookup } from './profile-lookup.js';
 import { CONSOLE_PREFIX, registerConsole } from '../console/index.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/** Journey versions kept per journey (beyond the live one and closed ones instances may still run on). */
+export const DEFAULT_VERSIONS_KEPT = 20;
 
 export interface ApiOptions {
   /** The config topic behind the API (KafkaConfigStore in production and integration tests). */
@@ -43,6 +45,8 @@ export interface ApiOptions {
   /** Clock for version timestamps; `new Date()` by default. */
   readonly now?: () => Date;
   readonly compile?: CompileOptions;
+  /** Newest journey versions kept per journey; older drafts, stopped and expired closed versions are pruned. */
+  readonly journeyVersionsKept?: number;
   /** Save-time outbound and secret policies; default: public addresses only, `{env}` with `JO_SECRET_`, no files. */
   readonly policy?: ResourcePolicy;
   /** Extra readiness condition for `/readyz` (the store's replay is always one). */
@@ -194,6 +198,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     store: opts.store,
     now: opts.now ?? (() => new Date()),
     compile: opts.compile ?? {},
+    versionsKept: opts.journeyVersionsKept ?? DEFAULT_VERSIONS_KEPT,
     policy: opts.policy ?? { outbound: parseOutboundPolicy(), secrets: DEFAULT_SECRET_POLICY },
     serialize: keyedLock(),
   };

@@ -18,11 +18,11 @@ import {
   type EventConfig,
   type JourneyConfig,
   type JourneyRefs,
-  type JourneyRecord,
   type ResourceKind,
 } from '../../schemas/index.js';
 import { conflict, invalid, notFound } from './errors.js';
-import { pathId, pathVersion, updateRecord, type RouteContext } from './context.js';
+import { pathId, pathVersion, type RouteContext } from './context.js';
+import { updateJourney } from './journey-writer.js';
 import { resourceProblems } from './routes-resources.js';
 import { saveDraft } from './lifecycle.js';
 
@@ -142,11 +142,8 @@ async function importBundle(ctx: RouteContext, body: unknown, overwrite: boolean
   // resources first: once the journey record lands, everything it references is already in the topic
   for (const w of writes) await ctx.serialize(w.key, () => ctx.store.write(w.key, w.value));
   const j = b.journey as JourneyConfig;
-  const key = configKey('journey', j.id);
   const now = ctx.now().toISOString();
-  const rec = await ctx.serialize(key, () =>
-    updateRecord<JourneyRecord>(ctx.store, key, view.journey(j.id), (cur) => saveDraft(cur, j, now)),
-  );
+  const rec = await updateJourney(ctx, j.id, (cur) => saveDraft(cur, j, now));
   return { id: j.id, version: rec.versions[rec.versions.length - 1]?.version, written: writes.map((w) => w.key) };
 }
 

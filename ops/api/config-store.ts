@@ -13,7 +13,7 @@ import {
   type KafkaClient,
   type Producer,
 } from '../../topology/index.js';
-import { ConfigView, type CompileOptions } from '../../schemas/index.js';
+import { ConfigView, parseConfigKey, type CompileOptions } from '../../schemas/index.js';
 import { opsCodes } from '../codes.js';
 
 /** What a write found: its offset, and the record of the same key that preceded it in the topic. */
@@ -28,8 +28,12 @@ export interface WriteResult {
 /** What the API needs from the config topic. */
 export interface ConfigStore {
   readonly view: ConfigView;
-  /** Produces `value` (JSON; `null` = tombstone) under `key`; resolves once acked and visible in `view`. */
-  write(key: string, value: unknown): Promise<WriteResult>;
+  /**
+   * Produces `value` (JSON; `null` = tombstone) under `key`; resolves once acked and visible in `view` — or once
+   * acked only, with `{ visible: false }` (a later write's visibility implies it: one partition, applied in order;
+   * `previousOffset`/`previousValue` are then unknown).
+   */
+  write(key: string, value: unknown, opts?: { readonly visible?: boolean }): Promise<WriteResult>;
   /** Offset of the record behind the view's current value of `key` (compare with `WriteResult.previousOffset`). */
   offsetOf(key: string): bigint | undefined;
   /** True once the view has replayed the topic up to where it ended at start-up. */
@@ -131,8 +135,13 @@ export class KafkaConfigStore implements ConfigStore {
     });
   }
 
-  /** Keeps, per key, the latest record's offset, and for recent offsets the record they replaced. */
-  private remember(partition: number, offset: bigint, key: string, value: Buffer | null): void {
+  /**
+   * Keeps, per key, the latest record's offset, and for recent offsets the record they replaced. Journey version
+   * configs (`journey/<id>/v/<n>`, up to the API's body limit each) are written once and never rebased on: only
+   * their offsets are kept, so this memory does not grow with the size of saved journeys.
+   */
+  private remember(partition: number, offset: bigint, key: string, record: Buffer | null): void {
+    const value = parseConfigKey(key)?.version === undefined ? record : null;
     const prev = this.latest.get(key);
     this.predecessors.set(`${partition}:${offset}`, prev);
     if (this.predecessors.size > PREDECESSORS_KEPT) {
@@ -176,7 +185,7 @@ export class KafkaConfigStore implements ConfigStore {
     return this.readyPromise;
   }
 
-  async write(key: string, value: unknown): Promise<WriteResult> {
+  async write(key: string, value: unknown, opts: { readonly visible?: boolean } = {}): Promise<WriteResult> {
     const [meta] = await this.producer.send({
       topic: this.opts.topic,
       acks: -1,
@@ -186,6 +195,7 @@ export class KafkaConfigStore implements ConfigStore {
     });
     if (!meta?.baseOffset) throw opsCodes.error('CONFIG_WRITE_FAILED', `no offset for ${key} from the broker`);
     const offset = BigInt(meta.baseOffset);
+    if (opts.visible === false) return { offset, previousOffset: undefined, previousValue: undefined };
     await this.visible(meta.partition, offset);
     const prev = this.predecessors.get(`${meta.partition}:${offset}`);
     return {

@@ -16,6 +16,8 @@ export interface RouteContext {
   readonly store: ConfigStore;
   readonly now: () => Date;
   readonly compile: CompileOptions;
+  /** Journey versions kept per journey beyond those instances may still run on (`pruneVersions`). */
+  readonly versionsKept: number;
   /** Outbound and secret policies every saved action and data source must satisfy. */
   readonly policy: ResourcePolicy;
   /** Runs `fn` after every earlier call for the same key: read-modify-write of one record never interleaves. */

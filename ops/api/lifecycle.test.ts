@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { close, latestDraft, pause, publish, resume, saveDraft, stop, summary } from './lifecycle.js';
+import { close, latestDraft, pause, pruneVersions, publish, resume, saveDraft, stop, summary } from './lifecycle.js';
 import { configFixtures, type JourneyRecord } from '../../schemas/index.js';
 
 const { cartJourney } = configFixtures;
@@ -89,5 +89,30 @@ describe('journey lifecycle', () => {
     expect(r.resumedAt).toBe(T(6));
     expect(() => resume(r, undefined, T(7))).toThrow(/not paused/);
     expect(summary(stop(r, undefined, T(8)))).toMatchObject({ paused: false });
+  });
+
+  it('pruning keeps the newest N, the live version and closed versions instances may still run on', () => {
+    // v1 closed on day 2 (timeout 1 day: expired by day 9); v2 closed on day 3 with the default P30D timeout; v3
+    // stopped; v4 live; v5..v9 drafts.
+    let r = publish(saveDraft(undefined, { ...cartJourney, timeout: 'P1D' }, T(1)), 1, T(2));
+    r = publish(saveDraft(r, cartJourney, T(2)), 2, T(3));
+    r = publish(saveDraft(r, cartJourney, T(3)), 3, T(3));
+    r = stop(r, 3, T(3));
+    r = publish(saveDraft(r, cartJourney, T(4)), 4, T(4));
+    for (let i = 5; i <= 9; i++) r = saveDraft(r, cartJourney, T(5));
+    expect(states(r)).toEqual([
+      '1:closed',
+      '2:closed',
+      '3:stopped',
+      '4:live',
+      ...[5, 6, 7, 8, 9].map((n) => `${n}:draft`),
+    ]);
+    expect(states(pruneVersions(r, 2, T(9)))).toEqual(['2:closed', '4:live', '8:draft', '9:draft']);
+    expect(states(pruneVersions(r, 6, T(9)))).toEqual([
+      '2:closed',
+      '4:live',
+      ...[5, 6, 7, 8, 9].map((n) => `${n}:draft`),
+    ]);
+    expect(pruneVersions(r, 9, T(9))).toBe(r);
   });
 });

@@ -1,10 +1,16 @@
 /**
  * Journey version lifecycle, as pure transitions of a `JourneyRecord` (what `jo.config` holds under
  * `journey/<id>`). Every save appends a draft; publish makes one draft live and closes the previous live version;
- * close ends new entries; stop ends running instances too. A version's `journey` never changes once written, and
- * versions are never removed, so the history is the record itself.
+ * close ends new entries; stop ends running instances too. A version's `journey` never changes once written. Old
+ * versions that can have no running instance are pruned (`pruneVersions`), so the record stays bounded.
  */
-import type { JourneyConfig, JourneyRecord, JourneyState } from '../../schemas/index.js';
+import {
+  DEFAULT_JOURNEY_TIMEOUT,
+  parseDurationMs,
+  type JourneyConfig,
+  type JourneyRecord,
+  type JourneyState,
+} from '../../schemas/index.js';
 import { ApiError, conflict, notFound } from './errors.js';
 
 type Version = JourneyRecord['versions'][number];
@@ -93,6 +99,31 @@ export function resume(rec: JourneyRecord, version: number | undefined, now: str
   if (rec.pausedAt === undefined) throw conflict('JOURNEY_STATE_CONFLICT', `journey "${rec.id}" is not paused`);
   const { pausedAt: _paused, ...rest } = rec;
   return { ...rest, resumedAt: now };
+}
+
+/**
+ * Drops versions outside the newest `keep` that no instance can be running on: drafts and stopped versions, and
+ * closed versions whose journey timeout has passed since they closed (every instance has ended by then). The live
+ * version is always kept, whatever its age.
+ */
+export function pruneVersions(rec: JourneyRecord, keep: number, now: string): JourneyRecord {
+  if (rec.versions.length <= keep) return rec;
+  const newest = new Set(
+    rec.versions
+      .map((v) => v.version)
+      .sort((a, b) => b - a)
+      .slice(0, keep),
+  );
+  const nowMs = Date.parse(now);
+  const canRun = (v: Version): boolean => {
+    if (v.state === 'live') return true;
+    if (v.state !== 'closed') return false;
+    const timeout = parseDurationMs(v.journey.timeout ?? DEFAULT_JOURNEY_TIMEOUT) ?? Infinity;
+    const closed = v.closedAt === undefined ? NaN : Date.parse(v.closedAt);
+    return !(closed + timeout < nowMs); // no (valid) closedAt: keep
+  };
+  const versions = rec.versions.filter((v) => newest.has(v.version) || canRun(v));
+  return versions.length === rec.versions.length ? rec : { ...rec, versions };
 }
 
 /** A compact listing entry for `GET /v1/journeys`. */

@@ -1,20 +1,16 @@
 /**
  * Journey routes: `PUT /v1/journeys/:id` saves a new draft version; `GET /v1/journeys[/:id[/versions/:version]]`;
  * `POST /v1/journeys/:id/{publish,close,stop,pause,resume}` move versions through the lifecycle; `POST /v1/journeys/validate`
- * compiles without saving. Every write is a whole new `JourneyRecord` under `journey/<id>`.
+ * compiles without saving. Every write goes through `updateJourney` (journey-writer.ts): version configs under
+ * their own keys, a small `journey/<id>` record, old versions pruned.
  */
 import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/swagger';
 import { Type } from '@sinclair/typebox';
-import {
-  compileJourney,
-  configKey,
-  JourneyConfig,
-  type CompiledJourney,
-  type JourneyRecord,
-} from '../../schemas/index.js';
+import { compileJourney, JourneyConfig, type CompiledJourney, type JourneyRecord } from '../../schemas/index.js';
 import { invalid, notFound } from './errors.js';
-import { pathId, pathVersion, resourceBody, updateRecord, versionBody, type RouteContext } from './context.js';
+import { pathId, pathVersion, resourceBody, versionBody, type RouteContext } from './context.js';
+import { updateJourney } from './journey-writer.js';
 import { close, latestDraft, pause, publish, resume, saveDraft, stop, summary } from './lifecycle.js';
 
 const tags = ['journeys'];
@@ -62,14 +58,12 @@ function registerTransition(app: FastifyInstance, ctx: RouteContext, name: strin
     async (req) => {
       const id = pathId(req.params);
       const version = versionBody(req.body);
-      const key = configKey('journey', id);
       const now = ctx.now().toISOString();
-      return ctx.serialize(key, () =>
-        updateRecord<JourneyRecord>(ctx.store, key, record(ctx, id), (cur) => {
-          if (!cur) throw notFound(`journey "${id}"`);
-          return t(cur, version, now);
-        }),
-      );
+      record(ctx, id);
+      return updateJourney(ctx, id, (cur) => {
+        if (!cur) throw notFound(`journey "${id}"`);
+        return t(cur, version, now);
+      });
     },
   );
 }
@@ -115,13 +109,8 @@ export function registerJourneyRoutes(app: FastifyInstance, ctx: RouteContext): 
       const id = pathId(req.params);
       const body = resourceBody(req.body, id);
       const compiled = compileOrThrow(ctx, body);
-      const key = configKey('journey', id);
       const now = ctx.now().toISOString();
-      const rec = await ctx.serialize(key, () =>
-        updateRecord<JourneyRecord>(ctx.store, key, ctx.store.view.journey(id), (cur) =>
-          saveDraft(cur, body as JourneyConfig, now),
-        ),
-      );
+      const rec = await updateJourney(ctx, id, (cur) => saveDraft(cur, body as JourneyConfig, now));
       const v = rec.versions[rec.versions.length - 1];
       return reply.code(201).send({ id, version: v?.version, state: v?.state, compiled: compiledSummary(compiled) });
     },
