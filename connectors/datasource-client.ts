@@ -6,6 +6,7 @@
  * its endpoint is down. Errors are {@link DataSourceError}s with stable codes.
  */
 import { renderTemplate, type DataSourceConfig } from '../schemas/index.js';
+import { LruMap } from './lru-map.js';
 import { noopMetrics, type Metrics } from '../topology/index.js';
 import { CircuitBreaker, type BreakerOptions, type BreakerState } from './circuit-breaker.js';
 import { ConnectorCodes, DataSourceError, type ConnectorCode } from './errors.js';
@@ -56,7 +57,8 @@ class HttpDataSourceClient implements DataSourceClient {
   private readonly http: HttpClient;
   private readonly ownsHttp: boolean;
   private readonly cache: TtlCache<unknown>;
-  private readonly breakers = new Map<string, CircuitBreaker>();
+  /** One per data source id (from configs), at most 1,000: closed breakers are dropped first. */
+  private readonly breakers = new LruMap<string, CircuitBreaker>(1_000, (b) => b.state === 'closed');
   private readonly calls;
   private readonly duration;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LimitRegistry, Semaphore, TokenBucket } from './limits.js';
+import { LimitRegistry, MAX_LIMIT_SCOPES, Semaphore, TokenBucket } from './limits.js';
 import { ManualTimer, type Timer } from './timer.js';
 
 /** Starts `n` takes at once and records when each got its token (or -1 if refused). */
@@ -123,5 +123,25 @@ describe('LimitRegistry', () => {
     await expect(third).rejects.toMatchObject({ code: 'CAPPED' });
     a();
     await expect(r.acquire([spec], 0)).resolves.toBeTypeOf('function');
+  });
+
+  it('keeps limit state for at most MAX_LIMIT_SCOPES origins; busy semaphores are never dropped', async () => {
+    const t = new ManualTimer();
+    const r = new LimitRegistry(t);
+    // a command producer names 25,000 different origins
+    const busy = await r.acquire([{ key: 'origin:https://busy.example', maxConcurrency: 1, perSecond: 1_000 }], 0);
+    for (let i = 0; i < 25_000; i++) {
+      const release = await r.acquire(
+        [{ key: `origin:https://h${i}.example`, maxConcurrency: 4, perSecond: 1_000, burst: 10 }],
+        0,
+      );
+      release();
+    }
+    expect(r.sizes).toEqual({ buckets: MAX_LIMIT_SCOPES, semaphores: MAX_LIMIT_SCOPES });
+    // the busy origin's semaphore survived: its one permit is still out
+    await expect(r.acquire([{ key: 'origin:https://busy.example', maxConcurrency: 1 }], 0)).rejects.toMatchObject({
+      code: 'CAPPED',
+    });
+    busy();
   });
 });

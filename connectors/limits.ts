@@ -4,6 +4,7 @@
  * call waits up to `maxWaitMs` and then fails as `capped`; time comes from an injected {@link Timer}.
  */
 import { ConnectorCodes, ConnectorTerminalError } from './errors.js';
+import { LruMap } from './lru-map.js';
 import { systemTimer, type Timer } from './timer.js';
 
 /**
@@ -140,12 +141,30 @@ export interface LimitSpec {
   readonly maxConcurrency?: number;
 }
 
-/** Shared rate and concurrency state. One per process unless a test wants its own. */
-export class LimitRegistry {
-  private readonly buckets = new Map<string, TokenBucket>();
-  private readonly sems = new Map<string, Semaphore>();
+/** Scopes (actions, origins) whose limit state is kept at most; least recently used idle ones go first. */
+export const MAX_LIMIT_SCOPES = 10_000;
 
-  constructor(readonly timer: Timer = systemTimer) {}
+/**
+ * Shared rate and concurrency state. One per process unless a test wants its own. Keyed by scope, and origins come
+ * from commands (anyone who can produce to a command topic names them): at most `maxScopes` buckets and semaphores
+ * are kept (a semaphore with permits out or waiters is never dropped; a dropped scope starts afresh).
+ */
+export class LimitRegistry {
+  private readonly buckets: LruMap<string, TokenBucket>;
+  private readonly sems: LruMap<string, Semaphore>;
+
+  constructor(
+    readonly timer: Timer = systemTimer,
+    maxScopes = MAX_LIMIT_SCOPES,
+  ) {
+    this.buckets = new LruMap(maxScopes);
+    this.sems = new LruMap(maxScopes, (s) => s.inUse === 0 && s.waiting === 0);
+  }
+
+  /** Scopes with rate-limit and concurrency state kept (each at most `maxScopes`, busy semaphores aside). */
+  get sizes(): { readonly buckets: number; readonly semaphores: number } {
+    return { buckets: this.buckets.size, semaphores: this.sems.size };
+  }
 
   bucket(spec: LimitSpec): TokenBucket | undefined {
     if (spec.perSecond === undefined) return undefined;

@@ -1,7 +1,60 @@
-// Profile lookup: where one profile stands in every journey (GET /v1/profiles/:key). Shown only when the API has
-// that route; until then the page says so instead of guessing.
+// Profile lookup: where one profile stands in every journey (GET /v1/profiles/:key, answered from the owning
+// pipeline process's state). Shown only when the API has that route; until then the nav link is hidden and the
+// page says so instead of guessing.
 import { api, enc } from '../api.js';
 import { h, mount, errorText } from '../dom.js';
+
+/** What the instance waits for at its node, in words. */
+function waitingText(w) {
+  if (!w) return '';
+  if (w.kind === 'timer') return `timer due ${w.dueAt}`;
+  if (w.kind === 'event') return `event ${w.events.join(' | ')}${w.timeoutAt ? ` until ${w.timeoutAt}` : ''}`;
+  if (w.kind === 'actionResult') return `result of ${w.commandId} until ${w.timeoutAt}`;
+  return w.kind;
+}
+
+function journeyRow(j) {
+  const i = j.instance;
+  const canvas = `#/journeys/${enc(j.journeyId)}${i ? `/v/${i.version}` : ''}`;
+  return h(
+    'tr',
+    { 'data-journey': j.journeyId, 'data-status': j.status, 'data-node': i?.currentNode ?? '' },
+    h('td', {}, h('a', { href: canvas }, j.journeyId)),
+    h('td', {}, j.status),
+    h('td', {}, i ? `v${i.version}` : ''),
+    h('td', {}, i ? `${i.currentNode} (${i.nodeType})` : ''),
+    h('td', {}, waitingText(i?.waitingFor)),
+    h('td', {}, i?.enteredAt ?? j.lastEnteredAt ?? ''),
+    h('td', { class: 'num' }, String(j.entries)),
+    h('td', {}, i?.lastError ?? ''),
+  );
+}
+
+function renderAnswer(r) {
+  if (r.journeys.length === 0)
+    return h('p', { class: 'muted', id: 'profile-none' }, `${r.profileKey} is in no journey.`);
+  return h(
+    'div',
+    {},
+    h(
+      'table',
+      { class: 'list', id: 'profile-journeys' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Journey', 'Status', 'Version', 'Node', 'Waiting for', 'Entered', 'Entries', 'Last error'].map((x) =>
+            h('th', {}, x),
+          ),
+        ),
+      ),
+      h('tbody', {}, r.journeys.map(journeyRow)),
+    ),
+    h('details', {}, h('summary', {}, 'Answer as JSON'), h('pre', { class: 'json' }, JSON.stringify(r, null, 2))),
+  );
+}
 
 export async function renderProfile(ctx) {
   if (!ctx.features.profiles)
@@ -17,14 +70,13 @@ export async function renderProfile(ctx) {
     'form',
     { class: 'inline', onsubmit: (ev) => (ev.preventDefault(), ctx.go(`#/profiles/${enc(input.value.trim())}`)) },
     input,
-    h('button', { type: 'submit' }, 'Look up'),
+    h('button', { type: 'submit', id: 'profile-lookup' }, 'Look up'),
   );
   mount(ctx.main, h('h1', {}, 'Profile lookup'), form, out);
   if (!ctx.params.key) return;
   try {
-    const r = await api('GET', `/v1/profiles/${enc(ctx.params.key)}`);
-    mount(out, h('pre', { class: 'json' }, JSON.stringify(r, null, 2)));
+    mount(out, renderAnswer(await api('GET', `/v1/profiles/${enc(ctx.params.key)}`)));
   } catch (err) {
-    mount(out, h('p', { class: 'error' }, errorText(err)));
+    mount(out, h('p', { class: 'error', id: 'profile-error' }, errorText(err)));
   }
 }
