@@ -209,6 +209,7 @@ describe('web console at /console (headless Chromium)', () => {
     const row = page.locator('tr[data-journey="welcome"]');
     await expect.poll(() => row.locator('td[data-col="entries"]').textContent()).toBe('5');
     expect(await row.locator('td[data-col="running"]').textContent()).toBe('5');
+    await shot(page, '02-journeys-counts');
   });
 
   it('publishes a new draft from the list; the previous version closes', async () => {
