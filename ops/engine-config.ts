@@ -55,6 +55,12 @@ export const EngineConfigSchema = Type.Object(
         Type.Object({ token: Type.String({ minLength: 16 }), role: Type.Union(Roles.map((r) => Type.Literal(r))) }),
       ),
     }),
+    /**
+     * The URL other engine processes reach this one's HTTP server on (profile lookups ask the process owning a
+     * profile's partition). Default: the address the server listens on; set it when that is not reachable from the
+     * others (listening on 0.0.0.0, containers, NAT).
+     */
+    advertisedUrl: Type.Optional(Type.String({ pattern: '^https?://[^/]+$' })),
     only: Type.Array(Type.Union([Type.Literal('pipeline'), Type.Literal('api'), Type.Literal('connectors')]), {
       minItems: 1,
       uniqueItems: true,
@@ -116,6 +122,7 @@ function fromEnv(env: Env): Record<string, unknown> {
     storeCacheBytes: num(env['JO_STORE_CACHE_BYTES']),
     taskQueueBytes: num(env['JO_TASK_QUEUE_BYTES']),
     api: { host: env['JO_API_HOST'], port: num(env['JO_API_PORT']), tokens: tokens(env['JO_API_TOKENS']) },
+    advertisedUrl: env['JO_ADVERTISED_URL'] || undefined,
     only: list(env['JO_ONLY']),
     log: { level: env['JO_LOG_LEVEL'], format: env['JO_LOG_FORMAT'] },
     shutdownTimeoutMs: num(env['JO_SHUTDOWN_TIMEOUT_MS']),
