@@ -5,7 +5,7 @@ import { createKafka, JoError } from '../topology/index.js';
 import { topicCatalog } from '../schemas/index.js';
 import { ensureTopics } from './topics.js';
 import { ensureInfra } from './local-infra.js';
-import { loadEngineConfig, type EngineConfig } from './engine-config.js';
+import { loadEngineConfig, policyFromEnv, type EngineConfig } from './engine-config.js';
 import { createLogger } from './logger.js';
 import { startEngine } from './engine.js';
 import { pipelineComponent } from './pipeline.js';
@@ -124,7 +124,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'topics':
         return await topics(rest);
       case 'validate': {
-        const out = validateCommand(rest);
+        const out = validateCommand(rest, policyFromEnv(process.env));
         say(out.lines.join('\n'));
         return out.code;
       }

@@ -55,6 +55,12 @@ export const EngineConfigSchema = Type.Object(
         Type.Object({ token: Type.String({ minLength: 16 }), role: Type.Union(Roles.map((r) => Type.Literal(r))) }),
       ),
     }),
+    /**
+     * The URL other engine processes reach this one's HTTP server on (profile lookups ask the process owning a
+     * profile's partition). Default: the address the server listens on; set it when that is not reachable from the
+     * others (listening on 0.0.0.0, containers, NAT).
+     */
+    advertisedUrl: Type.Optional(Type.String({ pattern: '^https?://[^/]+$' })),
     only: Type.Array(Type.Union([Type.Literal('pipeline'), Type.Literal('api'), Type.Literal('connectors')]), {
       minItems: 1,
       uniqueItems: true,
@@ -116,6 +122,7 @@ function fromEnv(env: Env): Record<string, unknown> {
     storeCacheBytes: num(env['JO_STORE_CACHE_BYTES']),
     taskQueueBytes: num(env['JO_TASK_QUEUE_BYTES']),
     api: { host: env['JO_API_HOST'], port: num(env['JO_API_PORT']), tokens: tokens(env['JO_API_TOKENS']) },
+    advertisedUrl: env['JO_ADVERTISED_URL'] || undefined,
     only: list(env['JO_ONLY']),
     log: { level: env['JO_LOG_LEVEL'], format: env['JO_LOG_FORMAT'] },
     shutdownTimeoutMs: num(env['JO_SHUTDOWN_TIMEOUT_MS']),
@@ -222,6 +229,19 @@ function deepFreeze<T>(o: T): T {
 }
 
 /** The outbound and secret policies of a configuration (API save-time checks and connectors' call-time checks). */
+/**
+ * The outbound and secret policies from the environment alone (`JO_OUTBOUND_ALLOW`, `JO_SECRET_ENV_PREFIX`,
+ * `JO_SECRETS_DIR`, defaults as the engine's), for offline tools such as `jo validate` that need no broker.
+ */
+export function policyFromEnv(env: Env): ResourcePolicy {
+  const allow = list(env['JO_OUTBOUND_ALLOW']);
+  return policyOf({
+    outboundAllow: allow && allow.length > 0 ? allow : [...DEFAULTS.outboundAllow],
+    secretEnvPrefix: env['JO_SECRET_ENV_PREFIX'] || DEFAULTS.secretEnvPrefix,
+    ...(env['JO_SECRETS_DIR'] ? { secretsDir: env['JO_SECRETS_DIR'] } : {}),
+  } as EngineConfig);
+}
+
 export function policyOf(config: EngineConfig): ResourcePolicy {
   return {
     outbound: parseOutboundPolicy(config.outboundAllow),

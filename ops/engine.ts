@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { createKafka, type KafkaClient, type OutputCompression } from '../topology/index.js';
+import { createKafka, HostDirectory, type KafkaClient, type OutputCompression } from '../topology/index.js';
 import { topicCatalog, topicNames, type ConfigView } from '../schemas/index.js';
 import {
   HttpClient,
@@ -15,7 +15,17 @@ import {
   createHttpActionConnector,
   type CommandConsumer,
 } from '../connectors/index.js';
-import { buildApi, KafkaConfigStore, KafkaProfileControls, KafkaReportView } from './api/index.js';
+import {
+  buildApi,
+  DirectoryProfileLookup,
+  KafkaConfigStore,
+  KafkaProfileControls,
+  KafkaReportView,
+  registerInternalProfileRoute,
+  TokenAuth,
+  type LocalProfileQuery,
+} from './api/index.js';
+import { STORES } from '../processors/index.js';
 import { policyOf, type EngineConfig } from './engine-config.js';
 import type { Logger } from './logger.js';
 import { PromMetrics } from './metrics.js';
@@ -29,6 +39,8 @@ export interface Component {
   stop(): Promise<void>;
   /** True once the part is doing its work (for `/readyz`). */
   ready(): boolean;
+  /** The journey pipeline answers for the profiles whose partitions it owns (`GET /v1/internal/profiles/:key`). */
+  readonly profiles?: LocalProfileQuery;
 }
 
 export interface EngineDeps {
@@ -46,6 +58,13 @@ export interface SharedParts {
   readonly logger: Logger;
   /** The materialized `jo.config` view (one consumer per process). */
   readonly configView: () => ConfigView;
+  /** The config topic behind the view (the API writes through it). */
+  readonly configStore: KafkaConfigStore;
+  /**
+   * The address other processes reach this one's HTTP server on (`JO_ADVERTISED_URL`, else the address it
+   * listens on; undefined until it listens).
+   */
+  readonly advertisedUrl: () => string | undefined;
 }
 
 export interface Engine {
@@ -154,7 +173,16 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
     topic: `${config.topicPrefix}config`,
   });
   await configStore.whenReady();
-  const shared: SharedParts = { config, kafka, metrics, logger, configView: () => configStore.view };
+  const listening: { address?: string } = {};
+  const shared: SharedParts = {
+    config,
+    kafka,
+    metrics,
+    logger,
+    configView: () => configStore.view,
+    configStore,
+    advertisedUrl: () => config.advertisedUrl ?? listening.address,
+  };
 
   const components: Component[] = [
     ...(config.only.includes('connectors') ? connectorComponents(shared) : []),
@@ -162,29 +190,8 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
   ];
   const started: Component[] = [];
   const isReady = () => started.length === components.length && components.every((c) => c.ready());
-
-  let app: FastifyInstance;
-  let controls: KafkaProfileControls | undefined;
-  let reports: KafkaReportView | undefined;
-  if (config.only.includes('api')) {
-    controls = KafkaProfileControls.open({
-      brokers: config.kafkaBrokers,
-      topic: topicNames(config.topicPrefix).controls,
-    });
-    reports = KafkaReportView.open({ brokers: config.kafkaBrokers, topic: topicNames(config.topicPrefix).reports });
-    app = await buildApi({
-      controls,
-      store: configStore,
-      reports,
-      tokens: config.api.tokens,
-      policy: policyOf(config),
-      journeyVersionsKept: config.journeyVersionsKept,
-      readiness: isReady,
-      metrics: () => metrics.text(),
-    });
-  } else {
-    app = healthServer(isReady, metrics);
-  }
+  const server = await buildServer(shared, components, isReady);
+  const { app, directory, controls, reports } = server;
 
   // Parts are independent (they meet only through topics), so they drain in parallel.
   const stopAll = async (): Promise<void> => {
@@ -200,6 +207,9 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
     );
   };
 
+  // Listening first: the pipeline publishes this address with its partitions as soon as it has an assignment.
+  const address = await app.listen({ host: config.api.host, port: config.api.port });
+  listening.address = address;
   try {
     // in parallel: each joins its own consumer group, and a restart should not pay for those joins one by one
     const starts = await Promise.allSettled(
@@ -212,13 +222,14 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
     const failed = starts.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
   } catch (err) {
+    await app.close();
     await stopAll();
     await reports?.close();
     await controls?.close();
     await configStore.close();
+    await directory?.close();
     throw err;
   }
-  const address = await app.listen({ host: config.api.host, port: config.api.port });
 
   return {
     address,
@@ -232,6 +243,7 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
         await reports?.close();
         await configStore.close();
         await controls?.close();
+        await directory?.close();
       })();
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<false>((resolve) => {
@@ -244,9 +256,62 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
   };
 }
 
-/** `/healthz`, `/readyz` and `/metrics` for processes started without the API. */
-function healthServer(isReady: () => boolean, metrics: PromMetrics): FastifyInstance {
+interface Server {
+  readonly app: FastifyInstance;
+  readonly controls?: KafkaProfileControls;
+  readonly reports?: KafkaReportView;
+  readonly directory?: HostDirectory;
+}
+
+/**
+ * The process's HTTP server: the admin API (with profile lookup through the hosts directory and manual exit), or
+ * without it health, metrics and the pipeline's internal profile route.
+ */
+async function buildServer(shared: SharedParts, components: Component[], isReady: () => boolean): Promise<Server> {
+  const { config, kafka, metrics } = shared;
+  const localProfiles = components.find((c) => c.profiles)?.profiles;
+  if (!config.only.includes('api')) return { app: healthServer(isReady, metrics, config, localProfiles) };
+  const controls = KafkaProfileControls.open({
+    brokers: config.kafkaBrokers,
+    topic: topicNames(config.topicPrefix).controls,
+  });
+  const reports = KafkaReportView.open({
+    brokers: config.kafkaBrokers,
+    topic: topicNames(config.topicPrefix).reports,
+  });
+  const directory = await HostDirectory.open(kafka, config.applicationId);
+  const app = await buildApi({
+    controls,
+    reports,
+    profileLookup: new DirectoryProfileLookup({ directory, store: STORES.instances }),
+    ...(localProfiles ? { localProfiles } : {}),
+    store: shared.configStore,
+    tokens: config.api.tokens,
+    policy: policyOf(config),
+    journeyVersionsKept: config.journeyVersionsKept,
+    readiness: isReady,
+    metrics: () => metrics.text(),
+  });
+  return { app, controls, reports, directory };
+}
+
+/** `/healthz`, `/readyz` and `/metrics` (and the pipeline's internal profile route) for processes without the API. */
+function healthServer(
+  isReady: () => boolean,
+  metrics: PromMetrics,
+  config: Readonly<EngineConfig>,
+  localProfiles: LocalProfileQuery | undefined,
+): FastifyInstance {
   const app = Fastify({ logger: false });
+  const auth = new TokenAuth(config.api.tokens);
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/v1/')) return;
+    if (!auth.roleOf(req.headers.authorization)) {
+      void reply.code(401).send({ code: 'UNAUTHORIZED', message: 'a valid bearer token is required' });
+      return reply;
+    }
+  });
+  registerInternalProfileRoute(app, localProfiles);
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) =>
     isReady() ? { status: 'ready' } : reply.code(503).send({ status: 'starting' }),

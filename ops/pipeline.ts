@@ -3,8 +3,10 @@
  * with RocksDB state under `stateDir`, the data-source client from connectors/, and Avro decoding through the
  * schema registry when one is configured.
  */
-import { restoreChangelogs, StreamsApp } from '../topology/index.js';
-import { buildJourneyTopology, STORES } from '../processors/index.js';
+import { partitionForKey, restoreChangelogs, StreamsApp } from '../topology/index.js';
+import { buildJourneyTopology, describeProfile, STORES, viewCatalog, type ProfileState } from '../processors/index.js';
+import type { ConfigView } from '../schemas/index.js';
+import type { LocalProfileQuery, ProfileAnswer } from './api/index.js';
 import { createAvroRegistry } from '../schemas/index.js';
 import { createDataSourceClient, HttpClient, SecretResolver } from '../connectors/index.js';
 import { policyOf } from './engine-config.js';
@@ -18,7 +20,7 @@ export function pipelineComponent(shared: SharedParts): Component {
   const registry = config.schemaRegistryUrl
     ? createAvroRegistry(config.schemaRegistryUrl, { timeoutMs: config.schemaRegistryTimeoutMs })
     : undefined;
-  const { topology } = buildJourneyTopology({
+  const { topology, view } = buildJourneyTopology({
     topicPrefix: config.topicPrefix,
     partitions: config.partitions,
     metrics,
@@ -42,6 +44,7 @@ export function pipelineComponent(shared: SharedParts): Component {
     eagerCommit: config.eagerCommit && config.processingGuarantee === 'exactly_once',
     storeMemory: { cacheBytes: config.storeCacheBytes },
     maxQueuedBytesPerTask: config.taskQueueBytes,
+    applicationServer: shared.advertisedUrl,
     log: (level, msg, extra) => logger[level]({ component: 'pipeline', ...extra }, msg),
   });
   const storeSize = metrics.gauge({
@@ -80,5 +83,35 @@ export function pipelineComponent(shared: SharedParts): Component {
       await http.close();
     },
     ready: () => app.state === 'running' && app.consumerHealthy,
+    profiles: localProfiles(app, view, shared.advertisedUrl),
+  };
+}
+
+/**
+ * Answers for a profile from this process's journey-instances store, only when the task owning the profile's
+ * partition runs here, restored, outside a rebalance — and checks that again after the read, so an answer never
+ * comes from a task that was revoked meanwhile.
+ */
+function localProfiles(app: StreamsApp, view: ConfigView, server: () => string | undefined): LocalProfileQuery {
+  const catalog = viewCatalog(view);
+  return {
+    query: async (profileKey): Promise<ProfileAnswer> => {
+      const n = app.storePartitions(STORES.instances);
+      if (!n) return { status: 'unavailable', reason: 'rebalancing' };
+      const partition = partitionForKey(Buffer.from(profileKey, 'utf8'), n);
+      const q = app.queryStore<ProfileState>(STORES.instances, partition);
+      if (q.status !== 'ok') return { status: 'unavailable', partition, reason: q.reason };
+      let state: ProfileState | undefined;
+      try {
+        state = await q.store.get(profileKey);
+      } catch {
+        return { status: 'unavailable', partition, reason: 'rebalancing' }; // the store closed under the read
+      }
+      const again = app.queryStore<ProfileState>(STORES.instances, partition);
+      if (again.status !== 'ok' || again.store !== q.store)
+        return { status: 'unavailable', partition, reason: again.status === 'ok' ? 'rebalancing' : again.reason };
+      const at = server();
+      return { status: 'ok', partition, ...(at ? { answeredBy: at } : {}), journeys: describeProfile(state, catalog) };
+    },
   };
 }

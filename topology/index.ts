@@ -28,7 +28,8 @@ export {
 export type { Processor, ProcessorContext } from './api/processor.js';
 export { serdes, type InputMetadata, type StreamRecord } from './api/record.js';
 export { InMemoryKeyValueStore, jsonSerde, stringSerde, type KeyValueStore } from './api/store.js';
-export { StreamsApp } from './runtime/streams-app.js';
+export { StreamsApp, type StoreQuery } from './runtime/streams-app.js';
+export { HostDirectory, hostsTopic, type HostRecord } from './runtime/host-directory.js';
 // production simulations (journey test mode, replay) run a topology in process on a ManualClock
 export { InMemoryRunner, type InMemoryRunnerOptions, type RunnerOutput } from './runtime/in-memory-runner.js';
 export { ConsumerWatch, type ConsumerWatchOptions } from './runtime/consumer-watch.js';

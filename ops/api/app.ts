@@ -28,6 +28,7 @@ import { registerReportRoutes } from './routes-report.js';
 import type { ReportSource } from './report-view.js';
 import { registerProfileRoutes } from './routes-profiles.js';
 import type { ProfileControls } from './profile-controls.js';
+import type { LocalProfileQuery, ProfileLookup } from './profile-lookup.js';
 import { CONSOLE_PREFIX, registerConsole } from '../console/index.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -62,6 +63,10 @@ export interface ApiOptions {
   readonly console?: boolean;
   /** Writer of `jo.controls` (manual exit); without it `POST /v1/profiles/:key/journeys/:id/exit` answers 503. */
   readonly controls?: ProfileControls;
+  /** Finds the pipeline process owning a profile and asks it (`GET /v1/profiles/:key`). */
+  readonly profileLookup?: ProfileLookup;
+  /** This process's pipeline, answering `GET /v1/internal/profiles/:key` from its own stores. */
+  readonly localProfiles?: LocalProfileQuery;
 }
 
 const OPEN_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
@@ -202,7 +207,11 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   registerBundleRoutes(app, ctx);
   registerTestRoutes(app, ctx, opts.journeyTest);
   registerReportRoutes(app, ctx, opts.reports);
-  registerProfileRoutes(app, ctx, { ...(opts.controls ? { controls: opts.controls } : {}) });
+  registerProfileRoutes(app, ctx, {
+    ...(opts.controls ? { controls: opts.controls } : {}),
+    ...(opts.profileLookup ? { lookup: opts.profileLookup } : {}),
+    ...(opts.localProfiles ? { local: opts.localProfiles } : {}),
+  });
   await app.ready();
   return app;
 }

@@ -12,3 +12,10 @@ export { exportBundle, BUNDLE_FORMAT, JourneyBundle } from './bundle.js';
 export { ApiError } from './errors.js';
 export { validateCommand, loadConfigDocs, type ConfigDoc, type ValidateOutcome } from './validate-command.js';
 export { KafkaProfileControls, type ProfileControls, type ControlWrite } from './profile-controls.js';
+export {
+  DirectoryProfileLookup,
+  type LocalProfileQuery,
+  type ProfileAnswer,
+  type ProfileLookup,
+} from './profile-lookup.js';
+export { registerInternalProfileRoute } from './routes-profiles.js';

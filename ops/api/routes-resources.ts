@@ -59,7 +59,7 @@ function templateRefs(
 
 /**
  * Validates a resource body as the API would on PUT; returns the problems (empty when valid). With `policy`, the
- * outbound and secret policies apply too (the API always passes one; `jo validate` checks shape and references).
+ * outbound and secret policies apply too (the API always passes one; so does `jo validate`, from the environment).
  */
 export function resourceProblems(
   kind: Kind,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configFixtures } from '../../schemas/index.js';
 import { validateCommand } from './validate-command.js';
+import { policyFromEnv } from '../engine-config.js';
 
 const { cartEvent, purchaseEvent, loyaltyDatasource, emailAction, smsAction, cartJourney } = configFixtures;
 const dir = mkdtempSync(join(tmpdir(), 'jo-validate-'));
@@ -60,5 +61,22 @@ describe('jo validate', () => {
     const out = validateCommand([broken]);
     expect(out.code).toBe(2);
     expect(out.lines.join('\n')).toMatch(/#\/journeys\/0 \/nodes\/send-welcome\/action REF_UNKNOWN_ACTION/);
+  });
+
+  it('applies the outbound and secret policies of the environment, as the API does', () => {
+    const policy = policyFromEnv({}); // defaults: public addresses only, {env} only with JO_SECRET_
+    const metadata = file('ds-metadata.json', { ...loyaltyDatasource, id: 'meta', url: 'http://169.254.169.254/x' });
+    const secret = file('a-secret.json', {
+      ...emailAction,
+      id: 'leak',
+      url: 'https://api.example.com/send',
+      auth: { type: 'bearer', token: { env: 'AWS_SECRET_ACCESS_KEY' } },
+    });
+    const out = validateCommand([metadata, secret], policy);
+    expect(out.code).toBe(2);
+    expect(out.lines.find((l) => l.startsWith(metadata))).toMatch(/ \/url URL_NOT_ALLOWED /);
+    expect(out.lines.find((l) => l.startsWith(secret))).toMatch(/SECRET_REF_NOT_ALLOWED/);
+    // allowed explicitly, the same data source is fine
+    expect(validateCommand([metadata], policyFromEnv({ JO_OUTBOUND_ALLOW: '169.254.169.254' })).code).toBe(0);
   });
 });

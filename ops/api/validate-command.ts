@@ -15,6 +15,7 @@ import {
   type EventConfig,
   type JourneyRefs,
   type ResourceKind,
+  type ResourcePolicy,
 } from '../../schemas/index.js';
 import { resourceProblems } from './routes-resources.js';
 import { bodyProblems, parseJsonBody } from './body-guard.js';
@@ -97,8 +98,11 @@ function refsOf(docs: readonly ConfigDoc[]): JourneyRefs {
   return { event: (i) => ev.get(i), datasource: (i) => ds.get(i), action: (i) => ac.get(i) };
 }
 
-/** Runs the command on its arguments (after `validate`). */
-export function validateCommand(args: readonly string[]): ValidateOutcome {
+/**
+ * Runs the command on its arguments (after `validate`). With `policy` (the CLI passes the engine's, from the
+ * environment), data sources and actions must also satisfy the outbound and secret policies, as on a PUT.
+ */
+export function validateCommand(args: readonly string[], policy?: ResourcePolicy): ValidateOutcome {
   const lines: string[] = [];
   let kind: ResourceKind | undefined;
   let useRefs = true;
@@ -124,7 +128,7 @@ export function validateCommand(args: readonly string[]): ValidateOutcome {
     const problems =
       d.kind === 'journey'
         ? ((r) => (r.ok ? [] : r.errors))(compileJourney(d.value, refs))
-        : resourceProblems(d.kind, d.value ?? {}, refs ?? noDatasources);
+        : resourceProblems(d.kind, d.value ?? {}, refs ?? noDatasources, policy);
     problems.forEach(report(d.file));
     if (problems.length === 0) lines.push(`${d.file} OK (${d.kind} ${String(d.value?.['id'])})`);
   }

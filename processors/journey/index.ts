@@ -39,3 +39,4 @@ export { updatedProfile } from './profile-update.js';
 export { toStepRecords } from './step-records.js';
 export { countOutcome, reportKeysOf, type WaitingListener } from './node-report.js';
 export * from './journey-model.js';
+export { describeProfile, type ProfileJourneyView, type InstanceView, type WaitingFor } from './profile-view.js';

@@ -3,6 +3,7 @@
  * produce unkeyed XDM events and profiles, and readers for commands, step events and the DLQ.
  */
 import type {
+  ConfigView,
   ActionCommand,
   ActionConfig,
   EventConfig,
@@ -26,10 +27,14 @@ export interface DriverSetup {
 export class JourneyDriver {
   private readonly records = new Map<string, JourneyRecord>();
 
-  private constructor(readonly driver: TopologyTestDriver) {}
+  private constructor(
+    readonly driver: TopologyTestDriver,
+    /** The config view the topology's `jo.config` global store feeds. */
+    readonly view: ConfigView,
+  ) {}
 
   static async create(setup: DriverSetup = {}): Promise<JourneyDriver> {
-    const { topology } = buildJourneyTopology({
+    const { topology, view } = buildJourneyTopology({
       partitions: setup.partitions ?? 3,
       ...(setup.limits ? { limits: setup.limits } : {}),
       ...(setup.fetchDatasource ? { fetchDatasource: setup.fetchDatasource } : {}),
@@ -40,7 +45,7 @@ export class JourneyDriver {
       partitions: setup.partitions ?? 3,
       topicPartitions: { 'jo.config': 1, 'jo.events': 2 },
     });
-    return new JourneyDriver(driver);
+    return new JourneyDriver(driver, view);
   }
 
   get clock() {

@@ -32,6 +32,7 @@ import { CpuSlice, TaskProcessingError, TaskRunner, type ConsumerPort } from './
 import { taskIdOf, type ErrorPolicy } from './task.js';
 import { SystemTimer, type Timer } from '../api/timer.js';
 import { ConsumerWatch } from './consumer-watch.js';
+import { ensureHostsTopic, HostPublisher, hostsTopic, type HostRecord } from './host-directory.js';
 import { bindMetrics } from './runtime-metrics.js';
 import { TaskStateBackend, type ChangelogRestorer, type StoreMemory } from '../state/task-state.js';
 
@@ -104,6 +105,13 @@ export interface StreamsAppOptions {
   readonly autoOffsetReset?: 'earliest' | 'latest';
   /** Names this instance (global store group); default a random UUID. */
   readonly instanceId?: string;
+  /**
+   * The address this member answers store queries on (Kafka Streams' `application.server`), e.g.
+   * `http://10.0.0.5:8080`. When given, the member publishes it with the store partitions it owns to
+   * `<applicationId>-hosts` after every assignment (see host-directory.ts). A function, because the server may
+   * start listening after the app is built; undefined while unknown (nothing is published then).
+   */
+  readonly applicationServer?: () => string | undefined;
   /** Structured log lines (default: none). */
   readonly log?: (level: 'info' | 'warn' | 'error', msg: string, extra?: Record<string, unknown>) => void;
 }
@@ -131,6 +139,8 @@ export class StreamsApp {
   private readonly stateBackend: StateBackend;
   private committed = new ReadCommittedFilter();
   private readonly consumerWatch: ConsumerWatch;
+  private readonly instanceId: string;
+  private hosts: HostPublisher | undefined;
 
   constructor(private readonly opts: StreamsAppOptions) {
     if (!opts.kafka && !opts.brokers) throw new TypeError('StreamsApp needs `kafka` or `brokers`');
@@ -138,6 +148,7 @@ export class StreamsApp {
     this.clock = opts.clock ?? new SystemClock();
     this.timer = opts.timer ?? new SystemTimer();
     this.exactlyOnce = (opts.processingGuarantee ?? 'exactly-once') === 'exactly-once';
+    this.instanceId = opts.instanceId ?? randomUUID();
     bindMetrics(this.events, opts.metrics ?? noopMetrics);
     this.consumerWatch = new ConsumerWatch({
       timer: this.timer,
@@ -200,7 +211,7 @@ export class StreamsApp {
         for (const t of o.topology.sourceTopics(o.applicationId, sub.id)) this.subOfTopic.set(t, sub.id);
       this.globals = new GlobalRunner({
         applicationId: o.applicationId,
-        instanceId: o.instanceId ?? randomUUID(),
+        instanceId: this.instanceId,
         kafka: this.kafka,
         admin: this.admin,
         globals: o.topology.globalStores,
@@ -211,6 +222,14 @@ export class StreamsApp {
         onError: (err) => this.log('warn', 'global store record skipped', { err: String(err) }),
       });
       await this.globals.start();
+      if (o.applicationServer) {
+        await ensureHostsTopic(this.admin, o.applicationId, o.replicationFactor ?? 1);
+        this.hosts = new HostPublisher(
+          this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 }),
+          hostsTopic(o.applicationId),
+          (err) => this.log('warn', 'could not publish this member to the hosts topic', { err: String(err) }),
+        );
+      }
       if (!this.exactlyOnce) {
         this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
         await this.producer.connect();
@@ -322,6 +341,50 @@ export class StreamsApp {
       else this.launch(id);
     }
     if (this.appState === 'rebalancing') this.setState('running');
+    void this.publishHosts();
+  }
+
+  /** This member's store partitions as published to the hosts topic. */
+  private hostRecord(server: string): HostRecord {
+    const stores: Record<string, { partitions: number; owned: number[] }> = {};
+    for (const sub of this.opts.topology.subTopologies) {
+      const source = this.opts.topology.sourceTopics(this.opts.applicationId, sub.id)[0];
+      const partitions = source === undefined ? 0 : (this.partitions.get(source) ?? 0);
+      const owned = [...this.assigned]
+        .filter((t) => t.startsWith(`${sub.id}_`))
+        .map(partitionOfTask)
+        .sort((a, b) => a - b);
+      for (const s of sub.stores) stores[s.name] = { partitions, owned };
+    }
+    return { instanceId: this.instanceId, server, stores, updatedAt: this.clock.now() };
+  }
+
+  private async publishHosts(): Promise<void> {
+    const server = this.opts.applicationServer?.();
+    if (this.hosts && server) await this.hosts.publish(this.instanceId, this.hostRecord(server));
+  }
+
+  /**
+   * A state store partition for an interactive query, or why there is none to read here: this member is not
+   * running or is in a rebalance (`rebalancing`), does not own the partition (`notOwner`), or is still restoring
+   * it (`restoring`). Reads see what the task has processed, committed or not (as Kafka Streams' queries do).
+   */
+  queryStore<V>(name: string, partition: number): StoreQuery<V> {
+    if (this.appState !== 'running' || !this.consumerHealthy) return { status: 'unavailable', reason: 'rebalancing' };
+    const sub = this.opts.topology.subTopologies.find((s) => s.stores.some((x) => x.name === name));
+    if (!sub) return { status: 'unavailable', reason: 'notOwner' };
+    const id = taskIdOf(sub.id, partition);
+    if (!this.assigned.has(id)) return { status: 'unavailable', reason: 'notOwner' };
+    const r = this.runners.get(id);
+    const store = r?.taskState === 'running' ? r.store(name) : undefined;
+    return store ? { status: 'ok', store: store as KeyValueStore<V> } : { status: 'unavailable', reason: 'restoring' };
+  }
+
+  /** Partition count of the tasks holding store `name` (undefined before `start` or for an unknown store). */
+  storePartitions(name: string): number | undefined {
+    const sub = this.opts.topology.subTopologies.find((s) => s.stores.some((x) => x.name === name));
+    const source = sub && this.opts.topology.sourceTopics(this.opts.applicationId, sub.id)[0];
+    return source === undefined ? undefined : this.partitions.get(source);
   }
 
   private retire(id: string, r: TaskRunner, clean: boolean): void {
@@ -426,15 +489,23 @@ export class StreamsApp {
   }
 
   private async shutdown(): Promise<void> {
+    // leave the hosts topic first: callers stop asking this member while its tasks close
+    await this.hosts?.publish(this.instanceId, null);
     await this.consumer?.stop().catch(() => undefined);
     for (const [id, r] of [...this.runners]) this.retire(id, r, true);
     await Promise.all([...this.closing.values()]);
     await this.consumer?.disconnect().catch(() => undefined);
     await this.globals?.close().catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);
+    await this.hosts?.close();
     await this.admin?.disconnect().catch(() => undefined);
   }
 }
+
+/** What `StreamsApp.queryStore` found. */
+export type StoreQuery<V> =
+  | { readonly status: 'ok'; readonly store: KeyValueStore<V> }
+  | { readonly status: 'unavailable'; readonly reason: 'rebalancing' | 'notOwner' | 'restoring' };
 
 function partitionOfTask(taskId: string): number {
   return Number(taskId.split('_')[1]);
