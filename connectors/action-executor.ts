@@ -5,6 +5,7 @@
  */
 import type { ActionCommand, ActionConfig, ActionResult, ResultStatus } from '../schemas/index.js';
 import { noopMetrics, type Metrics } from '../topology/index.js';
+import { connectorMetrics } from './metric-catalogue.js';
 import { ConnectorCodes, type ConnectorCode } from './errors.js';
 import { HttpClient, type HttpOutcome, type HttpRequest } from './http-client.js';
 import type { LimitSpec } from './limits.js';
@@ -51,17 +52,8 @@ export class ActionExecutor {
     this.http = opts.http ?? new HttpClient();
     this.ownsHttp = opts.http === undefined;
     const m = opts.metrics ?? noopMetrics;
-    this.calls = m.counter({
-      name: 'jo_action_calls_total',
-      help: 'Action calls by action id and result status',
-      labelNames: ['action', 'status'],
-    });
-    this.duration = m.histogram({
-      name: 'jo_action_call_duration_seconds',
-      help: 'Time from taking a command to its result, retries and throttling included',
-      labelNames: ['action'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    });
+    this.calls = m.counter(connectorMetrics.actionCalls);
+    this.duration = m.histogram(connectorMetrics.actionCallDuration);
   }
 
   /** Closes the HTTP client if this executor created it. */

@@ -25,7 +25,9 @@ import {
   type TransactionalProducerFactory,
   ReadCommittedFilter,
   ConsumerWatch,
+  topologyMetrics,
 } from '../topology/index.js';
+import { connectorMetrics } from './metric-catalogue.js';
 import { DlqHeaders, topicNames, type ActionCommand, type ActionResult } from '../schemas/index.js';
 import type { AttemptContext } from './action-executor.js';
 import { AttemptLog, type AttemptLoad } from './attempt-log.js';
@@ -149,26 +151,10 @@ export class CommandConsumer {
       readGroupPrefix: `${this.groupId}-attempts`,
     });
     const m = opts.metrics ?? noopMetrics;
-    this.recoveries = m.counter({
-      name: 'jo_connector_recoveries_total',
-      help: 'Failed connector transactions, by how the connector reacted',
-      labelNames: ['connector', 'reason'],
-    });
-    this.results = m.counter({
-      name: 'jo_connector_results_total',
-      help: 'Results written by action connectors',
-      labelNames: ['connector', 'status'],
-    });
-    this.inFlightGauge = m.gauge({
-      name: 'jo_connector_in_flight',
-      help: 'Commands taken from Kafka whose result is not yet committed',
-      labelNames: ['connector'],
-    });
-    this.deadLetters = m.counter({
-      name: 'jo_events_dead_lettered_total',
-      help: 'Records written to the DLQ, by code and source topic',
-      labelNames: ['topic', 'code'],
-    });
+    this.recoveries = m.counter(connectorMetrics.recoveries);
+    this.results = m.counter(connectorMetrics.results);
+    this.inFlightGauge = m.gauge(connectorMetrics.inFlight);
+    this.deadLetters = m.counter(topologyMetrics.deadLettered);
   }
 
   /** Commands taken from Kafka and not yet committed; bounded by maxInFlight × partitionsConsumedConcurrently. */

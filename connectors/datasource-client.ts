@@ -8,6 +8,7 @@
 import { renderTemplate, type DataSourceConfig } from '../schemas/index.js';
 import { LruMap } from './lru-map.js';
 import { noopMetrics, type Metrics } from '../topology/index.js';
+import { connectorMetrics } from './metric-catalogue.js';
 import { CircuitBreaker, type BreakerOptions, type BreakerState } from './circuit-breaker.js';
 import { ConnectorCodes, DataSourceError, type ConnectorCode } from './errors.js';
 import { HttpClient, type HttpOutcome } from './http-client.js';
@@ -72,17 +73,8 @@ class HttpDataSourceClient implements DataSourceClient {
       (key, value) => 2 * (key.length + (JSON.stringify(value) ?? '').length),
     );
     const m = opts.metrics ?? noopMetrics;
-    this.calls = m.counter({
-      name: 'jo_datasource_calls_total',
-      help: 'Data-source lookups that were not cache hits, by outcome',
-      labelNames: ['datasource', 'status'],
-    });
-    this.duration = m.histogram({
-      name: 'jo_datasource_call_duration_seconds',
-      help: 'Duration of data-source HTTP calls',
-      labelNames: ['datasource'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    });
+    this.calls = m.counter(connectorMetrics.datasourceCalls);
+    this.duration = m.histogram(connectorMetrics.datasourceCallDuration);
   }
 
   circuitState(id: string): BreakerState {

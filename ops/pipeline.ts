@@ -11,6 +11,7 @@ import { createAvroRegistry } from '../schemas/index.js';
 import { createDataSourceClient, HttpClient, SecretResolver } from '../connectors/index.js';
 import { policyOf } from './engine-config.js';
 import type { Component, SharedParts } from './engine.js';
+import { opsMetrics } from './metric-catalogue.js';
 
 export function pipelineComponent(shared: SharedParts): Component {
   const { config, kafka, metrics, logger } = shared;
@@ -47,11 +48,7 @@ export function pipelineComponent(shared: SharedParts): Component {
     applicationServer: shared.advertisedUrl,
     log: (level, msg, extra) => logger[level]({ component: 'pipeline', ...extra }, msg),
   });
-  const storeSize = metrics.gauge({
-    name: 'jo_state_store_size',
-    help: 'Keys in each local state store (estimated for RocksDB), per partition',
-    labelNames: ['store', 'partition'],
-  });
+  const storeSize = metrics.gauge(opsMetrics.storeSize);
   // Sampled, not per record: approximateCount is cheap but the gauge needs no more than this.
   const sampleStores = () => {
     const global = app.getStore(STORES.config);

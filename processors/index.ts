@@ -16,6 +16,7 @@ export { SINKS } from './steps/emit-processor.js';
 export { journeyMetrics, type JourneyMetrics } from './steps/journey-metrics.js';
 export { viewCatalog, datasourceLoader, type OutcomeRecord, type EnrichedEvent } from './steps/task-journeys.js';
 export { processorCodes, type ProcessorCode } from './codes.js';
+export { processorMetrics } from './metric-catalogue.js';
 export * from './journey/index.js';
 export {
   runJourneyTest,

@@ -36,7 +36,10 @@ export const schemaCodes = {
   REF_UNKNOWN_NODE: { retryable: false, doc: 'an `actions.<nodeId>` path names no action node' },
   DURATION_INVALID: { retryable: false, doc: 'not an ISO-8601 duration' },
   DURATION_TOO_LONG: { retryable: false, doc: 'a journey timeout, wait or re-entrance period is over 90 days' },
-  DURATION_TOO_SHORT: { retryable: false, doc: 'the journey timeout is zero' },
+  DURATION_TOO_SHORT: {
+    retryable: false,
+    doc: 'a duration that must be positive is zero (journey timeout, cap window, throttle `maxDelay`)',
+  },
   DURATION_EXCEEDS_TIMEOUT: { retryable: false, doc: 'a wait or event timeout is longer than the journey timeout' },
   TIMEZONE_INVALID: { retryable: false, doc: '`timezone` is not an IANA time zone' },
   RULE_UNKNOWN_OPERATOR: { retryable: false, doc: 'a json-logic rule uses an operator outside the allowed set' },
@@ -61,6 +64,11 @@ export const schemaCodes = {
   JUMP_CYCLE: {
     retryable: false,
     doc: 'following `jump` nodes from this journey leads back to it (refused at save and publish)',
+  },
+  THROTTLE_DELAY_TOO_LONG: { retryable: false, doc: "an action's `throttle.maxDelay` is over PT6H" },
+  THROTTLE_WITH_RATE_LIMIT: {
+    retryable: false,
+    doc: 'an action sets both `throttle` (queue over the rate) and `rateLimit` (cap over the rate)',
   },
   ENTRY_WINDOW_INVALID: { retryable: false, doc: '`endAt` is not after `startAt`' },
   ENTRY_INVALID: {

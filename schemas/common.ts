@@ -57,6 +57,17 @@ export const Headers = Type.Record(Type.String({ maxLength: 256 }), Type.String(
   maxProperties: 64,
 });
 
+/**
+ * Throttling of an action (issue 18): commands over `perSecond` wait in a durable queue on Kafka and are sent at
+ * that rate; a command that would wait longer than `maxDelay` (ISO-8601, at most PT6H) after it was created is
+ * `capped`. Shape only; the duration rules are checked by `validateAction`.
+ */
+export const Throttle = Type.Object(
+  { perSecond: Type.Number({ exclusiveMinimum: 0, maximum: 100_000 }), maxDelay: IsoDuration },
+  { additionalProperties: false },
+);
+export type Throttle = Static<typeof Throttle>;
+
 export const RateLimit = Type.Object(
   { perSecond: Type.Number({ exclusiveMinimum: 0, maximum: 100_000 }) },
   { additionalProperties: false },

@@ -91,6 +91,37 @@ const cases: Array<[string, (v: unknown) => unknown[], unknown, Array<{ pointer:
     smsAction,
   ],
   [
+    'throttle maxDelay up to PT6H',
+    validateAction,
+    { ...emailAction, throttle: { perSecond: 50, maxDelay: 'PT6H1S' } },
+    [{ pointer: '/throttle/maxDelay', code: 'THROTTLE_DELAY_TOO_LONG' }],
+    { ...emailAction, throttle: { perSecond: 50, maxDelay: 'PT6H' } },
+  ],
+  [
+    'throttle maxDelay positive',
+    validateAction,
+    { ...emailAction, throttle: { perSecond: 50, maxDelay: 'PT0S' } },
+    [{ pointer: '/throttle/maxDelay', code: 'DURATION_TOO_SHORT' }],
+    { ...emailAction, throttle: { perSecond: 0.5, maxDelay: 'PT1M' } },
+  ],
+  [
+    'throttle shape',
+    validateAction,
+    { ...emailAction, throttle: { perSecond: 0, maxDelay: 'one minute' } },
+    [
+      { pointer: '/throttle/perSecond', code: 'SCHEMA_RANGE' },
+      { pointer: '/throttle/maxDelay', code: 'SCHEMA_PATTERN' },
+    ],
+    { ...emailAction, throttle: { perSecond: 50, maxDelay: 'PT1M' } },
+  ],
+  [
+    'throttle or rateLimit, not both',
+    validateAction,
+    { ...emailAction, throttle: { perSecond: 50, maxDelay: 'PT1M' }, rateLimit: { perSecond: 50 } },
+    [{ pointer: '/throttle', code: 'THROTTLE_WITH_RATE_LIMIT' }],
+    { ...emailAction, rateLimit: { perSecond: 50 } },
+  ],
+  [
     'every shape error at once',
     validateDatasource,
     { id: '-bad', type: 'http', url: 'http://x', method: 'GET', timeoutMs: 5, extra: 1 },

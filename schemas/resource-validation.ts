@@ -200,7 +200,36 @@ export function validateDatasource(value: unknown, policy?: ResourcePolicy): Con
 /** Every problem of an action resource (PRODUCT.md → action); `policy` adds the save-time checks. */
 export function validateAction(value: unknown, policy?: ResourcePolicy): ConfigProblem[] {
   if (!isRecord(value)) return schemaProblems(ActionConfig, value);
-  return merge(ActionConfig, value, httpProblems(value, policy));
+  return merge(ActionConfig, value, [...httpProblems(value, policy), ...throttleProblems(value)]);
+}
+
+/** Longest a throttled command may wait in the queue (issue 18). */
+export const MAX_THROTTLE_DELAY_MS = 6 * 3600 * 1000;
+
+/** `throttle.maxDelay` within (0, PT6H]; `throttle` and `rateLimit` exclude each other (queue or cap, not both). */
+function throttleProblems(value: Record<string, unknown>): ConfigProblem[] {
+  const t = value['throttle'];
+  if (!isRecord(t)) return [];
+  const out: ConfigProblem[] = [];
+  if (value['rateLimit'] !== undefined)
+    out.push({
+      pointer: '/throttle',
+      code: 'THROTTLE_WITH_RATE_LIMIT',
+      message: 'an action sets either `throttle` (queue over the rate) or `rateLimit` (cap over the rate), not both',
+    });
+  const d = t['maxDelay'];
+  if (typeof d !== 'string') return out;
+  const ms = parseDurationMs(d);
+  if (ms === undefined) return out; // the schema's pattern reports it
+  if (ms <= 0)
+    out.push({ pointer: '/throttle/maxDelay', code: 'DURATION_TOO_SHORT', message: 'maxDelay must be positive' });
+  else if (ms > MAX_THROTTLE_DELAY_MS)
+    out.push({
+      pointer: '/throttle/maxDelay',
+      code: 'THROTTLE_DELAY_TOO_LONG',
+      message: `maxDelay "${d}" is over PT6H`,
+    });
+  return out;
 }
 
 /** Every problem of a frequency cap (`PUT /v1/caps/:id`). */

@@ -4,7 +4,7 @@
  * belong to the journey compiler.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Auth, Headers, HttpMethod, Id, IsoDuration, JsonLogic, RateLimit, strictObject } from './common.js';
+import { Auth, Headers, HttpMethod, Id, IsoDuration, JsonLogic, RateLimit, strictObject, Throttle } from './common.js';
 
 export const ResourceKinds = ['event', 'datasource', 'action', 'cap', 'journey'] as const;
 export type ResourceKind = (typeof ResourceKinds)[number];
@@ -63,6 +63,8 @@ const ActionCommon = {
   timeoutMs: Type.Optional(Type.Integer({ minimum: 1_000, maximum: 30_000 })),
   retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 3 })),
   rateLimit: Type.Optional(RateLimit),
+  /** Queue commands over the rate instead of capping them (docs/governance.md → Throttling). */
+  throttle: Type.Optional(Throttle),
   maxConcurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
 };
 

@@ -24,7 +24,11 @@ export {
   type Labels,
   type MetricSpec,
   type Metrics,
+  defineMetrics,
+  type CataloguedMetric,
+  type MetricKind,
 } from './api/metrics.js';
+export { topologyMetrics } from './metric-catalogue.js';
 export type { Processor, ProcessorContext } from './api/processor.js';
 export { serdes, type InputMetadata, type StreamRecord } from './api/record.js';
 export { InMemoryKeyValueStore, jsonSerde, stringSerde, type KeyValueStore } from './api/store.js';

@@ -5,6 +5,7 @@
  * and is applied by the connector.
  */
 import {
+  parseDurationMs,
   renderTemplate,
   templatePaths,
   type ActionCommand,
@@ -117,10 +118,16 @@ export function buildCommand(input: CommandInput): EmittedCommand {
     request,
     ...(connector ? { connector } : {}),
     createdAt: new Date(now).toISOString(),
-    // Every attempt may use the whole timeout, plus up to one second of backoff between attempts.
-    deadline: new Date(now + timeoutMs * (retries + 1) + 1000 * retries).toISOString(),
+    // Every attempt may use the whole timeout, plus up to one second of backoff between attempts; a throttled
+    // action's command may first wait up to `maxDelay` in the connector's queue.
+    deadline: new Date(now + throttleDelayMs(action) + timeoutMs * (retries + 1) + 1000 * retries).toISOString(),
     timeoutMs,
     retries,
   };
   return { connector: action.type, command };
+}
+
+/** How long a command of `action` may wait in the throttle queue before it is sent (0 without `throttle`). */
+function throttleDelayMs(action: ActionConfig): number {
+  return action.throttle ? (parseDurationMs(action.throttle.maxDelay) ?? 0) : 0;
 }

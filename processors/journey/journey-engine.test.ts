@@ -297,6 +297,20 @@ describe('journey engine: actions and data sources', () => {
     expect(h.reasons()).toContain('staleActionResult');
   });
 
+  it("a throttled action's command may wait maxDelay in the queue: deadline and grace start after it", async () => {
+    const h = harness();
+    h.actions.set('webhook', { ...webhookAction('http://127.0.0.1:1'), throttle: { perSecond: 5, maxDelay: 'PT1H' } });
+    h.publish(withOnError);
+    await h.send(event('signup', 'x'));
+    const cmd = h.commandsFor('x')[0];
+    // webhook: 1 s timeout, no retries, plus the hour the command may wait in the connector's queue
+    expect(Date.parse(cmd?.deadline ?? '') - Date.parse(cmd?.createdAt ?? '')).toBe(3_600_000 + 1_000);
+    await h.advance(3_600_000 + 1_000 + 15 * 60_000 - 1);
+    expect(h.trail('x')).toEqual(['a:entered']);
+    await h.result(cmd?.commandId ?? '', 'ok');
+    expect(h.trail('x').slice(-1)).toEqual(['ok:transitioned']);
+  });
+
   it('continues at once after an action without onError', async () => {
     const h = new Harness();
     h.actions.set('webhook', webhookAction('http://127.0.0.1:1'));

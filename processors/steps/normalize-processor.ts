@@ -17,6 +17,7 @@ import {
 } from '../../topology/index.js';
 import { type NormalizedEvent, normalizeEvent, profileKeyOf, recognitionOrder } from '../journey/index.js';
 import { journeyMetrics, type JourneyMetrics } from './journey-metrics.js';
+import { processorMetrics } from '../metric-catalogue.js';
 import type { StepDeps } from '../topology-options.js';
 
 export class NormalizeProcessor implements Processor<Buffer | null, Buffer | null, string, NormalizedEvent> {
@@ -35,11 +36,7 @@ export class NormalizeProcessor implements Processor<Buffer | null, Buffer | nul
   init(ctx: ProcessorContext<string, NormalizedEvent>): void {
     this.ctx = ctx;
     this.metrics = journeyMetrics(this.deps.metrics ?? ctx.metrics);
-    this.registryErrors = (this.deps.metrics ?? ctx.metrics).counter({
-      name: 'jo_schema_registry_errors_total',
-      help: "Schema registry calls that failed for the registry's sake (timeout, unreachable, error status)",
-      labelNames: ['reason'],
-    });
+    this.registryErrors = (this.deps.metrics ?? ctx.metrics).counter(processorMetrics.registryErrors);
   }
 
   private configs(): EventConfig[] {

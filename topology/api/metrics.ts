@@ -100,3 +100,20 @@ export const noopMetrics: Metrics = {
   gauge: () => ({ set: () => undefined, inc: () => undefined, dec: () => undefined }),
   histogram: () => ({ observe: () => undefined }),
 };
+
+/** How a catalogued metric is registered. */
+export type MetricKind = 'counter' | 'gauge' | 'histogram';
+
+/** A metric as a folder's catalogue lists it: the spec it is registered with, and its kind. */
+export interface CataloguedMetric extends MetricSpec {
+  readonly kind: MetricKind;
+}
+
+/**
+ * A folder's metric catalogue: every metric the folder registers, by a short name. Registering code passes the
+ * entry (`metrics.counter(topologyMetrics.recordsProcessed)`), never a literal spec, so ops/ can list, document and
+ * check every metric the engine exposes from data (ops/metric-catalogue.ts → docs/metrics.md).
+ */
+export function defineMetrics<const T extends Readonly<Record<string, CataloguedMetric>>>(catalogue: T): T {
+  return catalogue;
+}

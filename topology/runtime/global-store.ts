@@ -6,6 +6,7 @@
 import type { Clock } from '../api/clock.js';
 import type { GlobalStoreDef } from '../api/builder.js';
 import { noopMetrics, type Counter, type Metrics } from '../api/metrics.js';
+import { topologyMetrics } from '../metric-catalogue.js';
 import type { Processor, ProcessorContext } from '../api/processor.js';
 import type { RawRecord } from '../api/record.js';
 import type { KeyValueStore } from '../api/store.js';
@@ -39,11 +40,7 @@ export class GlobalStoreUpdater {
     readonly store: KeyValueStore<unknown>,
     private readonly opts: GlobalStoreUpdaterOptions,
   ) {
-    this.failures = (opts.metrics ?? noopMetrics).counter({
-      name: 'jo_global_store_update_errors_total',
-      help: 'Global store records that could not be applied (skipped)',
-      labelNames: ['store'],
-    });
+    this.failures = (opts.metrics ?? noopMetrics).counter(topologyMetrics.globalStoreErrors);
   }
 
   get topic(): string {

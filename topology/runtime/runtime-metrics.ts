@@ -4,52 +4,18 @@
  */
 import type { StreamsDiagnostics } from '../api/diagnostics.js';
 import type { Metrics } from '../api/metrics.js';
+import { topologyMetrics } from '../metric-catalogue.js';
 
 export function bindMetrics(events: StreamsDiagnostics, metrics: Metrics): void {
-  const processed = metrics.counter({
-    name: 'jo_stream_records_processed_total',
-    help: 'Input records processed by stream tasks',
-    labelNames: ['task'],
-  });
-  const commits = metrics.histogram({
-    name: 'jo_stream_commit_duration_seconds',
-    help: 'Duration of task commits (transaction under exactly-once)',
-    labelNames: ['task'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-  });
-  const lag = metrics.gauge({
-    name: 'jo_consumer_lag',
-    help: 'Records behind the high watermark per input partition',
-    labelNames: ['topic', 'partition'],
-  });
-  const restored = metrics.counter({
-    name: 'jo_stream_restored_records_total',
-    help: 'Changelog records restored into state stores',
-    labelNames: ['task'],
-  });
-  const restoreRate = metrics.gauge({
-    name: 'jo_stream_restore_records_per_second',
-    help: 'Restore speed of the last completed restore per task',
-    labelNames: ['task'],
-  });
-  const tasks = metrics.gauge({
-    name: 'jo_stream_tasks_running',
-    help: 'Stream tasks running on this instance',
-  });
-  const taskErrors = metrics.counter({
-    name: 'jo_stream_task_errors_total',
-    help: 'Stream tasks closed after an error (fenced, commit failure, stop policy)',
-    labelNames: ['fatal'],
-  });
-  const waitingTasks = metrics.gauge({
-    name: 'jo_stream_tasks_waiting',
-    help: 'Stream tasks whose input partitions are paused because a record must wait for an outside service',
-  });
-  const retries = metrics.counter({
-    name: 'jo_stream_record_retries_total',
-    help: 'Times a task paused its partitions to hand a record again later, by the code that made it wait',
-    labelNames: ['code'],
-  });
+  const processed = metrics.counter(topologyMetrics.recordsProcessed);
+  const commits = metrics.histogram(topologyMetrics.commitDuration);
+  const lag = metrics.gauge(topologyMetrics.consumerLag);
+  const restored = metrics.counter(topologyMetrics.restoredRecords);
+  const restoreRate = metrics.gauge(topologyMetrics.restoreRate);
+  const tasks = metrics.gauge(topologyMetrics.tasksRunning);
+  const taskErrors = metrics.counter(topologyMetrics.taskErrors);
+  const waitingTasks = metrics.gauge(topologyMetrics.tasksWaiting);
+  const retries = metrics.counter(topologyMetrics.recordRetries);
   const running = new Set<string>();
   const waiting = new Set<string>();
   events

@@ -10,6 +10,7 @@ import { JoError, RetryLaterError } from '../api/errors.js';
 import { DLQ_CODES, dlqHeaders } from './dlq.js';
 import { UNDECODABLE_HEADER, undecodableInfo } from '../kafka/kafka-codecs.js';
 import { noopMetrics, type Counter, type Metrics } from '../api/metrics.js';
+import { topologyMetrics } from '../metric-catalogue.js';
 import { partitionForKey } from '../kafka/murmur2.js';
 import type { Topology, NodeDef, SourceNode } from '../api/builder.js';
 import { changelogTopicOf, internalTopics } from '../api/builder.js';
@@ -126,16 +127,8 @@ export class StreamTask {
   constructor(private readonly opts: StreamTaskOptions) {
     this.id = taskIdOf(opts.subTopology, opts.partition);
     const m = opts.metrics ?? noopMetrics;
-    this.deadLettered = m.counter({
-      name: 'jo_events_dead_lettered_total',
-      help: 'Records sent to the dead-letter topic, by error code and source topic',
-      labelNames: ['code', 'topic'],
-    });
-    this.punctuationErrors = m.counter({
-      name: 'jo_punctuation_errors_total',
-      help: 'Punctuator callbacks that threw',
-      labelNames: ['task'],
-    });
+    this.deadLettered = m.counter(topologyMetrics.deadLettered);
+    this.punctuationErrors = m.counter(topologyMetrics.punctuationErrors);
   }
 
   get partition(): number {

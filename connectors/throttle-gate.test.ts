@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import type { ActionCommand, Throttle } from '../schemas/index.js';
+import { InMemoryMetrics } from '../topology/index.js';
+import { ThrottleGate, type ThrottleVerdict } from './throttle-gate.js';
+import { ManualTimer } from './timer.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+
+function cmds(n: number, createdAt = T0, deadlineMs = 24 * 3600_000, action = 'mail'): ActionCommand[] {
+  return Array.from({ length: n }, (_, i) => ({
+    commandId: `c${i}`,
+    journeyId: 'j',
+    journeyVersion: 1,
+    instanceId: `i${i}`,
+    nodeId: 'n',
+    profileKey: `p${i}`,
+    action,
+    request: { url: 'http://127.0.0.1/x', method: 'POST', headers: {}, body: '{}' },
+    createdAt: new Date(createdAt).toISOString(),
+    deadline: new Date(createdAt + deadlineMs).toISOString(),
+  }));
+}
+
+/** Admits every command in queue order; records when each verdict came. */
+function run(gate: ThrottleGate, timer: ManualTimer, list: ActionCommand[], t: Throttle) {
+  const out: Array<{ id: string; verdict: ThrottleVerdict; at: number }> = [];
+  const all = Promise.all(
+    list.map((c) => gate.admit(c, t).then((verdict) => out.push({ id: c.commandId, verdict, at: timer.now() }))),
+  );
+  return { out, all };
+}
+
+function maxPerSecond(times: number[]): number {
+  const per = new Map<number, number>();
+  for (const t of times) per.set(Math.floor(t / 1000), (per.get(Math.floor(t / 1000)) ?? 0) + 1);
+  return Math.max(0, ...per.values());
+}
+
+describe('ThrottleGate: the throttle queue rules', () => {
+  it('sends every command at the rate, in queue order, none capped while within maxDelay', async () => {
+    const timer = new ManualTimer(T0);
+    const gate = new ThrottleGate({ timer });
+    const list = cmds(1_500);
+    const { out, all } = run(gate, timer, list, { perSecond: 50, maxDelay: 'PT1M' });
+    await timer.advance(31_000);
+    await all;
+    expect(out.filter((o) => o.verdict === 'send')).toHaveLength(1_500);
+    expect(out.map((o) => o.id)).toEqual(list.map((c) => c.commandId));
+    expect(maxPerSecond(out.map((o) => o.at))).toBeLessThanOrEqual(55);
+    // 1,500 at 50/s: the last leaves after ~30 s (5 tokens of burst at the start)
+    expect((out.at(-1)?.at ?? 0) - T0).toBeGreaterThanOrEqual(29_800);
+    expect((out.at(-1)?.at ?? 0) - T0).toBeLessThanOrEqual(30_000);
+  });
+
+  it('caps at once only the commands that would wait longer than maxDelay (PT1M at 50/s: ~3,005 of 5,000 sent)', async () => {
+    const timer = new ManualTimer(T0);
+    const gate = new ThrottleGate({ timer });
+    const { out, all } = run(gate, timer, cmds(5_000), { perSecond: 50, maxDelay: 'PT1M' });
+    await timer.advance(0);
+    const cappedAtOnce = out.filter((o) => o.verdict === 'capped');
+    expect(cappedAtOnce).toHaveLength(5_000 - 3_005);
+    expect(cappedAtOnce.every((o) => o.at === T0)).toBe(true);
+    await timer.advance(61_000);
+    await all;
+    const sent = out.filter((o) => o.verdict === 'send');
+    expect(sent).toHaveLength(3_005);
+    expect(Math.max(...sent.map((o) => o.at)) - T0).toBeLessThanOrEqual(60_000);
+    // the first 3,005 in queue order are the ones sent
+    expect(new Set(sent.map((o) => o.id))).toEqual(new Set(cmds(3_005).map((c) => c.commandId)));
+  });
+
+  it('a restart in the middle: a new gate continues the queue with each command’s own age', async () => {
+    const t: Throttle = { perSecond: 50, maxDelay: 'PT10S' };
+    const list = cmds(1_000);
+    const first = new ManualTimer(T0);
+    const a = run(new ThrottleGate({ timer: first }), first, list, t);
+    await first.advance(5_000); // ~255 sent, then SIGKILL: the rest never got a verdict from this gate
+    const sentBefore = a.out.filter((o) => o.verdict === 'send').map((o) => o.id);
+    const cappedBefore = a.out.filter((o) => o.verdict === 'capped').length;
+    expect(sentBefore.length).toBeGreaterThanOrEqual(250);
+    expect(sentBefore.length).toBeLessThanOrEqual(256);
+    expect(cappedBefore).toBe(1_000 - 505); // capped at once: a capped result was committed for them
+
+    // Back 3 s later: the queue consumer re-reads from the committed offset (the sent and capped ones are done)
+    const answered = new Set([...sentBefore, ...a.out.filter((o) => o.verdict === 'capped').map((o) => o.id)]);
+    const rest = list.filter((c) => !answered.has(c.commandId));
+    const second = new ManualTimer(T0 + 8_000);
+    const b = run(new ThrottleGate({ timer: second }), second, rest, t);
+    await second.advance(3_000);
+    await b.all;
+    const sentAfter = b.out.filter((o) => o.verdict === 'send');
+    // 2 s of maxDelay left for the oldest: a fresh burst (5) + 50/s × 2 s
+    expect(sentAfter).toHaveLength(105);
+    expect(Math.max(...sentAfter.map((o) => o.at)) - T0).toBeLessThanOrEqual(10_000);
+    expect(new Set([...sentBefore, ...sentAfter.map((o) => o.id)]).size).toBe(sentBefore.length + 105);
+    expect(maxPerSecond(sentAfter.map((o) => o.at))).toBeLessThanOrEqual(55);
+  });
+
+  it('a command an earlier incarnation already called is sent (at the rate), never capped', async () => {
+    const timer = new ManualTimer(T0 + 3_600_000);
+    const gate = new ThrottleGate({ timer });
+    const [old] = cmds(1);
+    const verdict = gate.admit(old as ActionCommand, { perSecond: 1, maxDelay: 'PT1M' }, true);
+    await timer.advance(0);
+    expect(await verdict).toBe('send');
+    const [late] = cmds(1, T0, 24 * 3600_000, 'other');
+    expect(await gate.admit(late as ActionCommand, { perSecond: 1, maxDelay: 'PT1M' })).toBe('capped');
+  });
+
+  it('a deadline before maxDelay ends the wait: the command is capped, not sent after its deadline', async () => {
+    const timer = new ManualTimer(T0);
+    const gate = new ThrottleGate({ timer });
+    const { out, all } = run(gate, timer, cmds(20, T0, 2_000), { perSecond: 5, maxDelay: 'PT1H' });
+    await timer.advance(5_000);
+    await all;
+    // 1 of burst + 5/s × 2 s
+    expect(out.filter((o) => o.verdict === 'send')).toHaveLength(11);
+    expect(out.filter((o) => o.verdict === 'capped')).toHaveLength(9);
+  });
+
+  it('reports depth and age of the oldest queued command per action', async () => {
+    const timer = new ManualTimer(T0 + 2_000);
+    const metrics = new InMemoryMetrics();
+    const gate = new ThrottleGate({ timer, metrics });
+    gate.queue(cmds(100));
+    gate.queue(cmds(100)); // read again after a rebalance: counted once
+    expect(gate.snapshot()).toEqual({ mail: { depth: 100, ageSeconds: 2 } });
+    const { all } = run(gate, timer, cmds(100), { perSecond: 50, maxDelay: 'PT1M' });
+    await timer.advance(1_000);
+    expect(gate.snapshot()['mail']?.depth).toBe(45);
+    await timer.advance(1_000);
+    await all;
+    expect(gate.snapshot()).toEqual({ mail: { depth: 0, ageSeconds: 0 } });
+    expect(metrics.value('jo_action_queue_depth', { action: 'mail' })).toBe(0);
+    gate.queue(cmds(3));
+    gate.forget();
+    expect(gate.snapshot()['mail']?.depth).toBe(0);
+  });
+});
