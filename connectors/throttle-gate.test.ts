@@ -134,6 +134,33 @@ describe('ThrottleGate: the throttle queue rules', () => {
     expect(maxPerSecond(sent)).toBeLessThanOrEqual(50);
   });
 
+  it('after a stall (timers firing late), the calls that were due still leave 1/perSecond apart', async () => {
+    let now = T0;
+    const due: Array<{ at: number; fn: () => void }> = [];
+    // a timer whose callbacks only run when the test says: all overdue ones at once, as after an event-loop stall
+    const stalled = {
+      now: () => now,
+      after: (ms: number, fn: () => void) => (due.push({ at: now + ms, fn }), () => {}),
+    };
+    const gate = new ThrottleGate({ timer: stalled });
+    const sent: number[] = [];
+    const all = Array.from({ length: 20 }, () => gate.pace('mail', 50).then(() => sent.push(now)));
+    const flush = async () => {
+      for (let i = 0; i < 50; i++) await Promise.resolve();
+    };
+    await flush();
+    now += 300; // the loop was blocked for 300 ms: the first waiter's timer fires late
+    for (let guard = 0; sent.length < 20 && guard < 1_000; guard++) {
+      const ready = due.filter((d) => d.at <= now);
+      for (const d of ready) due.splice(due.indexOf(d), 1);
+      ready.forEach((d) => d.fn());
+      await flush();
+      if (ready.length === 0) now += 1;
+    }
+    await Promise.all(all);
+    for (let i = 1; i < sent.length; i++) expect((sent[i] ?? 0) - (sent[i - 1] ?? 0)).toBeGreaterThanOrEqual(20);
+  });
+
   it('reports depth and age of the oldest queued command per action', async () => {
     const timer = new ManualTimer(T0 + 2_000);
     const metrics = new InMemoryMetrics();

@@ -33,6 +33,7 @@ export class ThrottleGate {
   private readonly buckets = new Map<string, TokenBucket>();
   /** Per action: the earliest time the next call may leave (calls are spaced 1/perSecond apart). */
   private readonly nextCall = new Map<string, number>();
+  private readonly paced = new Map<string, Promise<void>>();
   /** Commands known to be in the queue and not yet sent or capped, per action: commandId → createdAt (ms). */
   private readonly queued = new Map<string, Map<string, number>>();
   private readonly depth;
@@ -89,11 +90,22 @@ export class ThrottleGate {
    * token and sending (one produce request for all calls waiting meanwhile) would otherwise release calls in
    * bunches, and an endpoint would see more than `perSecond` in some second. Retries are spaced too.
    */
-  async pace(action: string, perSecond: number): Promise<void> {
-    const now = this.timer.now();
-    const at = Math.max(now, this.nextCall.get(action) ?? now);
-    this.nextCall.set(action, at + 1000 / perSecond);
-    if (at > now) await new Promise<void>((resolve) => void this.timer.after(at - now, resolve));
+  pace(action: string, perSecond: number): Promise<void> {
+    // One chain per action: after an event-loop stall the calls that were due go one by one, not all at once
+    // (time lost to a stall is not caught up).
+    const mine = (this.paced.get(action) ?? Promise.resolve()).then(async () => {
+      const interval = 1000 / perSecond;
+      const planned = this.nextCall.get(action) ?? 0;
+      const wait = planned - this.timer.now();
+      if (wait > 0) await new Promise<void>((resolve) => void this.timer.after(wait, resolve));
+      const sentAt = this.timer.now();
+      // a timer a little late (up to 50 ms or half a slot) keeps the schedule, so timer lateness costs no rate and a
+      // second sees at most 5% more; later than that (a stall, an idle queue) the schedule starts again from now
+      const keep = sentAt - planned <= Math.max(interval / 2, 50);
+      this.nextCall.set(action, (keep ? planned : sentAt) + interval);
+    });
+    this.paced.set(action, mine);
+    return mine;
   }
 
   /** Depth and age of each action's queue as this process sees it (the gauges' values). */
