@@ -52,4 +52,16 @@ export const connectorMetrics = defineMetrics({
     labelNames: ['datasource'],
     buckets: CALL_SECONDS,
   },
+  queueDepth: {
+    kind: 'gauge',
+    name: 'jo_action_queue_depth',
+    help: 'Commands of a throttled action read from its queue and not yet sent or capped (this process)',
+    labelNames: ['action'],
+  },
+  queueAge: {
+    kind: 'gauge',
+    name: 'jo_action_queue_age_seconds',
+    help: 'Age (since the command was created) of the oldest queued command of a throttled action',
+    labelNames: ['action'],
+  },
 });

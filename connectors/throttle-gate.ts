@@ -11,6 +11,7 @@
 import { parseDurationMs, type ActionCommand, type Throttle } from '../schemas/index.js';
 import { noopMetrics, type Metrics } from '../topology/index.js';
 import { TokenBucket } from './limits.js';
+import { connectorMetrics } from './metric-catalogue.js';
 import { systemTimer, type Timer } from './timer.js';
 
 export interface ThrottleGateOptions {
@@ -36,16 +37,8 @@ export class ThrottleGate {
   constructor(opts: ThrottleGateOptions = {}) {
     this.timer = opts.timer ?? systemTimer;
     const m = opts.metrics ?? noopMetrics;
-    this.depth = m.gauge({
-      name: 'jo_action_queue_depth',
-      help: 'Commands of a throttled action read from its queue and not yet sent or capped (this process)',
-      labelNames: ['action'],
-    });
-    this.age = m.gauge({
-      name: 'jo_action_queue_age_seconds',
-      help: 'Age (since the command was created) of the oldest queued command of a throttled action',
-      labelNames: ['action'],
-    });
+    this.depth = m.gauge(connectorMetrics.queueDepth);
+    this.age = m.gauge(connectorMetrics.queueAge);
   }
 
   /** Notes commands read from the queue (a re-read of the same command counts once). */

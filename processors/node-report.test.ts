@@ -172,7 +172,14 @@ describe('per-node report', () => {
       goals: 4,
       exits: { manualExit: 1, end: 3, dataSourceFailed: 1, noMatchingPath: 1 },
     });
-    expect(report.nodes).toEqual({
+    const codes = (id: string) => (report.nodes[id]?.recentErrors ?? []).map((e) => [e.code, e.message]);
+    expect(codes('a')).toEqual([
+      ['actionResultMissing', expect.stringMatching(/^no result for command .* within the grace period/)],
+      ['actionError', 'error: HTTP 500'],
+    ]);
+    expect(codes('c')).toEqual([['dataSourceFailed', expect.stringContaining('crm down')]]);
+    const counts = Object.fromEntries(Object.entries(report.nodes).map(([id, { recentErrors: _, ...n }]) => [id, n]));
+    expect(counts).toEqual({
       a: {
         entered: 7,
         waiting: 0,

@@ -67,6 +67,8 @@ class StepCounts {
 
 interface Report {
   entries: number;
+  entriesToday: number;
+  entriesByDay: Record<string, number>;
   active: number;
   exits: Record<string, number>;
   goals: number;
@@ -178,9 +180,26 @@ describe('GET /v1/journeys/:id/report', () => {
         errors: 0,
         goals: 0,
         discarded: 0,
+        recentErrors: [],
       },
-      { id: 'done', type: 'end', entered: 0, waiting: 0, left: {}, errors: 0, goals: 0, discarded: 0 },
+      {
+        id: 'done',
+        type: 'end',
+        entered: 0,
+        waiting: 0,
+        left: {},
+        errors: 0,
+        goals: 0,
+        discarded: 0,
+        recentErrors: [],
+      },
     ]);
+    // entries per UTC day of the entry steps (the engine's clock) add up to the entries; today's is the API's day
+    expect(Object.values(r.entriesByDay).reduce((a, b) => a + b, 0)).toBe(N);
+    const dayBefore = new Date().toISOString().slice(0, 10);
+    const again = await report();
+    const dayAfter = new Date().toISOString().slice(0, 10);
+    if (dayBefore === dayAfter) expect(again.entriesToday).toBe(again.entriesByDay[dayBefore] ?? 0);
     // the live version is the default; no token → 401; an unknown version → 404
     const byDefault = (await (await call('GET', '/v1/journeys/nurture/report', undefined, READER)).json()) as Report;
     expect(seen(byDefault)).toEqual(fromSteps);

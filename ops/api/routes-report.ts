@@ -1,9 +1,10 @@
 /**
  * `GET /v1/journeys/:id/report?version=N` (read role): the exact per-node report of one journey version — entries,
  * exits by reason, goals, conversion rate and, per node, arrivals, who stands there now, departures by outcome,
- * errors, goals and discards. The pipeline keeps one row per partition in `jo.reports`, written in the transaction
- * of the step records it counts; this route sums the rows of every partition (ReportSource), so any API process
- * answers for the whole engine. Without `version`: the live version, else the newest.
+ * errors, goals and discards; entries per UTC day (today's apart) and each node's recent errors. The pipeline keeps
+ * one row per partition in `jo.reports`, written in the transaction of the step records it counts; this route sums
+ * the rows of every partition (ReportSource), so any API process answers for the whole engine. Without `version`:
+ * the live version, else the newest.
  */
 import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/swagger';
@@ -37,6 +38,8 @@ interface NodeReport extends NodeCounts {
   readonly id: string;
   /** The node's type in the version's config (`unknown` for a node the config does not have). */
   readonly type: string;
+  /** Always present here (`[]` when none), newest first. */
+  readonly recentErrors: NonNullable<NodeCounts['recentErrors']>;
 }
 
 export function registerReportRoutes(app: FastifyInstance, ctx: RouteContext, reports?: ReportSource): void {
@@ -58,11 +61,15 @@ export function registerReportRoutes(app: FastifyInstance, ctx: RouteContext, re
       ...configured.map(([nodeId, node]) => ({ id: nodeId, type: node.type, ...countsOf(total.nodes[nodeId]) })),
       ...counted.map((nodeId) => ({ id: nodeId, type: 'unknown', ...countsOf(total.nodes[nodeId]) })),
     ];
+    const byDay = total.entriesByDay ?? {};
     return {
       journeyId: id,
       version,
       state: v.state,
       entries: total.entries,
+      // the UTC day of the API's clock; the days themselves are the engine's (the entry steps' timestamps)
+      entriesToday: byDay[ctx.now().toISOString().slice(0, 10)] ?? 0,
+      entriesByDay: byDay,
       // instances running now: the sum of the nodes' `waiting`
       active: nodes.reduce((a, n) => a + n.waiting, 0),
       exits: total.exits,
@@ -73,6 +80,7 @@ export function registerReportRoutes(app: FastifyInstance, ctx: RouteContext, re
   });
 }
 
-function countsOf(n: NodeCounts | undefined): NodeCounts {
-  return n ?? emptyNodeCounts();
+function countsOf(n: NodeCounts | undefined): NodeCounts & Pick<NodeReport, 'recentErrors'> {
+  const c = n ?? emptyNodeCounts();
+  return { ...c, recentErrors: c.recentErrors ?? [] };
 }

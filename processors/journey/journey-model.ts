@@ -167,6 +167,11 @@ export interface InstanceStep extends Step {
   readonly journeyVersion: number;
   readonly instanceId: string;
   readonly profileKey: string;
+  /**
+   * On an `error` step: what went wrong (the instance's `lastError`). Kept by the per-node report's recent errors;
+   * not part of the step record written to `jo.step-events`.
+   */
+  readonly message?: string;
 }
 
 /** Where an instance that existed before an input stood when the input reached it (the node it was blocked at). */

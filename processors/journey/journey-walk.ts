@@ -66,6 +66,7 @@ export function step(ctx: WalkContext, nodeId: string, status: StepStatus, reaso
     nodeType: node?.type ?? 'journey',
     status,
     ...(reason ? { reason } : {}),
+    ...(status === 'error' && ctx.inst.lastError !== undefined ? { message: ctx.inst.lastError } : {}),
     timestamp: new Date(ctx.env.now()).toISOString(),
   });
 }
@@ -300,6 +301,9 @@ export async function walk(ctx: WalkContext, nodeId: string, first: StepStatus =
       return 'blocked';
     }
     if (!node || i >= ctx.env.limits.maxStepsPerEvaluation) {
+      ctx.inst.lastError = node
+        ? `tooManySteps: more than ${ctx.env.limits.maxStepsPerEvaluation} steps for one input`
+        : `unknownNode: node "${id}" is not in the journey`;
       finish(ctx, id, 'error', node ? 'tooManySteps' : 'unknownNode');
       return 'ended';
     }

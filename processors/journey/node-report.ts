@@ -7,9 +7,19 @@
  * Per instance: an `entered`/`transitioned` step is an arrival (the node it stood at counts a departure:
  * `continued`, or the reason of the error/timeout path it took there); a final `ended`/`error`/`timedout` step
  * is a departure by its reason (preceded by an arrival when it happens at a node not yet arrived at: `end`
- * nodes, `tooManySteps`); an instance that does not end stands (`waiting`) at its last node.
+ * nodes, `tooManySteps`); an instance that does not end stands (`waiting`) at its last node. Bounded history
+ * rides along: entries per UTC day of the entry step (`entriesByDay`) and each node's last `error` steps with the
+ * instance's error message (`recentErrors`), both timed by the steps' timestamps (the engine's clock).
  */
-import { emptyNodeCounts, emptyReportRow, reportKey, type NodeCounts, type ReportRow } from '../../schemas/index.js';
+import {
+  addRecentError,
+  countEntryDay,
+  emptyNodeCounts,
+  emptyReportRow,
+  reportKey,
+  type NodeCounts,
+  type ReportRow,
+} from '../../schemas/index.js';
 import type { InstanceStep, Outcome } from './journey-model.js';
 
 /** The entry pseudo-node of refused entries (`reentranceNotAllowed`): not a node of the journey. */
@@ -84,8 +94,11 @@ function countInstance(
     node(id).entered += 1;
     at = id;
   };
-  if (origin === undefined) row.entries += 1;
-  else waiting(origin, -1);
+  if (origin === undefined) {
+    row.entries += 1;
+    // the day of the instance's first step: the engine's clock, so replays and restarts count the same day
+    if (steps[0]) countEntryDay(row, steps[0].timestamp);
+  } else waiting(origin, -1);
   let ended = false;
   steps.forEach((s, i) => {
     const reason = s.reason ?? s.status;
@@ -94,7 +107,10 @@ function countInstance(
       node(s.nodeId).goals += 1;
       row.goals += 1;
     } else if (s.status === 'discarded') node(s.nodeId).discarded += 1;
-    if (s.status === 'error') node(s.nodeId).errors += 1;
+    if (s.status === 'error') {
+      node(s.nodeId).errors += 1;
+      addRecentError(node(s.nodeId), { code: reason, message: s.message ?? reason, at: s.timestamp });
+    }
     if (!TERMINAL.has(s.status)) return;
     if (i < steps.length - 1) {
       via = reason; // an error or timeout path: the walk goes on from this node
