@@ -9,13 +9,20 @@ const throughRegistry = {
 };
 
 /** Imports that leave the folder (`depth` levels of `../` reach its root) go through an index.ts. */
-function restrictedSyntax(depth, registry) {
+function restrictedSyntax(depth, registry, production = registry) {
   const imports = {
     selector: `ImportDeclaration[source.value=/^(\\.\\.\\/){${depth},}[a-z-]+\\/(?!(.*\\/)?index\\.js$).+/]`,
     message: 'Import another folder only through its index.ts',
   };
-  return ['error', imports, ...(registry ? [throughRegistry] : [])];
+  return ['error', imports, ...(registry ? [throughRegistry] : []), ...(production ? [noTestingEntry] : [])];
 }
+
+// Fixtures and test kits live behind `testing/` entries (e.g. schemas/testing/index.ts); production code never
+// imports them, so a folder's index.ts stays the surface other folders' code uses.
+const noTestingEntry = {
+  selector: 'ImportDeclaration[source.value=/(^|\\/)testing\\//]',
+  message: 'Production code does not import testing/ entries (fixtures and test kits are for tests).',
+};
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.infra/', 'coverage/', 'bench/results/', '**/*.js', '**/*.mjs'] },
@@ -40,12 +47,16 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': restrictedSyntax(depth, true) },
   })),
   // Test code throws made-up codes on purpose; the registry itself makes the errors.
-  { files: ['**/*.test.ts', '**/testing/**/*.ts'], rules: { 'no-restricted-syntax': restrictedSyntax(1, false) } },
+  // Benchmarks drive the engine with the same kits as the tests.
+  {
+    files: ['**/*.test.ts', '**/testing/**/*.ts', 'bench/**/*.ts'],
+    rules: { 'no-restricted-syntax': restrictedSyntax(1, false) },
+  },
   ...[2, 3].map((depth) => ({
     files: [`topology/${'*/'.repeat(depth - 1)}*.test.ts`, `topology/testing/${'*/'.repeat(depth - 2)}*.ts`],
     rules: { 'no-restricted-syntax': restrictedSyntax(depth, false) },
   })),
-  { files: ['topology/api/error-codes.ts'], rules: { 'no-restricted-syntax': restrictedSyntax(2, false) } },
+  { files: ['topology/api/error-codes.ts'], rules: { 'no-restricted-syntax': restrictedSyntax(2, false, true) } },
   {
     files: ['topology/**/*.ts', 'processors/**/*.ts'],
     ignores: ['**/*.test.ts'],

@@ -24,9 +24,5 @@ export * from './secret-policy.js';
 export * from './config-record.js';
 export * from './config-view.js';
 export { parseCron, scheduleProblem, type CronSpec } from './audience-schedule.js';
-/** Golden configuration fixtures (events, data source, actions, a journey using every node type) for tests. */
-export * as configFixtures from './fixtures/config-fixtures.js';
 export * from './xdm.js';
-/** Golden message fixtures (XDM event, normalized event, command, result, step event, DLQ headers) for tests. */
-export * as messageFixtures from './fixtures/message-fixtures.js';
 export * from './journey-test.js';

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createKafka } from '../../topology/index.js';
-import { configFixtures, DEFAULT_SECRET_POLICY, parseOutboundPolicy } from '../../schemas/index.js';
+import { DEFAULT_SECRET_POLICY, parseOutboundPolicy } from '../../schemas/index.js';
+import { configFixtures } from '../../schemas/testing/index.js';
 import { testBrokers, uniqueName } from '../testing/index.js';
 import { buildApi } from './app.js';
 import { KafkaConfigStore } from './config-store.js';

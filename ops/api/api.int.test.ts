@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka, type KafkaMessage } from '../../topology/index.js';
-import { configFixtures, DEFAULT_SECRET_POLICY, parseOutboundPolicy } from '../../schemas/index.js';
+import { DEFAULT_SECRET_POLICY, parseOutboundPolicy } from '../../schemas/index.js';
+import { configFixtures } from '../../schemas/testing/index.js';
 import { testBrokers, uniqueName } from '../testing/index.js';
 import { startApiServer, type ApiServer } from './server.js';
 

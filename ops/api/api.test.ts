@@ -2,7 +2,8 @@
 // What only a broker shows — replay after a restart, two API processes racing on one topic — is in api.int.test.ts.
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { configFixtures, DEFAULT_SECRET_POLICY, parseOutboundPolicy } from '../../schemas/index.js';
+import { DEFAULT_SECRET_POLICY, parseOutboundPolicy } from '../../schemas/index.js';
+import { configFixtures } from '../../schemas/testing/index.js';
 import { buildApi } from './app.js';
 import { MemoryConfigStore } from './memory-config-store.js';
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka, type Consumer } from '../../topology/index.js';
-import { configFixtures, DEFAULT_SECRET_POLICY, parseOutboundPolicy, topicCatalog } from '../../schemas/index.js';
+import { DEFAULT_SECRET_POLICY, parseOutboundPolicy, topicCatalog } from '../../schemas/index.js';
+import { configFixtures } from '../../schemas/testing/index.js';
 import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../testing/index.js';
 import { ensureTopics } from '../topics.js';
 import { startApiServer, type ApiServer } from './server.js';

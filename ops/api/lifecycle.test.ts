@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { close, latestDraft, pause, pruneVersions, publish, resume, saveDraft, stop, summary } from './lifecycle.js';
-import { configFixtures, type JourneyRecord } from '../../schemas/index.js';
+import { type JourneyRecord } from '../../schemas/index.js';
+import { configFixtures } from '../../schemas/testing/index.js';
 
 const { cartJourney } = configFixtures;
 

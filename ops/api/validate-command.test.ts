@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configFixtures } from '../../schemas/index.js';
+import { configFixtures } from '../../schemas/testing/index.js';
 import { validateCommand } from './validate-command.js';
 import { policyFromEnv } from '../engine-config.js';
 

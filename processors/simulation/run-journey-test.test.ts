@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { configFixtures, journeyTestProblems, type JourneyTestRequest } from '../../schemas/index.js';
+import { journeyTestProblems, type JourneyTestRequest } from '../../schemas/index.js';
+import { configFixtures } from '../../schemas/testing/index.js';
 import { runJourneyTest, JourneyTestError } from './run-journey-test.js';
 import { SimulationTooLargeError } from './journey-simulation.js';
 import type { JourneyTestReport } from './test-report.js';

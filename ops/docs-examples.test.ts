@@ -1,0 +1,88 @@
+// The docs' shell examples cannot rot: each ```sh block that follows a `<!-- run: api-walkthrough -->` marker is
+// run with bash and real curl against the admin API (in-memory config store, listening on 127.0.0.1), every HTTP
+// status is recorded, and every error code the block's comments promise must appear in what the API answered.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { DEFAULT_SECRET_POLICY, parseOutboundPolicy } from '../schemas/index.js';
+import { buildApi } from './api/index.js';
+import { MemoryConfigStore } from './api/memory-config-store.js';
+
+const run = promisify(execFile);
+const ADMIN = 'docs-admin-token-0123456789abcdef';
+
+/** The ```sh blocks of a markdown file that follow `<!-- run: NAME -->`. */
+export function runnableBlocks(markdown: string, name: string): string[] {
+  const blocks: string[] = [];
+  const marker = `<!-- run: ${name} -->`;
+  for (let at = markdown.indexOf(marker); at >= 0; at = markdown.indexOf(marker, at + 1)) {
+    const m = /```sh\n([\s\S]*?)\n```/.exec(markdown.slice(at));
+    if (m?.[1]) blocks.push(m[1]);
+  }
+  return blocks;
+}
+
+/** Codes the block's comments promise, e.g. `# 409 RESOURCE_IN_USE` or `{"code":"REF_UNKNOWN_EVENT"}`. */
+function promisedCodes(block: string): string[] {
+  const comments = block.split('\n').flatMap((l) => (l.includes('#') ? [l.slice(l.indexOf('#'))] : []));
+  return [...new Set(comments.flatMap((c) => c.match(/\b[A-Z]{2,}(?:_[A-Z]+)+\b/g) ?? []))];
+}
+
+async function listen(): Promise<{ app: FastifyInstance; url: string }> {
+  const policy = { outbound: parseOutboundPolicy(), secrets: DEFAULT_SECRET_POLICY };
+  const app = await buildApi({ store: new MemoryConfigStore(), tokens: [{ token: ADMIN, role: 'admin' }], policy });
+  return { app, url: await app.listen({ host: '127.0.0.1', port: 0 }) };
+}
+
+describe('docs examples run', () => {
+  const apis: FastifyInstance[] = [];
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'jo-docs-'));
+  });
+  afterAll(async () => {
+    for (const a of apis) await a.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('docs/api.md worked example: every call answers as its comments say', async () => {
+    const md = readFileSync(new URL('../docs/api.md', import.meta.url), 'utf8');
+    const [block] = runnableBlocks(md, 'api-walkthrough');
+    expect(block, 'docs/api.md has no <!-- run: api-walkthrough --> block').toBeDefined();
+    const [main, other] = [await listen(), await listen()];
+    apis.push(main.app, other.app);
+    // curl as the reader runs it, with each answer's status written to stderr (stdout stays what the docs show)
+    const script = [
+      'set -eo pipefail',
+      `curl() { command curl -w '%{stderr}%{http_code} %{method} %{url_effective}\\n' "$@"; }`,
+      block ?? '',
+    ].join('\n');
+    const { stdout, stderr } = await run('bash', ['-c', script], {
+      cwd: dir,
+      env: {
+        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        JO_API_TOKENS: `${ADMIN}:admin`,
+        OTHER_TOKEN: ADMIN,
+        OTHER_API: other.url,
+        API: main.url,
+      },
+      timeout: 60_000,
+    }).catch((e: { stdout?: string; stderr?: string; message: string }) => {
+      throw new Error(`the docs block failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+    });
+    const calls = stderr.split('\n').filter((l) => /^\d{3} /.test(l));
+    const failed = calls.filter((l) => !/^2\d\d /.test(l));
+    // the two refusals the walkthrough shows on purpose, and nothing else
+    expect(failed.map((l) => l.replace(/ http:\/\/127\.0\.0\.1:\d+/, ' '))).toEqual([
+      '400 PUT /v1/journeys/broken',
+      '409 DELETE /v1/actions/sendSms',
+    ]);
+    expect(calls.length).toBeGreaterThan(15);
+    for (const code of promisedCodes(block ?? '')) expect(stdout, `promised ${code}`).toContain(`"${code}"`);
+    expect(stdout).toMatch(/"state":\s*"live"/);
+  });
+});
