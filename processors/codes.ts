@@ -60,6 +60,14 @@ export const processorCodes = defineErrorCodes('processors', {
     retryable: false,
     doc: 'a command is for a connector type with no command topic in this topology',
   },
+  TIMER_RECORD_INVALID: {
+    retryable: false,
+    doc: "a timer-index record (`jo.timers` or the local timer store) is not JSON or not a timer; dead-lettered (key and bytes) and deleted, the partition's other timers fire",
+  },
+  TIMER_FIRE_FAILED: {
+    retryable: false,
+    doc: "firing a due timer failed with an error a retry cannot fix; the timer is dead-lettered (its JSON as value) and removed. A retryable error instead aborts the task's transaction and the timer fires again after the relaunch",
+  },
 });
 
 export type ProcessorCode = keyof typeof processorCodes.codes;

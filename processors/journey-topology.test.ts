@@ -1,6 +1,8 @@
 // The journey topology on the TopologyTestDriver (ManualClock): welcome journey, restart, versions, stop, timers, DLQ.
 import { afterEach, describe, expect, it } from 'vitest';
 import { partitionForKey } from '../topology/index.js';
+import { InvalidTimerRecord, timerKey } from './journey/index.js';
+import { STORES } from './topology-options.js';
 import { DAY, HOUR, JourneyDriver, SEC, journey, welcomeDriver } from './testing/driver.js';
 
 let d: JourneyDriver | undefined;
@@ -202,6 +204,36 @@ describe('journey topology: timers', () => {
     expect(first + ends).toBe(5);
     const late = j.driver.metrics.observations('jo_timer_lateness_seconds');
     expect(Math.min(...late)).toBeGreaterThanOrEqual(DAY / 1000 - 3600);
+  });
+});
+
+describe('journey topology: timer failures', () => {
+  it("dead-letters records of the timer index that are not timers, and the partition's waits still fire", async () => {
+    const j = await welcome({}, false);
+    await j.publish(journey({ a: { type: 'wait', duration: 'PT1H', next: 'b' }, b: { type: 'end' } }));
+    await j.event('user.signup', 'waits');
+    j.steps();
+    const p = partitionForKey(Buffer.from('email:waits'), 3);
+    // what the timer store's serde makes of a non-JSON record restored from jo.timers, and a JSON non-timer
+    const store = j.driver.getStore<unknown>(STORES.timers, p);
+    const now = j.clock.now();
+    await store.put(
+      timerKey({ dueAt: now + 60_000, token: 'bad' }),
+      new InvalidTimerRecord(Buffer.from('{oops'), 'not JSON'),
+    );
+    await store.put(timerKey({ dueAt: now + 120_000, token: 'odd' }), { hello: 'world' });
+    j.driver.readOutput('jo.timers');
+    await j.advance(HOUR);
+    expect(j.trail()).toEqual(['waits:b:ended:end']);
+    const dlq = j.dlq();
+    expect(dlq.map((d) => [d.code, d.value?.toString()])).toEqual([
+      ['TIMER_RECORD_INVALID', '{oops'],
+      ['TIMER_RECORD_INVALID', '{"hello":"world"}'],
+    ]);
+    expect(dlq[0]?.message).toMatch(/is not JSON/);
+    // deleted from the index (tombstones in jo.timers), not met again
+    await j.advance(HOUR);
+    expect(j.dlq()).toEqual([]);
   });
 });
 

@@ -23,8 +23,8 @@ export const topologyCodes = defineErrorCodes('topology', {
     doc: 'a processor threw a non-`JoError` error for a record; it was dead-lettered',
   },
   PUNCTUATION_FAILED: {
-    retryable: false,
-    doc: 'a punctuator threw a non-`JoError` error (counted in `jo_punctuation_errors_total`)',
+    retryable: true,
+    doc: "a punctuator threw (a non-`JoError` error; a `JoError` keeps its own code), counted in `jo_punctuation_errors_total`: the task's open transaction is aborted with the punctuation's partial writes, its stores rolled back, and the task relaunched (with backoff) so the punctuation runs again; under the `stop` error policy the app stops",
   },
   TASK_PROCESSING_STOPPED: {
     retryable: false,

@@ -89,6 +89,26 @@ async function inOrder(all: Locator, name: string): Promise<string[]> {
   return out;
 }
 
+/** Signup events (raw JSON, no key) for `<who>@example.com`, as a data engineer would produce them. */
+async function produceSignups(who: readonly string[]): Promise<void> {
+  const producer = createKafka({ brokers: testBrokers(), clientId: 'console-producer' }).producer();
+  await producer.connect();
+  await producer.send({
+    topic: `${prefix}events`,
+    messages: who.map((w, i) => ({
+      value: JSON.stringify({
+        _id: `console-signup-${w}`,
+        timestamp: new Date().toISOString(),
+        eventType: 'account.signup',
+        person: { email: `${w}@example.com`, firstName: `C${i}` },
+      }),
+    })),
+  });
+  await producer.disconnect();
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
 const shot = (p: Page, name: string) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
 beforeAll(async () => {
@@ -165,20 +185,8 @@ describe('web console at /console (headless Chromium)', () => {
   });
 
   it("draws the sample journey's canvas: every node by type, labelled edges, the node's definition on click", async () => {
-    const producer = createKafka({ brokers: testBrokers(), clientId: 'console-producer' }).producer();
-    await producer.connect();
-    await producer.send({
-      topic: `${prefix}events`,
-      messages: Array.from({ length: 5 }, (_, i) => ({
-        value: JSON.stringify({
-          _id: `console-signup-${i}`,
-          timestamp: new Date().toISOString(),
-          eventType: 'account.signup',
-          person: { email: `console-${i}@example.com`, firstName: `C${i}` },
-        }),
-      })),
-    });
-    await producer.disconnect();
+    const producedOn = today();
+    await produceSignups(Array.from({ length: 5 }, (_, i) => `console-${i}`));
     await endpoint.waitForRequests(5, 60_000, '/email/welcome');
 
     await page.goto(`${base}/console/#/journeys/welcome`);
@@ -209,7 +217,49 @@ describe('web console at /console (headless Chromium)', () => {
     const row = page.locator('tr[data-journey="welcome"]');
     await expect.poll(() => row.locator('td[data-col="entries"]').textContent()).toBe('5');
     expect(await row.locator('td[data-col="running"]').textContent()).toBe('5');
+    // entries today: the report's count for the API's UTC day (the entry steps' days add up to the entries)
+    const report = (await (await api('GET', '/v1/journeys/welcome/report')).json()) as {
+      entriesToday: number;
+      entriesByDay: Record<string, number>;
+    };
+    expect(Object.values(report.entriesByDay).reduce((a, b) => a + b, 0)).toBe(5);
+    expect(await row.locator('td[data-col="entries-today"]').textContent()).toBe(String(report.entriesToday));
+    if (producedOn === today()) expect(report.entriesToday).toBe(5); // unless the test ran across midnight UTC
     await shot(page, '02-journeys-counts');
+  });
+
+  it('looks up a profile: its journey, status, current node and what it waits for', async () => {
+    const link = page.locator('[data-nav="profiles"]');
+    expect(await link.isVisible()).toBe(true); // /openapi.json lists GET /v1/profiles/{key}
+    await link.click();
+    await page.fill('#profile-key', 'email:console-0@example.com');
+    const row = page.locator('#profile-journeys tr[data-journey="welcome"]');
+    // the owner of the profile's partition answers; right after start it may still say 503 (rebalancing)
+    await expect
+      .poll(
+        async () => {
+          await page.click('#profile-lookup');
+          await page.waitForSelector('#profile-journeys, #profile-error, #profile-none');
+          return row.count();
+        },
+        { timeout: 30_000, interval: 1_000 },
+      )
+      .toBe(1);
+    expect(await row.getAttribute('data-status')).toBe('running');
+    expect(await row.getAttribute('data-node')).toBe('wait-purchase');
+    const cells = await row.locator('td').allTextContents();
+    expect(cells.slice(0, 4)).toEqual(['welcome', 'running', 'v1', 'wait-purchase (event)']);
+    // waiting for a purchase until the node's P3D timeout (timed from when the instance reached the node, just
+    // after it entered and sent the welcome email)
+    const until = /^event purchase until (\S+)$/.exec(cells[4] ?? '')?.[1] ?? '';
+    const afterEntry = Date.parse(until) - Date.parse(cells[5] ?? '') - 3 * 24 * 3600_000;
+    expect(afterEntry).toBeGreaterThanOrEqual(0);
+    expect(afterEntry).toBeLessThan(60_000);
+    expect(page.url()).toContain('#/profiles/email%3Aconsole-0%40example.com');
+    await shot(page, '09-profile');
+    await page.fill('#profile-key', 'email:nobody@example.com');
+    await page.click('#profile-lookup');
+    await expect.poll(() => page.textContent('#profile-result')).toMatch(/email:nobody@example.com is in no journey/);
   });
 
   it('publishes a new draft from the list; the previous version closes', async () => {
@@ -312,6 +362,61 @@ describe('web console at /console (headless Chromium)', () => {
     await expect.poll(() => page.textContent('#status')).toBe('saved action welcome-email');
     const saved = (await (await api('GET', '/v1/actions/welcome-email')).json()) as { timeoutMs: number };
     expect(saved.timeoutMs).toBe(7000);
+  });
+
+  it("shows a node's recent errors: an action whose endpoint answers 500", async () => {
+    endpoint.respond('/hooks/fail', { status: 500, body: { error: 'boom' } });
+    const hook = {
+      id: 'failing-hook',
+      name: 'Failing hook',
+      type: 'http',
+      url: `${endpoint.url}/hooks/fail`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"to": {{params.email}}}',
+      timeoutMs: 2000,
+      retries: 0,
+    };
+    expect((await api('PUT', '/v1/actions/failing-hook', hook)).status).toBeLessThan(300);
+    const alerts = {
+      id: 'alerts',
+      name: 'Alerts',
+      namespace: 'email',
+      entry: { event: 'signup' },
+      start: 'call',
+      nodes: {
+        call: {
+          type: 'action',
+          action: 'failing-hook',
+          params: { email: { var: 'event.xdm.person.email' } },
+          next: 'done',
+          onError: 'failed',
+        },
+        failed: { type: 'end' },
+        done: { type: 'end' },
+      },
+    };
+    expect((await api('PUT', '/v1/journeys/alerts', alerts)).status).toBe(201);
+    expect((await api('POST', '/v1/journeys/alerts/publish', {})).status).toBe(200);
+    await produceSignups(['failing-0']);
+    await endpoint.waitForRequests(1, 60_000, '/hooks/fail');
+
+    await page.goto(`${base}/console/#/journeys/alerts`);
+    await page.waitForSelector('svg.graph');
+    const errors = () => attrs(page, '[data-node-id="call"] .node-counts', 'data-errors');
+    await expect.poll(errors, { timeout: 30_000 }).toEqual([['1']]);
+    await page.click('[data-node-id="call"]');
+    const item = page.locator('#recent-errors li');
+    await expect.poll(() => item.count()).toBe(1);
+    expect(await item.getAttribute('data-code')).toBe('actionError');
+    expect(await item.locator('.error-message').textContent()).toMatch(/^error: .*endpoint answered 500$/);
+    expect(Date.parse((await item.getAttribute('data-at')) ?? '')).toBeGreaterThan(Date.now() - 120_000);
+    // a node without errors says so
+    await page.click('[data-node-id="done"]');
+    await page.locator('#recent-errors-none').waitFor();
+    await page.click('[data-node-id="call"]');
+    await item.waitFor();
+    await shot(page, '10-canvas-recent-errors');
   });
 
   it('a read token sees everything and no write buttons', async () => {

@@ -8,7 +8,7 @@
 import { type KeyValueStore, type Processor, type ProcessorContext, type StreamRecord } from '../../topology/index.js';
 import type { OutcomeRecord } from './task-journeys.js';
 import { journeyMetrics, type JourneyMetrics } from './journey-metrics.js';
-import { type ProfileState, type Timer, TimerIndex, toStepRecords } from '../journey/index.js';
+import { type ProfileState, TimerIndex, toStepRecords } from '../journey/index.js';
 import { processorCodes } from '../codes.js';
 import { STORES, type StepDeps } from '../topology-options.js';
 
@@ -36,7 +36,7 @@ export class EmitProcessor implements Processor<string, OutcomeRecord, string, u
   async init(ctx: ProcessorContext<string, unknown>): Promise<void> {
     this.ctx = ctx;
     this.metrics = journeyMetrics(this.deps.metrics ?? ctx.metrics);
-    this.timers = new TimerIndex(ctx.getStateStore<Timer>(STORES.timers));
+    this.timers = TimerIndex.of(ctx.getStateStore(STORES.timers));
     this.profiles = ctx.getStateStore<unknown>(STORES.profiles);
     for await (const [, state] of ctx.getStateStore<ProfileState>(STORES.instances).all())
       for (const pj of Object.values(state.journeys))

@@ -17,7 +17,14 @@ import { partitionForKey } from '../kafka/murmur2.js';
 import { ChangeLoggingKeyValueStore } from '../state/change-logging-store.js';
 import { GlobalStoreUpdater } from './global-store.js';
 import { planTasks, type TaskPlan } from './plan.js';
-import { StreamTask, changelogWriter, taskIdOf, type OutgoingRecord, type TaskErrorInfo } from './task.js';
+import {
+  PunctuationError,
+  StreamTask,
+  changelogWriter,
+  taskIdOf,
+  type OutgoingRecord,
+  type TaskErrorInfo,
+} from './task.js';
 
 /** One record the topology wrote: `store` is set when `topic` is the changelog of that state store. */
 export interface RunnerOutput {
@@ -186,7 +193,11 @@ export class InMemoryRunner {
       .filter((t) => t.nextWallClockDue() <= now)
       .sort((a, b) => a.nextWallClockDue() - b.nextWallClockDue());
     for (const t of due) {
-      await t.punctuateWallClock();
+      // No transaction to abort here (simulations): a failed punctuation is reported through `onError` and the
+      // next one runs as usual.
+      await t.punctuateWallClock().catch((err: unknown) => {
+        if (!(err instanceof PunctuationError)) throw err;
+      });
       await this.drain();
     }
   }

@@ -13,7 +13,14 @@ import type { ProduceResult, TransactionalProducer, TransactionalProducerFactory
 import { noopMetrics, type Metrics } from '../api/metrics.js';
 import type { RawRecord } from '../api/record.js';
 import type { StateBackend, TaskStateHandle } from '../state/state-backend.js';
-import { StreamTask, changelogWriter, taskIdOf, type ErrorPolicy, type OutgoingRecord } from './task.js';
+import {
+  PunctuationError,
+  StreamTask,
+  changelogWriter,
+  taskIdOf,
+  type ErrorPolicy,
+  type OutgoingRecord,
+} from './task.js';
 import { changelogTopicOf } from '../api/builder.js';
 import { canPrefetch, type KeyValueStore, type Prefetchable } from '../api/store.js';
 import type { Timer } from '../api/timer.js';
@@ -313,7 +320,10 @@ export class TaskRunner {
         else await o.timer.yield();
       }
     } catch (err) {
-      await this.fail(err);
+      // A punctuator failed: the open transaction (its partial writes) is dropped and the task relaunched, unless
+      // the app stops on errors.
+      const stop = err instanceof PunctuationError && o.errorPolicy === 'stop';
+      await this.fail(stop ? new TaskProcessingError(this.id, err) : err);
     }
   }
 
@@ -324,6 +334,8 @@ export class TaskRunner {
         await this.task?.process(r);
       } catch (err) {
         if (err instanceof RetryLaterError) return this.waitToRetry(err, batch.slice(i));
+        // a stream-time punctuator after the record: see `loop`
+        if (err instanceof PunctuationError) throw err;
         throw new TaskProcessingError(this.id, err);
       }
       if (this.waiting) this.endWait();

@@ -6,7 +6,7 @@
  * `process`/`punctuate` runs at a time per task.
  */
 import type { Clock } from '../api/clock.js';
-import { JoError, RetryLaterError } from '../api/errors.js';
+import { JoError, RetryLaterError, RetryableError } from '../api/errors.js';
 import { DLQ_CODES, dlqHeaders } from './dlq.js';
 import { UNDECODABLE_HEADER, undecodableInfo } from '../kafka/kafka-codecs.js';
 import { noopMetrics, type Counter, type Metrics } from '../api/metrics.js';
@@ -103,6 +103,18 @@ export function changelogWriter(
 }
 
 const NEVER = new AbortController().signal;
+
+/**
+ * A punctuator threw. Whatever it wrote before throwing (a timer's removal, a store update) must not be committed
+ * without the rest: the owner drops the open work — the Kafka task runner aborts the transaction, rolls the stores
+ * back and relaunches the task (with backoff), so the punctuation runs again. Punctuators handle the errors a retry
+ * cannot fix themselves (dead-letter and go on); see the timers processor.
+ */
+export class PunctuationError extends RetryableError {
+  constructor(taskId: string, code: string, cause: unknown) {
+    super(code, `task ${taskId}: a punctuator failed: ${errorMessage(cause)}`, { cause });
+  }
+}
 
 function errorCode(err: unknown, fallback: string): string {
   return err instanceof JoError ? err.code : fallback;
@@ -354,7 +366,7 @@ export class StreamTask {
     for (const s of this.opts.stores.values()) if (hasPendingChanges(s)) s.logPending();
   }
 
-  /** Fires the wall-clock punctuators that are due at the clock's current time. */
+  /** Fires the wall-clock punctuators that are due at the clock's current time; rejects with `PunctuationError`. */
   punctuateWallClock(): Promise<void> {
     return this.serial(() => this.firePunctuations('wall-clock', this.opts.clock.now()));
   }
@@ -388,7 +400,7 @@ export class StreamTask {
       const code = errorCode(err, 'PUNCTUATION_FAILED');
       this.opts.onError?.(err, { taskId: this.id, phase: 'punctuate', code });
       this.punctuationErrors.inc({ task: this.id });
-      if ((this.opts.errorPolicy ?? 'continue') === 'stop') throw err;
+      throw new PunctuationError(this.id, code, err);
     }
   }
 

@@ -1,6 +1,6 @@
 // Journey canvas: one version's graph laid out automatically, live per-node counts from the report (when the API
 // has it) refreshed every few seconds, and a side panel with the clicked node's definition and its counts
-// (departures by outcome, errors, discards). The report has no error messages: the panel shows none.
+// (departures by outcome, errors, discards) and its recent errors (the report keeps the last few per node).
 import { api, enc } from '../api.js';
 import { h, mount, errorText } from '../dom.js';
 import { journeyGraph, layout, renderGraph } from '../graph.js';
@@ -28,6 +28,25 @@ function countsList(c) {
   );
 }
 
+/** The node's last errors from the report, newest first: time, code, message. */
+function recentErrors(list) {
+  if (!list?.length) return h('p', { class: 'muted', id: 'recent-errors-none' }, 'No recent errors.');
+  return h(
+    'ol',
+    { class: 'recent-errors', id: 'recent-errors' },
+    list.map((e) =>
+      h(
+        'li',
+        { 'data-code': e.code, 'data-at': e.at },
+        h('time', { datetime: e.at }, e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')),
+        ' ',
+        h('code', {}, e.code),
+        h('div', { class: 'error-message' }, e.message),
+      ),
+    ),
+  );
+}
+
 function nodePanel(node, report) {
   if (!node) return h('p', { class: 'muted' }, 'Click a node to see its definition.');
   const c = report ? nodeCounts(report)[node.id] : undefined;
@@ -36,6 +55,8 @@ function nodePanel(node, report) {
     { id: 'node-panel', 'data-node-id': node.id },
     h('h2', {}, node.title, ' ', h('span', { class: `tag type-${node.type}` }, node.type)),
     c && countsList(c),
+    c && h('h3', {}, 'Recent errors'),
+    c && recentErrors(c.recentErrors),
     h('pre', { class: 'json' }, JSON.stringify(node.def ?? { entry: true }, null, 2)),
   );
 }

@@ -55,6 +55,8 @@ export async function renderJourneys(ctx) {
         {},
         h('th', {}, 'Journey'),
         h('th', {}, 'Versions'),
+        withCounts &&
+          h('th', { class: 'num', title: 'entries of the live (else newest) version, this UTC day' }, 'Entries today'),
         withCounts && h('th', { class: 'num', title: 'entries of the live (else newest) version' }, 'Entries'),
         withCounts && h('th', { class: 'num' }, 'Running'),
         ctx.admin && h('th', {}, ''),
@@ -92,13 +94,14 @@ export async function renderJourneys(ctx) {
             h('div', { class: 'muted' }, j.name),
           ),
           h('td', {}, versionChips(j)),
+          withCounts && h('td', { class: 'num', 'data-col': 'entries-today' }, totals?.entriesToday ?? '–'),
           withCounts && h('td', { class: 'num', 'data-col': 'entries' }, totals?.entries ?? '–'),
           withCounts && h('td', { class: 'num', 'data-col': 'running' }, totals?.running ?? '–'),
           ctx.admin && h('td', {}, actionButtons(j, act)),
         );
       }),
     );
-    mount(body, rows.length ? rows : h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No journeys yet.')));
+    mount(body, rows.length ? rows : h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No journeys yet.')));
   }
 
   mount(

@@ -1,6 +1,6 @@
 // Profile lookup: where one profile stands in every journey (GET /v1/profiles/:key, answered from the owning
-// pipeline process's state). Shown only when the API has that route; until then the nav link is hidden and the
-// page says so instead of guessing.
+// pipeline process's state; shape in processors/journey/profile-view.ts). Shown only when the API lists that route
+// in /openapi.json; an API without it gets no nav link and the page says so instead of guessing.
 import { api, enc } from '../api.js';
 import { h, mount, errorText } from '../dom.js';
 
@@ -68,7 +68,16 @@ export async function renderProfile(ctx) {
   const out = h('div', { id: 'profile-result' });
   const form = h(
     'form',
-    { class: 'inline', onsubmit: (ev) => (ev.preventDefault(), ctx.go(`#/profiles/${enc(input.value.trim())}`)) },
+    {
+      class: 'inline',
+      onsubmit: (ev) => {
+        ev.preventDefault();
+        const to = `#/profiles/${enc(input.value.trim())}`;
+        // the same key again asks again (the hash does not change, so no navigation would happen)
+        if (location.hash === to) ctx.reload();
+        else ctx.go(to);
+      },
+    },
     input,
     h('button', { type: 'submit', id: 'profile-lookup' }, 'Look up'),
   );
