@@ -89,6 +89,7 @@ export function createCampaignConnector(opts: CampaignConnectorOptions): Command
     ...opts,
     connector: opts.connector ?? 'campaign',
     handle: (cmd, attempts) => executeCampaignCommand(exec, cmd, attempts),
+    throttleOf: (id) => opts.actionConfig?.(id)?.throttle,
     onStop: () => exec.close(),
   });
 }

@@ -34,6 +34,10 @@ export const connectorCodes = defineErrorCodes('connectors', {
     retryable: true,
     doc: 'a connector could not record an attempt on `jo.action-attempts` before calling; the call is not made and the connector resumes from its last committed offsets',
   },
+  THROTTLE_DELAY_EXCEEDED: {
+    retryable: false,
+    doc: "a throttled action's command would have waited in the throttle queue longer than its `maxDelay` (or past its deadline); it was not sent (result `capped`, attempts 0)",
+  },
   CAPPED: {
     retryable: false,
     doc: 'a command waited longer than `maxWaitMs` for a rate limit or concurrency cap (result `capped`)',

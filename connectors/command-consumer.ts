@@ -33,6 +33,14 @@ import type { AttemptContext } from './action-executor.js';
 import { AttemptLog, type AttemptLoad } from './attempt-log.js';
 import { parseCommand } from './command-parse.js';
 import { ConnectorCodes } from './errors.js';
+import { ThrottleGate } from './throttle-gate.js';
+import {
+  ensureQueueTopic,
+  queueRecord,
+  queuedCommands,
+  throttledHandler,
+  type ThrottleLookup,
+} from './throttle-queue.js';
 import { sleep, systemTimer } from './timer.js';
 import { isFenced, newerOwner, newOwnerTag, taggedRoundRobin, type OwnerTag } from './txn-owner.js';
 
@@ -66,6 +74,17 @@ export interface CommandConsumerOptions {
   /** Partitions processed in parallel; default 4. */
   readonly partitionsConsumedConcurrently?: number;
   readonly sessionTimeoutMs?: number;
+  /**
+   * The throttle of an action (`throttle` of its config). When given, commands of throttled actions are moved to
+   * the durable throttle queue and sent at the rate by a second consumer (throttle-queue.ts).
+   */
+  readonly throttleOf?: ThrottleLookup;
+  /** The consumed topic when not `<prefix>commands.<connector>` (the throttle queue's consumer). */
+  readonly topic?: string;
+  /** Each batch's records not yet answered, when they are handed out (the throttle queue counts its depth). */
+  readonly onFetched?: (messages: readonly KafkaMessage[]) => void;
+  /** After every rebalance of this consumer's group. */
+  readonly onRebalance?: () => void;
   /** Called at the end of `stop()` (e.g. to close an HTTP client the connector created). */
   readonly onStop?: () => Promise<void>;
   /** Where recoveries and stepping aside are reported; stderr JSON lines by default. */
@@ -127,6 +146,8 @@ export class CommandConsumer {
   private readonly inFlightGauge;
   private inFlightNow = 0;
   private peak = 0;
+  /** The throttle queue's consumer, when actions may be throttled. */
+  private readonly queue: CommandConsumer | undefined;
   private readonly watch = new ConsumerWatch({
     timer: { sleep: (ms) => sleep(systemTimer, ms) },
     // kafkajs gave up on the consumer: rebuild consumer and producer as after a failed transaction
@@ -150,11 +171,28 @@ export class CommandConsumer {
       commandTopic: this.topics.commands(opts.connector),
       readGroupPrefix: `${this.groupId}-attempts`,
     });
+    this.queue = opts.throttleOf && this.throttleQueue(opts.throttleOf);
     const m = opts.metrics ?? noopMetrics;
     this.recoveries = m.counter(connectorMetrics.recoveries);
     this.results = m.counter(connectorMetrics.results);
     this.inFlightGauge = m.gauge(connectorMetrics.inFlight);
     this.deadLetters = m.counter(topologyMetrics.deadLettered);
+  }
+
+  /** The consumer of `<prefix>action-queue.<connector>`: sends throttled commands at their action's rate. */
+  private throttleQueue(throttleOf: ThrottleLookup): CommandConsumer {
+    const gate = new ThrottleGate({ metrics: this.opts.metrics });
+    return new CommandConsumer({
+      ...this.opts,
+      throttleOf: undefined,
+      topic: this.topics.actionQueue(this.opts.connector),
+      groupId: `${this.groupId}-queue`,
+      transactionalId: `${this.txId}-queue`,
+      handle: throttledHandler(gate, throttleOf, this.opts.handle),
+      onFetched: (ms) => gate.queue(queuedCommands(ms)),
+      onRebalance: () => gate.forget(),
+      onStop: undefined,
+    });
   }
 
   /** Commands taken from Kafka and not yet committed; bounded by maxInFlight × partitionsConsumedConcurrently. */
@@ -169,11 +207,11 @@ export class CommandConsumer {
 
   /** False from a consumer crash until the consumer has joined its group again (for `/readyz`). */
   get consumerHealthy(): boolean {
-    return this.watch.healthy;
+    return this.watch.healthy && (this.queue?.consumerHealthy ?? true);
   }
 
   get commandTopic(): string {
-    return this.topics.commands(this.opts.connector);
+    return this.opts.topic ?? this.topics.commands(this.opts.connector);
   }
 
   get state(): CommandConsumerState {
@@ -183,6 +221,12 @@ export class CommandConsumer {
   async start(): Promise<void> {
     this.phase = 'running';
     await this.attemptLog.start();
+    if (this.queue) {
+      this.admin ??= this.opts.kafka.admin();
+      await this.admin.connect();
+      await ensureQueueTopic(this.admin, this.commandTopic, this.queue.commandTopic);
+      await this.queue.start();
+    }
     await this.session();
   }
 
@@ -195,6 +239,7 @@ export class CommandConsumer {
     if (was !== 'superseded') await this.teardown().catch(() => undefined);
     await this.admin?.disconnect().catch(() => undefined);
     await this.attemptLog.stop();
+    await this.queue?.stop();
     await this.opts.onStop?.();
   }
 
@@ -229,6 +274,7 @@ export class CommandConsumer {
       const assigned = new Set(e.payload.memberAssignment[this.commandTopic] ?? []);
       for (const p of assigned) if (!this.owned.has(p)) this.loads.delete(p);
       this.owned = assigned;
+      this.opts.onRebalance?.();
       void this.checkOwner().catch((err: unknown) => this.log('warn', 'group lookup failed', { err: String(err) }));
     });
     await this.consumer.subscribe({ topic: this.commandTopic, fromBeginning: true });
@@ -345,6 +391,7 @@ export class CommandConsumer {
     // the previous committed offset and redeliver records this instance already answered: skip those.
     const done = this.committed.get(`${topic}|${partition}`) ?? -1n;
     const messages = decided.filter((m) => BigInt(m.offset) >= done);
+    if (messages.length > 0) this.opts.onFetched?.(messages);
     let complete = false;
     try {
       complete = messages.length === 0 || (await this.processChunks(p, messages));
@@ -462,6 +509,7 @@ export class CommandConsumer {
         },
       };
     }
+    if (this.queue && this.opts.throttleOf?.(cmd.action)) return queueRecord(this.queue.commandTopic, cmd, m);
     let result: ActionResult;
     const attempts: AttemptContext = {
       priorAttempts: this.attemptLog.attempts(cmd.commandId),

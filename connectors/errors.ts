@@ -23,6 +23,8 @@ export const ConnectorCodes = {
   deadlineExpired: 'DEADLINE_EXPIRED',
   /** An attempt could not be recorded durably before the call (the call is not made). */
   attemptLogFailed: 'ATTEMPT_LOG_FAILED',
+  /** A throttled command would wait in the throttle queue past its `maxDelay` (`capped`, nothing sent). */
+  throttleDelayExceeded: 'THROTTLE_DELAY_EXCEEDED',
   /** Over the rate limit or the concurrency cap for longer than the throttle wait. */
   capped: 'CAPPED',
   /** A SecretRef could not be resolved (env variable unset, file unreadable). */

@@ -116,7 +116,12 @@ describe('connector transaction failures', () => {
     const got = results(await readCommitted(kafka, t.names.actionResults, N, { timeoutMs: 90_000, settleMs: 1_500 }));
     expect(got.map((r) => r.commandId).sort()).toEqual(cmds.map((x) => x.commandId).sort());
     await expect.poll(() => old.state, { timeout: 30_000 }).toBe('superseded');
-    expect(oldMetrics.value('jo_connector_recoveries_total', { connector: 'http', reason: 'superseded' })).toBe(1);
+    // both of its consumers step aside, once each: commands and the throttle queue (throttle-queue.ts)
+    await expect
+      .poll(() => oldMetrics.value('jo_connector_recoveries_total', { connector: 'http', reason: 'superseded' }), {
+        timeout: 30_000,
+      })
+      .toBe(2);
     expect(logs).toContain(`${txId} warn a newer instance owns this transactional id; this connector stops`);
     expect(fresh.state).toBe('running');
     expect(newMetrics.value('jo_connector_recoveries_total', { connector: 'http', reason: 'superseded' })).toBe(0);

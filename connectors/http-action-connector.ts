@@ -18,6 +18,7 @@ export function createHttpActionConnector(opts: HttpActionConnectorOptions): Com
     ...opts,
     connector: opts.connector ?? 'http',
     handle: (cmd, attempts) => exec.execute(cmd, cmd.request, attempts),
+    throttleOf: (id) => opts.actionConfig?.(id)?.throttle,
     onStop: () => exec.close(),
   });
 }

@@ -23,8 +23,9 @@ export interface ThrottleGateOptions {
 export type ThrottleVerdict = 'send' | 'capped';
 
 /**
- * Paces the commands of throttled actions, one token bucket per action (burst: a tenth of a second's worth, at
- * least 1, so no second ever sees more than `perSecond` × 1.1 calls). Called by the throttle queue's consumer only.
+ * Paces the commands of throttled actions, one token bucket per action. The burst is a twentieth of a second's
+ * worth (at least 1): no second sees more than `perSecond` × 1.05 calls leave, which leaves room for the jitter
+ * between taking a token and the request reaching the endpoint. Called by the throttle queue's consumer only.
  */
 export class ThrottleGate {
   private readonly timer: Timer;
@@ -39,6 +40,11 @@ export class ThrottleGate {
     const m = opts.metrics ?? noopMetrics;
     this.depth = m.gauge(connectorMetrics.queueDepth);
     this.age = m.gauge(connectorMetrics.queueAge);
+  }
+
+  /** The gate's clock (results of capped commands are stamped with it). */
+  now(): number {
+    return this.timer.now();
   }
 
   /** Notes commands read from the queue (a re-read of the same command counts once). */
@@ -97,7 +103,7 @@ export class ThrottleGate {
   private bucket(action: string, perSecond: number): TokenBucket {
     let b = this.buckets.get(action);
     if (!b || b.perSecond !== perSecond) {
-      b = new TokenBucket(perSecond, Math.max(1, Math.floor(perSecond / 10)), this.timer);
+      b = new TokenBucket(perSecond, Math.max(1, Math.floor(perSecond / 20)), this.timer);
       this.buckets.set(action, b);
     }
     return b;

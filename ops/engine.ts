@@ -156,7 +156,8 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
       file: join(config.stateDir, 'group-members.json'),
       groups: (g) =>
         g === config.applicationId ||
-        (g.startsWith(config.applicationId) && /^-connector-[a-z0-9]+$/.test(g.slice(config.applicationId.length))) ||
+        (g.startsWith(config.applicationId) &&
+          /^-connector-[a-z0-9]+(-queue)?$/.test(g.slice(config.applicationId.length))) ||
         g === `${config.applicationId}-global-${config.instanceId}`,
     },
     log: (level, msg, extra) => {

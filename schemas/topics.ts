@@ -35,6 +35,8 @@ export function topicNames(prefix = DEFAULT_TOPIC_PREFIX) {
     commands: (connector: string) => `${prefix}commands.${connector}`,
     actionResults: `${prefix}action-results`,
     actionAttempts: `${prefix}action-attempts`,
+    /** The throttle queue of a connector (internal, keyed by action id): see connectors/throttle-queue.ts. */
+    actionQueue: (connector: string) => `${prefix}action-queue.${connector}`,
     stepEvents: `${prefix}step-events`,
     controls: `${prefix}controls`,
     reports: `${prefix}reports`,
