@@ -1,17 +1,16 @@
 /**
  * The `jo` command line. Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
  */
-import { createKafka, JoError } from '../topology/index.js';
+import { createKafka, JoError, setDefaultKafkaLog } from '../topology/index.js';
+import { createLogger } from './logger.js';
+import { kafkaLogSink } from './kafka-log.js';
 import { topicCatalog } from '../schemas/index.js';
 import { ensureTopics } from './topics.js';
 import { ensureInfra } from './local-infra.js';
-import { loadEngineConfig, policyFromEnv, type EngineConfig } from './engine-config.js';
-import { createLogger } from './logger.js';
-import { startEngine } from './engine.js';
-import { pipelineComponent } from './pipeline.js';
+import { policyFromEnv, type EngineConfig } from './engine-config.js';
 import { validateCommand } from './api/index.js';
-import { loadSample, produceSample } from './sample.js';
-import { startDevSink } from './dev-sink.js';
+import { produceSample } from './sample.js';
+import { cliConfig, startCommand } from './start-command.js';
 import { testCommand } from './journey-test/test-command.js';
 import { replayCommand } from './journey-test/replay-command.js';
 
@@ -44,60 +43,10 @@ function flag(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-/** Loads the engine config; in dev mode fills in a local broker and a generated admin token. */
+/** Loads the engine config; in dev mode starts a local broker when none is configured (left running). */
 async function config(args: string[]): Promise<Readonly<EngineConfig>> {
-  const dev = args.includes('--dev');
-  const env = { ...process.env };
-  if (!env['KAFKA_BROKERS'] && dev)
-    env['KAFKA_BROKERS'] = (await ensureInfra({ needRegistry: false })).kafkaBrokers.join(',');
-  if (!env['JO_LOG_FORMAT'] && process.stdout.isTTY) env['JO_LOG_FORMAT'] = 'pretty';
-  const overrides: Record<string, unknown> = {};
-  const only = flag(args, '--only');
-  if (only) overrides['only'] = only.split(',').map((s) => s.trim());
-  // dev: the sample's endpoints (the dev sink) and local test servers listen on 127.0.0.1
-  if (dev && !env['JO_OUTBOUND_ALLOW']) env['JO_OUTBOUND_ALLOW'] = 'public,127.0.0.1';
-  if (dev && !env['JO_API_TOKENS']) {
-    const token = `dev-${crypto.randomUUID()}`;
-    env['JO_API_TOKENS'] = `${token}:admin`;
-  }
-  const file = flag(args, '--config');
-  return loadEngineConfig(env, { ...(file ? { file } : {}), overrides });
-}
-
-async function start(args: string[]): Promise<number> {
-  const dev = args.includes('--dev');
-  const cfg = await config(args);
-  const logger = createLogger({ level: cfg.log.level, format: cfg.log.format });
-  const sink = dev ? await startDevSink(logger) : undefined;
-  const engine = await startEngine(cfg, {
-    logger,
-    extra: (shared) => (cfg.only.includes('pipeline') ? [pipelineComponent(shared)] : []),
-  });
-  say(`journey engine running (${cfg.only.join(', ')}) on ${cfg.kafkaBrokers.join(',')}`);
-  say(`  API       ${engine.address}/v1   (OpenAPI: ${engine.address}/openapi.json)`);
-  say(`  metrics   ${engine.address}/metrics   health: ${engine.address}/healthz, ${engine.address}/readyz`);
-  if (cfg.only.includes('api')) say(`  console   ${engine.address}/console/   (sign in with an API token)`);
-  if (dev) {
-    const token = cfg.api.tokens[0]?.token ?? '';
-    say(`  admin token (dev): ${token}`);
-    if (sink && cfg.only.includes('api')) {
-      const loaded = await loadSample(engine.address, token, sink.url);
-      say(`  sample journey "welcome" ${loaded}; its actions call ${sink.url}`);
-      // with the settings this process was given, so that the hint works as printed in a new shell
-      const prefix = process.env['JO_TOPIC_PREFIX'] ? ` JO_TOPIC_PREFIX=${cfg.topicPrefix}` : '';
-      say(`  try: KAFKA_BROKERS=${cfg.kafkaBrokers.join(',')}${prefix} node ops/bin/jo.js produce-sample --count 10`);
-    }
-  }
-  const signal = await new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
-  logger.info({ signal }, 'shutting down');
-  const clean = await engine.stop();
-  await sink?.close();
-  logger.info({ clean }, clean ? 'stopped cleanly' : `gave up waiting after ${cfg.shutdownTimeoutMs} ms`);
-  logger.flush();
-  return clean ? 0 : 1;
+  if (args.includes('--dev') && !process.env['KAFKA_BROKERS']) await ensureInfra({ needRegistry: false });
+  return cliConfig(args);
 }
 
 async function topics(args: string[]): Promise<number> {
@@ -115,12 +64,14 @@ async function topics(args: string[]): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  // the short-lived clients of produce-sample, topics, replay: kafkajs' transient start-up lines stay quiet
+  setDefaultKafkaLog(kafkaLogSink(createLogger({ level: 'warn', format: process.stderr.isTTY ? 'pretty' : 'json' })));
   try {
     switch (cmd) {
       case 'start':
-        return await start(rest);
+        return await startCommand(rest, say);
       case 'api':
-        return await start([...rest, '--only', 'api']);
+        return await startCommand([...rest, '--only', 'api'], say);
       case 'topics':
         return await topics(rest);
       case 'validate': {

@@ -67,6 +67,11 @@ export const opsCodes = defineErrorCodes('ops', {
   },
   INTERNAL: { retryable: false, status: 500, doc: 'a bug; the API log has the details' },
   FILE_UNREADABLE: { retryable: false, doc: '`jo validate`: a file could not be read' },
+  PORT_IN_USE: {
+    retryable: false,
+    doc: '`jo start`: a port it would listen on (or, with `--dev`, a port of the broker or sample endpoint it would start) is taken; the message names the variable that moves it',
+  },
+  PORT_INVALID: { retryable: false, doc: '`jo start`: a port variable is not a number from 0 to 65535' },
   KIND_UNKNOWN: { retryable: false, doc: "`jo validate`: the file's resource kind cannot be told; pass `--kind`" },
 });
 

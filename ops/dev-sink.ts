@@ -11,6 +11,7 @@ export interface DevSink {
   close(): Promise<void>;
 }
 
+/** Listens on 127.0.0.1:`port` (0: any free port); rejects with the listen error (EADDRINUSE when taken). */
 export async function startDevSink(logger: Logger, port = 8090): Promise<DevSink> {
   let received = 0;
   const server: Server = createServer((req, res) => {
@@ -41,6 +42,11 @@ export async function startDevSink(logger: Logger, port = 8090): Promise<DevSink
     get received() {
       return received;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // the connector's kept-alive connections would hold close() open
+        server.closeAllConnections();
+      }),
   };
 }

@@ -30,6 +30,8 @@ import { policyOf, type EngineConfig } from './engine-config.js';
 import type { Logger } from './logger.js';
 import { PromMetrics } from './metrics.js';
 import { ensureTopics } from './topics.js';
+import { portTaken } from './dev-ports.js';
+import { kafkaLogSink } from './kafka-log.js';
 
 /** One independently started and stopped part of the engine. */
 export interface Component {
@@ -73,8 +75,8 @@ export interface Engine {
   readonly metrics: PromMetrics;
   readonly configStore: KafkaConfigStore;
   isReady(): boolean;
-  /** Stops every part within `shutdownTimeoutMs`; resolves false when it had to give up waiting. */
-  stop(): Promise<boolean>;
+  /** Stops every part within `timeoutMs` (`shutdownTimeoutMs`); resolves false when it had to give up waiting. */
+  stop(timeoutMs?: number): Promise<boolean>;
 }
 
 function connectorComponents(shared: SharedParts): Component[] {
@@ -160,13 +162,8 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
           /^-connector-[a-z0-9]+(-queue)?$/.test(g.slice(config.applicationId.length))) ||
         g === `${config.applicationId}-global-${config.instanceId}`,
     },
-    log: (level, msg, extra) => {
-      // Rebalances are routine and reported by the runtime itself; kafkajs logs them as errors.
-      const routine = /rebalanc|not the correct coordinator|coordinator is (loading|not available)/i.test(
-        `${msg} ${JSON.stringify(extra['error'] ?? '')}`,
-      );
-      logger[routine || level === 'nothing' ? 'debug' : level]({ src: 'kafkajs', ...extra }, msg);
-    },
+    // start-up noise (not the leader, coordinator loading, rebalances) at debug unless it persists
+    log: kafkaLogSink(logger),
   });
   await provisionTopics(kafka, config, logger);
   const configStore = await KafkaConfigStore.open({
@@ -208,10 +205,11 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
     );
   };
 
-  // Listening first: the pipeline publishes this address with its partitions as soon as it has an assignment.
-  const address = await app.listen({ host: config.api.host, port: config.api.port });
-  listening.address = address;
+  let address = '';
   try {
+    // Listening first: the pipeline publishes this address with its partitions as soon as it has an assignment.
+    address = await listen(app, config);
+    listening.address = address;
     // in parallel: each joins its own consumer group, and a restart should not pay for those joins one by one
     const starts = await Promise.allSettled(
       components.map(async (c) => {
@@ -237,7 +235,7 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
     metrics,
     configStore,
     isReady,
-    stop: async () => {
+    stop: async (timeoutMs = config.shutdownTimeoutMs) => {
       const work = (async () => {
         await app.close();
         await stopAll();
@@ -248,13 +246,24 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
       })();
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), config.shutdownTimeoutMs);
+        timer = setTimeout(() => resolve(false), timeoutMs);
       });
       const done = await Promise.race([work.then(() => true as const), timeout]);
       clearTimeout(timer);
       return done;
     },
   };
+}
+
+/** Listens on the configured address; a taken port is PORT_IN_USE naming `JO_API_PORT`. */
+async function listen(app: FastifyInstance, config: Readonly<EngineConfig>): Promise<string> {
+  try {
+    return await app.listen({ host: config.api.host, port: config.api.port });
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'EADDRINUSE') throw err;
+    const port = { what: 'admin API', host: config.api.host, port: config.api.port, variable: 'JO_API_PORT' };
+    throw portTaken(port, err);
+  }
 }
 
 interface Server {

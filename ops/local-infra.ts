@@ -37,8 +37,23 @@ export function probeTcp(hostPort: string, timeoutMs = 2_000): Promise<void> {
   });
 }
 
-function runScript(name: string, action: 'start' | 'stop'): void {
-  execFileSync('bash', [resolve(repoRoot, 'ops/infra', name), action], { stdio: 'inherit', cwd: repoRoot });
+function runScript(name: string, action: 'start' | 'stop' | 'status', env: NodeJS.ProcessEnv = process.env): boolean {
+  try {
+    execFileSync('bash', [resolve(repoRoot, 'ops/infra', name), action], {
+      stdio: action === 'status' ? 'ignore' : 'inherit',
+      cwd: repoRoot,
+      env,
+    });
+    return true;
+  } catch (err) {
+    if (action === 'status') return false;
+    throw err;
+  }
+}
+
+/** True when the local broker of `ops/infra/kafka.sh` (its PID file and port) is already running. */
+export function localKafkaRunning(): boolean {
+  return runScript('kafka.sh', 'status');
 }
 
 /** Finds or starts the broker and the registry. Throws with a clear message when neither works. */
@@ -46,8 +61,11 @@ export async function ensureInfra(opts: { needRegistry: boolean }): Promise<Infr
   const started: Array<'kafka' | 'registry'> = [];
   let brokers = process.env['KAFKA_BROKERS'];
   if (!brokers) {
-    runScript('kafka.sh', 'start');
-    started.push('kafka');
+    // only what this call starts is this caller's to stop; a broker already running belongs to whoever started it
+    if (!localKafkaRunning()) {
+      runScript('kafka.sh', 'start');
+      started.push('kafka');
+    }
     brokers = `127.0.0.1:${process.env['KAFKA_PORT'] ?? '9092'}`;
   }
   const kafkaBrokers = brokers.split(',').map((b) => b.trim());
@@ -58,14 +76,22 @@ export async function ensureInfra(opts: { needRegistry: boolean }): Promise<Infr
   }
   let registry = process.env['SCHEMA_REGISTRY_URL'];
   if (!registry && opts.needRegistry) {
-    runScript('registry.sh', 'start');
-    started.push('registry');
+    if (!runScript('registry.sh', 'status')) {
+      runScript('registry.sh', 'start');
+      started.push('registry');
+    }
     registry = `http://127.0.0.1:${process.env['SCHEMA_REGISTRY_PORT'] ?? '8081'}/apis/ccompat/v7`;
   }
   return { kafkaBrokers, schemaRegistryUrl: registry ?? '', started };
 }
 
-export function stopInfra(started: ReadonlyArray<'kafka' | 'registry'>): void {
-  if (started.includes('registry')) runScript('registry.sh', 'stop');
-  if (started.includes('kafka')) runScript('kafka.sh', 'stop');
+/**
+ * Stops the services `ensureInfra` started. `timeoutMs` bounds each one's graceful stop (then it is killed), so a
+ * caller with a shutdown budget can keep to it.
+ */
+export function stopInfra(started: ReadonlyArray<'kafka' | 'registry'>, timeoutMs?: number): void {
+  const secs = timeoutMs === undefined ? undefined : String(Math.max(1, Math.floor(timeoutMs / 1000)));
+  const env = secs ? { ...process.env, KAFKA_STOP_TIMEOUT: secs, REGISTRY_STOP_TIMEOUT: secs } : process.env;
+  if (started.includes('registry')) runScript('registry.sh', 'stop', env);
+  if (started.includes('kafka')) runScript('kafka.sh', 'stop', env);
 }

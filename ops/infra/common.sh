@@ -14,15 +14,15 @@ port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 # pid_alive PIDFILE -> 0 when the file names a live process.
 pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-# stop_pid NAME PIDFILE: TERM, wait up to 20 s, then KILL -- only the process named in PIDFILE.
+# stop_pid NAME PIDFILE [SECONDS]: TERM, wait up to SECONDS (20), then KILL -- only the process named in PIDFILE.
 stop_pid() {
-  local name=$1 pidfile=$2 pid
+  local name=$1 pidfile=$2 secs=${3:-20} pid
   if ! pid_alive "$pidfile"; then log "$name is not running"; rm -f "$pidfile"; return 0; fi
   pid=$(cat "$pidfile")
   log "stopping $name (pid $pid)"
   kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  if kill -0 "$pid" 2>/dev/null; then log "$name did not stop in 20 s; killing pid $pid"; kill -KILL "$pid" 2>/dev/null || true; fi
+  for _ in $(seq 1 $((secs * 5))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  if kill -0 "$pid" 2>/dev/null; then log "$name did not stop in $secs s; killing pid $pid"; kill -KILL "$pid" 2>/dev/null || true; fi
   rm -f "$pidfile"
 }
 
@@ -39,5 +39,11 @@ wait_until() {
   return 1
 }
 
-# exec_java ARGS...: run java; with JAVA_EXEC=1 replace the current (sub)shell so $! is the JVM's pid.
-exec_java() { if [[ "${JAVA_EXEC:-}" == 1 ]]; then exec "$@"; else "$@"; fi; }
+# exec_java ARGS...: run java; with JAVA_EXEC=1 replace the current (sub)shell so $! is the JVM's pid. With
+# JAVA_SETSID=1 too, the JVM gets a session of its own (setsid execs in place in a background subshell), so a
+# Ctrl-C in the terminal that started it does not reach a background service: whoever started it stops it.
+exec_java() {
+  if [[ "${JAVA_EXEC:-}" != 1 ]]; then "$@"; return; fi
+  if [[ "${JAVA_SETSID:-}" == 1 ]] && command -v setsid >/dev/null 2>&1; then exec setsid "$@"; fi
+  exec "$@"
+}

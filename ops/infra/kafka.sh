@@ -2,7 +2,7 @@
 # A real single-node Apache Kafka 4.x broker (KRaft, broker+controller) on 127.0.0.1, from Maven Central jars.
 #   bash ops/infra/kafka.sh start|stop|status|reset
 # Env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_DATA_DIR (<infra>/kafka/data), KAFKA_HEAP (768m),
-#      KAFKA_START_TIMEOUT (seconds, 90),
+#      KAFKA_START_TIMEOUT (seconds, 90), KAFKA_STOP_TIMEOUT (seconds, 20),
 #      JO_INFRA_DIR (<repo>/.infra). Jars are copied once from the local Maven repository (downloaded on first use).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -93,7 +93,8 @@ start() {
   fi
   [[ -f "$LOGDIR/server.log" ]] && mv -f "$LOGDIR/server.log" "$LOGDIR/server.log.prev"
   log "starting Kafka on 127.0.0.1:$KAFKA_PORT (logs: $LOGDIR)"
-  (JAVA_EXEC=1 java_cmd kafka.Kafka "$CONF" >"$LOGFILE" 2>&1 </dev/null) &
+  # its own session: `jo start --dev` stops it after the engine has drained, not when the terminal's Ctrl-C lands
+  (JAVA_EXEC=1 JAVA_SETSID=1 java_cmd kafka.Kafka "$CONF" >"$LOGFILE" 2>&1 </dev/null) &
   echo $! >"$PIDFILE"
   wait_until Kafka "${KAFKA_START_TIMEOUT:-90}" "$LOGFILE" "$PIDFILE" ready
 }
@@ -103,7 +104,7 @@ ready() { port_open 127.0.0.1 "$KAFKA_PORT" && grep -q 'Kafka Server started' "$
 
 case "${1:-}" in
   start) start ;;
-  stop) stop_pid Kafka "$PIDFILE" ;;
+  stop) stop_pid Kafka "$PIDFILE" "${KAFKA_STOP_TIMEOUT:-20}" ;;
   status) if pid_alive "$PIDFILE" && port_open 127.0.0.1 "$KAFKA_PORT"; then echo "running 127.0.0.1:$KAFKA_PORT pid $(cat "$PIDFILE")"; else echo stopped; exit 1; fi ;;
   reset) stop_pid Kafka "$PIDFILE"; rm -rf "$KAFKA_DATA_DIR"; log "wiped $KAFKA_DATA_DIR" ;;
   *) echo "usage: $0 start|stop|status|reset" >&2; exit 2 ;;

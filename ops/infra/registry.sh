@@ -44,7 +44,7 @@ start() {
   fetch_app
   local java_bin; java_bin=$(pick_java)
   log "starting Apicurio Registry on 127.0.0.1:$PORT (log: $LOGFILE)"
-  (cd "$APP" && JAVA_EXEC=1 exec_java "$java_bin" -Xms64m -Xmx384m -XX:+UseSerialGC \
+  (cd "$APP" && JAVA_EXEC=1 JAVA_SETSID=1 exec_java "$java_bin" -Xms64m -Xmx384m -XX:+UseSerialGC \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$PORT" \
     -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$MGMT_PORT" \
     -Dquarkus.log.level=WARN -Dquarkus.log.category.\"io.apicurio\".level=INFO \
@@ -56,7 +56,7 @@ start() {
 
 case "${1:-}" in
   start) start ;;
-  stop) stop_pid "Apicurio Registry" "$PIDFILE" ;;
+  stop) stop_pid "Apicurio Registry" "$PIDFILE" "${REGISTRY_STOP_TIMEOUT:-20}" ;;
   status) if pid_alive "$PIDFILE" && ready; then echo "running http://127.0.0.1:$PORT pid $(cat "$PIDFILE")"; else echo stopped; exit 1; fi ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac

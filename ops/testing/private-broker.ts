@@ -32,7 +32,8 @@ export interface PrivateBroker {
   consoleProduce(topic: string, lines: string[], codec: string, opts?: { keyed?: boolean }): Promise<void>;
 }
 
-function sourceLibs(): string {
+/** The Kafka jars `npm test`'s global setup fetched (or the machine has already). */
+export function sourceLibs(): string {
   const infra = process.env['JO_INFRA_DIR'] ?? join(repoRoot, '.infra');
   const libs = join(infra, 'kafka', 'libs');
   // `npm test`'s global setup fetched them when it started the shared broker (or the machine has them already)
@@ -40,14 +41,23 @@ function sourceLibs(): string {
   return libs;
 }
 
+/**
+ * A fresh `JO_INFRA_DIR` whose `kafka/libs` links to the fetched jars: `ops/infra/kafka.sh` run with it keeps its
+ * PID file, config and logs apart from the shared broker's.
+ */
+export function privateInfraDir(): string {
+  const infra = mkdtempSync(join(tmpdir(), 'jo-broker-'));
+  mkdirSync(join(infra, 'kafka'), { recursive: true });
+  symlinkSync(sourceLibs(), join(infra, 'kafka', 'libs'));
+  return infra;
+}
+
 /** Starts a private broker; `ports` override the environment's and the defaults. */
 export function startPrivateBroker(ports: { kafka?: number; controller?: number } = {}): PrivateBroker {
   const port = ports.kafka ?? Number(process.env['JO_TEST_KAFKA_PORT'] ?? 19292);
   const controller = ports.controller ?? Number(process.env['JO_TEST_KAFKA_CONTROLLER_PORT'] ?? 19293);
   const libs = sourceLibs();
-  const infra = mkdtempSync(join(tmpdir(), 'jo-broker-'));
-  mkdirSync(join(infra, 'kafka'), { recursive: true });
-  symlinkSync(libs, join(infra, 'kafka', 'libs'));
+  const infra = privateInfraDir();
   const env = {
     ...process.env,
     JO_INFRA_DIR: infra,

@@ -199,7 +199,7 @@ export interface KafkaClientOptions {
   /** kafkajs' own log output; `error` by default (it is chatty about rebalances that we report ourselves). */
   readonly logLevel?: KafkaLogLevel;
   /** Where kafkajs log lines go; stderr JSON lines by default. */
-  readonly log?: (level: KafkaLogLevel, message: string, extra: Record<string, unknown>) => void;
+  readonly log?: KafkaLogSink;
   readonly connectionTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
   /** Compression of every batch the client's producers send (a send's own `compression` wins); default `none`. */
@@ -228,10 +228,25 @@ function toOurLevel(level: LogLevel): KafkaLogLevel {
   return 'debug';
 }
 
+/** Where kafkajs log lines go. */
+export type KafkaLogSink = (level: KafkaLogLevel, message: string, extra: Record<string, unknown>) => void;
+
+let defaultLog: KafkaLogSink | undefined;
+
+/**
+ * Where clients built without their own `log` send kafkajs' lines (stderr JSON lines until this is called). The
+ * composition root calls it once at start-up, so the clients that parts build for themselves (config view, report
+ * view, hosts directory...) log through the process's logger like the rest.
+ */
+export function setDefaultKafkaLog(log: KafkaLogSink | undefined): void {
+  defaultLog = log;
+}
+
 /** Builds a kafkajs client. Callers create producers, consumers and admins from it. */
 export function createKafka(opts: KafkaClientOptions): Kafka {
   const sink =
     opts.log ??
+    defaultLog ??
     ((level, message, extra) =>
       process.stderr.write(JSON.stringify({ level, src: 'kafkajs', msg: message, ...extra }) + '\n'));
   const config: KafkaConfig = {
