@@ -11,7 +11,14 @@
  * yet committed, minus a margin for clock skew between the engine and the connector.
  */
 import { randomUUID } from 'node:crypto';
-import { restoreChangelogs, SystemClock, type Admin, type KafkaClient, type Producer } from '../topology/index.js';
+import {
+  restoreChangelogs,
+  retryKafka,
+  SystemClock,
+  type Admin,
+  type KafkaClient,
+  type Producer,
+} from '../topology/index.js';
 import { ConnectorRetryableError } from './errors.js';
 
 export interface AttemptLogOptions {
@@ -62,7 +69,9 @@ export class AttemptLog {
     const { kafka, topic, commandTopic } = this.opts;
     this.admin = kafka.admin();
     await this.admin.connect();
-    const meta = await this.admin.fetchTopicMetadata({ topics: [commandTopic] });
+    const admin = this.admin;
+    // a topic created a moment ago may not be in every broker's metadata yet (UNKNOWN_TOPIC_OR_PARTITION, retriable)
+    const meta = await retryKafka(() => admin.fetchTopicMetadata({ topics: [commandTopic] }));
     const numPartitions = meta.topics[0]?.partitions.length ?? 1;
     await this.admin.createTopics({
       waitForLeaders: true,
@@ -77,7 +86,7 @@ export class AttemptLog {
         },
       ],
     });
-    const own = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    const own = await retryKafka(() => admin.fetchTopicMetadata({ topics: [topic] }));
     this.partitions = Math.max(1, own.topics[0]?.partitions.length ?? 1);
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();

@@ -207,10 +207,13 @@ describe('welcome journey on the real broker', () => {
       goals: 0,
       discarded: 0,
     });
+    // entries per UTC day of the steps' timestamps: all N on the day(s) this run took
+    expect(Object.values(report.entriesByDay ?? {}).reduce((a, b) => a + b, 0)).toBe(N);
     expect(report).toEqual({
       journeyId: 'welcome',
       version: 1,
       entries: N,
+      entriesByDay: expect.any(Object) as unknown,
       goals: 0,
       exits: { end: N },
       nodes: {
