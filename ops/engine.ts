@@ -216,7 +216,12 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
     // in parallel: each joins its own consumer group, and a restart should not pay for those joins one by one
     const starts = await Promise.allSettled(
       components.map(async (c) => {
-        await c.start();
+        try {
+          await c.start();
+        } catch (err) {
+          logger.warn({ component: c.name, err }, 'start failed');
+          throw err;
+        }
         started.push(c);
         logger.info({ component: c.name }, 'started');
       }),
