@@ -85,6 +85,8 @@ export interface CommandConsumerOptions {
   readonly topic?: string;
   /** Each batch's records not yet answered, when they are handed out (the throttle queue counts its depth). */
   readonly onFetched?: (messages: readonly KafkaMessage[]) => void;
+  /** Replaces setting `jo_connector_in_flight` (the throttle queue's consumer reports through its parent). */
+  readonly onInFlight?: () => void;
   /** After every rebalance of this consumer's group. */
   readonly onRebalance?: () => void;
   /** Called at the end of `stop()` (e.g. to close an HTTP client the connector created). */
@@ -195,6 +197,7 @@ export class CommandConsumer {
       handle: throttledHandler(gate, throttleOf, this.opts.handle),
       onFetched: (ms) => gate.queue(queuedCommands(ms)),
       onRebalance: () => gate.forget(),
+      onInFlight: () => this.publishInFlight(),
       onStop: undefined,
     });
   }
@@ -484,7 +487,13 @@ export class CommandConsumer {
   private track(delta: number): void {
     this.inFlightNow += delta;
     this.peak = Math.max(this.peak, this.inFlightNow);
-    this.inFlightGauge.set({ connector: this.opts.connector }, this.inFlightNow);
+    if (this.opts.onInFlight) this.opts.onInFlight();
+    else this.publishInFlight();
+  }
+
+  /** One gauge per connector: the commands in flight of its command consumer and of its throttle queue's. */
+  private publishInFlight(): void {
+    this.inFlightGauge.set({ connector: this.opts.connector }, this.inFlightNow + (this.queue?.inFlight ?? 0));
   }
 
   /** The cached answer of a command answered before a failed transaction, or a fresh one. */

@@ -14,6 +14,9 @@ import { ConnectorCodes, DataSourceError, type ConnectorCode } from './errors.js
 import { HttpClient, type HttpOutcome } from './http-client.js';
 import { TtlCache } from './ttl-cache.js';
 
+/** Circuit breakers kept at most (one per data source id); closed ones are dropped first. */
+export const MAX_BREAKERS = 1_000;
+
 /** Failures no retry can fix: configuration and policy refusals. */
 const NOT_RETRYABLE: ReadonlySet<string> = new Set([
   ConnectorCodes.secretUnresolved,
@@ -47,6 +50,8 @@ export interface DataSourceClient {
   fetch(config: DataSourceConfig, data: unknown): Promise<unknown>;
   /** The circuit state of a data source (`closed` for one never called). */
   circuitState(datasourceId: string): BreakerState;
+  /** What the client holds in memory: circuit breakers (≤ 1,000), cached answers and their estimated bytes. */
+  sizes(): { readonly breakers: number; readonly cacheEntries: number; readonly cacheBytes: number };
   close(): Promise<void>;
 }
 
@@ -59,7 +64,7 @@ class HttpDataSourceClient implements DataSourceClient {
   private readonly ownsHttp: boolean;
   private readonly cache: TtlCache<unknown>;
   /** One per data source id (from configs), at most 1,000: closed breakers are dropped first. */
-  private readonly breakers = new LruMap<string, CircuitBreaker>(1_000, (b) => b.state === 'closed');
+  private readonly breakers = new LruMap<string, CircuitBreaker>(MAX_BREAKERS, (b) => b.state === 'closed');
   private readonly calls;
   private readonly duration;
 
@@ -79,6 +84,10 @@ class HttpDataSourceClient implements DataSourceClient {
 
   circuitState(id: string): BreakerState {
     return this.breakers.get(id)?.state ?? 'closed';
+  }
+
+  sizes(): { readonly breakers: number; readonly cacheEntries: number; readonly cacheBytes: number } {
+    return { breakers: this.breakers.size, cacheEntries: this.cache.size, cacheBytes: this.cache.bytes };
   }
 
   fetch(config: DataSourceConfig, data: unknown): Promise<unknown> {

@@ -46,27 +46,28 @@ describe('ThrottleGate: the throttle queue rules', () => {
     await all;
     expect(out.filter((o) => o.verdict === 'send')).toHaveLength(1_500);
     expect(out.map((o) => o.id)).toEqual(list.map((c) => c.commandId));
-    expect(maxPerSecond(out.map((o) => o.at))).toBeLessThanOrEqual(52);
-    // 1,500 at 50/s: the last leaves after ~30 s (5 tokens of burst at the start)
-    expect((out.at(-1)?.at ?? 0) - T0).toBeGreaterThanOrEqual(29_800);
+    // the bucket lets a quarter second's burst go; pace() then spaces the calls (next test)
+    expect(maxPerSecond(out.map((o) => o.at))).toBeLessThanOrEqual(62);
+    // 1,500 at 50/s: the last leaves after ~30 s (12 tokens of burst at the start)
+    expect((out.at(-1)?.at ?? 0) - T0).toBeGreaterThanOrEqual(29_700);
     expect((out.at(-1)?.at ?? 0) - T0).toBeLessThanOrEqual(30_000);
   });
 
-  it('caps at once only the commands that would wait longer than maxDelay (PT1M at 50/s: ~3,002 of 5,000 sent)', async () => {
+  it('caps at once only the commands that would wait longer than maxDelay (PT1M at 50/s: ~3,012 of 5,000 sent)', async () => {
     const timer = new ManualTimer(T0);
     const gate = new ThrottleGate({ timer });
     const { out, all } = run(gate, timer, cmds(5_000), { perSecond: 50, maxDelay: 'PT1M' });
     await timer.advance(0);
     const cappedAtOnce = out.filter((o) => o.verdict === 'capped');
-    expect(cappedAtOnce).toHaveLength(5_000 - 3_002);
+    expect(cappedAtOnce).toHaveLength(5_000 - 3_012);
     expect(cappedAtOnce.every((o) => o.at === T0)).toBe(true);
     await timer.advance(61_000);
     await all;
     const sent = out.filter((o) => o.verdict === 'send');
-    expect(sent).toHaveLength(3_002);
+    expect(sent).toHaveLength(3_012);
     expect(Math.max(...sent.map((o) => o.at)) - T0).toBeLessThanOrEqual(60_000);
     // the first 3,005 in queue order are the ones sent
-    expect(new Set(sent.map((o) => o.id))).toEqual(new Set(cmds(3_002).map((c) => c.commandId)));
+    expect(new Set(sent.map((o) => o.id))).toEqual(new Set(cmds(3_012).map((c) => c.commandId)));
   });
 
   it('a restart in the middle: a new gate continues the queue with each command’s own age', async () => {
@@ -74,12 +75,12 @@ describe('ThrottleGate: the throttle queue rules', () => {
     const list = cmds(1_000);
     const first = new ManualTimer(T0);
     const a = run(new ThrottleGate({ timer: first }), first, list, t);
-    await first.advance(5_000); // ~252 sent, then SIGKILL: the rest never got a verdict from this gate
+    await first.advance(5_000); // ~262 sent, then SIGKILL: the rest never got a verdict from this gate
     const sentBefore = a.out.filter((o) => o.verdict === 'send').map((o) => o.id);
     const cappedBefore = a.out.filter((o) => o.verdict === 'capped').length;
-    expect(sentBefore.length).toBeGreaterThanOrEqual(250);
-    expect(sentBefore.length).toBeLessThanOrEqual(253);
-    expect(cappedBefore).toBe(1_000 - 502); // capped at once: a capped result was committed for them
+    expect(sentBefore.length).toBeGreaterThanOrEqual(260);
+    expect(sentBefore.length).toBeLessThanOrEqual(263);
+    expect(cappedBefore).toBe(1_000 - 512); // capped at once: a capped result was committed for them
 
     // Back 3 s later: the queue consumer re-reads from the committed offset (the sent and capped ones are done)
     const answered = new Set([...sentBefore, ...a.out.filter((o) => o.verdict === 'capped').map((o) => o.id)]);
@@ -89,11 +90,11 @@ describe('ThrottleGate: the throttle queue rules', () => {
     await second.advance(3_000);
     await b.all;
     const sentAfter = b.out.filter((o) => o.verdict === 'send');
-    // 2 s of maxDelay left for the oldest: a fresh burst (2) + 50/s × 2 s
-    expect(sentAfter).toHaveLength(102);
+    // 2 s of maxDelay left for the oldest: a fresh burst (12) + 50/s × 2 s
+    expect(sentAfter).toHaveLength(112);
     expect(Math.max(...sentAfter.map((o) => o.at)) - T0).toBeLessThanOrEqual(10_000);
-    expect(new Set([...sentBefore, ...sentAfter.map((o) => o.id)]).size).toBe(sentBefore.length + 102);
-    expect(maxPerSecond(sentAfter.map((o) => o.at))).toBeLessThanOrEqual(52);
+    expect(new Set([...sentBefore, ...sentAfter.map((o) => o.id)]).size).toBe(sentBefore.length + 112);
+    expect(maxPerSecond(sentAfter.map((o) => o.at))).toBeLessThanOrEqual(62);
   });
 
   it('a command an earlier incarnation already called is sent (at the rate), never capped', async () => {
@@ -118,6 +119,21 @@ describe('ThrottleGate: the throttle queue rules', () => {
     expect(out.filter((o) => o.verdict === 'capped')).toHaveLength(9);
   });
 
+  it('paces the calls themselves 1/perSecond apart, however bunched they arrive from the attempt log', async () => {
+    const timer = new ManualTimer(T0);
+    const gate = new ThrottleGate({ timer });
+    const sent: number[] = [];
+    // 120 calls released at once (as a slow attempt-log write would), then more 300 ms later
+    const first = Array.from({ length: 120 }, () => gate.pace('mail', 50).then(() => sent.push(timer.now())));
+    await timer.advance(300);
+    const late = Array.from({ length: 10 }, () => gate.pace('mail', 50).then(() => sent.push(timer.now())));
+    await timer.advance(5_000);
+    await Promise.all([...first, ...late]);
+    expect(sent).toHaveLength(130);
+    for (let i = 1; i < sent.length; i++) expect((sent[i] ?? 0) - (sent[i - 1] ?? 0)).toBeGreaterThanOrEqual(20);
+    expect(maxPerSecond(sent)).toBeLessThanOrEqual(50);
+  });
+
   it('reports depth and age of the oldest queued command per action', async () => {
     const timer = new ManualTimer(T0 + 2_000);
     const metrics = new InMemoryMetrics();
@@ -127,7 +143,7 @@ describe('ThrottleGate: the throttle queue rules', () => {
     expect(gate.snapshot()).toEqual({ mail: { depth: 100, ageSeconds: 2 } });
     const { all } = run(gate, timer, cmds(100), { perSecond: 50, maxDelay: 'PT1M' });
     await timer.advance(1_000);
-    expect(gate.snapshot()['mail']?.depth).toBe(48);
+    expect(gate.snapshot()['mail']?.depth).toBe(38);
     await timer.advance(1_000);
     await all;
     expect(gate.snapshot()).toEqual({ mail: { depth: 0, ageSeconds: 0 } });

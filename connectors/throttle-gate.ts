@@ -23,13 +23,16 @@ export interface ThrottleGateOptions {
 export type ThrottleVerdict = 'send' | 'capped';
 
 /**
- * Paces the commands of throttled actions, one token bucket per action. The burst is a twentieth of a second's
- * worth (at least 1): no second sees more than `perSecond` × 1.05 calls leave, which leaves room for the jitter
- * between taking a token and the request reaching the endpoint. Called by the throttle queue's consumer only.
+ * Paces the commands of throttled actions: a token bucket per action decides order and capping (burst: a quarter of
+ * a second's worth, at least 1, so the pause between two committed chunks of the queue costs no rate), and
+ * {@link ThrottleGate.pace} spaces the calls themselves 1/perSecond apart, so no second sees more than `perSecond`
+ * calls leave. Called by the throttle queue's consumer only.
  */
 export class ThrottleGate {
   private readonly timer: Timer;
   private readonly buckets = new Map<string, TokenBucket>();
+  /** Per action: the earliest time the next call may leave (calls are spaced 1/perSecond apart). */
+  private readonly nextCall = new Map<string, number>();
   /** Commands known to be in the queue and not yet sent or capped, per action: commandId → createdAt (ms). */
   private readonly queued = new Map<string, Map<string, number>>();
   private readonly depth;
@@ -80,6 +83,19 @@ export class ThrottleGate {
     return ok ? 'send' : 'capped';
   }
 
+  /**
+   * Called after a call's attempt was recorded, just before it is sent: spaces the calls of an action at least
+   * 1/perSecond apart. The bucket decides order and capping; the durable attempt record written between taking a
+   * token and sending (one produce request for all calls waiting meanwhile) would otherwise release calls in
+   * bunches, and an endpoint would see more than `perSecond` in some second. Retries are spaced too.
+   */
+  async pace(action: string, perSecond: number): Promise<void> {
+    const now = this.timer.now();
+    const at = Math.max(now, this.nextCall.get(action) ?? now);
+    this.nextCall.set(action, at + 1000 / perSecond);
+    if (at > now) await new Promise<void>((resolve) => void this.timer.after(at - now, resolve));
+  }
+
   /** Depth and age of each action's queue as this process sees it (the gauges' values). */
   snapshot(): Record<string, { depth: number; ageSeconds: number }> {
     const now = this.timer.now();
@@ -103,7 +119,7 @@ export class ThrottleGate {
   private bucket(action: string, perSecond: number): TokenBucket {
     let b = this.buckets.get(action);
     if (!b || b.perSecond !== perSecond) {
-      b = new TokenBucket(perSecond, Math.max(1, Math.floor(perSecond / 20)), this.timer);
+      b = new TokenBucket(perSecond, Math.max(1, Math.floor(perSecond / 4)), this.timer);
       this.buckets.set(action, b);
     }
     return b;

@@ -57,9 +57,15 @@ export function throttledHandler(
 ): CommandHandler {
   return async (cmd, attempts) => {
     const t = throttleOf(cmd.action);
-    if (t && (await gate.admit(cmd, t, attempts.priorAttempts > 0)) === 'capped')
-      return cappedResult(cmd, t, gate.now());
-    return handle(cmd, attempts);
+    if (!t) return handle(cmd, attempts);
+    if ((await gate.admit(cmd, t, attempts.priorAttempts > 0)) === 'capped') return cappedResult(cmd, t, gate.now());
+    return handle(cmd, {
+      priorAttempts: attempts.priorAttempts,
+      beforeAttempt: async (n) => {
+        await attempts.beforeAttempt(n);
+        await gate.pace(cmd.action, t.perSecond);
+      },
+    });
   };
 }
 

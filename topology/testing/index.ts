@@ -21,3 +21,4 @@ export {
   type FaultPlan,
   type TxnStep,
 } from './fault-injection.js';
+export { createTopics, produce, readCommitted, testKafka } from './fixtures/kafka-io.js';
