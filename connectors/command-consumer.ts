@@ -187,7 +187,7 @@ export class CommandConsumer {
 
   /** The consumer of `<prefix>action-queue.<connector>`: sends throttled commands at their action's rate. */
   private throttleQueue(throttleOf: ThrottleLookup): CommandConsumer {
-    const gate = new ThrottleGate({ metrics: this.opts.metrics });
+    const gate = new ThrottleGate({ metrics: this.opts.metrics, timer: this.timer });
     return new CommandConsumer({
       ...this.opts,
       throttleOf: undefined,

@@ -138,9 +138,12 @@ describe('ThrottleGate: the throttle queue rules', () => {
     let now = T0;
     const due: Array<{ at: number; fn: () => void }> = [];
     // a timer whose callbacks only run when the test says: all overdue ones at once, as after an event-loop stall
+    const after = (ms: number, fn: () => void) => (due.push({ at: now + ms, fn }), () => {});
     const stalled = {
       now: () => now,
-      after: (ms: number, fn: () => void) => (due.push({ at: now + ms, fn }), () => {}),
+      after,
+      sleep: (ms: number) => new Promise<void>((resolve) => void after(ms, resolve)),
+      yield: () => Promise.resolve(),
     };
     const gate = new ThrottleGate({ timer: stalled });
     const sent: number[] = [];
