@@ -23,3 +23,4 @@ export {
   TopicTail,
   type TailRecord,
 } from './profile-journey.js';
+export { startPrivateBroker, type PrivateBroker } from './private-broker.js';

@@ -32,6 +32,7 @@ import { CpuSlice, TaskProcessingError, TaskRunner, type ConsumerPort } from './
 import { taskIdOf, type ErrorPolicy } from './task.js';
 import { SystemTimer, type Timer } from '../api/timer.js';
 import { ConsumerWatch } from './consumer-watch.js';
+import { RelaunchBackoff, type RelaunchBackoffOptions } from './relaunch-backoff.js';
 import { ensureHostsTopic, HostPublisher, hostsTopic, type HostRecord } from './host-directory.js';
 import { bindMetrics } from './runtime-metrics.js';
 import { TaskStateBackend, type ChangelogRestorer, type StoreMemory } from '../state/task-state.js';
@@ -112,6 +113,8 @@ export interface StreamsAppOptions {
    * start listening after the app is built; undefined while unknown (nothing is published then).
    */
   readonly applicationServer?: () => string | undefined;
+  /** Pauses before a failed task is relaunched (default 1 s doubling to 30 s, reset after 60 s of running). */
+  readonly relaunchBackoff?: RelaunchBackoffOptions;
   /** Structured log lines (default: none). */
   readonly log?: (level: 'info' | 'warn' | 'error', msg: string, extra?: Record<string, unknown>) => void;
 }
@@ -141,6 +144,7 @@ export class StreamsApp {
   private readonly consumerWatch: ConsumerWatch;
   private readonly instanceId: string;
   private hosts: HostPublisher | undefined;
+  private readonly relaunch: RelaunchBackoff;
 
   constructor(private readonly opts: StreamsAppOptions) {
     if (!opts.kafka && !opts.brokers) throw new TypeError('StreamsApp needs `kafka` or `brokers`');
@@ -149,6 +153,7 @@ export class StreamsApp {
     this.timer = opts.timer ?? new SystemTimer();
     this.exactlyOnce = (opts.processingGuarantee ?? 'exactly-once') === 'exactly-once';
     this.instanceId = opts.instanceId ?? randomUUID();
+    this.relaunch = new RelaunchBackoff(this.clock, opts.relaunchBackoff);
     bindMetrics(this.events, opts.metrics ?? noopMetrics);
     this.consumerWatch = new ConsumerWatch({
       timer: this.timer,
@@ -403,8 +408,17 @@ export class StreamsApp {
     const o = this.opts;
     const [sub, partition] = id.split('_').map(Number) as [number, number];
     const inputs = o.topology.sourceTopics(o.applicationId, sub);
-    for (const t of inputs) this.consumer?.pause([{ topic: t, partitions: [partition] }]);
+    for (const t of inputs) {
+      try {
+        this.consumer?.pause([{ topic: t, partitions: [partition] }]);
+      } catch (err) {
+        // A consumer being rebuilt (not running yet) refuses pause/seek: the task's start then fails on its seek and
+        // it is relaunched after its pause, or started by the assignment the new consumer gets.
+        this.log('warn', 'could not pause a partition of a task being launched', { task: id, err: String(err) });
+      }
+    }
     this.slice ??= new CpuSlice(this.clock, this.timer);
+    this.relaunch.launched(id);
     const runner = new TaskRunner({
       slice: this.slice,
       applicationId: o.applicationId,
@@ -447,17 +461,22 @@ export class StreamsApp {
   private taskFailed(r: TaskRunner, err: unknown): void {
     const fatal = err instanceof TaskProcessingError;
     this.events.emit('task-error', { taskId: r.id, error: err, fatal });
-    this.log(fatal ? 'error' : 'warn', 'task failed', { task: r.id, err: String(err) });
+    const pauseMs = fatal ? 0 : this.relaunch.failed(r.id);
+    this.log(fatal ? 'error' : 'warn', 'task failed', { task: r.id, err: String(err), relaunchInMs: pauseMs });
     if (this.runners.get(r.id) === r) this.runners.delete(r.id);
     if (fatal) {
       this.failure = err;
       void this.close().then(() => this.setState('failed'));
       return;
     }
-    // Fenced or a commit failed: if the task is still ours, rebuild it from the changelog after a pause.
-    void this.timer.sleep(1_000).then(() => {
-      if (this.assigned.has(r.id) && !this.runners.has(r.id) && this.appState === 'running') this.launch(r.id);
-    });
+    // Fenced, a commit failed, the broker is away: if the task is still ours, relaunch it after a growing pause
+    // (its stores rolled back to the last commit, so only the changelog's tail is restored).
+    void this.timer
+      .sleep(pauseMs)
+      .then(() => {
+        if (this.assigned.has(r.id) && !this.runners.has(r.id) && this.appState === 'running') this.launch(r.id);
+      })
+      .catch((e: unknown) => this.log('warn', 'task relaunch failed', { task: r.id, err: String(e) }));
   }
 
   /** Task ids running on this instance. */

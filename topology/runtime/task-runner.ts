@@ -470,6 +470,8 @@ export class TaskRunner {
     // synchronous, before the outputs are taken: coalesced store changes join this transaction
     this.task?.prepareCommit();
     if (this.outputs.length === 0 && this.processedSinceCommit === 0) return;
+    // synchronously with taking the outputs: store writes from here on belong to the next commit
+    this.stateHandle?.beginCommit();
     const outs = this.outputs;
     this.outputs = [];
     this.outputBytes = 0;
@@ -546,7 +548,11 @@ export class TaskRunner {
     this.queuedBytes = 0;
     const errors: unknown[] = [];
     await this.task?.close().catch((e: unknown) => errors.push(e));
-    await this.stateHandle?.close(clean).catch((e: unknown) => errors.push(e));
+    // Dirty: the stores go back to their last committed state when they can, and are checkpointed there, so the
+    // relaunch restores only the changelog's tail instead of wiping them (a broker outage used to make every task
+    // rebuild its stores from scratch).
+    const rolledBack = !clean && this.stateHandle !== undefined && (await this.stateHandle.rollback());
+    await this.stateHandle?.close(clean || rolledBack).catch((e: unknown) => errors.push(e));
     await this.txProducer?.disconnect().catch((e: unknown) => errors.push(e));
     if (this.waiting) {
       this.waiting = false;
@@ -554,7 +560,7 @@ export class TaskRunner {
     }
     for (const t of this.paused) this.opts.consumer.resume(t, this.opts.partition);
     this.paused.clear();
-    this.setState('closed', clean ? 'clean' : 'dirty');
+    this.setState('closed', clean ? 'clean' : rolledBack ? 'rolled-back' : 'dirty');
     if (errors.length) this.opts.events.emit('task-error', { taskId: this.id, error: errors[0], fatal: false });
   }
 }

@@ -45,8 +45,8 @@ export interface PartitionRestoreSummary {
   /** Last stable offset at the start: the restored stores hold exactly the changelog below it. */
   readonly endOffset: number;
   readonly restored: number;
-  /** `offset`: the position reached `endOffset`; `idle`: see `idleFetchesBeforeEnd`; `none`: nothing to read. */
-  readonly endReachedBy: 'offset' | 'idle' | 'none';
+  /** `offset`: the position reached `endOffset`; `none`: nothing to read. Nothing else ends a restore. */
+  readonly endReachedBy: 'offset' | 'none';
 }
 
 export interface RestoreSummary {
@@ -69,11 +69,6 @@ export interface RestoreOptions {
   readonly progressIntervalMs?: number;
   /** Aborting rejects with `STORE_RESTORE_ABORTED` (e.g. the task was revoked or the process is stopping). */
   readonly signal?: AbortSignal;
-  /**
-   * Consecutive fetch rounds that bring nothing for any unfinished partition before its remaining offsets are
-   * taken as compacted away (a fetch below the last stable offset returns data whenever any exists). Default 20.
-   */
-  readonly idleFetchesBeforeEnd?: number;
 }
 
 interface PartitionState {
@@ -86,7 +81,7 @@ interface PartitionState {
   restored: number;
   lastReport: number;
   done: boolean;
-  endReachedBy: 'offset' | 'idle' | 'none';
+  endReachedBy: 'offset' | 'none';
 }
 
 /** Restores every given changelog partition to its current end; resolves with a summary. See the file comment. */
@@ -205,18 +200,19 @@ async function consumeUntilEnd(opts: RestoreOptions, { states, idle }: Plan, t0:
   // Observed here so an early failure (before `await finished`) is not an unhandled rejection; awaited below.
   void finished.catch(() => undefined);
   let failed = false;
-  const idleLimit = opts.idleFetchesBeforeEnd ?? 20;
-  let idleFetches = 0;
   const settleIfDone = () => {
     if (states.every((s) => s.done)) finish();
   };
-  const advance = (s: PartitionState, nextOffset: number, by: 'offset' | 'idle') => {
+  // A partition is done only when its position reached the end offset taken up front: never because fetches came
+  // back empty for a while (with several brokers, fetches of other brokers' partitions made that look like the
+  // end, and the checkpoint then claimed an end the store had not reached). Batches holding only transaction
+  // markers or aborted records advance the position too (kafkajs reports their last offset).
+  const advance = (s: PartitionState, nextOffset: number) => {
     if (s.done) return;
-    idleFetches = 0;
     if (nextOffset > s.position) s.position = nextOffset;
     if (s.position >= s.end) {
       s.done = true;
-      s.endReachedBy = by;
+      s.endReachedBy = 'offset';
       report(opts, s, t0, true);
       settleIfDone();
     } else report(opts, s, t0, false);
@@ -225,12 +221,7 @@ async function consumeUntilEnd(opts: RestoreOptions, { states, idle }: Plan, t0:
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
     const s = find(e.payload.topic, e.payload.partition);
-    if (s) advance(s, Number(e.payload.lastOffset) + 1, 'offset');
-  });
-  consumer.on(consumer.events.FETCH, () => {
-    // A fetch round with no batch for any unfinished partition: see `idleFetchesBeforeEnd`.
-    if (++idleFetches < idleLimit) return;
-    for (const s of states) if (!s.done) advance(s, s.end, 'idle');
+    if (s) advance(s, Number(e.payload.lastOffset) + 1);
   });
   consumer.on(consumer.events.CRASH, (e) => fail(asRestoreError(e.payload.error, 'consuming the changelog')));
   try {

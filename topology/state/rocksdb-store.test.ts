@@ -316,3 +316,49 @@ describe('RocksDbKeyValueStore', () => {
     expect((err as StateStoreError).retryable).toBe(true);
   });
 });
+
+describe('RocksDbKeyValueStore rollback of uncommitted writes', () => {
+  for (const cacheBytes of [16 * 1024 * 1024, 0])
+    it(`puts back what the last committed epoch left (read cache ${cacheBytes ? 'on' : 'off'})`, async () => {
+      const s = await openStore<number>('counts', jsonSerde<number>(), { cacheBytes });
+      await s.put('a', 1);
+      await s.put('b', 1);
+      s.beginEpoch(); // commit 1 starts...
+      await s.flush();
+      s.commitEpoch(); // ...and succeeds
+      await s.put('a', 2);
+      await s.delete('b');
+      await s.put('c', 1);
+      s.beginEpoch(); // commit 2 starts (it will fail)
+      await s.flush(); // its writes are on disk
+      await s.put('a', 3); // the next commit's writes, one buffered...
+      await s.put('d', 1);
+      await s.flush(); // ...and written by a scan or a full buffer
+      await s.put('e', 1);
+      await s.rollback();
+      expect(await collect(s.all())).toEqual([
+        ['a', 1],
+        ['b', 1],
+      ]);
+      expect(s.approximateCount()).toBe(2);
+      await s.close();
+      open.splice(open.indexOf(s), 1);
+      const again = await openStore<number>('counts');
+      expect(await collect(again.all())).toEqual([
+        ['a', 1],
+        ['b', 1],
+      ]);
+      expect(again.approximateCount()).toBe(2);
+    });
+
+  it('keeps what a successful commit wrote while the next one was open', async () => {
+    const s = await openStore<number>('counts');
+    await s.put('a', 1);
+    s.beginEpoch(); // commit 1 in flight
+    await s.put('a', 2); // commit 2's write
+    await s.flush();
+    s.commitEpoch(); // commit 1 succeeded
+    await s.rollback(); // commit 2 failed
+    expect(await s.get('a')).toBe(1);
+  });
+});

@@ -90,6 +90,12 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   private count: number;
   /** For keys in `pending`: whether they existed before their first buffered write, when known without a read. */
   private prior = new Map<string, boolean>();
+  /**
+   * What the store held before its uncommitted writes, per commit epoch (oldest first; the last is the open one):
+   * key → bytes before the epoch's first write to it (null: absent), or undefined while not known without a read —
+   * then the key's write is still buffered and the next `commitBatch` reads it from disk. See `rollback`.
+   */
+  private undo: Array<Map<string, Buffer | null | undefined>> = [new Map<string, Buffer | null | undefined>()];
   /** Restore batches were applied since the last count: see `applyRestoreBatch`. */
   private restoring = false;
   private recounting: Promise<void> | null = null;
@@ -224,8 +230,17 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
       const known = this.knownToExist(key);
       if (known !== undefined) this.prior.set(key, known);
     }
+    const epoch = this.undo[this.undo.length - 1];
+    if (epoch && !epoch.has(key)) epoch.set(key, this.visible(key));
     this.pending.set(key, bytes);
     this.cache.set(key, bytes);
+  }
+
+  /** The bytes a read of `key` would return now, when known without a disk read (undefined: not known). */
+  private visible(key: string): Buffer | null | undefined {
+    if (this.pending.has(key)) return this.pending.get(key);
+    if (this.writing?.has(key)) return this.writing.get(key);
+    return this.cache.peek(key);
   }
 
   /** Whether `key` exists once the batch in flight lands, if the buffer or the cache can tell without a read. */
@@ -328,10 +343,16 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
    * existence comes from `prior` when it was known at buffering time, else from one batched disk read.
    */
   private async commitBatch(entries: ReadonlyMap<string, Buffer | null>, prior: Map<string, boolean>): Promise<void> {
-    const unknown = [...entries.keys()].filter((k) => !prior.has(k));
+    const undoUnknown = (k: string) => this.undo.some((m) => m.has(k) && m.get(k) === undefined);
+    const unknown = [...entries.keys()].filter((k) => !prior.has(k) || undoUnknown(k));
     if (unknown.length > 0) {
       const onDisk = await this.diskGetMany(unknown);
-      unknown.forEach((k, i) => prior.set(k, onDisk[i] !== null));
+      unknown.forEach((k, i) => {
+        const bytes = onDisk[i] ?? null;
+        if (!prior.has(k)) prior.set(k, bytes !== null);
+        // what this batch is about to overwrite is what the key held before its (still uncommitted) write
+        for (const m of this.undo) if (m.has(k) && m.get(k) === undefined) m.set(k, bytes);
+      });
     }
     let count = this.count;
     for (const [k, v] of entries) count += (v === null ? 0 : 1) - (prior.get(k) ? 1 : 0);
@@ -368,6 +389,51 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     } finally {
       w.destroy();
     }
+  }
+
+  /**
+   * A commit starts: writes from now on belong to the next commit. The runtime calls it synchronously when it takes
+   * the outputs of a commit (their changelog records), so the boundary between two epochs is exact.
+   */
+  beginEpoch(): void {
+    this.undo.push(new Map());
+  }
+
+  /** The oldest open commit succeeded: its writes are committed, what they overwrote is forgotten. */
+  commitEpoch(): void {
+    if (this.undo.length > 1) this.undo.shift();
+    else this.undo = [new Map<string, Buffer | null | undefined>()];
+  }
+
+  /**
+   * Undoes every write not covered by a successful commit (`commitEpoch`): buffered writes are dropped, written
+   * ones are put back to what they overwrote, in one batch. Afterwards the store holds exactly what its committed
+   * changelog holds, so a checkpoint at the last committed changelog offsets is true and a restart restores only
+   * the tail instead of wiping the store (Kafka Streams wipes it). The oldest epoch decides for each key: a key
+   * whose oldest entry is still unknown never reached the disk since, so the disk holds its committed value.
+   */
+  async rollback(): Promise<void> {
+    this.assertOpen();
+    while (this.writing) await this.writeDone;
+    this.pending = new Map();
+    this.prior = new Map();
+    const back = new Map<string, Buffer | null>();
+    const decided = new Set<string>();
+    for (const m of this.undo)
+      for (const [k, v] of m) {
+        if (decided.has(k)) continue;
+        decided.add(k);
+        if (v !== undefined) back.set(k, v);
+      }
+    this.undo = [new Map<string, Buffer | null | undefined>()];
+    this.cache.clear();
+    if (back.size === 0) return;
+    const keys = [...back.keys()];
+    const onDisk = await this.diskGetMany(keys);
+    let count = this.count;
+    keys.forEach((k, i) => (count += (back.get(k) === null ? 0 : 1) - (onDisk[i] === null ? 0 : 1)));
+    await this.writeBatch(back, count);
+    this.count = count;
   }
 
   /**

@@ -25,11 +25,25 @@ export interface TaskStateHandle {
   readonly stores: ReadonlyMap<string, KeyValueStore<unknown>>;
   /** Brings change-logged stores up to the end of their changelog partitions. Call once, before processing. */
   restore(onProgress: (p: RestoreProgressInfo) => void, signal?: AbortSignal): Promise<RestoreResult>;
+  /**
+   * A commit starts (call it synchronously as its outputs are taken): store writes from now on belong to the next
+   * commit. Each `beginCommit` is followed by exactly one `committed` or by `rollback`/`close`.
+   */
+  beginCommit(): void;
   /** Tells the handle the next changelog offset of each changelog topic after a successful commit. */
   committed(nextOffsets: ReadonlyMap<string, number>): void;
+  /**
+   * After a failure: puts the local stores back to their last committed state (every write since the last
+   * `committed` undone). Resolves true when that worked — `close(true)` then writes a checkpoint at the last
+   * committed changelog offsets, so the next start restores only the tail. False: close dirty.
+   */
+  rollback(): Promise<boolean>;
   /** Flushes local stores before a commit. */
   flush(): Promise<void>;
-  /** `clean`: write the checkpoint; otherwise leave none, so an exactly-once restart wipes and rebuilds. */
+  /**
+   * `clean` (a clean stop or a successful `rollback`): write the checkpoint; otherwise leave none, so an
+   * exactly-once restart wipes and rebuilds.
+   */
   close(clean: boolean): Promise<void>;
 }
 

@@ -12,7 +12,7 @@ import { checkpointKey, openTaskState, writeCheckpoint } from './checkpoint.js';
 import type { Clock } from '../api/clock.js';
 import type { KafkaClient } from '../kafka/kafka-client.js';
 import type { RestoreTarget } from './restore-target.js';
-import { openRocksDbStore } from './rocksdb-store.js';
+import { openRocksDbStore, type RocksDbKeyValueStore } from './rocksdb-store.js';
 import type {
   OpenTaskStateArgs,
   RestoreProgressInfo,
@@ -77,6 +77,8 @@ export const STORE_MEMORY_DEFAULTS: Required<StoreMemory> = {
 
 interface Opened {
   readonly store: KeyValueStore<unknown>;
+  /** The RocksDB store under the change logging (undo of uncommitted writes); undefined for memory stores. */
+  readonly rocks?: RocksDbKeyValueStore<unknown>;
   readonly topic?: string;
   readonly persistent: boolean;
 }
@@ -108,7 +110,8 @@ export class TaskStateBackend implements StateBackend {
             cachePool: this.cachePool,
           })
         : new InMemoryKeyValueStore<unknown>(spec.name);
-      if (spec.changelog === false) opened.push({ store: inner, persistent });
+      const rocks = persistent ? { rocks: inner as RocksDbKeyValueStore<unknown> } : {};
+      if (spec.changelog === false) opened.push({ store: inner, persistent, ...rocks });
       else
         opened.push({
           store: new ChangeLoggingKeyValueStore(inner, spec.serde, args.logger, {
@@ -116,9 +119,16 @@ export class TaskStateBackend implements StateBackend {
           }),
           topic: changelogTopicOf(args.applicationId, spec),
           persistent,
+          ...rocks,
         });
     }
+    // Where each changelog's restore starts until it is done: a close before that (a failed restore) checkpoints
+    // the same start again — re-applying a changelog's records in order from there gives the same stores.
     const next = new Map<string, number>();
+    for (const o of opened) {
+      const start = o.topic && o.persistent ? onOpen.offsets[checkpointKey(o.topic, args.partition)] : undefined;
+      if (o.topic && start !== undefined) next.set(o.topic, start);
+    }
     const handle: TaskStateHandle = {
       stores: new Map(opened.map((o) => [o.store.name, o.store])),
       restore: async (onProgress, signal): Promise<RestoreResult> => {
@@ -150,8 +160,20 @@ export class TaskStateBackend implements StateBackend {
           recordsPerSecond: summary.recordsPerSecond,
         };
       },
+      beginCommit: () => {
+        for (const o of opened) o.rocks?.beginEpoch();
+      },
       committed: (offsets) => {
         for (const [t, o] of offsets) next.set(t, o);
+        for (const o of opened) o.rocks?.commitEpoch();
+      },
+      rollback: async () => {
+        try {
+          for (const o of opened) await o.rocks?.rollback();
+          return true;
+        } catch {
+          return false;
+        }
       },
       flush: async () => {
         for (const o of opened) await o.store.flush();
