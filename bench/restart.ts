@@ -87,7 +87,8 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const rounds = Number(process.env['BENCH_RESTARTS'] ?? 3);
   const rows: BenchRow[] = [];
   const report = (label: string, r: Run) => {
-    const marks = [...r.marks].filter(([k]) => k === 'topics ready' || k.startsWith('started:') || k === 'ready');
+    const phases = ['engine starting', 'topics ready', 'config view ready', 'ready'];
+    const marks = [...r.marks].filter(([k]) => phases.includes(k) || k.startsWith('started:'));
     ctx.log(`${label}: ${marks.map(([k, v]) => `${k} ${v} ms`).join(', ')}`);
     for (const [k, v] of marks) rows.push({ metric: `${label} ${k}`, value: v, unit: 'ms after spawn' });
   };

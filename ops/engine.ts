@@ -165,12 +165,15 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
     // start-up noise (not the leader, coordinator loading, rebalances) at debug unless it persists
     log: kafkaLogSink(logger),
   });
+  // uptime marks the process start: `npm run bench -- restart` splits a restart at these lines
+  logger.info({ uptimeMs: Math.round(process.uptime() * 1000) }, 'engine starting');
   await provisionTopics(kafka, config, logger);
   const configStore = await KafkaConfigStore.open({
     brokers: config.kafkaBrokers,
     topic: `${config.topicPrefix}config`,
   });
   await configStore.whenReady();
+  logger.info('config view ready');
   const listening: { address?: string } = {};
   const shared: SharedParts = {
     config,
@@ -213,7 +216,12 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
     // in parallel: each joins its own consumer group, and a restart should not pay for those joins one by one
     const starts = await Promise.allSettled(
       components.map(async (c) => {
-        await c.start();
+        try {
+          await c.start();
+        } catch (err) {
+          logger.warn({ component: c.name, err }, 'start failed');
+          throw err;
+        }
         started.push(c);
         logger.info({ component: c.name }, 'started');
       }),

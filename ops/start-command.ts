@@ -110,10 +110,7 @@ export async function startCommand(args: string[], say: Say): Promise<number> {
   });
   try {
     sink = dev ? await startSink(logger) : undefined;
-    engine = await startEngine(cfg, {
-      logger,
-      extra: (shared) => (cfg.only.includes('pipeline') ? [pipelineComponent(shared)] : []),
-    });
+    engine = await startWithRetries(cfg, logger);
     await printBanner(cfg, engine, sink, say, dev);
   } catch (err) {
     await sink?.close();
@@ -122,6 +119,29 @@ export async function startCommand(args: string[], say: Say): Promise<number> {
   }
   const signal = await signals.first;
   return shutdown({ signal, cfg, logger, engine, sink, infra });
+}
+
+/** Start attempts when the broker answers with a retriable error (a fresh broker still settling its topics). */
+const START_ATTEMPTS = 3;
+
+/**
+ * Starts the engine; a start that failed on a retriable Kafka error (`UNKNOWN_TOPIC_OR_PARTITION` right after the
+ * topics were created on a fresh broker, a coordinator still loading) is torn down by startEngine and tried again.
+ */
+async function startWithRetries(cfg: Readonly<EngineConfig>, logger: Logger): Promise<Engine> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startEngine(cfg, {
+        logger,
+        extra: (shared) => (cfg.only.includes('pipeline') ? [pipelineComponent(shared)] : []),
+      });
+    } catch (err) {
+      const retriable = (err as { retriable?: unknown }).retriable === true;
+      if (!retriable || attempt >= START_ATTEMPTS) throw err;
+      logger.warn({ err: String(err), attempt }, 'start failed on a transient broker error; starting again');
+      await new Promise((r) => setTimeout(r, 1_000 * attempt));
+    }
+  }
 }
 
 async function startSink(logger: Logger): Promise<DevSink> {
