@@ -58,12 +58,28 @@ export default tseslint.config(
   })),
   { files: ['topology/api/error-codes.ts'], rules: { 'no-restricted-syntax': restrictedSyntax(2, false, true) } },
   {
-    files: ['topology/**/*.ts', 'processors/**/*.ts'],
-    ignores: ['**/*.test.ts'],
+    files: ['topology/**/*.ts', 'processors/**/*.ts', 'connectors/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/testing/**', 'connectors/fixtures/**'],
     rules: {
       'no-restricted-properties': [
         'error',
-        { object: 'Date', property: 'now', message: 'Use the injected Clock.' },
+        { object: 'Date', property: 'now', message: 'Use the injected Clock/Timer (topology/api/timer.ts).' },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: 'Wait through the injected Timer (timer.after / timer.sleep).' },
+        { name: 'setInterval', message: 'Wait through the injected Timer (timer.after / timer.sleep).' },
+      ],
+    },
+  },
+  {
+    // journeys are deterministic (replay, test mode); connectors may jitter retries
+    files: ['topology/**/*.ts', 'processors/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/testing/**'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'Use the injected Clock/Timer (topology/api/timer.ts).' },
         { object: 'Math', property: 'random', message: 'Use injected randomness.' },
       ],
     },

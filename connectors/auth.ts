@@ -8,7 +8,7 @@ import { urlRefusal, type Auth, type OutboundPolicy } from '../schemas/index.js'
 import { ConnectorCodes, ConnectorRetryableError, ConnectorTerminalError } from './errors.js';
 import { isOutboundRefusal } from './outbound-policy.js';
 import type { SecretResolver } from './secrets.js';
-import type { Timer } from './timer.js';
+import type { Timer } from '../topology/index.js';
 
 type OAuth2Auth = Extract<Auth, { type: 'oauth2' }>;
 

@@ -41,7 +41,7 @@ import {
   throttledHandler,
   type ThrottleLookup,
 } from './throttle-queue.js';
-import { sleep, systemTimer } from './timer.js';
+import { systemTimer, type Timer } from '../topology/index.js';
 import { isFenced, newerOwner, newOwnerTag, taggedRoundRobin, type OwnerTag } from './txn-owner.js';
 
 export { parseCommand };
@@ -69,6 +69,8 @@ export interface CommandConsumerOptions {
   /** Makes the transactional producer (default: the Kafka adapter's); tests inject failures through it. */
   readonly producers?: TransactionalProducerFactory;
   readonly metrics?: Metrics;
+  /** Time and waiting (default: the process's `systemTimer`). */
+  readonly timer?: Timer;
   /** Commands of one partition in flight at once, and per transaction; default 64. */
   readonly maxInFlight?: number;
   /** Partitions processed in parallel; default 4. */
@@ -150,8 +152,9 @@ export class CommandConsumer {
   private peak = 0;
   /** The throttle queue's consumer, when actions may be throttled. */
   private readonly queue: CommandConsumer | undefined;
+  private readonly timer: Timer;
   private readonly watch = new ConsumerWatch({
-    timer: { sleep: (ms) => sleep(systemTimer, ms) },
+    timer: { sleep: (ms) => this.timer.sleep(ms) },
     // kafkajs gave up on the consumer: rebuild consumer and producer as after a failed transaction
     restart: async () => {
       this.recover(new Error('consumer crashed'));
@@ -162,11 +165,12 @@ export class CommandConsumer {
   });
 
   constructor(private readonly opts: CommandConsumerOptions) {
+    this.timer = opts.timer ?? systemTimer;
     this.topics = topicNames(opts.topicPrefix);
     this.groupId = opts.groupId ?? `${opts.topicPrefix ?? 'jo.'}connector-${opts.connector}`;
     this.maxInFlight = opts.maxInFlight ?? 64;
     this.txId = opts.transactionalId ?? `${this.groupId}-${hostname()}`;
-    this.tag = newOwnerTag(this.txId, Date.now());
+    this.tag = newOwnerTag(this.txId, this.timer.now());
     this.attemptLog = new AttemptLog({
       kafka: opts.kafka,
       topic: this.topics.actionAttempts,
@@ -313,7 +317,7 @@ export class CommandConsumer {
         // The broker may be away: try again shortly rather than giving up for good.
         this.log('warn', 'connector recovery failed; retrying', { err: String(e) });
         this.phase = 'running';
-        setTimeout(() => this.recover(e), 1_000).unref();
+        this.timer.after(1_000, () => this.recover(e));
       })
       .finally(() => (this.recovery = undefined));
   }
@@ -372,7 +376,7 @@ export class CommandConsumer {
     for (let i = 0; i < 3; i++) {
       const owner = await newerOwner(this.admin, this.groupId, this.tag);
       if (owner) return owner;
-      await sleep(systemTimer, 500);
+      await this.timer.sleep(500);
     }
     return undefined;
   }
@@ -412,7 +416,12 @@ export class CommandConsumer {
   private async processChunks(p: EachBatchPayload, messages: readonly KafkaMessage[]): Promise<boolean> {
     const { topic, partition } = p.batch;
     // Heartbeats keep the group membership while a chunk waits on slow endpoints or rate limits.
-    const beat = setInterval(() => void p.heartbeat().catch(() => undefined), 3_000);
+    let cancelBeat = () => {};
+    const beat = () => {
+      void p.heartbeat().catch(() => undefined);
+      cancelBeat = this.timer.after(3_000, beat);
+    };
+    cancelBeat = this.timer.after(3_000, beat);
     try {
       try {
         await this.attemptsLoaded(partition, messages);
@@ -442,7 +451,7 @@ export class CommandConsumer {
       }
       return true;
     } finally {
-      clearInterval(beat);
+      cancelBeat();
     }
   }
 
@@ -453,10 +462,10 @@ export class CommandConsumer {
   private attemptsLoaded(partition: number, messages: readonly KafkaMessage[]): Promise<void> {
     const have = this.loads.get(partition);
     if (have) return have;
-    const oldest = messages.reduce((t, m) => Math.min(t, Number(m.timestamp)), Date.now());
+    const oldest = messages.reduce((t, m) => Math.min(t, Number(m.timestamp)), this.timer.now());
     const load = new Promise<void>((resolve, reject) => {
       this.loadQueue.push({ partition, fromTimestamp: oldest - ATTEMPT_CLOCK_SKEW_MS, resolve, reject });
-      if (this.loadQueue.length === 1) void sleep(systemTimer, 20).then(() => this.runLoads());
+      if (this.loadQueue.length === 1) void this.timer.sleep(20).then(() => this.runLoads());
     });
     this.loads.set(partition, load);
     load.catch(() => {

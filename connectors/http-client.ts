@@ -18,7 +18,7 @@ import { ConnectorCodes, type ConnectorCode } from './errors.js';
 import { processLimits, type LimitRegistry, type LimitSpec } from './limits.js';
 import { guardedConnector, isOutboundRefusal, systemResolve, type Resolve } from './outbound-policy.js';
 import { SecretResolver } from './secrets.js';
-import { sleep, systemTimer, type Timer } from './timer.js';
+import { systemTimer, type Timer } from '../topology/index.js';
 
 export interface HttpRequest {
   readonly url: string;
@@ -209,7 +209,7 @@ export class HttpClient {
       const delay = a.retryAfterMs ?? this.backoff(retried + 1);
       if (!retryable || retried >= opts.retries || this.timer.now() + delay >= deadline) return final(attempts, a);
       retried += 1;
-      await sleep(this.timer, delay);
+      await this.timer.sleep(delay);
     }
   }
 

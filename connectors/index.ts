@@ -7,7 +7,6 @@
 export { ConnectorCodes, ConnectorRetryableError, ConnectorTerminalError, DataSourceError } from './errors.js';
 export { connectorCodes, type ConnectorCode } from './codes.js';
 export { connectorMetrics } from './metric-catalogue.js';
-export { systemTimer, ManualTimer, sleep, type Timer } from './timer.js';
 export { SecretResolver, type SecretResolverOptions } from './secrets.js';
 export { TokenBucket, Semaphore, LimitRegistry, processLimits, type LimitSpec } from './limits.js';
 export { CircuitBreaker, type BreakerOptions, type BreakerState } from './circuit-breaker.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LimitRegistry, MAX_LIMIT_SCOPES, Semaphore, TokenBucket } from './limits.js';
-import { ManualTimer, type Timer } from './timer.js';
+import { ManualTimer, type Timer } from '../topology/index.js';
 
 /** Starts `n` takes at once and records when each got its token (or -1 if refused). */
 async function takeTimes(t: ManualTimer, b: TokenBucket, n: number, maxWait: number, runMs: number): Promise<number[]> {
@@ -48,6 +48,8 @@ describe('TokenBucket', () => {
         seed = (seed * 1103515245 + 12345) % 2 ** 31;
         return t.after(ms + (seed % 151), fn);
       },
+      sleep: (ms) => t.sleep(ms),
+      yield: () => t.yield(),
     };
     const b = new TokenBucket(50, 5, late);
     const goTimes: number[] = [];

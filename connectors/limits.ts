@@ -5,7 +5,7 @@
  */
 import { ConnectorCodes, ConnectorTerminalError } from './errors.js';
 import { LruMap } from './lru-map.js';
-import { systemTimer, type Timer } from './timer.js';
+import { systemTimer, type Timer } from '../topology/index.js';
 
 /**
  * A token bucket with a FIFO queue of waiters. Tokens are taken when a waiter is actually let go (not when it

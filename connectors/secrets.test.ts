@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SecretResolver } from './secrets.js';
-import { ManualTimer } from './timer.js';
+import { ManualTimer } from '../topology/index.js';
 
 function secretsDir() {
   const root = mkdtempSync(join(tmpdir(), 'jo-secret-'));

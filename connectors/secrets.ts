@@ -16,7 +16,7 @@ import {
   type SecretRef,
 } from '../schemas/index.js';
 import { ConnectorCodes, ConnectorTerminalError } from './errors.js';
-import { systemTimer, type Timer } from './timer.js';
+import { systemTimer, type Timer } from '../topology/index.js';
 
 export interface SecretResolverOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ActionCommand, Throttle } from '../schemas/index.js';
 import { InMemoryMetrics } from '../topology/index.js';
 import { ThrottleGate, type ThrottleVerdict } from './throttle-gate.js';
-import { ManualTimer } from './timer.js';
+import { ManualTimer } from '../topology/index.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 

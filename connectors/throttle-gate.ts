@@ -12,7 +12,7 @@ import { parseDurationMs, type ActionCommand, type Throttle } from '../schemas/i
 import { noopMetrics, type Metrics } from '../topology/index.js';
 import { TokenBucket } from './limits.js';
 import { connectorMetrics } from './metric-catalogue.js';
-import { systemTimer, type Timer } from './timer.js';
+import { systemTimer, type Timer } from '../topology/index.js';
 
 export interface ThrottleGateOptions {
   readonly timer?: Timer;

@@ -13,7 +13,7 @@
  */
 export { TopologyBuilder, type Topology } from './api/builder.js';
 export { SystemClock, ManualClock, type Clock } from './api/clock.js';
-export { SystemTimer, type Timer } from './api/timer.js';
+export { SystemTimer, systemTimer, ManualTimer, type Timer } from './api/timer.js';
 export { ConfigError, JoError, RetryLaterError, RetryableError, TerminalError, isRetryable } from './api/errors.js';
 export { defineErrorCodes, type CodeSpec, type CodeTable, type ErrorCodes } from './api/error-codes.js';
 export { topologyCodes, type TopologyCode } from './codes.js';

@@ -18,7 +18,7 @@ import {
   type Outcome,
   type ProfileJourney,
   type JumpRequest,
-  type Timer,
+  type JourneyTimer,
 } from './journey-model.js';
 
 /** The journeys the engine can see (fed from `jo.config` by the config view). */
@@ -164,7 +164,7 @@ export class JourneyEngine {
   }
 
   /** A due timer; stale timers (the instance moved on or ended) produce a `staleTimer` discard and nothing else. */
-  async onTimer(timer: Timer, profile: unknown): Promise<Outcome> {
+  async onTimer(timer: JourneyTimer, profile: unknown): Promise<Outcome> {
     const out = emptyOutcome({ type: 'timer', id: timer.token });
     const found = await this.running(timer.profileKey, timer.journeyId, timer.instanceId);
     const handled = found

@@ -14,7 +14,7 @@ import {
   type NormalizedEvent,
   type Outcome,
   type ProfileJourney,
-  type Timer,
+  type JourneyTimer,
 } from './journey-model.js';
 import { testRule } from './rule-evaluator.js';
 import { applyExitCriteria, applyGoal, wantsEvent } from './exit-criteria.js';
@@ -232,7 +232,7 @@ export class JourneyMachine {
   }
 
   /** A due timer. A timer whose token no longer matches what the instance waits for is stale and ignored. */
-  async onTimer(def: JourneyDef, pj: ProfileJourney, timer: Timer, profile: unknown): Promise<Transition> {
+  async onTimer(def: JourneyDef, pj: ProfileJourney, timer: JourneyTimer, profile: unknown): Promise<Transition> {
     const inst = pj.instance;
     const out = emptyOutcome();
     if (!inst || inst.instanceId !== timer.instanceId) return { state: pj, out, handled: false };

@@ -124,7 +124,7 @@ export const TimerKinds = ['wait', 'eventTimeout', 'actionTimeout', 'journeyTime
 export type TimerKind = (typeof TimerKinds)[number];
 
 /** A durable timer (a `jo.timers` record and an entry of the per-partition timer index). */
-export interface Timer {
+export interface JourneyTimer {
   readonly token: string;
   readonly dueAt: number;
   readonly kind: TimerKind;
@@ -135,7 +135,8 @@ export interface Timer {
   readonly nodeId: string;
 }
 
-export type TimerOp = { readonly op: 'set'; readonly timer: Timer } | { readonly op: 'cancel'; readonly timer: Timer };
+export type TimerOp =
+  { readonly op: 'set'; readonly timer: JourneyTimer } | { readonly op: 'cancel'; readonly timer: JourneyTimer };
 
 export interface EmittedCommand {
   readonly connector: string;

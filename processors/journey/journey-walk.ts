@@ -14,7 +14,7 @@ import type {
   JourneyDef,
   NormalizedEvent,
   Outcome,
-  Timer,
+  JourneyTimer,
   TimerKind,
 } from './journey-model.js';
 import { evaluateRule, testRule, toEpoch, type RuleData } from './rule-evaluator.js';
@@ -72,9 +72,9 @@ export function step(ctx: WalkContext, nodeId: string, status: StepStatus, reaso
 }
 
 /** A new timer for the instance; the token changes on every call so that older timers become stale. */
-export function newTimer(ctx: WalkContext, kind: TimerKind, nodeId: string, dueAt: number): Timer {
+export function newTimer(ctx: WalkContext, kind: TimerKind, nodeId: string, dueAt: number): JourneyTimer {
   ctx.inst.seq += 1;
-  const timer: Timer = {
+  const timer: JourneyTimer = {
     token: `${ctx.inst.instanceId}.${ctx.inst.seq}`,
     dueAt,
     kind,
@@ -98,7 +98,7 @@ export function unblock(ctx: WalkContext): void {
   delete ctx.inst.blocked;
 }
 
-function timerOf(inst: InstanceState, kind: TimerKind, nodeId: string, token: string, dueAt: number): Timer {
+function timerOf(inst: InstanceState, kind: TimerKind, nodeId: string, token: string, dueAt: number): JourneyTimer {
   const { profileKey, journeyId, version, instanceId } = inst;
   return { token, dueAt, kind, profileKey, journeyId, version, instanceId, nodeId };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryKeyValueStore, jsonSerde, type KeyValueStore, type Serde } from '../../topology/index.js';
-import type { Timer } from './journey-model.js';
+import type { JourneyTimer } from './journey-model.js';
 import { InvalidTimerRecord, TimerIndex, timerKey, timerSerde } from './timer-index.js';
 
 /** A store that keeps bytes and deserializes on every read and scan, as the RocksDB store does. */
@@ -38,7 +38,7 @@ class BytesStore<V> implements KeyValueStore<V> {
   }
 }
 
-const timer = (token: string, dueAt: number): Timer => ({
+const timer = (token: string, dueAt: number): JourneyTimer => ({
   token,
   dueAt,
   kind: 'wait',
@@ -51,7 +51,7 @@ const timer = (token: string, dueAt: number): Timer => ({
 
 describe('TimerIndex', () => {
   it('returns due timers in order, bounded, never early', async () => {
-    const idx = new TimerIndex(new InMemoryKeyValueStore<Timer>('t'));
+    const idx = new TimerIndex(new InMemoryKeyValueStore<JourneyTimer>('t'));
     for (const [tok, due] of [
       ['c', 30],
       ['a', 10],
@@ -64,7 +64,7 @@ describe('TimerIndex', () => {
   });
 
   it('still finds timers the caller did not remove, and timers set below an earlier scan (clock stepped back)', async () => {
-    const idx = new TimerIndex(new InMemoryKeyValueStore<Timer>('t'));
+    const idx = new TimerIndex(new InMemoryKeyValueStore<JourneyTimer>('t'));
     await idx.apply({ op: 'set', timer: timer('a', 10) });
     await idx.apply({ op: 'set', timer: timer('b', 20) });
     expect((await idx.due(100, 10)).map((t) => t.token)).toEqual(['a', 'b']);
@@ -82,7 +82,7 @@ describe('TimerIndex', () => {
   });
 
   it('is one index per store: a timer set through one reference below the last scan is found by the other', async () => {
-    const store = new InMemoryKeyValueStore<Timer>('t');
+    const store = new InMemoryKeyValueStore<JourneyTimer>('t');
     const forTimers = TimerIndex.of(store);
     const forEmit = TimerIndex.of(store);
     expect(forEmit).toBe(forTimers);
@@ -121,7 +121,7 @@ describe('TimerIndex', () => {
     await idx.removeKey(badKey);
     expect(store.bytes.has(badKey)).toBe(false);
     // with the plain JSON serde the store had before, that one record made every scan of the partition throw
-    const old = new BytesStore(jsonSerde<Timer>());
+    const old = new BytesStore(jsonSerde<JourneyTimer>());
     old.bytes.set(badKey, Buffer.from('not json at all'));
     await expect(new TimerIndex(old as never).due(100, 10)).rejects.toThrow(SyntaxError);
   });

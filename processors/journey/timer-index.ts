@@ -10,12 +10,12 @@
  * other timers of its partition.
  */
 import type { KeyValueStore, Serde } from '../../topology/index.js';
-import { TimerKinds, type Timer, type TimerOp } from './journey-model.js';
+import { TimerKinds, type JourneyTimer, type TimerOp } from './journey-model.js';
 
 const WIDTH = 15; // epoch ms stay below 10^15 until the year 33658
 
 /** Index key of a timer: due time first, so key order is firing order. */
-export function timerKey(timer: Pick<Timer, 'dueAt' | 'token'>): string {
+export function timerKey(timer: Pick<JourneyTimer, 'dueAt' | 'token'>): string {
   return `${String(Math.max(0, Math.floor(timer.dueAt))).padStart(WIDTH, '0')}|${timer.token}`;
 }
 
@@ -35,7 +35,7 @@ export interface InvalidTimerEntry {
 
 const KINDS: ReadonlySet<string> = new Set(TimerKinds);
 
-function isTimer(x: unknown): x is Timer {
+function isTimer(x: unknown): x is JourneyTimer {
   if (typeof x !== 'object' || x === null) return false;
   const t = x as Record<string, unknown>;
   return (
@@ -53,7 +53,7 @@ function isTimer(x: unknown): x is Timer {
 }
 
 /** The timer store's serde: JSON timers in, `InvalidTimerRecord` (never an exception) for anything else. */
-export const timerSerde: Serde<Timer | InvalidTimerRecord> = {
+export const timerSerde: Serde<JourneyTimer | InvalidTimerRecord> = {
   serialize: (v) => Buffer.from(JSON.stringify(v)),
   deserialize: (b) => {
     let parsed: unknown;
@@ -84,11 +84,11 @@ export class TimerIndex {
   /** The one index of `store` (a task's timer store is shared by `emit` and the timers processor). */
   static of(store: KeyValueStore<unknown>): TimerIndex {
     let idx = indexes.get(store);
-    if (!idx) indexes.set(store, (idx = new TimerIndex(store as KeyValueStore<Timer | InvalidTimerRecord>)));
+    if (!idx) indexes.set(store, (idx = new TimerIndex(store as KeyValueStore<JourneyTimer | InvalidTimerRecord>)));
     return idx;
   }
 
-  constructor(private readonly store: KeyValueStore<Timer | InvalidTimerRecord>) {}
+  constructor(private readonly store: KeyValueStore<JourneyTimer | InvalidTimerRecord>) {}
 
   /** Applies a set or cancel. */
   async apply(op: TimerOp): Promise<void> {
@@ -103,8 +103,8 @@ export class TimerIndex {
    * Up to `limit` timers due at or before `now`, earliest first (never one due later: timers never fire early).
    * Invalid records met on the way are skipped and kept for `takeInvalid` (they do not count against `limit`).
    */
-  async due(now: number, limit: number): Promise<Timer[]> {
-    const out: Timer[] = [];
+  async due(now: number, limit: number): Promise<JourneyTimer[]> {
+    const out: JourneyTimer[] = [];
     const to = timerKey({ dueAt: now + 1, token: '' });
     let first: string | undefined;
     for await (const [key, t] of this.store.range(this.floor, to)) {
@@ -133,7 +133,7 @@ export class TimerIndex {
   }
 
   /** Removes a timer once fired. */
-  async remove(timer: Timer): Promise<void> {
+  async remove(timer: JourneyTimer): Promise<void> {
     await this.store.delete(timerKey(timer));
   }
 

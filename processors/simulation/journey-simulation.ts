@@ -24,9 +24,9 @@ import {
   type Metrics,
   type MetricSpec,
   type RunnerOutput,
-  type Timer as RuntimeTimer,
+  ManualTimer,
 } from '../../topology/index.js';
-import type { Timer } from '../journey/index.js';
+import type { JourneyTimer } from '../journey/index.js';
 import { STORES } from '../topology-options.js';
 import { buildJourneyTopology } from '../journey-topology.js';
 import { CannedEndpoints, type CannedEndpointSpecs, type SimulatedCall } from './canned-endpoints.js';
@@ -44,8 +44,8 @@ export type SimCause =
 export interface SimulationObserver {
   step?(step: SimStep, cause: SimCause): void;
   command?(command: ActionCommand, call: SimulatedCall, cause: SimCause): void;
-  timerSet?(timer: Timer, at: number): void;
-  timerDone?(timer: Timer, how: 'fired' | 'cancelled', at: number): void;
+  timerSet?(timer: JourneyTimer, at: number): void;
+  timerDone?(timer: JourneyTimer, how: 'fired' | 'cancelled', at: number): void;
   discard?(reason: string, journeyId: string, cause: SimCause, at: number): void;
   deadLetter?(code: string, message: string, cause: SimCause, at: number): void;
 }
@@ -79,12 +79,6 @@ type Input =
   | { readonly kind: 'event'; readonly index: number; readonly key: Buffer | null; readonly value: Buffer }
   | { readonly kind: 'result'; readonly command: ActionCommand; readonly value: Buffer };
 
-/** A `Timer` (runtime waiting) that never expires on its own: canned data sources answer at once. */
-const NEVER: RuntimeTimer = {
-  sleep: (_ms, signal) => new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve())),
-  yield: () => Promise.resolve(),
-};
-
 /**
  * Metrics of a simulation: nothing is kept (a replay of millions of events would keep every histogram sample),
  * except that the discard counter is reported to `onDiscard`.
@@ -106,7 +100,7 @@ export class JourneySimulation {
   readonly endpoints: CannedEndpoints;
   private readonly queue = new InputQueue<Input>();
   private readonly timerQueue = new InputQueue<string>();
-  private readonly pending = new Map<string, Timer>();
+  private readonly pending = new Map<string, JourneyTimer>();
   private cause: SimCause = { type: 'setup' };
   private inputs = 0;
   private events = 0;
@@ -132,7 +126,8 @@ export class JourneySimulation {
     const jt = buildJourneyTopology({
       clock: this.clock,
       metrics,
-      timer: NEVER,
+      // runtime waits (data-source timeouts) never expire on their own: canned data sources answer at once
+      timer: new ManualTimer(),
       fetchDatasource: (ds) => this.endpoints.fetch(ds),
       // every timer fires at its due time: the punctuator is due after any step of the clock
       limits: { timerIntervalMs: 1, timerSliceSize: 100_000, stopCheckIntervalMs: 1 },
@@ -258,7 +253,7 @@ export class JourneySimulation {
   private timerChange(o: RunnerOutput, now: number): void {
     const key = o.key?.toString('utf8') ?? '';
     if (o.value !== null) {
-      const t = parse(o.value) as Timer;
+      const t = parse(o.value) as JourneyTimer;
       this.pending.set(key, t);
       this.timerQueue.add(t.dueAt, key);
       this.opts.observer.timerSet?.(t, now);
@@ -272,7 +267,7 @@ export class JourneySimulation {
   }
 
   /** Timers still set (sorted by due time). */
-  pendingTimers(): Timer[] {
+  pendingTimers(): JourneyTimer[] {
     return [...this.pending.values()].sort((a, b) => a.dueAt - b.dueAt || (a.token < b.token ? -1 : 1));
   }
 

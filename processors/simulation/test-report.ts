@@ -6,7 +6,7 @@
  * byte-identical JSON.
  */
 import type { ActionCommand } from '../../schemas/index.js';
-import type { Timer } from '../journey/index.js';
+import type { JourneyTimer } from '../journey/index.js';
 import type { SimulatedCall } from './canned-endpoints.js';
 import { iso, type SimCause, type SimulationObserver } from './journey-simulation.js';
 import type { SimStep } from './step-records.js';
@@ -150,7 +150,7 @@ export class TestReportBuilder implements SimulationObserver {
     });
   }
 
-  timerSet(t: Timer, at: number): void {
+  timerSet(t: JourneyTimer, at: number): void {
     const rt: ReportTimer = {
       setAt: iso(at),
       dueAt: iso(t.dueAt),
@@ -163,7 +163,7 @@ export class TestReportBuilder implements SimulationObserver {
     this.timerByToken.set(t.token, rt);
   }
 
-  timerDone(t: Timer, how: 'fired' | 'cancelled', at: number): void {
+  timerDone(t: JourneyTimer, how: 'fired' | 'cancelled', at: number): void {
     const rt = this.timerByToken.get(t.token);
     if (!rt) return;
     rt.outcome = how;

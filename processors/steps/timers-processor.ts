@@ -13,7 +13,7 @@
  */
 import { isRetryable, type Processor, type ProcessorContext } from '../../topology/index.js';
 import { taskJourneys, type OutcomeRecord, type TaskJourneys } from './task-journeys.js';
-import { type Timer, TimerIndex } from '../journey/index.js';
+import { type JourneyTimer, TimerIndex } from '../journey/index.js';
 import { STORES, type StepDeps } from '../topology-options.js';
 
 export class TimersProcessor implements Processor<never, never, string, OutcomeRecord> {
@@ -57,7 +57,7 @@ export class TimersProcessor implements Processor<never, never, string, OutcomeR
     this.gauge();
   }
 
-  private async fire(t: Timer, now: number): Promise<void> {
+  private async fire(t: JourneyTimer, now: number): Promise<void> {
     try {
       const outcome = await this.journeys.engine.onTimer(t, (await this.journeys.profile(t.profileKey)) ?? null);
       await this.index.remove(t);

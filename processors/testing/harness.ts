@@ -21,7 +21,7 @@ import {
   type NormalizedEvent,
   type Outcome,
   type ProfileState,
-  type Timer,
+  type JourneyTimer,
   TimerIndex,
 } from '../journey/index.js';
 
@@ -30,7 +30,7 @@ export type DataSourceFn = (id: string, profileKey: string) => Promise<unknown>;
 export class Harness implements JourneyCatalog {
   readonly clock = new ManualClock(Date.UTC(2026, 0, 5, 12));
   readonly store = new InMemoryKeyValueStore<ProfileState>('instances');
-  readonly timers = new TimerIndex(new InMemoryKeyValueStore<Timer>('timers'));
+  readonly timers = new TimerIndex(new InMemoryKeyValueStore<JourneyTimer>('timers'));
   readonly defs = new Map<string, JourneyDef>();
   readonly actions = new Map<string, ActionConfig>();
   readonly profiles = new Map<string, unknown>();

@@ -20,6 +20,7 @@ import {
 } from './kafka-codecs.js';
 import { GroupMembers, type GroupMembersOptions } from './group-members.js';
 import type { OutRecord, TransactionalProducer, TransactionalProducerOptions } from './port.js';
+import { systemTimer } from '../api/timer.js';
 
 const require = createRequire(import.meta.url);
 
@@ -319,7 +320,7 @@ export async function retryKafka<T>(fn: () => Promise<T>, opts: KafkaRetryOption
   const attempts = opts.attempts ?? 10;
   const when = opts.when ?? isRetriableKafkaError;
   const delayMs = opts.delayMs ?? ((attempt: number) => 200 * attempt);
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = opts.sleep ?? ((ms: number) => systemTimer.sleep(ms));
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../api/clock.js';
 import { CpuSlice, requestChunks } from './task-runner.js';
-import type { Timer } from '../api/timer.js';
+import { ManualTimer, type Timer } from '../api/timer.js';
 import type { OutgoingRecord } from './task.js';
 
 const rec = (i: number, bytes: number): OutgoingRecord => ({
@@ -34,10 +34,10 @@ describe('CpuSlice', () => {
   it('is one budget per event-loop turn for all tasks: the first task back opens the next slice', async () => {
     const clock = new ManualClock();
     let turns = 0;
-    const timer: Timer = {
+    const timer: Timer = Object.assign(new ManualTimer(), {
       sleep: () => Promise.resolve(),
       yield: () => Promise.resolve().then(() => void turns++),
-    };
+    });
     const slice = new CpuSlice(clock, timer, 10);
     expect(slice.spent()).toBe(true); // never opened
     await Promise.all([slice.next(), slice.next(), slice.next()]); // three tasks wait for one turn
