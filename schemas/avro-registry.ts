@@ -17,6 +17,11 @@ export interface AvroRegistry {
    * `signal`'s reason when it aborts first.
    */
   decode(buf: Buffer, signal?: AbortSignal): Promise<unknown>;
+  /**
+   * Schemas held in the client's cache. Its bound: one per schema id the registry holds and an event named (an
+   * unknown id is a 404 and is not cached), so producers cannot grow it past the operator's registry.
+   */
+  cachedSchemas(): number;
 }
 
 export interface AvroRegistryOptions {
@@ -61,6 +66,9 @@ export function createAvroRegistry(url: string, opts: AvroRegistryOptions = {}):
       return id;
     },
     encode: (schemaId, value) => registry.encode(schemaId, value),
+    // the client keeps its cache in a plain object (`cache.schemasByRegistryId`); read only here, in its adapter
+    cachedSchemas: () =>
+      Object.keys((registry as unknown as { cache: { schemasByRegistryId: object } }).cache.schemasByRegistryId).length,
     decode: (buf, signal) =>
       abortable(registry.decode(buf) as Promise<unknown>, signal).catch((err: unknown) => {
         // The gateway reports its timeout as a client error without an errno: give it one.
