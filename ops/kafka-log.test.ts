@@ -35,6 +35,11 @@ describe('kafkajs log sink', () => {
     ).toBe('rebalance');
     expect(transientKind('Restarting the consumer in 300ms', { retryTime: 300 })).toBe('restart');
     expect(
+      transientKind('Response JoinGroup(key: 11, version: 5)', {
+        error: 'The coordinator is not aware of this member',
+      }),
+    ).toBe('member');
+    expect(
       transientKind('[Consumer] Crash: KafkaJSNumberOfRetriesExceeded: SASL authentication failed', {}),
     ).toBeUndefined();
   });

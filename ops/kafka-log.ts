@@ -12,6 +12,9 @@ const TRANSIENT: ReadonlyArray<readonly [kind: string, pattern: RegExp]> = [
   ['leader', /not the leader|leader(ship)? (election|not available)|no leader for|NOT_LEADER/i],
   ['coordinator', /coordinator is (loading|not available)|not the correct coordinator|COORDINATOR_(LOAD|NOT)/i],
   ['rebalance', /rebalanc/i],
+  // a member rejoining with the id it had before a restart, which a fresh or restarted coordinator no longer knows:
+  // kafkajs joins again with a new id at once
+  ['member', /not aware of this member|UNKNOWN_MEMBER_ID/i],
   ['metadata', /UNKNOWN_TOPIC_OR_PARTITION|does not host this topic-partition/i],
   // the follow-up of a crash: the crash line itself says whether its cause was transient
   ['restart', /Restarting the consumer/i],
