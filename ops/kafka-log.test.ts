@@ -40,6 +40,12 @@ describe('kafkajs log sink', () => {
       }),
     ).toBe('member');
     expect(
+      transientKind('Response AddOffsetsToTxn(key: 25, version: 1)', {
+        error:
+          'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing',
+      }),
+    ).toBe('transaction');
+    expect(
       transientKind('[Consumer] Crash: KafkaJSNumberOfRetriesExceeded: SASL authentication failed', {}),
     ).toBeUndefined();
   });

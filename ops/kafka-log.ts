@@ -15,6 +15,9 @@ const TRANSIENT: ReadonlyArray<readonly [kind: string, pattern: RegExp]> = [
   // a member rejoining with the id it had before a restart, which a fresh or restarted coordinator no longer knows:
   // kafkajs joins again with a new id at once
   ['member', /not aware of this member|UNKNOWN_MEMBER_ID/i],
+  // the coordinator still finishing the transaction of this transactional id's previous producer (a restart, a
+  // fenced task): the server expects the client to retry, and a failed commit is rolled back and retried by the task
+  ['transaction', /concurrent operation on the same transaction|CONCURRENT_TRANSACTIONS/i],
   ['metadata', /UNKNOWN_TOPIC_OR_PARTITION|does not host this topic-partition/i],
   // the follow-up of a crash: the crash line itself says whether its cause was transient
   ['restart', /Restarting the consumer/i],
