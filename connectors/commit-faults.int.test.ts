@@ -1,32 +1,15 @@
 // Fault injection through the Kafka port on the real broker: one step of one connector transaction fails (a
 // produce request, the offsets, the commit, or the commit and then its abort). The connector rebuilds its
 // producer and consumer and resumes from the committed offsets: every command has exactly one committed result.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName, produce, readCommitted, testKafka } from '../topology/testing/index.js';
-import { asRecords, command, createConnectorTopics, results } from './testing/index.js';
+import { describe, expect, it } from 'vitest';
+import { uniqueName, produce, readCommitted } from '../topology/testing/index.js';
+import { asRecords, command, createConnectorTopics, results, connectorSuite } from './testing/index.js';
 import type { ActionResult } from '../schemas/index.js';
-import {
-  transactionalProducer,
-  type Admin,
-  type KafkaClient,
-  type TransactionalProducerFactory,
-} from '../topology/index.js';
+import { transactionalProducer, type TransactionalProducerFactory } from '../topology/index.js';
 import { FaultSwitch, faultyProducer, type TxnStep } from '../topology/testing/index.js';
 import { CommandConsumer } from './command-consumer.js';
 
-let kafka: KafkaClient;
-let admin: Admin;
-const running: CommandConsumer[] = [];
-
-beforeAll(async () => {
-  kafka = testKafka(testBrokers(), 'connectors-commit-faults');
-  admin = kafka.admin();
-  await admin.connect();
-});
-afterAll(async () => {
-  await Promise.all(running.map((c) => c.stop()));
-  await admin.disconnect();
-});
+const { kafka, admin, running } = connectorSuite('connectors-commit-faults');
 
 describe('a connector transaction failing at one step', () => {
   const cases: Array<[string, TxnStep[]]> = [

@@ -1,53 +1,11 @@
 // At-least-once calls, exactly-once results: a connector process is SIGKILLed mid-batch and restarted; every
 // command ends with exactly one result on jo.action-results (read_committed) and the endpoint saw every
 // Idempotency-Key at least once.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName, produce, readCommitted, testKafka } from '../topology/testing/index.js';
-import {
-  startHttpEndpoint,
-  type TestHttpEndpoint,
-  asRecords,
-  command,
-  createConnectorTopics,
-  results,
-} from './testing/index.js';
-import type { Admin, KafkaClient } from '../topology/index.js';
+import { describe, expect, it } from 'vitest';
+import { testBrokers, uniqueName, produce, readCommitted } from '../topology/testing/index.js';
+import { asRecords, command, createConnectorTopics, results, connectorSuite } from './testing/index.js';
 
-let kafka: KafkaClient;
-let admin: Admin;
-let ep: TestHttpEndpoint;
-const children: ChildProcess[] = [];
-
-beforeAll(async () => {
-  kafka = testKafka(testBrokers(), 'connectors-crash');
-  admin = kafka.admin();
-  await admin.connect();
-  ep = await startHttpEndpoint();
-});
-afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await ep.close();
-  await admin.disconnect();
-});
-
-function startChild(config: object): Promise<ChildProcess> {
-  const file = fileURLToPath(new URL('./testing/connector-process.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
-    env: { ...process.env, JO_TEST_CONNECTOR: JSON.stringify(config) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes('started')) resolve(child);
-    });
-    child.on('exit', (code) => reject(new Error(`connector child exited (${code}) before starting: ${err}`)));
-  });
-}
+const { kafka, admin, ep, startConnectorChild: startChild } = connectorSuite('connectors-crash');
 
 describe('connector crash and restart', () => {
   it('every command gets exactly one result and every Idempotency-Key reached the endpoint', async () => {

@@ -1,23 +1,12 @@
 // Issue 13 point 8 through the data-source client, against a real HTTP server on 127.0.0.1: data source ids come
 // from configs (any number of them), answers from third parties (any size) — neither may grow the client's memory
 // without bound.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpEndpoint, type TestHttpEndpoint } from './testing/index.js';
-import { parseOutboundPolicy, type DataSourceConfig } from '../schemas/index.js';
+import { describe, expect, it } from 'vitest';
+import { httpSuite } from './testing/index.js';
+import { type DataSourceConfig } from '../schemas/index.js';
 import { createDataSourceClient, MAX_BREAKERS } from './datasource-client.js';
-import { HttpClient } from './http-client.js';
-import { LimitRegistry } from './limits.js';
 
-let ep: TestHttpEndpoint;
-let http: HttpClient;
-beforeAll(async () => {
-  ep = await startHttpEndpoint();
-  http = new HttpClient({ outbound: parseOutboundPolicy(['127.0.0.1']), limits: new LimitRegistry() });
-});
-afterAll(async () => {
-  await http.close();
-  await ep.close();
-});
+const { ep, http } = httpSuite();
 
 const ds = (id: string, path: string, over: Partial<DataSourceConfig> = {}): DataSourceConfig => ({
   id,

@@ -1,27 +1,14 @@
 // The data-source client against a real HTTP server on 127.0.0.1: templating, auth, cache, coalescing, rate
 // limit, timeout and the circuit breaker.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHttpEndpoint, type TestHttpEndpoint } from './testing/index.js';
-import { parseOutboundPolicy, type DataSourceConfig } from '../schemas/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { httpSuite } from './testing/index.js';
+import { type DataSourceConfig } from '../schemas/index.js';
 import { InMemoryMetrics } from '../topology/testing/index.js';
 import { createDataSourceClient, type DataSourceClient } from './datasource-client.js';
-import { HttpClient } from './http-client.js';
-import { LimitRegistry } from './limits.js';
 import { SecretResolver } from './secrets.js';
 
-let ep: TestHttpEndpoint;
-let http: HttpClient;
-beforeAll(async () => {
-  ep = await startHttpEndpoint();
-  http = new HttpClient({
-    outbound: parseOutboundPolicy(['127.0.0.1']),
-    secrets: new SecretResolver({ env: { JO_SECRET_CS: 'secret', JO_SECRET_KEY: 'k1' } }),
-    limits: new LimitRegistry(),
-  });
-});
-afterAll(async () => {
-  await http.close();
-  await ep.close();
+const { ep, http } = httpSuite({
+  secrets: new SecretResolver({ env: { JO_SECRET_CS: 'secret', JO_SECRET_KEY: 'k1' } }),
 });
 beforeEach(() => ep.reset());
 

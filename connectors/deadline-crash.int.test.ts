@@ -4,13 +4,12 @@
 // result; `expired` only for commands whose call never reached the endpoint; a command whose call reached the
 // endpoint is never reported with attempts 0, and is not `ok` only when its deadline passed before a connector
 // was back to call it again.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName, readCommitted, testKafka } from '../topology/testing/index.js';
-import { startHttpEndpoint, type TestHttpEndpoint, command, createConnectorTopics, results } from './testing/index.js';
+import { type ChildProcess } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { testBrokers, uniqueName, readCommitted } from '../topology/testing/index.js';
+import { command, createConnectorTopics, results, connectorSuite, type ConnectorChildConfig } from './testing/index.js';
 import type { ActionCommand } from '../schemas/index.js';
-import type { Admin, KafkaClient, Producer } from '../topology/index.js';
+import type { Producer } from '../topology/index.js';
 
 const N = 20_000;
 const RATE = 400; // commands produced per second, through both crashes and the outage
@@ -19,39 +18,13 @@ const RETRIES = 2;
 const DEADLINE_MS = TIMEOUT_MS * (RETRIES + 1) + 1_000 * RETRIES; // as the engine computes it: 17 s
 const OUTAGE_MS = 20_000;
 
-let kafka: KafkaClient;
-let admin: Admin;
-let ep: TestHttpEndpoint;
-const children: ChildProcess[] = [];
-
-beforeAll(async () => {
-  kafka = testKafka(testBrokers(), 'connectors-deadline-crash');
-  admin = kafka.admin();
-  await admin.connect();
-  ep = await startHttpEndpoint();
-});
-afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await ep.close();
-  await admin.disconnect();
-});
+const suite = connectorSuite('connectors-deadline-crash');
+const { kafka, admin, ep } = suite;
 
 /** Starts a connector process; resolves with it and the time it reported having joined its group. */
-function startChild(config: object): Promise<{ child: ChildProcess; startedAt: number }> {
-  const file = fileURLToPath(new URL('./testing/connector-process.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
-    env: { ...process.env, JO_TEST_CONNECTOR: JSON.stringify(config) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes('started')) resolve({ child, startedAt: Date.now() });
-    });
-    child.on('exit', (code) => reject(new Error(`connector child exited (${code}) before starting: ${err}`)));
-  });
+async function startChild(config: ConnectorChildConfig): Promise<{ child: ChildProcess; startedAt: number }> {
+  const child = await suite.startConnectorChild(config);
+  return { child, startedAt: Date.now() };
 }
 
 /** SIGKILLs `child` within a few ms of a call reaching the endpoint (answered after 40 ms): a call in flight. */

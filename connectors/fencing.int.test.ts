@@ -1,44 +1,14 @@
 // A connector whose transactional producer is fenced recovers (re-initialises, resumes from the committed offsets,
 // reuses the answers of the failed transaction) — unless a newer connector instance took the transactional id
 // over: then the old one steps aside and the new one finishes the work. Real broker, real HTTP endpoint.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseOutboundPolicy } from '../schemas/index.js';
-import { testBrokers, uniqueName, produce, readCommitted, testKafka } from '../topology/testing/index.js';
-import {
-  startHttpEndpoint,
-  type TestHttpEndpoint,
-  asRecords,
-  command,
-  createConnectorTopics,
-  results,
-} from './testing/index.js';
-import type { Admin, KafkaClient } from '../topology/index.js';
+import { describe, expect, it } from 'vitest';
+import { uniqueName, produce, readCommitted } from '../topology/testing/index.js';
+import { asRecords, command, createConnectorTopics, results, connectorSuite } from './testing/index.js';
 import { InMemoryMetrics } from '../topology/testing/index.js';
-import type { CommandConsumer } from './command-consumer.js';
 import { createHttpActionConnector } from './http-action-connector.js';
-import { HttpClient } from './http-client.js';
-import { LimitRegistry } from './limits.js';
 
-let kafka: KafkaClient;
-let admin: Admin;
-let ep: TestHttpEndpoint;
-let http: HttpClient;
-const running: CommandConsumer[] = [];
+const { kafka, admin, ep, http, running } = connectorSuite('connectors-fence');
 const logs: string[] = [];
-
-beforeAll(async () => {
-  kafka = testKafka(testBrokers(), 'connectors-fence');
-  admin = kafka.admin();
-  await admin.connect();
-  ep = await startHttpEndpoint();
-  http = new HttpClient({ outbound: parseOutboundPolicy(['127.0.0.1']), limits: new LimitRegistry() });
-});
-afterAll(async () => {
-  await Promise.all(running.map((c) => c.stop()));
-  await http.close();
-  await ep.close();
-  await admin.disconnect();
-});
 
 function connector(prefix: string, groupId: string, transactionalId: string, metrics: InMemoryMetrics) {
   const c = createHttpActionConnector({

@@ -1,48 +1,17 @@
 // The HTTP and Campaign connector services on the real broker against a real HTTP server: one result per
 // command on jo.action-results (read_committed), DLQ for unparsable commands, offsets committed with results.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName, produce, readCommitted, testKafka } from '../topology/testing/index.js';
-import {
-  startHttpEndpoint,
-  type TestHttpEndpoint,
-  asRecords,
-  command,
-  createConnectorTopics,
-  results,
-} from './testing/index.js';
-import { parseOutboundPolicy, DlqHeaders, type ActionConfig } from '../schemas/index.js';
-import type { Admin, KafkaClient } from '../topology/index.js';
+import { describe, expect, it } from 'vitest';
+import { uniqueName, produce, readCommitted } from '../topology/testing/index.js';
+import { asRecords, command, createConnectorTopics, results, connectorSuite } from './testing/index.js';
+import { DlqHeaders, type ActionConfig } from '../schemas/index.js';
 import { InMemoryMetrics } from '../topology/testing/index.js';
 import { createCampaignConnector } from './campaign-connector.js';
-import type { CommandConsumer } from './command-consumer.js';
 import { createHttpActionConnector } from './http-action-connector.js';
-import { HttpClient } from './http-client.js';
-import { LimitRegistry } from './limits.js';
 import { SecretResolver } from './secrets.js';
 
-let kafka: KafkaClient;
-let admin: Admin;
-let ep: TestHttpEndpoint;
-let http: HttpClient;
-const running: CommandConsumer[] = [];
-
-beforeAll(async () => {
-  kafka = testKafka(testBrokers(), 'connectors-int');
-  admin = kafka.admin();
-  await admin.connect();
-  ep = await startHttpEndpoint();
-  http = new HttpClient({
-    outbound: parseOutboundPolicy(['127.0.0.1']),
-    secrets: new SecretResolver({ env: { JO_SECRET_HOOK_PW: 'hunter2', JO_SECRET_CRM_SECRET: 'crm-s3cret' } }),
-    limits: new LimitRegistry(),
-    baseBackoffMs: 20,
-  });
-});
-afterAll(async () => {
-  await Promise.all(running.map((c) => c.stop()));
-  await http.close();
-  await ep.close();
-  await admin.disconnect();
+const { kafka, admin, ep, http, running } = connectorSuite('connectors-int', {
+  secrets: new SecretResolver({ env: { JO_SECRET_HOOK_PW: 'hunter2', JO_SECRET_CRM_SECRET: 'crm-s3cret' } }),
+  baseBackoffMs: 20,
 });
 
 // each action's URL has the test endpoint's origin: connectors send credentials to that origin only

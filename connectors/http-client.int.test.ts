@@ -1,34 +1,17 @@
 // The shared HTTP machinery against a real HTTP server on 127.0.0.1: auth modes as the server sees them, OAuth2
 // token caching and refresh, retries and their limits, deadlines, Retry-After, Idempotency-Key.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHttpEndpoint, type TestHttpEndpoint } from './testing/index.js';
-import { parseOutboundPolicy, type Auth } from '../schemas/index.js';
-import { HttpClient } from './http-client.js';
-import { LimitRegistry } from './limits.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { httpSuite, startHttpEndpoint } from './testing/index.js';
+import { type Auth } from '../schemas/index.js';
 import { SecretResolver } from './secrets.js';
 
-let ep: TestHttpEndpoint;
-let http: HttpClient;
 const env = {
   JO_SECRET_PW: 'pa:ss',
   JO_SECRET_KEY: 'k-123',
   JO_SECRET_TOKEN: 'tok-xyz',
   JO_SECRET_CLIENT_SECRET: 's3cret',
 };
-
-beforeAll(async () => {
-  ep = await startHttpEndpoint();
-  http = new HttpClient({
-    outbound: parseOutboundPolicy(['127.0.0.1']),
-    secrets: new SecretResolver({ env }),
-    limits: new LimitRegistry(),
-    baseBackoffMs: 20,
-  });
-});
-afterAll(async () => {
-  await http.close();
-  await ep.close();
-});
+const { ep, http } = httpSuite({ secrets: new SecretResolver({ env }), baseBackoffMs: 20 });
 beforeEach(() => ep.reset());
 
 const post = (path: string) => ({ url: `${ep.url}${path}`, method: 'POST', headers: {}, body: '{"a":1}' });

@@ -2,42 +2,23 @@
 // with credentials and a URL of their own. The connector attaches an action's credentials only to the origin of the
 // action's configured URL; any other origin gets an ORIGIN_MISMATCH error result and no call.
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName, readCommitted, testKafka } from '../topology/testing/index.js';
-import { startHttpEndpoint, type TestHttpEndpoint, command, createConnectorTopics, results } from './testing/index.js';
-import { parseOutboundPolicy, type ActionConfig } from '../schemas/index.js';
-import type { Admin, KafkaClient } from '../topology/index.js';
-import type { CommandConsumer } from './command-consumer.js';
+import { describe, expect, it } from 'vitest';
+import { testBrokers, uniqueName, readCommitted } from '../topology/testing/index.js';
+import { command, createConnectorTopics, results, connectorSuite, TestHttpEndpoint } from './testing/index.js';
+import { type ActionConfig } from '../schemas/index.js';
 import { createHttpActionConnector } from './http-action-connector.js';
-import { HttpClient } from './http-client.js';
-import { LimitRegistry } from './limits.js';
 import { SecretResolver } from './secrets.js';
 
-let kafka: KafkaClient;
-let admin: Admin;
-let crm: TestHttpEndpoint;
-let attacker: TestHttpEndpoint;
-let http: HttpClient;
-let connector: CommandConsumer | undefined;
-beforeAll(async () => {
-  kafka = testKafka(testBrokers(), 'origin-test');
-  admin = kafka.admin();
-  await admin.connect();
-  crm = await startHttpEndpoint();
-  attacker = await startHttpEndpoint();
-  http = new HttpClient({
-    outbound: parseOutboundPolicy(['127.0.0.1']),
-    secrets: new SecretResolver({ env: { JO_SECRET_CRM_TOKEN: 'crm-secret-token' } }),
-    limits: new LimitRegistry(),
-  });
+const {
+  kafka,
+  admin,
+  ep: crm,
+  http,
+  running,
+} = connectorSuite('origin-test', {
+  secrets: new SecretResolver({ env: { JO_SECRET_CRM_TOKEN: 'crm-secret-token' } }),
 });
-afterAll(async () => {
-  await connector?.stop();
-  await http.close();
-  await crm.close();
-  await attacker.close();
-  await admin.disconnect();
-});
+const attacker = TestHttpEndpoint.forSuite();
 
 describe('credentials bound to the action origin', () => {
   it('a command produced straight to jo.commands.http with another origin gets ORIGIN_MISMATCH and no call', async () => {
@@ -63,7 +44,7 @@ describe('credentials bound to the action origin', () => {
     });
     await plain.disconnect();
 
-    connector = createHttpActionConnector({
+    const connector = createHttpActionConnector({
       kafka,
       http,
       topicPrefix: t.prefix,
@@ -71,6 +52,7 @@ describe('credentials bound to the action origin', () => {
       transactionalId: uniqueName('tx-origin'),
       actionConfig: (id) => (id === 'crm' ? action : undefined),
     });
+    running.push(connector);
     await connector.start();
     const got = results(await readCommitted(kafka, t.names.actionResults, 3, 60_000, 1_000));
     const byId = new Map(got.map((r) => [r.commandId, r]));

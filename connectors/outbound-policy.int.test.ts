@@ -1,26 +1,18 @@
 // The outbound policy at call time, against real HTTP servers on 127.0.0.1: internal addresses are refused before
 // any byte is sent (HTTP calls, data sources, OAuth2 token URLs), a name that resolves to an internal address is
 // refused after resolution (DNS rebinding), and an allowed name is connected to at the address that was checked.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHttpEndpoint, type TestHttpEndpoint } from './testing/index.js';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { TestHttpEndpoint } from './testing/index.js';
 import { parseOutboundPolicy, type OutboundPolicy } from '../schemas/index.js';
 import { createDataSourceClient } from './datasource-client.js';
 import { HttpClient } from './http-client.js';
 import { LimitRegistry } from './limits.js';
 import { SecretResolver } from './secrets.js';
 
-let ep: TestHttpEndpoint;
-let other: TestHttpEndpoint;
+const ep = TestHttpEndpoint.forSuite();
+const other = TestHttpEndpoint.forSuite();
 const clients: HttpClient[] = [];
-beforeAll(async () => {
-  ep = await startHttpEndpoint();
-  other = await startHttpEndpoint();
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await ep.close();
-  await other.close();
-});
+afterAll(() => Promise.all(clients.map((c) => c.close())));
 beforeEach(() => {
   ep.reset();
   other.reset();

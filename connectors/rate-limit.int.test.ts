@@ -3,42 +3,13 @@
 // each command's first call (calls are at-least-once: a repeat of an already-throttled call, e.g. after a
 // transaction failed under load, is a second call of one command, not a second command).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName, produce, readCommitted, testKafka } from '../topology/testing/index.js';
-import {
-  startHttpEndpoint,
-  type TestHttpEndpoint,
-  asRecords,
-  command,
-  createConnectorTopics,
-  results,
-} from './testing/index.js';
-import { parseOutboundPolicy, type ActionConfig } from '../schemas/index.js';
-import type { Admin, KafkaClient } from '../topology/index.js';
-import type { CommandConsumer } from './command-consumer.js';
+import { describe, expect, it } from 'vitest';
+import { uniqueName, produce, readCommitted } from '../topology/testing/index.js';
+import { asRecords, command, createConnectorTopics, results, connectorSuite } from './testing/index.js';
+import { type ActionConfig } from '../schemas/index.js';
 import { createHttpActionConnector } from './http-action-connector.js';
-import { HttpClient } from './http-client.js';
-import { LimitRegistry } from './limits.js';
 
-let kafka: KafkaClient;
-let admin: Admin;
-let ep: TestHttpEndpoint;
-let http: HttpClient;
-let c: CommandConsumer | undefined;
-
-beforeAll(async () => {
-  kafka = testKafka(testBrokers(), 'connectors-rate');
-  admin = kafka.admin();
-  await admin.connect();
-  ep = await startHttpEndpoint();
-  http = new HttpClient({ outbound: parseOutboundPolicy(['127.0.0.1']), limits: new LimitRegistry() });
-});
-afterAll(async () => {
-  await c?.stop();
-  await http.close();
-  await ep.close();
-  await admin.disconnect();
-});
+const { kafka, admin, ep, http, running } = connectorSuite('connectors-rate');
 
 const RATE = 50;
 const N = 1_000;
@@ -55,7 +26,7 @@ describe('action rate limit', () => {
     };
     const cmds = Array.from({ length: N }, () => command(`${ep.url}/hook`, { action: 'limited' }, 120_000));
     await produce(kafka, t.names.commands('http'), asRecords(cmds));
-    c = createHttpActionConnector({
+    const c = createHttpActionConnector({
       kafka,
       http,
       topicPrefix: t.prefix,
@@ -69,6 +40,7 @@ describe('action rate limit', () => {
     // let go on time, bunching them. Measure the stalls so the window check can allow for exactly that much.
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
+    running.push(c);
     await c.start();
     const got = results(await readCommitted(kafka, t.names.actionResults, N, 120_000, 500));
     loop.disable();

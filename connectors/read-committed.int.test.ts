@@ -2,37 +2,16 @@
 // per task, so transactions of several producers interleave on one partition. kafkajs 2.2.4 lets records of
 // aborted transactions through when the broker lists them (in completion order) out of start order; the connector
 // must decide from the control markers instead, and must not stall when a commit marker lands after the LSO.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName, readCommitted, testKafka } from '../topology/testing/index.js';
-import { startHttpEndpoint, type TestHttpEndpoint, command, createConnectorTopics, results } from './testing/index.js';
-import { parseOutboundPolicy, type ActionCommand } from '../schemas/index.js';
-import type { Admin, KafkaClient, Producer } from '../topology/index.js';
-import type { CommandConsumer } from './command-consumer.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { uniqueName, readCommitted } from '../topology/testing/index.js';
+import { command, createConnectorTopics, results, connectorSuite } from './testing/index.js';
+import { type ActionCommand } from '../schemas/index.js';
+import type { Producer } from '../topology/index.js';
 import { createHttpActionConnector } from './http-action-connector.js';
-import { HttpClient } from './http-client.js';
-import { LimitRegistry } from './limits.js';
 
-let kafka: KafkaClient;
-let admin: Admin;
-let ep: TestHttpEndpoint;
-let http: HttpClient;
+const { kafka, admin, ep, http, running } = connectorSuite('connectors-rc');
 const producers: Producer[] = [];
-let c: CommandConsumer | undefined;
-
-beforeAll(async () => {
-  kafka = testKafka(testBrokers(), 'connectors-rc');
-  admin = kafka.admin();
-  await admin.connect();
-  ep = await startHttpEndpoint();
-  http = new HttpClient({ outbound: parseOutboundPolicy(['127.0.0.1']), limits: new LimitRegistry() });
-});
-afterAll(async () => {
-  await c?.stop();
-  await Promise.all(producers.map((p) => p.disconnect()));
-  await http.close();
-  await ep.close();
-  await admin.disconnect();
-});
+afterAll(() => Promise.all(producers.map((p) => p.disconnect())));
 
 async function txProducer(): Promise<Producer> {
   const p = kafka.producer({ transactionalId: uniqueName('tx-engine'), idempotent: true, maxInFlightRequests: 1 });
@@ -74,7 +53,7 @@ describe('read_committed commands', () => {
     await c3.commit();
     await a1.abort();
 
-    c = createHttpActionConnector({
+    const c = createHttpActionConnector({
       kafka,
       http,
       topicPrefix: t.prefix,
@@ -82,6 +61,7 @@ describe('read_committed commands', () => {
       transactionalId: uniqueName('tx-rc'),
       maxInFlight: 4,
     });
+    running.push(c);
     await c.start();
     await ep.waitForRequests(2, 60_000, (r) => r.path.startsWith('/committed/'));
 

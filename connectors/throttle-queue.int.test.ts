@@ -3,24 +3,15 @@
 // hand) → N `ok` results, none capped, the endpoint never above 50 requests in any second (±10%), the connector
 // process SIGKILLed once mid-queue with no call lost and none sent twice beyond the open transaction (by
 // Idempotency-Key). With maxDelay PT1M the commands that would wait longer are `capped`, without a call.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseOutboundPolicy, type ActionConfig } from '../schemas/index.js';
 import { testBrokers, uniqueName, produce, readCommitted, testKafka } from '../topology/testing/index.js';
-import {
-  startHttpEndpoint,
-  type TestHttpEndpoint,
-  asRecords,
-  command,
-  createConnectorTopics,
-  results,
-} from './testing/index.js';
-import { InMemoryMetrics, type Admin, type KafkaClient } from '../topology/index.js';
+import { asRecords, command, createConnectorTopics, results, connectorSuite } from './testing/index.js';
+import { InMemoryMetrics } from '../topology/index.js';
 import { HttpClient } from './http-client.js';
 import { createHttpActionConnector } from './http-action-connector.js';
 
@@ -28,39 +19,7 @@ const N = Number(process.env['JO_THROTTLE_N'] ?? 1_500);
 const RATE = 50;
 const MAX_IN_FLIGHT = 16;
 
-let kafka: KafkaClient;
-let admin: Admin;
-let ep: TestHttpEndpoint;
-const children: ChildProcess[] = [];
-
-beforeAll(async () => {
-  kafka = testKafka(testBrokers(), 'connectors-throttle');
-  admin = kafka.admin();
-  await admin.connect();
-  ep = await startHttpEndpoint();
-});
-afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await ep.close();
-  await admin.disconnect();
-});
-
-function startChild(config: object): Promise<ChildProcess> {
-  const file = fileURLToPath(new URL('./testing/connector-process.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
-    env: { ...process.env, JO_TEST_CONNECTOR: JSON.stringify(config) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes('started')) resolve(child);
-    });
-    child.on('exit', (code) => reject(new Error(`connector child exited (${code}) before starting: ${err}`)));
-  });
-}
+const { kafka, admin, ep, startConnectorChild: startChild } = connectorSuite('connectors-throttle');
 
 /** Most requests in any window of `ms` (sliding, by arrival time). */
 function maxInWindow(times: readonly number[], ms: number): number {

@@ -2,50 +2,13 @@
 // changelogs): 3 journeys each send one email per profile; a cap of 3 emails per 7 days across them; the engine is
 // SIGKILLed after the 3rd email and restarted on an EMPTY state directory (the send ledger comes back from its
 // changelog); the 4th email of every profile is capped (an `error` step `frequencyCapped`, no command).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName, produce, testKafka, readJson } from '../topology/testing/index.js';
-import { createJourneyTopics } from './testing/index.js';
+import { describe, expect, it } from 'vitest';
+import { testBrokers, uniqueName, produce, readJson } from '../topology/testing/index.js';
+import { createJourneyTopics, engineSuite } from './testing/index.js';
 import type { ActionCommand, EventConfig, JourneyConfig, StepRecord } from '../schemas/index.js';
-import type { Admin, KafkaClient } from '../topology/index.js';
 import { emailAction, purchaseEvent, signupEvent } from './testing/journeys.js';
 
-let kafka: KafkaClient;
-let admin: Admin;
-const children: ChildProcess[] = [];
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  kafka = testKafka(testBrokers(), 'governance-int');
-  admin = kafka.admin();
-  await admin.connect();
-});
-afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await admin.disconnect();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function startEngine(config: object): Promise<ChildProcess> {
-  const file = fileURLToPath(new URL('./testing/engine-child.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
-    env: { ...process.env, JO_TEST_ENGINE: JSON.stringify(config) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes('started')) resolve(child);
-    });
-    child.on('exit', (code) => reject(new Error(`engine exited (${code}) before starting: ${err.slice(-2000)}`)));
-  });
-}
+const { kafka, admin, startEngine, tempDir } = engineSuite('governance-int');
 
 const visitEvent: EventConfig = { ...signupEvent, id: 'visit', name: 'Visit', recognition: { eventType: 'web.visit' } };
 
@@ -92,11 +55,7 @@ describe('frequency caps on the real broker', () => {
         identityMap: { email: [{ id: w, primary: true }] },
       });
     const base = { brokers: testBrokers(), prefix, applicationId: uniqueName('jo-gov-engine'), partitions: 3 };
-    const stateDir = () => {
-      const d = mkdtempSync(join(tmpdir(), 'jo-gov-'));
-      dirs.push(d);
-      return d;
-    };
+    const stateDir = () => tempDir('jo-gov-');
 
     const first = await startEngine({ ...base, stateDir: stateDir() });
     for (const type of ['user.signup', 'commerce.purchase', 'web.visit'])

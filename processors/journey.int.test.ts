@@ -2,14 +2,9 @@
 // tasks, RocksDB stores, changelogs): sign-up events produced WITHOUT keys, the engine SIGKILLed mid-journey and
 // restarted; every profile gets exactly one welcome command and exactly one of thanks/reminder, nothing repeated,
 // and the per-node report rows in jo.reports (written in the step transactions) sum to exactly what happened.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName, produce, testKafka, readJson } from '../topology/testing/index.js';
-import { createJourneyTopics } from './testing/index.js';
+import { describe, expect, it } from 'vitest';
+import { testBrokers, uniqueName, produce, readJson } from '../topology/testing/index.js';
+import { createJourneyTopics, engineSuite } from './testing/index.js';
 import {
   mergeReportRows,
   type ActionCommand,
@@ -18,41 +13,10 @@ import {
   type ReportRow,
   type StepRecord,
 } from '../schemas/index.js';
-import { ReadCommittedFilter, type Admin, type KafkaClient } from '../topology/index.js';
+import { ReadCommittedFilter } from '../topology/index.js';
 import { emailAction, purchaseEvent, signupEvent } from './testing/journeys.js';
 
-let kafka: KafkaClient;
-let admin: Admin;
-const children: ChildProcess[] = [];
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  kafka = testKafka(testBrokers(), 'processors-int');
-  admin = kafka.admin();
-  await admin.connect();
-});
-afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await admin.disconnect();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function startEngine(config: object): Promise<ChildProcess> {
-  const file = fileURLToPath(new URL('./testing/engine-child.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
-    env: { ...process.env, JO_TEST_ENGINE: JSON.stringify(config) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes('started')) resolve(child);
-    });
-    child.on('exit', (code) => reject(new Error(`engine exited (${code}) before starting: ${err.slice(-2000)}`)));
-  });
-}
+const { kafka, admin, startEngine, tempDir } = engineSuite('processors-int');
 
 const journey: JourneyConfig = {
   id: 'welcome',
@@ -123,8 +87,7 @@ describe('welcome journey on the real broker', () => {
       t.profiles,
       who.map((w, i) => ({ key: `email:${w}`, value: json({ firstName: `U${i}`, email: w }) })),
     );
-    const stateDir = mkdtempSync(join(tmpdir(), 'jo-proc-'));
-    dirs.push(stateDir);
+    const stateDir = tempDir('jo-proc-');
     const config = { brokers: testBrokers(), prefix, applicationId: uniqueName('jo-engine'), stateDir };
     const event = (type: string, w: string) =>
       json({

@@ -3,11 +3,11 @@
 // dead-lettered — and goes through once the registry answers again; a stop while a registry call hangs is not
 // held by that call, and the event it was waiting on is handed to the next run (its offset was not committed).
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, testRegistryUrl, uniqueName, produce, testKafka, readJson } from '../topology/testing/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { testRegistryUrl, uniqueName, produce, readJson, brokerSuite, waitFor } from '../topology/testing/index.js';
 import { createJourneyTopics } from './testing/index.js';
 import { createAvroRegistry, type ActionCommand, type JourneyRecord } from '../schemas/index.js';
-import { InMemoryMetrics, restoreChangelogs, StreamsApp, type Admin, type KafkaClient } from '../topology/index.js';
+import { InMemoryMetrics, restoreChangelogs, StreamsApp } from '../topology/index.js';
 import { signupEvent, webhookAction } from './testing/journeys.js';
 import { buildJourneyTopology } from './journey-topology.js';
 
@@ -84,30 +84,13 @@ const journey: JourneyRecord = {
   ],
 };
 
-let kafka: KafkaClient;
-let admin: Admin;
-let proxy: RegistryProxy;
+const { kafka, admin } = brokerSuite('processors-registry-outage');
+const proxy = new RegistryProxy(new URL(testRegistryUrl()));
 const apps: StreamsApp[] = [];
-
-beforeAll(async () => {
-  kafka = testKafka(testBrokers(), 'processors-registry-outage');
-  admin = kafka.admin();
-  await admin.connect();
-  proxy = new RegistryProxy(new URL(testRegistryUrl()));
-});
 afterAll(async () => {
   for (const a of apps) await a.close();
   await proxy.close();
-  await admin.disconnect();
 });
-
-async function until(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('schema registry outage', () => {
   it('Avro events wait while the registry hangs or drops connections; they are not dead-lettered', async () => {
@@ -161,15 +144,15 @@ describe('schema registry outage', () => {
     // 1. The registry accepts and never answers: each call times out, the partition is paused, errors rise.
     proxy.set('hang');
     await produceBytes(t.events, first);
-    await until('3 registry timeouts', () => errors('timeout') >= 3);
+    await waitFor(() => errors('timeout') >= 3, 30_000, '3 registry timeouts');
     expect(m.value('jo_stream_tasks_waiting')).toBe(1);
     const seen = errors('timeout');
-    await until('the timeouts to keep rising', () => errors('timeout') >= seen + 3);
+    await waitFor(() => errors('timeout') >= seen + 3, 30_000, 'the timeouts to keep rising');
     expect(m.value('jo_stream_record_retries_total', { code: 'SCHEMA_REGISTRY_UNAVAILABLE' })).toBeGreaterThan(0);
 
     // 2. The registry drops connections: the event still waits.
     proxy.set('drop');
-    await until('3 dropped calls', () => errors('unreachable') >= 3);
+    await waitFor(() => errors('unreachable') >= 3, 30_000, '3 dropped calls');
     expect(m.value('jo_events_normalized_total', { event: 'signup' })).toBe(0);
 
     // 3. The registry answers again: the waiting event goes through, fetching resumes.
@@ -183,7 +166,7 @@ describe('schema registry outage', () => {
     proxy.set('hang');
     const accepted = proxy.accepted;
     await produceBytes(t.events, second);
-    await until('the call for the second event', () => proxy.accepted > accepted);
+    await waitFor(() => proxy.accepted > accepted, 30_000, 'the call for the second event');
     const closed = await Promise.race([
       app.close().then(() => 'closed'),
       new Promise((r) => setTimeout(() => r('still waiting after 20 s'), 20_000)),

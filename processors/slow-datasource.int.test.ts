@@ -1,26 +1,16 @@
 // A slow data source holds back only its own partition: under StreamsApp on the real broker, a profile whose
 // data-source call hangs does not stop profiles of other partitions from getting their commands.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName, produce, testKafka, readJson } from '../topology/testing/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { uniqueName, produce, readJson, brokerSuite } from '../topology/testing/index.js';
 import { createJourneyTopics } from './testing/index.js';
 import type { ActionCommand, JourneyRecord } from '../schemas/index.js';
-import { partitionForKey, restoreChangelogs, StreamsApp, type Admin, type KafkaClient } from '../topology/index.js';
+import { partitionForKey, restoreChangelogs, StreamsApp } from '../topology/index.js';
 import { signupEvent, webhookAction } from './testing/journeys.js';
 import { buildJourneyTopology } from './journey-topology.js';
 
-let kafka: KafkaClient;
-let admin: Admin;
+const { kafka, admin } = brokerSuite('processors-slow-ds');
 let app: StreamsApp | undefined;
-
-beforeAll(async () => {
-  kafka = testKafka(testBrokers(), 'processors-slow-ds');
-  admin = kafka.admin();
-  await admin.connect();
-});
-afterAll(async () => {
-  await app?.close();
-  await admin.disconnect();
-});
+afterAll(() => app?.close());
 
 describe('slow data source', () => {
   it('does not stall the other partitions', async () => {

@@ -14,3 +14,5 @@ export {
   type RateLimitOptions,
 } from './http-endpoint.js';
 export { asRecords, command, createConnectorTopics, results, type TestTopics } from './connector-kit.js';
+export { connectorSuite, httpSuite, type ConnectorSuite, type HttpSuite } from './connector-suite.js';
+export type { ConnectorChildConfig } from './connector-process.js';

@@ -7,7 +7,8 @@ import { restoreChangelogs, StreamsApp } from '../../topology/index.js';
 import { buildJourneyTopology } from '../journey-topology.js';
 import { testKafka } from '../../topology/testing/index.js';
 
-interface Config {
+/** What an engine process is started with (as JSON in `JO_TEST_ENGINE`). */
+export interface EngineChildConfig {
   readonly brokers: string[];
   readonly prefix: string;
   readonly applicationId: string;
@@ -16,7 +17,7 @@ interface Config {
   readonly partitions?: number;
 }
 
-const cfg = JSON.parse(process.env['JO_TEST_ENGINE'] ?? '{}') as Config;
+const cfg = JSON.parse(process.env['JO_TEST_ENGINE'] ?? '{}') as EngineChildConfig;
 const { topology } = buildJourneyTopology({
   topicPrefix: cfg.prefix,
   ...(cfg.partitions !== undefined ? { partitions: cfg.partitions } : {}),

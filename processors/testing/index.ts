@@ -7,3 +7,5 @@ export { JourneyDriver, welcomeDriver, journey, SEC, MIN, HOUR, DAY, type Driver
 export { Harness, type DataSourceFn } from './harness.js';
 export { emailAction, webhookAction, signupEvent, purchaseEvent, welcomeJourney, event } from './journeys.js';
 export { createJourneyTopics } from './journey-topics.js';
+export { engineSuite, type EngineSuite } from './engine-suite.js';
+export type { EngineChildConfig } from './engine-child.js';

@@ -3,9 +3,13 @@
  * admin connected before the tests, the file's child processes, all closed after them. Call it at the top level
  * of a test file.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import type { Admin, KafkaClient } from '../kafka/kafka-client.js';
 import { testBrokers } from './broker-env.js';
+import { startPrivateBroker, type PrivateBroker } from './private-broker.js';
 import { TestChildren } from './child-processes.js';
 import { testKafka } from './kafka-io.js';
 
@@ -15,6 +19,8 @@ export interface BrokerSuite {
   readonly admin: Admin;
   /** SIGKILLed after the file's tests, before the admin disconnects. */
   readonly children: TestChildren;
+  /** A fresh temporary directory (state directories), removed after the file's tests. */
+  readonly tempDir: (prefix: string) => string;
 }
 
 export function brokerSuite(clientId: string, brokers: () => string[] = testBrokers): BrokerSuite {
@@ -22,6 +28,7 @@ export function brokerSuite(clientId: string, brokers: () => string[] = testBrok
   let admin: Admin | undefined;
   // a private broker's address is known only once its beforeAll has started it: make the clients on first use
   const client = () => (kafka ??= testKafka(brokers(), clientId));
+  const dirs: string[] = [];
   const suite: BrokerSuite = {
     get kafka() {
       return client();
@@ -30,11 +37,51 @@ export function brokerSuite(clientId: string, brokers: () => string[] = testBrok
       return (admin ??= client().admin());
     },
     children: new TestChildren(),
+    tempDir: (prefix) => {
+      const dir = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(dir);
+      return dir;
+    },
   };
   beforeAll(() => suite.admin.connect());
   afterAll(async () => {
     suite.children.killAll();
     await admin?.disconnect();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
   return suite;
+}
+
+export interface PrivateBrokerSuite extends BrokerSuite {
+  /** The file's own broker: started before its tests (and before the admin connects), destroyed after them. */
+  readonly broker: PrivateBroker;
+}
+
+/**
+ * {@link brokerSuite} on a broker of the file's own, for tests that stop, SIGKILL or restart it (never the shared
+ * one). `ports` are the test's private ports (see the helpers' port plan in the test README).
+ */
+export function privateBrokerSuite(clientId: string, ports: { kafka: number; controller: number }): PrivateBrokerSuite {
+  let broker: PrivateBroker | undefined;
+  const started = () => {
+    if (!broker) throw new Error('the private broker is not started yet (use it inside a test or hook)');
+    return broker;
+  };
+  // registered before brokerSuite's hooks: the broker is up before the admin connects, and goes after it left
+  beforeAll(() => void (broker = startPrivateBroker(ports)), 320_000);
+  afterAll(() => broker?.destroy(), 60_000);
+  const suite = brokerSuite(clientId, () => started().brokers);
+  return {
+    get kafka() {
+      return suite.kafka;
+    },
+    get admin() {
+      return suite.admin;
+    },
+    children: suite.children,
+    tempDir: suite.tempDir,
+    get broker() {
+      return started();
+    },
+  };
 }

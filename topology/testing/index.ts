@@ -23,7 +23,7 @@ export {
 } from './fault-injection.js';
 // The ONE broker-backed test kit: every folder's integration tests use it (ops/testing re-exports it).
 export { testBrokers, testRegistryUrl, uniqueName } from './broker-env.js';
-export { brokerSuite, type BrokerSuite } from './broker-suite.js';
+export { brokerSuite, privateBrokerSuite, type BrokerSuite, type PrivateBrokerSuite } from './broker-suite.js';
 export { TestChildren, exited, type StartOptions } from './child-processes.js';
 export {
   createTopics,

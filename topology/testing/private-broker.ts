@@ -28,6 +28,8 @@ export interface PrivateBroker {
   kill(): Promise<number>;
   /** Starts it again on the same data. */
   start(): void;
+  /** {@link start} without blocking the test's event loop (for a restart while the system under test runs). */
+  restart(): Promise<void>;
   /** Stops it and deletes its data. */
   destroy(): void;
   /**
@@ -96,6 +98,9 @@ export function startPrivateBroker(ports: { kafka?: number; controller?: number 
       return pid;
     },
     start: () => void script('start'),
+    restart: async () => {
+      await run('bash', [join(repoRoot, 'ops/infra/kafka.sh'), 'start'], { env, cwd: repoRoot });
+    },
     destroy: () => {
       try {
         script('stop');
