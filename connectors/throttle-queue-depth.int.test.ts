@@ -4,9 +4,15 @@
 // the queue group's lag read from the broker — and come down as the queue drains.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOutboundPolicy, type ActionConfig } from '../schemas/index.js';
-import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../ops/testing/index.js';
+import { testBrokers, uniqueName, produce, testKafka } from '../topology/testing/index.js';
 import { InMemoryMetrics, type Admin, type KafkaClient } from '../topology/index.js';
-import { asRecords, command, createConnectorTopics, produce, testKafka } from './fixtures/kafka-kit.js';
+import {
+  startHttpEndpoint,
+  type TestHttpEndpoint,
+  asRecords,
+  command,
+  createConnectorTopics,
+} from './testing/index.js';
 import { HttpClient } from './http-client.js';
 import { createHttpActionConnector } from './http-action-connector.js';
 

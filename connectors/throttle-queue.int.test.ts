@@ -10,17 +10,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOutboundPolicy, type ActionConfig } from '../schemas/index.js';
-import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../ops/testing/index.js';
-import { InMemoryMetrics, type Admin, type KafkaClient } from '../topology/index.js';
+import { testBrokers, uniqueName, produce, readCommitted, testKafka } from '../topology/testing/index.js';
 import {
+  startHttpEndpoint,
+  type TestHttpEndpoint,
   asRecords,
   command,
   createConnectorTopics,
-  produce,
-  readCommitted,
   results,
-  testKafka,
-} from './fixtures/kafka-kit.js';
+} from './testing/index.js';
+import { InMemoryMetrics, type Admin, type KafkaClient } from '../topology/index.js';
 import { HttpClient } from './http-client.js';
 import { createHttpActionConnector } from './http-action-connector.js';
 
@@ -46,7 +45,7 @@ afterAll(async () => {
 });
 
 function startChild(config: object): Promise<ChildProcess> {
-  const file = fileURLToPath(new URL('./fixtures/connector-process.ts', import.meta.url));
+  const file = fileURLToPath(new URL('./testing/connector-process.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', file], {
     env: { ...process.env, JO_TEST_CONNECTOR: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -117,7 +116,7 @@ async function waitFor(what: string, done: () => boolean, timeoutMs: number): Pr
 
 /** The endpoint in a process of its own (fixtures/recording-endpoint.ts); resolves its origin. */
 function startEndpointChild(arrivalsFile: string): Promise<string> {
-  const file = fileURLToPath(new URL('./fixtures/recording-endpoint.ts', import.meta.url));
+  const file = fileURLToPath(new URL('./testing/recording-endpoint.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', file], {
     env: { ...process.env, JO_TEST_ARRIVALS: arrivalsFile },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -166,9 +165,7 @@ describe('throttle queue (issue 18)', () => {
 
       await startChild(config);
       await waitFor('every command called', () => keyCounts(arrivals(arrivalLog)).size >= N, 120_000 + N * 40);
-      const got = results(
-        await readCommitted(kafka, t.names.actionResults, N, { timeoutMs: 120_000 + N * 40, settleMs: 3_000 }),
-      );
+      const got = results(await readCommitted(kafka, t.names.actionResults, N, 120_000 + N * 40, 3_000));
       const elapsed = (Date.now() - t0) / 1000;
       expect(got).toHaveLength(N);
       expect(new Set(got.map((r) => r.commandId))).toEqual(new Set(cmds.map((c) => c.commandId)));
@@ -239,7 +236,7 @@ describe('throttle queue (issue 18)', () => {
         maxAge = Math.max(maxAge, metrics.value('jo_action_queue_age_seconds', { action: action.id }));
       }, 50);
       await produce(kafka, t.names.commands('http'), asRecords(cmds));
-      const got = results(await readCommitted(kafka, t.names.actionResults, M, { timeoutMs: 60_000, settleMs: 1_000 }));
+      const got = results(await readCommitted(kafka, t.names.actionResults, M, 60_000, 1_000));
       clearInterval(sample);
       expect(got).toHaveLength(M);
       const ok = got.filter((r) => r.status === 'ok');
