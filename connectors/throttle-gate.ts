@@ -120,7 +120,9 @@ export class ThrottleGate {
       Date.parse(cmd.createdAt) + (parseDurationMs(throttle.maxDelay) ?? 0),
       Date.parse(cmd.deadline),
     );
-    const ok = await bucket.take(mustSend ? Number.POSITIVE_INFINITY : until - this.timer.now());
+    const budget = mustSend ? Number.POSITIVE_INFINITY : until - this.timer.now();
+    // already past maxDelay (or its deadline): capped even when a token is free (the bucket would hand it out)
+    const ok = budget >= 0 && (await bucket.take(budget));
     this.queued.get(cmd.action)?.delete(cmd.commandId);
     this.refreshMetrics();
     return ok ? 'send' : 'capped';
