@@ -11,142 +11,53 @@
 import { hostname } from 'node:os';
 import {
   noopMetrics,
+  systemTimer,
   transactionalProducer,
   TransactionCommitter,
   type Admin,
   type Consumer,
   type EachBatchPayload,
-  type KafkaClient,
   type KafkaMessage,
-  type Metrics,
-  type OutRecord,
-  type PartitionOffset,
   type TransactionalProducer,
-  type TransactionalProducerFactory,
+  type Timer,
   ReadCommittedFilter,
   ConsumerWatch,
-  topologyMetrics,
 } from '../topology/index.js';
 import { connectorMetrics } from './metric-catalogue.js';
-import { DlqHeaders, topicNames, type ActionCommand, type ActionResult } from '../schemas/index.js';
-import type { AttemptContext } from './action-executor.js';
-import { AttemptLog, type AttemptLoad } from './attempt-log.js';
+import { topicNames } from '../schemas/index.js';
+import { AttemptLog } from './attempt-log.js';
+import { AttemptLoads } from './attempt-loads.js';
+import { CommandAnswers } from './command-answers.js';
+import type { CommandConsumerOptions, CommandConsumerState } from './command-consumer-options.js';
 import { parseCommand } from './command-parse.js';
-import { ConnectorCodes } from './errors.js';
+import { GroupCommit } from './group-commit.js';
 import { ThrottleGate } from './throttle-gate.js';
-import {
-  ensureQueueTopic,
-  queueRecord,
-  queuedCommands,
-  throttledHandler,
-  type ThrottleLookup,
-} from './throttle-queue.js';
-import { systemTimer, type Timer } from '../topology/index.js';
+import { ensureQueueTopic, queuedCommands, throttledHandler, type ThrottleLookup } from './throttle-queue.js';
 import { isFenced, newerOwner, newOwnerTag, taggedRoundRobin, type OwnerTag } from './txn-owner.js';
 
 export { parseCommand };
-
-/**
- * Turns one valid command into its result; `attempts` says how many calls earlier incarnations made and records
- * each new one before it is sent. Must not throw (a throw becomes a `CONNECTOR_INTERNAL` result), except the
- * rejection of `attempts.beforeAttempt`, which fails the chunk: it is taken again from the committed offsets.
- */
-export type CommandHandler = (cmd: ActionCommand, attempts: AttemptContext) => Promise<ActionResult>;
-
-export interface CommandConsumerOptions {
-  readonly kafka: KafkaClient;
-  /** Connector type: the command topic is `<prefix>commands.<connector>`. */
-  readonly connector: string;
-  readonly handle: CommandHandler;
-  readonly topicPrefix?: string;
-  /** Default `<prefix>connector-<connector>`. */
-  readonly groupId?: string;
-  /**
-   * Must be stable across restarts of one instance (it fences the previous incarnation's open transaction) and
-   * unique per running instance. Default `<groupId>-<hostname>`.
-   */
-  readonly transactionalId?: string;
-  /** Makes the transactional producer (default: the Kafka adapter's); tests inject failures through it. */
-  readonly producers?: TransactionalProducerFactory;
-  readonly metrics?: Metrics;
-  /** Time and waiting (default: the process's `systemTimer`). */
-  readonly timer?: Timer;
-  /** Commands of one partition in flight at once, and per transaction; default 64. */
-  readonly maxInFlight?: number;
-  /** Partitions processed in parallel; default 4. */
-  readonly partitionsConsumedConcurrently?: number;
-  readonly sessionTimeoutMs?: number;
-  /**
-   * The throttle of an action (`throttle` of its config). When given, commands of throttled actions are moved to
-   * the durable throttle queue and sent at the rate by a second consumer (throttle-queue.ts).
-   */
-  readonly throttleOf?: ThrottleLookup;
-  /** The consumed topic when not `<prefix>commands.<connector>` (the throttle queue's consumer). */
-  readonly topic?: string;
-  /** Each batch's records not yet answered, when they are handed out (the throttle queue counts its depth). */
-  readonly onFetched?: (messages: readonly KafkaMessage[]) => void;
-  /** Replaces setting `jo_connector_in_flight` (the throttle queue's consumer reports through its parent). */
-  readonly onInFlight?: () => void;
-  /** After every rebalance of this consumer's group. */
-  readonly onRebalance?: () => void;
-  /** Called at the end of `stop()` (e.g. to close an HTTP client the connector created). */
-  readonly onStop?: () => Promise<void>;
-  /** Where recoveries and stepping aside are reported; stderr JSON lines by default. */
-  readonly log?: (level: 'info' | 'warn', msg: string, extra: Record<string, unknown>) => void;
-}
-
-/**
- * `running`; `recovering` (a transaction failed: rebuilding producer and consumer); `superseded` (a newer
- * instance took the transactional id over, this one stopped); `stopped`.
- */
-export type CommandConsumerState = 'created' | 'running' | 'recovering' | 'superseded' | 'stopped';
-
-/** Answers kept for re-delivery after a failed transaction. */
-const MAX_ANSWERED = 20_000;
-/** Clock skew allowed between the producer of a command and this connector when reading attempts back. */
-const ATTEMPT_CLOCK_SKEW_MS = 60_000;
-
-type Out = OutRecord;
-
-interface PendingCommit {
-  readonly outs: readonly Out[];
-  readonly topic: string;
-  readonly partition: number;
-  /** Offset to commit: the chunk's last offset + 1. */
-  readonly next: bigint;
-  readonly resolve: () => void;
-  readonly reject: (err: unknown) => void;
-}
+export type { CommandHandler, CommandConsumerOptions, CommandConsumerState } from './command-consumer-options.js';
 
 /** A running connector service; `start()` joins the group, `stop()` leaves it after the chunk in progress. */
 export class CommandConsumer {
   private consumer!: Consumer;
   private producer!: TransactionalProducer;
-  private committer!: TransactionCommitter;
-  private ready: Promise<void> = Promise.resolve();
   private admin: Admin | undefined;
   private phase: CommandConsumerState = 'created';
   private recovery: Promise<void> | undefined;
   private readonly txId: string;
   private readonly tag: OwnerTag;
-  /** Results of commands answered but not yet committed, by `topic|partition|offset`: a re-delivery reuses them. */
-  private readonly answered = new Map<string, Out>();
   private readonly recoveries;
   private readonly topics: ReturnType<typeof topicNames>;
   private readonly groupId: string;
   private readonly maxInFlight: number;
-  private txChain: Promise<void> = Promise.resolve();
-  private readonly pending: PendingCommit[] = [];
-  /** Next offset to process per `topic|partition`, as committed by this instance's own transactions. */
-  private readonly committed = new Map<string, bigint>();
+  private readonly commits = new GroupCommit();
   private filter = new ReadCommittedFilter();
   private readonly attemptLog: AttemptLog;
   /** Command partitions assigned at the last join: a partition new to this session reads the attempt log first. */
   private owned = new Set<number>();
-  private readonly loads = new Map<number, Promise<void>>();
-  private loadQueue: Array<AttemptLoad & { resolve: () => void; reject: (err: unknown) => void }> = [];
-  private readonly results;
-  private readonly deadLetters;
+  private readonly loads: AttemptLoads;
+  private readonly answers: CommandAnswers;
   private readonly inFlightGauge;
   private inFlightNow = 0;
   private peak = 0;
@@ -177,12 +88,13 @@ export class CommandConsumer {
       commandTopic: this.topics.commands(opts.connector),
       readGroupPrefix: `${this.groupId}-attempts`,
     });
+    this.loads = new AttemptLoads(this.attemptLog, this.timer);
     this.queue = opts.throttleOf && this.throttleQueue(opts.throttleOf);
+    const throttle = opts.throttleOf && this.queue && { of: opts.throttleOf, queueTopic: this.queue.commandTopic };
+    this.answers = new CommandAnswers({ ...opts, topics: this.topics, attemptLog: this.attemptLog, throttle });
     const m = opts.metrics ?? noopMetrics;
     this.recoveries = m.counter(connectorMetrics.recoveries);
-    this.results = m.counter(connectorMetrics.results);
     this.inFlightGauge = m.gauge(connectorMetrics.inFlight);
-    this.deadLetters = m.counter(topologyMetrics.deadLettered);
   }
 
   /** The consumer of `<prefix>action-queue.<connector>`: sends throttled commands at their action's rate. */
@@ -268,18 +180,18 @@ export class CommandConsumer {
     const producers = o.producers ?? ((p) => transactionalProducer(o.kafka, p));
     this.producer = producers({ transactionalId: this.txId });
     // A new committer per session: after a failed transaction the old one refuses every commit.
-    this.committer = new TransactionCommitter({ producer: this.producer, groupId: this.groupId });
     let producerReady!: () => void;
     let producerFailed!: (err: unknown) => void;
-    this.ready = new Promise<void>((resolve, reject) => ((producerReady = resolve), (producerFailed = reject)));
-    this.ready.catch(() => undefined);
+    const ready = new Promise<void>((resolve, reject) => ((producerReady = resolve), (producerFailed = reject)));
+    ready.catch(() => undefined);
+    this.commits.session(new TransactionCommitter({ producer: this.producer, groupId: this.groupId }), ready);
     this.watch.watch(this.consumer);
     await this.consumer.connect();
     // After a rebalance kafkajs re-fetches from the committed offsets; the filter must see those records again.
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       this.filter = new ReadCommittedFilter();
       const assigned = new Set(e.payload.memberAssignment[this.commandTopic] ?? []);
-      for (const p of assigned) if (!this.owned.has(p)) this.loads.delete(p);
+      for (const p of assigned) if (!this.owned.has(p)) this.loads.forget(p);
       this.owned = assigned;
       this.opts.onRebalance?.();
       void this.checkOwner().catch((err: unknown) => this.log('warn', 'group lookup failed', { err: String(err) }));
@@ -299,7 +211,7 @@ export class CommandConsumer {
 
   private async teardown(): Promise<void> {
     await this.consumer.disconnect();
-    await this.txChain.catch(() => undefined);
+    await this.commits.settled();
     await this.producer.disconnect().catch(() => undefined);
   }
 
@@ -396,7 +308,7 @@ export class CommandConsumer {
     const decided = this.filter.accept(batch);
     // kafkajs cannot ask for stable offsets (KIP-447), so right after a transaction commits, a rebalance may read
     // the previous committed offset and redeliver records this instance already answered: skip those.
-    const done = this.committed.get(`${topic}|${partition}`) ?? -1n;
+    const done = this.commits.committedOffset(topic, partition);
     const messages = decided.filter((m) => BigInt(m.offset) >= done);
     if (messages.length > 0) this.opts.onFetched?.(messages);
     let complete = false;
@@ -424,7 +336,7 @@ export class CommandConsumer {
     cancelBeat = this.timer.after(3_000, beat);
     try {
       try {
-        await this.attemptsLoaded(partition, messages);
+        await this.loads.loaded(partition, messages);
       } catch (err) {
         this.recover(err);
         return false;
@@ -434,12 +346,11 @@ export class CommandConsumer {
         const chunk = messages.slice(i, i + this.maxInFlight);
         const last = chunk[chunk.length - 1];
         if (!last) continue;
-        const keys = chunk.map((m) => `${topic}|${partition}|${m.offset}`);
         this.track(chunk.length);
         try {
-          const outs = await Promise.all(chunk.map((m, j) => this.answer(topic, partition, m, keys[j] ?? '')));
-          await this.commit(outs, topic, partition, last.offset);
-          keys.forEach((k) => this.answered.delete(k));
+          const outs = await Promise.all(chunk.map((m) => this.answers.answer(topic, partition, m)));
+          await this.commits.commit(outs, topic, partition, last.offset);
+          this.answers.committed(chunk.map((m) => this.answers.key(topic, partition, m)));
         } catch (err) {
           this.recover(err);
           return false;
@@ -455,35 +366,6 @@ export class CommandConsumer {
     }
   }
 
-  /**
-   * Resolves once the attempt log has been read for a partition new to this session, from the produce time of
-   * its oldest uncommitted command (the first fetched). Partitions arriving together share one read.
-   */
-  private attemptsLoaded(partition: number, messages: readonly KafkaMessage[]): Promise<void> {
-    const have = this.loads.get(partition);
-    if (have) return have;
-    const oldest = messages.reduce((t, m) => Math.min(t, Number(m.timestamp)), this.timer.now());
-    const load = new Promise<void>((resolve, reject) => {
-      this.loadQueue.push({ partition, fromTimestamp: oldest - ATTEMPT_CLOCK_SKEW_MS, resolve, reject });
-      if (this.loadQueue.length === 1) void this.timer.sleep(20).then(() => this.runLoads());
-    });
-    this.loads.set(partition, load);
-    load.catch(() => {
-      if (this.loads.get(partition) === load) this.loads.delete(partition);
-    });
-    return load;
-  }
-
-  private async runLoads(): Promise<void> {
-    const batch = this.loadQueue.splice(0);
-    try {
-      await this.attemptLog.load(batch);
-      batch.forEach((b) => b.resolve());
-    } catch (err) {
-      batch.forEach((b) => b.reject(err));
-    }
-  }
-
   private track(delta: number): void {
     this.inFlightNow += delta;
     this.peak = Math.max(this.peak, this.inFlightNow);
@@ -494,99 +376,5 @@ export class CommandConsumer {
   /** One gauge per connector: the commands in flight of its command consumer and of its throttle queue's. */
   private publishInFlight(): void {
     this.inFlightGauge.set({ connector: this.opts.connector }, this.inFlightNow + (this.queue?.inFlight ?? 0));
-  }
-
-  /** The cached answer of a command answered before a failed transaction, or a fresh one. */
-  private async answer(topic: string, partition: number, m: KafkaMessage, key: string): Promise<Out> {
-    const cached = this.answered.get(key);
-    if (cached) return cached;
-    const out = await this.processOne(topic, partition, m);
-    this.answered.set(key, out);
-    // Bounded: answers of partitions that moved to another instance are never re-delivered here.
-    for (const k of this.answered.keys()) {
-      if (this.answered.size <= MAX_ANSWERED) break;
-      this.answered.delete(k);
-    }
-    return out;
-  }
-
-  private async processOne(topic: string, partition: number, m: KafkaMessage): Promise<Out> {
-    const cmd = parseCommand(m.value);
-    if (typeof cmd === 'string') {
-      this.deadLetters.inc({ topic, code: ConnectorCodes.commandInvalid });
-      return {
-        topic: this.topics.dlq,
-        key: m.key,
-        value: m.value,
-        headers: {
-          [DlqHeaders.code]: ConnectorCodes.commandInvalid,
-          [DlqHeaders.message]: cmd.slice(0, 1000),
-          [DlqHeaders.sourceTopic]: topic,
-          [DlqHeaders.sourcePartition]: String(partition),
-          [DlqHeaders.sourceOffset]: m.offset,
-        },
-      };
-    }
-    if (this.queue && this.opts.throttleOf?.(cmd.action)) return queueRecord(this.queue.commandTopic, cmd, m);
-    let result: ActionResult;
-    const attempts: AttemptContext = {
-      priorAttempts: this.attemptLog.attempts(cmd.commandId),
-      beforeAttempt: (n) => this.attemptLog.record(partition, cmd.commandId, n),
-    };
-    try {
-      result = await this.opts.handle(cmd, attempts);
-    } catch (err) {
-      // not recorded, not sent: the chunk fails and is taken again from the committed offsets
-      if ((err as { code?: unknown }).code === ConnectorCodes.attemptLogFailed) throw err;
-      result = {
-        commandId: cmd.commandId,
-        instanceId: cmd.instanceId,
-        nodeId: cmd.nodeId,
-        journeyId: cmd.journeyId,
-        journeyVersion: cmd.journeyVersion,
-        profileKey: cmd.profileKey,
-        status: 'error',
-        attempts: 0,
-        error: `${ConnectorCodes.connectorInternal}: ${String(err)}`,
-      };
-    }
-    this.results.inc({ connector: this.opts.connector, status: result.status });
-    return { topic: this.topics.actionResults, key: cmd.profileKey, value: JSON.stringify(result) };
-  }
-
-  /**
-   * One transaction at a time per producer. Chunks finished while a transaction is running wait here and go
-   * together in the next one (group commit), so partitions consumed in parallel share transactions.
-   */
-  private commit(outs: readonly Out[], topic: string, partition: number, lastOffset: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.pending.push({ outs, topic, partition, next: BigInt(lastOffset) + 1n, resolve, reject });
-      if (this.pending.length === 1) this.txChain = this.txChain.then(() => this.flush());
-    });
-  }
-
-  /** One transaction through the shared exactly-once committer (size-bounded requests, offsets, abort on failure). */
-  private async flush(): Promise<void> {
-    const group = this.pending.splice(0);
-    if (group.length === 0) return;
-    const offsets = new Map<string, PartitionOffset>();
-    for (const g of group) {
-      const k = `${g.topic}|${g.partition}`;
-      const have = offsets.get(k);
-      if (!have || BigInt(have.offset) < g.next)
-        offsets.set(k, { topic: g.topic, partition: g.partition, offset: String(g.next) });
-    }
-    try {
-      await this.ready;
-      await this.committer.commit({ records: group.flatMap((g) => g.outs), offsets: [...offsets.values()] });
-    } catch (err) {
-      group.forEach((g) => g.reject(err));
-      return;
-    }
-    for (const o of group) {
-      const k = `${o.topic}|${o.partition}`;
-      if ((this.committed.get(k) ?? -1n) < o.next) this.committed.set(k, o.next);
-      o.resolve();
-    }
   }
 }

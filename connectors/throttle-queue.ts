@@ -15,7 +15,7 @@
 import type { ActionCommand, ActionResult, Throttle } from '../schemas/index.js';
 import type { Admin, KafkaMessage, OutRecord } from '../topology/index.js';
 import { toResult } from './action-executor.js';
-import type { CommandHandler } from './command-consumer.js';
+import type { CommandHandler } from './command-consumer-options.js';
 import { ConnectorCodes } from './errors.js';
 import type { ThrottleGate } from './throttle-gate.js';
 
