@@ -4,9 +4,9 @@
  * after them) and connector processes (SIGKILLed after them). Call these at the top level of a test file.
  */
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll } from 'vitest';
 import { parseOutboundPolicy } from '../../schemas/index.js';
-import { brokerSuite, type BrokerSuite } from '../../topology/testing/index.js';
+import { brokerSuite, extendSuite, type BrokerSuite } from '../../topology/testing/index.js';
 import type { CommandConsumer } from '../command-consumer.js';
 import { HttpClient, type HttpClientOptions } from '../http-client.js';
 import { LimitRegistry } from '../limits.js';
@@ -16,24 +16,19 @@ import { TestHttpEndpoint } from './http-endpoint.js';
 export interface HttpSuite {
   /** Listening before the file's tests, closed after them. */
   readonly ep: TestHttpEndpoint;
-  /** Made before the file's tests (outbound allowed to 127.0.0.1, its own LimitRegistry), closed after them. */
+  /** Outbound allowed to 127.0.0.1, its own LimitRegistry; closed after the file's tests. */
   readonly http: HttpClient;
 }
 
 export function httpSuite(options: HttpClientOptions = {}): HttpSuite {
   const ep = TestHttpEndpoint.forSuite();
-  let http: HttpClient | undefined;
-  beforeAll(() => {
-    http = new HttpClient({ outbound: parseOutboundPolicy(['127.0.0.1']), limits: new LimitRegistry(), ...options });
+  const http = new HttpClient({
+    outbound: parseOutboundPolicy(['127.0.0.1']),
+    limits: new LimitRegistry(),
+    ...options,
   });
-  afterAll(() => http?.close());
-  return {
-    ep,
-    get http() {
-      if (!http) throw new Error('the suite HttpClient is made in beforeAll');
-      return http;
-    },
-  };
+  afterAll(() => http.close());
+  return { ep, http };
 }
 
 export interface ConnectorSuite extends BrokerSuite, HttpSuite {
@@ -48,23 +43,11 @@ export function connectorSuite(clientId: string, options: HttpClientOptions = {}
   const web = httpSuite(options);
   const running: CommandConsumer[] = [];
   afterAll(() => Promise.all(running.map((c) => c.stop())));
-  return {
-    get kafka() {
-      return broker.kafka;
-    },
-    get admin() {
-      return broker.admin;
-    },
-    children: broker.children,
-    tempDir: broker.tempDir,
-    ep: web.ep,
-    get http() {
-      return web.http;
-    },
+  return extendSuite(extendSuite(broker, web), {
     running,
-    startConnectorChild: (config) =>
+    startConnectorChild: (config: ConnectorChildConfig) =>
       broker.children.start(new URL('./connector-process.ts', import.meta.url), {
         env: { JO_TEST_CONNECTOR: JSON.stringify(config) },
       }),
-  };
+  });
 }

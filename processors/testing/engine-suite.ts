@@ -4,7 +4,7 @@
  * level of a test file.
  */
 import type { ChildProcess } from 'node:child_process';
-import { brokerSuite, type BrokerSuite } from '../../topology/testing/index.js';
+import { brokerSuite, extendSuite, type BrokerSuite } from '../../topology/testing/index.js';
 import type { EngineChildConfig } from './engine-child.js';
 
 export interface EngineSuite extends BrokerSuite {
@@ -14,18 +14,10 @@ export interface EngineSuite extends BrokerSuite {
 
 export function engineSuite(clientId: string): EngineSuite {
   const suite = brokerSuite(clientId);
-  return {
-    get kafka() {
-      return suite.kafka;
-    },
-    get admin() {
-      return suite.admin;
-    },
-    children: suite.children,
-    tempDir: suite.tempDir,
-    startEngine: (config) =>
+  return extendSuite(suite, {
+    startEngine: (config: EngineChildConfig) =>
       suite.children.start(new URL('./engine-child.ts', import.meta.url), {
         env: { JO_TEST_ENGINE: JSON.stringify(config) },
       }),
-  };
+  });
 }

@@ -1,35 +1,21 @@
 // Fault injection through the Kafka port on the real broker: one step of one task transaction fails (a produce
 // request, the offsets, the commit, or the commit and then its abort). The task is rebuilt from the last committed
 // transaction; the committed output holds every count exactly once: no output lost, no input skipped.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  testBrokers,
   uniqueName,
   countingTopology,
-  createTopics,
   produce,
   readCommitted,
-  testKafka,
   exactlyOnceProblems,
   expectedCounts,
+  streamsSuite,
 } from '../testing/index.js';
-import { transactionalProducer, type Admin } from '../kafka/kafka-client.js';
+import { transactionalProducer } from '../kafka/kafka-client.js';
 import type { TransactionalProducerFactory } from '../kafka/port.js';
 import { FaultSwitch, faultyProducer, type TxnStep } from '../testing/fault-injection.js';
-import { StreamsApp } from './streams-app.js';
 
-const kafka = testKafka(testBrokers(), 'commit-faults');
-let admin: Admin;
-const apps: StreamsApp[] = [];
-
-beforeAll(async () => {
-  admin = kafka.admin();
-  await admin.connect();
-});
-afterAll(async () => {
-  await Promise.all(apps.map((a) => a.close()));
-  await admin.disconnect();
-});
+const { kafka, app: newApp, topics } = streamsSuite('commit-faults');
 
 /** Fails `steps` of the third transaction begun by any task of the app. */
 function faulty(steps: readonly TxnStep[]): { producers: TransactionalProducerFactory; switches: FaultSwitch[] } {
@@ -48,26 +34,18 @@ describe('a task transaction failing at one step', () => {
   ];
   for (const [name, steps] of cases) {
     it(`${name}: the task is rebuilt and the output is exactly-once`, async () => {
-      const t = { in: uniqueName('cf-in'), out: uniqueName('cf-out'), dlq: uniqueName('cf-dlq') };
-      await createTopics(admin, [
-        { name: t.in, partitions: 2 },
-        { name: t.out, partitions: 2 },
-        { name: t.dlq, partitions: 1 },
-      ]);
+      const t = await topics({ in: 2, out: 2, dlq: 1 });
       const words = Array.from({ length: 400 }, (_, i) => `w${i % 20}`);
       const { producers, switches } = faulty(steps);
-      const app = new StreamsApp({
-        kafka,
+      const app = newApp({
         applicationId: uniqueName('cf-app'),
         topology: countingTopology({ input: t.in, output: t.out }),
-        sessionTimeoutMs: 6_000,
         producers,
         dlqTopic: t.dlq,
         // small commits: many transactions, so the failing one has later ones pipelined behind it
         commitIntervalMs: 5,
         maxQueuedPerTask: 20,
       });
-      apps.push(app);
       await app.start();
       // In rounds, so that the tasks commit several transactions and the failing one has others behind it.
       for (let round = 0; round < 8; round++) {

@@ -1,20 +1,16 @@
 // The Kafka runtime on the real broker: DLQ, start-up errors, global stores, rebalancing with three instances,
 // rebuilding from the changelog after the state directory is wiped, and a slow task not stalling the others.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import {
-  testBrokers,
   uniqueName,
   countingTopology,
-  createTopics,
   produce,
   readCommitted,
-  testKafka,
   waitFor,
   exactlyOnceProblems,
   expectedCounts,
+  streamsSuite,
 } from '../testing/index.js';
 import { DlqHeaders } from '../../schemas/index.js';
 import { TopologyBuilder } from '../api/builder.js';
@@ -22,39 +18,8 @@ import { InMemoryMetrics } from '../api/metrics.js';
 import type { ProcessorContext } from '../api/processor.js';
 import { serdes } from '../api/record.js';
 import { jsonSerde, type KeyValueStore } from '../api/store.js';
-import type { Admin } from '../kafka/kafka-client.js';
-import { StreamsApp, type StreamsAppOptions } from './streams-app.js';
 
-const kafka = testKafka(testBrokers());
-let admin: Admin;
-const apps: StreamsApp[] = [];
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  admin = kafka.admin();
-  await admin.connect();
-});
-afterAll(async () => {
-  await Promise.all(apps.map((a) => a.close()));
-  await admin.disconnect();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function app(opts: Omit<StreamsAppOptions, 'kafka'>): StreamsApp {
-  const a = new StreamsApp({ kafka, sessionTimeoutMs: 6_000, ...opts });
-  apps.push(a);
-  return a;
-}
-
-async function topics(spec: Record<string, number>): Promise<Record<string, string>> {
-  const names: Record<string, string> = {};
-  for (const k of Object.keys(spec)) names[k] = uniqueName(`t-${k}`);
-  await createTopics(
-    admin,
-    Object.entries(spec).map(([k, n]) => ({ name: names[k] ?? k, partitions: n })),
-  );
-  return names;
-}
+const { kafka, app, topics, tempDir } = streamsSuite('topology-int');
 
 const words = (n: number, distinct: number, from = 0) =>
   Array.from({ length: n }, (_, i) => `w${(i + from) % distinct}`);
@@ -63,17 +28,17 @@ describe('StreamsApp on Kafka', () => {
   it('dead-letters a poison record with the contract headers inside the transaction and keeps going', async () => {
     const t = await topics({ in: 3, out: 3, dlq: 1 });
     const input = words(300, 10).map((w, i) => ({ key: w, value: i === 123 ? 'poison' : w }));
-    await produce(kafka, t.in!, input);
+    await produce(kafka, t.in, input);
     const metrics = new InMemoryMetrics();
     const a = app({
       applicationId: uniqueName('app-dlq'),
-      topology: countingTopology({ input: t.in!, output: t.out! }),
-      dlqTopic: t.dlq!,
+      topology: countingTopology({ input: t.in, output: t.out }),
+      dlqTopic: t.dlq,
       metrics,
     });
     await a.start();
-    const out = await readCommitted(kafka, t.out!, (r) => r.length >= 299, 60_000);
-    const dlq = await readCommitted(kafka, t.dlq!, (r) => r.length >= 1, 30_000);
+    const out = await readCommitted(kafka, t.out, (r) => r.length >= 299, 60_000);
+    const dlq = await readCommitted(kafka, t.dlq, (r) => r.length >= 1, 30_000);
     expect(exactlyOnceProblems(out, expectedCounts(input.filter((_, i) => i !== 123).map((m) => m.value)))).toEqual([]);
     expect(dlq).toHaveLength(1);
     const d = dlq[0]!;
@@ -89,7 +54,7 @@ describe('StreamsApp on Kafka', () => {
     const offset = input.slice(0, 123).filter((m) => partitionForKey(Buffer.from(m.key), 3) === p).length;
     expect(d.headers[DlqHeaders.sourceOffset]).toBe(String(offset));
     await waitFor(
-      () => metrics.value('jo_events_dead_lettered_total', { code: 'POISON_RECORD', topic: t.in! }) === 1,
+      () => metrics.value('jo_events_dead_lettered_total', { code: 'POISON_RECORD', topic: t.in }) === 1,
       5_000,
       'metric',
     );
@@ -102,13 +67,13 @@ describe('StreamsApp on Kafka', () => {
     const topology = new TopologyBuilder()
       .addSource({
         name: 'both',
-        topics: [t.a!, t.b!],
+        topics: [t.a, t.b],
         keyDeserializer: serdes.stringDeserializer,
         valueDeserializer: serdes.stringDeserializer,
       })
       .addProcessor({ name: 'p', parents: ['both'], supplier: () => ({ process: () => undefined }) })
       .build();
-    const bad = app({ applicationId: uniqueName('app-copart'), topology, dlqTopic: t.dlq! });
+    const bad = app({ applicationId: uniqueName('app-copart'), topology, dlqTopic: t.dlq });
     await expect(bad.start()).rejects.toMatchObject({
       code: 'TOPOLOGY_COPARTITION_MISMATCH',
       message: expect.stringContaining(`different partition counts: ${t.a}=2, ${t.b}=3`) as unknown,
@@ -116,28 +81,28 @@ describe('StreamsApp on Kafka', () => {
     expect(bad.state).toBe('failed');
     const missing = app({
       applicationId: uniqueName('app-missing'),
-      topology: countingTopology({ input: uniqueName('nope'), output: t.out! }),
-      dlqTopic: t.dlq!,
+      topology: countingTopology({ input: uniqueName('nope'), output: t.out }),
+      dlqTopic: t.dlq,
     });
     await expect(missing.start()).rejects.toMatchObject({ code: 'TOPOLOGY_TOPIC_MISSING' });
   });
 
   it('materializes a global store on every instance before processing, and keeps it updated', async () => {
     const t = await topics({ cfg: 1, in: 2, out: 2, dlq: 1 });
-    await produce(kafka, t.cfg!, [
+    await produce(kafka, t.cfg, [
       { key: 'greeting', value: JSON.stringify('hello') },
       { key: 'other', value: JSON.stringify('x') },
     ]);
     const topology = new TopologyBuilder()
       .addGlobalStore({
         store: { name: 'config', serde: jsonSerde<string>() },
-        topic: t.cfg!,
+        topic: t.cfg,
         keyDeserializer: serdes.stringDeserializer,
         valueDeserializer: serdes.jsonDeserializer<string>(),
       })
       .addSource({
         name: 'in',
-        topics: [t.in!],
+        topics: [t.in],
         keyDeserializer: serdes.stringDeserializer,
         valueDeserializer: serdes.stringDeserializer,
       })
@@ -158,45 +123,45 @@ describe('StreamsApp on Kafka', () => {
       })
       .addSink({
         name: 'out',
-        topic: t.out!,
+        topic: t.out,
         parents: ['lookup'],
         keySerializer: serdes.stringSerializer,
         valueSerializer: serdes.stringSerializer,
       })
       .build();
-    const a = app({ applicationId: uniqueName('app-global'), topology, dlqTopic: t.dlq! });
+    const a = app({ applicationId: uniqueName('app-global'), topology, dlqTopic: t.dlq });
     await a.start();
     expect(await a.getStore<string>('config')?.get('greeting')).toBe('hello');
-    await produce(kafka, t.in!, [{ key: 'k1', value: 'greeting', partition: 0 }]);
-    await readCommitted(kafka, t.out!, (r) => r.length >= 1, 30_000);
-    await produce(kafka, t.cfg!, [{ key: 'greeting', value: JSON.stringify('bonjour') }]);
+    await produce(kafka, t.in, [{ key: 'k1', value: 'greeting', partition: 0 }]);
+    await readCommitted(kafka, t.out, (r) => r.length >= 1, 30_000);
+    await produce(kafka, t.cfg, [{ key: 'greeting', value: JSON.stringify('bonjour') }]);
     await waitFor(
       async () => (await a.getStore<string>('config')?.get('greeting')) === 'bonjour',
       20_000,
       'global update',
     );
-    await produce(kafka, t.in!, [
+    await produce(kafka, t.in, [
       { key: 'k2', value: 'greeting', partition: 1 },
       { key: 'k3', value: 'missing', partition: 1 },
     ]);
-    const out = await readCommitted(kafka, t.out!, (r) => r.length >= 3, 30_000);
+    const out = await readCommitted(kafka, t.out, (r) => r.length >= 3, 30_000);
     expect(out.map((r) => `${r.key}=${r.value}`).sort()).toEqual(['k1=hello', 'k2=bonjour', 'k3=none']);
   });
 
   it('shares work between instances; a third joins and one leaves mid-stream without loss or duplicates', async () => {
     const t = await topics({ in: 6, out: 6, dlq: 1 });
     const appId = uniqueName('app-rebalance');
-    const topology = countingTopology({ input: t.in!, output: t.out! });
+    const topology = countingTopology({ input: t.in, output: t.out });
     const all: string[] = [];
     const send = async (ws: string[]) => {
       all.push(...ws);
       await produce(
         kafka,
-        t.in!,
+        t.in,
         ws.map((w) => ({ key: w, value: w })),
       );
     };
-    const mk = (name: string) => app({ applicationId: appId, topology, dlqTopic: t.dlq!, instanceId: name });
+    const mk = (name: string) => app({ applicationId: appId, topology, dlqTopic: t.dlq, instanceId: name });
     const a = mk('a');
     const b = mk('b');
     await send(words(1_000, 30));
@@ -219,7 +184,7 @@ describe('StreamsApp on Kafka', () => {
     stop = true;
     await flowing;
     expect(moved.length).toBeGreaterThan(0);
-    const out = await readCommitted(kafka, t.out!, (r) => r.length >= all.length, 90_000);
+    const out = await readCommitted(kafka, t.out, (r) => r.length >= all.length, 90_000);
     // Exactly-once across moves: each word's counts run 1..N once, which needs each store to follow its partition.
     expect(exactlyOnceProblems(out, expectedCounts(all))).toEqual([]);
     expect(out).toHaveLength(all.length);
@@ -228,31 +193,30 @@ describe('StreamsApp on Kafka', () => {
   it('rebuilds a wiped state directory from the changelog and continues with identical results', async () => {
     const t = await topics({ in: 2, out: 2, dlq: 1 });
     const appId = uniqueName('app-wipe');
-    const stateDir = mkdtempSync(join(tmpdir(), 'topology-wipe-'));
-    dirs.push(stateDir);
-    const topology = countingTopology({ input: t.in!, output: t.out!, storeKind: 'rocksdb' });
+    const stateDir = tempDir('topology-wipe-');
+    const topology = countingTopology({ input: t.in, output: t.out, storeKind: 'rocksdb' });
     const first = words(2_000, 20);
     await produce(
       kafka,
-      t.in!,
+      t.in,
       first.map((w) => ({ key: w, value: w })),
     );
-    const a = app({ applicationId: appId, topology, dlqTopic: t.dlq!, stateDir });
+    const a = app({ applicationId: appId, topology, dlqTopic: t.dlq, stateDir });
     await a.start();
-    await readCommitted(kafka, t.out!, (r) => r.length >= first.length, 60_000);
+    await readCommitted(kafka, t.out, (r) => r.length >= first.length, 60_000);
     await a.close();
     rmSync(stateDir, { recursive: true, force: true });
     const second = words(1_000, 20, 3);
     await produce(
       kafka,
-      t.in!,
+      t.in,
       second.map((w) => ({ key: w, value: w })),
     );
-    const b = app({ applicationId: appId, topology, dlqTopic: t.dlq!, stateDir });
+    const b = app({ applicationId: appId, topology, dlqTopic: t.dlq, stateDir });
     let restored = 0;
     b.events.on('restore-complete', (e) => (restored += e.restored));
     await b.start();
-    const out = await readCommitted(kafka, t.out!, (r) => r.length >= first.length + second.length, 60_000);
+    const out = await readCommitted(kafka, t.out, (r) => r.length >= first.length + second.length, 60_000);
     expect(exactlyOnceProblems(out, expectedCounts([...first, ...second]))).toEqual([]);
     expect(restored).toBeGreaterThanOrEqual(20); // at least one changelog entry per word came back
     for (const w of ['w0', 'w7', 'w19']) {
@@ -268,7 +232,7 @@ describe('StreamsApp on Kafka', () => {
     const topology = new TopologyBuilder()
       .addSource({
         name: 'in',
-        topics: [t.in!],
+        topics: [t.in],
         keyDeserializer: serdes.stringDeserializer,
         valueDeserializer: serdes.stringDeserializer,
       })
@@ -288,26 +252,26 @@ describe('StreamsApp on Kafka', () => {
       })
       .addSink({
         name: 'out',
-        topic: t.out!,
+        topic: t.out,
         parents: ['maybe-slow'],
         keySerializer: serdes.stringSerializer,
         valueSerializer: serdes.stringSerializer,
       })
       .build();
-    const a = app({ applicationId: uniqueName('app-slow'), topology, dlqTopic: t.dlq! });
+    const a = app({ applicationId: uniqueName('app-slow'), topology, dlqTopic: t.dlq });
     const states: string[] = [];
     a.events.on('task-state', (e) => states.push(`${e.taskId}:${e.state}`));
-    await produce(kafka, t.in!, [
+    await produce(kafka, t.in, [
       { key: 's', value: 'slow', partition: 0 },
       ...Array.from({ length: 50 }, (_, i) => ({ key: `f${i}`, value: 'fast', partition: 1 })),
     ]);
     await a.start();
-    const fast = await readCommitted(kafka, t.out!, (r) => r.length >= 50, 30_000);
+    const fast = await readCommitted(kafka, t.out, (r) => r.length >= 50, 30_000);
     expect(fast.map((r) => r.value)).toEqual(Array.from({ length: 50 }, () => 'fast'));
     // Hold the slow record for longer than the session timeout (6 s): the member must not be evicted.
     await new Promise((r) => setTimeout(r, 8_000));
     release();
-    const all = await readCommitted(kafka, t.out!, (r) => r.length >= 51, 30_000);
+    const all = await readCommitted(kafka, t.out, (r) => r.length >= 51, 30_000);
     expect(all).toHaveLength(51);
     expect(states.filter((s) => s.endsWith(':closed'))).toEqual([]);
     expect(a.runningTasks().sort()).toEqual(['0_0', '0_1']);
@@ -318,19 +282,19 @@ describe('StreamsApp on Kafka', () => {
     const appId = uniqueName('app-fenced');
     const a = app({
       applicationId: appId,
-      topology: countingTopology({ input: t.in!, output: t.out! }),
-      dlqTopic: t.dlq!,
+      topology: countingTopology({ input: t.in, output: t.out }),
+      dlqTopic: t.dlq,
     });
     const errors: string[] = [];
     a.events.on('task-error', (e) => errors.push(`${e.taskId}:${String(e.fatal)}`));
     const first = words(500, 5);
     await produce(
       kafka,
-      t.in!,
+      t.in,
       first.map((w) => ({ key: w, value: w })),
     );
     await a.start();
-    await readCommitted(kafka, t.out!, (r) => r.length >= first.length, 60_000);
+    await readCommitted(kafka, t.out, (r) => r.length >= first.length, 60_000);
     // A "new owner" with the task's transactional id fences the running task's producer.
     const zombieKiller = kafka.producer({ transactionalId: `${appId}-0_0`, idempotent: true, maxInFlightRequests: 1 });
     await zombieKiller.connect();
@@ -339,10 +303,10 @@ describe('StreamsApp on Kafka', () => {
     const second = words(500, 5, 2);
     await produce(
       kafka,
-      t.in!,
+      t.in,
       second.map((w) => ({ key: w, value: w })),
     );
-    const out = await readCommitted(kafka, t.out!, (r) => r.length >= first.length + second.length, 60_000, 1_000);
+    const out = await readCommitted(kafka, t.out, (r) => r.length >= first.length + second.length, 60_000, 1_000);
     expect(exactlyOnceProblems(out, expectedCounts([...first, ...second]))).toEqual([]);
     expect(errors).toContain('0_0:false');
     expect(a.state).toBe('running');
@@ -354,7 +318,7 @@ describe('StreamsApp on Kafka', () => {
     const topology = new TopologyBuilder()
       .addSource({
         name: 'in',
-        topics: [t.in!],
+        topics: [t.in],
         keyDeserializer: serdes.stringDeserializer,
         valueDeserializer: serdes.stringDeserializer,
       })
@@ -378,19 +342,19 @@ describe('StreamsApp on Kafka', () => {
       })
       .addSink({
         name: 'out',
-        topic: t.out!,
+        topic: t.out,
         parents: ['ticker'],
         keySerializer: serdes.stringSerializer,
         valueSerializer: serdes.stringSerializer,
       })
       .build();
-    const a = app({ applicationId: uniqueName('app-tick'), topology, dlqTopic: t.dlq!, errorPolicy: 'stop' });
+    const a = app({ applicationId: uniqueName('app-tick'), topology, dlqTopic: t.dlq, errorPolicy: 'stop' });
     await a.start();
-    const ticks = await readCommitted(kafka, t.out!, (r) => r.length >= 3, 30_000);
+    const ticks = await readCommitted(kafka, t.out, (r) => r.length >= 3, 30_000);
     expect(ticks.map((r) => r.key)).toEqual(['tick', 'tick', 'tick']);
-    await produce(kafka, t.in!, [{ key: 'k', value: 'v' }]);
+    await produce(kafka, t.in, [{ key: 'k', value: 'v' }]);
     await waitFor(() => a.state === 'failed', 30_000, 'the app to stop');
     expect((a.error as { code?: string }).code).toBe('TASK_PROCESSING_STOPPED');
-    expect(await readCommitted(kafka, t.dlq!, () => false, 1_500)).toEqual([]);
+    expect(await readCommitted(kafka, t.dlq, () => false, 1_500)).toEqual([]);
   });
 });

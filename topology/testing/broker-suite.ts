@@ -71,17 +71,14 @@ export function privateBrokerSuite(clientId: string, ports: { kafka: number; con
   beforeAll(() => void (broker = startPrivateBroker(ports)), 320_000);
   afterAll(() => broker?.destroy(), 60_000);
   const suite = brokerSuite(clientId, () => started().brokers);
-  return {
-    get kafka() {
-      return suite.kafka;
-    },
-    get admin() {
-      return suite.admin;
-    },
-    children: suite.children,
-    tempDir: suite.tempDir,
+  return extendSuite(suite, {
     get broker() {
       return started();
     },
-  };
+  });
+}
+
+/** `base` with `extra`'s members added; base's lazy members (clients made on first use) stay lazy. */
+export function extendSuite<B extends object, E extends object>(base: B, extra: E): B & E {
+  return Object.defineProperties(Object.create(base) as B, Object.getOwnPropertyDescriptors(extra)) as B & E;
 }

@@ -23,7 +23,13 @@ export {
 } from './fault-injection.js';
 // The ONE broker-backed test kit: every folder's integration tests use it (ops/testing re-exports it).
 export { testBrokers, testRegistryUrl, uniqueName } from './broker-env.js';
-export { brokerSuite, privateBrokerSuite, type BrokerSuite, type PrivateBrokerSuite } from './broker-suite.js';
+export {
+  brokerSuite,
+  extendSuite,
+  privateBrokerSuite,
+  type BrokerSuite,
+  type PrivateBrokerSuite,
+} from './broker-suite.js';
 export { TestChildren, exited, type StartOptions } from './child-processes.js';
 export {
   createTopics,
@@ -38,5 +44,6 @@ export {
   type TopicSpec,
 } from './kafka-io.js';
 export { startPrivateBroker, privateInfraDir, sourceLibs, type PrivateBroker } from './private-broker.js';
+export { streamsSuite, type StreamsSuite } from './streams-suite.js';
 export { countingTopology, type CountingOptions } from './fixtures/counting.js';
 export { exactlyOnceProblems, expectedCounts } from './fixtures/verify.js';
