@@ -11,7 +11,6 @@ import type { Consumer } from '../../topology/index.js';
 import { purchaseEvent, readUntil, signupEvent, testKafka } from '../../processors/testing/index.js';
 import { loadEngineConfig } from '../engine-config.js';
 import { startEngine, type Engine } from '../engine.js';
-import { pipelineComponent } from '../pipeline.js';
 import { testBrokers, uniqueName } from '../testing/index.js';
 
 const ADMIN = 'report-admin-token-0123456789';
@@ -104,7 +103,6 @@ describe('GET /v1/journeys/:id/report', () => {
     );
     engine = await startEngine(config, {
       logger: pino({ level: 'warn' }),
-      extra: (shared) => [pipelineComponent(shared)],
     });
     const base = engine.address;
     const call = async (method: string, path: string, body?: unknown, token = ADMIN) =>
