@@ -1,86 +1,78 @@
 /**
- * Stream runtime throughput on the real broker: records/s of a stateless pass-through topology and of a
- * stateful counting topology (RocksDB store, changelog) under exactly-once, the same pass-through at-least-once,
- * and restore speed (changelog records/s into fresh stores). Inputs are produced before the clock starts; a run
- * is timed from its first task running to the last input record processed and committed.
+ * Stream runtime throughput and CPU per record on the real broker, before and after, in one run: a stateful
+ * counting topology (RocksDB store, changelog) and a stateless pass-through, both exactly-once, each run on the
+ * current tree and on a BASELINE build of the runtime (the tree at `BENCH_BASELINE_REF`, default the commit before
+ * the per-record CPU work of issue 11, extracted with `git archive` into a temporary directory that shares this
+ * checkout's node_modules). Each run is a child process (bench/topology-child.ts) reading the same input from the
+ * start under its own application id; baseline and current alternate, `BENCH_TOPOLOGY_ROUNDS` times (default 2;
+ * odd rounds run the current tree first). The machine is shared: CPU µs per record moves much less with its load
+ * than records/s does, so both are printed (means over the rounds).
+ * Then, on the current tree only: the pass-through at-least-once and the restore of the stateful case's changelog
+ * into a fresh state directory.
+ *
+ * `BENCH_BASELINE_REF=none` skips the baseline. `BENCH_TOPOLOGY_PROFILE=<dir>` writes a V8 CPU profile per child.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import {
-  StreamsApp,
-  TopologyBuilder,
-  createKafka,
-  jsonSerde,
-  serdes,
-  type KafkaClient,
-  type KeyValueStore,
-  type ProcessorContext,
-  type Topology,
-} from '../topology/index.js';
+import { createKafka, type KafkaClient } from '../topology/index.js';
+import type { ChildArgs, ChildResult } from './topology-child.js';
 import type { BenchContext, BenchRow } from './types.js';
 
-const RECORDS = 50_000;
+const RECORDS = Number(process.env['BENCH_TOPOLOGY_RECORDS'] ?? 100_000);
 const PARTITIONS = 3;
+const ROUNDS = Number(process.env['BENCH_TOPOLOGY_ROUNDS'] ?? 2);
+/** main right before the per-record CPU work of issue 11 point 6 (session 4). */
+const DEFAULT_BASELINE = '552c1d6';
+const BASELINE_REF = process.env['BENCH_BASELINE_REF'] ?? DEFAULT_BASELINE;
+const PROFILE_DIR = process.env['BENCH_TOPOLOGY_PROFILE'];
 
-function passThrough(input: string, output: string): Topology {
-  return new TopologyBuilder()
-    .addSource({
-      name: 'in',
-      topics: [input],
-      keyDeserializer: serdes.bufferDeserializer,
-      valueDeserializer: serdes.bufferDeserializer,
-    })
-    .addSink({
-      name: 'out',
-      topic: output,
-      parents: ['in'],
-      keySerializer: serdes.bufferSerializer,
-      valueSerializer: serdes.bufferSerializer,
-    })
-    .build();
+const here = dirname(fileURLToPath(import.meta.url));
+const root = dirname(here);
+
+type Case = ChildArgs['case'];
+interface Variant {
+  readonly name: 'baseline' | 'current';
+  readonly root: string;
 }
 
-/** word -> running count, RocksDB store `counts` (change-logged), output `word -> count`. */
-function counting(input: string, output: string): Topology {
-  return new TopologyBuilder()
-    .addSource({
-      name: 'in',
-      topics: [input],
-      keyDeserializer: serdes.stringDeserializer,
-      valueDeserializer: serdes.stringDeserializer,
-    })
-    .addStateStore({ name: 'counts', serde: jsonSerde<number>(), kind: 'rocksdb' })
-    .addProcessor<string | null, string | null, string, string>({
-      name: 'count',
-      parents: ['in'],
-      stores: ['counts'],
-      supplier: () => {
-        let ctx: ProcessorContext<string, string>;
-        let store: KeyValueStore<number>;
-        return {
-          init: (c) => {
-            ctx = c;
-            store = c.getStateStore('counts');
-          },
-          process: async (r) => {
-            const word = r.value ?? '';
-            const n = ((await store.get(word)) ?? 0) + 1;
-            await store.put(word, n);
-            await ctx.forward({ ...r, key: word, value: String(n) });
-          },
-        };
-      },
-    })
-    .addSink({
-      name: 'out',
-      topic: output,
-      parents: ['count'],
-      keySerializer: serdes.stringSerializer,
-      valueSerializer: serdes.stringSerializer,
-    })
-    .build();
+/** The tree at `ref` in a directory of its own (kept between runs), with this checkout's node_modules. */
+function baselineTree(ref: string): Variant {
+  const sha = execFileSync('git', ['rev-parse', '--short=12', `${ref}^{commit}`], { cwd: root })
+    .toString()
+    .trim();
+  const dir = join(tmpdir(), `jo-bench-baseline-${sha}`);
+  if (!existsSync(join(dir, 'topology', 'index.ts'))) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    execFileSync('bash', ['-c', `git archive ${sha} | tar -x -C ${JSON.stringify(dir)}`], { cwd: root });
+    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  }
+  // The child is the same for both trees: it uses only names topology/index.ts exported at the baseline too.
+  mkdirSync(join(dir, 'bench'), { recursive: true });
+  copyFileSync(join(here, 'topology-child.ts'), join(dir, 'bench', 'topology-child.ts'));
+  return { name: 'baseline', root: dir };
+}
+
+function runChild(v: Variant, args: ChildArgs, label: string): Promise<ChildResult> {
+  const prof = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, label)}`] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'bench/topology-child.ts', JSON.stringify(args)], {
+    cwd: v.root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !line.startsWith('{')) reject(new Error(`${label}: exit ${code}: ${out}`));
+      else resolve(JSON.parse(line) as ChildResult);
+    });
+  });
 }
 
 async function produce(kafka: KafkaClient, topic: string, words: readonly string[]): Promise<void> {
@@ -91,40 +83,8 @@ async function produce(kafka: KafkaClient, topic: string, words: readonly string
   await producer.disconnect();
 }
 
-interface Run {
-  readonly recordsPerSecond: number;
-  readonly restoredPerSecond: number;
-  readonly restored: number;
-}
-
-async function timeApp(app: StreamsApp, expected: number): Promise<Run> {
-  let processed = 0;
-  let first = 0;
-  let restored = 0;
-  let restoreMs = 0;
-  let resolveDone: () => void = () => undefined;
-  const done = new Promise<void>((r) => (resolveDone = r));
-  app.events.on('task-state', (e) => {
-    if (e.state === 'running' && first === 0) first = performance.now();
-  });
-  app.events.on('restore-complete', (e) => {
-    restored += e.restored;
-    restoreMs = Math.max(restoreMs, e.durationMs);
-  });
-  app.events.on('records-processed', (e) => {
-    processed += e.count;
-    if (processed >= expected) resolveDone();
-  });
-  await app.start();
-  await done;
-  const seconds = (performance.now() - first) / 1000;
-  await app.close();
-  return {
-    recordsPerSecond: expected / seconds,
-    restored,
-    restoredPerSecond: restoreMs > 0 ? restored / (restoreMs / 1000) : 0,
-  };
-}
+const load = () => `load ${loadavg()[0]?.toFixed(1)}`;
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const kafka = createKafka({ brokers: ctx.brokers, clientId: 'bench-topology', logLevel: 'nothing' });
@@ -132,69 +92,108 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   await admin.connect();
   const id = randomUUID().slice(0, 8);
   const t = (n: string) => `bench-topology-${n}-${id}`;
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: ['in', 'out', 'count-out', 'alos-out', 'dlq'].map((n) => ({
-      topic: t(n),
-      numPartitions: n === 'dlq' ? 1 : PARTITIONS,
-    })),
-  });
-  ctx.log(`producing ${RECORDS} records`);
-  const words = Array.from({ length: RECORDS }, (_, i) => `w${(i * 7) % 5_000}`);
-  await produce(kafka, t('in'), words);
-  const base = { kafka, dlqTopic: t('dlq') };
-  ctx.log('stateless pass-through, exactly-once');
-  const stateless = await timeApp(
-    new StreamsApp({ ...base, applicationId: t('stateless'), topology: passThrough(t('in'), t('out')) }),
-    RECORDS,
-  );
-  ctx.log('stateless pass-through, at-least-once');
-  const alos = await timeApp(
-    new StreamsApp({
-      ...base,
-      applicationId: t('alos'),
-      topology: passThrough(t('in'), t('alos-out')),
-      processingGuarantee: 'at-least-once',
-    }),
-    RECORDS,
-  );
-  const stateDir = mkdtempSync(join(tmpdir(), 'bench-topology-'));
+  const variants: Variant[] = [];
+  if (BASELINE_REF !== 'none') variants.push(baselineTree(BASELINE_REF));
+  variants.push({ name: 'current', root });
   try {
-    ctx.log('stateful counting (RocksDB), exactly-once');
-    const topology = counting(t('in'), t('count-out'));
-    const stateful = await timeApp(
-      new StreamsApp({ ...base, applicationId: t('stateful'), topology, stateDir: join(stateDir, 'a') }),
-      RECORDS,
-    );
-    ctx.log('restore into a fresh state directory');
-    // Same application id, new state directory: every task restores its whole changelog before processing.
-    let restored = 0;
-    let restoreMs = 0;
-    const again = new StreamsApp({ ...base, applicationId: t('stateful'), topology, stateDir: join(stateDir, 'b') });
-    const all = new Promise<void>((resolve) => {
-      let tasks = 0;
-      again.events.on('restore-complete', (e) => {
-        restored += e.restored;
-        restoreMs = Math.max(restoreMs, e.durationMs);
-        if (++tasks === PARTITIONS) resolve();
-      });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: ['in', 'out', 'count-out', 'dlq'].map((n) => ({
+        topic: t(n),
+        numPartitions: n === 'dlq' ? 1 : PARTITIONS,
+      })),
     });
-    await again.start();
-    await all;
-    await again.close();
+    ctx.log(`producing ${RECORDS} records`);
+    await produce(
+      kafka,
+      t('in'),
+      Array.from({ length: RECORDS }, (_, i) => `w${(i * 7) % 5_000}`),
+    );
+    const args = (c: Case, app: string): ChildArgs => ({
+      brokers: ctx.brokers,
+      case: c,
+      input: t('in'),
+      output: t(c === 'stateful' || c === 'restore' ? 'count-out' : 'out'),
+      dlq: t('dlq'),
+      applicationId: t(app),
+      records: RECORDS,
+      partitions: PARTITIONS,
+    });
+    const results = new Map<string, { r: ChildResult; load: string }[]>();
+    let lastStatefulApp = '';
+    for (let round = 0; round < ROUNDS; round++)
+      for (const c of ['stateful', 'passthrough'] as const)
+        for (const v of round % 2 === 0 ? variants : [...variants].reverse()) {
+          const app = `${c}-${v.name}-${round}`;
+          const label = `${c}-${v.name}-${round}-${id}`;
+          const r = await runChild(v, args(c, app), label);
+          const l = load();
+          ctx.log(
+            `${label}: ${r.recordsPerSecond.toFixed(0)} records/s, ${r.cpuUsPerRecord.toFixed(1)} µs CPU/record; ${l}`,
+          );
+          const key = `${c}/${v.name}`;
+          results.set(key, [...(results.get(key) ?? []), { r, load: l }]);
+          if (c === 'stateful' && v.name === 'current') lastStatefulApp = app;
+        }
+    const current = variants[variants.length - 1] as Variant;
+    ctx.log('stateless pass-through, at-least-once (current)');
+    const alos = await runChild(current, args('passthrough-alos', 'alos'), `alos-${id}`);
+    ctx.log('restore into a fresh state directory (current)');
+    const restore = await runChild(current, args('restore', lastStatefulApp), `restore-${id}`);
     return [
-      { metric: 'stateless pass-through, exactly-once', value: stateless.recordsPerSecond, unit: 'records/s' },
+      ...caseRows(results, 'stateful', 'stateful counting (RocksDB), exactly-once'),
+      ...caseRows(results, 'passthrough', 'stateless pass-through, exactly-once'),
       { metric: 'stateless pass-through, at-least-once', value: alos.recordsPerSecond, unit: 'records/s' },
-      { metric: 'stateful counting (RocksDB), exactly-once', value: stateful.recordsPerSecond, unit: 'records/s' },
+      { metric: '… CPU per record', value: alos.cpuUsPerRecord, unit: 'µs' },
       {
         metric: 'restore from changelog',
-        value: restoreMs > 0 ? restored / (restoreMs / 1000) : 0,
+        value: restore.restoredPerSecond ?? 0,
         unit: 'records/s',
-        note: `${restored} changelog records, ${PARTITIONS} tasks in parallel`,
+        note: `${restore.restored ?? 0} changelog records, ${PARTITIONS} tasks in parallel`,
       },
     ];
   } finally {
-    rmSync(stateDir, { recursive: true, force: true });
+    await admin.deleteTopics({ topics: ['in', 'out', 'count-out', 'dlq'].map(t) }).catch(() => undefined);
     await admin.disconnect();
   }
+}
+
+/** Per variant: mean records/s and CPU µs/record over the rounds; then current/baseline ratios. */
+function caseRows(
+  results: ReadonlyMap<string, ReadonlyArray<{ r: ChildResult; load: string }>>,
+  c: Case,
+  title: string,
+): BenchRow[] {
+  const rows: BenchRow[] = [];
+  const of = (v: Variant['name']) => results.get(`${c}/${v}`) ?? [];
+  for (const v of ['baseline', 'current'] as const) {
+    const runs = of(v);
+    if (runs.length === 0) continue;
+    const note = `${v === 'baseline' ? `baseline ${BASELINE_REF}` : 'current tree'}; ${runs.map((x) => x.load).join(', ')}`;
+    rows.push(
+      { metric: `${title} [${v}]`, value: mean(runs.map((x) => x.r.recordsPerSecond)), unit: 'records/s', note },
+      { metric: `… CPU per record [${v}]`, value: mean(runs.map((x) => x.r.cpuUsPerRecord)), unit: 'µs' },
+    );
+  }
+  const b = of('baseline');
+  const a = of('current');
+  if (b.length && a.length) {
+    const rate = mean(a.map((x) => x.r.recordsPerSecond)) / mean(b.map((x) => x.r.recordsPerSecond));
+    const cpu = mean(b.map((x) => x.r.cpuUsPerRecord)) / mean(a.map((x) => x.r.cpuUsPerRecord));
+    rows.push(
+      {
+        metric: `… current / baseline records/s`,
+        value: rate,
+        unit: '×',
+        ...(c === 'stateful' ? { target: '>= 2' } : {}),
+      },
+      {
+        metric: `… baseline / current CPU per record`,
+        value: cpu,
+        unit: '×',
+        ...(c === 'stateful' ? { target: '>= 2' } : {}),
+      },
+    );
+  }
+  return rows;
 }

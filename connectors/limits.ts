@@ -48,7 +48,8 @@ export class TokenBucket {
 
   /** Resolves true once a token was taken, or false at once (nothing taken) if the wait would exceed `maxWaitMs`. */
   take(maxWaitMs: number): Promise<boolean> {
-    if (this.expectedWaitMs() > maxWaitMs) return Promise.resolve(false);
+    // a budget already spent (a caller's clock moved on while it waited elsewhere) still takes a free token
+    if (this.expectedWaitMs() > Math.max(0, maxWaitMs)) return Promise.resolve(false);
     if (this.queue.length === 0 && this.tokens >= 1) {
       this.tokens -= 1;
       return Promise.resolve(true);

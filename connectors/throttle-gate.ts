@@ -14,6 +14,39 @@ import { TokenBucket } from './limits.js';
 import { connectorMetrics } from './metric-catalogue.js';
 import { systemTimer, type Timer } from '../topology/index.js';
 
+/** Two releases of one action are at least this fraction of its interval (1/perSecond) apart. */
+const MIN_GAP = 0.5;
+
+interface Pacing {
+  /** When the next call is due on the schedule (one interval after the last one's due time). */
+  planned: number;
+  /** When the last call was released. */
+  last: number;
+  /** The release times of the last `perSecond` calls. */
+  readonly window: ReleaseWindow;
+}
+
+/** The last `size` release times, oldest first (a ring). */
+class ReleaseWindow {
+  private readonly times: number[] = [];
+  private head = 0;
+
+  constructor(readonly size: number) {}
+
+  push(t: number): void {
+    if (this.times.length < this.size) this.times.push(t);
+    else {
+      this.times[this.head] = t;
+      this.head = (this.head + 1) % this.size;
+    }
+  }
+
+  /** The oldest of the last `size` releases, or -Infinity while fewer were released. */
+  oldestIfFull(): number {
+    return this.times.length < this.size ? -Infinity : (this.times[this.head] ?? -Infinity);
+  }
+}
+
 export interface ThrottleGateOptions {
   readonly timer?: Timer;
   readonly metrics?: Metrics;
@@ -31,8 +64,8 @@ export type ThrottleVerdict = 'send' | 'capped';
 export class ThrottleGate {
   private readonly timer: Timer;
   private readonly buckets = new Map<string, TokenBucket>();
-  /** Per action: the earliest time the next call may leave (calls are spaced 1/perSecond apart). */
-  private readonly nextCall = new Map<string, number>();
+  /** Per action: the release schedule of its calls (see {@link ThrottleGate.pace}). */
+  private readonly pacings = new Map<string, Pacing>();
   private readonly paced = new Map<string, Promise<void>>();
   /** Commands known to be in the queue and not yet sent or capped, per action: commandId → createdAt (ms). */
   private readonly queued = new Map<string, Map<string, number>>();
@@ -85,27 +118,44 @@ export class ThrottleGate {
   }
 
   /**
-   * Called after a call's attempt was recorded, just before it is sent: spaces the calls of an action at least
-   * 1/perSecond apart. The bucket decides order and capping; the durable attempt record written between taking a
-   * token and sending (one produce request for all calls waiting meanwhile) would otherwise release calls in
-   * bunches, and an endpoint would see more than `perSecond` in some second. Retries are spaced too.
+   * Called after a call's attempt was recorded, just before it is sent: releases the calls of an action at
+   * `perSecond`. The bucket decides order and capping; the durable attempt record written between taking a token
+   * and sending (one produce request for all calls waiting meanwhile) would otherwise release calls in bunches, and
+   * an endpoint would see more than `perSecond` in some second. Retries are paced too.
+   *
+   * Two rules hold for the releases of one action: never more than `perSecond` in any sliding second, and never two
+   * closer than {@link MIN_GAP} of the interval. The second bounds what the endpoint sees when a few calls are held
+   * up between release and wire (a connection being opened, an event-loop stall): a call held up by `j` ms shares
+   * an endpoint's second with at most `j / (0.8 · interval)` calls more than the releases' second had (measured in
+   * docs/governance.md → Throttling). Within those rules a late timer is caught up, so lateness costs little rate.
    */
   pace(action: string, perSecond: number): Promise<void> {
-    // One chain per action: after an event-loop stall the calls that were due go one by one, not all at once
-    // (time lost to a stall is not caught up).
+    // One chain per action: after an event-loop stall the calls that were due go one by one, not all at once.
     const mine = (this.paced.get(action) ?? Promise.resolve()).then(async () => {
+      const p = this.pacing(action, perSecond);
       const interval = 1000 / perSecond;
-      const planned = this.nextCall.get(action) ?? 0;
-      const wait = planned - this.timer.now();
+      const at = Math.max(p.planned, p.last + MIN_GAP * interval, p.window.oldestIfFull() + 1000);
+      const wait = at - this.timer.now();
       if (wait > 0) await new Promise<void>((resolve) => void this.timer.after(wait, resolve));
       const sentAt = this.timer.now();
-      // a timer a little late (up to 50 ms or half a slot) keeps the schedule, so timer lateness costs no rate and a
-      // second sees at most 5% more; later than that (a stall, an idle queue) the schedule starts again from now
-      const keep = sentAt - planned <= Math.max(interval / 2, 50);
-      this.nextCall.set(action, (keep ? planned : sentAt) + interval);
+      p.window.push(sentAt);
+      p.last = sentAt;
+      // a timer a little late (up to 50 ms or half a slot) keeps the schedule, caught up at MIN_GAP; later than
+      // that (a stall, an idle queue) the schedule starts again from now: time lost to a stall is not made up
+      const keep = sentAt - p.planned <= Math.max(interval / 2, 50);
+      p.planned = (keep ? p.planned : sentAt) + interval;
     });
     this.paced.set(action, mine);
     return mine;
+  }
+
+  private pacing(action: string, perSecond: number): Pacing {
+    let p = this.pacings.get(action);
+    if (!p || p.window.size !== Math.max(1, Math.floor(perSecond))) {
+      p = { planned: 0, last: -Infinity, window: new ReleaseWindow(Math.max(1, Math.floor(perSecond))) };
+      this.pacings.set(action, p);
+    }
+    return p;
   }
 
   /** Depth and age of each action's queue as this process sees it (the gauges' values). */

@@ -4,6 +4,10 @@
 // process SIGKILLed once mid-queue with no call lost and none sent twice beyond the open transaction (by
 // Idempotency-Key). With maxDelay PT1M the commands that would wait longer are `capped`, without a call.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOutboundPolicy, type ActionConfig } from '../schemas/index.js';
@@ -70,6 +74,34 @@ function maxInWindow(times: readonly number[], ms: number): number {
   return best;
 }
 
+/** Send times (epoch ms) logged by the connector child(ren), by undici's send of the request headers. */
+function sendTimes(file: string): { sent: number[]; queuedMs: number[]; byKey: Map<string, number> } {
+  const sent: number[] = [];
+  const queuedMs: number[] = [];
+  const byKey = new Map<string, number>();
+  if (!existsSync(file)) return { sent, queuedMs, byKey };
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const [a, b, key] = line.split(' ');
+    const s = Number(a);
+    const c = Number(b);
+    if (!Number.isFinite(s) || s === 0 || c === 0) continue; // c = 0: a connection event
+    sent.push(s);
+    if (c) queuedMs.push(s - c);
+    if (key) byKey.set(key, s);
+  }
+  return { sent, queuedMs, byKey };
+}
+
+function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
+}
+
+async function waitForKeys(path: string, n: number, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (keyCounts(path).size < n && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
+}
+
 function keyCounts(path: string): Map<string, number> {
   const seen = new Map<string, number>();
   for (const r of ep.requests(path)) {
@@ -88,7 +120,11 @@ describe('throttle queue (issue 18)', () => {
       // a deadline far enough for the whole queue (the engine adds maxDelay to it for a throttled action)
       const cmds = Array.from({ length: N }, () => command(`${ep.url}/slow`, { action: 'act' }, 2 * 3600_000));
       await produce(kafka, t.names.commands('http'), asRecords(cmds));
+      const sendLog = join(mkdtempSync(join(tmpdir(), 'jo-throttle-')), 'sends.log');
+      const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+      loopDelay.enable();
       const config = {
+        sendLog,
         brokers: testBrokers(),
         prefix: t.prefix,
         groupId: uniqueName('g-throttle'),
@@ -107,6 +143,9 @@ describe('throttle queue (issue 18)', () => {
       expect(beforeKill).toBeLessThan(N);
 
       await startChild(config);
+      // the endpoint shares this process: read the results topic only once every command was called, so that
+      // reading 30,000 results does not stall the endpoint's event loop while calls arrive (bunching arrivals)
+      await waitForKeys('/slow', N, 120_000 + N * 40);
       const got = results(
         await readCommitted(kafka, t.names.actionResults, N, { timeoutMs: 120_000 + N * 40, settleMs: 3_000 }),
       );
@@ -126,6 +165,24 @@ describe('throttle queue (issue 18)', () => {
       const peak = maxInWindow(
         calls.map((r) => r.hr),
         1_000,
+      );
+      loopDelay.disable();
+      const { sent, queuedMs, byKey } = sendTimes(sendLog);
+      // send → arrival per call (both epoch ms on one machine): how long a call took to be seen by the endpoint
+      const transit = calls.flatMap((r) => {
+        const s = byKey.get(String(r.headers['idempotency-key']));
+        return s === undefined ? [] : [performance.timeOrigin + r.hr - s];
+      });
+      const sentPeak = maxInWindow(sent, 1_000);
+      const arrivedPeak = maxInWindow(
+        calls.map((r) => performance.timeOrigin + r.hr),
+        1_000,
+      );
+      console.log(
+        `throttle-queue: peak ${sentPeak} calls sent by the connector in any 1 s (${sent.length} sends logged), ` +
+          `${arrivedPeak} arrived; send→arrival p50 ${quantile(transit, 0.5).toFixed(1)} p99 ` +
+          `${quantile(transit, 0.99).toFixed(1)} max ${Math.max(0, ...transit).toFixed(1)} ms; undici queue max ${Math.max(0, ...queuedMs).toFixed(1)} ms; ` +
+          `test process event-loop delay max ${(loopDelay.max / 1e6).toFixed(0)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms`,
       );
       expect(peak).toBeLessThanOrEqual(RATE * 1.1);
       const spanOf = (rs: typeof calls) => (Math.max(...rs.map((r) => r.hr)) - Math.min(...rs.map((r) => r.hr))) / 1000;
