@@ -26,7 +26,8 @@ import {
 } from '../schemas/index.js';
 import { JourneySimulation } from '../processors/index.js';
 import { createKafka, type KafkaClient } from '../topology/index.js';
-import { createJourneyTopics, produce } from '../processors/testing/index.js';
+import { createJourneyTopics } from '../processors/testing/index.js';
+import { produce } from '../topology/testing/index.js';
 import { rangesByTime, readRanges, replayCommand } from '../ops/journey-test/index.js';
 import { xdmEvent } from './engine-config.js';
 import type { BenchContext, BenchRow } from './types.js';

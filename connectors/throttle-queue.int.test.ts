@@ -11,17 +11,16 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOutboundPolicy, type ActionConfig } from '../schemas/index.js';
-import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../ops/testing/index.js';
-import { InMemoryMetrics, type Admin, type KafkaClient } from '../topology/index.js';
+import { testBrokers, uniqueName, produce, readCommitted, testKafka } from '../topology/testing/index.js';
 import {
+  startHttpEndpoint,
+  type TestHttpEndpoint,
   asRecords,
   command,
   createConnectorTopics,
-  produce,
-  readCommitted,
   results,
-  testKafka,
-} from './fixtures/kafka-kit.js';
+} from './testing/index.js';
+import { InMemoryMetrics, type Admin, type KafkaClient } from '../topology/index.js';
 import { HttpClient } from './http-client.js';
 import { createHttpActionConnector } from './http-action-connector.js';
 
@@ -47,7 +46,7 @@ afterAll(async () => {
 });
 
 function startChild(config: object): Promise<ChildProcess> {
-  const file = fileURLToPath(new URL('./fixtures/connector-process.ts', import.meta.url));
+  const file = fileURLToPath(new URL('./testing/connector-process.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', file], {
     env: { ...process.env, JO_TEST_CONNECTOR: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -146,9 +145,7 @@ describe('throttle queue (issue 18)', () => {
       // the endpoint shares this process: read the results topic only once every command was called, so that
       // reading 30,000 results does not stall the endpoint's event loop while calls arrive (bunching arrivals)
       await waitForKeys('/slow', N, 120_000 + N * 40);
-      const got = results(
-        await readCommitted(kafka, t.names.actionResults, N, { timeoutMs: 120_000 + N * 40, settleMs: 3_000 }),
-      );
+      const got = results(await readCommitted(kafka, t.names.actionResults, N, 120_000 + N * 40, 3_000));
       const elapsed = (Date.now() - t0) / 1000;
       expect(got).toHaveLength(N);
       expect(new Set(got.map((r) => r.commandId))).toEqual(new Set(cmds.map((c) => c.commandId)));
@@ -235,7 +232,7 @@ describe('throttle queue (issue 18)', () => {
         maxAge = Math.max(maxAge, metrics.value('jo_action_queue_age_seconds', { action: action.id }));
       }, 50);
       await produce(kafka, t.names.commands('http'), asRecords(cmds));
-      const got = results(await readCommitted(kafka, t.names.actionResults, M, { timeoutMs: 60_000, settleMs: 1_000 }));
+      const got = results(await readCommitted(kafka, t.names.actionResults, M, 60_000, 1_000));
       clearInterval(sample);
       expect(got).toHaveLength(M);
       const ok = got.filter((r) => r.status === 'ok');
