@@ -24,7 +24,7 @@ import {
   ConsumerWatch,
 } from '../topology/index.js';
 import { connectorMetrics } from './metric-catalogue.js';
-import { topicNames } from '../schemas/index.js';
+import { DEFAULT_TOPIC_PREFIX, topicNames } from '../schemas/index.js';
 import { AttemptLog } from './attempt-log.js';
 import { AttemptLoads } from './attempt-loads.js';
 import { CommandAnswers } from './command-answers.js';
@@ -81,7 +81,7 @@ export class CommandConsumer {
   constructor(private readonly opts: CommandConsumerOptions) {
     this.timer = opts.timer ?? systemTimer;
     this.topics = topicNames(opts.topicPrefix);
-    this.groupId = opts.groupId ?? `${opts.topicPrefix ?? 'jo.'}connector-${opts.connector}`;
+    this.groupId = opts.groupId ?? `${opts.topicPrefix ?? DEFAULT_TOPIC_PREFIX}connector-${opts.connector}`;
     this.maxInFlight = opts.maxInFlight ?? 64;
     this.txId = opts.transactionalId ?? `${this.groupId}-${hostname()}`;
     this.tag = newOwnerTag(this.txId, this.timer.now());
