@@ -12,7 +12,6 @@ import { hostname } from 'node:os';
 import {
   noopMetrics,
   systemTimer,
-  transactionalProducer,
   TransactionCommitter,
   type Admin,
   type Consumer,
@@ -24,7 +23,7 @@ import {
   ConsumerWatch,
 } from '../topology/index.js';
 import { connectorMetrics } from './metric-catalogue.js';
-import { topicNames } from '../schemas/index.js';
+import { DEFAULT_TOPIC_PREFIX, topicNames } from '../schemas/index.js';
 import { AttemptLog } from './attempt-log.js';
 import { AttemptLoads } from './attempt-loads.js';
 import { CommandAnswers } from './command-answers.js';
@@ -81,7 +80,7 @@ export class CommandConsumer {
   constructor(private readonly opts: CommandConsumerOptions) {
     this.timer = opts.timer ?? systemTimer;
     this.topics = topicNames(opts.topicPrefix);
-    this.groupId = opts.groupId ?? `${opts.topicPrefix ?? 'jo.'}connector-${opts.connector}`;
+    this.groupId = opts.groupId ?? `${opts.topicPrefix ?? DEFAULT_TOPIC_PREFIX}connector-${opts.connector}`;
     this.maxInFlight = opts.maxInFlight ?? 64;
     this.txId = opts.transactionalId ?? `${this.groupId}-${hostname()}`;
     this.tag = newOwnerTag(this.txId, this.timer.now());
@@ -206,7 +205,7 @@ export class CommandConsumer {
       readUncommitted: false,
       partitionAssigners: [taggedRoundRobin(this.tag)],
     });
-    const producers = o.producers ?? ((p) => transactionalProducer(o.kafka, p));
+    const producers = o.producers ?? ((p) => o.kafka.transactionalProducer(p));
     this.producer = producers({ transactionalId: this.txId });
     // A new committer per session: after a failed transaction the old one refuses every commit.
     let producerReady!: () => void;
@@ -217,9 +216,9 @@ export class CommandConsumer {
     this.watch.watch(this.consumer);
     await this.consumer.connect();
     // After a rebalance kafkajs re-fetches from the committed offsets; the filter must see those records again.
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+    this.consumer.onGroupJoin((e) => {
       this.filter = new ReadCommittedFilter();
-      const assigned = new Set(e.payload.memberAssignment[this.commandTopic] ?? []);
+      const assigned = new Set(e.memberAssignment[this.commandTopic] ?? []);
       for (const p of assigned) if (!this.owned.has(p)) this.loads.forget(p);
       this.owned = assigned;
       this.opts.onRebalance?.();

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { uniqueName, readCommitted } from '../topology/testing/index.js';
 import { command, createConnectorTopics, results, connectorSuite } from './testing/index.js';
 import { type ActionCommand } from '../schemas/index.js';
-import type { Producer } from '../topology/index.js';
+import type { KafkaJsProducer as Producer } from '../topology/testing/index.js';
 import { createHttpActionConnector } from './http-action-connector.js';
 
 const { kafka, admin, ep, http, running } = connectorSuite('connectors-rc');

@@ -52,7 +52,7 @@ function stepDeps(opts: JourneyTopologyOptions): StepDeps {
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     view: opts.configView ?? new ConfigView(),
-    topics: topicNames(opts.topicPrefix ?? 'jo.'),
+    topics: topicNames(opts.topicPrefix),
     connectors: [...new Set(['http', 'campaign', ...(opts.connectors ?? [])])],
     limits: Object.freeze(limits),
     verboseSteps: opts.verboseSteps ?? false,
@@ -62,6 +62,7 @@ function stepDeps(opts: JourneyTopologyOptions): StepDeps {
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     ...(opts.timer ? { timer: opts.timer } : {}),
+    ...(opts.loopIdle ? { loopIdle: opts.loopIdle } : {}),
   };
 }
 

@@ -12,7 +12,6 @@ import { purchaseEvent, signupEvent } from '../../processors/testing/index.js';
 import { readJson, testKafka } from '../../topology/testing/index.js';
 import { loadEngineConfig } from '../engine-config.js';
 import { startEngine, type Engine } from '../engine.js';
-import { pipelineComponent } from '../pipeline.js';
 import { testBrokers, uniqueName } from '../testing/index.js';
 
 const ADMIN = 'report-admin-token-0123456789';
@@ -105,7 +104,6 @@ describe('GET /v1/journeys/:id/report', () => {
     );
     engine = await startEngine(config, {
       logger: pino({ level: 'warn' }),
-      extra: (shared) => [pipelineComponent(shared)],
     });
     const base = engine.address;
     const call = async (method: string, path: string, body?: unknown, token = ADMIN) =>

@@ -11,7 +11,6 @@ import {
   expectedCounts,
   streamsSuite,
 } from '../testing/index.js';
-import { transactionalProducer } from '../kafka/kafka-client.js';
 import type { TransactionalProducerFactory } from '../kafka/port.js';
 import { FaultSwitch, faultyProducer, type TxnStep } from '../testing/fault-injection.js';
 
@@ -21,7 +20,7 @@ const { kafka, app: newApp, topics } = streamsSuite('commit-faults');
 function faulty(steps: readonly TxnStep[]): { producers: TransactionalProducerFactory; switches: FaultSwitch[] } {
   const switches = steps.map((step) => new FaultSwitch({ step, transaction: 3 }));
   const producers: TransactionalProducerFactory = (p) =>
-    switches.reduce((inner, s) => faultyProducer(inner, s), transactionalProducer(kafka, p));
+    switches.reduce((inner, s) => faultyProducer(inner, s), kafka.transactionalProducer(p));
   return { producers, switches };
 }
 

@@ -47,3 +47,4 @@ export { startPrivateBroker, privateInfraDir, sourceLibs, type PrivateBroker } f
 export { streamsSuite, type StreamsSuite } from './streams-suite.js';
 export { countingTopology, type CountingOptions } from './fixtures/counting.js';
 export { exactlyOnceProblems, expectedCounts } from './fixtures/verify.js';
+export type { KafkaJsAdmin, KafkaJsClient, KafkaJsConsumer, KafkaJsProducer } from '../kafka/kafka-client.js';
