@@ -16,7 +16,7 @@ import type { Topology, NodeDef, SourceNode } from '../api/builder.js';
 import { changelogTopicOf, internalTopics } from '../api/builder.js';
 import type { Punctuator, PunctuationType } from '../api/processor.js';
 import { TaskContext, type NodeRunner, type Punctuation } from './task-context.js';
-import type { Headers, RawRecord, StreamRecord } from '../api/record.js';
+import { isPlainJson, type Headers, type RawRecord, type StreamRecord } from '../api/record.js';
 import { hasPendingChanges, type ChangeLogger, type KeyValueStore, type StoreSpec } from '../api/store.js';
 
 /** A record on its way out: to a sink topic, a repartition topic, a changelog or the DLQ. */
@@ -30,9 +30,23 @@ export interface OutgoingRecord {
   readonly timestamp: number;
 }
 
+/** A sink's output whose value is not serialized yet (see `RecordCollector.sendValue`). */
+export interface UnserializedRecord extends Omit<OutgoingRecord, 'value'> {
+  readonly value: unknown;
+  /** The sink's value serializer: the bytes a consumer of the topic would read, for when they are needed. */
+  readonly serialize: (value: unknown) => Buffer | null;
+}
+
 /** Receives a task's outputs. Must accept them synchronously (buffer); the owner sends/commits them. */
 export interface RecordCollector {
   send(record: OutgoingRecord): void;
+  /**
+   * Optional, for an owner that keeps records in the process (the in-memory runner): takes the outputs of sinks
+   * with a plain JSON value serializer (`isPlainJson`) before serialization, so a hop that stays in the process
+   * can hand the value itself to the next task (`StreamTask.process`'s `decoded`) and bytes are made only when
+   * someone reads them.
+   */
+  sendValue?(record: UnserializedRecord): void;
 }
 
 /** `continue`: dead-letter the input record and go on. `stop`: rethrow, which stops the task (and the app). */
@@ -236,12 +250,25 @@ export class StreamTask {
   private sink(def: Extract<NodeDef, { kind: 'sink' }>, r: StreamRecord<unknown, unknown>): void {
     const topic = this.opts.topology.sinkTopic(def, this.opts.applicationId);
     const key = def.keySerializer(r.key);
-    const value = def.valueSerializer(r.value);
     const n = this.opts.partitionsOf(topic);
     let partition: number | undefined;
     if (def.partitioner && n !== undefined) partition = def.partitioner(r.key, r.value, key, n);
     if (partition === undefined && key !== null && n !== undefined) partition = partitionForKey(key, n);
-    this.opts.collector.send({
+    const collector = this.opts.collector;
+    if (collector.sendValue && r.value !== null && isPlainJson(def.valueSerializer)) {
+      collector.sendValue({
+        topic,
+        partition,
+        key,
+        value: r.value,
+        serialize: def.valueSerializer,
+        headers: r.headers,
+        timestamp: r.timestamp,
+      });
+      return;
+    }
+    const value = def.valueSerializer(r.value);
+    collector.send({
       topic,
       ...(partition === undefined ? {} : { partition }),
       key,
@@ -293,8 +320,12 @@ export class StreamTask {
     return Promise.resolve();
   }
 
-  /** Deserializes and processes one input record, then fires due stream-time punctuators. */
-  process(raw: RawRecord): Promise<void> {
+  /**
+   * Deserializes and processes one input record, then fires due stream-time punctuators. `decoded`: the record's
+   * value as a plain JSON value that an in-process owner already holds (see `RecordCollector.sendValue`); used
+   * instead of deserializing `raw.value` when the source's deserializer is plain JSON too.
+   */
+  process(raw: RawRecord, decoded?: { readonly value: unknown }): Promise<void> {
     return this.serial(async () => {
       if (this.closed) throw new Error(`task ${this.id} is closed`);
       const source = this.sourceByTopic.get(raw.topic);
@@ -307,7 +338,10 @@ export class StreamTask {
           const ctx = { topic: raw.topic, headers: raw.headers };
           record = {
             key: source.keyDeserializer(raw.key, ctx),
-            value: source.valueDeserializer(raw.value, ctx),
+            value:
+              decoded !== undefined && isPlainJson(source.valueDeserializer)
+                ? decoded.value
+                : source.valueDeserializer(raw.value, ctx),
             timestamp: raw.timestamp,
             headers: raw.headers,
           };
