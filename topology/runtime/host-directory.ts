@@ -12,6 +12,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, KafkaClient, Producer } from '../kafka/kafka-client.js';
+import type { Topology } from '../api/builder.js';
+import { partitionOfTask } from './task.js';
 
 /** The hosts topic of an application. */
 export const hostsTopic = (applicationId: string) => `${applicationId}-hosts`;
@@ -25,6 +27,29 @@ export interface HostRecord {
   readonly stores: Readonly<Record<string, { readonly partitions: number; readonly owned: readonly number[] }>>;
   /** Publisher's wall-clock time (ms): newer claims are asked first. */
   readonly updatedAt: number;
+}
+
+/**
+ * A member's store partitions as published to the hosts topic: per store, the partition count of its tasks and the
+ * partitions of the `assigned` tasks (ids `<subTopology>_<partition>`).
+ */
+export function ownedStorePartitions(
+  topology: Topology,
+  applicationId: string,
+  partitions: ReadonlyMap<string, number>,
+  assigned: ReadonlySet<string>,
+): HostRecord['stores'] {
+  const stores: Record<string, { partitions: number; owned: number[] }> = {};
+  for (const sub of topology.subTopologies) {
+    const source = topology.sourceTopics(applicationId, sub.id)[0];
+    const count = source === undefined ? 0 : (partitions.get(source) ?? 0);
+    const owned = [...assigned]
+      .filter((t) => t.startsWith(`${sub.id}_`))
+      .map(partitionOfTask)
+      .sort((a, b) => a - b);
+    for (const s of sub.stores) stores[s.name] = { partitions: count, owned };
+  }
+  return stores;
 }
 
 /** Creates the hosts topic (compacted, one partition) when it is missing. */

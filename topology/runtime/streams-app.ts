@@ -9,115 +9,38 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SystemClock, type Clock } from '../api/clock.js';
-import type { Topology } from '../api/builder.js';
 import { StreamsDiagnostics, type AppState } from '../api/diagnostics.js';
 import { GlobalRunner } from './global-runner.js';
 import { prepareTopics } from './internal-topics.js';
 import {
-  ReadCommittedFilter,
   createKafka,
   transactionalProducer,
   type Admin,
-  type Consumer,
   type KafkaClient,
   type Producer,
 } from '../kafka/kafka-client.js';
-import { decodeHeaders } from '../kafka/kafka-records.js';
-import type { TransactionalProducerFactory } from '../kafka/port.js';
-import { noopMetrics, type Metrics } from '../api/metrics.js';
+import { noopMetrics } from '../api/metrics.js';
 import type { StateBackend } from '../state/state-backend.js';
+import { TaskConsumer } from './task-consumer.js';
 import type { KeyValueStore } from '../api/store.js';
 import { taskAssignor } from './assignor.js';
-import { CpuSlice, TaskProcessingError, TaskRunner, type ConsumerPort } from './task-runner.js';
-import { taskIdOf, type ErrorPolicy } from './task.js';
+import { TaskRunner } from './task-runner.js';
+import { CpuSlice } from './cpu-slice.js';
+import { TaskProcessingError } from './task-runner-options.js';
+import { partitionOfTask, taskIdOf } from './task.js';
+import type { StoreQuery, StreamsAppOptions } from './streams-app-options.js';
+
+export type { StoreQuery, StreamsAppOptions } from './streams-app-options.js';
 import { SystemTimer, type Timer } from '../api/timer.js';
 import { ConsumerWatch } from './consumer-watch.js';
-import { RelaunchBackoff, type RelaunchBackoffOptions } from './relaunch-backoff.js';
-import { ensureHostsTopic, HostPublisher, hostsTopic, type HostRecord } from './host-directory.js';
+import { RelaunchBackoff } from './relaunch-backoff.js';
+import { ensureHostsTopic, HostPublisher, hostsTopic, ownedStorePartitions } from './host-directory.js';
 import { bindMetrics } from './runtime-metrics.js';
-import { TaskStateBackend, type ChangelogRestorer, type StoreMemory } from '../state/task-state.js';
+import { TaskStateBackend, type ChangelogRestorer } from '../state/task-state.js';
 
 import { restoreChangelogs } from '../state/changelog-restore.js';
 
 const defaultRestorer: ChangelogRestorer | undefined = restoreChangelogs;
-
-export interface StreamsAppOptions {
-  /** Consumer group id, transactional id prefix and internal topic prefix. */
-  readonly applicationId: string;
-  readonly topology: Topology;
-  /** A client from `createKafka`, or brokers to build one. */
-  readonly kafka?: KafkaClient;
-  readonly brokers?: readonly string[];
-  /** Default `exactly-once`. */
-  readonly processingGuarantee?: 'exactly-once' | 'at-least-once';
-  /** Default 100 ms (exactly-once) / 1000 ms (at-least-once). */
-  readonly commitIntervalMs?: number;
-  /**
-   * A task that has processed everything fetched commits at once (one commit in flight per task) instead of
-   * waiting for the interval: lower latency under light load, the same batching under heavy load. Default true
-   * under exactly-once, false under at-least-once.
-   */
-  readonly eagerCommit?: boolean;
-  /**
-   * Local state root (RocksDB stores and checkpoints under `<stateDir>/<taskId>`). Without it every store is in
-   * memory and rebuilt from its changelog whenever its task starts.
-   */
-  readonly stateDir?: string;
-  /** Memory budgets of the local RocksDB stores (see STORE_MEMORY_DEFAULTS): one read cache for all of them. */
-  readonly storeMemory?: StoreMemory;
-  /** Changelog reader used for restores (default: the stores module's `restoreChangelogs`). */
-  readonly restorer?: ChangelogRestorer;
-  /** Replaces the whole store layer (tests, custom stores); `stateDir`/`restorer` are then unused. */
-  readonly state?: StateBackend;
-  /** Exactly-once: makes each task's transactional producer (default: the Kafka adapter's; tests inject faults). */
-  readonly producers?: TransactionalProducerFactory;
-  readonly errorPolicy?: ErrorPolicy;
-  /** Default `jo.dlq`; must exist. */
-  readonly dlqTopic?: string;
-  readonly clock?: Clock;
-  readonly timer?: Timer;
-  readonly metrics?: Metrics;
-  /** Default 10 s; a member silent longer loses its tasks. */
-  readonly sessionTimeoutMs?: number;
-  readonly heartbeatIntervalMs?: number;
-  /** Internal topics' replication factor (default 1). */
-  readonly replicationFactor?: number;
-  /** Per-task queue length above which fetching its partitions pauses (default 5000). */
-  readonly maxQueuedPerTask?: number;
-  /**
-   * Per-task queued key + value bytes above which fetching its partitions pauses (default 4 MiB): with large
-   * events a length limit alone lets each task's queue grow to gigabytes.
-   */
-  readonly maxQueuedBytesPerTask?: number;
-  /**
-   * Per-task bytes of outputs gathered while the previous commit is in flight above which the task waits for it
-   * (default 16 MiB). 10,000 outputs is the limit either way; the byte limit bounds large outputs. (At 4 MiB the
-   * engine waited for nearly every commit instead of processing on while it is in flight, and ran half as fast.)
-   */
-  readonly maxPendingOutputBytesPerTask?: number;
-  /**
-   * Largest output record in bytes (default 1,000,000: under the broker's default `max.message.bytes`). A larger
-   * output (a processor's, a changelog write, a dead letter carrying a large input) goes to the DLQ as
-   * `OUTPUT_TOO_LARGE` with its key and no value, instead of failing every commit of its task. Set it to the
-   * smallest `max.message.bytes` of the topics written.
-   */
-  readonly maxOutputRecordBytes?: number;
-  /** Where a partition with no committed offset starts (default `earliest`). */
-  readonly autoOffsetReset?: 'earliest' | 'latest';
-  /** Names this instance (global store group); default a random UUID. */
-  readonly instanceId?: string;
-  /**
-   * The address this member answers store queries on (Kafka Streams' `application.server`), e.g.
-   * `http://10.0.0.5:8080`. When given, the member publishes it with the store partitions it owns to
-   * `<applicationId>-hosts` after every assignment (see host-directory.ts). A function, because the server may
-   * start listening after the app is built; undefined while unknown (nothing is published then).
-   */
-  readonly applicationServer?: () => string | undefined;
-  /** Pauses before a failed task is relaunched (default 1 s doubling to 30 s, reset after 60 s of running). */
-  readonly relaunchBackoff?: RelaunchBackoffOptions;
-  /** Structured log lines (default: none). */
-  readonly log?: (level: 'info' | 'warn' | 'error', msg: string, extra?: Record<string, unknown>) => void;
-}
 
 export class StreamsApp {
   /** Typed diagnostics: records processed, commits, restore progress, lag, task and app state, task errors. */
@@ -128,7 +51,7 @@ export class StreamsApp {
   private readonly timer: Timer;
   private readonly exactlyOnce: boolean;
   private admin: Admin | undefined;
-  private consumer: Consumer | undefined;
+  private consumer: TaskConsumer | undefined;
   /** Processing time all tasks share between event-loop turns. */
   private slice: CpuSlice | undefined;
   private producer: Producer | undefined;
@@ -140,7 +63,6 @@ export class StreamsApp {
   private partitions = new Map<string, number>();
   private failure: unknown;
   private readonly stateBackend: StateBackend;
-  private committed = new ReadCommittedFilter();
   private readonly consumerWatch: ConsumerWatch;
   private readonly instanceId: string;
   private hosts: HostPublisher | undefined;
@@ -157,7 +79,7 @@ export class StreamsApp {
     bindMetrics(this.events, opts.metrics ?? noopMetrics);
     this.consumerWatch = new ConsumerWatch({
       timer: this.timer,
-      restart: () => this.restartConsumer(),
+      restart: async () => this.consumer?.restart(),
       stopped: () => this.appState !== 'running' && this.appState !== 'rebalancing',
       log: (level, msg, extra) => this.log(level, msg, extra),
     });
@@ -255,53 +177,22 @@ export class StreamsApp {
 
   private async startConsumer(): Promise<void> {
     const o = this.opts;
-    const consumer = this.kafka.consumer({
+    this.consumer = new TaskConsumer({
+      kafka: this.kafka,
       groupId: o.applicationId,
-      partitionAssigners: [
-        taskAssignor({ subOf: (t) => this.subOfTopic.get(t), owned: () => [...this.runners.keys()] }),
-      ],
-      sessionTimeout: o.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: o.heartbeatIntervalMs ?? 1_000,
-      rebalanceTimeout: 30_000,
-      readUncommitted: false,
-      maxWaitTimeInMs: 100,
-    });
-    this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, (e) => this.reconcile(e.payload.memberAssignment));
-    consumer.on(consumer.events.REBALANCING, () => this.setState('rebalancing'));
-    this.consumerWatch.watch(consumer);
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...this.subOfTopic.keys()], fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: true,
-      eachBatch: async ({ batch }) => {
-        const sub = this.subOfTopic.get(batch.topic);
-        const runner = sub === undefined ? undefined : this.runners.get(taskIdOf(sub, batch.partition));
-        const messages = this.committed.accept(batch);
-        if (!runner) return;
-        for (const m of messages)
-          runner.offer(
-            {
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: m.offset,
-              key: m.key ?? null,
-              value: m.value ?? null,
-              timestamp: Number(m.timestamp),
-              headers: decodeHeaders(m.headers),
-            },
-            batch.highWatermark,
-          );
+      assigner: taskAssignor({ subOf: (t) => this.subOfTopic.get(t), owned: () => [...this.runners.keys()] }),
+      sessionTimeoutMs: o.sessionTimeoutMs ?? 10_000,
+      heartbeatIntervalMs: o.heartbeatIntervalMs ?? 1_000,
+      topics: () => [...this.subOfTopic.keys()],
+      watch: this.consumerWatch,
+      route: (topic, partition) => {
+        const sub = this.subOfTopic.get(topic);
+        return sub === undefined ? undefined : this.runners.get(taskIdOf(sub, partition));
       },
+      onAssignment: (assignment) => this.reconcile(assignment),
+      onRebalancing: () => this.setState('rebalancing'),
     });
-  }
-
-  /** After kafkajs gave up on the consumer: a new one joins the group; kept tasks re-seek in `reconcile`. */
-  private async restartConsumer(): Promise<void> {
-    await this.consumer?.disconnect().catch(() => undefined);
-    this.committed = new ReadCommittedFilter();
-    await this.startConsumer();
+    await this.consumer.start();
   }
 
   /**
@@ -310,23 +201,6 @@ export class StreamsApp {
    */
   get consumerHealthy(): boolean {
     return this.consumerWatch.healthy;
-  }
-
-  private seek(topic: string, partition: number, offset: string): void {
-    this.committed.reset(topic, partition);
-    this.consumer?.seek({ topic, partition, offset });
-  }
-
-  private port(): ConsumerPort {
-    const c = this.consumer;
-    return {
-      seek: (topic, partition, offset) => this.seek(topic, partition, offset),
-      pause: (topic, partition) => c?.pause([{ topic, partitions: [partition] }]),
-      resume: (topic, partition) => c?.resume([{ topic, partitions: [partition] }]),
-      commit: async (offsets) => {
-        await c?.commitOffsets(offsets.map((x) => ({ ...x })));
-      },
-    };
   }
 
   /** Applies a new assignment: close revoked tasks, re-seek kept ones, start new ones. */
@@ -342,31 +216,24 @@ export class StreamsApp {
     for (const [id, r] of this.runners) if (!next.has(id)) this.retire(id, r, true);
     for (const id of next) {
       const r = this.runners.get(id);
-      if (r) for (const [topic, off] of r.fetchPositions()) this.seek(topic, partitionOfTask(id), off);
+      if (r) for (const [topic, off] of r.fetchPositions()) this.consumer?.seek(topic, partitionOfTask(id), off);
       else this.launch(id);
     }
     if (this.appState === 'rebalancing') this.setState('running');
     void this.publishHosts();
   }
 
-  /** This member's store partitions as published to the hosts topic. */
-  private hostRecord(server: string): HostRecord {
-    const stores: Record<string, { partitions: number; owned: number[] }> = {};
-    for (const sub of this.opts.topology.subTopologies) {
-      const source = this.opts.topology.sourceTopics(this.opts.applicationId, sub.id)[0];
-      const partitions = source === undefined ? 0 : (this.partitions.get(source) ?? 0);
-      const owned = [...this.assigned]
-        .filter((t) => t.startsWith(`${sub.id}_`))
-        .map(partitionOfTask)
-        .sort((a, b) => a - b);
-      for (const s of sub.stores) stores[s.name] = { partitions, owned };
-    }
-    return { instanceId: this.instanceId, server, stores, updatedAt: this.clock.now() };
-  }
-
   private async publishHosts(): Promise<void> {
     const server = this.opts.applicationServer?.();
-    if (this.hosts && server) await this.hosts.publish(this.instanceId, this.hostRecord(server));
+    if (!this.hosts || !server) return;
+    const o = this.opts;
+    const stores = ownedStorePartitions(o.topology, o.applicationId, this.partitions, this.assigned);
+    await this.hosts.publish(this.instanceId, {
+      instanceId: this.instanceId,
+      server,
+      stores,
+      updatedAt: this.clock.now(),
+    });
   }
 
   /**
@@ -410,7 +277,7 @@ export class StreamsApp {
     const inputs = o.topology.sourceTopics(o.applicationId, sub);
     for (const t of inputs) {
       try {
-        this.consumer?.pause([{ topic: t, partitions: [partition] }]);
+        this.consumer?.pause(t, partition);
       } catch (err) {
         // A consumer being rebuilt (not running yet) refuses pause/seek: the task's start then fails on its seek and
         // it is relaunched after its pause, or started by the assignment the new consumer gets.
@@ -445,7 +312,7 @@ export class StreamsApp {
       state: this.stateBackend,
       globalStores: this.globals?.stores() ?? new Map(),
       partitionsOf: (t) => this.partitions.get(t),
-      consumer: this.port(),
+      consumer: this.consumer as TaskConsumer,
       onFailed: (r, err) => this.taskFailed(r, err),
     });
     this.runners.set(id, runner);
@@ -510,36 +377,13 @@ export class StreamsApp {
   private async shutdown(): Promise<void> {
     // leave the hosts topic first: callers stop asking this member while its tasks close
     await this.hosts?.publish(this.instanceId, null);
-    await this.consumer?.stop().catch(() => undefined);
+    await this.consumer?.stop();
     for (const [id, r] of [...this.runners]) this.retire(id, r, true);
     await Promise.all([...this.closing.values()]);
-    await this.consumer?.disconnect().catch(() => undefined);
+    await this.consumer?.disconnect();
     await this.globals?.close().catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);
     await this.hosts?.close();
     await this.admin?.disconnect().catch(() => undefined);
   }
-}
-
-/** What `StreamsApp.queryStore` found. */
-export type StoreQuery<V> =
-  | { readonly status: 'ok'; readonly store: KeyValueStore<V> }
-  | { readonly status: 'unavailable'; readonly reason: 'rebalancing' | 'notOwner' | 'restoring' };
-
-function partitionOfTask(taskId: string): number {
-  return Number(taskId.split('_')[1]);
-}
-
-/** Closes the app on SIGTERM/SIGINT (once); returns a function that removes the handlers. */
-export function closeOnSignals(
-  app: StreamsApp,
-  signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'],
-): () => void {
-  const handler = () => {
-    void app.close();
-  };
-  for (const s of signals) process.once(s, handler);
-  return () => {
-    for (const s of signals) process.off(s, handler);
-  };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../api/clock.js';
-import { CpuSlice, requestChunks } from './task-runner.js';
+import { CpuSlice } from './cpu-slice.js';
+import { requestChunks } from './task-commit.js';
 import { ManualTimer, type Timer } from '../api/timer.js';
 import type { OutgoingRecord } from './task.js';
 

@@ -4,129 +4,25 @@
  * own loop (so a slow task never stalls another) and commits outputs + changelog writes + input offsets in one
  * transaction every commit interval. Any failure closes the task dirty; the app decides whether to recreate it.
  */
-import type { Clock } from '../api/clock.js';
-import { RetryLaterError, TerminalError } from '../api/errors.js';
-import type { Topology } from '../api/builder.js';
-import type { StreamsDiagnostics, TaskState } from '../api/diagnostics.js';
-import type { Admin, Producer, TopicMessages } from '../kafka/kafka-client.js';
-import type { ProduceResult, TransactionalProducer, TransactionalProducerFactory } from '../kafka/port.js';
-import { noopMetrics, type Metrics } from '../api/metrics.js';
+import { RetryLaterError } from '../api/errors.js';
+import type { TaskState } from '../api/diagnostics.js';
+import type { Producer } from '../kafka/kafka-client.js';
+import type { TransactionalProducer } from '../kafka/port.js';
+import { noopMetrics } from '../api/metrics.js';
 import type { RawRecord } from '../api/record.js';
-import type { StateBackend, TaskStateHandle } from '../state/state-backend.js';
-import {
-  PunctuationError,
-  StreamTask,
-  changelogWriter,
-  taskIdOf,
-  type ErrorPolicy,
-  type OutgoingRecord,
-} from './task.js';
+import type { TaskStateHandle } from '../state/state-backend.js';
+import { PunctuationError, StreamTask, changelogWriter, taskIdOf } from './task.js';
 import { changelogTopicOf } from '../api/builder.js';
 import { canPrefetch, type KeyValueStore, type Prefetchable } from '../api/store.js';
-import type { Timer } from '../api/timer.js';
-import { MAX_REQUEST_BYTES, TransactionCommitter, outRecordBytes, splitBySize } from './transaction-committer.js';
-
-/**
- * Processing time shared by all tasks of a process between two turns of the event loop. Each task used to get
- * its own slice, so a commit's broker round trip waited for every task's slice (12 tasks × 10 ms) before its
- * response was read, and a commit of 4–5 round trips took half a second under load. With one shared slice the
- * network is polled at least every `ms` of processing, whichever task does it.
- */
-export class CpuSlice {
-  private start = Number.NEGATIVE_INFINITY;
-  private turn: Promise<void> | undefined;
-
-  constructor(
-    private readonly clock: Clock,
-    private readonly timer: Timer,
-    readonly ms = 10,
-  ) {}
-
-  /** True when this turn's processing time is used up. */
-  spent(): boolean {
-    return this.clock.now() - this.start >= this.ms;
-  }
-
-  /** Resolves at the next turn of the event loop (pending I/O runs first); the first task back opens the slice. */
-  next(): Promise<void> {
-    this.turn ??= this.timer.yield().then(() => {
-      this.turn = undefined;
-      this.start = this.clock.now();
-    });
-    return this.turn;
-  }
-}
-
-/** Default largest output record: under the broker's default `max.message.bytes` (1,048,588) with room to spare. */
-export const MAX_OUTPUT_RECORD_BYTES = 1_000_000;
+import { TransactionCommitter } from './transaction-committer.js';
+import { CpuSlice } from './cpu-slice.js';
+import { MAX_OUTPUT_RECORD_BYTES, TaskProcessingError, type TaskRunnerOptions } from './task-runner-options.js';
+import { changelogEnds, committedStarts, sendAtLeastOnce } from './task-commit.js';
+import { TaskInputQueue } from './task-input-queue.js';
+import { TaskOutputBuffer } from './task-output-buffer.js';
 
 /** Abort reason of an idle task's sleep (woken by new records, a settled commit or stop). */
 const WAKE = 'wake';
-
-/** What a task needs from the app's consumer. */
-export interface ConsumerPort {
-  seek(topic: string, partition: number, offset: string): void;
-  pause(topic: string, partition: number): void;
-  resume(topic: string, partition: number): void;
-  /** At-least-once only: commits input offsets through the group. */
-  commit(offsets: ReadonlyArray<{ topic: string; partition: number; offset: string }>): Promise<void>;
-}
-
-export interface TaskRunnerOptions {
-  readonly applicationId: string;
-  /** Exactly-once: makes the task's own transactional producer (through the Kafka port). */
-  readonly producers?: TransactionalProducerFactory;
-  readonly admin: Admin;
-  readonly topology: Topology;
-  readonly subTopology: number;
-  readonly partition: number;
-  readonly exactlyOnce: boolean;
-  /** At-least-once: the app's shared idempotent producer. */
-  readonly sharedProducer?: Producer;
-  readonly commitIntervalMs: number;
-  /** Processing time shared with the process's other tasks between event-loop turns (default: one of its own). */
-  readonly slice?: CpuSlice;
-  /** Commit as soon as the queue is empty (one commit in flight at a time) rather than only every interval. */
-  readonly eagerCommit: boolean;
-  /** Queue length above which the task's input partitions are paused. */
-  readonly maxQueued: number;
-  /** Queued key + value bytes above which the task's input partitions are paused (default: no byte limit). */
-  readonly maxQueuedBytes?: number;
-  /**
-   * Bytes of outputs gathered while a commit is in flight above which the task waits for that commit (default: no
-   * byte limit; 10,000 outputs is the limit either way).
-   */
-  readonly maxPendingOutputBytes?: number;
-  /**
-   * Largest output record (key + value + headers); a larger one is dead-lettered as `OUTPUT_TOO_LARGE` (default
-   * MAX_OUTPUT_RECORD_BYTES, under the broker's default `max.message.bytes` of 1 MiB with room for batch overhead).
-   */
-  readonly maxOutputRecordBytes?: number;
-  readonly autoOffsetReset: 'earliest' | 'latest';
-  readonly clock: Clock;
-  readonly timer: Timer;
-  readonly metrics?: Metrics;
-  readonly events: StreamsDiagnostics;
-  readonly errorPolicy: ErrorPolicy;
-  readonly dlqTopic: string;
-  readonly state: StateBackend;
-  readonly globalStores: ReadonlyMap<string, KeyValueStore<unknown>>;
-  readonly partitionsOf: (topic: string) => number | undefined;
-  readonly consumer: ConsumerPort;
-  /** Called once when the task fails (it is already closed dirty). */
-  readonly onFailed: (runner: TaskRunner, err: unknown) => void;
-}
-
-/** The task's processing threw under the `stop` error policy: fatal for the app. */
-export class TaskProcessingError extends TerminalError {
-  constructor(taskId: string, cause: unknown) {
-    super(
-      'TASK_PROCESSING_STOPPED',
-      `task ${taskId} stopped: ${cause instanceof Error ? cause.message : String(cause)}`,
-      { cause },
-    );
-  }
-}
 
 export class TaskRunner {
   readonly id: string;
@@ -140,18 +36,9 @@ export class TaskRunner {
   private task: StreamTask | undefined;
   /** Stores warmed with the input keys of each batch (their spec's `prefetchInputKeys`). */
   private prefetchStores: Prefetchable[] = [];
-  private readonly queue: RawRecord[] = [];
-  /** Key and value bytes of the records in `queue`. */
-  private queuedBytes = 0;
-  private readonly expected = new Map<string, bigint>();
+  private readonly queue: TaskInputQueue;
   private readonly positions = new Map<string, bigint>();
-  private readonly highWatermarks = new Map<string, bigint>();
-  private readonly paused = new Set<string>();
-  /** A processor asked to retry a record later (RetryLaterError): the inputs stay paused until one goes through. */
-  private waiting = false;
-  private outputs: OutgoingRecord[] = [];
-  /** `recordBytes` of `outputs`. */
-  private outputBytes = 0;
+  private readonly outputs: TaskOutputBuffer;
   private processedSinceCommit = 0;
   private lastCommit = 0;
   private wake: (() => void) | undefined;
@@ -170,6 +57,16 @@ export class TaskRunner {
     this.inputs = opts.topology.sourceTopics(opts.applicationId, opts.subTopology);
     const stores = opts.topology.subTopologies[opts.subTopology]?.stores ?? [];
     this.changelogs = new Set(stores.map((s) => changelogTopicOf(opts.applicationId, s)));
+    this.outputs = new TaskOutputBuffer(opts.maxOutputRecordBytes ?? MAX_OUTPUT_RECORD_BYTES, (r, bytes, limit) =>
+      this.task?.oversizedOutput(r, bytes, limit),
+    );
+    this.queue = new TaskInputQueue({
+      consumer: opts.consumer,
+      partition: opts.partition,
+      inputs: this.inputs,
+      maxQueued: opts.maxQueued,
+      ...(opts.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: opts.maxQueuedBytes }),
+    });
   }
 
   get taskState(): TaskState {
@@ -185,27 +82,8 @@ export class TaskRunner {
   async start(): Promise<void> {
     const o = this.opts;
     this.setState('created');
-    if (o.exactlyOnce) {
-      if (!o.producers) throw new Error(`task ${this.id}: exactly-once needs a transactional producer factory`);
-      this.txProducer = o.producers({ transactionalId: `${o.applicationId}-${this.id}` });
-      // Before restoring and reading committed offsets: the previous owner is fenced (its open transaction
-      // aborted, a committing one completed) and cannot commit behind our back.
-      await this.txProducer.connect();
-      this.committer = new TransactionCommitter({ producer: this.txProducer, groupId: o.applicationId });
-    } else this.producer = o.sharedProducer;
-    const limit = o.maxOutputRecordBytes ?? MAX_OUTPUT_RECORD_BYTES;
-    const collector = {
-      send: (r: OutgoingRecord) => {
-        let bytes = outRecordBytes(r);
-        // Refused where it is produced, never sent: one record over the broker's limit fails every commit.
-        if (bytes > limit && this.task) {
-          r = this.task.oversizedOutput(r, bytes, limit);
-          bytes = outRecordBytes(r);
-        }
-        this.outputs.push(r);
-        this.outputBytes += bytes;
-      },
-    };
+    await this.fence();
+    const collector = this.outputs;
     const sub = o.topology.subTopologies[o.subTopology];
     this.stateHandle = await o.state.openTask({
       applicationId: o.applicationId,
@@ -221,8 +99,7 @@ export class TaskRunner {
       this.stop.signal,
     );
     o.events.emit('restore-complete', { taskId: this.id, ...restored });
-    this.outputs = []; // restoring writes nothing, but be sure nothing stale is committed
-    this.outputBytes = 0;
+    this.outputs.take(); // restoring writes nothing, but be sure nothing stale is committed
     const handle = this.stateHandle;
     this.prefetchStores = (sub?.stores ?? [])
       .filter((spec) => spec.prefetchInputKeys === true)
@@ -251,26 +128,27 @@ export class TaskRunner {
     this.loopDone = this.loop();
   }
 
+  /**
+   * Exactly-once: before restoring and reading committed offsets, the previous owner is fenced (its open transaction
+   * aborted, a committing one completed) and cannot commit behind our back.
+   */
+  private async fence(): Promise<void> {
+    const o = this.opts;
+    if (!o.exactlyOnce) {
+      this.producer = o.sharedProducer;
+      return;
+    }
+    if (!o.producers) throw new Error(`task ${this.id}: exactly-once needs a transactional producer factory`);
+    this.txProducer = o.producers({ transactionalId: `${o.applicationId}-${this.id}` });
+    await this.txProducer.connect();
+    this.committer = new TransactionCommitter({ producer: this.txProducer, groupId: o.applicationId });
+  }
+
   private async seekToCommitted(): Promise<void> {
     const o = this.opts;
-    const committed = await o.admin.fetchOffsets({ groupId: o.applicationId, topics: [...this.inputs] });
-    const starts: Array<[string, string]> = [];
-    for (const topic of this.inputs) {
-      const c = committed.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === o.partition);
-      let offset = c && c.offset !== '-1' ? c.offset : undefined;
-      if (offset === undefined) {
-        const ends = await o.admin.fetchTopicOffsets(topic);
-        const e = ends.find((p) => p.partition === o.partition);
-        offset = (o.autoOffsetReset === 'earliest' ? e?.low : e?.high) ?? '0';
-      }
-      starts.push([topic, offset]);
-    }
+    const starts = await committedStarts(o.admin, o.applicationId, this.inputs, o.partition, o.autoOffsetReset);
     // Synchronously from here on: no fetched batch can slip in between the seek and the task accepting records.
-    for (const [topic, offset] of starts) {
-      this.expected.set(topic, BigInt(offset));
-      o.consumer.seek(topic, o.partition, offset);
-      o.consumer.resume(topic, o.partition);
-    }
+    for (const [topic, offset] of starts) this.queue.seek(topic, offset);
   }
 
   /**
@@ -278,18 +156,7 @@ export class TaskRunner {
    * and re-fetch) or the record was already taken (a re-delivery after a seek or rebalance).
    */
   offer(raw: RawRecord, highWatermark?: string): boolean {
-    if (this.state !== 'running') return false;
-    if (highWatermark !== undefined) this.highWatermarks.set(raw.topic, BigInt(highWatermark));
-    const off = BigInt(raw.offset);
-    const exp = this.expected.get(raw.topic);
-    if (exp === undefined || off < exp) return false;
-    this.expected.set(raw.topic, off + 1n);
-    this.queue.push(raw);
-    this.queuedBytes += queuedBytes(raw);
-    if (this.queueFull() && !this.paused.has(raw.topic)) {
-      this.paused.add(raw.topic);
-      this.opts.consumer.pause(raw.topic, this.opts.partition);
-    }
+    if (this.state !== 'running' || !this.queue.offer(raw, highWatermark)) return false;
     this.wake?.();
     return true;
   }
@@ -301,7 +168,7 @@ export class TaskRunner {
 
   /** Next offset to fetch per input topic (for re-seeking after a rebalance kept this task here). */
   fetchPositions(): Array<[string, string]> {
-    return [...this.expected].map(([t, o]) => [t, o.toString()]);
+    return [...this.queue.expected].map(([t, o]) => [t, o.toString()]);
   }
 
   private async loop(): Promise<void> {
@@ -309,13 +176,12 @@ export class TaskRunner {
     try {
       while (!this.stop.signal.aborted) {
         this.throwIfCommitFailed();
-        const batch = this.queue.splice(0, 1_000);
-        for (const r of batch) this.queuedBytes -= queuedBytes(r);
+        const batch = this.queue.take(1_000);
         await this.prefetch(batch);
         await this.processBatch(batch);
         if (this.task && this.task.nextWallClockDue() <= o.clock.now()) await this.task.punctuateWallClock();
         await this.maybeCommit();
-        this.resumeIfDrained();
+        this.queue.resumeIfDrained();
         if (this.queue.length === 0 && !this.stop.signal.aborted) await this.idle();
         else await o.timer.yield();
       }
@@ -338,7 +204,7 @@ export class TaskRunner {
         if (err instanceof PunctuationError) throw err;
         throw new TaskProcessingError(this.id, err);
       }
-      if (this.waiting) this.endWait();
+      if (this.queue.waiting) this.endWait();
       this.positions.set(r.topic, BigInt(r.offset) + 1n);
       this.processedSinceCommit++;
       if (this.stop.signal.aborted) break;
@@ -359,25 +225,15 @@ export class TaskRunner {
    */
   private async waitToRetry(err: RetryLaterError, rest: readonly RawRecord[]): Promise<void> {
     const o = this.opts;
-    this.queue.unshift(...rest);
-    for (const r of rest) this.queuedBytes += queuedBytes(r);
-    if (!this.waiting) {
-      this.waiting = true;
-      for (const t of this.inputs) {
-        if (this.paused.has(t)) continue;
-        this.paused.add(t);
-        o.consumer.pause(t, o.partition);
-      }
-    }
+    this.queue.waitWith(rest);
     o.events.emit('task-waiting', { taskId: this.id, waiting: true, code: err.code, retryAfterMs: err.retryAfterMs });
     await o.timer.sleep(err.retryAfterMs, this.stop.signal);
   }
 
   /** A record went through after a wait: fetching resumes (unless the queue itself is still over its limit). */
   private endWait(): void {
-    this.waiting = false;
+    this.queue.endWait();
     this.opts.events.emit('task-waiting', { taskId: this.id, waiting: false, code: '', retryAfterMs: 0 });
-    this.resumeIfDrained();
   }
 
   /** One batched read per prefetching store for the keys of the records about to be processed. */
@@ -396,7 +252,7 @@ export class TaskRunner {
    */
   private async maybeCommit(): Promise<void> {
     const o = this.opts;
-    const full = this.outputs.length >= 10_000 || this.outputBytes >= (o.maxPendingOutputBytes ?? Infinity);
+    const full = this.outputs.length >= 10_000 || this.outputs.bytes >= (o.maxPendingOutputBytes ?? Infinity);
     // A task that has caught up commits at once instead of waiting out the interval: under light load that takes
     // up to a commit interval off every hop's latency; under load the queue is never empty and commits batch up.
     const caughtUp =
@@ -451,18 +307,6 @@ export class TaskRunner {
     });
   }
 
-  /** Over the queue's length or byte limit: fetching pauses until the queue is down to half of both. */
-  private queueFull(): boolean {
-    return this.queue.length > this.opts.maxQueued || this.queuedBytes > (this.opts.maxQueuedBytes ?? Infinity);
-  }
-
-  private resumeIfDrained(): void {
-    if (this.waiting || this.paused.size === 0 || this.queue.length > this.opts.maxQueued / 2) return;
-    if (this.queuedBytes > (this.opts.maxQueuedBytes ?? Infinity) / 2) return;
-    for (const t of this.paused) this.opts.consumer.resume(t, this.opts.partition);
-    this.paused.clear();
-  }
-
   /** Commits what was processed since the last commit: one transaction under exactly-once. */
   private async commit(): Promise<void> {
     const o = this.opts;
@@ -472,9 +316,7 @@ export class TaskRunner {
     if (this.outputs.length === 0 && this.processedSinceCommit === 0) return;
     // synchronously with taking the outputs: store writes from here on belong to the next commit
     this.stateHandle?.beginCommit();
-    const outs = this.outputs;
-    this.outputs = [];
-    this.outputBytes = 0;
+    const outs = this.outputs.take();
     const processed = this.processedSinceCommit;
     this.processedSinceCommit = 0;
     const offsets = [...this.positions].map(([topic, off]) => ({
@@ -489,22 +331,16 @@ export class TaskRunner {
       const sent = await this.committer.commit({ records: outs, offsets });
       for (const [t, end] of changelogEnds(outs, sent, this.changelogs, o.partition)) ends.set(t, end);
     } else {
-      const producer = this.producer;
-      if (!producer) throw new Error(`task ${this.id} has no producer`);
-      for (const chunk of requestChunks(outs)) {
-        const res = await producer.sendBatch({ topicMessages: toTopicMessages(chunk), acks: -1 });
-        const results = res.map((r) => ({ topic: r.topicName, partition: r.partition, baseOffset: r.baseOffset }));
-        const sent = [{ records: chunk, results }];
-        for (const [t, end] of changelogEnds(chunk, sent, this.changelogs, o.partition)) ends.set(t, end);
-      }
+      if (!this.producer) throw new Error(`task ${this.id} has no producer`);
+      for (const [t, end] of await sendAtLeastOnce(this.producer, outs, this.changelogs, o.partition)) ends.set(t, end);
       if (offsets.length) await o.consumer.commit(offsets);
     }
     this.stateHandle?.committed(ends);
     const latencyMs = o.clock.now() - started;
     o.events.emit('commit', { taskId: this.id, latencyMs, outputs: outs.length });
     o.events.emit('records-processed', { taskId: this.id, count: processed });
-    for (const [topic, hw] of this.highWatermarks) {
-      const pos = this.positions.get(topic) ?? this.expected.get(topic) ?? hw;
+    for (const [topic, hw] of this.queue.highWatermarks) {
+      const pos = this.positions.get(topic) ?? this.queue.expected.get(topic) ?? hw;
       o.events.emit('lag', { taskId: this.id, topic, partition: o.partition, lag: Math.max(0, Number(hw - pos)) });
     }
   }
@@ -542,10 +378,7 @@ export class TaskRunner {
   private async shutdown(clean: boolean): Promise<void> {
     if (this.state === 'closed') return;
     this.setState('suspended');
-    this.outputs = [];
-    this.outputBytes = 0;
-    this.queue.length = 0;
-    this.queuedBytes = 0;
+    this.outputs.take();
     const errors: unknown[] = [];
     await this.task?.close().catch((e: unknown) => errors.push(e));
     // Dirty: the stores go back to their last committed state when they can, and are checkpointed there, so the
@@ -554,67 +387,9 @@ export class TaskRunner {
     const rolledBack = !clean && this.stateHandle !== undefined && (await this.stateHandle.rollback());
     await this.stateHandle?.close(clean || rolledBack).catch((e: unknown) => errors.push(e));
     await this.txProducer?.disconnect().catch((e: unknown) => errors.push(e));
-    if (this.waiting) {
-      this.waiting = false;
+    if (this.queue.clear())
       this.opts.events.emit('task-waiting', { taskId: this.id, waiting: false, code: '', retryAfterMs: 0 });
-    }
-    for (const t of this.paused) this.opts.consumer.resume(t, this.opts.partition);
-    this.paused.clear();
     this.setState('closed', clean ? 'clean' : rolledBack ? 'rolled-back' : 'dirty');
     if (errors.length) this.opts.events.emit('task-error', { taskId: this.id, error: errors[0], fatal: false });
   }
-}
-
-function toTopicMessages(outs: readonly OutgoingRecord[]): TopicMessages[] {
-  const by = new Map<string, TopicMessages['messages']>();
-  for (const r of outs) {
-    let msgs = by.get(r.topic);
-    if (!msgs) by.set(r.topic, (msgs = []));
-    msgs.push({
-      key: r.key,
-      value: r.value,
-      headers: { ...r.headers },
-      timestamp: String(r.timestamp),
-      ...(r.partition === undefined ? {} : { partition: r.partition }),
-    });
-  }
-  return [...by].map(([topic, messages]) => ({ topic, messages }));
-}
-
-/** A commit's outputs in produce requests of at most `maxBytes`. */
-export function requestChunks(outs: readonly OutgoingRecord[], maxBytes = MAX_REQUEST_BYTES): OutgoingRecord[][] {
-  return splitBySize(outs, outRecordBytes, maxBytes);
-}
-
-/**
- * Next offset of each changelog topic (this task's partition) after a commit: per produce request, in order, the
- * request's base offset for that partition plus its count of records there; the last request wins.
- */
-function changelogEnds(
-  outs: readonly OutgoingRecord[],
-  requests: ReadonlyArray<{ readonly records: readonly unknown[]; readonly results: readonly ProduceResult[] }>,
-  changelogs: ReadonlySet<string>,
-  partition: number,
-): Map<string, number> {
-  const ends = new Map<string, number>();
-  let at = 0;
-  for (const req of requests) {
-    const counts = new Map<string, number>();
-    for (let i = at; i < at + req.records.length; i++) {
-      const r = outs[i];
-      if (r && changelogs.has(r.topic)) counts.set(r.topic, (counts.get(r.topic) ?? 0) + 1);
-    }
-    at += req.records.length;
-    for (const res of req.results) {
-      const n = counts.get(res.topic);
-      if (n !== undefined && res.partition === partition && res.baseOffset !== undefined)
-        ends.set(res.topic, Number(res.baseOffset) + n);
-    }
-  }
-  return ends;
-}
-
-/** A queued record's weight for the byte limit: its key and value (what grows with the events' size). */
-function queuedBytes(r: RawRecord): number {
-  return (r.key?.length ?? 0) + (r.value?.length ?? 0);
 }

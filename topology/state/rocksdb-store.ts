@@ -1,5 +1,5 @@
 /**
- * RocksDB-backed `KeyValueStore`: the ONLY file in the repository that imports `rocksdb-native`.
+ * RocksDB-backed `KeyValueStore` (the binding itself is used only through rocksdb-db.ts).
  *
  * One RocksDB directory per (task, store) — see `storeDirectory()`. Writes go to an in-process write buffer that
  * is written to RocksDB as one atomic write batch on `flush()` (the runtime calls it before every commit) or when
@@ -7,68 +7,27 @@
  * serialized values (hits and misses), then RocksDB. Values are cached as bytes and deserialized on every `get`,
  * so a caller mutating a returned object never changes what the store holds.
  */
-import { createRequire } from 'node:module';
-import { mkdir } from 'node:fs/promises';
 import type { KeyValueStore, Serde } from '../api/store.js';
 import type { RawEntry, RestoreTarget } from './restore-target.js';
 import { StateStoreError } from './store-errors.js';
-import { ByteLru, type ByteLruPool } from './byte-lru.js';
-import type { NativeCtor, NativeDb, NativeIterator } from './rocksdb-native-types.js';
+import { ByteLru } from './byte-lru.js';
+import type { NativeDb, NativeIterator } from './rocksdb-native-types.js';
+import {
+  SCAN_CAPACITY,
+  type RocksDbStoreOptions,
+  USER_KEYS_END,
+  countKeys,
+  diskGetMany,
+  openRocksDb,
+  writeBatch,
+} from './rocksdb-db.js';
 
-const RocksDB = createRequire(import.meta.url)('rocksdb-native') as NativeCtor;
-
-export interface RocksDbStoreOptions<V> {
-  readonly name: string;
-  /** The store's own directory (created if missing), normally `storeDirectory(stateDir, taskId, name)`. */
-  readonly directory: string;
-  readonly serde: Serde<V>;
-  /** Bytes of serialized values (plus key overhead) kept in the read cache; default 16 MiB, 0 disables it. */
-  readonly cacheBytes?: number;
-  /** A read-cache budget shared with other stores (replaces `cacheBytes`): see `ByteLruPool`. */
-  readonly cachePool?: ByteLruPool;
-  /** Buffered writes that trigger an automatic write to RocksDB; default 10,000. */
-  readonly writeBufferEntries?: number;
-  /** RocksDB memtable size; default 8 MiB (×2 memtables), small because a process holds many stores. */
-  readonly memtableBytes?: number;
-  /** RocksDB's own block cache (32 MiB per store in rocksdb-native); default true. */
-  readonly blockCache?: boolean;
-}
-
-const SCAN_CAPACITY = 512;
-/** Outside the key space: no UTF-8 string encodes to a 0xFF byte, so user keys and scans never meet these. */
-const USER_KEYS_END = Buffer.from([0xff]);
-const COUNT_KEY = Buffer.from([0xff, 0x00, 0x63]);
+export type { RocksDbStoreOptions } from './rocksdb-db.js';
 
 /** Opens (creating if needed) a RocksDB store. Exactly one open store per directory at a time. */
 export async function openRocksDbStore<V>(opts: RocksDbStoreOptions<V>): Promise<RocksDbKeyValueStore<V>> {
-  await mkdir(opts.directory, { recursive: true });
-  const db = new RocksDB(opts.directory, {
-    writeBufferSize: opts.memtableBytes ?? 8 * 1024 * 1024,
-    maxWriteBufferNumber: 2,
-    createIfMissing: true,
-    blockCache: opts.blockCache ?? true,
-    // Without a block cache RocksDB refuses to cache index/filter blocks in it; they stay in table readers.
-    tableCacheIndexAndFilterBlocks: opts.blockCache ?? true,
-  });
-  try {
-    await db.ready();
-  } catch (err) {
-    throw new StateStoreError('STORE_OPEN_FAILED', `cannot open RocksDB store ${opts.name} at ${opts.directory}`, err);
-  }
-  return new RocksDbKeyValueStore(opts, db, await readCount(db));
-}
-
-/** The key count stored with every write batch; counted once by a key-only scan if missing (older stores). */
-async function readCount(db: NativeDb): Promise<number> {
-  const stored = await db.get(COUNT_KEY);
-  const n = stored ? Number(stored.toString('latin1')) : NaN;
-  return Number.isSafeInteger(n) && n >= 0 ? n : countKeys(db);
-}
-
-async function countKeys(db: NativeDb): Promise<number> {
-  let count = 0;
-  for await (const _ of db.iterator({ lt: USER_KEYS_END }, { capacity: SCAN_CAPACITY, values: false })) count++;
-  return count;
+  const { db, count } = await openRocksDb(opts);
+  return new RocksDbKeyValueStore(opts, db, count);
 }
 
 /** See the file comment. Create with `openRocksDbStore()`. */
@@ -163,7 +122,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     }
     if (missing.size > 0) {
       const list = [...missing];
-      const all = this.diskGetMany(list);
+      const all = diskGetMany(this.db, this.name, list);
       const reads = list.map((k, i) => {
         const read = { stale: false, promise: all.then((values) => values[i] ?? null) };
         read.promise.catch(() => undefined); // awaited through `all` below and by any concurrent `get`
@@ -262,7 +221,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     const last = new Map(entries);
     for (const key of last.keys()) this.cache.delete(key);
     this.restoring = true;
-    await this.writeBatch(last, null);
+    await writeBatch(this.db, this.name, last, null);
   }
 
   /** Recounts the keys after restore batches (one key-only scan) and stores the count. */
@@ -272,7 +231,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     // Shared by concurrent callers, so one count is computed and stored.
     this.recounting ??= (async () => {
       const count = await countKeys(this.db);
-      await this.writeBatch(new Map(), count);
+      await writeBatch(this.db, this.name, new Map(), count);
       this.count = count;
       this.restoring = false;
     })().finally(() => {
@@ -346,7 +305,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     const undoUnknown = (k: string) => this.undo.some((m) => m.has(k) && m.get(k) === undefined);
     const unknown = [...entries.keys()].filter((k) => !prior.has(k) || undoUnknown(k));
     if (unknown.length > 0) {
-      const onDisk = await this.diskGetMany(unknown);
+      const onDisk = await diskGetMany(this.db, this.name, unknown);
       unknown.forEach((k, i) => {
         const bytes = onDisk[i] ?? null;
         if (!prior.has(k)) prior.set(k, bytes !== null);
@@ -356,39 +315,8 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     }
     let count = this.count;
     for (const [k, v] of entries) count += (v === null ? 0 : 1) - (prior.get(k) ? 1 : 0);
-    await this.writeBatch(entries, count);
+    await writeBatch(this.db, this.name, entries, count);
     this.count = count;
-  }
-
-  private async diskGetMany(keys: readonly string[]): Promise<Array<Buffer | null>> {
-    const batch = this.db.read({ capacity: keys.length, autoDestroy: true });
-    const gets = keys.map((k) => batch.get(Buffer.from(k, 'utf8')));
-    const flushed = batch.flush();
-    const results = await Promise.allSettled(gets);
-    await flushed.catch(() => undefined); // per-key outcomes below carry the error
-    return results.map((r) => {
-      if (r.status === 'fulfilled') return r.value;
-      throw new StateStoreError('STORE_IO', `RocksDB read failed in store ${this.name}`, r.reason);
-    });
-  }
-
-  /** `count` null: remove the stored count (it is no longer known). */
-  private async writeBatch(entries: ReadonlyMap<string, Buffer | null>, count: number | null): Promise<void> {
-    const w = this.db.write({ capacity: entries.size + 1 });
-    try {
-      if (count === null) w.tryDelete(COUNT_KEY);
-      else w.tryPut(COUNT_KEY, Buffer.from(String(count), 'latin1'));
-      for (const [k, v] of entries) {
-        const key = Buffer.from(k, 'utf8');
-        if (v === null) w.tryDelete(key);
-        else w.tryPut(key, v);
-      }
-      await w.flush();
-    } catch (err) {
-      throw new StateStoreError('STORE_IO', `RocksDB write failed in store ${this.name}`, err);
-    } finally {
-      w.destroy();
-    }
   }
 
   /**
@@ -429,10 +357,10 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     this.cache.clear();
     if (back.size === 0) return;
     const keys = [...back.keys()];
-    const onDisk = await this.diskGetMany(keys);
+    const onDisk = await diskGetMany(this.db, this.name, keys);
     let count = this.count;
     keys.forEach((k, i) => (count += (back.get(k) === null ? 0 : 1) - (onDisk[i] === null ? 0 : 1)));
-    await this.writeBatch(back, count);
+    await writeBatch(this.db, this.name, back, count);
     this.count = count;
   }
 

@@ -1,0 +1,95 @@
+/** What a `StreamsApp` is built with (Kafka Streams' `StreamsConfig`), and what its store queries answer. */
+import type { Clock } from '../api/clock.js';
+import type { Topology } from '../api/builder.js';
+import type { Metrics } from '../api/metrics.js';
+import type { KeyValueStore } from '../api/store.js';
+import type { Timer } from '../api/timer.js';
+import type { KafkaClient } from '../kafka/kafka-client.js';
+import type { TransactionalProducerFactory } from '../kafka/port.js';
+import type { StateBackend } from '../state/state-backend.js';
+import type { ChangelogRestorer, StoreMemory } from '../state/task-state.js';
+import type { RelaunchBackoffOptions } from './relaunch-backoff.js';
+import type { ErrorPolicy } from './task.js';
+
+export interface StreamsAppOptions {
+  /** Consumer group id, transactional id prefix and internal topic prefix. */
+  readonly applicationId: string;
+  readonly topology: Topology;
+  /** A client from `createKafka`, or brokers to build one. */
+  readonly kafka?: KafkaClient;
+  readonly brokers?: readonly string[];
+  /** Default `exactly-once`. */
+  readonly processingGuarantee?: 'exactly-once' | 'at-least-once';
+  /** Default 100 ms (exactly-once) / 1000 ms (at-least-once). */
+  readonly commitIntervalMs?: number;
+  /**
+   * A task that has processed everything fetched commits at once (one commit in flight per task) instead of
+   * waiting for the interval: lower latency under light load, the same batching under heavy load. Default true
+   * under exactly-once, false under at-least-once.
+   */
+  readonly eagerCommit?: boolean;
+  /**
+   * Local state root (RocksDB stores and checkpoints under `<stateDir>/<taskId>`). Without it every store is in
+   * memory and rebuilt from its changelog whenever its task starts.
+   */
+  readonly stateDir?: string;
+  /** Memory budgets of the local RocksDB stores (see STORE_MEMORY_DEFAULTS): one read cache for all of them. */
+  readonly storeMemory?: StoreMemory;
+  /** Changelog reader used for restores (default: the stores module's `restoreChangelogs`). */
+  readonly restorer?: ChangelogRestorer;
+  /** Replaces the whole store layer (tests, custom stores); `stateDir`/`restorer` are then unused. */
+  readonly state?: StateBackend;
+  /** Exactly-once: makes each task's transactional producer (default: the Kafka adapter's; tests inject faults). */
+  readonly producers?: TransactionalProducerFactory;
+  readonly errorPolicy?: ErrorPolicy;
+  /** Default `jo.dlq`; must exist. */
+  readonly dlqTopic?: string;
+  readonly clock?: Clock;
+  readonly timer?: Timer;
+  readonly metrics?: Metrics;
+  /** Default 10 s; a member silent longer loses its tasks. */
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  /** Internal topics' replication factor (default 1). */
+  readonly replicationFactor?: number;
+  /** Per-task queue length above which fetching its partitions pauses (default 5000). */
+  readonly maxQueuedPerTask?: number;
+  /**
+   * Per-task queued key + value bytes above which fetching its partitions pauses (default 4 MiB): with large
+   * events a length limit alone lets each task's queue grow to gigabytes.
+   */
+  readonly maxQueuedBytesPerTask?: number;
+  /**
+   * Per-task bytes of outputs gathered while the previous commit is in flight above which the task waits for it
+   * (default 16 MiB). 10,000 outputs is the limit either way; the byte limit bounds large outputs. (At 4 MiB the
+   * engine waited for nearly every commit instead of processing on while it is in flight, and ran half as fast.)
+   */
+  readonly maxPendingOutputBytesPerTask?: number;
+  /**
+   * Largest output record in bytes (default 1,000,000: under the broker's default `max.message.bytes`). A larger
+   * output (a processor's, a changelog write, a dead letter carrying a large input) goes to the DLQ as
+   * `OUTPUT_TOO_LARGE` with its key and no value, instead of failing every commit of its task. Set it to the
+   * smallest `max.message.bytes` of the topics written.
+   */
+  readonly maxOutputRecordBytes?: number;
+  /** Where a partition with no committed offset starts (default `earliest`). */
+  readonly autoOffsetReset?: 'earliest' | 'latest';
+  /** Names this instance (global store group); default a random UUID. */
+  readonly instanceId?: string;
+  /**
+   * The address this member answers store queries on (Kafka Streams' `application.server`), e.g.
+   * `http://10.0.0.5:8080`. When given, the member publishes it with the store partitions it owns to
+   * `<applicationId>-hosts` after every assignment (see host-directory.ts). A function, because the server may
+   * start listening after the app is built; undefined while unknown (nothing is published then).
+   */
+  readonly applicationServer?: () => string | undefined;
+  /** Pauses before a failed task is relaunched (default 1 s doubling to 30 s, reset after 60 s of running). */
+  readonly relaunchBackoff?: RelaunchBackoffOptions;
+  /** Structured log lines (default: none). */
+  readonly log?: (level: 'info' | 'warn' | 'error', msg: string, extra?: Record<string, unknown>) => void;
+}
+
+/** What `StreamsApp.queryStore` found. */
+export type StoreQuery<V> =
+  | { readonly status: 'ok'; readonly store: KeyValueStore<V> }
+  | { readonly status: 'unavailable'; readonly reason: 'rebalancing' | 'notOwner' | 'restoring' };

@@ -1,0 +1,100 @@
+/** Helpers of a task's commit: produce requests, changelog end offsets, at-least-once sends. */
+import type { ProduceResult } from '../kafka/port.js';
+import type { Admin, Producer, TopicMessages } from '../kafka/kafka-client.js';
+import type { OutgoingRecord } from './task.js';
+import { MAX_REQUEST_BYTES, outRecordBytes, splitBySize } from './transaction-committer.js';
+
+function toTopicMessages(outs: readonly OutgoingRecord[]): TopicMessages[] {
+  const by = new Map<string, TopicMessages['messages']>();
+  for (const r of outs) {
+    let msgs = by.get(r.topic);
+    if (!msgs) by.set(r.topic, (msgs = []));
+    msgs.push({
+      key: r.key,
+      value: r.value,
+      headers: { ...r.headers },
+      timestamp: String(r.timestamp),
+      ...(r.partition === undefined ? {} : { partition: r.partition }),
+    });
+  }
+  return [...by].map(([topic, messages]) => ({ topic, messages }));
+}
+
+/** A commit's outputs in produce requests of at most `maxBytes`. */
+export function requestChunks(outs: readonly OutgoingRecord[], maxBytes = MAX_REQUEST_BYTES): OutgoingRecord[][] {
+  return splitBySize(outs, outRecordBytes, maxBytes);
+}
+
+/**
+ * Next offset of each changelog topic (this task's partition) after a commit: per produce request, in order, the
+ * request's base offset for that partition plus its count of records there; the last request wins.
+ */
+export function changelogEnds(
+  outs: readonly OutgoingRecord[],
+  requests: ReadonlyArray<{ readonly records: readonly unknown[]; readonly results: readonly ProduceResult[] }>,
+  changelogs: ReadonlySet<string>,
+  partition: number,
+): Map<string, number> {
+  const ends = new Map<string, number>();
+  let at = 0;
+  for (const req of requests) {
+    const counts = new Map<string, number>();
+    for (let i = at; i < at + req.records.length; i++) {
+      const r = outs[i];
+      if (r && changelogs.has(r.topic)) counts.set(r.topic, (counts.get(r.topic) ?? 0) + 1);
+    }
+    at += req.records.length;
+    for (const res of req.results) {
+      const n = counts.get(res.topic);
+      if (n !== undefined && res.partition === partition && res.baseOffset !== undefined)
+        ends.set(res.topic, Number(res.baseOffset) + n);
+    }
+  }
+  return ends;
+}
+
+/**
+ * At-least-once: sends a commit's outputs through the shared idempotent producer in size-bounded requests; returns
+ * the next offset of each changelog topic written (see `changelogEnds`). Input offsets are committed by the caller.
+ */
+export async function sendAtLeastOnce(
+  producer: Producer,
+  outs: readonly OutgoingRecord[],
+  changelogs: ReadonlySet<string>,
+  partition: number,
+): Promise<Map<string, number>> {
+  const ends = new Map<string, number>();
+  for (const chunk of requestChunks(outs)) {
+    const res = await producer.sendBatch({ topicMessages: toTopicMessages(chunk), acks: -1 });
+    const results = res.map((r) => ({ topic: r.topicName, partition: r.partition, baseOffset: r.baseOffset }));
+    const sent = [{ records: chunk, results }];
+    for (const [t, end] of changelogEnds(chunk, sent, changelogs, partition)) ends.set(t, end);
+  }
+  return ends;
+}
+
+/**
+ * Where each input topic's partition starts: the group's committed offset, else the earliest or latest offset
+ * (`autoOffsetReset`).
+ */
+export async function committedStarts(
+  admin: Admin,
+  groupId: string,
+  inputs: readonly string[],
+  partition: number,
+  autoOffsetReset: 'earliest' | 'latest',
+): Promise<Array<[string, string]>> {
+  const committed = await admin.fetchOffsets({ groupId, topics: [...inputs] });
+  const starts: Array<[string, string]> = [];
+  for (const topic of inputs) {
+    const c = committed.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === partition);
+    let offset = c && c.offset !== '-1' ? c.offset : undefined;
+    if (offset === undefined) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const e = ends.find((p) => p.partition === partition);
+      offset = (autoOffsetReset === 'earliest' ? e?.low : e?.high) ?? '0';
+    }
+    starts.push([topic, offset]);
+  }
+  return starts;
+}

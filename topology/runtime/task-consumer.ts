@@ -1,0 +1,112 @@
+/**
+ * The app's group consumer: joins group `applicationId` with the task assignor, delivers committed records
+ * (read_committed, decided by `ReadCommittedFilter`) to the task that owns their partition, and is the tasks'
+ * `ConsumerPort` (seek, pause, resume, at-least-once commits). It only enqueues fetched records, so heartbeats keep
+ * flowing however long a record takes.
+ */
+import { ReadCommittedFilter, type Consumer, type KafkaClient, type PartitionAssigner } from '../kafka/kafka-client.js';
+import { decodeHeaders } from '../kafka/kafka-records.js';
+import type { RawRecord } from '../api/record.js';
+import type { ConsumerWatch } from './consumer-watch.js';
+import type { ConsumerPort } from './task-runner-options.js';
+
+/** Takes the records of the partitions it owns. */
+export interface RecordSink {
+  offer(raw: RawRecord, highWatermark?: string): boolean;
+}
+
+export interface TaskConsumerOptions {
+  readonly kafka: KafkaClient;
+  readonly groupId: string;
+  readonly assigner: PartitionAssigner;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly topics: () => readonly string[];
+  readonly watch: ConsumerWatch;
+  /** The task that takes a fetched partition's records, if it runs here. */
+  readonly route: (topic: string, partition: number) => RecordSink | undefined;
+  readonly onAssignment: (assignment: Readonly<Record<string, number[]>>) => void;
+  readonly onRebalancing: () => void;
+}
+
+export class TaskConsumer implements ConsumerPort {
+  private consumer: Consumer | undefined;
+  private committed = new ReadCommittedFilter();
+
+  constructor(private readonly opts: TaskConsumerOptions) {}
+
+  async start(): Promise<void> {
+    const o = this.opts;
+    const consumer = o.kafka.consumer({
+      groupId: o.groupId,
+      partitionAssigners: [o.assigner],
+      sessionTimeout: o.sessionTimeoutMs,
+      heartbeatInterval: o.heartbeatIntervalMs,
+      rebalanceTimeout: 30_000,
+      readUncommitted: false,
+      maxWaitTimeInMs: 100,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => o.onAssignment(e.payload.memberAssignment));
+    consumer.on(consumer.events.REBALANCING, () => o.onRebalancing());
+    o.watch.watch(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...o.topics()], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch }) => {
+        const sink = o.route(batch.topic, batch.partition);
+        const messages = this.committed.accept(batch);
+        if (!sink) return;
+        for (const m of messages)
+          sink.offer(
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: m.offset,
+              key: m.key ?? null,
+              value: m.value ?? null,
+              timestamp: Number(m.timestamp),
+              headers: decodeHeaders(m.headers),
+            },
+            batch.highWatermark,
+          );
+      },
+    });
+  }
+
+  /** After kafkajs gave up on the consumer: a new one joins the group. */
+  async restart(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+    this.committed = new ReadCommittedFilter();
+    await this.start();
+  }
+
+  seek(topic: string, partition: number, offset: string): void {
+    this.committed.reset(topic, partition);
+    this.consumer?.seek({ topic, partition, offset });
+  }
+
+  /** Throws while a rebuilt consumer is not running yet. */
+  pause(topic: string, partition: number): void {
+    this.consumer?.pause([{ topic, partitions: [partition] }]);
+  }
+
+  resume(topic: string, partition: number): void {
+    this.consumer?.resume([{ topic, partitions: [partition] }]);
+  }
+
+  async commit(offsets: ReadonlyArray<{ topic: string; partition: number; offset: string }>): Promise<void> {
+    await this.consumer?.commitOffsets(offsets.map((x) => ({ ...x })));
+  }
+
+  /** Stops fetching (the group is kept until `disconnect`). */
+  async stop(): Promise<void> {
+    await this.consumer?.stop().catch(() => undefined);
+  }
+
+  async disconnect(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+  }
+}
