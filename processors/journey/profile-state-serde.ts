@@ -31,7 +31,7 @@ function compact(state: ProfileState): ProfileState {
     journeys ??= { ...state.journeys };
     // undefined is left out by JSON.stringify (a spread + overwrite keeps the object's shape; a rest pattern is slower)
     const stored: StoredInstance = { ...inst, lastEvent: undefined, lastEventOf: last.eventConfigId };
-    journeys[id] = { ...pj, instance: stored as InstanceState };
+    journeys[id] = { ...pj, instance: stored };
   }
   return journeys ? { ...state, journeys } : state;
 }
@@ -39,7 +39,7 @@ function compact(state: ProfileState): ProfileState {
 /** Back from the stored form: `lastEventOf` becomes `lastEvent`, the same object as the `events` entry. */
 function expand(state: ProfileState): ProfileState {
   for (const pj of Object.values(state.journeys ?? {})) {
-    const inst = pj.instance as StoredInstance | undefined;
+    const inst: StoredInstance | undefined = pj.instance;
     if (inst?.lastEventOf === undefined) continue;
     const last = inst.events[inst.lastEventOf];
     if (last) inst.lastEvent = last;
