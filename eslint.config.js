@@ -59,7 +59,7 @@ export default tseslint.config(
   { files: ['topology/api/error-codes.ts'], rules: { 'no-restricted-syntax': restrictedSyntax(2, false, true) } },
   {
     files: ['topology/**/*.ts', 'processors/**/*.ts', 'connectors/**/*.ts'],
-    ignores: ['**/*.test.ts', '**/testing/**', 'connectors/fixtures/**'],
+    ignores: ['**/*.test.ts', '**/testing/**'],
     rules: {
       'no-restricted-properties': [
         'error',
@@ -81,6 +81,23 @@ export default tseslint.config(
         'error',
         { object: 'Date', property: 'now', message: 'Use the injected Clock/Timer (topology/api/timer.ts).' },
         { object: 'Math', property: 'random', message: 'Use injected randomness.' },
+      ],
+    },
+  },
+  // One broker test kit (topology/testing): the lower folders' tests and kits never reach up into ops/testing.
+  {
+    files: ['topology/**/*.ts', 'processors/**/*.ts', 'connectors/**/*.ts', 'schemas/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)ops/testing(/|$)',
+              message: 'Use the broker test kit in topology/testing (or the HTTP endpoint in connectors/testing).',
+            },
+          ],
+        },
       ],
     },
   },

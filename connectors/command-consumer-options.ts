@@ -41,8 +41,11 @@ export interface CommandConsumerOptions {
   readonly throttleOf?: ThrottleLookup;
   /** The consumed topic when not `<prefix>commands.<connector>` (the throttle queue's consumer). */
   readonly topic?: string;
-  /** Each batch's records not yet answered, when they are handed out (the throttle queue counts its depth). */
-  readonly onFetched?: (messages: readonly KafkaMessage[]) => void;
+  /**
+   * Each fetched batch, when it is handed out: its records not yet answered (possibly none: a batch of markers or
+   * of records already answered) and where it ends (the throttle queue counts its depth from them).
+   */
+  readonly onFetched?: (messages: readonly KafkaMessage[], batch: FetchedBatch) => void;
   /** Replaces setting `jo_connector_in_flight` (the throttle queue's consumer reports through its parent). */
   readonly onInFlight?: () => void;
   /** After every rebalance of this consumer's group. */
@@ -58,3 +61,10 @@ export interface CommandConsumerOptions {
  * instance took the transactional id over, this one stopped); `stopped`.
  */
 export type CommandConsumerState = 'created' | 'running' | 'recovering' | 'superseded' | 'stopped';
+
+/** Where a fetched batch ends: its partition, its last offset (records or markers), the partition's high watermark. */
+export interface FetchedBatch {
+  readonly partition: number;
+  readonly lastOffset: string;
+  readonly highWatermark: string;
+}

@@ -24,7 +24,7 @@ import {
   ConsumerWatch,
 } from '../topology/index.js';
 import { connectorMetrics } from './metric-catalogue.js';
-import { topicNames } from '../schemas/index.js';
+import { DEFAULT_TOPIC_PREFIX, topicNames } from '../schemas/index.js';
 import { AttemptLog } from './attempt-log.js';
 import { AttemptLoads } from './attempt-loads.js';
 import { CommandAnswers } from './command-answers.js';
@@ -32,6 +32,7 @@ import type { CommandConsumerOptions, CommandConsumerState } from './command-con
 import { parseCommand } from './command-parse.js';
 import { GroupCommit } from './group-commit.js';
 import { ThrottleGate } from './throttle-gate.js';
+import { QueueDepth } from './throttle-queue-depth.js';
 import { ensureQueueTopic, queuedCommands, throttledHandler, type ThrottleLookup } from './throttle-queue.js';
 import { isFenced, newerOwner, newOwnerTag, taggedRoundRobin, type OwnerTag } from './txn-owner.js';
 
@@ -63,6 +64,8 @@ export class CommandConsumer {
   private peak = 0;
   /** The throttle queue's consumer, when actions may be throttled. */
   private readonly queue: CommandConsumer | undefined;
+  /** The throttle queue's depth sampling, with the queue. */
+  private depth: QueueDepth | undefined;
   private readonly timer: Timer;
   private readonly watch = new ConsumerWatch({
     timer: { sleep: (ms) => this.timer.sleep(ms) },
@@ -78,7 +81,7 @@ export class CommandConsumer {
   constructor(private readonly opts: CommandConsumerOptions) {
     this.timer = opts.timer ?? systemTimer;
     this.topics = topicNames(opts.topicPrefix);
-    this.groupId = opts.groupId ?? `${opts.topicPrefix ?? 'jo.'}connector-${opts.connector}`;
+    this.groupId = opts.groupId ?? `${opts.topicPrefix ?? DEFAULT_TOPIC_PREFIX}connector-${opts.connector}`;
     this.maxInFlight = opts.maxInFlight ?? 64;
     this.txId = opts.transactionalId ?? `${this.groupId}-${hostname()}`;
     this.tag = newOwnerTag(this.txId, this.timer.now());
@@ -100,15 +103,35 @@ export class CommandConsumer {
   /** The consumer of `<prefix>action-queue.<connector>`: sends throttled commands at their action's rate. */
   private throttleQueue(throttleOf: ThrottleLookup): CommandConsumer {
     const gate = new ThrottleGate({ metrics: this.opts.metrics, timer: this.timer });
+    const topic = this.topics.actionQueue(this.opts.connector);
+    this.depth = new QueueDepth({
+      admin: () => this.connectedAdmin(),
+      topic,
+      timer: this.timer,
+      onUnread: (unread) => gate.setUnread(unread),
+    });
+    const depth = this.depth;
     return new CommandConsumer({
       ...this.opts,
       throttleOf: undefined,
-      topic: this.topics.actionQueue(this.opts.connector),
+      topic,
       groupId: `${this.groupId}-queue`,
       transactionalId: `${this.txId}-queue`,
       handle: throttledHandler(gate, throttleOf, this.opts.handle),
-      onFetched: (ms) => gate.queue(queuedCommands(ms)),
-      onRebalance: () => gate.forget(),
+      onFetched: (ms, b) => {
+        const cmds = queuedCommands(ms);
+        gate.queue(cmds);
+        depth.fetched(
+          b.partition,
+          cmds.map((c) => c.action),
+          b.lastOffset,
+          b.highWatermark,
+        );
+      },
+      onRebalance: () => {
+        gate.forget();
+        depth.forget();
+      },
       onInFlight: () => this.publishInFlight(),
       onStop: undefined,
     });
@@ -141,12 +164,17 @@ export class CommandConsumer {
     this.phase = 'running';
     await this.attemptLog.start();
     if (this.queue) {
-      this.admin ??= this.opts.kafka.admin();
-      await this.admin.connect();
-      await ensureQueueTopic(this.admin, this.commandTopic, this.queue.commandTopic);
+      await ensureQueueTopic(await this.connectedAdmin(), this.commandTopic, this.queue.commandTopic);
       await this.queue.start();
+      this.depth?.start();
     }
     await this.session();
+  }
+
+  private async connectedAdmin(): Promise<Admin> {
+    this.admin ??= this.opts.kafka.admin();
+    await this.admin.connect();
+    return this.admin;
   }
 
   /** Leaves the group after the chunk in progress (waiting for a recovery under way to finish first). */
@@ -154,6 +182,7 @@ export class CommandConsumer {
     const was = this.phase;
     if (was === 'stopped') return;
     this.phase = 'stopped';
+    this.depth?.stop();
     await this.recovery;
     if (was !== 'superseded') await this.teardown().catch(() => undefined);
     await this.admin?.disconnect().catch(() => undefined);
@@ -310,7 +339,7 @@ export class CommandConsumer {
     // the previous committed offset and redeliver records this instance already answered: skip those.
     const done = this.commits.committedOffset(topic, partition);
     const messages = decided.filter((m) => BigInt(m.offset) >= done);
-    if (messages.length > 0) this.opts.onFetched?.(messages);
+    this.opts.onFetched?.(messages, { partition, lastOffset: batch.lastOffset(), highWatermark: batch.highWatermark });
     let complete = false;
     try {
       complete = messages.length === 0 || (await this.processChunks(p, messages));

@@ -2,7 +2,8 @@
 // produce request, the offsets, the commit, or the commit and then its abort). The connector rebuilds its
 // producer and consumer and resumes from the committed offsets: every command has exactly one committed result.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName } from '../ops/testing/index.js';
+import { testBrokers, uniqueName, produce, readCommitted, testKafka } from '../topology/testing/index.js';
+import { asRecords, command, createConnectorTopics, results } from './testing/index.js';
 import type { ActionResult } from '../schemas/index.js';
 import {
   transactionalProducer,
@@ -12,15 +13,6 @@ import {
 } from '../topology/index.js';
 import { FaultSwitch, faultyProducer, type TxnStep } from '../topology/testing/index.js';
 import { CommandConsumer } from './command-consumer.js';
-import {
-  asRecords,
-  command,
-  createConnectorTopics,
-  produce,
-  readCommitted,
-  results,
-  testKafka,
-} from './fixtures/kafka-kit.js';
 
 let kafka: KafkaClient;
 let admin: Admin;
@@ -80,9 +72,7 @@ describe('a connector transaction failing at one step', () => {
       const cmds = Array.from({ length: 60 }, (_, i) => command('http://127.0.0.1:1/x', { profileKey: `p:${i % 7}` }));
       await produce(kafka, names.commands('http'), asRecords(cmds));
       await c.start();
-      const got = results(
-        await readCommitted(kafka, names.actionResults, cmds.length, { timeoutMs: 60_000, settleMs: 2_000 }),
-      );
+      const got = results(await readCommitted(kafka, names.actionResults, cmds.length, 60_000, 2_000));
       expect(switches.every((s) => s.hasFired)).toBe(true);
       const ids = got.map((r) => r.commandId).sort();
       expect(ids).toEqual(cmds.map((x) => x.commandId).sort());

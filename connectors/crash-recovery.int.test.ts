@@ -4,17 +4,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../ops/testing/index.js';
-import type { Admin, KafkaClient } from '../topology/index.js';
+import { testBrokers, uniqueName, produce, readCommitted, testKafka } from '../topology/testing/index.js';
 import {
+  startHttpEndpoint,
+  type TestHttpEndpoint,
   asRecords,
   command,
   createConnectorTopics,
-  produce,
-  readCommitted,
   results,
-  testKafka,
-} from './fixtures/kafka-kit.js';
+} from './testing/index.js';
+import type { Admin, KafkaClient } from '../topology/index.js';
 
 let kafka: KafkaClient;
 let admin: Admin;
@@ -34,7 +33,7 @@ afterAll(async () => {
 });
 
 function startChild(config: object): Promise<ChildProcess> {
-  const file = fileURLToPath(new URL('./fixtures/connector-process.ts', import.meta.url));
+  const file = fileURLToPath(new URL('./testing/connector-process.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', file], {
     env: { ...process.env, JO_TEST_CONNECTOR: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -74,7 +73,7 @@ describe('connector crash and restart', () => {
     expect(beforeRestart).toBeLessThan(N);
 
     await startChild(config);
-    const got = results(await readCommitted(kafka, t.names.actionResults, N, { timeoutMs: 120_000, settleMs: 3_000 }));
+    const got = results(await readCommitted(kafka, t.names.actionResults, N, 120_000, 3_000));
     const ids = got.map((r) => r.commandId);
     expect(ids).toHaveLength(N);
     expect(new Set(ids)).toEqual(new Set(cmds.map((c) => c.commandId)));

@@ -2,7 +2,7 @@
 // from configs (any number of them), answers from third parties (any size) — neither may grow the client's memory
 // without bound.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpEndpoint, type TestHttpEndpoint } from '../ops/testing/index.js';
+import { startHttpEndpoint, type TestHttpEndpoint } from './testing/index.js';
 import { parseOutboundPolicy, type DataSourceConfig } from '../schemas/index.js';
 import { createDataSourceClient, MAX_BREAKERS } from './datasource-client.js';
 import { HttpClient } from './http-client.js';

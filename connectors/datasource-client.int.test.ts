@@ -1,7 +1,7 @@
 // The data-source client against a real HTTP server on 127.0.0.1: templating, auth, cache, coalescing, rate
 // limit, timeout and the circuit breaker.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHttpEndpoint, type TestHttpEndpoint } from '../ops/testing/index.js';
+import { startHttpEndpoint, type TestHttpEndpoint } from './testing/index.js';
 import { parseOutboundPolicy, type DataSourceConfig } from '../schemas/index.js';
 import { InMemoryMetrics } from '../topology/testing/index.js';
 import { createDataSourceClient, type DataSourceClient } from './datasource-client.js';

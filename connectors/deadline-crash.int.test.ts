@@ -7,10 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../ops/testing/index.js';
+import { testBrokers, uniqueName, readCommitted, testKafka } from '../topology/testing/index.js';
+import { startHttpEndpoint, type TestHttpEndpoint, command, createConnectorTopics, results } from './testing/index.js';
 import type { ActionCommand } from '../schemas/index.js';
 import type { Admin, KafkaClient, Producer } from '../topology/index.js';
-import { command, createConnectorTopics, readCommitted, results, testKafka } from './fixtures/kafka-kit.js';
 
 const N = 20_000;
 const RATE = 400; // commands produced per second, through both crashes and the outage
@@ -38,7 +38,7 @@ afterAll(async () => {
 
 /** Starts a connector process; resolves with it and the time it reported having joined its group. */
 function startChild(config: object): Promise<{ child: ChildProcess; startedAt: number }> {
-  const file = fileURLToPath(new URL('./fixtures/connector-process.ts', import.meta.url));
+  const file = fileURLToPath(new URL('./testing/connector-process.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', file], {
     env: { ...process.env, JO_TEST_CONNECTOR: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -124,7 +124,7 @@ describe('deadlines across connector crashes', () => {
     await producer.disconnect();
     progress('all produced');
 
-    const got = results(await readCommitted(kafka, t.names.actionResults, N, { timeoutMs: 180_000, settleMs: 3_000 }));
+    const got = results(await readCommitted(kafka, t.names.actionResults, N, 180_000, 3_000));
     expect(got).toHaveLength(N);
     const byId = new Map(got.map((r) => [r.commandId, r]));
     expect(new Set(byId.keys())).toEqual(new Set(sent.map((c) => c.commandId)));

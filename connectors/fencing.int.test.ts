@@ -3,19 +3,18 @@
 // over: then the old one steps aside and the new one finishes the work. Real broker, real HTTP endpoint.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOutboundPolicy } from '../schemas/index.js';
-import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../ops/testing/index.js';
-import type { Admin, KafkaClient } from '../topology/index.js';
-import { InMemoryMetrics } from '../topology/testing/index.js';
-import type { CommandConsumer } from './command-consumer.js';
+import { testBrokers, uniqueName, produce, readCommitted, testKafka } from '../topology/testing/index.js';
 import {
+  startHttpEndpoint,
+  type TestHttpEndpoint,
   asRecords,
   command,
   createConnectorTopics,
-  produce,
-  readCommitted,
   results,
-  testKafka,
-} from './fixtures/kafka-kit.js';
+} from './testing/index.js';
+import type { Admin, KafkaClient } from '../topology/index.js';
+import { InMemoryMetrics } from '../topology/testing/index.js';
+import type { CommandConsumer } from './command-consumer.js';
 import { createHttpActionConnector } from './http-action-connector.js';
 import { HttpClient } from './http-client.js';
 import { LimitRegistry } from './limits.js';
@@ -80,7 +79,7 @@ describe('connector transaction failures', () => {
     await (await intruder.transaction()).abort();
     await intruder.disconnect();
 
-    const got = results(await readCommitted(kafka, t.names.actionResults, N, { timeoutMs: 90_000, settleMs: 1_500 }));
+    const got = results(await readCommitted(kafka, t.names.actionResults, N, 90_000, 1_500));
     expect(got.map((r) => r.commandId).sort()).toEqual(cmds.map((x) => x.commandId).sort());
     expect(got.every((r) => r.status === 'ok')).toBe(true);
     // Depending on where the intruder hits the open transaction, kafkajs reports PRODUCER_FENCED or a failed
@@ -113,7 +112,7 @@ describe('connector transaction failures', () => {
     const fresh = connector(t.prefix, groupId, txId, newMetrics);
     await fresh.start();
 
-    const got = results(await readCommitted(kafka, t.names.actionResults, N, { timeoutMs: 90_000, settleMs: 1_500 }));
+    const got = results(await readCommitted(kafka, t.names.actionResults, N, 90_000, 1_500));
     expect(got.map((r) => r.commandId).sort()).toEqual(cmds.map((x) => x.commandId).sort());
     await expect.poll(() => old.state, { timeout: 30_000 }).toBe('superseded');
     // both of its consumers step aside, once each: commands and the throttle queue (throttle-queue.ts)

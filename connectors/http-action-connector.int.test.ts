@@ -1,21 +1,20 @@
 // The HTTP and Campaign connector services on the real broker against a real HTTP server: one result per
 // command on jo.action-results (read_committed), DLQ for unparsable commands, offsets committed with results.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../ops/testing/index.js';
+import { testBrokers, uniqueName, produce, readCommitted, testKafka } from '../topology/testing/index.js';
+import {
+  startHttpEndpoint,
+  type TestHttpEndpoint,
+  asRecords,
+  command,
+  createConnectorTopics,
+  results,
+} from './testing/index.js';
 import { parseOutboundPolicy, DlqHeaders, type ActionConfig } from '../schemas/index.js';
 import type { Admin, KafkaClient } from '../topology/index.js';
 import { InMemoryMetrics } from '../topology/testing/index.js';
 import { createCampaignConnector } from './campaign-connector.js';
 import type { CommandConsumer } from './command-consumer.js';
-import {
-  asRecords,
-  command,
-  createConnectorTopics,
-  produce,
-  readCommitted,
-  results,
-  testKafka,
-} from './fixtures/kafka-kit.js';
 import { createHttpActionConnector } from './http-action-connector.js';
 import { HttpClient } from './http-client.js';
 import { LimitRegistry } from './limits.js';
@@ -108,7 +107,7 @@ describe('HTTP action connector', () => {
     ]);
     await c.start();
 
-    const got = results(await readCommitted(kafka, t.names.actionResults, 4, { settleMs: 1_000 }));
+    const got = results(await readCommitted(kafka, t.names.actionResults, 4, 60_000, 1_000));
     expect(got).toHaveLength(4);
     const by = new Map(got.map((r) => [r.commandId, r]));
     expect(by.get(ok.commandId)).toMatchObject({
@@ -182,7 +181,7 @@ describe('HTTP action connector with large responses', () => {
     const cmds = Array.from({ length: 6 }, () => command(`${ep.url}/big`, { profileKey: 'email:big@example.com' }));
     await produce(kafka, t.names.commands('http'), asRecords(cmds));
     await c.start();
-    const got = results(await readCommitted(kafka, t.names.actionResults, 6, { timeoutMs: 60_000, settleMs: 500 }));
+    const got = results(await readCommitted(kafka, t.names.actionResults, 6, 60_000, 500));
     expect(got.map((r) => r.commandId).sort()).toEqual(cmds.map((x) => x.commandId).sort());
     expect(got.every((r) => r.status === 'ok' && (r.response as { blob: string }).blob.length === 250_000)).toBe(true);
   });
@@ -224,7 +223,7 @@ describe('HTTP action connector with OAuth2', () => {
     issuer.revokeAll();
     const second = Array.from({ length: 5 }, () => command(`${ep.url}/crm/contacts`, { action: 'crm' }));
     await produce(kafka, t.names.commands('http'), asRecords(second));
-    const r2 = results(await readCommitted(kafka, t.names.actionResults, 25, { settleMs: 500 }));
+    const r2 = results(await readCommitted(kafka, t.names.actionResults, 25, 60_000, 500));
     expect(r2).toHaveLength(25);
     expect(r2.every((r) => r.status === 'ok')).toBe(true);
     expect(issuer.issued()).toBe(2);
@@ -255,7 +254,7 @@ describe('HTTP action connector capping', () => {
     running.push(c);
     await produce(kafka, t.names.commands('http'), asRecords(cmds));
     await c.start();
-    const got = results(await readCommitted(kafka, t.names.actionResults, 3, { settleMs: 500 }));
+    const got = results(await readCommitted(kafka, t.names.actionResults, 3, 60_000, 500));
     expect(got.map((r) => r.status).sort()).toEqual(['capped', 'capped', 'ok']);
     for (const r of got.filter((x) => x.status === 'capped')) {
       expect(r.attempts).toBe(0);
@@ -289,7 +288,7 @@ describe('Campaign connector', () => {
     running.push(c);
     await produce(kafka, t.names.commands('campaign'), asRecords([email, sms, push, bad]));
     await c.start();
-    const got = results(await readCommitted(kafka, t.names.actionResults, 4, { settleMs: 500 }));
+    const got = results(await readCommitted(kafka, t.names.actionResults, 4, 60_000, 500));
     const by = new Map(got.map((r) => [r.commandId, r]));
     expect(got).toHaveLength(4);
     for (const ok of [email, sms, push]) expect(by.get(ok.commandId)).toMatchObject({ status: 'ok', attempts: 1 });

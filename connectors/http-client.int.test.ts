@@ -1,7 +1,7 @@
 // The shared HTTP machinery against a real HTTP server on 127.0.0.1: auth modes as the server sees them, OAuth2
 // token caching and refresh, retries and their limits, deadlines, Retry-After, Idempotency-Key.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHttpEndpoint, type TestHttpEndpoint } from '../ops/testing/index.js';
+import { startHttpEndpoint, type TestHttpEndpoint } from './testing/index.js';
 import { parseOutboundPolicy, type Auth } from '../schemas/index.js';
 import { HttpClient } from './http-client.js';
 import { LimitRegistry } from './limits.js';

@@ -55,7 +55,7 @@ export const connectorMetrics = defineMetrics({
   queueDepth: {
     kind: 'gauge',
     name: 'jo_action_queue_depth',
-    help: 'Commands of a throttled action read from its queue and not yet sent or capped (this process)',
+    help: 'Commands of a throttled action waiting in its durable queue (fetched and not yet sent or capped, plus not yet fetched; reported by the process owning its queue partition)',
     labelNames: ['action'],
   },
   queueAge: {

@@ -3,11 +3,11 @@
 // action's configured URL; any other origin gets an ORIGIN_MISMATCH error result and no call.
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../ops/testing/index.js';
+import { testBrokers, uniqueName, readCommitted, testKafka } from '../topology/testing/index.js';
+import { startHttpEndpoint, type TestHttpEndpoint, command, createConnectorTopics, results } from './testing/index.js';
 import { parseOutboundPolicy, type ActionConfig } from '../schemas/index.js';
 import type { Admin, KafkaClient } from '../topology/index.js';
 import type { CommandConsumer } from './command-consumer.js';
-import { command, createConnectorTopics, readCommitted, results, testKafka } from './fixtures/kafka-kit.js';
 import { createHttpActionConnector } from './http-action-connector.js';
 import { HttpClient } from './http-client.js';
 import { LimitRegistry } from './limits.js';
@@ -72,7 +72,7 @@ describe('credentials bound to the action origin', () => {
       actionConfig: (id) => (id === 'crm' ? action : undefined),
     });
     await connector.start();
-    const got = results(await readCommitted(kafka, t.names.actionResults, 3, { timeoutMs: 60_000, settleMs: 1_000 }));
+    const got = results(await readCommitted(kafka, t.names.actionResults, 3, 60_000, 1_000));
     const byId = new Map(got.map((r) => [r.commandId, r]));
     expect(byId.get(legit.commandId)).toMatchObject({ status: 'ok', httpStatus: 200 });
     for (const c of [stolen, sameHostOtherScheme])

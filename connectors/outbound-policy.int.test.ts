@@ -2,7 +2,7 @@
 // any byte is sent (HTTP calls, data sources, OAuth2 token URLs), a name that resolves to an internal address is
 // refused after resolution (DNS rebinding), and an allowed name is connected to at the address that was checked.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHttpEndpoint, type TestHttpEndpoint } from '../ops/testing/index.js';
+import { startHttpEndpoint, type TestHttpEndpoint } from './testing/index.js';
 import { parseOutboundPolicy, type OutboundPolicy } from '../schemas/index.js';
 import { createDataSourceClient } from './datasource-client.js';
 import { HttpClient } from './http-client.js';

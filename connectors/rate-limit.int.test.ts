@@ -4,19 +4,18 @@
 // transaction failed under load, is a second call of one command, not a second command).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../ops/testing/index.js';
-import { parseOutboundPolicy, type ActionConfig } from '../schemas/index.js';
-import type { Admin, KafkaClient } from '../topology/index.js';
-import type { CommandConsumer } from './command-consumer.js';
+import { testBrokers, uniqueName, produce, readCommitted, testKafka } from '../topology/testing/index.js';
 import {
+  startHttpEndpoint,
+  type TestHttpEndpoint,
   asRecords,
   command,
   createConnectorTopics,
-  produce,
-  readCommitted,
   results,
-  testKafka,
-} from './fixtures/kafka-kit.js';
+} from './testing/index.js';
+import { parseOutboundPolicy, type ActionConfig } from '../schemas/index.js';
+import type { Admin, KafkaClient } from '../topology/index.js';
+import type { CommandConsumer } from './command-consumer.js';
 import { createHttpActionConnector } from './http-action-connector.js';
 import { HttpClient } from './http-client.js';
 import { LimitRegistry } from './limits.js';
@@ -71,7 +70,7 @@ describe('action rate limit', () => {
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
     await c.start();
-    const got = results(await readCommitted(kafka, t.names.actionResults, N, { timeoutMs: 120_000, settleMs: 500 }));
+    const got = results(await readCommitted(kafka, t.names.actionResults, N, 120_000, 500));
     loop.disable();
     expect(got).toHaveLength(N);
     expect(new Set(got.map((r) => r.commandId))).toEqual(new Set(cmds.map((x) => x.commandId)));

@@ -3,11 +3,11 @@
 // aborted transactions through when the broker lists them (in completion order) out of start order; the connector
 // must decide from the control markers instead, and must not stall when a commit marker lands after the LSO.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../ops/testing/index.js';
+import { testBrokers, uniqueName, readCommitted, testKafka } from '../topology/testing/index.js';
+import { startHttpEndpoint, type TestHttpEndpoint, command, createConnectorTopics, results } from './testing/index.js';
 import { parseOutboundPolicy, type ActionCommand } from '../schemas/index.js';
 import type { Admin, KafkaClient, Producer } from '../topology/index.js';
 import type { CommandConsumer } from './command-consumer.js';
-import { command, createConnectorTopics, readCommitted, results, testKafka } from './fixtures/kafka-kit.js';
 import { createHttpActionConnector } from './http-action-connector.js';
 import { HttpClient } from './http-client.js';
 import { LimitRegistry } from './limits.js';
@@ -99,7 +99,7 @@ describe('read_committed commands', () => {
     await send(f3, cmd('committed'));
     await f3.commit();
 
-    const got = results(await readCommitted(kafka, t.names.actionResults, committed.length, { settleMs: 2_000 }));
+    const got = results(await readCommitted(kafka, t.names.actionResults, committed.length, 60_000, 2_000));
     expect(got.map((r) => r.commandId).sort()).toEqual(committed.map((x) => x.commandId).sort());
     const called = ep.requests().map((r) => String(r.headers['idempotency-key']));
     expect(called.filter((k) => aborted.some((x) => x.commandId === k))).toEqual([]);

@@ -69,6 +69,8 @@ export class ThrottleGate {
   private readonly paced = new Map<string, Promise<void>>();
   /** Commands known to be in the queue and not yet sent or capped, per action: commandId → createdAt (ms). */
   private readonly queued = new Map<string, Map<string, number>>();
+  /** Per action: records still in the queue topic beyond the fetched batch (see throttle-queue-depth.ts). */
+  private unreadNow: ReadonlyMap<string, number> = new Map();
   private readonly depth;
   private readonly age;
 
@@ -94,6 +96,13 @@ export class ThrottleGate {
     this.refreshMetrics();
   }
 
+  /** The records of each action not fetched yet; the depth gauge adds them to the fetched ones. */
+  setUnread(unread: ReadonlyMap<string, number>): void {
+    this.unreadNow = unread;
+    for (const a of unread.keys()) if (!this.queued.has(a)) this.queued.set(a, new Map());
+    this.refreshMetrics();
+  }
+
   /** Forgets every queued command: the queue's partitions moved, what is still queued is read again. */
   forget(): void {
     for (const q of this.queued.values()) q.clear();
@@ -111,7 +120,9 @@ export class ThrottleGate {
       Date.parse(cmd.createdAt) + (parseDurationMs(throttle.maxDelay) ?? 0),
       Date.parse(cmd.deadline),
     );
-    const ok = await bucket.take(mustSend ? Number.POSITIVE_INFINITY : until - this.timer.now());
+    const budget = mustSend ? Number.POSITIVE_INFINITY : until - this.timer.now();
+    // already past maxDelay (or its deadline): capped even when a token is free (the bucket would hand it out)
+    const ok = budget >= 0 && (await bucket.take(budget));
     this.queued.get(cmd.action)?.delete(cmd.commandId);
     this.refreshMetrics();
     return ok ? 'send' : 'capped';
@@ -158,14 +169,18 @@ export class ThrottleGate {
     return p;
   }
 
-  /** Depth and age of each action's queue as this process sees it (the gauges' values). */
+  /**
+   * Depth and age of each action's queue as this process sees it (the gauges' values): the depth counts the
+   * fetched commands not yet sent or capped and the records not fetched yet; the age is the oldest fetched one's.
+   */
   snapshot(): Record<string, { depth: number; ageSeconds: number }> {
     const now = this.timer.now();
     const out: Record<string, { depth: number; ageSeconds: number }> = {};
     for (const [action, q] of this.queued) {
       let oldest = now;
       for (const t of q.values()) oldest = Math.min(oldest, t);
-      out[action] = { depth: q.size, ageSeconds: q.size === 0 ? 0 : Math.max(0, (now - oldest) / 1000) };
+      const depth = q.size + (this.unreadNow.get(action) ?? 0);
+      out[action] = { depth, ageSeconds: q.size === 0 ? 0 : Math.max(0, (now - oldest) / 1000) };
     }
     return out;
   }

@@ -4,8 +4,8 @@
 import { createKafka, JoError, setDefaultKafkaLog } from '../topology/index.js';
 import { createLogger } from './logger.js';
 import { kafkaLogSink } from './kafka-log.js';
-import { topicCatalog } from '../schemas/index.js';
-import { ensureTopics } from './topics.js';
+import { provisionTopics } from './engine.js';
+import { topicNames } from '../schemas/index.js';
 import { ensureInfra } from './local-infra.js';
 import { policyFromEnv, type EngineConfig } from './engine-config.js';
 import { validateCommand } from './api/index.js';
@@ -51,15 +51,9 @@ async function config(args: string[]): Promise<Readonly<EngineConfig>> {
 
 async function topics(args: string[]): Promise<number> {
   const cfg = await config(args);
-  const admin = createKafka({ brokers: cfg.kafkaBrokers, clientId: 'jo-cli' }).admin();
-  await admin.connect();
-  try {
-    const res = await ensureTopics(admin, topicCatalog({ prefix: cfg.topicPrefix, partitions: cfg.partitions }));
-    say(`topics: ${res.created.length} created (${res.created.join(', ') || 'none'}), ${res.existing.length} verified`);
-    return 0;
-  } finally {
-    await admin.disconnect();
-  }
+  const res = await provisionTopics(createKafka({ brokers: cfg.kafkaBrokers, clientId: 'jo-cli' }), cfg);
+  say(`topics: ${res.created.length} created (${res.created.join(', ') || 'none'}), ${res.existing.length} verified`);
+  return 0;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -102,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
           count: Number(flag(rest, '--count') ?? 10),
           purchaseRatio: Number(flag(rest, '--purchase-ratio') ?? 0.5),
         });
-        say(`produced ${n} events to ${cfg.topicPrefix}events`);
+        say(`produced ${n} events to ${topicNames(cfg.topicPrefix).events}`);
         return 0;
       }
       default:

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka } from '../topology/index.js';
-import { startPrivateBroker, type PrivateBroker } from './testing/private-broker.js';
+import { startPrivateBroker, type PrivateBroker } from '../topology/testing/index.js';
 
 const jo = fileURLToPath(new URL('./bin/jo.js', import.meta.url));
 const PREFIX = 'jo.';

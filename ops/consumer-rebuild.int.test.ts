@@ -109,7 +109,7 @@ describe('a consumer kafkajs stopped for good', () => {
     );
     engine = await startEngine(config, {
       logger: pino({ level: 'warn' }),
-      extra: () => [
+      moreComponents: () => [
         {
           name: 'rebuild-pipeline',
           start: () => app.start(),

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { ConfigError } from '../topology/index.js';
-import { parseOutboundPolicy, type ResourcePolicy } from '../schemas/index.js';
+import { DEFAULT_TOPIC_PREFIX, parseOutboundPolicy, type ResourcePolicy } from '../schemas/index.js';
 
 export const Roles = ['admin', 'read'] as const;
 
@@ -151,7 +151,7 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
 export const DEFAULTS = {
   applicationId: 'journey-engine',
   schemaRegistryTimeoutMs: 5_000,
-  topicPrefix: 'jo.',
+  topicPrefix: DEFAULT_TOPIC_PREFIX,
   partitions: 6,
   stateDir: '.infra/state',
   processingGuarantee: 'exactly_once',

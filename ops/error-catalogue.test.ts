@@ -1,13 +1,29 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SCHEMA_CODES, schemaCodes } from '../schemas/index.js';
+import { SCHEMA_CODES, schemaCodes, type ConfigProblem } from '../schemas/index.js';
 import { NormalizeCodes, processorCodes } from '../processors/index.js';
 import { ConnectorCodes, connectorCodes } from '../connectors/index.js';
 import { ApiError } from './api/index.js';
+import type { ApiProblem } from './api/errors.js';
 import { duplicateCodes, ERROR_REGISTRIES, errorsMarkdown } from './error-catalogue.js';
 import { GENERATED_DOCS } from './generated-docs.js';
 
 describe('error-code registries', () => {
+  it('a ConfigProblem code comes from a registry: an unregistered one does not type-check (npm run typecheck)', () => {
+    // @ts-expect-error NOT_A_CODE is in no registry (typecheck fails here if ConfigProblem.code were a free string)
+    const unregistered: ConfigProblem = { pointer: '', code: 'NOT_A_CODE', message: '' };
+    // @ts-expect-error an API code (ops/codes.ts) is not a schemas/ validator's code
+    const apiCodeInSchemas: ConfigProblem = { pointer: '', code: 'BODY_TOO_DEEP', message: '' };
+    const api: ApiProblem[] = [
+      { pointer: '', code: 'BODY_TOO_DEEP', message: '' },
+      { pointer: '/url', code: 'URL_NOT_ALLOWED', message: '' },
+    ];
+    const registered = new Set<string>([...Object.keys(schemaCodes), ...Object.keys(connectorCodes.codes)]);
+    expect(registered.has(unregistered.code)).toBe(false);
+    expect(registered.has(apiCodeInSchemas.code)).toBe(false);
+    expect(api.map((p) => p.code)).toEqual(['BODY_TOO_DEEP', 'URL_NOT_ALLOWED']);
+  });
+
   it('docs/errors.md is what the registries say (run `npm run docs` after changing a registry)', () => {
     for (const [path, render] of GENERATED_DOCS)
       expect(readFileSync(new URL(`../${path}`, import.meta.url), 'utf8'), path).toBe(render());

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probeTcp } from './local-infra.js';
-import { privateInfraDir } from './testing/private-broker.js';
+import { privateInfraDir } from '../topology/testing/index.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const BASE = Number(process.env['JO_TEST_START_PORT_BASE'] ?? 19296);

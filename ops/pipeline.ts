@@ -5,12 +5,12 @@
  */
 import { partitionForKey, restoreChangelogs, StreamsApp } from '../topology/index.js';
 import { buildJourneyTopology, describeProfile, STORES, viewCatalog, type ProfileState } from '../processors/index.js';
-import type { ConfigView } from '../schemas/index.js';
+import { topicNames, type ConfigView } from '../schemas/index.js';
 import type { LocalProfileQuery, ProfileAnswer } from './api/index.js';
 import { createAvroRegistry } from '../schemas/index.js';
 import { createDataSourceClient, HttpClient, SecretResolver } from '../connectors/index.js';
 import { policyOf } from './engine-config.js';
-import type { Component, SharedParts } from './engine.js';
+import type { Component, SharedParts } from './component.js';
 import { opsMetrics } from './metric-catalogue.js';
 
 export function pipelineComponent(shared: SharedParts): Component {
@@ -39,7 +39,7 @@ export function pipelineComponent(shared: SharedParts): Component {
     metrics,
     stateDir: config.stateDir,
     restorer: restoreChangelogs,
-    dlqTopic: `${config.topicPrefix}dlq`,
+    dlqTopic: topicNames(config.topicPrefix).dlq,
     processingGuarantee: config.processingGuarantee === 'exactly_once' ? 'exactly-once' : 'at-least-once',
     commitIntervalMs: config.commitIntervalMs,
     eagerCommit: config.eagerCommit && config.processingGuarantee === 'exactly_once',

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createKafka } from '../topology/index.js';
+import { topicNames } from '../schemas/index.js';
 import type { EngineConfig } from './engine-config.js';
 
 interface SampleResources {
@@ -90,7 +91,7 @@ export async function produceSample(
     }
   }
   try {
-    await producer.send({ topic: `${cfg.topicPrefix}events`, messages });
+    await producer.send({ topic: topicNames(cfg.topicPrefix).events, messages });
   } finally {
     await producer.disconnect();
   }

@@ -8,7 +8,6 @@ import { ensureInfra, localKafkaRunning, stopInfra } from './local-infra.js';
 import { loadEngineConfig, type EngineConfig } from './engine-config.js';
 import { createLogger, type Logger } from './logger.js';
 import { startEngine, type Engine } from './engine.js';
-import { pipelineComponent } from './pipeline.js';
 import { loadSample } from './sample.js';
 import { startDevSink, type DevSink } from './dev-sink.js';
 import { assertPortsFree, devPorts, portTaken, samplePort } from './dev-ports.js';
@@ -131,10 +130,7 @@ const START_ATTEMPTS = 3;
 async function startWithRetries(cfg: Readonly<EngineConfig>, logger: Logger): Promise<Engine> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startEngine(cfg, {
-        logger,
-        extra: (shared) => (cfg.only.includes('pipeline') ? [pipelineComponent(shared)] : []),
-      });
+      return await startEngine(cfg, { logger });
     } catch (err) {
       const retriable = (err as { retriable?: unknown }).retriable === true;
       if (!retriable || attempt >= START_ATTEMPTS) throw err;

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName } from '../ops/testing/index.js';
+import { testBrokers, uniqueName, produce, testKafka, readJson } from '../topology/testing/index.js';
+import { createJourneyTopics } from './testing/index.js';
 import type { ActionCommand, EventConfig, JourneyConfig, StepRecord } from '../schemas/index.js';
 import type { Admin, KafkaClient } from '../topology/index.js';
-import { createJourneyTopics, produce, readUntil, testKafka } from './testing/kafka-kit.js';
 import { emailAction, purchaseEvent, signupEvent } from './testing/journeys.js';
 
 let kafka: KafkaClient;
@@ -105,13 +105,7 @@ describe('frequency caps on the real broker', () => {
         t.events,
         who.map((w) => ({ key: null, value: event(type, w) })),
       );
-    const three = await readUntil<ActionCommand>(
-      kafka,
-      t.commands('campaign'),
-      uniqueName('r'),
-      (v) => v.length >= 3 * N,
-      120_000,
-    );
+    const three = await readJson<ActionCommand>(kafka, t.commands('campaign'), (v) => v.length >= 3 * N, 120_000);
     expect(three).toHaveLength(3 * N);
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
@@ -125,18 +119,11 @@ describe('frequency caps on the real broker', () => {
     );
     const capped = (v: StepRecord[]) =>
       flat(v).filter((s) => s.journeyId === 'j1' && s.status === 'error' && s.reason === 'frequencyCapped');
-    const steps = await readUntil<StepRecord>(
-      kafka,
-      t.stepEvents,
-      uniqueName('r'),
-      (v) => capped(v).length >= N,
-      120_000,
-    );
+    const steps = await readJson<StepRecord>(kafka, t.stepEvents, (v) => capped(v).length >= N, 120_000);
     expect(new Set(capped(steps).map((s) => s.profileKey)).size).toBe(N);
-    const all = await readUntil<ActionCommand>(
+    const all = await readJson<ActionCommand>(
       kafka,
       t.commands('campaign'),
-      uniqueName('r'),
       (v) => v.length >= 3 * N,
       30_000,
       3_000, // anything sent for the 4th entry would show up here

@@ -52,7 +52,7 @@ function stepDeps(opts: JourneyTopologyOptions): StepDeps {
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     view: opts.configView ?? new ConfigView(),
-    topics: topicNames(opts.topicPrefix ?? 'jo.'),
+    topics: topicNames(opts.topicPrefix),
     connectors: [...new Set(['http', 'campaign', ...(opts.connectors ?? [])])],
     limits: Object.freeze(limits),
     verboseSteps: opts.verboseSteps ?? false,

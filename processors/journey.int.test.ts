@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName } from '../ops/testing/index.js';
+import { testBrokers, uniqueName, produce, testKafka, readJson } from '../topology/testing/index.js';
+import { createJourneyTopics } from './testing/index.js';
 import {
   mergeReportRows,
   type ActionCommand,
@@ -18,7 +19,6 @@ import {
   type StepRecord,
 } from '../schemas/index.js';
 import { ReadCommittedFilter, type Admin, type KafkaClient } from '../topology/index.js';
-import { createJourneyTopics, produce, readUntil, testKafka } from './testing/kafka-kit.js';
 import { emailAction, purchaseEvent, signupEvent } from './testing/journeys.js';
 
 let kafka: KafkaClient;
@@ -139,13 +139,7 @@ describe('welcome journey on the real broker', () => {
       t.events,
       who.map((w) => ({ key: null, value: event('user.signup', w) })),
     );
-    const early = await readUntil<ActionCommand>(
-      kafka,
-      t.commands('campaign'),
-      uniqueName('r'),
-      (v) => v.length >= N / 2,
-      90_000,
-    );
+    const early = await readJson<ActionCommand>(kafka, t.commands('campaign'), (v) => v.length >= N / 2, 90_000);
     expect(early.length).toBeGreaterThanOrEqual(N / 2);
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
@@ -154,13 +148,7 @@ describe('welcome journey on the real broker', () => {
     const flat = (v: StepRecord[]) => v.flatMap(({ steps, ...rec }) => steps.map((s) => ({ ...rec, ...s })));
     const waiting = (v: StepRecord[]) =>
       flat(v).filter((s) => s.nodeId === 'waitPurchase' && s.status === 'transitioned');
-    const steps = await readUntil<StepRecord>(
-      kafka,
-      t.stepEvents,
-      uniqueName('r'),
-      (v) => waiting(v).length >= N,
-      120_000,
-    );
+    const steps = await readJson<StepRecord>(kafka, t.stepEvents, (v) => waiting(v).length >= N, 120_000);
     expect(waiting(steps)).toHaveLength(N);
     const buyers = who.slice(0, N / 2);
     await produce(
@@ -169,10 +157,9 @@ describe('welcome journey on the real broker', () => {
       buyers.map((w) => ({ key: null, value: event('commerce.purchase', w) })),
     );
 
-    const all = await readUntil<ActionCommand>(
+    const all = await readJson<ActionCommand>(
       kafka,
       t.commands('campaign'),
-      uniqueName('r'),
       (v) => v.length >= 2 * N,
       120_000,
       3_000, // let anything repeated show up before judging
@@ -184,10 +171,9 @@ describe('welcome journey on the real broker', () => {
       expect(nodes).toEqual(['email', buyers.includes(w) ? 'thanks' : 'reminder']);
     }
     const final = flat(
-      await readUntil<StepRecord>(
+      await readJson<StepRecord>(
         kafka,
         t.stepEvents,
-        uniqueName('r'),
         (v) => flat(v).filter((s) => s.status === 'ended').length >= N,
         30_000,
       ),

@@ -4,10 +4,10 @@
 // held by that call, and the event it was waiting on is handed to the next run (its offset was not committed).
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, testRegistryUrl, uniqueName } from '../ops/testing/index.js';
+import { testBrokers, testRegistryUrl, uniqueName, produce, testKafka, readJson } from '../topology/testing/index.js';
+import { createJourneyTopics } from './testing/index.js';
 import { createAvroRegistry, type ActionCommand, type JourneyRecord } from '../schemas/index.js';
 import { InMemoryMetrics, restoreChangelogs, StreamsApp, type Admin, type KafkaClient } from '../topology/index.js';
-import { createJourneyTopics, produce, readUntil, testKafka } from './testing/kafka-kit.js';
 import { signupEvent, webhookAction } from './testing/journeys.js';
 import { buildJourneyTopology } from './journey-topology.js';
 
@@ -174,13 +174,7 @@ describe('schema registry outage', () => {
 
     // 3. The registry answers again: the waiting event goes through, fetching resumes.
     proxy.set('forward');
-    const commands = await readUntil<ActionCommand>(
-      kafka,
-      t.commands('http'),
-      uniqueName('r'),
-      (v) => v.length >= 1,
-      60_000,
-    );
+    const commands = await readJson<ActionCommand>(kafka, t.commands('http'), (v) => v.length >= 1, 60_000);
     expect(commands.map((c) => c.profileKey)).toEqual(['email:ann@example.com']);
     expect(m.value('jo_stream_tasks_waiting')).toBe(0);
 
@@ -200,13 +194,7 @@ describe('schema registry outage', () => {
     registry = quick;
     proxy.set('forward');
     await start(new InMemoryMetrics());
-    const after = await readUntil<ActionCommand>(
-      kafka,
-      t.commands('http'),
-      uniqueName('r'),
-      (v) => v.length >= 2,
-      60_000,
-    );
+    const after = await readJson<ActionCommand>(kafka, t.commands('http'), (v) => v.length >= 2, 60_000);
     expect(after.map((c) => c.profileKey)).toEqual(['email:ann@example.com', 'email:bob@example.com']);
     // Nothing was ever written to the dead-letter topic (not even a transaction marker).
     const dlq = await admin.fetchTopicOffsets(t.dlq);

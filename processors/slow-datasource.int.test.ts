@@ -1,10 +1,10 @@
 // A slow data source holds back only its own partition: under StreamsApp on the real broker, a profile whose
 // data-source call hangs does not stop profiles of other partitions from getting their commands.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName } from '../ops/testing/index.js';
+import { testBrokers, uniqueName, produce, testKafka, readJson } from '../topology/testing/index.js';
+import { createJourneyTopics } from './testing/index.js';
 import type { ActionCommand, JourneyRecord } from '../schemas/index.js';
 import { partitionForKey, restoreChangelogs, StreamsApp, type Admin, type KafkaClient } from '../topology/index.js';
-import { createJourneyTopics, produce, readUntil, testKafka } from './testing/kafka-kit.js';
 import { signupEvent, webhookAction } from './testing/journeys.js';
 import { buildJourneyTopology } from './journey-topology.js';
 
@@ -96,23 +96,11 @@ describe('slow data source', () => {
       [slow, ...fast].map((w) => ({ key: null, value: signup(w) })),
     );
 
-    const before = await readUntil<ActionCommand>(
-      kafka,
-      t.commands('http'),
-      uniqueName('r'),
-      (v) => v.length >= fast.length,
-      90_000,
-    );
+    const before = await readJson<ActionCommand>(kafka, t.commands('http'), (v) => v.length >= fast.length, 90_000);
     expect(slowCalled).toBe(true);
     expect(new Set(before.map((c) => c.profileKey))).toEqual(new Set(fast.map((w) => `email:${w}`)));
     release();
-    const after = await readUntil<ActionCommand>(
-      kafka,
-      t.commands('http'),
-      uniqueName('r'),
-      (v) => v.length > fast.length,
-      60_000,
-    );
+    const after = await readJson<ActionCommand>(kafka, t.commands('http'), (v) => v.length > fast.length, 60_000);
     expect(after.map((c) => c.profileKey)).toContain(`email:${slow}`);
   });
 });

@@ -26,10 +26,13 @@ export interface JourneyLimits extends EngineLimits {
   /** Profiles an audience scan looks at per punctuation, so live events keep flowing during a scan. Default 1,000. */
   readonly audienceSliceSize: number;
   /**
-   * Time all audience scans of a process may take in each `audienceIntervalMs` window (they share the thread with
-   * live records). Default 10 ms of every 100 ms.
+   * Time all audience scans of a process may take in each `audienceIntervalMs` window at least (they share the
+   * thread with live records): the slice grows up to `audienceMaxSliceMs` while the thread keeps up and falls back
+   * when records or commits hold it (steps/audience-share.ts). Default 10 ms of every 100 ms.
    */
   readonly audienceSliceMs: number;
+  /** The largest slice of every `audienceIntervalMs` the audience scans may grow to. Default 50 ms. */
+  readonly audienceMaxSliceMs: number;
   /** Data-source timeout when its config sets none (the fetcher's own default should match). Default 5 s. */
   readonly datasourceTimeoutMs: number;
   /** Extra time the engine grants a fetcher past the data source's timeout before giving up on it. Default 1 s. */
@@ -50,6 +53,7 @@ export const DEFAULT_JOURNEY_LIMITS: JourneyLimits = {
   audienceIntervalMs: 100,
   audienceSliceSize: 1_000,
   audienceSliceMs: 10,
+  audienceMaxSliceMs: 50,
   datasourceTimeoutMs: 5_000,
   datasourceGraceMs: 1_000,
   registryWaitMs: 2_000,

@@ -1,7 +1,7 @@
 // Issue 13 point 8: the registry client's schema cache is keyed by the schema id an event names (any producer picks
 // it). Its bound: one entry per schema the registry actually holds — an unknown id is a 404 and is not cached.
 import { describe, expect, it } from 'vitest';
-import { testRegistryUrl, uniqueName } from '../ops/testing/index.js';
+import { testRegistryUrl, uniqueName } from '../topology/testing/index.js';
 import { createAvroRegistry } from './avro-registry.js';
 
 const schema = { type: 'record', name: 'Probe', fields: [{ name: 'n', type: 'int' }] };

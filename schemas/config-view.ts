@@ -133,7 +133,11 @@ export class ConfigView implements JourneyRefs {
   private applyVersionBody(key: string, id: string, version: string, next: unknown): ApplyResult {
     const base = { key, kind: 'journey' as const, id, stoppedVersions: [] };
     if (next !== undefined && (next === null || typeof next !== 'object' || (next as { id?: unknown }).id !== id)) {
-      const problem = { pointer: '/id', code: 'ID_MISMATCH', message: `a journey version must be a journey "${id}"` };
+      const problem: ConfigProblem = {
+        pointer: '/id',
+        code: 'ID_MISMATCH',
+        message: `a journey version must be a journey "${id}"`,
+      };
       return { ...base, ok: false, problems: [problem], deleted: false };
     }
     let bodies = this.versionBodies.get(id);

@@ -4,7 +4,7 @@
  * compilation's problem list and returns what the compiled node records.
  */
 import { JourneyNode } from './resources.js';
-import { pointer, type ConfigProblem } from './problems.js';
+import { pointer, type ConfigProblem, type ProblemCode } from './problems.js';
 import { scanRule, refsUnder, type RulePath } from './rule-check.js';
 import { nodeEdges } from './journey-graph.js';
 import { parseDurationMs } from './duration.js';
@@ -108,7 +108,7 @@ interface NodeFacts {
 
 /** Per-type checks of one node; fills what the compiled node records. */
 function checkNode(w: Work, base: string, node: JourneyNode, f: NodeFacts): void {
-  const problem = (at: string, code: string, message: string) => w.problems.push({ pointer: at, code, message });
+  const problem = (at: string, code: ProblemCode, message: string) => w.problems.push({ pointer: at, code, message });
   if (node.type === 'action') {
     f.ds.push(...actionDatasources(w, node.action, pointer(base, 'action')));
     for (const [k, v] of Object.entries(node.params ?? {})) {

@@ -7,12 +7,23 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { SchemaCode } from './codes.js';
+import type { URL_NOT_ALLOWED } from './outbound-policy.js';
+import type { SECRET_REF_NOT_ALLOWED } from './secret-policy.js';
 
-export interface ConfigProblem {
+/**
+ * Every code a schemas/ validator may report: schemas/codes.ts, plus the two policy refusals that connectors/
+ * registers (it enforces the policies at call time; validation reports them early, at save time).
+ */
+export type ProblemCode = SchemaCode | typeof URL_NOT_ALLOWED | typeof SECRET_REF_NOT_ALLOWED;
+
+export interface ConfigProblem<Code extends string = ProblemCode> {
   /** RFC 6901 JSON pointer into the validated document (`""` is the document itself). */
   readonly pointer: string;
-  /** Stable code, listed in docs/errors.md. */
-  readonly code: string;
+  /**
+   * Stable code from a registry (schemas/codes.ts; the API adds its own from ops/codes.ts through the type
+   * parameter), listed in docs/errors.md: a code missing from the registry does not type-check.
+   */
+  readonly code: Code;
   readonly message: string;
 }
 

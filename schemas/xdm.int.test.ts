@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { testRegistryUrl, uniqueName } from '../ops/testing/index.js';
+import { testRegistryUrl, uniqueName } from '../topology/testing/index.js';
 import { createAvroRegistry, framedSchemaId, isConfluentFramed } from './avro-registry.js';
 import { XDM_EXPERIENCE_EVENT_AVRO } from './xdm.js';
 import { xdmCartEventAvro } from './fixtures/message-fixtures.js';

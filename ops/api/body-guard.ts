@@ -3,14 +3,15 @@
  * bound, and no prototype keys anywhere (they are refused with a pointer, so nothing downstream ever sees one).
  * Iterative on purpose: a hostile body must not be able to exhaust the stack.
  */
-import { FORBIDDEN_KEYS, pointer, type ConfigProblem } from '../../schemas/index.js';
+import { FORBIDDEN_KEYS, pointer } from '../../schemas/index.js';
+import type { ApiProblem } from './errors.js';
 
 /** Deepest nesting a body may have (json-logic rules are bounded at 64 levels inside it). */
 export const MAX_BODY_DEPTH = 100;
 
 /** Problems of a parsed body: nesting deeper than `maxDepth`, prototype keys. At most `limit` are listed. */
-export function bodyProblems(body: unknown, maxDepth = MAX_BODY_DEPTH, limit = 100): ConfigProblem[] {
-  const out: ConfigProblem[] = [];
+export function bodyProblems(body: unknown, maxDepth = MAX_BODY_DEPTH, limit = 100): ApiProblem[] {
+  const out: ApiProblem[] = [];
   const stack: Array<{ v: unknown; p: string; d: number }> = [{ v: body, p: '', d: 0 }];
   while (stack.length > 0 && out.length < limit) {
     const { v, p, d } = stack.pop() as { v: unknown; p: string; d: number };
@@ -32,7 +33,7 @@ export function bodyProblems(body: unknown, maxDepth = MAX_BODY_DEPTH, limit = 1
 }
 
 /** Parses a JSON body; a syntax error becomes one problem at the document root. */
-export function parseJsonBody(text: string): { ok: true; value: unknown } | { ok: false; problems: ConfigProblem[] } {
+export function parseJsonBody(text: string): { ok: true; value: unknown } | { ok: false; problems: ApiProblem[] } {
   if (text.trim() === '') return { ok: true, value: undefined };
   try {
     return { ok: true, value: JSON.parse(text) as unknown };

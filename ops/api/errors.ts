@@ -4,7 +4,7 @@
  * JSON pointers. Route handlers throw these; the app's error handler renders them as
  * `{ code, message, errors?, journeys? }`.
  */
-import type { ConfigProblem } from '../../schemas/index.js';
+import type { ConfigProblem, ProblemCode } from '../../schemas/index.js';
 import { JoError, type CodeSpec } from '../../topology/index.js';
 import { opsCodes, type OpsCode } from '../codes.js';
 
@@ -14,13 +14,16 @@ export function statusOf(code: OpsCode): number {
   return spec.status ?? 500;
 }
 
+/** A problem in a 400 body: a schemas/ code, or one of the API's own (ops/codes.ts: body guard, `jo validate`). */
+export type ApiProblem = ConfigProblem<ProblemCode | OpsCode>;
+
 export class ApiError extends JoError {
   readonly retryable: boolean;
   readonly statusCode: number;
   constructor(
     override readonly code: OpsCode,
     message: string,
-    readonly details: { errors?: readonly ConfigProblem[]; journeys?: readonly string[] } = {},
+    readonly details: { errors?: readonly ApiProblem[]; journeys?: readonly string[] } = {},
   ) {
     super(code, message);
     this.statusCode = statusOf(code);
@@ -29,7 +32,7 @@ export class ApiError extends JoError {
 }
 
 /** 400 with every problem found. */
-export function invalid(errors: readonly ConfigProblem[], message = 'the request is invalid'): ApiError {
+export function invalid(errors: readonly ApiProblem[], message = 'the request is invalid'): ApiError {
   return new ApiError('INVALID_INPUT', message, { errors });
 }
 

@@ -9,7 +9,6 @@ import { topicNames } from '../../schemas/index.js';
 import { loadEngineConfig } from '../engine-config.js';
 import { startEngine, type Engine } from '../engine.js';
 import { createLogger } from '../logger.js';
-import { pipelineComponent } from '../pipeline.js';
 import {
   HOLD_JOURNEY,
   holdResources,
@@ -66,7 +65,6 @@ beforeAll(async () => {
   );
   engine = await startEngine(config, {
     logger: createLogger({ level: 'warn', format: 'json' }),
-    extra: (shared) => [pipelineComponent(shared)],
   });
   tail = await TopicTail.start(testBrokers(), [topics.stepEvents, topics.commands('http')], uniqueName('exit-tail'));
 });

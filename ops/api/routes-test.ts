@@ -67,7 +67,10 @@ export function registerTestRoutes(
       } catch (err) {
         if (err instanceof JourneyTestError) throw invalid(err.problems, 'the test cannot run as asked');
         if (err instanceof SimulationTooLargeError)
-          throw invalid([{ pointer: '', code: err.code, message: err.message }], 'the test is too large');
+          throw invalid(
+            [{ pointer: '', code: 'TEST_SIMULATION_TOO_LARGE', message: err.message }],
+            'the test is too large',
+          );
         throw err;
       }
     },

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { createKafka } from '../../topology/index.js';
-import { topicCatalog, topicNames } from '../../schemas/index.js';
+import { DEFAULT_TOPIC_PREFIX, topicCatalog, topicNames } from '../../schemas/index.js';
 import { ensureTopics } from '../topics.js';
 import { buildApi, type ApiOptions } from './app.js';
 import { KafkaConfigStore } from './config-store.js';
@@ -48,7 +48,7 @@ async function ensureConfigTopic(brokers: readonly string[], prefix: string): Pr
 
 /** Starts the API; resolves once it listens and the view has replayed the topic. */
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
-  const prefix = opts.topicPrefix ?? 'jo.';
+  const prefix = opts.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
   if (opts.ensureTopic ?? true) await ensureConfigTopic(opts.brokers, prefix);
   const store = await KafkaConfigStore.open({
     brokers: opts.brokers,

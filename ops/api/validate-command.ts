@@ -10,7 +10,6 @@ import {
   ResourceKinds,
   compileJourney,
   type ActionConfig,
-  type ConfigProblem,
   type DataSourceConfig,
   type EventConfig,
   type JourneyRefs,
@@ -20,6 +19,7 @@ import {
 import { resourceProblems } from './routes-resources.js';
 import { bodyProblems, parseJsonBody } from './body-guard.js';
 import { BUNDLE_FORMAT } from './bundle.js';
+import type { ApiProblem } from './errors.js';
 
 /** One configuration document of a file (a bundle or resource set yields several). */
 export interface ConfigDoc {
@@ -48,7 +48,7 @@ function guessKind(v: Record<string, unknown>): ResourceKind | undefined {
 export function loadConfigDocs(
   file: string,
   kind: ResourceKind | undefined,
-  fail: (p: ConfigProblem) => void,
+  fail: (p: ApiProblem) => void,
 ): ConfigDoc[] {
   let text: string;
   try {
@@ -116,7 +116,7 @@ export function validateCommand(args: readonly string[], policy?: ResourcePolicy
   if (files.length === 0 || (kind !== undefined && !ResourceKinds.includes(kind)))
     return { code: 2, lines: ['usage: jo validate [--kind event|datasource|action|journey] [--no-refs] <file>...'] };
   let bad = false;
-  const report = (file: string) => (p: ConfigProblem) => {
+  const report = (file: string) => (p: ApiProblem) => {
     bad = true;
     lines.push(`${file} ${p.pointer || '/'} ${p.code} ${p.message}`);
   };

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JourneyConfig, JourneyRecord } from '../../schemas/index.js';
 import type { Admin, KafkaClient } from '../../topology/index.js';
-import { createJourneyTopics, produce, readUntil, testKafka } from '../../processors/testing/index.js';
+import { createJourneyTopics } from '../../processors/testing/index.js';
+import { produce, readJson, testKafka } from '../../topology/testing/index.js';
 import { testBrokers, uniqueName } from '../testing/index.js';
 import { replayCommand } from './replay-command.js';
 import { runReplay } from './replay.js';
@@ -131,13 +132,7 @@ beforeAll(async () => {
   }
   await startEngine();
   // the live engine has processed every event once one step record per event is on jo.step-events
-  const steps = await readUntil<unknown>(
-    kafka,
-    t.stepEvents,
-    uniqueName('steps'),
-    (v) => v.length >= EVENTS,
-    SETUP_MS - 90_000,
-  );
+  const steps = await readJson<unknown>(kafka, t.stepEvents, (v) => v.length >= EVENTS, SETUP_MS - 90_000);
   expect(steps.length).toBe(EVENTS);
   to = Date.now() + 1_000;
 }, SETUP_MS);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka, type Admin, type Consumer, type KafkaMessage } from '../../topology/index.js';
 import { createAvroRegistry, topicCatalog } from '../../schemas/index.js';
 import { ensureTopics } from '../topics.js';
-import { testBrokers, testRegistryUrl, uniqueName } from './env.js';
+import { testBrokers, testRegistryUrl, uniqueName } from '../../topology/testing/index.js';
 
 const kafka = createKafka({ brokers: testBrokers(), clientId: 'foundation-test' });
 let admin: Admin;

@@ -1,6 +1,16 @@
-/** Test helpers shared by every folder's integration tests: broker/registry endpoints, unique names. */
+/**
+ * ops' test helpers: the local infrastructure, the browser, the profile journey of the API/console tests. The
+ * broker test kit lives in topology/testing and the HTTP test endpoint in connectors/testing; they are re-exported
+ * here for ops' own tests.
+ */
 export { ensureInfra, stopInfra, probeTcp, type InfraEndpoints } from '../local-infra.js';
-export { testBrokers, testRegistryUrl, uniqueName } from './env.js';
+export {
+  testBrokers,
+  testRegistryUrl,
+  uniqueName,
+  startPrivateBroker,
+  type PrivateBroker,
+} from '../../topology/testing/index.js';
 export {
   startHttpEndpoint,
   TestHttpEndpoint,
@@ -11,7 +21,7 @@ export {
   type OAuth2Options,
   type OAuth2Issuer,
   type RateLimitOptions,
-} from './http-endpoint.js';
+} from '../../connectors/testing/index.js';
 export { launchChromium, chromiumPath } from './browser.js';
 export {
   HOLD_JOURNEY,
@@ -23,4 +33,3 @@ export {
   TopicTail,
   type TailRecord,
 } from './profile-journey.js';
-export { startPrivateBroker, type PrivateBroker } from './private-broker.js';

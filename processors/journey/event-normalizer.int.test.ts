@@ -1,7 +1,7 @@
 // Avro events in the Confluent wire format against the real schema registry: decoded and normalized; an unknown
 // schema id and a corrupt body are dead-letter codes, not crashes.
 import { describe, expect, it } from 'vitest';
-import { testRegistryUrl, uniqueName } from '../../ops/testing/index.js';
+import { testRegistryUrl, uniqueName } from '../../topology/testing/index.js';
 import { createAvroRegistry, type EventConfig } from '../../schemas/index.js';
 import { normalizeEvent, recognitionOrder } from './event-normalizer.js';
 

@@ -105,7 +105,7 @@ export class JourneySimulation {
   private inputs = 0;
   private events = 0;
   private runner!: InMemoryRunner;
-  private readonly topics = { events: '', profiles: '', config: '', results: '', steps: '', dlq: 'jo.dlq' };
+  private readonly topics = { events: '', profiles: '', config: '', results: '', steps: '', dlq: '' };
   private commandTopics = new Set<string>();
 
   private constructor(private readonly opts: JourneySimulationOptions) {
@@ -139,6 +139,7 @@ export class JourneySimulation {
       config: t.config,
       results: t.actionResults,
       steps: t.stepEvents,
+      dlq: t.dlq,
     });
     this.commandTopics = new Set(jt.connectors.map((c) => t.commands(c)));
     this.runner = await InMemoryRunner.create(jt.topology, {

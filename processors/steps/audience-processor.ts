@@ -10,6 +10,7 @@ import { fromCompiled, nextRunAt, testRule, type JourneyDef, type RuleData } fro
 import { type KeyValueStore, type Processor, type ProcessorContext } from '../../topology/index.js';
 import { taskJourneys, type OutcomeRecord, type TaskJourneys } from './task-journeys.js';
 import { STORES, type StepDeps } from '../topology-options.js';
+import { ScanShare } from './audience-share.js';
 
 /** Store value per `journeyId@version`: the last completed run and the scan in progress, if any. */
 export interface AudienceRunState {
@@ -20,18 +21,20 @@ export interface AudienceRunState {
 }
 
 /**
- * The tasks of a process share one thread with live records, so their audience scans share one time budget:
- * together at most `audienceSliceMs` of every `audienceIntervalMs` window (the entries' outputs then cost about as
- * much again outside the budget: serialization, the producer, the commit).
+ * The tasks of a process share one thread with live records, so their audience scans share one time budget (the
+ * entries' outputs then cost about as much again outside it: serialization, the producer, the commit). One per
+ * process and per limits (a process runs one topology).
  */
-const share = { windowStart: 0, used: 0 };
+const shares = new Map<string, ScanShare>();
 
-function budgetLeft(now: number, intervalMs: number, sliceMs: number): number {
-  if (now < share.windowStart || now - share.windowStart >= intervalMs) {
-    share.windowStart = now;
-    share.used = 0;
+function shareFor(l: { audienceIntervalMs: number; audienceSliceMs: number; audienceMaxSliceMs: number }): ScanShare {
+  const key = `${l.audienceIntervalMs}/${l.audienceSliceMs}/${l.audienceMaxSliceMs}`;
+  let s = shares.get(key);
+  if (!s) {
+    s = new ScanShare({ intervalMs: l.audienceIntervalMs, minMs: l.audienceSliceMs, maxMs: l.audienceMaxSliceMs });
+    shares.set(key, s);
   }
-  return sliceMs - share.used;
+  return s;
 }
 
 /** Smallest key greater than `key` in the stores' bytewise order. */
@@ -112,9 +115,9 @@ export class AudienceProcessor implements Processor<never, never, string, Outcom
     const runId = `audience/${key}/${new Date(current.runAt).toISOString()}`;
     const prefix = `${def.config.namespace}:`;
     const clock = this.journeys.clock;
-    const { audienceIntervalMs, audienceSliceMs } = this.deps.limits;
+    const share = shareFor(this.deps.limits);
     const started = clock.now();
-    const left = budgetLeft(started, audienceIntervalMs, audienceSliceMs);
+    const left = share.left(started);
     if (left <= 0) return budget; // this window's share is used up: nothing more this punctuation
     const stopAt = started + left;
     let looked = 0;
@@ -126,7 +129,7 @@ export class AudienceProcessor implements Processor<never, never, string, Outcom
       }
       if (clock.now() >= stopAt) break; // the rest of the slice waits for the next punctuation
     }
-    share.used += clock.now() - started;
+    share.spend(clock.now() - started);
     this.journeys.metrics.audienceScanned.inc({ journey: def.id }, looked);
     const last = slice[looked - 1]?.[0];
     if (slice.length < budget && looked === slice.length) {

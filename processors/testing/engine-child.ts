@@ -5,7 +5,7 @@
  */
 import { restoreChangelogs, StreamsApp } from '../../topology/index.js';
 import { buildJourneyTopology } from '../journey-topology.js';
-import { testKafka } from './kafka-kit.js';
+import { testKafka } from '../../topology/testing/index.js';
 
 interface Config {
   readonly brokers: string[];

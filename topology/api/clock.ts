@@ -1,6 +1,7 @@
 /**
- * Injected time. Nothing in topology/ or processors/ reads Date.now() or setTimeout directly: the runtime gets a
- * `SystemClock`, tests and the test driver a `ManualClock`, which is what makes a 30-day wait testable in ms.
+ * Injected time that is only read: `Clock`, with `SystemClock` (production) and `ManualClock` (tests and the test
+ * driver; `advance` is sync because nothing is scheduled on it). Code that also waits takes a `Timer`
+ * (timer.ts, which tells the whole story: Clock vs Timer, system vs manual).
  */
 export interface Clock {
   /** Epoch milliseconds. */

@@ -1,9 +1,21 @@
 /**
- * Injected time, one abstraction for every folder: a `Timer` is a `Clock` that can also wait (`sleep`, `after`) and
- * yield to I/O. Nothing in topology/, processors/ or connectors/ calls Date.now, setTimeout or setImmediate
- * directly: production code gets `SystemTimer` (`systemTimer`), unit tests a `ManualTimer` (time moves only when
- * told; due callbacks run in time order), and the test driver a `ManualClock`, which is what makes a 30-day wait
- * testable in milliseconds.
+ * Injected time, one abstraction for every folder. Two interfaces, each with a system and a manual kind:
+ *
+ * | | reads time | also waits (`sleep`, `after`, `yield`) |
+ * |---|---|---|
+ * | interface | `Clock` (clock.ts) | `Timer` = `Clock` + waits |
+ * | production | `SystemClock` | `SystemTimer` (`systemTimer`) |
+ * | tests | `ManualClock`: `advance` is sync, nothing is scheduled on it | `ManualTimer`: `advance` is async, due callbacks run in time order |
+ *
+ * Code that only stamps or compares times takes a `Clock` (the topology, its test driver: the driver fires
+ * punctuators itself, so its `ManualClock.advance` needs no awaiting). Code that waits takes a `Timer`
+ * (connectors, the runtime's retries and heartbeats). A `ManualTimer` can be built over a test's `ManualClock`, so
+ * one test has one time: advancing the timer moves that clock. Nothing in topology/, processors/ or connectors/
+ * calls Date.now, setTimeout or setImmediate directly — which is what makes a 30-day wait testable in
+ * milliseconds.
+ *
+ * Liveness: `SystemTimer.after` schedules background work (a heartbeat, a retry) and does not keep the process
+ * alive; `sleep` is awaited by someone and does.
  */
 import { ManualClock, type Clock } from './clock.js';
 
@@ -12,7 +24,10 @@ export interface Timer extends Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Lets I/O callbacks (heartbeats, fetches) run between records. */
   yield(): Promise<void>;
-  /** Calls `fn` after `ms` milliseconds; returns a function that cancels it. */
+  /**
+   * Calls `fn` after `ms` milliseconds; returns a function that cancels it. A pending `after` does not keep the
+   * process alive (the system timer unrefs it): it is for background work, and whoever must wait awaits `sleep`.
+   */
   after(ms: number, fn: () => void): () => void;
 }
 
@@ -26,7 +41,8 @@ export class SystemTimer implements Timer {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();
-      const cancel = this.after(ms, done);
+      // ref'd, unlike `after`: an awaited sleep keeps the process alive until it ends
+      const cancel = arm(ms, done, true);
       function done() {
         cancel();
         signal?.removeEventListener('abort', done);
@@ -41,27 +57,33 @@ export class SystemTimer implements Timer {
   }
 
   after(ms: number, fn: () => void): () => void {
-    // The one place that arms a real timer.
-    // eslint-disable-next-line no-restricted-globals
-    const t = setTimeout(fn, Math.max(0, ms));
-    return () => clearTimeout(t);
+    return arm(ms, fn, false);
   }
+}
+
+/** The one place that arms a real timer; `keepAlive: false` unrefs it. */
+function arm(ms: number, fn: () => void, keepAlive: boolean): () => void {
+  // eslint-disable-next-line no-restricted-globals
+  const t = setTimeout(fn, Math.max(0, ms));
+  if (!keepAlive) t.unref();
+  return () => clearTimeout(t);
 }
 
 /** The process's timer. */
 export const systemTimer: Timer = new SystemTimer();
 
 /**
- * A manual clock whose `after`/`sleep` callbacks run, in time order, when `advance` passes their due time. (The test
- * driver's `ManualClock` only moves time: it has no callbacks, so its `advance` needs no awaiting.)
+ * A manual `Timer`: `after`/`sleep` callbacks run, in time order, when `advance` passes their due time. Built over a
+ * `ManualClock` (a start time makes a new one), whose time it reads and moves: pass the test driver's clock to give
+ * a test one time. Moving that clock directly fires nothing; only `advance` runs callbacks.
  */
 export class ManualTimer implements Timer {
   private readonly clock: ManualClock;
   private seq = 0;
   private readonly pending = new Map<number, { at: number; fn: () => void }>();
 
-  constructor(start?: number) {
-    this.clock = new ManualClock(start);
+  constructor(start?: number | ManualClock) {
+    this.clock = start instanceof ManualClock ? start : new ManualClock(start);
   }
 
   now(): number {

@@ -1,24 +1,16 @@
 // read_committed on the real broker through the kafka seam: a transaction's commit marker that arrives in a fetch
 // of its own (here forced by a tiny maxBytesPerPartition) must still release the transaction's records, without
 // waiting for more data on the partition.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName } from '../../ops/testing/index.js';
-import { createKafka, ReadCommittedFilter, type Admin, type Consumer } from './kafka-client.js';
+import { describe, expect, it } from 'vitest';
+import { brokerSuite, createTopics, uniqueName } from '../testing/index.js';
+import { ReadCommittedFilter, type Consumer } from './kafka-client.js';
 
-const kafka = createKafka({ brokers: testBrokers(), clientId: 'read-committed-test' });
-let admin: Admin;
-beforeAll(async () => {
-  admin = kafka.admin();
-  await admin.connect();
-});
-afterAll(async () => {
-  await admin.disconnect();
-});
+const { kafka, admin } = brokerSuite('read-committed-test');
 
 describe('read_committed through the seam', () => {
   it('releases a committed transaction whose marker came in a fetch of its own, and drops an aborted one', async () => {
     const topic = uniqueName('rc');
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
+    await createTopics(admin, [{ name: topic, partitions: 1 }]);
     const producer = kafka.producer({ transactionalId: uniqueName('rc-tx'), idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const send = async (values: string[], commit: boolean) => {

@@ -9,14 +9,23 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPrivateBroker, uniqueName, type PrivateBroker } from '../../ops/testing/index.js';
+import {
+  startPrivateBroker,
+  uniqueName,
+  type PrivateBroker,
+  createTopics,
+  produce,
+  readCommitted,
+  testKafka,
+  waitFor,
+  exactlyOnceProblems,
+  expectedCounts,
+} from '../testing/index.js';
 import { TopologyBuilder, type Topology } from '../api/builder.js';
 import type { ProcessorContext } from '../api/processor.js';
 import { serdes } from '../api/record.js';
 import { jsonSerde, type KeyValueStore } from '../api/store.js';
 import type { KafkaClient } from '../kafka/kafka-client.js';
-import { createTopics, produce, readCommitted, testKafka, waitFor } from '../testing/fixtures/kafka-io.js';
-import { exactlyOnceProblems, expectedCounts } from '../testing/fixtures/verify.js';
 import { StreamsApp } from './streams-app.js';
 
 const PORT = Number(process.env['JO_TEST_OUTAGE_PORT'] ?? 19512);

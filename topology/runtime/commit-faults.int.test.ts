@@ -2,13 +2,20 @@
 // request, the offsets, the commit, or the commit and then its abort). The task is rebuilt from the last committed
 // transaction; the committed output holds every count exactly once: no output lost, no input skipped.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName } from '../../ops/testing/index.js';
+import {
+  testBrokers,
+  uniqueName,
+  countingTopology,
+  createTopics,
+  produce,
+  readCommitted,
+  testKafka,
+  exactlyOnceProblems,
+  expectedCounts,
+} from '../testing/index.js';
 import { transactionalProducer, type Admin } from '../kafka/kafka-client.js';
 import type { TransactionalProducerFactory } from '../kafka/port.js';
 import { FaultSwitch, faultyProducer, type TxnStep } from '../testing/fault-injection.js';
-import { countingTopology } from '../testing/fixtures/counting.js';
-import { createTopics, produce, readCommitted, testKafka } from '../testing/fixtures/kafka-io.js';
-import { exactlyOnceProblems, expectedCounts } from '../testing/fixtures/verify.js';
 import { StreamsApp } from './streams-app.js';
 
 const kafka = testKafka(testBrokers(), 'commit-faults');

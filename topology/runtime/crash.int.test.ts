@@ -6,9 +6,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { testBrokers, uniqueName } from '../../ops/testing/index.js';
-import { createTopics, produce, readCommitted, testKafka } from '../testing/fixtures/kafka-io.js';
-import { exactlyOnceProblems, expectedCounts } from '../testing/fixtures/verify.js';
+import {
+  testBrokers,
+  uniqueName,
+  createTopics,
+  produce,
+  readCommitted,
+  testKafka,
+  exactlyOnceProblems,
+  expectedCounts,
+} from '../testing/index.js';
 
 const RECORDS = 100_000;
 const WORDS = 500;

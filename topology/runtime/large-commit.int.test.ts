@@ -1,9 +1,8 @@
 // A commit carrying more than the broker's max.message.bytes (1 MiB) for one partition: the runtime must split
 // it into several produce requests inside the one transaction instead of failing the task forever.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName } from '../../ops/testing/index.js';
+import { testBrokers, uniqueName, createTopics, produce, readCommitted, testKafka } from '../testing/index.js';
 import { StreamsApp, TopologyBuilder, serdes, type Admin, type ProcessorContext } from '../index.js';
-import { createTopics, produce, readCommitted, testKafka } from '../testing/fixtures/kafka-io.js';
 
 const kafka = testKafka(testBrokers());
 let admin: Admin;

@@ -3,12 +3,18 @@
 // changelog record, which the broker refuses: every commit of the task failed and the task was relaunched forever.
 // Now both go to the DLQ as OUTPUT_TOO_LARGE and the good events behind it on the same partition are processed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName } from '../../ops/testing/index.js';
+import {
+  testBrokers,
+  uniqueName,
+  countingTopology,
+  createTopics,
+  readCommitted,
+  testKafka,
+  exactlyOnceProblems,
+  expectedCounts,
+} from '../testing/index.js';
 import { CompressionTypes, type Admin } from '../kafka/kafka-client.js';
 import { DLQ_HEADERS } from './dlq.js';
-import { countingTopology } from '../testing/fixtures/counting.js';
-import { createTopics, readCommitted, testKafka } from '../testing/fixtures/kafka-io.js';
-import { exactlyOnceProblems, expectedCounts } from '../testing/fixtures/verify.js';
 import { StreamsApp } from './streams-app.js';
 
 const kafka = testKafka(testBrokers(), 'output-too-large');

@@ -7,13 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName } from '../../ops/testing/index.js';
+import { testBrokers, uniqueName, createTopics, produce, readCommitted, testKafka } from '../testing/index.js';
 import type { Admin } from '../kafka/kafka-client.js';
 import { TopologyBuilder, type Topology } from '../api/builder.js';
 import type { ProcessorContext } from '../api/processor.js';
 import { serdes } from '../api/record.js';
 import { stringSerde, type KeyValueStore } from '../api/store.js';
-import { createTopics, produce, readCommitted, testKafka } from '../testing/fixtures/kafka-io.js';
 import { StreamsApp } from './streams-app.js';
 
 const kafka = testKafka(testBrokers(), 'punctuation-faults');

@@ -4,7 +4,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName } from '../../ops/testing/index.js';
+import {
+  testBrokers,
+  uniqueName,
+  countingTopology,
+  createTopics,
+  produce,
+  readCommitted,
+  testKafka,
+  waitFor,
+  exactlyOnceProblems,
+  expectedCounts,
+} from '../testing/index.js';
 import { DlqHeaders } from '../../schemas/index.js';
 import { TopologyBuilder } from '../api/builder.js';
 import { InMemoryMetrics } from '../api/metrics.js';
@@ -13,9 +24,6 @@ import { serdes } from '../api/record.js';
 import { jsonSerde, type KeyValueStore } from '../api/store.js';
 import type { Admin } from '../kafka/kafka-client.js';
 import { StreamsApp, type StreamsAppOptions } from './streams-app.js';
-import { countingTopology } from '../testing/fixtures/counting.js';
-import { createTopics, produce, readCommitted, testKafka, waitFor } from '../testing/fixtures/kafka-io.js';
-import { exactlyOnceProblems, expectedCounts } from '../testing/fixtures/verify.js';
 
 const kafka = testKafka(testBrokers());
 let admin: Admin;

@@ -2,9 +2,8 @@
 // `maxQueuedBytesPerTask` of queued keys and values (and resumes once it has worked the queue down), and outputs past
 // `maxPendingOutputBytesPerTask` start a commit without waiting for the commit interval.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName } from '../../ops/testing/index.js';
+import { testBrokers, uniqueName, createTopics, produce, readCommitted, testKafka, waitFor } from '../testing/index.js';
 import { StreamsApp, TopologyBuilder, serdes, type Admin, type Consumer, type ProcessorContext } from '../index.js';
-import { createTopics, produce, readCommitted, testKafka, waitFor } from '../testing/fixtures/kafka-io.js';
 
 const kafka = testKafka(testBrokers());
 let admin: Admin;

@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomUUID } from 'node:crypto';
-import { createKafka, type Admin, type Message, type Producer } from '../kafka/kafka-client.js';
+import type { Message, Producer } from '../kafka/kafka-client.js';
+import { brokerSuite, createTopics, uniqueName } from '../testing/index.js';
 import { SystemClock } from '../api/clock.js';
 import { jsonSerde } from '../api/store.js';
 import { openRocksDbStore, type RocksDbKeyValueStore } from './rocksdb-store.js';
@@ -13,39 +13,24 @@ import { storeDirectory } from './state-dir.js';
 import { restoreChangelog, restoreChangelogs, type RestoreProgress } from './changelog-restore.js';
 import { StateStoreError } from './store-errors.js';
 
-// ops/testing has the same helpers, but topology/ must not depend on ops/ (ops/ depends on topology/).
-function testBrokers(): string[] {
-  const b = process.env['KAFKA_BROKERS'];
-  if (!b) throw new Error('KAFKA_BROKERS is not set: run integration tests through `npm test`');
-  return b.split(',');
-}
-const uniqueName = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
-
-const kafka = createKafka({ brokers: testBrokers(), clientId: 'changelog-restore-test' });
+const { kafka, admin } = brokerSuite('changelog-restore-test');
 const clock = new SystemClock();
-let admin: Admin;
 let stateDir: string;
 const producers: Producer[] = [];
 const stores: Array<RocksDbKeyValueStore<unknown>> = [];
 
 beforeAll(async () => {
-  admin = kafka.admin();
-  await admin.connect();
   stateDir = await mkdtemp(join(tmpdir(), 'jo-restore-'));
 });
 afterAll(async () => {
   for (const s of stores) await s.close();
   await Promise.all(producers.map((p) => p.disconnect()));
-  await admin.disconnect();
   await rm(stateDir, { recursive: true, force: true });
 });
 
 async function changelogTopic(partitions: number): Promise<string> {
   const topic = uniqueName('t-changelog');
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [{ topic, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
-  });
+  await createTopics(admin, [{ name: topic, partitions, compact: true }]);
   return topic;
 }
 

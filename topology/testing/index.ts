@@ -21,4 +21,22 @@ export {
   type FaultPlan,
   type TxnStep,
 } from './fault-injection.js';
-export { createTopics, produce, readCommitted, testKafka } from './fixtures/kafka-io.js';
+// The ONE broker-backed test kit: every folder's integration tests use it (ops/testing re-exports it).
+export { testBrokers, testRegistryUrl, uniqueName } from './broker-env.js';
+export { brokerSuite, type BrokerSuite } from './broker-suite.js';
+export { TestChildren, exited, type StartOptions } from './child-processes.js';
+export {
+  createTopics,
+  produce,
+  readCommitted,
+  readJson,
+  testKafka,
+  waitFor,
+  type Input,
+  type ReadRecord,
+  type ReadUntil,
+  type TopicSpec,
+} from './kafka-io.js';
+export { startPrivateBroker, privateInfraDir, sourceLibs, type PrivateBroker } from './private-broker.js';
+export { countingTopology, type CountingOptions } from './fixtures/counting.js';
+export { exactlyOnceProblems, expectedCounts } from './fixtures/verify.js';

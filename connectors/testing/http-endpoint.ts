@@ -10,6 +10,7 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 
 /** One request as the server saw it. */
 export interface RecordedRequest {
@@ -92,16 +93,11 @@ export class TestHttpEndpoint {
   private readonly sockets = new Set<Socket>();
   private readonly waiters = new Set<() => void>();
 
-  private constructor(
-    private readonly server: Server,
-    /** `http://127.0.0.1:<port>` */
-    readonly url: string,
-  ) {}
+  private readonly server: Server;
+  private address: string | undefined;
 
-  /** Starts a server on 127.0.0.1 on an ephemeral port. */
-  static async start(): Promise<TestHttpEndpoint> {
-    const holder: { ep?: TestHttpEndpoint } = {};
-    const server = createServer((req, res) => {
+  private constructor() {
+    this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -118,22 +114,46 @@ export class TestHttpEndpoint {
           at: Date.now(),
           hr: performance.now(),
         };
-        void holder.ep?.handle(rec, res);
+        void this.handle(rec, res);
       });
     });
-    server.keepAliveTimeout = 30_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+    this.server.keepAliveTimeout = 30_000;
+    this.server.on('connection', (sock) => {
+      this.sockets.add(sock);
+      sock.on('close', () => this.sockets.delete(sock));
     });
-    const port = (server.address() as AddressInfo).port;
-    const s = new TestHttpEndpoint(server, `http://127.0.0.1:${port}`);
-    holder.ep = s;
-    server.on('connection', (sock) => {
-      s.sockets.add(sock);
-      sock.on('close', () => s.sockets.delete(sock));
-    });
+  }
+
+  /** `http://127.0.0.1:<port>`, once listening. */
+  get url(): string {
+    if (!this.address) throw new Error('the test endpoint is not listening yet (use it inside a test or hook)');
+    return this.address;
+  }
+
+  /** Starts a server on 127.0.0.1 on an ephemeral port. */
+  static async start(): Promise<TestHttpEndpoint> {
+    const s = new TestHttpEndpoint();
+    await s.listen();
     return s;
+  }
+
+  /**
+   * An endpoint for a whole test file, usable at once: it listens before the file's tests (beforeAll) and closes
+   * after them (afterAll). Call it at the top level of a test file.
+   */
+  static forSuite(): TestHttpEndpoint {
+    const s = new TestHttpEndpoint();
+    beforeAll(() => s.listen());
+    afterAll(() => s.close());
+    return s;
+  }
+
+  private async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.address = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   /** Every request so far (optionally only those to `path`), oldest first. */

@@ -5,7 +5,7 @@
  * (default 19292 / 19293). It also runs Kafka's own Java console producer from those jars.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,11 @@ export interface PrivateBroker {
   readonly libs: string;
   /** Stops the broker process (data kept), like a broker going away. */
   stop(): void;
+  /**
+   * SIGKILLs the broker's JVM (data kept, nothing flushed or closed: a crash) and waits until it is gone. Returns
+   * its pid.
+   */
+  kill(): Promise<number>;
   /** Starts it again on the same data. */
   start(): void;
   /** Stops it and deletes its data. */
@@ -52,6 +57,15 @@ export function privateInfraDir(): string {
   return infra;
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Starts a private broker; `ports` override the environment's and the defaults. */
 export function startPrivateBroker(ports: { kafka?: number; controller?: number } = {}): PrivateBroker {
   const port = ports.kafka ?? Number(process.env['JO_TEST_KAFKA_PORT'] ?? 19292);
@@ -75,6 +89,12 @@ export function startPrivateBroker(ports: { kafka?: number; controller?: number 
     port,
     libs,
     stop: () => void script('stop'),
+    kill: async () => {
+      const pid = Number(readFileSync(join(infra, 'kafka', 'kafka.pid'), 'utf8').trim());
+      process.kill(pid, 'SIGKILL');
+      while (alive(pid)) await new Promise((r) => setTimeout(r, 50));
+      return pid;
+    },
     start: () => void script('start'),
     destroy: () => {
       try {
