@@ -12,7 +12,6 @@ import { hostname } from 'node:os';
 import {
   noopMetrics,
   systemTimer,
-  transactionalProducer,
   TransactionCommitter,
   type Admin,
   type Consumer,
@@ -206,7 +205,7 @@ export class CommandConsumer {
       readUncommitted: false,
       partitionAssigners: [taggedRoundRobin(this.tag)],
     });
-    const producers = o.producers ?? ((p) => transactionalProducer(o.kafka, p));
+    const producers = o.producers ?? ((p) => o.kafka.transactionalProducer(p));
     this.producer = producers({ transactionalId: this.txId });
     // A new committer per session: after a failed transaction the old one refuses every commit.
     let producerReady!: () => void;
@@ -217,9 +216,9 @@ export class CommandConsumer {
     this.watch.watch(this.consumer);
     await this.consumer.connect();
     // After a rebalance kafkajs re-fetches from the committed offsets; the filter must see those records again.
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+    this.consumer.onGroupJoin((e) => {
       this.filter = new ReadCommittedFilter();
-      const assigned = new Set(e.payload.memberAssignment[this.commandTopic] ?? []);
+      const assigned = new Set(e.memberAssignment[this.commandTopic] ?? []);
       for (const p of assigned) if (!this.owned.has(p)) this.loads.forget(p);
       this.owned = assigned;
       this.opts.onRebalance?.();

@@ -5,12 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBrokers, uniqueName, produce, readCommitted, testKafka } from '../topology/testing/index.js';
 import { asRecords, command, createConnectorTopics, results } from './testing/index.js';
 import type { ActionResult } from '../schemas/index.js';
-import {
-  transactionalProducer,
-  type Admin,
-  type KafkaClient,
-  type TransactionalProducerFactory,
-} from '../topology/index.js';
+import { type Admin, type KafkaClient, type TransactionalProducerFactory } from '../topology/index.js';
 import { FaultSwitch, faultyProducer, type TxnStep } from '../topology/testing/index.js';
 import { CommandConsumer } from './command-consumer.js';
 
@@ -41,7 +36,7 @@ describe('a connector transaction failing at one step', () => {
       const { names } = await createConnectorTopics(admin, prefix, 2);
       const switches = steps.map((step) => new FaultSwitch({ step, transaction: 2 }));
       const producers: TransactionalProducerFactory = (p) =>
-        switches.reduce((inner, s) => faultyProducer(inner, s), transactionalProducer(kafka, p));
+        switches.reduce((inner, s) => faultyProducer(inner, s), kafka.transactionalProducer(p));
       const calls = new Map<string, number>();
       const c = new CommandConsumer({
         kafka,

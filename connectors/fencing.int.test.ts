@@ -12,7 +12,8 @@ import {
   createConnectorTopics,
   results,
 } from './testing/index.js';
-import type { Admin, KafkaClient } from '../topology/index.js';
+import type { Admin } from '../topology/index.js';
+import type { KafkaJsClient as KafkaClient } from '../topology/testing/index.js';
 import { InMemoryMetrics } from '../topology/testing/index.js';
 import type { CommandConsumer } from './command-consumer.js';
 import { createHttpActionConnector } from './http-action-connector.js';

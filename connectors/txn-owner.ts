@@ -6,7 +6,7 @@
  * at the group and steps aside only for a newer owner of the same id.
  */
 import { randomUUID } from 'node:crypto';
-import { AssignerProtocol, PartitionAssigners, type Admin, type PartitionAssigner } from '../topology/index.js';
+import { memberUserData, roundRobinAssigner, type Admin, type PartitionAssigner } from '../topology/index.js';
 
 /** What one connector instance advertises about itself. */
 export interface OwnerTag {
@@ -23,24 +23,13 @@ export function newOwnerTag(txId: string, now: number): OwnerTag {
 
 /** Round-robin assignment (the kafkajs default) whose member metadata carries `tag` as user data. */
 export function taggedRoundRobin(tag: OwnerTag): PartitionAssigner {
-  const userData = Buffer.from(JSON.stringify(tag));
-  return (config) => {
-    const rr = PartitionAssigners.roundRobin(config);
-    return {
-      ...rr,
-      protocol: ({ topics }) => ({
-        name: rr.name,
-        metadata: AssignerProtocol.MemberMetadata.encode({ version: rr.version, topics, userData }),
-      }),
-    };
-  };
+  return roundRobinAssigner(Buffer.from(JSON.stringify(tag)));
 }
 
-function tagOf(metadata: Buffer): OwnerTag | undefined {
+function tagOf(userData: Buffer): OwnerTag | undefined {
   try {
-    const m = AssignerProtocol.MemberMetadata.decode(metadata);
-    if (!m?.userData || m.userData.length === 0) return undefined;
-    const t = JSON.parse(m.userData.toString('utf8')) as Partial<OwnerTag>;
+    if (userData.length === 0) return undefined;
+    const t = JSON.parse(userData.toString('utf8')) as Partial<OwnerTag>;
     return typeof t.txId === 'string' && typeof t.startedAt === 'number' && typeof t.nonce === 'string'
       ? { txId: t.txId, startedAt: t.startedAt, nonce: t.nonce }
       : undefined;
@@ -54,8 +43,7 @@ const newer = (a: OwnerTag, b: OwnerTag): boolean =>
 
 /** The newer instance of the group advertising `me.txId`, if any (call after leaving the group yourself). */
 export async function newerOwner(admin: Admin, groupId: string, me: OwnerTag): Promise<OwnerTag | undefined> {
-  const { groups } = await admin.describeGroups([groupId]);
-  return newerAmong(groups[0]?.members ?? [], me);
+  return newerByUserData(await admin.describeGroupMembers(groupId), me);
 }
 
 /** Of group members (as DescribeGroups lists them), the first newer one advertising `me.txId`. */
@@ -63,8 +51,15 @@ export function newerAmong(
   members: ReadonlyArray<{ readonly memberMetadata: Buffer }>,
   me: OwnerTag,
 ): OwnerTag | undefined {
+  return newerByUserData(
+    members.map((m) => ({ userData: memberUserData(m.memberMetadata) })),
+    me,
+  );
+}
+
+function newerByUserData(members: ReadonlyArray<{ readonly userData: Buffer }>, me: OwnerTag): OwnerTag | undefined {
   for (const m of members) {
-    const t = tagOf(m.memberMetadata);
+    const t = tagOf(m.userData);
     if (t && t.txId === me.txId && t.nonce !== me.nonce && newer(t, me)) return t;
   }
   return undefined;

@@ -1,10 +1,13 @@
-// The docs' shell examples cannot rot: each ```sh block that follows a `<!-- run: api-walkthrough -->` marker is
-// run with bash and real curl against the admin API (in-memory config store, listening on 127.0.0.1), every HTTP
-// status is recorded, and every error code the block's comments promise must appear in what the API answered.
+// The docs' shell examples cannot rot: each ```sh block that follows a `<!-- run: NAME -->` marker is run with bash.
+// `api-walkthrough` (docs/api.md): real curl against the admin API (in-memory config store, listening on
+// 127.0.0.1), every HTTP status is recorded, and every error code the block's comments promise must appear in what
+// the API answered. `jo-test` (docs/testing-journeys.md): the CLI from the repository root; every output line the
+// block's comments show must be printed, and the exit code its `(exit N)` note gives must be the one returned.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -30,6 +33,21 @@ export function runnableBlocks(markdown: string, name: string): string[] {
 function promisedCodes(block: string): string[] {
   const comments = block.split('\n').flatMap((l) => (l.includes('#') ? [l.slice(l.indexOf('#'))] : []));
   return [...new Set(comments.flatMap((c) => c.match(/\b[A-Z]{2,}(?:_[A-Z]+)+\b/g) ?? []))];
+}
+
+/** Whitespace runs folded to one space, so column alignment in the docs does not matter. */
+const squash = (text: string): string => text.replace(/\s+/g, ' ').trim();
+
+/**
+ * What a CLI block's comments show: every `# line` except elisions (`...`), without a trailing `(stderr, exit N)`
+ * note; `exit` is that note's N (0 when there is none).
+ */
+export function shownOutput(block: string): { lines: string[]; exit: number } {
+  const comments = block.split('\n').flatMap((l) => (l.trimStart().startsWith('#') ? [l.trimStart().slice(1)] : []));
+  const note = /\s*\((?:stderr, )?exit (\d+)\)\s*$/;
+  const exit = comments.map((c) => note.exec(c)?.[1]).find((n) => n !== undefined);
+  const lines = comments.filter((c) => !c.includes('...')).map((c) => squash(c.replace(note, '')));
+  return { lines: lines.filter((l) => l !== ''), exit: Number(exit ?? 0) };
 }
 
 async function listen(): Promise<{ app: FastifyInstance; url: string }> {
@@ -84,5 +102,28 @@ describe('docs examples run', () => {
     expect(calls.length).toBeGreaterThan(15);
     for (const code of promisedCodes(block ?? '')) expect(stdout, `promised ${code}`).toContain(`"${code}"`);
     expect(stdout).toMatch(/"state":\s*"live"/);
-  });
+  }, 90_000);
+
+  it('docs/testing-journeys.md `jo test`: prints every line the page shows and exits as it says', async () => {
+    const md = readFileSync(new URL('../docs/testing-journeys.md', import.meta.url), 'utf8');
+    const [block] = runnableBlocks(md, 'jo-test');
+    expect(block, 'docs/testing-journeys.md has no <!-- run: jo-test --> block').toBeDefined();
+    const shown = shownOutput(block ?? '');
+    expect(shown.lines.length).toBeGreaterThan(2);
+    const r = await run('bash', ['-c', block ?? ''], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 80_000,
+    }).then(
+      (ok) => ({ code: 0, ...ok }),
+      (e: { code?: number; stdout?: string; stderr?: string }) => ({
+        code: e.code ?? -1,
+        stdout: e.stdout ?? '',
+        stderr: e.stderr ?? '',
+      }),
+    );
+    const printed = squash(`${r.stdout}\n${r.stderr}`);
+    for (const line of shown.lines) expect(printed, `the page shows: ${line}`).toContain(line);
+    expect(r.code, r.stderr).toBe(shown.exit);
+  }, 90_000);
 });

@@ -3,6 +3,7 @@
  * with RocksDB state under `stateDir`, the data-source client from connectors/, and Avro decoding through the
  * schema registry when one is configured.
  */
+import { performance } from 'node:perf_hooks';
 import { partitionForKey, restoreChangelogs, StreamsApp } from '../topology/index.js';
 import { buildJourneyTopology, describeProfile, STORES, viewCatalog, type ProfileState } from '../processors/index.js';
 import { topicNames, type ConfigView } from '../schemas/index.js';
@@ -30,6 +31,7 @@ export function pipelineComponent(shared: SharedParts): Component {
     ...(registry ? { decodeAvro: (buf: Buffer, signal?: AbortSignal) => registry.decode(buf, signal) } : {}),
     // timers fire on a 250 ms wall-clock punctuator: lateness stays well under a second
     limits: { maxEventBytes: config.maxEventBytes, timerIntervalMs: 250 },
+    loopIdle: loopIdleMeter(),
   });
   const app = new StreamsApp({
     applicationId: config.applicationId,
@@ -110,5 +112,16 @@ function localProfiles(app: StreamsApp, view: ConfigView, server: () => string |
       const at = server();
       return { status: 'ok', partition, ...(at ? { answeredBy: at } : {}), journeys: describeProfile(state, catalog) };
     },
+  };
+}
+
+/** The share of time the event loop was idle since the previous call (audience scans grow into spare time). */
+function loopIdleMeter(): () => number {
+  let last = performance.eventLoopUtilization();
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const since = performance.eventLoopUtilization(now, last);
+    last = now;
+    return 1 - since.utilization;
   };
 }

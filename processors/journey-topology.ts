@@ -62,6 +62,7 @@ function stepDeps(opts: JourneyTopologyOptions): StepDeps {
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     ...(opts.timer ? { timer: opts.timer } : {}),
+    ...(opts.loopIdle ? { loopIdle: opts.loopIdle } : {}),
   };
 }
 

@@ -27,11 +27,11 @@ export interface JourneyLimits extends EngineLimits {
   readonly audienceSliceSize: number;
   /**
    * Time all audience scans of a process may take in each `audienceIntervalMs` window at least (they share the
-   * thread with live records): the slice grows up to `audienceMaxSliceMs` while the thread keeps up and falls back
-   * when records or commits hold it (steps/audience-share.ts). Default 10 ms of every 100 ms.
+   * thread with live records): the slice grows up to `audienceMaxSliceMs` while the event loop has time to spare and
+   * falls back when it has none (steps/audience-share.ts). Default 10 ms of every 100 ms.
    */
   readonly audienceSliceMs: number;
-  /** The largest slice of every `audienceIntervalMs` the audience scans may grow to. Default 50 ms. */
+  /** The largest slice of every `audienceIntervalMs` the audience scans may grow to (with `loopIdle`). Default 50 ms. */
   readonly audienceMaxSliceMs: number;
   /** Data-source timeout when its config sets none (the fetcher's own default should match). Default 5 s. */
   readonly datasourceTimeoutMs: number;
@@ -87,6 +87,12 @@ export interface JourneyTopologyOptions {
   readonly verboseSteps?: boolean;
   /** The view `jo.config` is applied to; a new one by default. Pass one to read it elsewhere too. */
   readonly configView?: ConfigView;
+  /**
+   * The share of time the process's event loop was idle since the last call (0..1); the composition root passes
+   * one from `performance.eventLoopUtilization()`. With it the audience scans take more of the thread while it has
+   * time to spare (steps/audience-share.ts); without it they keep to `audienceSliceMs`.
+   */
+  readonly loopIdle?: () => number;
 }
 
 /** Store names (their changelog topics are `${applicationId}-${name}-changelog`). */
@@ -119,4 +125,5 @@ export interface StepDeps {
   readonly clock?: Clock;
   readonly metrics?: Metrics;
   readonly timer?: Timer;
+  readonly loopIdle?: () => number;
 }

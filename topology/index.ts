@@ -53,7 +53,9 @@ export { restoreChangelog, restoreChangelogs } from './state/changelog-restore.j
 export {
   AssignerProtocol,
   CompressionTypes,
-  PartitionAssigners,
+  memberUserData,
+  roundRobinAssigner,
+  type KafkaJsClient,
   ReadCommittedFilter,
   createKafka,
   retryKafka,

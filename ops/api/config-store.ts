@@ -116,8 +116,8 @@ export class KafkaConfigStore implements ConfigStore {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
     // kafkajs restarts the consumer after retriable failures; when it gives up, the view is stale: not ready
-    this.consumer.on(this.consumer.events.CRASH, (e) => {
-      if (!e.payload.restart) this.crashed = true;
+    this.consumer.onCrash((e) => {
+      if (!e.restart) this.crashed = true;
     });
     await this.consumer.run({
       autoCommit: false,

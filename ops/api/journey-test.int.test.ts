@@ -109,7 +109,7 @@ describe('POST /v1/journeys/:id/versions/:version/test on the real broker', () =
     });
     await consumer.connect();
     await consumer.subscribe({ topics: watched, fromBeginning: false });
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    const joined = new Promise<void>((resolve) => consumer.onGroupJoin(() => resolve()));
     await consumer.run({ eachMessage: async ({ topic }) => void seen.push(topic) });
     await joined;
     try {

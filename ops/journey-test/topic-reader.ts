@@ -71,10 +71,10 @@ export async function readRanges(
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      consumer.on(consumer.events.CRASH, (e) => {
-        if (!e.payload.restart) reject(e.payload.error);
+      consumer.onCrash((e) => {
+        if (!e.restart) reject(e.error);
       });
-      consumer.on(consumer.events.GROUP_JOIN, seekAll);
+      consumer.onGroupJoin(seekAll);
       consumer
         .run({
           autoCommit: false,

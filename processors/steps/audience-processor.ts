@@ -27,11 +27,13 @@ export interface AudienceRunState {
  */
 const shares = new Map<string, ScanShare>();
 
-function shareFor(l: { audienceIntervalMs: number; audienceSliceMs: number; audienceMaxSliceMs: number }): ScanShare {
-  const key = `${l.audienceIntervalMs}/${l.audienceSliceMs}/${l.audienceMaxSliceMs}`;
+function shareFor(deps: StepDeps): ScanShare {
+  const l = deps.limits;
+  const key = `${l.audienceIntervalMs}/${l.audienceSliceMs}/${l.audienceMaxSliceMs}/${deps.loopIdle ? 'idle' : ''}`;
   let s = shares.get(key);
   if (!s) {
-    s = new ScanShare({ intervalMs: l.audienceIntervalMs, minMs: l.audienceSliceMs, maxMs: l.audienceMaxSliceMs });
+    const limits = { intervalMs: l.audienceIntervalMs, minMs: l.audienceSliceMs, maxMs: l.audienceMaxSliceMs };
+    s = new ScanShare(limits, deps.loopIdle);
     shares.set(key, s);
   }
   return s;
@@ -115,7 +117,7 @@ export class AudienceProcessor implements Processor<never, never, string, Outcom
     const runId = `audience/${key}/${new Date(current.runAt).toISOString()}`;
     const prefix = `${def.config.namespace}:`;
     const clock = this.journeys.clock;
-    const share = shareFor(this.deps.limits);
+    const share = shareFor(this.deps);
     const started = clock.now();
     const left = share.left(started);
     if (left <= 0) return budget; // this window's share is used up: nothing more this punctuation

@@ -6,7 +6,11 @@
 import { createRequire } from 'node:module';
 import './kafkajs-patches.js';
 import type * as KafkaJs from 'kafkajs';
-import type { Admin as KafkaAdmin, KafkaConfig, LogEntry } from 'kafkajs';
+import type { KafkaConfig, LogEntry } from 'kafkajs';
+import type { ConsumerOptions, GroupConsumer, KafkaAdmin, KafkaClient } from './port-client.js';
+import type { TransactionalProducer, TransactionalProducerOptions } from './port.js';
+import { asGroupConsumer, asKafkaAdmin, toKafkaJsConsumerConfig } from './kafkajs-port.js';
+import { transactionalProducer } from './transactional-producer.js';
 import {
   kafkaJsCodec,
   rawCodecs,
@@ -21,8 +25,7 @@ import { kafkaErrorType, retryKafka } from './kafka-retry.js';
 
 const require = createRequire(import.meta.url);
 
-const { Kafka, logLevel, CompressionTypes, CompressionCodecs, AssignerProtocol, PartitionAssigners } =
-  require('kafkajs') as typeof KafkaJs;
+const { Kafka, logLevel, CompressionTypes, CompressionCodecs, AssignerProtocol } = require('kafkajs') as typeof KafkaJs;
 /**
  * Every Kafka codec on input (kafkajs ships gzip only): see kafka-codecs.ts. kafkajs keeps codecs per process, so
  * the last call's options hold for every client of the process.
@@ -38,29 +41,20 @@ registerCodecs();
 type LogLevel = KafkaJs.logLevel;
 type Kafka = KafkaJs.Kafka;
 
+// The port's types under the names the code base used with kafkajs.
 export type {
-  Admin,
-  Consumer,
-  Producer,
-  Transaction,
-  EachBatchPayload,
-  EachMessagePayload,
-  KafkaMessage,
-  Message,
-  IHeaders,
-  ITopicConfig,
-  RecordMetadata,
-  TopicPartitionOffsetAndMetadata,
-  PartitionAssigner,
-  Assigner,
-  GroupMember,
-  GroupMemberAssignment,
-  ConsumerGroupJoinEvent,
-  TopicMessages,
-  EachBatchHandler,
-  Batch,
-} from 'kafkajs';
-export { CompressionTypes, AssignerProtocol, PartitionAssigners };
+  KafkaAdmin as Admin,
+  GroupConsumer as Consumer,
+  KafkaProducer as Producer,
+  BatchContext as EachBatchPayload,
+  FetchedMessage as KafkaMessage,
+  ProducerMessage as Message,
+  FetchedBatch as Batch,
+  GroupAssigner as PartitionAssigner,
+} from './port-client.js';
+export type { KafkaClient } from './port-client.js';
+export { CompressionTypes, AssignerProtocol };
+export { memberUserData, roundRobinAssigner } from './kafkajs-port.js';
 export type { OutputCompression, CodecName } from './kafka-codecs.js';
 
 export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
@@ -114,8 +108,23 @@ export function setDefaultKafkaLog(log: KafkaLogSink | undefined): void {
   defaultLog = log;
 }
 
-/** Builds a kafkajs client. Callers create producers, consumers and admins from it. */
-export function createKafka(opts: KafkaClientOptions): Kafka {
+/**
+ * The kafkajs client extended to implement the port's `KafkaClient` (see kafkajs-port.ts). Production code holds
+ * it as a `KafkaClient`; tests may still use kafkajs calls on it.
+ */
+/** kafkajs' own objects as the adapter hands them out (tests: raw transactions, listGroups, paused()). */
+export type KafkaJsProducer = KafkaJs.Producer;
+export type KafkaJsConsumer = KafkaJs.Consumer & GroupConsumer;
+export type KafkaJsAdmin = KafkaJs.Admin & KafkaAdmin;
+
+export type KafkaJsClient = Omit<Kafka, 'admin' | 'consumer'> & {
+  admin(cfg?: KafkaJs.AdminConfig): KafkaJs.Admin & KafkaAdmin;
+  consumer(cfg: KafkaJs.ConsumerConfig | ConsumerOptions): KafkaJs.Consumer & GroupConsumer;
+  transactionalProducer(opts: TransactionalProducerOptions): TransactionalProducer;
+};
+
+/** Builds the client (the port's `KafkaClient`, on kafkajs). Callers create producers, consumers and admins from it. */
+export function createKafka(opts: KafkaClientOptions): KafkaJsClient {
   const sink =
     opts.log ??
     defaultLog ??
@@ -141,25 +150,30 @@ export function createKafka(opts: KafkaClientOptions): Kafka {
   const compression = opts.compression ?? 'none';
   kafka.producer = (cfg) => withOutputCompression(makeProducer(cfg), compression);
   const makeAdmin = kafka.admin.bind(kafka);
-  kafka.admin = (cfg) => withCreateTopicsRetry(makeAdmin(cfg));
-  if (opts.groupMembers) {
-    const members = new GroupMembers(opts.groupMembers);
-    const makeConsumer = kafka.consumer.bind(kafka);
-    kafka.consumer = (cfg) => {
-      const consumer = makeConsumer(cfg);
-      consumer.on(consumer.events.GROUP_JOIN, (e) => members.remember(cfg.groupId, e.payload.memberId));
+  const makeConsumer = kafka.consumer.bind(kafka);
+  const members = opts.groupMembers ? new GroupMembers(opts.groupMembers) : undefined;
+  const client: KafkaJsClient = Object.assign(kafka, {
+    admin: (cfg?: KafkaJs.AdminConfig) => asKafkaAdmin(withCreateTopicsRetry(makeAdmin(cfg))),
+    consumer: (cfg: KafkaJs.ConsumerConfig | ConsumerOptions) => {
+      const consumer = asGroupConsumer(makeConsumer(toKafkaJsConsumerConfig(cfg)));
+      if (members) consumer.onGroupJoin((e) => members.remember(cfg.groupId, e.memberId));
       return consumer;
-    };
-  }
-  return kafka;
+    },
+    transactionalProducer: (p: TransactionalProducerOptions) => transactionalProducer(kafka, p),
+  });
+  return client;
 }
+
+// The adapter implements the port: a compile-time check.
+const _implementsPort = (c: KafkaJsClient): KafkaClient => c;
+void _implementsPort;
 
 /**
  * kafkajs' createTopics(waitForLeaders) retries only LEADER_NOT_AVAILABLE, but a KRaft broker under load may
  * still answer UNKNOWN_TOPIC_OR_PARTITION for a topic it has just created. Retry the whole call (topics that now
  * exist are skipped by kafkajs) until the metadata shows them.
  */
-function withCreateTopicsRetry(admin: KafkaAdmin): KafkaAdmin {
+function withCreateTopicsRetry(admin: KafkaJs.Admin): KafkaJs.Admin {
   const create = admin.createTopics.bind(admin);
   admin.createTopics = (opts) =>
     retryKafka(() => create(opts), {
@@ -168,8 +182,6 @@ function withCreateTopicsRetry(admin: KafkaAdmin): KafkaAdmin {
     });
   return admin;
 }
-
-export type KafkaClient = Kafka;
 
 export { ReadCommittedFilter, detach } from './read-committed-filter.js';
 export { isRetriableKafkaError, kafkaErrorType, retryKafka, type KafkaRetryOptions } from './kafka-retry.js';

@@ -1,5 +1,5 @@
 /** read_committed delivery over kafkajs batches, decided from the control markers (see `ReadCommittedFilter`). */
-import type { Batch, KafkaMessage } from 'kafkajs';
+import type { FetchedBatch as Batch, FetchedMessage as KafkaMessage } from './port-client.js';
 
 type RawFetchedMessage = KafkaMessage & {
   readonly isControlRecord?: boolean;

@@ -4,7 +4,7 @@
  * stay with their previous owner while that keeps the load balanced (members report what they own in the
  * subscription's userData), which avoids needless restores; the rest go to the least-loaded member.
  */
-import { AssignerProtocol, type GroupMemberAssignment, type PartitionAssigner } from '../kafka/kafka-client.js';
+import type { GroupAssigner as PartitionAssigner } from '../kafka/port-client.js';
 import { taskIdOf } from './task.js';
 
 export const ASSIGNOR_NAME = 'jo-task-assignor';
@@ -83,46 +83,31 @@ function decodeOwned(userData: Buffer | undefined): string[] {
 }
 
 export function taskAssignor(opts: TaskAssignorOptions): PartitionAssigner {
-  return ({ cluster }) => ({
+  return {
     name: ASSIGNOR_NAME,
     version: 1,
-    protocol: ({ topics }) => ({
-      name: ASSIGNOR_NAME,
-      metadata: AssignerProtocol.MemberMetadata.encode({
-        version: 1,
-        topics,
-        userData: Buffer.from(JSON.stringify({ owned: opts.owned() })),
-      }),
-    }),
-    assign: async ({ members, topics }) => {
+    userData: () => Buffer.from(JSON.stringify({ owned: opts.owned() })),
+    assign: (members, partitions) => {
       const parts = new Map<string, Array<[string, number]>>();
-      for (const topic of topics) {
+      for (const [topic, ids] of partitions) {
         const sub = opts.subOf(topic);
         if (sub === undefined) continue;
-        for (const p of cluster.findTopicPartitionMetadata(topic)) {
-          const id = taskIdOf(sub, p.partitionId);
-          parts.set(id, [...(parts.get(id) ?? []), [topic, p.partitionId]]);
+        for (const p of ids) {
+          const id = taskIdOf(sub, p);
+          parts.set(id, [...(parts.get(id) ?? []), [topic, p]]);
         }
       }
       const byMember = assignTasks(
         [...parts.keys()],
-        members.map((m) => ({
-          memberId: m.memberId,
-          owned: decodeOwned(AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.userData),
-        })),
+        members.map((m) => ({ memberId: m.memberId, owned: decodeOwned(m.userData) })),
       );
-      return [...byMember].map(([memberId, tasks]): GroupMemberAssignment => {
+      const out = new Map<string, Record<string, number[]>>();
+      for (const [memberId, tasks] of byMember) {
         const assignment: Record<string, number[]> = {};
         for (const t of tasks) for (const [topic, p] of parts.get(t) ?? []) (assignment[topic] ??= []).push(p);
-        return {
-          memberId,
-          memberAssignment: AssignerProtocol.MemberAssignment.encode({
-            version: 1,
-            assignment,
-            userData: Buffer.alloc(0),
-          }),
-        };
-      });
+        out.set(memberId, assignment);
+      }
+      return Promise.resolve(out);
     },
-  });
+  };
 }

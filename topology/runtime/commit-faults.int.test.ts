@@ -13,7 +13,7 @@ import {
   exactlyOnceProblems,
   expectedCounts,
 } from '../testing/index.js';
-import { transactionalProducer, type Admin } from '../kafka/kafka-client.js';
+import type { Admin } from '../kafka/kafka-client.js';
 import type { TransactionalProducerFactory } from '../kafka/port.js';
 import { FaultSwitch, faultyProducer, type TxnStep } from '../testing/fault-injection.js';
 import { StreamsApp } from './streams-app.js';
@@ -35,7 +35,7 @@ afterAll(async () => {
 function faulty(steps: readonly TxnStep[]): { producers: TransactionalProducerFactory; switches: FaultSwitch[] } {
   const switches = steps.map((step) => new FaultSwitch({ step, transaction: 3 }));
   const producers: TransactionalProducerFactory = (p) =>
-    switches.reduce((inner, s) => faultyProducer(inner, s), transactionalProducer(kafka, p));
+    switches.reduce((inner, s) => faultyProducer(inner, s), kafka.transactionalProducer(p));
   return { producers, switches };
 }
 

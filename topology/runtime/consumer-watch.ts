@@ -37,15 +37,15 @@ export class ConsumerWatch {
   }
 
   watch(consumer: Consumer): void {
-    consumer.on(consumer.events.GROUP_JOIN, () => {
+    consumer.onGroupJoin(() => {
       this.up = true;
       this.restarts = 0;
     });
-    consumer.on(consumer.events.CRASH, (e) => {
+    consumer.onCrash((e) => {
       this.up = false;
       this.crashCount++;
-      const restart = e.payload.restart;
-      this.opts.log?.('warn', 'consumer crashed', { err: String(e.payload.error), kafkajsRestarts: restart });
+      const restart = e.restart;
+      this.opts.log?.('warn', 'consumer crashed', { err: String(e.error), kafkajsRestarts: restart });
       if (!restart) void this.rebuild();
     });
   }

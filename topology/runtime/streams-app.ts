@@ -12,13 +12,7 @@ import { SystemClock, type Clock } from '../api/clock.js';
 import { StreamsDiagnostics, type AppState } from '../api/diagnostics.js';
 import { GlobalRunner } from './global-runner.js';
 import { prepareTopics } from './internal-topics.js';
-import {
-  createKafka,
-  transactionalProducer,
-  type Admin,
-  type KafkaClient,
-  type Producer,
-} from '../kafka/kafka-client.js';
+import { createKafka, type Admin, type KafkaClient, type Producer } from '../kafka/kafka-client.js';
 import { noopMetrics } from '../api/metrics.js';
 import type { StateBackend } from '../state/state-backend.js';
 import { TaskConsumer } from './task-consumer.js';
@@ -289,7 +283,7 @@ export class StreamsApp {
     const runner = new TaskRunner({
       slice: this.slice,
       applicationId: o.applicationId,
-      producers: o.producers ?? ((p) => transactionalProducer(this.kafka, p)),
+      producers: o.producers ?? ((p) => this.kafka.transactionalProducer(p)),
       admin: this.admin as Admin,
       topology: o.topology,
       subTopology: sub,

@@ -1,11 +1,14 @@
 /** Helpers of a task's commit: produce requests, changelog end offsets, at-least-once sends. */
 import type { ProduceResult } from '../kafka/port.js';
-import type { Admin, Producer, TopicMessages } from '../kafka/kafka-client.js';
+import type { Admin, Producer } from '../kafka/kafka-client.js';
+import type { ProducerMessage } from '../kafka/port-client.js';
+
+type TopicMessages = { topic: string; messages: ProducerMessage[] };
 import type { OutgoingRecord } from './task.js';
 import { MAX_REQUEST_BYTES, outRecordBytes, splitBySize } from './transaction-committer.js';
 
 function toTopicMessages(outs: readonly OutgoingRecord[]): TopicMessages[] {
-  const by = new Map<string, TopicMessages['messages']>();
+  const by = new Map<string, ProducerMessage[]>();
   for (const r of outs) {
     let msgs = by.get(r.topic);
     if (!msgs) by.set(r.topic, (msgs = []));

@@ -47,8 +47,8 @@ export class TaskConsumer implements ConsumerPort {
       maxWaitTimeInMs: 100,
     });
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, (e) => o.onAssignment(e.payload.memberAssignment));
-    consumer.on(consumer.events.REBALANCING, () => o.onRebalancing());
+    consumer.onGroupJoin((e) => o.onAssignment(e.memberAssignment));
+    consumer.onRebalancing(() => o.onRebalancing());
     o.watch.watch(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics: [...o.topics()], fromBeginning: true });

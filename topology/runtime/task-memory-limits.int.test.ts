@@ -3,7 +3,8 @@
 // `maxPendingOutputBytesPerTask` start a commit without waiting for the commit interval.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBrokers, uniqueName, createTopics, produce, readCommitted, testKafka, waitFor } from '../testing/index.js';
-import { StreamsApp, TopologyBuilder, serdes, type Admin, type Consumer, type ProcessorContext } from '../index.js';
+import { StreamsApp, TopologyBuilder, serdes, type Admin, type ProcessorContext } from '../index.js';
+import type { KafkaJsConsumer as Consumer } from '../testing/index.js';
 
 const kafka = testKafka(testBrokers());
 let admin: Admin;

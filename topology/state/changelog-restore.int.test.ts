@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Message, Producer } from '../kafka/kafka-client.js';
+import type { KafkaJsProducer as Producer, Message } from '../kafka/kafka-client.js';
 import { brokerSuite, createTopics, uniqueName } from '../testing/index.js';
 import { SystemClock } from '../api/clock.js';
 import { jsonSerde } from '../api/store.js';

@@ -219,11 +219,11 @@ async function consumeUntilEnd(opts: RestoreOptions, { states, idle }: Plan, t0:
   };
   const onAbort = () => fail(new StateStoreError('STORE_RESTORE_ABORTED', 'changelog restore aborted'));
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
-    const s = find(e.payload.topic, e.payload.partition);
-    if (s) advance(s, Number(e.payload.lastOffset) + 1);
+  consumer.onBatchEnd((e) => {
+    const s = find(e.topic, e.partition);
+    if (s) advance(s, Number(e.lastOffset) + 1);
   });
-  consumer.on(consumer.events.CRASH, (e) => fail(asRestoreError(e.payload.error, 'consuming the changelog')));
+  consumer.onCrash((e) => fail(asRestoreError(e.error, 'consuming the changelog')));
   try {
     await consumer.connect();
     await consumer.subscribe({ topics: [...new Set(states.map((s) => s.topic))], fromBeginning: true });

@@ -4,13 +4,13 @@
  * of a test file.
  */
 import { afterAll, beforeAll } from 'vitest';
-import type { Admin, KafkaClient } from '../kafka/kafka-client.js';
+import type { KafkaJsAdmin as Admin, KafkaJsClient } from '../kafka/kafka-client.js';
 import { testBrokers } from './broker-env.js';
 import { TestChildren } from './child-processes.js';
 import { testKafka } from './kafka-io.js';
 
 export interface BrokerSuite {
-  readonly kafka: KafkaClient;
+  readonly kafka: KafkaJsClient;
   /** Connected before the file's tests run, disconnected after. */
   readonly admin: Admin;
   /** SIGKILLed after the file's tests, before the admin disconnects. */
@@ -18,7 +18,7 @@ export interface BrokerSuite {
 }
 
 export function brokerSuite(clientId: string, brokers: () => string[] = testBrokers): BrokerSuite {
-  let kafka: KafkaClient | undefined;
+  let kafka: KafkaJsClient | undefined;
   let admin: Admin | undefined;
   // a private broker's address is known only once its beforeAll has started it: make the clients on first use
   const client = () => (kafka ??= testKafka(brokers(), clientId));

@@ -40,3 +40,4 @@ export {
 export { startPrivateBroker, privateInfraDir, sourceLibs, type PrivateBroker } from './private-broker.js';
 export { countingTopology, type CountingOptions } from './fixtures/counting.js';
 export { exactlyOnceProblems, expectedCounts } from './fixtures/verify.js';
+export type { KafkaJsAdmin, KafkaJsClient, KafkaJsConsumer, KafkaJsProducer } from '../kafka/kafka-client.js';

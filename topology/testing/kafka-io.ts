@@ -7,11 +7,12 @@ import {
   createKafka,
   type Admin,
   type KafkaClient,
+  type KafkaJsClient,
   type KafkaMessage,
 } from '../kafka/kafka-client.js';
 
 /** A client for a test; `JO_TEST_KAFKA_LOG=warn` shows kafkajs' own log lines when a test needs debugging. */
-export function testKafka(brokers: string[], clientId = 'topology-int'): KafkaClient {
+export function testKafka(brokers: string[], clientId = 'topology-int'): KafkaJsClient {
   return createKafka({
     brokers,
     clientId,

@@ -1,0 +1,119 @@
+/**
+ * The port on kafkajs: the pieces `createKafka` adds to kafkajs' own objects so that they implement the port's
+ * interfaces (port-client.ts) — assigners converted to kafkajs' protocol, consumer events as listeners, group
+ * members with their user data, the transactional producer. kafkajs' objects are extended, not wrapped, so tests
+ * that need a raw kafkajs call (a zombie's `transaction()`) can still make it on the same client.
+ */
+import type * as KafkaJs from 'kafkajs';
+import { createRequire } from 'node:module';
+import type { GroupAssigner, GroupConsumer, KafkaAdmin } from './port-client.js';
+
+const require = createRequire(import.meta.url);
+const { AssignerProtocol } = require('kafkajs') as typeof KafkaJs;
+
+/** Our assigner as kafkajs' `PartitionAssigner`: user data in the member metadata, assignments encoded. */
+export function toKafkaJsAssigner(a: GroupAssigner): KafkaJs.PartitionAssigner {
+  return ({ cluster }) => ({
+    name: a.name,
+    version: a.version,
+    protocol: ({ topics }) => ({
+      name: a.name,
+      metadata: AssignerProtocol.MemberMetadata.encode({ version: a.version, topics, userData: a.userData() }),
+    }),
+    assign: async ({ members, topics }) => {
+      const partitions = new Map(
+        topics.map((t) => [t, cluster.findTopicPartitionMetadata(t).map((p) => p.partitionId)] as const),
+      );
+      const byMember = await a.assign(
+        members.map((m) => ({ memberId: m.memberId, userData: memberUserData(m.memberMetadata) })),
+        partitions,
+      );
+      return [...byMember].map(([memberId, assignment]) => ({
+        memberId,
+        memberAssignment: AssignerProtocol.MemberAssignment.encode({
+          version: a.version,
+          assignment: { ...assignment },
+          userData: Buffer.alloc(0),
+        }),
+      }));
+    },
+  });
+}
+
+/** The user data in a member's metadata (empty when none or undecodable). */
+export function memberUserData(metadata: Buffer): Buffer {
+  try {
+    return AssignerProtocol.MemberMetadata.decode(metadata)?.userData ?? Buffer.alloc(0);
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+
+/** kafkajs' consumer options from ours (assigners converted). */
+export function toKafkaJsConsumerConfig(opts: KafkaJs.ConsumerConfig | PortConsumerConfig): KafkaJs.ConsumerConfig {
+  const assigners = opts.partitionAssigners as ReadonlyArray<GroupAssigner | KafkaJs.PartitionAssigner> | undefined;
+  if (!assigners) return opts as KafkaJs.ConsumerConfig;
+  return {
+    ...(opts as KafkaJs.ConsumerConfig),
+    partitionAssigners: assigners.map((a) => (typeof a === 'function' ? a : toKafkaJsAssigner(a))),
+  };
+}
+
+type PortConsumerConfig = import('./port-client.js').ConsumerOptions;
+
+/** Adds the port's event listeners to a kafkajs consumer. */
+export function asGroupConsumer<C extends KafkaJs.Consumer>(c: C): C & GroupConsumer {
+  const ext: Pick<GroupConsumer, 'onGroupJoin' | 'onRebalancing' | 'onCrash' | 'onBatchEnd'> = {
+    onGroupJoin: (l) =>
+      void c.on(c.events.GROUP_JOIN, (e) =>
+        l({ memberId: e.payload.memberId, memberAssignment: e.payload.memberAssignment }),
+      ),
+    onRebalancing: (l) => void c.on(c.events.REBALANCING, () => l()),
+    onCrash: (l) => void c.on(c.events.CRASH, (e) => l({ error: e.payload.error, restart: e.payload.restart })),
+    onBatchEnd: (l) =>
+      void c.on(c.events.END_BATCH_PROCESS, (e) =>
+        l({ topic: e.payload.topic, partition: e.payload.partition, lastOffset: e.payload.lastOffset }),
+      ),
+  };
+  return Object.assign(c, ext);
+}
+
+/** Adds `describeGroupMembers` to a kafkajs admin. */
+export function asKafkaAdmin<A extends KafkaJs.Admin>(admin: A): A & KafkaAdmin {
+  const ext: Pick<KafkaAdmin, 'describeGroupMembers'> = {
+    describeGroupMembers: async (groupId) => {
+      const { groups } = await admin.describeGroups([groupId]);
+      return (groups[0]?.members ?? []).map((m) => ({
+        memberId: m.memberId,
+        userData: memberUserData(m.memberMetadata),
+      }));
+    },
+  };
+  return Object.assign(admin, ext);
+}
+
+/**
+ * kafkajs' round-robin assignment (members sorted by id, every subscribed partition in turn) with `userData` in
+ * each member's subscription.
+ */
+export function roundRobinAssigner(userData: Buffer): GroupAssigner {
+  return {
+    name: 'RoundRobinAssigner',
+    version: 0,
+    userData: () => userData,
+    assign: (members, partitions) => {
+      const sorted = members.map((m) => m.memberId).sort();
+      const out = new Map<string, Record<string, number[]>>();
+      let i = 0;
+      for (const [topic, ids] of partitions)
+        for (const p of ids) {
+          const member = sorted[i++ % sorted.length];
+          if (member === undefined) continue;
+          let a = out.get(member);
+          if (!a) out.set(member, (a = {}));
+          (a[topic] ??= []).push(p);
+        }
+      return Promise.resolve(out);
+    },
+  };
+}
