@@ -3,7 +3,13 @@
  * and the action config (auth, rateLimit, maxConcurrency), the endpoint origin's limits, metrics per action.
  * Used by every action connector; the connectors differ only in how they build the request.
  */
-import type { ActionCommand, ActionConfig, ActionResult, ResultStatus } from '../schemas/index.js';
+import {
+  resultOf,
+  type ActionCommand,
+  type ActionConfig,
+  type ActionResult,
+  type ResultStatus,
+} from '../schemas/index.js';
 import { noopMetrics, type Metrics } from '../topology/index.js';
 import { connectorMetrics } from './metric-catalogue.js';
 import { ConnectorCodes, type ConnectorCode } from './errors.js';
@@ -131,12 +137,7 @@ function originOf(url: string): string | undefined {
 /** Builds the `jo.action-results` record of a command from an HTTP outcome. */
 export function toResult(cmd: ActionCommand, o: HttpOutcome, now: number): ActionResult {
   return {
-    commandId: cmd.commandId,
-    instanceId: cmd.instanceId,
-    nodeId: cmd.nodeId,
-    journeyId: cmd.journeyId,
-    journeyVersion: cmd.journeyVersion,
-    profileKey: cmd.profileKey,
+    ...resultOf(cmd),
     status: o.status,
     attempts: o.attempts,
     ...(o.httpStatus !== undefined ? { httpStatus: o.httpStatus } : {}),

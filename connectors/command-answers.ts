@@ -4,7 +4,7 @@
  * transaction commits, so a re-delivery after a failed transaction reuses them instead of calling again.
  */
 import { noopMetrics, topologyMetrics, type KafkaMessage, type Metrics, type OutRecord } from '../topology/index.js';
-import { DlqHeaders, type ActionResult, type topicNames } from '../schemas/index.js';
+import { DlqHeaders, resultOf, type ActionResult, type topicNames } from '../schemas/index.js';
 import type { AttemptContext } from './action-executor.js';
 import type { AttemptLog } from './attempt-log.js';
 import { parseCommand } from './command-parse.js';
@@ -93,12 +93,7 @@ export class CommandAnswers {
       // not recorded, not sent: the chunk fails and is taken again from the committed offsets
       if ((err as { code?: unknown }).code === ConnectorCodes.attemptLogFailed) throw err;
       result = {
-        commandId: cmd.commandId,
-        instanceId: cmd.instanceId,
-        nodeId: cmd.nodeId,
-        journeyId: cmd.journeyId,
-        journeyVersion: cmd.journeyVersion,
-        profileKey: cmd.profileKey,
+        ...resultOf(cmd),
         status: 'error',
         attempts: 0,
         error: `${ConnectorCodes.connectorInternal}: ${String(err)}`,

@@ -15,11 +15,21 @@ describe('QueueDepth: the unread part of the throttle queue', () => {
   it('counts what is left beyond the fetched batch, and nothing once the consumer read to the end', () => {
     const { d, seen } = depth();
     // partition 0 ends at 5,000; the consumer fetched offsets 0..999 (one action)
-    d.fetched(0, Array.from({ length: 1_000 }, () => 'mail'), '999', '5000');
+    d.fetched(
+      0,
+      Array.from({ length: 1_000 }, () => 'mail'),
+      '999',
+      '5000',
+    );
     expect(d.unread()).toEqual(new Map([['mail', 4_000]]));
     expect(seen.at(-1)).toEqual(new Map([['mail', 4_000]]));
     // the last batch holds only the transaction marker at 5,000 (high watermark 5,001)
-    d.fetched(0, Array.from({ length: 4_000 }, () => 'mail'), '4999', '5001');
+    d.fetched(
+      0,
+      Array.from({ length: 4_000 }, () => 'mail'),
+      '4999',
+      '5001',
+    );
     d.fetched(0, [], '5000', '5001');
     expect(d.unread()).toEqual(new Map([['mail', 0]]));
   });

@@ -21,15 +21,7 @@ import {
 } from './compiled-journey.js';
 import { compileNode, duration, isRecord, rule, unknownEvent, type Work } from './journey-node-checks.js';
 
-export {
-  BUILTIN_DATASOURCES,
-  DEFAULT_MAX_NODES,
-  type CompileOptions,
-  type CompileResult,
-  type CompiledJourney,
-  type CompiledNode,
-  type JourneyRefs,
-};
+export * from './compiled-journey.js';
 
 const ID_RE = new RegExp(ID_PATTERN);
 

@@ -59,6 +59,20 @@ export const ActionResult = Type.Object({
 });
 export type ActionResult = Static<typeof ActionResult>;
 
+/** The fields a result copies from its command (which command, instance, node, journey version and profile). */
+export function resultOf(
+  cmd: ActionCommand,
+): Pick<ActionResult, 'commandId' | 'instanceId' | 'nodeId' | 'journeyId' | 'journeyVersion' | 'profileKey'> {
+  return {
+    commandId: cmd.commandId,
+    instanceId: cmd.instanceId,
+    nodeId: cmd.nodeId,
+    journeyId: cmd.journeyId,
+    journeyVersion: cmd.journeyVersion,
+    profileKey: cmd.profileKey,
+  };
+}
+
 export const StepStatuses = ['entered', 'transitioned', 'goal', 'ended', 'error', 'timedout', 'discarded'] as const;
 export type StepStatus = (typeof StepStatuses)[number];
 

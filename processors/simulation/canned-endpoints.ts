@@ -5,12 +5,13 @@
  * `retries` more attempts after a 5xx, 429 or timeout, none after 401/403/404; an attempt slower than the command's
  * `timeoutMs` times out — and the result arrives after the simulated time the attempts took.
  */
-import type {
-  ActionCommand,
-  ActionResult,
-  CannedResponse,
-  CannedResponses,
-  DataSourceConfig,
+import {
+  resultOf,
+  type ActionCommand,
+  type ActionResult,
+  type CannedResponse,
+  type CannedResponses,
+  type DataSourceConfig,
 } from '../../schemas/index.js';
 
 const DEFAULT_RESPONSE: CannedResponse = { status: 200, body: {} };
@@ -71,12 +72,7 @@ export class CannedEndpoints {
       if (elapsed >= budget) break;
     }
     const base = {
-      commandId: cmd.commandId,
-      instanceId: cmd.instanceId,
-      nodeId: cmd.nodeId,
-      journeyId: cmd.journeyId,
-      journeyVersion: cmd.journeyVersion,
-      profileKey: cmd.profileKey,
+      ...resultOf(cmd),
       attempts,
     };
     const latencyMs = Math.min(elapsed, budget);
