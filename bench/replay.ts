@@ -8,7 +8,9 @@
  *    broker and simulated, with the progress bar logged): events/s over the range (the number `jo replay` prints),
  *    and the whole command's wall time;
  * 2. reading the range alone (the same consumer code, no simulation): the broker side's share;
- * 3. the simulation alone over the same events held in memory (no broker): the engine side's share.
+ * 3. the simulation alone over the same events held in memory (no broker): the engine side's share — in child
+ *    processes (bench/replay-sim-child.ts) on the baseline tree and on the current tree, alternating (before/after
+ *    in one run: bench/baseline.ts; `BENCH_REPLAY_ROUNDS`, default 2).
  *
  * The journey is the benchmark's usual shape: an action, a condition, a 30-minute wait or an event node with a
  * 1-hour timeout, a second action, an end; 3 of 4 events enter (one profile each), every 4th is the follow-up event
@@ -17,19 +19,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
-import {
-  topicCatalog,
-  type ActionConfig,
-  type EventConfig,
-  type JourneyConfig,
-  type JourneyRecord,
-} from '../schemas/index.js';
-import { JourneySimulation } from '../processors/index.js';
+import { topicCatalog } from '../schemas/index.js';
 import { createKafka, type KafkaClient } from '../topology/index.js';
 import { createJourneyTopics } from '../processors/testing/index.js';
 import { produce } from '../topology/testing/index.js';
 import { rangesByTime, readRanges, replayCommand } from '../ops/journey-test/index.js';
-import { xdmEvent } from './engine-config.js';
+import { BASELINE_REF, mean, runChild, variants, type Variant } from './baseline.js';
+import { config, eventValue, journey } from './replay-journey.js';
+import type { SimResult } from './replay-sim-child.js';
 import type { BenchContext, BenchRow } from './types.js';
 
 const env = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
@@ -38,54 +35,9 @@ const SPAN_MS = env('BENCH_REPLAY_SPAN_S', 7_200) * 1000;
 const TARGET = '>= 20000';
 /** BENCH_REPLAY_ONLY=sim: the simulation alone (no broker work; for profiling). */
 const ONLY = process.env['BENCH_REPLAY_ONLY'] ?? '';
-
-const journey: JourneyConfig = {
-  id: 'replay-bench',
-  name: 'replay bench',
-  namespace: 'crmId',
-  entry: { event: 'ev-a' },
-  start: 'first',
-  nodes: {
-    first: { type: 'action', action: 'hook', params: { journey: 'replay-bench' }, next: 'check' },
-    check: {
-      type: 'condition',
-      paths: [{ when: { '>': [{ var: 'event.xdm.commerce.value' }, 50] }, next: 'big' }],
-      otherwise: 'small',
-    },
-    big: { type: 'wait', duration: 'PT30M', next: 'second' },
-    small: { type: 'event', events: [{ event: 'ev-follow', next: 'second' }], timeout: 'PT1H', onTimeout: 'done' },
-    second: { type: 'action', action: 'hook', params: { journey: 'replay-bench' }, next: 'done' },
-    done: { type: 'end' },
-  },
-};
-
-const at = new Date().toISOString();
-const record: JourneyRecord = {
-  id: journey.id,
-  versions: [{ version: 1, state: 'live', createdAt: at, publishedAt: at, journey }],
-};
-const event = (t: string): EventConfig => ({
-  id: `ev-${t}`,
-  name: `bench ${t}`,
-  recognition: { eventType: `bench.${t}` },
-  identity: { namespace: 'crmId', path: 'person.id' },
-});
-const resources = {
-  events: [event('a'), event('follow')],
-  actions: [{ id: 'hook', type: 'http', url: 'http://127.0.0.1:9/hook', method: 'POST' } as ActionConfig],
-  datasources: [],
-};
-
-function config(): Array<{ key: string; value: string }> {
-  return [
-    ...resources.events.map((e) => [`event/${e.id}`, e] as const),
-    ...resources.actions.map((a) => [`action/${a.id}`, a] as const),
-    [`journey/${journey.id}`, record] as const,
-  ].map(([key, value]) => ({ key, value: JSON.stringify(value) }));
-}
-
-/** Event i: every 4th is the follow-up of the profile that entered 3 events earlier. */
-const eventValue = (i: number) => (i % 4 === 3 ? xdmEvent('follow', i - 3, 0) : xdmEvent('a', i, 0));
+const ROUNDS = env('BENCH_REPLAY_ROUNDS', 2);
+/** A V8 CPU profile of each simulation child under `<dir>/<label>/`. */
+const PROFILE_DIR = process.env['BENCH_REPLAY_PROFILE'];
 
 interface Produced {
   readonly from: number;
@@ -134,40 +86,56 @@ function cpuSince(from: NodeJS.CpuUsage): number {
   return (d.user + d.system) / 1e6;
 }
 
-async function timeSimulationOnly(p: Produced): Promise<{ perS: number; perCpuS: number; commands: number }> {
+/**
+ * The simulation alone (events in memory, no broker) on the baseline tree and on the current tree, alternating,
+ * `BENCH_REPLAY_ROUNDS` times (default 2): rows per tree and the current/baseline ratios.
+ */
+async function simulationRows(ctx: BenchContext): Promise<{ rows: BenchRow[]; commands: number }> {
+  const trees = variants(['replay-sim-child.ts', 'replay-journey.ts']);
+  const runs = new Map<Variant['name'], Array<SimResult & { load: string }>>();
   let commands = 0;
-  const sim = await JourneySimulation.create({
-    resources,
-    journeys: [record],
-    start: p.from,
-    observer: { command: () => void (commands += 1) },
-  });
-  try {
-    const t0 = performance.now();
-    const cpu0 = process.cpuUsage();
-    for (let i = 0; i < N; i++) sim.addEvent(p.stamps[i] ?? 0, p.values[i] ?? Buffer.alloc(0));
-    await sim.run(p.to);
-    return { perS: N / ((performance.now() - t0) / 1000), perCpuS: N / cpuSince(cpu0), commands };
-  } finally {
-    await sim.close();
+  for (let round = 0; round < ROUNDS; round++)
+    for (const v of round % 2 === 0 ? trees : [...trees].reverse()) {
+      const label = `sim-${v.name}-${round}`;
+      const r = await runChild<SimResult>(v, 'replay-sim-child.ts', { events: N, spanMs: SPAN_MS }, label, PROFILE_DIR);
+      const l = load();
+      ctx.log(`simulation only [${v.name}]: ${r.perS.toFixed(0)} events/s, ${r.perCpuS.toFixed(0)} events/CPU-s; ${l}`);
+      runs.set(v.name, [...(runs.get(v.name) ?? []), { ...r, load: l }]);
+      if (v.name === 'current') commands = r.commands;
+    }
+  const rows: BenchRow[] = [];
+  for (const [name, list] of runs) {
+    const note = `${name === 'baseline' ? `baseline ${BASELINE_REF}` : 'current tree'}; ${list.map((x) => x.load).join(', ')}`;
+    rows.push(
+      {
+        metric: `simulation only (events in memory) [${name}]`,
+        value: mean(list.map((x) => x.perS)),
+        unit: 'events/s',
+        note,
+      },
+      {
+        metric: `simulation only, per CPU second [${name}]`,
+        value: mean(list.map((x) => x.perCpuS)),
+        unit: 'events/CPU-s',
+      },
+    );
   }
-}
-
-function simRows(sim: { perS: number; perCpuS: number }, note: string): BenchRow[] {
-  return [
-    { metric: 'simulation only (events in memory)', value: sim.perS, unit: 'events/s', note },
-    { metric: 'simulation only, per CPU second', value: sim.perCpuS, unit: 'events/CPU-s' },
-  ];
-}
-
-async function simOnlyRows(ctx: BenchContext): Promise<BenchRow[]> {
-  const to = Date.parse('2026-01-01T00:00:00Z');
-  const from = to - SPAN_MS;
-  const values = Array.from({ length: N }, (_, i) => Buffer.from(eventValue(i)));
-  const stamps = values.map((_, i) => from + Math.floor((i * SPAN_MS) / N));
-  const sim = await timeSimulationOnly({ from, to, values, stamps });
-  ctx.log(`simulation only: ${sim.perS.toFixed(0)} events/s, ${sim.commands} commands; ${load()}`);
-  return simRows(sim, load());
+  const b = runs.get('baseline');
+  const a = runs.get('current');
+  if (a && b)
+    rows.push(
+      {
+        metric: 'simulation only: current / baseline events/s',
+        value: mean(a.map((x) => x.perS)) / mean(b.map((x) => x.perS)),
+        unit: '×',
+      },
+      {
+        metric: 'simulation only: current / baseline events per CPU second',
+        value: mean(a.map((x) => x.perCpuS)) / mean(b.map((x) => x.perCpuS)),
+        unit: '×',
+      },
+    );
+  return { rows, commands };
 }
 
 interface ReplayRun {
@@ -209,7 +177,7 @@ async function timeReplay(ctx: BenchContext, kafka: KafkaClient, prefix: string,
 }
 
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
-  if (ONLY === 'sim') return simOnlyRows(ctx);
+  if (ONLY === 'sim') return (await simulationRows(ctx)).rows;
   const prefix = `bench-r-${randomUUID().slice(0, 8)}.`;
   const kafka = createKafka({ brokers: ctx.brokers, clientId: 'bench-replay', logLevel: 'nothing' });
   const admin = kafka.admin();
@@ -225,9 +193,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     const readPerS = await timeReadOnly(kafka, topics.events, p);
     const readLoad = load();
     ctx.log(`read only: ${readPerS.toFixed(0)} events/s; ${readLoad}`);
-    const sim = await timeSimulationOnly(p);
-    const simLoad = load();
-    ctx.log(`simulation only: ${sim.perS.toFixed(0)} events/s, ${sim.commands} commands; ${simLoad}`);
+    const sim = await simulationRows(ctx);
     return [
       {
         metric: 'jo replay: events/s over the range',
@@ -239,7 +205,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       { metric: 'jo replay: events per CPU second', value: r.perCpuS, unit: 'events/CPU-s', note: 'whole command' },
       { metric: 'jo replay: whole command', value: r.wall, unit: 's', note: 'config + profiles + range' },
       { metric: 'reading the range only', value: readPerS, unit: 'events/s', note: readLoad },
-      ...simRows(sim, simLoad),
+      ...sim.rows,
       {
         metric: 'commands (replay = simulation)',
         value: r.commands,

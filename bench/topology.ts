@@ -1,10 +1,9 @@
 /**
  * Stream runtime throughput and CPU per record on the real broker, before and after, in one run: a stateful
  * counting topology (RocksDB store, changelog) and a stateless pass-through, both exactly-once, each run on the
- * current tree and on a BASELINE build of the runtime (the tree at `BENCH_BASELINE_REF`, default the commit before
- * the per-record CPU work of issue 11, extracted with `git archive` into a temporary directory that shares this
- * checkout's node_modules). Each run is a child process (bench/topology-child.ts) reading the same input from the
- * start under its own application id; baseline and current alternate, `BENCH_TOPOLOGY_ROUNDS` times (default 2;
+ * current tree and on a BASELINE build of the runtime (the tree at `BENCH_BASELINE_REF`, see baseline.ts). Each
+ * run is a child process (bench/topology-child.ts) reading the same input from the start under its own application
+ * id; baseline and current alternate, `BENCH_TOPOLOGY_ROUNDS` times (default 2;
  * odd rounds run the current tree first). The machine is shared: CPU µs per record moves much less with its load
  * than records/s does, so both are printed (means over the rounds).
  * Then, on the current tree only: the pass-through at-least-once and the restore of the stateful case's changelog
@@ -12,68 +11,22 @@
  *
  * `BENCH_BASELINE_REF=none` skips the baseline. `BENCH_TOPOLOGY_PROFILE=<dir>` writes a V8 CPU profile per child.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { createKafka, type KafkaClient } from '../topology/index.js';
+import { BASELINE_REF, mean, runChild as run1, variants as trees, type Variant } from './baseline.js';
 import type { ChildArgs, ChildResult } from './topology-child.js';
 import type { BenchContext, BenchRow } from './types.js';
 
 const RECORDS = Number(process.env['BENCH_TOPOLOGY_RECORDS'] ?? 100_000);
 const PARTITIONS = 3;
 const ROUNDS = Number(process.env['BENCH_TOPOLOGY_ROUNDS'] ?? 2);
-/** main right before the per-record CPU work of issue 11 point 6 (session 4). */
-const DEFAULT_BASELINE = '552c1d6';
-const BASELINE_REF = process.env['BENCH_BASELINE_REF'] ?? DEFAULT_BASELINE;
 const PROFILE_DIR = process.env['BENCH_TOPOLOGY_PROFILE'];
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = dirname(here);
-
 type Case = ChildArgs['case'];
-interface Variant {
-  readonly name: 'baseline' | 'current';
-  readonly root: string;
-}
 
-/** The tree at `ref` in a directory of its own (kept between runs), with this checkout's node_modules. */
-function baselineTree(ref: string): Variant {
-  const sha = execFileSync('git', ['rev-parse', '--short=12', `${ref}^{commit}`], { cwd: root })
-    .toString()
-    .trim();
-  const dir = join(tmpdir(), `jo-bench-baseline-${sha}`);
-  if (!existsSync(join(dir, 'topology', 'index.ts'))) {
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    execFileSync('bash', ['-c', `git archive ${sha} | tar -x -C ${JSON.stringify(dir)}`], { cwd: root });
-    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  }
-  // The child is the same for both trees: it uses only names topology/index.ts exported at the baseline too.
-  mkdirSync(join(dir, 'bench'), { recursive: true });
-  copyFileSync(join(here, 'topology-child.ts'), join(dir, 'bench', 'topology-child.ts'));
-  return { name: 'baseline', root: dir };
-}
-
-function runChild(v: Variant, args: ChildArgs, label: string): Promise<ChildResult> {
-  const prof = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, label)}`] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'bench/topology-child.ts', JSON.stringify(args)], {
-    cwd: v.root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{')) reject(new Error(`${label}: exit ${code}: ${out}`));
-      else resolve(JSON.parse(line) as ChildResult);
-    });
-  });
-}
+const runChild = (v: Variant, args: ChildArgs, label: string) =>
+  run1<ChildResult>(v, 'topology-child.ts', args, label, PROFILE_DIR);
 
 async function produce(kafka: KafkaClient, topic: string, words: readonly string[]): Promise<void> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -84,7 +37,6 @@ async function produce(kafka: KafkaClient, topic: string, words: readonly string
 }
 
 const load = () => `load ${loadavg()[0]?.toFixed(1)}`;
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const kafka = createKafka({ brokers: ctx.brokers, clientId: 'bench-topology', logLevel: 'nothing' });
@@ -92,9 +44,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   await admin.connect();
   const id = randomUUID().slice(0, 8);
   const t = (n: string) => `bench-topology-${n}-${id}`;
-  const variants: Variant[] = [];
-  if (BASELINE_REF !== 'none') variants.push(baselineTree(BASELINE_REF));
-  variants.push({ name: 'current', root });
+  const variants = trees(['topology-child.ts']);
   try {
     await admin.createTopics({
       waitForLeaders: true,

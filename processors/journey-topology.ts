@@ -37,7 +37,7 @@ import { ProfileStoreProcessor } from './steps/profile-store-processor.js';
 import { TimersProcessor } from './steps/timers-processor.js';
 import { AudienceProcessor } from './steps/audience-processor.js';
 import { ConfigError } from '../topology/index.js';
-import { timerSerde } from './journey/index.js';
+import { profileStateSerde, timerSerde } from './journey/index.js';
 
 /** Name of the repartition step; its topic is `${applicationId}-events-by-profile-repartition`. */
 export const REPARTITION = 'events-by-profile';
@@ -119,7 +119,7 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
       ...(opts.partitions !== undefined ? { partitions: opts.partitions } : {}),
     })
     .addStateStore({ name: STORES.profiles, serde: jsonSerde<unknown>(), prefetchInputKeys: true })
-    .addStateStore({ name: STORES.instances, serde: jsonSerde<unknown>(), prefetchInputKeys: true })
+    .addStateStore({ name: STORES.instances, serde: profileStateSerde, prefetchInputKeys: true })
     // jo.timers is the timer index's changelog: a wait costs one record, written with the step that set it.
     .addStateStore({ name: STORES.timers, serde: timerSerde, changelogTopic: t.timers })
     .addStateStore({ name: STORES.stops, serde: jsonSerde<unknown>() })

@@ -31,6 +31,7 @@ export { buildCommand, evaluateParams, actionNeeds, type CommandInput } from './
 export { defineJourney, fromCompiled, isRule, datasourcesIn } from './journey-def.js';
 export { JourneyMachine, type Transition } from './journey-machine.js';
 export { JourneyEngine, type JourneyCatalog, type ProfileState } from './journey-engine.js';
+export { profileStateSerde } from './profile-state-serde.js';
 export { TimerIndex, timerKey, timerSerde, InvalidTimerRecord, type InvalidTimerEntry } from './timer-index.js';
 export { StoreFrequencyLedger, channelOf, type SendRecord } from './frequency-ledger.js';
 export { StoreEntryLedger, partitionShare, type EntryCount } from './entry-ledger.js';

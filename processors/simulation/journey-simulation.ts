@@ -239,9 +239,9 @@ export class JourneySimulation {
     if (o.store === STORES.timers) return this.timerChange(o, now);
     if (o.store !== undefined) return;
     if (o.topic === this.topics.steps) {
-      for (const s of stepsOf(parse(o.value))) obs.step?.(s, this.cause);
+      for (const s of stepsOf(valueOf(o))) obs.step?.(s, this.cause);
     } else if (this.commandTopics.has(o.topic)) {
-      const cmd = parse(o.value) as ActionCommand;
+      const cmd = valueOf(o) as ActionCommand;
       const call = this.endpoints.call(cmd);
       const value = Buffer.from(JSON.stringify({ ...call.result, completedAt: iso(now + call.latencyMs) }));
       this.queue.add(now + call.latencyMs, { kind: 'result', command: cmd, value });
@@ -279,6 +279,11 @@ export class JourneySimulation {
 
 function parse(b: Buffer | null): unknown {
   return b === null ? null : (JSON.parse(b.toString('utf8')) as unknown);
+}
+
+/** An output's value as a consumer would parse it: handed over as it was written when the sink wrote JSON. */
+function valueOf(o: RunnerOutput): unknown {
+  return o.decoded ? o.decoded.value : parse(o.value);
 }
 
 export function iso(ms: number): string {

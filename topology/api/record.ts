@@ -70,16 +70,33 @@ function nullable<T>(f: (b: Buffer) => T): Deserializer<T | null> {
   return (b) => (b === null ? null : f(b));
 }
 
+/** The (de)serializers made by `serdes.jsonSerializer` / `serdes.jsonDeserializer`. */
+const plainJson = new WeakSet<object>();
+
+function markPlainJson<F extends object>(f: F): F {
+  plainJson.add(f);
+  return f;
+}
+
+/**
+ * True for the serializers and deserializers of `serdes.jsonSerializer()` / `serdes.jsonDeserializer()`: bytes are
+ * `JSON.stringify` of the value, and reading them back gives an equal plain value. An owner that keeps a hop in the
+ * process (the in-memory runner) may hand the value itself from such a sink to such a source and skip both.
+ */
+export function isPlainJson(f: unknown): boolean {
+  return typeof f === 'function' && plainJson.has(f);
+}
+
 /** Ready-made (de)serializers. JSON parse errors throw `DESERIALIZATION_FAILED`-coded errors via the task. */
 export const serdes = {
   stringDeserializer: nullable((b) => b.toString('utf8')),
   bufferDeserializer: nullable((b) => b),
   jsonDeserializer<T>(): Deserializer<T | null> {
-    return nullable((b) => JSON.parse(b.toString('utf8')) as T);
+    return markPlainJson(nullable((b) => JSON.parse(b.toString('utf8')) as T));
   },
   stringSerializer: ((v: string | null) => (v === null ? null : Buffer.from(v, 'utf8'))) as Serializer<string | null>,
   bufferSerializer: ((v: Buffer | null) => v) as Serializer<Buffer | null>,
   jsonSerializer<T>(): Serializer<T | null> {
-    return (v) => (v === null ? null : Buffer.from(JSON.stringify(v), 'utf8'));
+    return markPlainJson<Serializer<T | null>>((v) => (v === null ? null : Buffer.from(JSON.stringify(v), 'utf8')));
   },
 };

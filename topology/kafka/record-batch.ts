@@ -159,6 +159,28 @@ interface Planned {
   readonly bodySize: number;
 }
 
+/** Least and greatest message timestamp in string order (as kafkajs' default sort), or `now` for none. */
+function stampRange(messages: readonly BatchMessage[], now: number): [string | number, string | number] {
+  let first: string | number | undefined;
+  let max: string | number | undefined;
+  let firstS = '';
+  let maxS = '';
+  for (const m of messages) {
+    const t = m.timestamp;
+    if (t == null) continue;
+    const s = String(t);
+    if (first === undefined || s < firstS) {
+      first = t;
+      firstS = s;
+    }
+    if (max === undefined || s > maxS) {
+      max = t;
+      maxS = s;
+    }
+  }
+  return first === undefined || max === undefined ? [now, now] : [first, max];
+}
+
 /**
  * The partition entry (`partition` int32, record-set size int32, record batch) of a Produce request, or undefined
  * for an empty batch (left to kafkajs).
@@ -166,13 +188,9 @@ interface Planned {
 export function encodePartitionBatch(p: PartitionBatch): Buffer | undefined {
   const n = p.messages.length;
   if (n === 0) return undefined;
-  // As kafkajs: the batch's first/max timestamps come from the messages' own, sorted as strings (default sort).
-  const stamps = p.messages
-    .map((m) => m.timestamp)
-    .filter((t) => t != null)
-    .sort();
-  const first: string | number = stamps.length === 0 ? p.now : (stamps[0] as string | number);
-  const max: string | number = stamps.length === 0 ? p.now : (stamps[stamps.length - 1] as string | number);
+  // As kafkajs: the batch's first/max timestamps are the least and greatest of the messages' own compared as
+  // strings (kafkajs sorts them with the default sort); found in one pass instead of a sort per batch.
+  const [first, max] = stampRange(p.messages, p.now);
   const planned: Planned[] = new Array<Planned>(n);
   let recordsSize = 0;
   for (let i = 0; i < n; i++) {

@@ -24,6 +24,7 @@ import {
   taskIdOf,
   type OutgoingRecord,
   type TaskErrorInfo,
+  type UnserializedRecord,
 } from './task.js';
 
 /** One record the topology wrote: `store` is set when `topic` is the changelog of that state store. */
@@ -31,10 +32,46 @@ export interface RunnerOutput {
   readonly topic: string;
   readonly partition: number;
   readonly key: Buffer | null;
+  /** The bytes a consumer of the topic would read (made on first read when `decoded` is set). */
   readonly value: Buffer | null;
+  /**
+   * Set when a sink with a plain JSON serializer wrote it: the value as the sink got it — what parsing `value`
+   * would give, without serializing and parsing it.
+   */
+  readonly decoded?: { readonly value: unknown };
   readonly timestamp: number;
   readonly headers: Headers;
   readonly store?: string;
+}
+
+/**
+ * A record kept in the process: a queued input of a task, or an output handed to `onOutput`. Its bytes are made
+ * from `decoded` on first read of `value` only (a hop between tasks never reads them unless the record is
+ * dead-lettered).
+ */
+class InProcessRecord implements RawRecord, RunnerOutput {
+  private bytes: Buffer | null | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: string,
+    readonly key: Buffer | null,
+    readonly timestamp: number,
+    readonly headers: Headers,
+    value: Buffer | null | undefined,
+    readonly decoded?: { readonly value: unknown },
+    private readonly serialize?: (value: unknown) => Buffer | null,
+    readonly store?: string,
+  ) {
+    this.bytes = value;
+  }
+
+  get value(): Buffer | null {
+    if (this.bytes === undefined)
+      this.bytes = this.serialize && this.decoded ? this.serialize(this.decoded.value) : null;
+    return this.bytes;
+  }
 }
 
 export interface InMemoryRunnerOptions {
@@ -63,7 +100,7 @@ export class InMemoryRunner {
   private readonly storeOfChangelog = new Map<string, string>();
   private readonly subOfTopic = new Map<string, number>();
   private readonly offsets = new Map<string, number>();
-  private readonly queue: RawRecord[] = [];
+  private readonly queue: InProcessRecord[] = [];
   private closed = false;
 
   private constructor(
@@ -88,22 +125,33 @@ export class InMemoryRunner {
     return this.plan.repartitionTopics.get(topic) ?? this.opts.partitions ?? 1;
   }
 
-  private collect(r: OutgoingRecord): void {
+  /**
+   * An output: queued when the topology reads its topic (a repartition hop, an own input), else handed to
+   * `onOutput`. A value handed over unserialized (`sendValue`) stays so: the next task gets the value itself.
+   */
+  private collect(r: OutgoingRecord | UnserializedRecord, unserialized: boolean): void {
     const partition = r.partition ?? (r.key === null ? 0 : partitionForKey(r.key, this.partitionsOf(r.topic)));
     const store = this.storeOfChangelog.get(r.topic);
-    const raw = this.record(r.topic, partition, r.key, r.value, r.timestamp, r.headers);
-    if (store === undefined && (this.subOfTopic.has(r.topic) || this.globals.has(r.topic))) {
-      this.queue.push(raw);
-      return;
-    }
-    this.opts.onOutput({ ...raw, ...(store !== undefined ? { store } : {}) });
-  }
-
-  private record(topic: string, partition: number, key: Buffer | null, value: Buffer | null, ts: number, h: Headers) {
-    const k = `${topic}/${partition}`;
+    const k = `${r.topic}/${partition}`;
     const offset = this.offsets.get(k) ?? 0;
     this.offsets.set(k, offset + 1);
-    return { topic, partition, offset: String(offset), key, value, timestamp: ts, headers: h };
+    const [bytes, decoded, serialize] = unserialized
+      ? [undefined, { value: r.value }, (r as UnserializedRecord).serialize]
+      : [r.value as Buffer | null, undefined, undefined];
+    const rec = new InProcessRecord(
+      r.topic,
+      partition,
+      String(offset),
+      r.key,
+      r.timestamp,
+      r.headers,
+      bytes,
+      decoded,
+      serialize,
+      store,
+    );
+    if (store === undefined && (this.subOfTopic.has(r.topic) || this.globals.has(r.topic))) this.queue.push(rec);
+    else this.opts.onOutput(rec);
   }
 
   private logged(spec: { readonly name: string; readonly changelog?: boolean }): boolean {
@@ -120,7 +168,10 @@ export class InMemoryRunner {
       this.stores.push(store);
     }
     const globalStores = new Map([...this.globals.values()].map((u) => [u.store.name, u.store]));
-    const collector = { send: (r: OutgoingRecord) => this.collect(r) };
+    const collector = {
+      send: (r: OutgoingRecord) => this.collect(r, false),
+      sendValue: (r: UnserializedRecord) => this.collect(r, true),
+    };
     for (const sub of this.topology.subTopologies) {
       for (let p = 0; p < (this.plan.partitions.get(sub.id) ?? 0); p++) {
         const stores = new Map<string, KeyValueStore<unknown>>();
@@ -167,7 +218,7 @@ export class InMemoryRunner {
       const sub = this.subOfTopic.get(raw.topic);
       const task = sub === undefined ? undefined : this.tasks.get(taskIdOf(sub, raw.partition));
       if (!task) throw new RangeError(`no task for ${raw.topic} partition ${raw.partition}`);
-      await task.process(raw);
+      await task.process(raw, raw.decoded);
     }
     // every input is committed once it and what it led to are processed
     for (const t of this.tasks.values()) t.prepareCommit();
@@ -181,8 +232,7 @@ export class InMemoryRunner {
     if (this.closed) throw new Error('the in-memory runner is closed');
     if (!this.subOfTopic.has(topic) && !this.globals.has(topic))
       throw new RangeError(`"${topic}" is not an input topic of this topology`);
-    const partition = key === null ? 0 : partitionForKey(key, this.partitionsOf(topic));
-    this.queue.push(this.record(topic, partition, key, value, timestamp, headers));
+    this.collect({ topic, key, value, timestamp, headers }, false);
     await this.drain();
   }
 

@@ -17,9 +17,23 @@ export interface OutgoingRecord {
   readonly timestamp: number;
 }
 
+/** A sink's output whose value is not serialized yet (see `RecordCollector.sendValue`). */
+export interface UnserializedRecord extends Omit<OutgoingRecord, 'value'> {
+  readonly value: unknown;
+  /** The sink's value serializer: the bytes a consumer of the topic would read, for when they are needed. */
+  readonly serialize: (value: unknown) => Buffer | null;
+}
+
 /** Receives a task's outputs. Must accept them synchronously (buffer); the owner sends/commits them. */
 export interface RecordCollector {
   send(record: OutgoingRecord): void;
+  /**
+   * Optional, for an owner that keeps records in the process (the in-memory runner): takes the outputs of sinks
+   * with a plain JSON value serializer (`isPlainJson`) before serialization, so a hop that stays in the process
+   * can hand the value itself to the next task (`StreamTask.process`'s `decoded`) and bytes are made only when
+   * someone reads them.
+   */
+  sendValue?(record: UnserializedRecord): void;
 }
 
 /** `continue`: dead-letter the input record and go on. `stop`: rethrow, which stops the task (and the app). */

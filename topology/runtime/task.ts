@@ -15,7 +15,7 @@ import type { NodeDef, SourceNode } from '../api/builder.js';
 import type { Punctuator, PunctuationType } from '../api/processor.js';
 import { TaskContext, type NodeRunner, type Punctuation } from './task-context.js';
 import { taskIdOf, type OutgoingRecord, type StreamTaskOptions, type TaskErrorInfo } from './task-types.js';
-import type { RawRecord, StreamRecord } from '../api/record.js';
+import { isPlainJson, type RawRecord, type StreamRecord } from '../api/record.js';
 import { hasPendingChanges, type KeyValueStore } from '../api/store.js';
 
 export {
@@ -27,6 +27,7 @@ export {
   type RecordCollector,
   type StreamTaskOptions,
   type TaskErrorInfo,
+  type UnserializedRecord,
 } from './task-types.js';
 
 const NEVER = new AbortController().signal;
@@ -163,12 +164,25 @@ export class StreamTask {
   private sink(def: Extract<NodeDef, { kind: 'sink' }>, r: StreamRecord<unknown, unknown>): void {
     const topic = this.opts.topology.sinkTopic(def, this.opts.applicationId);
     const key = def.keySerializer(r.key);
-    const value = def.valueSerializer(r.value);
     const n = this.opts.partitionsOf(topic);
     let partition: number | undefined;
     if (def.partitioner && n !== undefined) partition = def.partitioner(r.key, r.value, key, n);
     if (partition === undefined && key !== null && n !== undefined) partition = partitionForKey(key, n);
-    this.opts.collector.send({
+    const collector = this.opts.collector;
+    if (collector.sendValue && r.value !== null && isPlainJson(def.valueSerializer)) {
+      collector.sendValue({
+        topic,
+        partition,
+        key,
+        value: r.value,
+        serialize: def.valueSerializer,
+        headers: r.headers,
+        timestamp: r.timestamp,
+      });
+      return;
+    }
+    const value = def.valueSerializer(r.value);
+    collector.send({
       topic,
       ...(partition === undefined ? {} : { partition }),
       key,
@@ -220,8 +234,12 @@ export class StreamTask {
     return Promise.resolve();
   }
 
-  /** Deserializes and processes one input record, then fires due stream-time punctuators. */
-  process(raw: RawRecord): Promise<void> {
+  /**
+   * Deserializes and processes one input record, then fires due stream-time punctuators. `decoded`: the record's
+   * value as a plain JSON value that an in-process owner already holds (see `RecordCollector.sendValue`); used
+   * instead of deserializing `raw.value` when the source's deserializer is plain JSON too.
+   */
+  process(raw: RawRecord, decoded?: { readonly value: unknown }): Promise<void> {
     return this.serial(async () => {
       if (this.closed) throw new Error(`task ${this.id} is closed`);
       const source = this.sourceByTopic.get(raw.topic);
@@ -234,7 +252,10 @@ export class StreamTask {
           const ctx = { topic: raw.topic, headers: raw.headers };
           record = {
             key: source.keyDeserializer(raw.key, ctx),
-            value: source.valueDeserializer(raw.value, ctx),
+            value:
+              decoded !== undefined && isPlainJson(source.valueDeserializer)
+                ? decoded.value
+                : source.valueDeserializer(raw.value, ctx),
             timestamp: raw.timestamp,
             headers: raw.headers,
           };
