@@ -93,8 +93,17 @@ export class TaskConsumer implements ConsumerPort {
     this.consumer?.pause([{ topic, partitions: [partition] }]);
   }
 
+  /**
+   * Tolerates a consumer being rebuilt (kafkajs: "Consumer group was not initialized"): the new consumer fetches
+   * every partition it is assigned, so there is nothing to resume. Throwing here (from a failing task's shutdown
+   * after a broker SIGKILL) used to leave the task un-relaunched and the app stopped for good.
+   */
   resume(topic: string, partition: number): void {
-    this.consumer?.resume([{ topic, partitions: [partition] }]);
+    try {
+      this.consumer?.resume([{ topic, partitions: [partition] }]);
+    } catch {
+      // nothing paused on a consumer that is not running
+    }
   }
 
   async commit(offsets: ReadonlyArray<{ topic: string; partition: number; offset: string }>): Promise<void> {
