@@ -68,3 +68,7 @@ export interface FetchedBatch {
   readonly lastOffset: string;
   readonly highWatermark: string;
 }
+
+/** The connector log when none is given: JSON lines on stderr. */
+export const stderrLog: NonNullable<CommandConsumerOptions['log']> = (level, msg, extra) =>
+  void process.stderr.write(JSON.stringify({ level, src: 'connector', msg, ...extra }) + '\n');

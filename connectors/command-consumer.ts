@@ -27,13 +27,20 @@ import { DEFAULT_TOPIC_PREFIX, topicNames } from '../schemas/index.js';
 import { AttemptLog } from './attempt-log.js';
 import { AttemptLoads } from './attempt-loads.js';
 import { CommandAnswers } from './command-answers.js';
-import type { CommandConsumerOptions, CommandConsumerState } from './command-consumer-options.js';
+import { stderrLog, type CommandConsumerOptions, type CommandConsumerState } from './command-consumer-options.js';
 import { parseCommand } from './command-parse.js';
 import { GroupCommit } from './group-commit.js';
 import { ThrottleGate } from './throttle-gate.js';
 import { QueueDepth } from './throttle-queue-depth.js';
 import { ensureQueueTopic, queuedCommands, throttledHandler, type ThrottleLookup } from './throttle-queue.js';
-import { isFenced, newerOwner, newOwnerTag, taggedRoundRobin, type OwnerTag } from './txn-owner.js';
+import {
+  isFenced,
+  newerOwner,
+  newerOwnerWithRetry,
+  newOwnerTag,
+  taggedRoundRobin,
+  type OwnerTag,
+} from './txn-owner.js';
 
 export { parseCommand };
 export type { CommandHandler, CommandConsumerOptions, CommandConsumerState } from './command-consumer-options.js';
@@ -266,7 +273,7 @@ export class CommandConsumer {
     const fenced = isFenced(err);
     await this.teardown();
     if (this.stopRequested()) return;
-    const owner = await this.newerOwnerWithRetry();
+    const owner = await newerOwnerWithRetry(await this.connectedAdmin(), this.groupId, this.tag, this.timer);
     if (owner) return this.superseded(owner);
     this.recoveries.inc({ connector: this.opts.connector, reason: fenced ? 'fenced' : 'transaction_failed' });
     this.log('warn', 'connector transaction failed; re-initialising and resuming from the committed offsets', {
@@ -294,9 +301,7 @@ export class CommandConsumer {
    */
   private async checkOwner(): Promise<void> {
     if (this.phase !== 'running' || this.recovery) return;
-    this.admin ??= this.opts.kafka.admin();
-    await this.admin.connect();
-    const owner = await newerOwner(this.admin, this.groupId, this.tag);
+    const owner = await newerOwner(await this.connectedAdmin(), this.groupId, this.tag);
     if (!owner || this.phase !== 'running' || this.recovery) return;
     this.phase = 'recovering';
     this.recovery = this.teardown()
@@ -309,23 +314,8 @@ export class CommandConsumer {
     return this.phase === 'stopped';
   }
 
-  private async newerOwnerWithRetry(): Promise<OwnerTag | undefined> {
-    this.admin ??= this.opts.kafka.admin();
-    await this.admin.connect();
-    // Right after this instance left, the group may be rebalancing; look a few times before deciding.
-    for (let i = 0; i < 3; i++) {
-      const owner = await newerOwner(this.admin, this.groupId, this.tag);
-      if (owner) return owner;
-      await this.timer.sleep(500);
-    }
-    return undefined;
-  }
-
   private log(level: 'info' | 'warn', msg: string, extra: Record<string, unknown>): void {
-    const sink =
-      this.opts.log ??
-      ((l, m, x) => process.stderr.write(JSON.stringify({ level: l, src: 'connector', msg: m, ...x }) + '\n'));
-    sink(level, msg, { connector: this.opts.connector, ...extra });
+    (this.opts.log ?? stderrLog)(level, msg, { connector: this.opts.connector, ...extra });
   }
 
   private async eachBatch(p: EachBatchPayload): Promise<void> {

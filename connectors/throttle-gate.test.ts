@@ -78,7 +78,7 @@ function handTimer(start: number) {
       if (ready.length === 0) now += 1;
     }
   };
-  return { timer, run, skip: (ms: number) => (now += ms), now: () => now };
+  return { timer, run, stall: (ms: number) => (now += ms), now: () => now };
 }
 
 describe('ThrottleGate: the throttle queue rules', () => {
@@ -186,7 +186,7 @@ describe('ThrottleGate: the throttle queue rules', () => {
     const sent: number[] = [];
     const all = Array.from({ length: 20 }, () => gate.pace('mail', 50).then(() => sent.push(h.now())));
     await h.run(() => sent.length > 0);
-    h.skip(300); // the loop was blocked for 300 ms: the next waiter's timer fires late
+    h.stall(300); // the loop was blocked for 300 ms: the next waiter's timer fires late
     await h.run(() => sent.length === 20);
     await Promise.all(all);
     expect(minGap(sent)).toBeGreaterThanOrEqual(10);

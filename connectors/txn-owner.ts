@@ -6,7 +6,13 @@
  * at the group and steps aside only for a newer owner of the same id.
  */
 import { randomUUID } from 'node:crypto';
-import { memberUserData, roundRobinAssigner, type Admin, type PartitionAssigner } from '../topology/index.js';
+import {
+  memberUserData,
+  roundRobinAssigner,
+  type Admin,
+  type PartitionAssigner,
+  type Timer,
+} from '../topology/index.js';
 
 /** What one connector instance advertises about itself. */
 export interface OwnerTag {
@@ -73,4 +79,19 @@ export function isFenced(err: unknown): boolean {
     e = cause;
   }
   return false;
+}
+
+/** `newerOwner`, looked up to 3 times 500 ms apart: right after an instance left, its group may be rebalancing. */
+export async function newerOwnerWithRetry(
+  admin: Admin,
+  groupId: string,
+  me: OwnerTag,
+  timer: Timer,
+): Promise<OwnerTag | undefined> {
+  for (let i = 0; i < 3; i++) {
+    const owner = await newerOwner(admin, groupId, me);
+    if (owner) return owner;
+    await timer.sleep(500);
+  }
+  return undefined;
 }
