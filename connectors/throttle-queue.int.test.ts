@@ -118,8 +118,9 @@ describe('throttle queue (issue 18)', () => {
       const seen = keyCounts(calls);
       expect(seen.size).toBe(N); // every command called: none lost
       const repeated = [...seen.values()].filter((v) => v > 1).length;
-      // only the calls of the transaction open at the kill are made again (same Idempotency-Key), at most a chunk
-      expect(repeated).toBeLessThanOrEqual(MAX_IN_FLIGHT);
+      // only the calls of the chunks open at the kill are made again (same Idempotency-Key): the queue consumer
+      // answers a chunk while the previous one commits (chunk-loop.ts), so at most two chunks
+      expect(repeated).toBeLessThanOrEqual(2 * MAX_IN_FLIGHT);
       expect(Math.max(...seen.values())).toBeLessThanOrEqual(2);
       const peak = maxInWindow(
         calls.map((r) => r.at),
