@@ -3,6 +3,7 @@ import type { ActionCommand, Throttle } from '../schemas/index.js';
 import { InMemoryMetrics } from '../topology/index.js';
 import { pacedRate, ThrottleGate, type ThrottleVerdict } from './throttle-gate.js';
 import { ManualTimer } from '../topology/index.js';
+import { maxInWindow } from './testing/index.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 /** What the gate sends 50/s at: 55 in any 1.2 s (see pacedRate); its bucket's burst is a quarter second of that. */
@@ -36,17 +37,6 @@ function maxPerSecond(times: number[]): number {
   const per = new Map<number, number>();
   for (const t of times) per.set(Math.floor(t / 1000), (per.get(Math.floor(t / 1000)) ?? 0) + 1);
   return Math.max(0, ...per.values());
-}
-
-/** Most times in any window of `ms` (sliding). */
-function maxInWindow(times: readonly number[], ms: number): number {
-  const t = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < t.length; i++) {
-    while ((t[i] ?? 0) - (t[j] ?? 0) >= ms) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
 }
 
 function minGap(times: readonly number[]): number {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseOutboundPolicy, type ActionConfig } from '../schemas/index.js';
 import { testBrokers, uniqueName, produce, readCommitted, testKafka } from '../topology/testing/index.js';
-import { asRecords, command, createConnectorTopics, results, connectorSuite } from './testing/index.js';
+import { asRecords, command, createConnectorTopics, results, connectorSuite, maxInWindow } from './testing/index.js';
 import { InMemoryMetrics } from '../topology/index.js';
 import { HttpClient } from './http-client.js';
 import { createHttpActionConnector } from './http-action-connector.js';
@@ -19,17 +19,6 @@ const RATE = 50;
 const MAX_IN_FLIGHT = 16;
 
 const { kafka, admin, ep, children, startConnectorChild: startChild } = connectorSuite('connectors-throttle');
-
-/** Most requests in any window of `ms` (sliding, by arrival time). */
-function maxInWindow(times: readonly number[], ms: number): number {
-  const t = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < t.length; i++) {
-    while ((t[i] ?? 0) - (t[j] ?? 0) >= ms) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
-}
 
 /** Send times (epoch ms) logged by the connector child(ren), by undici's send of the request headers. */
 function sendTimes(file: string): { sent: number[]; queuedMs: number[] } {
