@@ -1,17 +1,36 @@
 /** Conversions between kafkajs messages and the runtime's records. */
 import type { FetchedMessage } from './port-client.js';
-import type { Headers } from '../api/record.js';
+import type { Headers, RawRecord } from '../api/record.js';
+
+/** The headers of every record that has none (most): one shared, frozen object instead of one per record. */
+const NO_HEADERS: Headers = Object.freeze({});
 
 /** Kafka headers as UTF-8 strings (a repeated header keeps its last value). */
 export function decodeHeaders(h: FetchedMessage['headers']): Headers {
-  const out: Record<string, string> = {};
-  if (!h) return out;
-  for (const [k, v] of Object.entries(h)) {
+  if (!h) return NO_HEADERS;
+  let out: Record<string, string> | undefined;
+  for (const k in h) {
+    const v = h[k];
     if (v === undefined) continue;
     const last: Buffer | string | undefined = isList(v) ? v[v.length - 1] : v;
-    if (last !== undefined) out[k] = Buffer.isBuffer(last) ? last.toString('utf8') : last;
+    if (last === undefined) continue;
+    out ??= {};
+    out[k] = Buffer.isBuffer(last) ? last.toString('utf8') : last;
   }
-  return out;
+  return out ?? NO_HEADERS;
+}
+
+/** A fetched message of `topic`/`partition` as the runtime's record. */
+export function toRawRecord(topic: string, partition: number, m: FetchedMessage): RawRecord {
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key ?? null,
+    value: m.value ?? null,
+    timestamp: Number(m.timestamp),
+    headers: decodeHeaders(m.headers),
+  };
 }
 
 function isList(v: Buffer | string | ReadonlyArray<Buffer | string>): v is ReadonlyArray<Buffer | string> {

@@ -9,7 +9,7 @@ import { GlobalStoreUpdater } from './global-store.js';
 import type { GlobalStoreDef } from '../api/builder.js';
 import { ReadCommittedFilter, type Admin, type Consumer, type KafkaClient } from '../kafka/kafka-client.js';
 import type { Metrics } from '../api/metrics.js';
-import { decodeHeaders } from '../kafka/kafka-records.js';
+import { toRawRecord } from '../kafka/kafka-records.js';
 import { InMemoryKeyValueStore, type KeyValueStore } from '../api/store.js';
 import type { Timer } from '../api/timer.js';
 
@@ -69,17 +69,7 @@ export class GlobalRunner {
       autoCommit: false,
       eachBatch: async ({ batch }) => {
         const u = this.updaters.get(batch.topic);
-        for (const m of committed.accept(batch)) {
-          await u?.update({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: m.offset,
-            key: m.key ?? null,
-            value: m.value ?? null,
-            timestamp: Number(m.timestamp),
-            headers: decodeHeaders(m.headers),
-          });
-        }
+        for (const m of committed.accept(batch)) await u?.update(toRawRecord(batch.topic, batch.partition, m));
         this.positions.set(`${batch.topic}/${batch.partition}`, BigInt(batch.lastOffset()) + 1n);
       },
     });

@@ -5,7 +5,7 @@
  * flowing however long a record takes.
  */
 import { ReadCommittedFilter, type Consumer, type KafkaClient, type PartitionAssigner } from '../kafka/kafka-client.js';
-import { decodeHeaders } from '../kafka/kafka-records.js';
+import { toRawRecord } from '../kafka/kafka-records.js';
 import type { RawRecord } from '../api/record.js';
 import type { ConsumerWatch } from './consumer-watch.js';
 import type { ConsumerPort } from './task-runner-options.js';
@@ -59,19 +59,8 @@ export class TaskConsumer implements ConsumerPort {
         const sink = o.route(batch.topic, batch.partition);
         const messages = this.committed.accept(batch);
         if (!sink) return;
-        for (const m of messages)
-          sink.offer(
-            {
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: m.offset,
-              key: m.key ?? null,
-              value: m.value ?? null,
-              timestamp: Number(m.timestamp),
-              headers: decodeHeaders(m.headers),
-            },
-            batch.highWatermark,
-          );
+        const hw = batch.highWatermark;
+        for (const m of messages) sink.offer(toRawRecord(batch.topic, batch.partition, m), hw);
       },
     });
   }

@@ -4,6 +4,7 @@
  * over its length or byte limit, or while a processor asked to retry a record later.
  */
 import type { RawRecord } from '../api/record.js';
+import { compareOffsets, nextOffset } from '../kafka/offsets.js';
 import type { ConsumerPort } from './task-runner-options.js';
 
 export interface TaskInputQueueOptions {
@@ -16,13 +17,24 @@ export interface TaskInputQueueOptions {
   readonly maxQueuedBytes?: number;
 }
 
+/**
+ * Where an input topic's partition stands: the offset it was sought to and the last offset taken since. Offsets stay
+ * the decimal strings kafkajs hands out (no BigInt per record).
+ */
+interface InputPosition {
+  readonly from: string;
+  last: string | undefined;
+}
+
 export class TaskInputQueue {
-  private readonly records: RawRecord[] = [];
-  /** Key and value bytes of the records in `records`. */
+  private records: RawRecord[] = [];
+  /** Index of the first queued record in `records` (taken ones before it are dropped in bulk). */
+  private head = 0;
+  /** Key and value bytes of the queued records. */
   private bytes = 0;
-  /** Next offset to accept per input topic. */
-  readonly expected = new Map<string, bigint>();
-  readonly highWatermarks = new Map<string, bigint>();
+  private readonly inputs = new Map<string, InputPosition>();
+  /** Last high watermark seen per input topic (decimal string). */
+  readonly highWatermarks = new Map<string, string>();
   private readonly paused = new Set<string>();
   /** A processor asked to retry a record later (RetryLaterError): the inputs stay paused until one goes through. */
   private waitingFlag = false;
@@ -30,7 +42,7 @@ export class TaskInputQueue {
   constructor(private readonly opts: TaskInputQueueOptions) {}
 
   get length(): number {
-    return this.records.length;
+    return this.records.length - this.head;
   }
 
   get waiting(): boolean {
@@ -39,18 +51,30 @@ export class TaskInputQueue {
 
   /** Starts `topic` at `offset`: the consumer seeks there and fetching resumes. */
   seek(topic: string, offset: string): void {
-    this.expected.set(topic, BigInt(offset));
+    this.inputs.set(topic, { from: offset, last: undefined });
     this.opts.consumer.seek(topic, this.opts.partition, offset);
     this.opts.consumer.resume(topic, this.opts.partition);
   }
 
+  /** Next offset to accept for `topic` (undefined before its first seek). */
+  expected(topic: string): string | undefined {
+    const p = this.inputs.get(topic);
+    return p === undefined ? undefined : p.last === undefined ? p.from : nextOffset(p.last);
+  }
+
+  /** Next offset to accept per input topic that has started. */
+  expectedOffsets(): Array<[string, string]> {
+    return [...this.inputs.keys()].map((t) => [t, this.expected(t) as string]);
+  }
+
   /** Queues a fetched record; false when it was already taken (a re-delivery) or its topic has not started. */
   offer(raw: RawRecord, highWatermark?: string): boolean {
-    if (highWatermark !== undefined) this.highWatermarks.set(raw.topic, BigInt(highWatermark));
-    const off = BigInt(raw.offset);
-    const exp = this.expected.get(raw.topic);
-    if (exp === undefined || off < exp) return false;
-    this.expected.set(raw.topic, off + 1n);
+    if (highWatermark !== undefined) this.highWatermarks.set(raw.topic, highWatermark);
+    const p = this.inputs.get(raw.topic);
+    if (p === undefined) return false;
+    if (p.last === undefined ? compareOffsets(raw.offset, p.from) < 0 : compareOffsets(raw.offset, p.last) <= 0)
+      return false;
+    p.last = raw.offset;
     this.records.push(raw);
     this.bytes += queuedBytes(raw);
     if (this.full() && !this.paused.has(raw.topic)) {
@@ -60,10 +84,22 @@ export class TaskInputQueue {
     return true;
   }
 
-  /** Takes up to `max` records from the head. */
+  /**
+   * Takes up to `max` records from the head. Taken records leave the queue's array in bulk (by index, with a splice
+   * now and then), never a shift per record.
+   */
   take(max: number): RawRecord[] {
-    const batch = this.records.splice(0, max);
+    const end = Math.min(this.records.length, this.head + max);
+    const batch = this.records.slice(this.head, end);
     for (const r of batch) this.bytes -= queuedBytes(r);
+    this.head = end;
+    if (this.head === this.records.length) {
+      this.records = [];
+      this.head = 0;
+    } else if (this.head >= 4_096) {
+      this.records.splice(0, this.head);
+      this.head = 0;
+    }
     return batch;
   }
 
@@ -72,7 +108,8 @@ export class TaskInputQueue {
    * goes through (`endWait`). True when the wait starts now.
    */
   waitWith(rest: readonly RawRecord[]): boolean {
-    this.records.unshift(...rest);
+    this.records = [...rest, ...this.records.slice(this.head)];
+    this.head = 0;
     for (const r of rest) this.bytes += queuedBytes(r);
     if (this.waitingFlag) return false;
     this.waitingFlag = true;
@@ -92,18 +129,19 @@ export class TaskInputQueue {
 
   /** Over the queue's length or byte limit: fetching pauses until the queue is down to half of both. */
   private full(): boolean {
-    return this.records.length > this.opts.maxQueued || this.bytes > (this.opts.maxQueuedBytes ?? Infinity);
+    return this.length > this.opts.maxQueued || this.bytes > (this.opts.maxQueuedBytes ?? Infinity);
   }
 
   resumeIfDrained(): void {
-    if (this.waitingFlag || this.paused.size === 0 || this.records.length > this.opts.maxQueued / 2) return;
+    if (this.waitingFlag || this.paused.size === 0 || this.length > this.opts.maxQueued / 2) return;
     if (this.bytes > (this.opts.maxQueuedBytes ?? Infinity) / 2) return;
     this.resumeAll();
   }
 
   /** Drops the queued records and resumes every paused partition; true when a wait was in progress. */
   clear(): boolean {
-    this.records.length = 0;
+    this.records = [];
+    this.head = 0;
     this.bytes = 0;
     const wasWaiting = this.waitingFlag;
     this.waitingFlag = false;

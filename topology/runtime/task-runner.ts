@@ -20,6 +20,7 @@ import { MAX_OUTPUT_RECORD_BYTES, TaskProcessingError, type TaskRunnerOptions } 
 import { changelogEnds, committedStarts, sendAtLeastOnce } from './task-commit.js';
 import { TaskInputQueue } from './task-input-queue.js';
 import { TaskOutputBuffer } from './task-output-buffer.js';
+import { nextOffset } from '../kafka/offsets.js';
 
 /** Abort reason of an idle task's sleep (woken by new records, a settled commit or stop). */
 const WAKE = 'wake';
@@ -37,7 +38,8 @@ export class TaskRunner {
   /** Stores warmed with the input keys of each batch (their spec's `prefetchInputKeys`). */
   private prefetchStores: Prefetchable[] = [];
   private readonly queue: TaskInputQueue;
-  private readonly positions = new Map<string, bigint>();
+  /** Per input topic, the offset of the last record processed (the next commit's input offset is the one after). */
+  private readonly positions = new Map<string, string>();
   private readonly outputs: TaskOutputBuffer;
   private processedSinceCommit = 0;
   private lastCommit = 0;
@@ -168,7 +170,7 @@ export class TaskRunner {
 
   /** Next offset to fetch per input topic (for re-seeking after a rebalance kept this task here). */
   fetchPositions(): Array<[string, string]> {
-    return [...this.queue.expected].map(([t, o]) => [t, o.toString()]);
+    return this.queue.expectedOffsets();
   }
 
   private async loop(): Promise<void> {
@@ -195,7 +197,8 @@ export class TaskRunner {
 
   private async processBatch(batch: readonly RawRecord[]): Promise<void> {
     const o = this.opts;
-    for (const [i, r] of batch.entries()) {
+    for (let i = 0; i < batch.length; i++) {
+      const r = batch[i] as RawRecord;
       try {
         await this.task?.process(r);
       } catch (err) {
@@ -205,7 +208,7 @@ export class TaskRunner {
         throw new TaskProcessingError(this.id, err);
       }
       if (this.queue.waiting) this.endWait();
-      this.positions.set(r.topic, BigInt(r.offset) + 1n);
+      this.positions.set(r.topic, r.offset);
       this.processedSinceCommit++;
       if (this.stop.signal.aborted) break;
       // Let I/O in between (commit round trips of this and other tasks, fetches, heartbeats): a whole batch
@@ -319,10 +322,10 @@ export class TaskRunner {
     const outs = this.outputs.take();
     const processed = this.processedSinceCommit;
     this.processedSinceCommit = 0;
-    const offsets = [...this.positions].map(([topic, off]) => ({
+    const offsets = [...this.positions].map(([topic, last]) => ({
       topic,
       partition: o.partition,
-      offset: off.toString(),
+      offset: nextOffset(last),
     }));
     const started = o.clock.now();
     await this.stateHandle?.flush();
@@ -340,8 +343,10 @@ export class TaskRunner {
     o.events.emit('commit', { taskId: this.id, latencyMs, outputs: outs.length });
     o.events.emit('records-processed', { taskId: this.id, count: processed });
     for (const [topic, hw] of this.queue.highWatermarks) {
-      const pos = this.positions.get(topic) ?? this.queue.expected.get(topic) ?? hw;
-      o.events.emit('lag', { taskId: this.id, topic, partition: o.partition, lag: Math.max(0, Number(hw - pos)) });
+      const last = this.positions.get(topic);
+      const pos = last !== undefined ? nextOffset(last) : (this.queue.expected(topic) ?? hw);
+      const lag = Number(BigInt(hw) - BigInt(pos));
+      o.events.emit('lag', { taskId: this.id, topic, partition: o.partition, lag: Math.max(0, lag) });
     }
   }
 
