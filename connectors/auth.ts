@@ -8,6 +8,7 @@ import { urlRefusal, type Auth, type OutboundPolicy } from '../schemas/index.js'
 import { ConnectorCodes, ConnectorRetryableError, ConnectorTerminalError } from './errors.js';
 import { isOutboundRefusal } from './outbound-policy.js';
 import type { SecretResolver } from './secrets.js';
+import { readCapped } from './capped-body.js';
 import type { Timer } from '../topology/index.js';
 
 type OAuth2Auth = Extract<Auth, { type: 'oauth2' }>;
@@ -22,21 +23,6 @@ interface CachedToken {
 export const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
 /** Tokens cached at most (one per token URL, client and scope: bounded by the configs, capped anyway). */
 export const MAX_CACHED_TOKENS = 1_000;
-
-/** The body as text, or undefined (and the rest discarded) past `max` bytes. */
-async function readAtMost(body: AsyncIterable<Buffer> & { destroy(): unknown }, max: number) {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of body) {
-    size += c.length;
-    if (size > max) {
-      body.destroy();
-      return undefined;
-    }
-    chunks.push(c);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** Caches OAuth2 client-credentials tokens; concurrent callers share one token request. */
 export class OAuth2TokenCache {
@@ -98,7 +84,7 @@ export class OAuth2TokenCache {
         ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
       });
       status = res.statusCode;
-      text = await readAtMost(res.body, MAX_TOKEN_RESPONSE_BYTES);
+      text = await readCapped(res.body, MAX_TOKEN_RESPONSE_BYTES);
     } catch (err) {
       if (isOutboundRefusal(err))
         throw new ConnectorTerminalError(ConnectorCodes.urlNotAllowed, `token URL: ${(err as Error).message}`);

@@ -31,6 +31,11 @@ export interface CommandConsumerOptions {
   readonly timer?: Timer;
   /** Commands of one partition in flight at once, and per transaction; default 64. */
   readonly maxInFlight?: number;
+  /**
+   * Answer a partition's next chunk while the previous chunk's transaction commits (chunk-loop.ts); a crash then
+   * repeats the calls of up to two chunks. Default false; the throttle queue's consumer sets it.
+   */
+  readonly pipelined?: boolean;
   /** Partitions processed in parallel; default 4. */
   readonly partitionsConsumedConcurrently?: number;
   readonly sessionTimeoutMs?: number;

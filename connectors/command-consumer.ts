@@ -26,6 +26,7 @@ import { connectorMetrics } from './metric-catalogue.js';
 import { DEFAULT_TOPIC_PREFIX, topicNames } from '../schemas/index.js';
 import { AttemptLog } from './attempt-log.js';
 import { AttemptLoads } from './attempt-loads.js';
+import { answerInChunks } from './chunk-loop.js';
 import { CommandAnswers } from './command-answers.js';
 import { stderrLog, type CommandConsumerOptions, type CommandConsumerState } from './command-consumer-options.js';
 import { parseCommand } from './command-parse.js';
@@ -123,6 +124,8 @@ export class CommandConsumer {
       topic,
       groupId: `${this.groupId}-queue`,
       transactionalId: `${this.txId}-queue`,
+      // the next chunk's calls go while the previous chunk commits: the rate does not pause for commits
+      pipelined: true,
       handle: throttledHandler(gate, throttleOf, this.opts.handle),
       onFetched: (ms, b) => {
         const cmds = queuedCommands(ms);
@@ -143,7 +146,10 @@ export class CommandConsumer {
     });
   }
 
-  /** Commands taken from Kafka and not yet committed; bounded by maxInFlight × partitionsConsumedConcurrently. */
+  /**
+   * Commands taken from Kafka and not yet committed; bounded by maxInFlight × partitionsConsumedConcurrently (× 2
+   * when pipelined).
+   */
   get inFlight(): number {
     return this.inFlightNow;
   }
@@ -342,7 +348,7 @@ export class CommandConsumer {
     p.resolveOffset(batch.lastOffset());
   }
 
-  /** Answers and commits `messages` chunk by chunk; false when the batch went stale or the consumer is stopping. */
+  /** Answers and commits `messages` chunk by chunk (chunk-loop.ts); false when the batch went stale or failed. */
   private async processChunks(p: EachBatchPayload, messages: readonly KafkaMessage[]): Promise<boolean> {
     const { topic, partition } = p.batch;
     // Heartbeats keep the group membership while a chunk waits on slow endpoints or rate limits.
@@ -359,26 +365,22 @@ export class CommandConsumer {
         this.recover(err);
         return false;
       }
-      for (let i = 0; i < messages.length; i += this.maxInFlight) {
-        if (!p.isRunning() || p.isStale() || this.phase !== 'running') return false;
-        const chunk = messages.slice(i, i + this.maxInFlight);
-        const last = chunk[chunk.length - 1];
-        if (!last) continue;
-        this.track(chunk.length);
-        try {
-          const outs = await Promise.all(chunk.map((m) => this.answers.answer(topic, partition, m)));
-          await this.commits.commit(outs, topic, partition, last.offset);
+      return await answerInChunks(messages, {
+        maxInFlight: this.maxInFlight,
+        pipelined: this.opts.pipelined ?? false,
+        running: () => p.isRunning() && !p.isStale() && this.phase === 'running',
+        answer: (m) => this.answers.answer(topic, partition, m),
+        commit: async (chunk, outs) => {
+          await this.commits.commit(outs, topic, partition, chunk[chunk.length - 1]?.offset ?? '-1');
           this.answers.committed(chunk.map((m) => this.answers.key(topic, partition, m)));
-        } catch (err) {
-          this.recover(err);
-          return false;
-        } finally {
-          this.track(-chunk.length);
-        }
-        p.resolveOffset(last.offset);
-        await p.heartbeat();
-      }
-      return true;
+        },
+        committed: async (last) => {
+          p.resolveOffset(last.offset);
+          await p.heartbeat();
+        },
+        track: (delta) => this.track(delta),
+        failed: (err) => this.recover(err),
+      });
     } finally {
       cancelBeat();
     }

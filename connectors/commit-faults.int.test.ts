@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { uniqueName, produce, readCommitted } from '../topology/testing/index.js';
 import { asRecords, command, createConnectorTopics, results, connectorSuite } from './testing/index.js';
-import type { ActionResult } from '../schemas/index.js';
+import { resultOf, type ActionResult } from '../schemas/index.js';
 import { type TransactionalProducerFactory } from '../topology/index.js';
 import { FaultSwitch, faultyProducer, type TxnStep } from '../topology/testing/index.js';
 import { CommandConsumer } from './command-consumer.js';
@@ -39,12 +39,7 @@ describe('a connector transaction failing at one step', () => {
         handle: async (cmd): Promise<ActionResult> => {
           calls.set(cmd.commandId, (calls.get(cmd.commandId) ?? 0) + 1);
           return {
-            commandId: cmd.commandId,
-            instanceId: cmd.instanceId,
-            nodeId: cmd.nodeId,
-            journeyId: cmd.journeyId,
-            journeyVersion: cmd.journeyVersion,
-            profileKey: cmd.profileKey,
+            ...resultOf(cmd),
             status: 'ok',
             httpStatus: 200,
             attempts: 1,

@@ -18,6 +18,7 @@ import { ConnectorCodes, type ConnectorCode } from './errors.js';
 import { processLimits, type LimitRegistry, type LimitSpec } from './limits.js';
 import { guardedConnector, isOutboundRefusal, systemResolve, type Resolve } from './outbound-policy.js';
 import { SecretResolver } from './secrets.js';
+import { readCapped } from './capped-body.js';
 import { systemTimer, type Timer } from '../topology/index.js';
 
 export interface HttpRequest {
@@ -87,24 +88,6 @@ export interface HttpClientOptions {
 const NO_RETRY = new Set([400, 401, 403, 404, 422]);
 /** Larger answers are not parsed: a result must fit in a Kafka record next to its siblings. */
 const MAX_BODY_BYTES = 256 * 1024;
-
-/** The body as text, or undefined (and the rest discarded) when it is over `max` bytes. */
-async function readCapped(
-  body: AsyncIterable<Buffer> & { destroy(): unknown },
-  max: number,
-): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of body) {
-    size += c.length;
-    if (size > max) {
-      body.destroy();
-      return undefined;
-    }
-    chunks.push(c);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 interface Attempt {
   readonly httpStatus?: number;

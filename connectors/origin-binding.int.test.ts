@@ -1,9 +1,10 @@
 // Credentials bound to their origin: anyone able to produce to `jo.commands.http` can write a command for an action
 // with credentials and a URL of their own. The connector attaches an action's credentials only to the origin of the
 // action's configured URL; any other origin gets an ORIGIN_MISMATCH error result and no call.
-import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { testBrokers, uniqueName, readCommitted } from '../topology/testing/index.js';
+// after the kit: the adapter's kafkajs fixes must load before kafkajs (kafkajs-fixes.ts)
+import { Kafka, logLevel } from 'kafkajs';
 import { command, createConnectorTopics, results, connectorSuite, TestHttpEndpoint } from './testing/index.js';
 import { type ActionConfig } from '../schemas/index.js';
 import { createHttpActionConnector } from './http-action-connector.js';

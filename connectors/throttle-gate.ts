@@ -14,15 +14,41 @@ import { TokenBucket } from './limits.js';
 import { connectorMetrics } from './metric-catalogue.js';
 import { systemTimer, type Timer } from '../topology/index.js';
 
-/** Two releases of one action are at least this fraction of its interval (1/perSecond) apart. */
+/** Two releases of one action are at least this fraction of its interval apart. */
 const MIN_GAP = 0.5;
+
+/**
+ * How much the time a request takes to reach the endpoint may vary (sender or receiver not scheduled, a connection
+ * opened) while the endpoint still sees no more than the rate's ceiling in any of its seconds (see {@link pacedRate}).
+ */
+export const TRANSIT_ALLOWANCE_MS = 200;
+
+/** The most calls an endpoint may see in one second for `perSecond`: its +10% (at least one more than the rate). */
+export function throttleCeiling(perSecond: number): number {
+  return Math.max(Math.floor(perSecond) + 1, Math.floor(perSecond * 1.1));
+}
+
+/**
+ * The rate the gate sends a throttled action at. An endpoint counts calls by its own clock, which sees each call
+ * later than it left by the transit time; when that varies by up to `allowanceMs`, the calls in one of its seconds
+ * left within `1 s + allowanceMs`. So the gate sends at most {@link throttleCeiling} calls in any `1 s + allowanceMs`
+ * (and at most `perSecond` in any second of its own): at 50/s, 55 per 1.2 s, 45.8/s sustained — within −10% of the
+ * rate, and never above +10% at the endpoint while the transit time varies by no more than 200 ms.
+ */
+export function pacedRate(perSecond: number, allowanceMs = TRANSIT_ALLOWANCE_MS): number {
+  return Math.min(perSecond, throttleCeiling(perSecond) / (1 + allowanceMs / 1000));
+}
 
 interface Pacing {
   /** When the next call is due on the schedule (one interval after the last one's due time). */
   planned: number;
   /** When the last call was released. */
   last: number;
-  /** The release times of the last `perSecond` calls. */
+  /** Calls waiting in {@link ThrottleGate.pace} for their release. */
+  waiting: number;
+  /** Ms between two releases on the schedule: 1 / the {@link pacedRate}. */
+  readonly interval: number;
+  /** The release times of the last {@link throttleCeiling} calls. */
   readonly window: ReleaseWindow;
 }
 
@@ -41,25 +67,29 @@ class ReleaseWindow {
     }
   }
 
-  /** The oldest of the last `size` releases, or -Infinity while fewer were released. */
-  oldestIfFull(): number {
-    return this.times.length < this.size ? -Infinity : (this.times[this.head] ?? -Infinity);
+  /** The `n`-th latest release (1: the last one; `n` ≤ size), or -Infinity while fewer were released. */
+  latest(n: number): number {
+    if (this.times.length < n) return -Infinity;
+    const newest = this.times.length < this.size ? this.times.length - 1 : this.head - 1;
+    return this.times[(newest - (n - 1) + 2 * this.size) % this.size] ?? -Infinity;
   }
 }
 
 export interface ThrottleGateOptions {
   readonly timer?: Timer;
   readonly metrics?: Metrics;
+  /** Transit-time variation the pacing leaves room for (default {@link TRANSIT_ALLOWANCE_MS}); see {@link pacedRate}. */
+  readonly transitAllowanceMs?: number;
 }
 
 /** `send`: the command may go now; `capped`: it would wait past `maxDelay` (or its deadline) and must not. */
 export type ThrottleVerdict = 'send' | 'capped';
 
 /**
- * Paces the commands of throttled actions: a token bucket per action decides order and capping (burst: a quarter of
- * a second's worth, at least 1, so the pause between two committed chunks of the queue costs no rate), and
- * {@link ThrottleGate.pace} spaces the calls themselves 1/perSecond apart, so no second sees more than `perSecond`
- * calls leave. Called by the throttle queue's consumer only.
+ * Paces the commands of throttled actions: a token bucket per action decides order and capping (at the
+ * {@link pacedRate}; burst: a quarter of a second's worth, at least 1), and {@link ThrottleGate.pace} spaces the calls
+ * themselves, so that no second sees more than `perSecond` calls leave and no endpoint second more than the
+ * {@link throttleCeiling} arrive. Called by the throttle queue's consumer only.
  */
 export class ThrottleGate {
   private readonly timer: Timer;
@@ -73,9 +103,11 @@ export class ThrottleGate {
   private unreadNow: ReadonlyMap<string, number> = new Map();
   private readonly depth;
   private readonly age;
+  private readonly allowanceMs: number;
 
   constructor(opts: ThrottleGateOptions = {}) {
     this.timer = opts.timer ?? systemTimer;
+    this.allowanceMs = opts.transitAllowanceMs ?? TRANSIT_ALLOWANCE_MS;
     const m = opts.metrics ?? noopMetrics;
     this.depth = m.gauge(connectorMetrics.queueDepth);
     this.age = m.gauge(connectorMetrics.queueAge);
@@ -120,7 +152,9 @@ export class ThrottleGate {
       Date.parse(cmd.createdAt) + (parseDurationMs(throttle.maxDelay) ?? 0),
       Date.parse(cmd.deadline),
     );
-    const budget = mustSend ? Number.POSITIVE_INFINITY : until - this.timer.now();
+    // the calls admitted earlier and still waiting for their release go first: a command that would leave after
+    // `until` behind them is capped now rather than sent late
+    const budget = mustSend ? Number.POSITIVE_INFINITY : until - this.timer.now() - this.paceBacklogMs(cmd.action);
     // already past maxDelay (or its deadline): capped even when a token is free (the bucket would hand it out)
     const ok = budget >= 0 && (await bucket.take(budget));
     this.queued.get(cmd.action)?.delete(cmd.commandId);
@@ -129,26 +163,32 @@ export class ThrottleGate {
   }
 
   /**
-   * Called after a call's attempt was recorded, just before it is sent: releases the calls of an action at
-   * `perSecond`. The bucket decides order and capping; the durable attempt record written between taking a token
-   * and sending (one produce request for all calls waiting meanwhile) would otherwise release calls in bunches, and
-   * an endpoint would see more than `perSecond` in some second. Retries are paced too.
+   * Called after a call's attempt was recorded, just before it is sent: releases the calls of an action at the
+   * {@link pacedRate}. The bucket decides order and capping; the durable attempt record written between taking a
+   * token and sending (one produce request for all calls waiting meanwhile) would otherwise release calls in bunches,
+   * and an endpoint would see more than the rate in some second. Retries are paced too.
    *
-   * Two rules hold for the releases of one action: never more than `perSecond` in any sliding second, and never two
-   * closer than {@link MIN_GAP} of the interval. The second bounds what the endpoint sees when a few calls are held
-   * up between release and wire (a connection being opened, an event-loop stall): a call held up by `j` ms shares
-   * an endpoint's second with at most `j / (0.8 · interval)` calls more than the releases' second had (measured in
-   * docs/governance.md → Throttling). Within those rules a late timer is caught up, so lateness costs little rate.
+   * Three rules hold for the releases of one action, by construction: never more than `perSecond` in any sliding
+   * second; never more than the {@link throttleCeiling} in any `1 s + transitAllowanceMs` (what keeps the endpoint's
+   * seconds within +10% while transit times vary by up to the allowance); and never two closer than {@link MIN_GAP}
+   * of the interval. Within those rules a late timer is caught up, so lateness costs little rate.
    */
   pace(action: string, perSecond: number): Promise<void> {
     // One chain per action: after an event-loop stall the calls that were due go one by one, not all at once.
+    const p = this.pacing(action, perSecond);
+    p.waiting++;
     const mine = (this.paced.get(action) ?? Promise.resolve()).then(async () => {
-      const p = this.pacing(action, perSecond);
-      const interval = 1000 / perSecond;
-      const at = Math.max(p.planned, p.last + MIN_GAP * interval, p.window.oldestIfFull() + 1000);
+      const interval = p.interval;
+      const at = Math.max(
+        p.planned,
+        p.last + MIN_GAP * interval,
+        p.window.latest(Math.max(1, Math.floor(perSecond))) + 1000,
+        p.window.latest(p.window.size) + 1000 + this.allowanceMs,
+      );
       const wait = at - this.timer.now();
       if (wait > 0) await new Promise<void>((resolve) => void this.timer.after(wait, resolve));
       const sentAt = this.timer.now();
+      p.waiting--;
       p.window.push(sentAt);
       p.last = sentAt;
       // a timer a little late (up to 50 ms or half a slot) keeps the schedule, caught up at MIN_GAP; later than
@@ -160,10 +200,19 @@ export class ThrottleGate {
     return mine;
   }
 
+  /** How long a call paced now would wait behind the ones already waiting for their release. */
+  private paceBacklogMs(action: string): number {
+    const p = this.pacings.get(action);
+    if (!p) return 0;
+    return Math.max(0, p.planned - this.timer.now()) + p.waiting * p.interval;
+  }
+
   private pacing(action: string, perSecond: number): Pacing {
     let p = this.pacings.get(action);
-    if (!p || p.window.size !== Math.max(1, Math.floor(perSecond))) {
-      p = { planned: 0, last: -Infinity, window: new ReleaseWindow(Math.max(1, Math.floor(perSecond))) };
+    const size = throttleCeiling(perSecond);
+    if (!p || p.window.size !== size) {
+      const interval = 1000 / pacedRate(perSecond, this.allowanceMs);
+      p = { planned: 0, last: -Infinity, waiting: 0, interval, window: new ReleaseWindow(size) };
       this.pacings.set(action, p);
     }
     return p;
@@ -195,8 +244,9 @@ export class ThrottleGate {
 
   private bucket(action: string, perSecond: number): TokenBucket {
     let b = this.buckets.get(action);
-    if (!b || b.perSecond !== perSecond) {
-      b = new TokenBucket(perSecond, Math.max(1, Math.floor(perSecond / 4)), this.timer);
+    const rate = pacedRate(perSecond, this.allowanceMs);
+    if (!b || b.perSecond !== rate) {
+      b = new TokenBucket(rate, Math.max(1, Math.floor(rate / 4)), this.timer);
       this.buckets.set(action, b);
     }
     return b;

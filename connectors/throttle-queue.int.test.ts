@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseOutboundPolicy, type ActionConfig } from '../schemas/index.js';
 import { testBrokers, uniqueName, produce, readCommitted, testKafka } from '../topology/testing/index.js';
-import { asRecords, command, createConnectorTopics, results, connectorSuite } from './testing/index.js';
+import { asRecords, command, createConnectorTopics, results, connectorSuite, maxInWindow } from './testing/index.js';
 import { InMemoryMetrics } from '../topology/index.js';
 import { HttpClient } from './http-client.js';
 import { createHttpActionConnector } from './http-action-connector.js';
@@ -19,17 +19,6 @@ const RATE = 50;
 const MAX_IN_FLIGHT = 16;
 
 const { kafka, admin, ep, children, startConnectorChild: startChild } = connectorSuite('connectors-throttle');
-
-/** Most requests in any window of `ms` (sliding, by arrival time). */
-function maxInWindow(times: readonly number[], ms: number): number {
-  const t = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < t.length; i++) {
-    while ((t[i] ?? 0) - (t[j] ?? 0) >= ms) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
-}
 
 /** Send times (epoch ms) logged by the connector child(ren), by undici's send of the request headers. */
 function sendTimes(file: string): { sent: number[]; queuedMs: number[] } {
@@ -129,8 +118,9 @@ describe('throttle queue (issue 18)', () => {
       const seen = keyCounts(calls);
       expect(seen.size).toBe(N); // every command called: none lost
       const repeated = [...seen.values()].filter((v) => v > 1).length;
-      // only the calls of the transaction open at the kill are made again (same Idempotency-Key), at most a chunk
-      expect(repeated).toBeLessThanOrEqual(MAX_IN_FLIGHT);
+      // only the calls of the chunks open at the kill are made again (same Idempotency-Key): the queue consumer
+      // answers a chunk while the previous one commits (chunk-loop.ts), so at most two chunks
+      expect(repeated).toBeLessThanOrEqual(2 * MAX_IN_FLIGHT);
       expect(Math.max(...seen.values())).toBeLessThanOrEqual(2);
       const peak = maxInWindow(
         calls.map((r) => r.at),

@@ -1,7 +1,9 @@
 // The docs' shell examples cannot rot: each ```sh block that follows a `<!-- run: NAME -->` marker is run with bash.
 // `api-walkthrough` (docs/api.md): real curl against the admin API (in-memory config store, listening on
 // 127.0.0.1), every HTTP status is recorded, and every error code the block's comments promise must appear in what
-// the API answered. `jo-test` (docs/testing-journeys.md): the CLI from the repository root; every output line the
+// the API answered. `governance-pause` and `governance-throttle` (docs/governance.md) likewise, the first after the
+// fixtures' cartRecovery journey is published, the second under the outbound policy the page's engine ran with.
+// `jo-test` (docs/testing-journeys.md): the CLI from the repository root; every output line the
 // block's comments show must be printed, and the exit code its `(exit N)` note gives must be the one returned.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import { DEFAULT_SECRET_POLICY, parseOutboundPolicy } from '../schemas/index.js';
 import { buildApi } from './api/index.js';
 import { MemoryConfigStore } from './api/memory-config-store.js';
+import { configFixtures } from '../schemas/testing/index.js';
 
 const run = promisify(execFile);
 const ADMIN = 'docs-admin-token-0123456789abcdef';
@@ -50,10 +53,41 @@ export function shownOutput(block: string): { lines: string[]; exit: number } {
   return { lines: lines.filter((l) => l !== ''), exit: Number(exit ?? 0) };
 }
 
-async function listen(): Promise<{ app: FastifyInstance; url: string }> {
-  const policy = { outbound: parseOutboundPolicy(), secrets: DEFAULT_SECRET_POLICY };
+/** An API over an in-memory store on 127.0.0.1; `allow` is the outbound policy (`JO_OUTBOUND_ALLOW`). */
+async function listen(allow?: string[]): Promise<{ app: FastifyInstance; url: string }> {
+  const policy = { outbound: parseOutboundPolicy(allow), secrets: DEFAULT_SECRET_POLICY };
   const app = await buildApi({ store: new MemoryConfigStore(), tokens: [{ token: ADMIN, role: 'admin' }], policy });
   return { app, url: await app.listen({ host: '127.0.0.1', port: 0 }) };
+}
+
+/**
+ * Runs a block of curl calls with bash in `cwd`; curl is wrapped to write each answer's status to stderr (stdout
+ * stays what the docs show). Returns the calls (`201 PUT http://…/v1/…`) and what was printed.
+ */
+async function runCurlBlock(block: string, cwd: string, env: Record<string, string>) {
+  const script = [
+    'set -eo pipefail',
+    `curl() { command curl -w '%{stderr}%{http_code} %{method} %{url_effective}\\n' "$@"; }`,
+    block,
+  ].join('\n');
+  const { stdout, stderr } = await run('bash', ['-c', script], {
+    cwd,
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env },
+    timeout: 60_000,
+  }).catch((e: { stdout?: string; stderr?: string; message: string }) => {
+    throw new Error(`the docs block failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+  });
+  const calls = stderr.split('\n').filter((l) => /^\d{3} /.test(l));
+  /** Calls not answered 2xx, without the host (`400 PUT /v1/…`). */
+  const refused = calls.filter((l) => !/^2\d\d /.test(l)).map((l) => l.replace(/ http:\/\/127\.0\.0\.1:\d+/, ' '));
+  return { calls, refused, stdout };
+}
+
+/** The one block after `<!-- run: NAME -->` in docs/FILE. */
+function docsBlock(file: string, name: string): string {
+  const [block] = runnableBlocks(readFileSync(new URL(`../docs/${file}`, import.meta.url), 'utf8'), name);
+  if (block === undefined) throw new Error(`docs/${file} has no <!-- run: ${name} --> block`);
+  return block;
 }
 
 describe('docs examples run', () => {
@@ -67,41 +101,60 @@ describe('docs examples run', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  async function api(allow?: string[]) {
+    const a = await listen(allow);
+    apis.push(a.app);
+    return a;
+  }
+
   it('docs/api.md worked example: every call answers as its comments say', async () => {
-    const md = readFileSync(new URL('../docs/api.md', import.meta.url), 'utf8');
-    const [block] = runnableBlocks(md, 'api-walkthrough');
-    expect(block, 'docs/api.md has no <!-- run: api-walkthrough --> block').toBeDefined();
-    const [main, other] = [await listen(), await listen()];
-    apis.push(main.app, other.app);
-    // curl as the reader runs it, with each answer's status written to stderr (stdout stays what the docs show)
-    const script = [
-      'set -eo pipefail',
-      `curl() { command curl -w '%{stderr}%{http_code} %{method} %{url_effective}\\n' "$@"; }`,
-      block ?? '',
-    ].join('\n');
-    const { stdout, stderr } = await run('bash', ['-c', script], {
-      cwd: dir,
-      env: {
-        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-        JO_API_TOKENS: `${ADMIN}:admin`,
-        OTHER_TOKEN: ADMIN,
-        OTHER_API: other.url,
-        API: main.url,
-      },
-      timeout: 60_000,
-    }).catch((e: { stdout?: string; stderr?: string; message: string }) => {
-      throw new Error(`the docs block failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
-    });
-    const calls = stderr.split('\n').filter((l) => /^\d{3} /.test(l));
-    const failed = calls.filter((l) => !/^2\d\d /.test(l));
+    const block = docsBlock('api.md', 'api-walkthrough');
+    const [main, other] = [await api(), await api()];
+    const env = { JO_API_TOKENS: `${ADMIN}:admin`, OTHER_TOKEN: ADMIN, OTHER_API: other.url, API: main.url };
+    const { calls, refused, stdout } = await runCurlBlock(block, dir, env);
     // the two refusals the walkthrough shows on purpose, and nothing else
-    expect(failed.map((l) => l.replace(/ http:\/\/127\.0\.0\.1:\d+/, ' '))).toEqual([
-      '400 PUT /v1/journeys/broken',
-      '409 DELETE /v1/actions/sendSms',
-    ]);
+    expect(refused).toEqual(['400 PUT /v1/journeys/broken', '409 DELETE /v1/actions/sendSms']);
     expect(calls.length).toBeGreaterThan(15);
-    for (const code of promisedCodes(block ?? '')) expect(stdout, `promised ${code}`).toContain(`"${code}"`);
+    for (const code of promisedCodes(block)) expect(stdout, `promised ${code}`).toContain(`"${code}"`);
     expect(stdout).toMatch(/"state":\s*"live"/);
+  }, 90_000);
+
+  it('docs/governance.md pause and resume: both answer the journey record, paused then resumed', async () => {
+    const block = docsBlock('governance.md', 'governance-pause');
+    const { app, url } = await api(['127.0.0.1:9999']); // where the fixtures' endpoints are
+    const { cartEvent, purchaseEvent, loyaltyDatasource, emailAction, smsAction, cartJourney } = configFixtures;
+    const auth = { authorization: `Bearer ${ADMIN}` };
+    for (const [kind, r] of [
+      ['events', cartEvent],
+      ['events', purchaseEvent],
+      ['datasources', loyaltyDatasource],
+      ['actions', emailAction],
+      ['actions', smsAction],
+      ['journeys', cartJourney],
+    ] as const)
+      expect(
+        (await app.inject({ method: 'PUT', url: `/v1/${kind}/${r.id}`, headers: auth, payload: r })).statusCode,
+      ).toBeLessThan(300);
+    const publish = await app.inject({ method: 'POST', url: `/v1/journeys/${cartJourney.id}/publish`, headers: auth });
+    expect(publish.statusCode).toBe(200);
+    const { calls, refused, stdout } = await runCurlBlock(block, dir, { ADMIN, API: url });
+    expect(refused).toEqual([]);
+    expect(calls).toHaveLength(2);
+    const [paused, resumed] = stdout.split(/(?<=\})(?=\{)/).map((t) => JSON.parse(t) as Record<string, unknown>);
+    expect(paused).toHaveProperty('pausedAt');
+    expect(resumed).toHaveProperty('resumedAt');
+    expect(resumed).not.toHaveProperty('pausedAt');
+  }, 90_000);
+
+  it('docs/governance.md throttle example: the configuration calls answer as the page shows', async () => {
+    const block = docsBlock('governance.md', 'governance-throttle');
+    // the page's engine ran with JO_OUTBOUND_ALLOW=127.0.0.1 (its endpoint is 127.0.0.1:19411)
+    const { url } = await api(['127.0.0.1']);
+    const { calls, refused, stdout } = await runCurlBlock(block, dir, { API: url, TOKEN: ADMIN });
+    expect(refused).toEqual(['400 PUT /v1/actions/welcome-email']);
+    expect(calls).toHaveLength(5);
+    for (const code of promisedCodes(block)) expect(stdout, `promised ${code}`).toContain(`"${code}"`);
+    expect(promisedCodes(block)).toEqual(['INVALID_INPUT', 'THROTTLE_WITH_RATE_LIMIT', 'THROTTLE_DELAY_TOO_LONG']);
   }, 90_000);
 
   it('docs/testing-journeys.md `jo test`: prints every line the page shows and exits as it says', async () => {

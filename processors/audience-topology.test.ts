@@ -1,15 +1,12 @@
 // Audience entry through the real journey topology on the TopologyTestDriver (3 partitions): a `once` run enters
 // exactly the matching profiles of every partition; a scan cut by a restart continues where the last commit left it
 // (nobody twice, nobody skipped); a cron run repeats at each match; live events are processed between slices.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JourneyConfig } from '../schemas/index.js';
-import { HOUR, JourneyDriver, welcomeDriver } from './testing/driver.js';
+import { closeDriversAfterEach, HOUR, JourneyDriver, welcomeDriver } from './testing/driver.js';
 
+closeDriversAfterEach();
 let d: JourneyDriver | undefined;
-afterEach(async () => {
-  await d?.close();
-  d = undefined;
-});
 
 const gold: JourneyConfig = {
   id: 'gold',

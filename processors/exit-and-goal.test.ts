@@ -1,16 +1,13 @@
 // Exit criteria and goals (issue 16 point 1) on the real topology (TopologyTestDriver, ManualClock).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ActionConfig, DataSourceConfig, EventConfig, JourneyConfig } from '../schemas/index.js';
-import { DAY, HOUR, JourneyDriver, MIN, journey, welcomeDriver } from './testing/driver.js';
+import { closeDriversAfterEach, DAY, HOUR, journey, JourneyDriver, MIN, welcomeDriver } from './testing/driver.js';
 import { webhookAction } from './testing/journeys.js';
 
+closeDriversAfterEach();
 let d: JourneyDriver | undefined;
-afterEach(async () => {
-  await d?.close();
-  d = undefined;
-});
 
 async function withJourney(config: JourneyConfig): Promise<JourneyDriver> {
   d = await welcomeDriver({}, false);

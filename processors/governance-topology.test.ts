@@ -1,25 +1,17 @@
 // Frequency caps and updateProfile through the real journey topology on the TopologyTestDriver, across a restart
 // that rebuilds every store from its changelog.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JourneyConfig } from '../schemas/index.js';
-import { DAY, HOUR, JourneyDriver, welcomeDriver } from './testing/driver.js';
+import { closeDriversAfterEach, DAY, HOUR, JourneyDriver, journey, welcomeDriver } from './testing/driver.js';
 
+closeDriversAfterEach();
 let d: JourneyDriver | undefined;
-afterEach(async () => {
-  await d?.close();
-  d = undefined;
-});
 
 function mailer(id: string, eventType: string): JourneyConfig {
-  return {
-    id,
-    name: id,
-    namespace: 'email',
-    entry: { event: eventType },
-    reentrance: { allowed: true, waitPeriod: 'PT1M' },
-    start: 'mail',
-    nodes: { mail: { type: 'action', action: 'sendEmail', next: 'done' }, done: { type: 'end' } },
-  };
+  return journey(
+    { mail: { type: 'action', action: 'sendEmail', next: 'done' }, done: { type: 'end' } },
+    { id, name: id, entry: { event: eventType }, reentrance: { allowed: true, waitPeriod: 'PT1M' }, start: 'mail' },
+  );
 }
 
 describe('governance through the topology', () => {
@@ -113,18 +105,16 @@ describe('journey entry caps through the topology', () => {
 describe('pause and resume through the topology', () => {
   it('halts instances while paused (also across a restart) and the resume sweep continues each exactly once', async () => {
     d = await welcomeDriver({}, false);
-    await d.publish({
-      id: 'promo',
-      name: 'Promo',
-      namespace: 'email',
-      entry: { event: 'signup' },
-      start: 'pause',
-      nodes: {
-        pause: { type: 'wait', duration: 'PT1H', next: 'mail' },
-        mail: { type: 'action', action: 'sendEmail', next: 'done' },
-        done: { type: 'end' },
-      },
-    });
+    await d.publish(
+      journey(
+        {
+          pause: { type: 'wait', duration: 'PT1H', next: 'mail' },
+          mail: { type: 'action', action: 'sendEmail', next: 'done' },
+          done: { type: 'end' },
+        },
+        { id: 'promo', name: 'Promo', start: 'pause' },
+      ),
+    );
     await d.event('user.signup', 'ann');
     await d.pause('promo', true);
     await d.event('user.signup', 'bob');

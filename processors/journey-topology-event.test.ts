@@ -1,16 +1,13 @@
 // `event` in rules, params and templates on steps resumed by a timer, an event node's timeout or an action result:
 // the last event the instance consumed (the entry event if none since), for every node type that reads rule data
 // (PRODUCT.md → json-logic data). `events.<id>` stays the latest of each event the instance saw.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JourneyConfig } from '../schemas/index.js';
-import { JourneyDriver, MIN, journey } from './testing/driver.js';
+import { closeDriversAfterEach, journey, JourneyDriver, MIN } from './testing/driver.js';
 import { purchaseEvent, signupEvent, webhookAction } from './testing/journeys.js';
 
+closeDriversAfterEach();
 let d: JourneyDriver | undefined;
-afterEach(async () => {
-  await d?.close();
-  d = undefined;
-});
 
 type Nodes = JourneyConfig['nodes'];
 

@@ -1,26 +1,15 @@
 // Every node type and the rule data through the real journey topology on the TopologyTestDriver (ManualClock).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JourneyConfig } from '../schemas/index.js';
-import { DAY, HOUR, JourneyDriver, MIN, SEC, journey, welcomeDriver } from './testing/driver.js';
+import { closeDriversAfterEach, DAY, HOUR, journey, JourneyDriver, MIN, SEC, welcomeDriver } from './testing/driver.js';
 import { purchaseEvent, signupEvent, webhookAction } from './testing/journeys.js';
 
+closeDriversAfterEach();
 let d: JourneyDriver | undefined;
-afterEach(async () => {
-  await d?.close();
-  d = undefined;
-});
-
-async function welcome(
-  setup: Parameters<typeof JourneyDriver.create>[0] = {},
-  publishWelcome = true,
-): Promise<JourneyDriver> {
-  d = await welcomeDriver(setup, publishWelcome);
-  return d;
-}
 
 describe('journey topology: nodes', () => {
   async function withJourney(cfg: JourneyConfig, setup: Parameters<typeof JourneyDriver.create>[0] = {}) {
-    const j = await welcome(setup, false);
+    const j = await welcomeDriver(setup, false);
     await j.publish(cfg);
     return j;
   }
@@ -256,7 +245,7 @@ describe('journey topology: rule data and conditions', () => {
   });
 
   it('continues an event node only on an event that passes its condition', async () => {
-    const j = await welcome({}, false);
+    const j = await welcomeDriver({}, false);
     await j.publish(
       journey({
         a: {

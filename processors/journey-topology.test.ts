@@ -1,27 +1,15 @@
 // The journey topology on the TopologyTestDriver (ManualClock): welcome journey, restart, versions, stop, timers, DLQ.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { partitionForKey } from '../topology/index.js';
 import { InvalidTimerRecord, timerKey } from './journey/index.js';
 import { STORES } from './topology-options.js';
-import { DAY, HOUR, JourneyDriver, SEC, journey, welcomeDriver } from './testing/driver.js';
+import { closeDriversAfterEach, DAY, HOUR, journey, SEC, welcomeDriver } from './testing/driver.js';
 
-let d: JourneyDriver | undefined;
-afterEach(async () => {
-  await d?.close();
-  d = undefined;
-});
-
-async function welcome(
-  setup: Parameters<typeof JourneyDriver.create>[0] = {},
-  publishWelcome = true,
-): Promise<JourneyDriver> {
-  d = await welcomeDriver(setup, publishWelcome);
-  return d;
-}
+closeDriversAfterEach();
 
 describe('journey topology: welcome journey from unkeyed events', () => {
   it('emails on signup, waits a day (never early), thanks on purchase; outputs keyed and partitioned by profile', async () => {
-    const j = await welcome();
+    const j = await welcomeDriver();
     await j.event('user.signup', 'ann');
     const [cmd] = j.commands();
     expect(cmd).toMatchObject({
@@ -47,7 +35,7 @@ describe('journey topology: welcome journey from unkeyed events', () => {
   });
 
   it('reads the latest profile from jo.profiles, and none after a tombstone', async () => {
-    const j = await welcome();
+    const j = await welcomeDriver();
     await j.profile('ann', { firstName: 'Annie', email: 'annie@example.com' });
     await j.event('user.signup', 'ann');
     await j.profile('bob', { firstName: 'Bob' });
@@ -60,7 +48,7 @@ describe('journey topology: welcome journey from unkeyed events', () => {
   });
 
   it('sends the reminder when the purchase does not come before the event timeout', async () => {
-    const j = await welcome();
+    const j = await welcomeDriver();
     await j.event('user.signup', 'ann');
     await j.advance(DAY);
     j.commands();
@@ -78,7 +66,7 @@ describe('journey topology: welcome journey from unkeyed events', () => {
   });
 
   it('refuses re-entrance inside the wait period with a discarded step event, then allows it', async () => {
-    const j = await welcome();
+    const j = await welcomeDriver();
     await j.event('user.signup', 'ann');
     await j.advance(DAY);
     await j.advance(3 * DAY); // reminder, end
@@ -94,7 +82,7 @@ describe('journey topology: welcome journey from unkeyed events', () => {
 
   it('produces the same outputs when the engine restarts mid-journey (stores restored from changelogs)', async () => {
     const run = async (restart: boolean) => {
-      const j = await welcome();
+      const j = await welcomeDriver();
       await j.event('user.signup', 'ann');
       await j.event('user.signup', 'bob');
       await j.advance(DAY);
@@ -107,7 +95,6 @@ describe('journey topology: welcome journey from unkeyed events', () => {
       expect(active()).toBe(0);
       const out = { commands: j.commands(), steps: j.steps() };
       await j.close();
-      d = undefined;
       return out;
     };
     const straight = await run(false);
@@ -128,7 +115,7 @@ describe('journey topology: versions and stop', () => {
   const v2 = journey({ w2: { type: 'wait', duration: 'P1D', next: 'e2' }, e2: { type: 'end' } }, { start: 'w2' });
 
   it('enters on the live version while running instances finish on theirs', async () => {
-    const j = await welcome({}, false);
+    const j = await welcomeDriver({}, false);
     await j.publish(v1);
     await j.event('user.signup', 'old');
     await j.publish(v2);
@@ -140,7 +127,7 @@ describe('journey topology: versions and stop', () => {
   });
 
   it('stop ends every running instance of the version with journeyStopped, and their timers fire no more', async () => {
-    const j = await welcome({}, false);
+    const j = await welcomeDriver({}, false);
     const v = await j.publish(v1);
     for (const who of ['a', 'b', 'c', 'd']) await j.event('user.signup', who);
     j.steps();
@@ -162,7 +149,7 @@ describe('journey topology: versions and stop', () => {
 
 describe('journey topology: timers', () => {
   it('writes to jo.timers (the timer index changelog) only timers that outlive their step', async () => {
-    const j = await welcome({}, false);
+    const j = await welcomeDriver({}, false);
     await j.publish(journey({ a: { type: 'wait', duration: 'PT1H', next: 'b' }, b: { type: 'end' } }));
     await j.event('user.signup', 'waits');
     const kindOfKey = new Map<string, string>();
@@ -184,7 +171,7 @@ describe('journey topology: timers', () => {
   });
 
   it('works off an overdue burst in bounded slices, with live events processed in between', async () => {
-    const j = await welcome({ limits: { timerSliceSize: 2 } }, false);
+    const j = await welcomeDriver({ limits: { timerSliceSize: 2 } }, false);
     await j.publish(journey({ a: { type: 'wait', duration: 'PT1H', next: 'b' }, b: { type: 'end' } }));
     for (const who of ['p1', 'p2', 'p3', 'p4', 'p5']) await j.event('user.signup', who);
     j.steps();
@@ -209,7 +196,7 @@ describe('journey topology: timers', () => {
 
 describe('journey topology: timer failures', () => {
   it("dead-letters records of the timer index that are not timers, and the partition's waits still fire", async () => {
-    const j = await welcome({}, false);
+    const j = await welcomeDriver({}, false);
     await j.publish(journey({ a: { type: 'wait', duration: 'PT1H', next: 'b' }, b: { type: 'end' } }));
     await j.event('user.signup', 'waits');
     j.steps();
@@ -239,7 +226,7 @@ describe('journey topology: timer failures', () => {
 
 describe('journey topology: bad input', () => {
   it('dead-letters each bad event with its code and keeps processing', async () => {
-    const j = await welcome({ limits: { maxEventBytes: 1_000 } });
+    const j = await welcomeDriver({ limits: { maxEventBytes: 1_000 } });
     const good = async (who: string) => {
       await j.event('user.signup', who);
       expect(j.trail()).toContain(`${who}:email:entered`);

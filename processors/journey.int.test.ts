@@ -5,40 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { testBrokers, uniqueName, produce, readJson } from '../topology/testing/index.js';
 import { createJourneyTopics, engineSuite } from './testing/index.js';
-import {
-  mergeReportRows,
-  type ActionCommand,
-  type JourneyConfig,
-  type JourneyRecord,
-  type ReportRow,
-  type StepRecord,
-} from '../schemas/index.js';
+import { mergeReportRows, type ActionCommand, type ReportRow, type StepRecord } from '../schemas/index.js';
 import { ReadCommittedFilter } from '../topology/index.js';
-import { emailAction, purchaseEvent, signupEvent } from './testing/journeys.js';
+import { emailAction, liveJourneyRecord, purchaseEvent, signupEvent, welcomeWith } from './testing/journeys.js';
 
 const { kafka, admin, startEngine, tempDir } = engineSuite('processors-int');
 
-const journey: JourneyConfig = {
-  id: 'welcome',
-  name: 'Welcome',
-  namespace: 'email',
-  entry: { event: 'signup' },
-  reentrance: { allowed: false },
-  start: 'email',
-  nodes: {
-    email: { type: 'action', action: 'sendEmail', params: { firstName: '{{profile.firstName}}' }, next: 'pause' },
-    pause: { type: 'wait', duration: 'PT2S', next: 'waitPurchase' },
-    waitPurchase: {
-      type: 'event',
-      events: [{ event: 'purchase', next: 'thanks' }],
-      timeout: 'PT15S',
-      onTimeout: 'reminder',
-    },
-    thanks: { type: 'action', action: 'sendEmail', params: { template: 'thanks' }, next: 'done' },
-    reminder: { type: 'action', action: 'sendEmail', params: { template: 'reminder' }, next: 'done' },
-    done: { type: 'end' },
-  },
-};
+const journey = welcomeWith({ pause: 'PT2S', timeout: 'PT15S', reentrance: { allowed: false } });
 
 const json = (v: unknown) => JSON.stringify(v);
 
@@ -71,10 +44,7 @@ describe('welcome journey on the real broker', () => {
     const N = 20;
     const prefix = `${uniqueName('jo-proc')}.`;
     const t = await createJourneyTopics(admin, prefix, 3, 2);
-    const record: JourneyRecord = {
-      id: 'welcome',
-      versions: [{ version: 1, state: 'live', createdAt: '2026-01-01T00:00:00Z', journey }],
-    };
+    const record = liveJourneyRecord(journey);
     await produce(kafka, t.config, [
       { key: 'event/signup', value: json(signupEvent) },
       { key: 'event/purchase', value: json(purchaseEvent) },

@@ -1,15 +1,12 @@
 // The exact per-node report (issue 16 point 4) on the real topology (TopologyTestDriver, ManualClock): the rows in
 // jo.reports, summed over partitions, equal what a reader of jo.step-events counts, and survive a restart.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mergeReportRows, type ReportRow, type StepRecord } from '../schemas/index.js';
-import { DAY, HOUR, JourneyDriver, journey, welcomeDriver } from './testing/driver.js';
+import { closeDriversAfterEach, DAY, HOUR, journey, JourneyDriver, welcomeDriver } from './testing/driver.js';
 import { webhookAction } from './testing/journeys.js';
 
+closeDriversAfterEach();
 let d: JourneyDriver | undefined;
-afterEach(async () => {
-  await d?.close();
-  d = undefined;
-});
 
 /** What a consumer of jo.step-events counts, tracking only each instance's last node. */
 class StepCounter {

@@ -1,16 +1,12 @@
 // `describeProfile` (what GET /v1/profiles/:key answers) read from the real topology's journey-instances store.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { partitionForKey } from '../topology/index.js';
 import { describeProfile, type ProfileState } from './journey/index.js';
 import { viewCatalog } from './steps/task-journeys.js';
 import { STORES } from './topology-options.js';
-import { DAY, welcomeDriver, type JourneyDriver } from './testing/driver.js';
+import { closeDriversAfterEach, DAY, type JourneyDriver, welcomeDriver } from './testing/driver.js';
 
-let d: JourneyDriver | undefined;
-afterEach(async () => {
-  await d?.close();
-  d = undefined;
-});
+closeDriversAfterEach();
 
 async function describeAnn(j: JourneyDriver) {
   const key = 'email:ann';
@@ -20,7 +16,7 @@ async function describeAnn(j: JourneyDriver) {
 
 describe('describeProfile', () => {
   it('shows the current node and what it waits for, then the ended instance after a manual exit', async () => {
-    const j = (d = await welcomeDriver());
+    const j = await welcomeDriver();
     expect(await describeAnn(j)).toEqual([]);
     const start = j.clock.now();
     await j.event('user.signup', 'ann');

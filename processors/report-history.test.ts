@@ -1,15 +1,12 @@
 // The per-node report's bounded history (issue 19): entries per UTC day of the entry step and each node's recent
 // errors, on the real topology (TopologyTestDriver, ManualClock from 2026-01-01T00:00Z), as the API reads them
 // from jo.reports (summed over partitions) and as a restarted task restores them.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mergeReportRows, RECENT_ERROR_MESSAGE_MAX, type ReportRow } from '../schemas/index.js';
-import { DAY, MIN, JourneyDriver, journey, welcomeDriver } from './testing/driver.js';
+import { closeDriversAfterEach, DAY, journey, JourneyDriver, MIN, welcomeDriver } from './testing/driver.js';
 
+closeDriversAfterEach();
 let d: JourneyDriver | undefined;
-afterEach(async () => {
-  await d?.close();
-  d = undefined;
-});
 
 /** The latest jo.reports row per (partition, key), summed for one journey version: what the API answers. */
 function reported(j: JourneyDriver, seen: Map<string, ReportRow>): ReportRow {

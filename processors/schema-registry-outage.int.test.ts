@@ -6,9 +6,9 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testRegistryUrl, uniqueName, produce, readJson, brokerSuite, waitFor } from '../topology/testing/index.js';
 import { createJourneyTopics } from './testing/index.js';
-import { createAvroRegistry, type ActionCommand, type JourneyRecord } from '../schemas/index.js';
+import { createAvroRegistry, type ActionCommand } from '../schemas/index.js';
 import { InMemoryMetrics, restoreChangelogs, StreamsApp } from '../topology/index.js';
-import { signupEvent, webhookAction } from './testing/journeys.js';
+import { journey, liveJourneyRecord, signupEvent, webhookAction } from './testing/journeys.js';
 import { buildJourneyTopology } from './journey-topology.js';
 
 type Mode = 'hang' | 'drop' | 'forward';
@@ -65,24 +65,9 @@ const signupSchema = (name: string) => ({
   ],
 });
 
-const journey: JourneyRecord = {
-  id: 'j',
-  versions: [
-    {
-      version: 1,
-      state: 'live',
-      createdAt: '2026-01-01T00:00:00Z',
-      journey: {
-        id: 'j',
-        name: 'J',
-        namespace: 'email',
-        entry: { event: 'signup' },
-        start: 'a',
-        nodes: { a: { type: 'action', action: 'webhook', params: { coupon: 'X' }, next: 'e' }, e: { type: 'end' } },
-      },
-    },
-  ],
-};
+const journeyRecord = liveJourneyRecord(
+  journey({ a: { type: 'action', action: 'webhook', params: { coupon: 'X' }, next: 'e' }, e: { type: 'end' } }),
+);
 
 const { kafka, admin } = brokerSuite('processors-registry-outage');
 const proxy = new RegistryProxy(new URL(testRegistryUrl()));
@@ -109,7 +94,7 @@ describe('schema registry outage', () => {
     await produce(kafka, t.config, [
       { key: 'event/signup', value: json(signupEvent) },
       { key: 'action/webhook', value: json(webhookAction('http://127.0.0.1:9')) },
-      { key: 'journey/j', value: json(journey) },
+      { key: 'journey/j', value: json(journeyRecord) },
     ]);
 
     const proxyUrl = await proxy.listen();

@@ -3,9 +3,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { uniqueName, produce, readJson, brokerSuite } from '../topology/testing/index.js';
 import { createJourneyTopics } from './testing/index.js';
-import type { ActionCommand, JourneyRecord } from '../schemas/index.js';
+import type { ActionCommand } from '../schemas/index.js';
 import { partitionForKey, restoreChangelogs, StreamsApp } from '../topology/index.js';
-import { signupEvent, webhookAction } from './testing/journeys.js';
+import { journey, liveJourneyRecord, signupEvent, webhookAction } from './testing/journeys.js';
 import { buildJourneyTopology } from './journey-topology.js';
 
 const { kafka, admin } = brokerSuite('processors-slow-ds');
@@ -34,31 +34,13 @@ describe('slow data source', () => {
         return { points: 5 };
       },
     });
-    const record: JourneyRecord = {
-      id: 'j',
-      versions: [
-        {
-          version: 1,
-          state: 'live',
-          createdAt: '2026-01-01T00:00:00Z',
-          journey: {
-            id: 'j',
-            name: 'J',
-            namespace: 'email',
-            entry: { event: 'signup' },
-            start: 'a',
-            nodes: {
-              a: {
-                type: 'condition',
-                paths: [{ when: { '>': [{ var: 'datasources.loyalty.points' }, 0] }, next: 'b' }],
-              },
-              b: { type: 'action', action: 'webhook', params: { coupon: 'X' }, next: 'c' },
-              c: { type: 'end' },
-            },
-          },
-        },
-      ],
-    };
+    const record = liveJourneyRecord(
+      journey({
+        a: { type: 'condition', paths: [{ when: { '>': [{ var: 'datasources.loyalty.points' }, 0] }, next: 'b' }] },
+        b: { type: 'action', action: 'webhook', params: { coupon: 'X' }, next: 'c' },
+        c: { type: 'end' },
+      }),
+    );
     const json = (v: unknown) => JSON.stringify(v);
     await produce(kafka, t.config, [
       { key: 'event/signup', value: json(signupEvent) },

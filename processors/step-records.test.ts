@@ -1,23 +1,19 @@
 // Step records on jo.step-events (PRODUCT.md → Messages → step record): one record per instance per input, holding
 // the ordered steps; discards of journeys that did not match are counted, and written only in verbose mode.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StepRecord } from '../schemas/index.js';
 import { Value } from '@sinclair/typebox/value';
-import { DAY, JourneyDriver, journey, welcomeDriver } from './testing/driver.js';
+import { closeDriversAfterEach, DAY, journey, welcomeDriver } from './testing/driver.js';
 import { webhookAction } from './testing/journeys.js';
 
-let d: JourneyDriver | undefined;
-afterEach(async () => {
-  await d?.close();
-  d = undefined;
-});
+closeDriversAfterEach();
 
 const summary = (r: StepRecord) =>
   `${r.profileKey}|${r.journeyId}|${r.cause.type}|${r.steps.map((s) => [s.nodeId, s.status, s.reason].filter(Boolean).join(':')).join(',')}`;
 
 describe('step records', () => {
   it('one record per instance per input, with the cause and the ordered steps', async () => {
-    const j = (d = await welcomeDriver());
+    const j = await welcomeDriver();
     await j.event('user.signup', 'ann', { _id: 'evt-signup-1' });
     const [entered, ...more] = j.stepRecords();
     expect(more).toEqual([]);
@@ -41,7 +37,7 @@ describe('step records', () => {
   });
 
   it('an action result is the cause of the steps it leads to', async () => {
-    const j = (d = await welcomeDriver({}, false));
+    const j = await welcomeDriver({}, false);
     await j.resources({ kind: 'action', value: webhookAction('http://127.0.0.1:9') });
     await j.publish(
       journey({
@@ -61,7 +57,7 @@ describe('step records', () => {
   });
 
   it('one input moving two journeys gives two records', async () => {
-    const j = (d = await welcomeDriver());
+    const j = await welcomeDriver();
     await j.publish(journey({ a: { type: 'wait', duration: 'P1D', next: 'b' }, b: { type: 'end' } }));
     await j.event('user.signup', 'ann');
     const recs = j.stepRecords();
@@ -79,7 +75,7 @@ describe('step records', () => {
           ...(verboseSteps !== undefined ? { verboseSteps } : {}),
         },
       );
-    const quiet = (d = await welcomeDriver({}, false));
+    const quiet = await welcomeDriver({}, false);
     await quiet.publish(gated('quiet'));
     await quiet.publish(gated('loud', true));
     await quiet.event('user.signup', 'ann', { plan: 'free' });
@@ -90,7 +86,7 @@ describe('step records', () => {
     expect(quiet.metric('jo_events_discarded_total', { reason: 'noJourneyForEvent', journey: '' })).toBe(1);
     await quiet.close();
 
-    const verbose = (d = await welcomeDriver({ verboseSteps: true }, false));
+    const verbose = await welcomeDriver({ verboseSteps: true }, false);
     await verbose.publish(gated('quiet'));
     await verbose.event('user.signup', 'ann', { plan: 'free' });
     await verbose.event('commerce.purchase', 'ann');
@@ -101,7 +97,7 @@ describe('step records', () => {
   });
 
   it('re-entrance refusals concern the profile and are always written, in the instance record', async () => {
-    const j = (d = await welcomeDriver());
+    const j = await welcomeDriver();
     await j.event('user.signup', 'ann');
     j.stepRecords();
     await j.event('user.signup', 'ann');

@@ -16,3 +16,4 @@ export {
 export { asRecords, command, createConnectorTopics, results, type TestTopics } from './connector-kit.js';
 export { connectorSuite, httpSuite, type ConnectorSuite, type HttpSuite } from './connector-suite.js';
 export type { ConnectorChildConfig } from './connector-process.js';
+export { maxInWindow } from './rate.js';

@@ -1,22 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka, type KafkaMessage } from '../../topology/index.js';
-import { DEFAULT_SECRET_POLICY, parseOutboundPolicy } from '../../schemas/index.js';
 import { configFixtures } from '../../schemas/testing/index.js';
-import { testBrokers, uniqueName } from '../testing/index.js';
+import { ADMIN_TOKEN, API_TOKENS, FIXTURE_POLICY, testBrokers, uniqueName } from '../testing/index.js';
 import { startApiServer, type ApiServer } from './server.js';
 
-/** The fixtures' endpoints listen on 127.0.0.1:9999. */
-const policy = { outbound: parseOutboundPolicy(['127.0.0.1:9999']), secrets: DEFAULT_SECRET_POLICY };
-
 const { cartEvent, purchaseEvent, loyaltyDatasource, emailAction, smsAction, cartJourney } = configFixtures;
-const ADMIN = 'admin-token-0123456789abcdef';
-const READER = 'read-token-0123456789abcdef';
-const tokens = [
-  { token: ADMIN, role: 'admin' as const },
-  { token: READER, role: 'read' as const },
-];
 
-async function call(server: ApiServer, method: string, path: string, body?: unknown, token: string | null = ADMIN) {
+async function call(
+  server: ApiServer,
+  method: string,
+  path: string,
+  body?: unknown,
+  token: string | null = ADMIN_TOKEN,
+) {
   const headers: Record<string, string> = {};
   if (token) headers['authorization'] = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -63,7 +59,13 @@ describe('admin API on the real broker', () => {
   let server: ApiServer;
 
   beforeAll(async () => {
-    server = await startApiServer({ brokers: testBrokers(), topicPrefix: prefix, tokens, port: 0, policy });
+    server = await startApiServer({
+      brokers: testBrokers(),
+      topicPrefix: prefix,
+      tokens: API_TOKENS,
+      port: 0,
+      policy: FIXTURE_POLICY,
+    });
   });
   afterAll(async () => {
     await server?.close();
@@ -115,7 +117,13 @@ describe('admin API on the real broker', () => {
       ),
     );
     await server.close();
-    server = await startApiServer({ brokers: testBrokers(), topicPrefix: prefix, tokens, port: 0, policy });
+    server = await startApiServer({
+      brokers: testBrokers(),
+      topicPrefix: prefix,
+      tokens: API_TOKENS,
+      port: 0,
+      policy: FIXTURE_POLICY,
+    });
     const after = await Promise.all(
       ['/v1/events', '/v1/datasources', '/v1/actions', '/v1/journeys', '/v1/journeys/cartRecovery'].map((p) =>
         call(server, 'GET', p),
@@ -159,9 +167,9 @@ describe('admin API on the real broker', () => {
     const other = await startApiServer({
       brokers: testBrokers(),
       topicPrefix: `${uniqueName('it-api2')}.`,
-      tokens,
+      tokens: API_TOKENS,
       port: 0,
-      policy,
+      policy: FIXTURE_POLICY,
     });
     try {
       const imported = await call(other, 'POST', '/v1/import', bundle);
@@ -180,7 +188,13 @@ describe('admin API on the real broker', () => {
   });
 
   it('two API processes on one topic, racing to save drafts, lose no version', async () => {
-    const second = await startApiServer({ brokers: testBrokers(), topicPrefix: prefix, tokens, port: 0, policy });
+    const second = await startApiServer({
+      brokers: testBrokers(),
+      topicPrefix: prefix,
+      tokens: API_TOKENS,
+      port: 0,
+      policy: FIXTURE_POLICY,
+    });
     try {
       const save = (s: ApiServer, name: string) =>
         call(s, 'PUT', '/v1/journeys/concurrent', { ...cartJourney, id: 'concurrent', name });

@@ -2,19 +2,12 @@
 // What only a broker shows — replay after a restart, two API processes racing on one topic — is in api.int.test.ts.
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { DEFAULT_SECRET_POLICY, parseOutboundPolicy } from '../../schemas/index.js';
 import { configFixtures } from '../../schemas/testing/index.js';
+import { ADMIN_TOKEN, API_TOKENS, FIXTURE_POLICY, READ_TOKEN } from '../testing/index.js';
 import { buildApi } from './app.js';
 import { MemoryConfigStore } from './memory-config-store.js';
 
-const policy = { outbound: parseOutboundPolicy(['127.0.0.1:9999']), secrets: DEFAULT_SECRET_POLICY };
 const { cartEvent, purchaseEvent, loyaltyDatasource, emailAction, smsAction, cartJourney } = configFixtures;
-const ADMIN = 'admin-token-0123456789abcdef';
-const READER = 'read-token-0123456789abcdef';
-const tokens = [
-  { token: ADMIN, role: 'admin' as const },
-  { token: READER, role: 'read' as const },
-];
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
 
 interface Answer {
@@ -24,11 +17,23 @@ interface Answer {
 
 async function newApi(store = new MemoryConfigStore()): Promise<{ app: FastifyInstance; store: MemoryConfigStore }> {
   let tick = 0;
-  const app = await buildApi({ store, tokens, policy, console: false, now: () => new Date(T0 + 1000 * tick++) });
+  const app = await buildApi({
+    store,
+    tokens: API_TOKENS,
+    policy: FIXTURE_POLICY,
+    console: false,
+    now: () => new Date(T0 + 1000 * tick++),
+  });
   return { app, store };
 }
 
-async function call(app: FastifyInstance, method: string, url: string, body?: unknown, token: string | null = ADMIN) {
+async function call(
+  app: FastifyInstance,
+  method: string,
+  url: string,
+  body?: unknown,
+  token: string | null = ADMIN_TOKEN,
+) {
   const res = await app.inject({
     method: method as 'GET',
     url,
@@ -115,11 +120,11 @@ describe('admin API, unit tier (inject over an in-memory config store)', () => {
     const written = store.records.length;
     expect((await call(app, 'GET', '/v1/events', undefined, null)).status).toBe(401);
     expect((await call(app, 'GET', '/v1/events', undefined, 'wrong-token-0123456789')).status).toBe(401);
-    expect((await call(app, 'PUT', '/v1/events/x', purchaseEvent, READER)).status).toBe(403);
-    expect((await call(app, 'POST', '/v1/journeys/cartRecovery/stop', undefined, READER)).status).toBe(403);
-    expect((await call(app, 'POST', '/v1/profiles/crm:1/journeys/j/exit', undefined, READER)).status).toBe(403);
-    expect((await call(app, 'GET', '/v1/events', undefined, READER)).status).toBe(200);
-    expect((await call(app, 'POST', '/v1/journeys/validate', cartJourney, READER)).status).toBe(200);
+    expect((await call(app, 'PUT', '/v1/events/x', purchaseEvent, READ_TOKEN)).status).toBe(403);
+    expect((await call(app, 'POST', '/v1/journeys/cartRecovery/stop', undefined, READ_TOKEN)).status).toBe(403);
+    expect((await call(app, 'POST', '/v1/profiles/crm:1/journeys/j/exit', undefined, READ_TOKEN)).status).toBe(403);
+    expect((await call(app, 'GET', '/v1/events', undefined, READ_TOKEN)).status).toBe(200);
+    expect((await call(app, 'POST', '/v1/journeys/validate', cartJourney, READ_TOKEN)).status).toBe(200);
     expect((await call(app, 'GET', '/healthz', undefined, null)).status).toBe(200);
     expect((await call(app, 'GET', '/readyz', undefined, null)).body).toEqual({ status: 'ready' });
     expect(store.records.length).toBe(written);
@@ -152,7 +157,7 @@ describe('admin API, unit tier (inject over an in-memory config store)', () => {
     await putResources(app);
     await call(app, 'PUT', '/v1/journeys/cartRecovery', cartJourney);
     await call(app, 'POST', '/v1/journeys/cartRecovery/publish');
-    expect((await call(app, 'POST', '/v1/journeys/cartRecovery/pause', undefined, READER)).status).toBe(403);
+    expect((await call(app, 'POST', '/v1/journeys/cartRecovery/pause', undefined, READ_TOKEN)).status).toBe(403);
     const paused = await call(app, 'POST', '/v1/journeys/cartRecovery/pause');
     expect(paused.body?.['pausedAt']).toMatch(/^2026-03-01T00:00:0\d\.000Z$/); // the API's injected clock
     expect((await call(app, 'POST', '/v1/journeys/cartRecovery/pause')).status).toBe(409);

@@ -2,34 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka, type Consumer } from '../../topology/index.js';
 import { DEFAULT_SECRET_POLICY, parseOutboundPolicy, topicCatalog } from '../../schemas/index.js';
 import { configFixtures } from '../../schemas/testing/index.js';
-import { startHttpEndpoint, testBrokers, uniqueName, type TestHttpEndpoint } from '../testing/index.js';
+import {
+  ADMIN_TOKEN,
+  READ_TOKEN,
+  startHttpEndpoint,
+  testBrokers,
+  uniqueName,
+  type TestHttpEndpoint,
+} from '../testing/index.js';
 import { ensureTopics } from '../topics.js';
 import { startApiServer, type ApiServer } from './server.js';
 
 const { cartEvent, purchaseEvent, loyaltyDatasource, emailAction, smsAction, cartJourney } = configFixtures;
-const ADMIN = 'admin-token-0123456789abcdef';
-const READER = 'read-token-0123456789abcdef';
-const WHO = ['ann', 'bob', 'cat', 'dan', 'eve'];
+/** The README cart journey's test (schemas' fixture): 5 abandoned carts, eve buys on day 2; loyalty gold once. */
+const cartTest = configFixtures.cartTestRequest();
+const WHO = configFixtures.CART_TEST_PROFILES;
 const key = (w: string) => `email:${w}@example.com`;
-const identity = (w: string) => ({ email: [{ id: `${w}@example.com` }] });
 
-/** The README cart journey's test: 5 abandoned carts at the start, eve buys on day 2; loyalty says gold once. */
-const cartTest = {
-  profiles: Object.fromEntries(WHO.map((w) => [key(w), { email: `${w}@example.com` }])),
-  events: [
-    ...WHO.map((w) => ({
-      offset: 'PT0S',
-      event: { eventType: 'commerce.cartAbandoned', identityMap: identity(w), commerce: { cart: { total: 42 } } },
-    })),
-    { offset: 'PT24H30M', event: { eventType: 'commerce.purchases', identityMap: identity('eve') } },
-  ],
-  responses: {
-    datasources: { loyalty: [{ body: { tier: 'gold' } }, { body: { tier: 'silver' } }] },
-    actions: { sendEmail: { status: 200, body: { queued: true }, latencyMs: 1500 } },
-  },
-};
-
-async function post(server: ApiServer, path: string, body: unknown, token = ADMIN) {
+async function post(server: ApiServer, path: string, body: unknown, token = ADMIN_TOKEN) {
   const res = await fetch(`${server.address}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -72,8 +62,8 @@ describe('POST /v1/journeys/:id/versions/:version/test on the real broker', () =
       brokers: testBrokers(),
       topicPrefix: prefix,
       tokens: [
-        { token: ADMIN, role: 'admin' },
-        { token: READER, role: 'read' },
+        { token: ADMIN_TOKEN, role: 'admin' },
+        { token: READ_TOKEN, role: 'read' },
       ],
       port: 0,
       // the recording endpoint is on 127.0.0.1, which the default outbound policy refuses
@@ -82,7 +72,7 @@ describe('POST /v1/journeys/:id/versions/:version/test on the real broker', () =
     const put = async (path: string, body: unknown) => {
       const res = await fetch(`${server.address}${path}`, {
         method: 'PUT',
-        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
       expect(res.status).toBe(201);
@@ -183,6 +173,6 @@ describe('POST /v1/journeys/:id/versions/:version/test on the real broker', () =
     });
     expect(JSON.parse(early.text)).toMatchObject({ errors: [{ pointer: '/events/0/at', code: 'TEST_EVENT_TIME' }] });
     expect((await post(server, '/v1/journeys/cartRecovery/versions/9/test', cartTest)).status).toBe(404);
-    expect((await post(server, '/v1/journeys/cartRecovery/versions/1/test', cartTest, READER)).status).toBe(403);
+    expect((await post(server, '/v1/journeys/cartRecovery/versions/1/test', cartTest, READ_TOKEN)).status).toBe(403);
   });
 });

@@ -3,12 +3,10 @@
 // are pruned (their records tombstoned); an API that replays the topic from scratch serves the same journey.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SECRET_POLICY, parseOutboundPolicy, type JourneyConfig } from '../../schemas/index.js';
-import { testBrokers, uniqueName } from '../testing/index.js';
+import type { JourneyConfig } from '../../schemas/index.js';
+import { ADMIN_TOKEN, FIXTURE_POLICY, testBrokers, uniqueName } from '../testing/index.js';
 import { startApiServer, type ApiServer } from './server.js';
 
-const ADMIN = 'admin-token-0123456789abcdef';
-const policy = { outbound: parseOutboundPolicy(['127.0.0.1:9999']), secrets: DEFAULT_SECRET_POLICY };
 const SAVES = 1_000;
 const KEPT = 10;
 
@@ -33,7 +31,7 @@ async function call(method: string, url: string, body?: unknown) {
     method: method as 'GET',
     url,
     headers: {
-      authorization: `Bearer ${ADMIN}`,
+      authorization: `Bearer ${ADMIN_TOKEN}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
@@ -45,9 +43,9 @@ beforeAll(async () => {
   server = await startApiServer({
     brokers: testBrokers(),
     topicPrefix: prefix,
-    tokens: [{ token: ADMIN, role: 'admin' }],
+    tokens: [{ token: ADMIN_TOKEN, role: 'admin' }],
     port: 0,
-    policy,
+    policy: FIXTURE_POLICY,
     journeyVersionsKept: KEPT,
   });
 });
@@ -102,7 +100,13 @@ describe('bounded journey records', () => {
     expect(withConfig(server)).toEqual(kept);
 
     // An API process started now replays the topic and serves the same journey.
-    const again = await startApiServer({ brokers: testBrokers(), topicPrefix: prefix, tokens: [], port: 0, policy });
+    const again = await startApiServer({
+      brokers: testBrokers(),
+      topicPrefix: prefix,
+      tokens: [],
+      port: 0,
+      policy: FIXTURE_POLICY,
+    });
     try {
       await again.store.whenReady();
       expect(again.store.view.journey('big')?.versions.map((v) => v.version)).toEqual(kept);

@@ -11,18 +11,9 @@ export {
   startPrivateBroker,
   type PrivateBroker,
 } from '../../topology/testing/index.js';
-export {
-  startHttpEndpoint,
-  TestHttpEndpoint,
-  type RecordedRequest,
-  type ResponseSpec,
-  type Reply,
-  type Handler,
-  type OAuth2Options,
-  type OAuth2Issuer,
-  type RateLimitOptions,
-} from '../../connectors/testing/index.js';
+export { startHttpEndpoint, type TestHttpEndpoint } from '../../connectors/testing/index.js';
 export { launchChromium, chromiumPath } from './browser.js';
+export { ADMIN_TOKEN, READ_TOKEN, API_TOKENS, FIXTURE_POLICY } from './api-fixtures.js';
 export {
   HOLD_JOURNEY,
   holdResources,

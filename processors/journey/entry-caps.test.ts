@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { JourneyConfig } from '../../schemas/index.js';
 import { InMemoryKeyValueStore } from '../../topology/index.js';
-import { event, Harness, webhookAction } from '../testing/index.js';
+import { event, Harness, journey, webhookAction } from '../testing/index.js';
 import { partitionShare, StoreEntryLedger, type EntryCount } from './entry-ledger.js';
 
 const HOUR = 3_600_000;
@@ -9,20 +9,14 @@ const DAY = 24 * HOUR;
 
 /** Entered by `signup`: waits `wait`, calls the webhook, ends. */
 function promo(extra: Partial<JourneyConfig>, wait = 'PT1H'): JourneyConfig {
-  return {
-    id: 'promo',
-    name: 'Promo',
-    namespace: 'email',
-    entry: { event: 'signup' },
-    reentrance: { allowed: true, waitPeriod: 'PT1M' },
-    start: 'pause',
-    nodes: {
+  return journey(
+    {
       pause: { type: 'wait', duration: wait, next: 'call' },
       call: { type: 'action', action: 'webhook', next: 'done' },
       done: { type: 'end' },
     },
-    ...extra,
-  };
+    { id: 'promo', name: 'Promo', reentrance: { allowed: true, waitPeriod: 'PT1M' }, start: 'pause', ...extra },
+  );
 }
 
 describe('partition shares of an installation-wide cap', () => {

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CapConfig, JourneyConfig } from '../../schemas/index.js';
 import { InMemoryKeyValueStore } from '../../topology/index.js';
-import { emailAction, event, Harness, webhookAction } from '../testing/index.js';
+import { emailAction, event, Harness, journey, webhookAction } from '../testing/index.js';
 import { StoreFrequencyLedger, type SendRecord } from './frequency-ledger.js';
 
 const HOUR = 3_600_000;
@@ -9,14 +9,8 @@ const DAY = 24 * HOUR;
 
 /** Journey `id` entered by `entryEvent`: sends one email, then ends (or takes `onError` to `fallback`). */
 function mailer(id: string, entryEvent: string, withFallback = false): JourneyConfig {
-  return {
-    id,
-    name: id,
-    namespace: 'email',
-    entry: { event: entryEvent },
-    reentrance: { allowed: true, waitPeriod: 'PT1M' },
-    start: 'mail',
-    nodes: {
+  return journey(
+    {
       mail: {
         type: 'action',
         action: 'sendEmail',
@@ -27,7 +21,8 @@ function mailer(id: string, entryEvent: string, withFallback = false): JourneyCo
       ...(withFallback ? { fallback: { type: 'action' as const, action: 'webhook', next: 'done' } } : {}),
       done: { type: 'end' },
     },
-  };
+    { id, name: id, entry: { event: entryEvent }, reentrance: { allowed: true, waitPeriod: 'PT1M' }, start: 'mail' },
+  );
 }
 
 describe('frequency caps across journeys', () => {
@@ -148,22 +143,19 @@ describe('updateProfile node', () => {
 });
 
 describe('jump node', () => {
-  const target: JourneyConfig = {
-    id: 'target',
-    name: 'Target',
-    namespace: 'email',
-    entry: { event: 'never', condition: { '==': [{ var: 'profile.ok' }, true] } },
-    start: 'call',
-    nodes: { call: { type: 'action', action: 'webhook', next: 'done' }, done: { type: 'end' } },
-  };
-  const source: JourneyConfig = {
-    id: 'source',
-    name: 'Source',
-    namespace: 'email',
-    entry: { event: 'signup' },
-    start: 'go',
-    nodes: { go: { type: 'jump', journey: 'target', next: 'done' }, done: { type: 'end' } },
-  };
+  const target = journey(
+    { call: { type: 'action', action: 'webhook', next: 'done' }, done: { type: 'end' } },
+    {
+      id: 'target',
+      name: 'Target',
+      entry: { event: 'never', condition: { '==': [{ var: 'profile.ok' }, true] } },
+      start: 'call',
+    },
+  );
+  const source = journey(
+    { go: { type: 'jump', journey: 'target', next: 'done' }, done: { type: 'end' } },
+    { id: 'source', name: 'Source', start: 'go' },
+  );
 
   it('enters the profile into the target journey with steps on both sides; the entry condition applies', async () => {
     const h = new Harness();

@@ -1,14 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { JourneyConfig } from '../../schemas/index.js';
-import { emailAction, event, Harness, webhookAction, welcomeJourney } from '../testing/index.js';
+import { emailAction, event, Harness, journey, webhookAction, welcomeJourney } from '../testing/index.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
-
-function journey(nodes: JourneyConfig['nodes'], extra: Partial<JourneyConfig> = {}): JourneyConfig {
-  return { id: 'j', name: 'J', namespace: 'email', entry: { event: 'signup' }, start: 'a', nodes, ...extra };
-}
 
 describe('journey engine: welcome journey', () => {
   let h: Harness;

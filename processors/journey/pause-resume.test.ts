@@ -1,23 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { JourneyConfig } from '../../schemas/index.js';
-import { event, Harness, webhookAction } from '../testing/index.js';
+import { event, Harness, journey, webhookAction } from '../testing/index.js';
 
 const HOUR = 3_600_000;
 
 /** signup → wait 1 h → event node (purchase, 1 day timeout) → webhook → end. */
-const cart: JourneyConfig = {
-  id: 'cart',
-  name: 'Cart',
-  namespace: 'email',
-  entry: { event: 'signup' },
-  start: 'pause',
-  nodes: {
+const cart = journey(
+  {
     pause: { type: 'wait', duration: 'PT1H', next: 'buy' },
     buy: { type: 'event', events: [{ event: 'purchase', next: 'call' }], timeout: 'P1D', onTimeout: 'done' },
     call: { type: 'action', action: 'webhook', next: 'done' },
     done: { type: 'end' },
   },
-};
+  { id: 'cart', name: 'Cart', start: 'pause' },
+);
 
 function harness(): Harness {
   const h = new Harness();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { EventConfig, JourneyConfig } from '../../schemas/index.js';
+import type { EventConfig } from '../../schemas/index.js';
 import { normalizeEvent } from './event-normalizer.js';
 import { evaluateWith } from './rule-evaluator.js';
-import { event, Harness } from '../testing/index.js';
+import { event, Harness, journey } from '../testing/index.js';
 
 /** Doubles the accumulator once per item: 40 items would build 2^40 elements. */
 const doubling = {
@@ -51,15 +51,7 @@ describe('rule budgets', () => {
 
   it('send an instance down its error path when a condition works past the budget', async () => {
     const h = new Harness();
-    const j: JourneyConfig = {
-      id: 'j',
-      name: 'J',
-      namespace: 'email',
-      entry: { event: 'signup' },
-      start: 'a',
-      nodes: { a: { type: 'condition', paths: [{ when: doubling, next: 'b' }] }, b: { type: 'end' } },
-    };
-    h.publish(j);
+    h.publish(journey({ a: { type: 'condition', paths: [{ when: doubling, next: 'b' }] }, b: { type: 'end' } }));
     await h.send(event('signup', 'ann', { items }));
     await h.send(event('signup', 'bob', { items: [1, 2] }));
     expect(h.trail('ann')).toEqual(['a:entered', 'a:error:ruleFailed']);

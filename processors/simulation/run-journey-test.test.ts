@@ -11,28 +11,9 @@ const resources = {
   actions: [emailAction, smsAction],
   datasources: [loyaltyDatasource],
 };
-const WHO = ['ann', 'bob', 'cat', 'dan', 'eve'];
+const { cartTestRequest: cartRequest, CART_TEST_PROFILES: WHO } = configFixtures;
 const key = (w: string) => `email:${w}@example.com`;
 const identity = (w: string) => ({ email: [{ id: `${w}@example.com` }] });
-
-/** The README cart journey's test: 5 abandoned carts at the start, eve buys on day 2; loyalty says gold once. */
-function cartRequest(extra: Partial<JourneyTestRequest> = {}): JourneyTestRequest {
-  return {
-    profiles: Object.fromEntries(WHO.map((w) => [key(w), { email: `${w}@example.com` }])),
-    events: [
-      ...WHO.map((w) => ({
-        offset: 'PT0S',
-        event: { eventType: 'commerce.cartAbandoned', identityMap: identity(w), commerce: { cart: { total: 42 } } },
-      })),
-      { offset: 'PT24H30M', event: { eventType: 'commerce.purchases', identityMap: identity('eve') } },
-    ],
-    responses: {
-      datasources: { loyalty: [{ body: { tier: 'gold' } }, { body: { tier: 'silver' } }] },
-      actions: { sendEmail: { status: 200, body: { queued: true }, latencyMs: 1500 } },
-    },
-    ...extra,
-  };
-}
 
 function run(request: JourneyTestRequest, limits?: Parameters<typeof runJourneyTest>[0]['limits']) {
   return runJourneyTest({

@@ -2,6 +2,7 @@
  * Sets up the real journey topology on the TopologyTestDriver: config records piped to `jo.config`, helpers to
  * produce unkeyed XDM events and profiles, and readers for commands, step events and the DLQ.
  */
+import { afterEach } from 'vitest';
 import type {
   ConfigView,
   ActionCommand,
@@ -11,9 +12,11 @@ import type {
   JourneyRecord,
   StepRecord,
 } from '../../schemas/index.js';
+import { resultOf } from '../../schemas/index.js';
 import type { InstanceStep } from '../journey/index.js';
 import { TopologyTestDriver } from '../../topology/testing/index.js';
 import { emailAction, purchaseEvent, signupEvent, webhookAction, welcomeJourney } from './journeys.js';
+export { journey } from './journeys.js';
 import type { DataSourceFetcher, JourneyLimits } from '../topology-options.js';
 import { buildJourneyTopology } from '../journey-topology.js';
 
@@ -22,6 +25,16 @@ export interface DriverSetup {
   readonly limits?: Partial<JourneyLimits>;
   readonly fetchDatasource?: DataSourceFetcher;
   readonly verboseSteps?: boolean;
+}
+
+/** Drivers created and not closed yet (closeDriversAfterEach closes them). */
+const open = new Set<JourneyDriver>();
+
+/** For a test file: after each test, closes every JourneyDriver the test created and did not close itself. */
+export function closeDriversAfterEach(): void {
+  afterEach(async () => {
+    for (const d of [...open]) await d.close();
+  });
 }
 
 export class JourneyDriver {
@@ -45,7 +58,9 @@ export class JourneyDriver {
       partitions: setup.partitions ?? 3,
       topicPartitions: { 'jo.config': 1, 'jo.events': 2 },
     });
-    return new JourneyDriver(driver, view);
+    const d = new JourneyDriver(driver, view);
+    open.add(d);
+    return d;
   }
 
   get clock() {
@@ -118,12 +133,7 @@ export class JourneyDriver {
 
   async result(cmd: ActionCommand, status: string, extra: Record<string, unknown> = {}): Promise<void> {
     await this.driver.pipeInput('jo.action-results', cmd.profileKey, {
-      commandId: cmd.commandId,
-      instanceId: cmd.instanceId,
-      nodeId: cmd.nodeId,
-      journeyId: cmd.journeyId,
-      journeyVersion: cmd.journeyVersion,
-      profileKey: cmd.profileKey,
+      ...resultOf(cmd),
       status,
       attempts: 1,
       ...extra,
@@ -179,6 +189,7 @@ export class JourneyDriver {
   }
 
   close(): Promise<void> {
+    open.delete(this);
     return this.driver.close();
   }
 }
@@ -203,9 +214,4 @@ export async function welcomeDriver(
   if (publishWelcome) await d.publish(welcomeJourney);
   await d.profile('ann', { firstName: 'Ann', email: 'ann@example.com' });
   return d;
-}
-
-/** A one-journey config entering on `signup` at node `a`. */
-export function journey(nodes: JourneyConfig['nodes'], extra: Partial<JourneyConfig> = {}): JourneyConfig {
-  return { id: 'j', name: 'J', namespace: 'email', entry: { event: 'signup' }, start: 'a', nodes, ...extra };
 }

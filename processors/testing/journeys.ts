@@ -1,7 +1,7 @@
 /**
  * Journey, action and event fixtures shared by the processors' tests (unit and integration).
  */
-import type { ActionConfig, EventConfig, JourneyConfig } from '../../schemas/index.js';
+import type { ActionConfig, EventConfig, JourneyConfig, JourneyRecord } from '../../schemas/index.js';
 import type { NormalizedEvent } from '../journey/index.js';
 
 export const emailAction = (url: string): ActionConfig => ({
@@ -38,28 +38,49 @@ export const purchaseEvent: EventConfig = {
   identity: { namespace: 'email', path: 'identityMap.email' },
 };
 
-/** signup → email → wait 1 day → wait for a purchase up to 3 days → thank you, or reminder on timeout. */
-export const welcomeJourney: JourneyConfig = {
-  id: 'welcome',
-  name: 'Welcome',
-  namespace: 'email',
-  entry: { event: 'signup' },
-  reentrance: { allowed: true, waitPeriod: 'PT1H' },
-  start: 'email',
-  nodes: {
-    email: { type: 'action', action: 'sendEmail', params: { firstName: '{{profile.firstName}}' }, next: 'pause' },
-    pause: { type: 'wait', duration: 'P1D', next: 'waitPurchase' },
-    waitPurchase: {
-      type: 'event',
-      events: [{ event: 'purchase', next: 'thanks' }],
-      timeout: 'P3D',
-      onTimeout: 'reminder',
+/** A journey config entering on `signup` in the `email` namespace: id `j`, start `a`; `extra` overrides any field. */
+export function journey(nodes: JourneyConfig['nodes'], extra: Partial<JourneyConfig> = {}): JourneyConfig {
+  return { id: 'j', name: 'J', namespace: 'email', entry: { event: 'signup' }, start: 'a', nodes, ...extra };
+}
+
+/** One live version of `cfg` as a `jo.config` journey record (what a publish writes). */
+export function liveJourneyRecord(cfg: JourneyConfig, version = 1): JourneyRecord {
+  return {
+    id: cfg.id,
+    versions: [{ version, state: 'live', createdAt: '2026-01-01T00:00:00Z', journey: cfg }],
+  };
+}
+
+/**
+ * signup → email → wait (`pause`, default 1 day) → wait for a purchase (up to `timeout`, default 3 days) → thank
+ * you, or reminder on timeout.
+ */
+export function welcomeWith(o: { pause?: string; timeout?: string; reentrance?: JourneyConfig['reentrance'] } = {}) {
+  return journey(
+    {
+      email: { type: 'action', action: 'sendEmail', params: { firstName: '{{profile.firstName}}' }, next: 'pause' },
+      pause: { type: 'wait', duration: o.pause ?? 'P1D', next: 'waitPurchase' },
+      waitPurchase: {
+        type: 'event',
+        events: [{ event: 'purchase', next: 'thanks' }],
+        timeout: o.timeout ?? 'P3D',
+        onTimeout: 'reminder',
+      },
+      thanks: { type: 'action', action: 'sendEmail', params: { template: 'thanks' }, next: 'done' },
+      reminder: { type: 'action', action: 'sendEmail', params: { template: 'reminder' }, next: 'done' },
+      done: { type: 'end' },
     },
-    thanks: { type: 'action', action: 'sendEmail', params: { template: 'thanks' }, next: 'done' },
-    reminder: { type: 'action', action: 'sendEmail', params: { template: 'reminder' }, next: 'done' },
-    done: { type: 'end' },
-  },
-};
+    {
+      id: 'welcome',
+      name: 'Welcome',
+      start: 'email',
+      reentrance: o.reentrance ?? { allowed: true, waitPeriod: 'PT1H' },
+    },
+  );
+}
+
+/** The welcome journey of the unit tests (welcomeWith's defaults). */
+export const welcomeJourney: JourneyConfig = welcomeWith();
 
 let seq = 0;
 /** A normalized event for `email:<who>`. */

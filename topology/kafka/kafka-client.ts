@@ -4,7 +4,7 @@
  * exports; swapping the client later means rewriting this file, not the engine.
  */
 import { createRequire } from 'node:module';
-import './kafkajs-patches.js';
+import './kafkajs-fixes.js';
 import type * as KafkaJs from 'kafkajs';
 import type { KafkaConfig, LogEntry } from 'kafkajs';
 import type { ConsumerOptions, GroupConsumer, KafkaAdmin, KafkaClient } from './port-client.js';

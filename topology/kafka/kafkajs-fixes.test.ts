@@ -1,0 +1,223 @@
+// The adapter's kafkajs fixes (kafkajs-fixes.ts): each test shows one fix's behaviour and fails without it; the
+// wire bytes and the grouping are also compared with the shipped kafkajs pieces.
+import { createRequire } from 'node:module';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { crc32c } from './record-batch.js';
+import { shippedKafkaJs, type GroupArgs, type ProduceArgs } from './kafkajs-fixes.js';
+import './kafka-client.js';
+
+const require = createRequire(import.meta.url);
+
+interface EncoderLike {
+  writeVarInt(v: number): EncoderLike;
+  writeUVarInt(v: number): EncoderLike;
+  writeVarIntBytes(b: Buffer | null): EncoderLike;
+  writeVarLong(v: number): EncoderLike;
+  writeInt32(v: number): EncoderLike;
+  writeString(s: string): EncoderLike;
+  readonly buffer: Buffer;
+}
+type EncoderClass = new (size?: number) => EncoderLike;
+const Long = require('kafkajs/src/utils/long.js') as { fromValue(v: unknown): unknown };
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('kafkajs fixes: encoder', () => {
+  const Fixed = require('kafkajs/src/protocol/encoder.js') as EncoderClass;
+  const Shipped = shippedKafkaJs.Encoder as unknown as EncoderClass;
+  const write = (E: EncoderClass) => {
+    const e = new E(8);
+    for (const v of [0, 1, -1, 63, 64, -65, 127, 128, 300, 16_383, 16_384, 2 ** 21, 2 ** 28, 2 ** 31 - 1, -(2 ** 31)])
+      e.writeVarInt(v).writeUVarInt(Math.abs(v) >>> 0);
+    e.writeVarIntBytes(Buffer.alloc(3_000, 7)).writeVarIntBytes(null).writeVarLong(1_733_000_000_000);
+    e.writeInt32(-5).writeString('héllo');
+    return e.buffer;
+  };
+
+  it('is the one kafkajs uses, and writes the same bytes as the shipped one (varints, growth)', () => {
+    expect(Fixed).not.toBe(Shipped);
+    expect(new Fixed()).toBeInstanceOf(Shipped);
+    expect(write(Fixed).equals(write(Shipped))).toBe(true);
+  });
+
+  it('allocates no zero-filled buffer (new encoder, growth) and no buffer per unsigned varint', () => {
+    const alloc = vi.spyOn(Buffer, 'alloc');
+    const from = vi.spyOn(Buffer, 'from');
+    const e = new Fixed(8);
+    for (let v = 0; v < 5_000; v += 7) e.writeUVarInt(v * 1_000);
+    expect(e.buffer.length).toBeGreaterThan(8);
+    expect(alloc).not.toHaveBeenCalled();
+    expect(from).not.toHaveBeenCalled();
+  });
+});
+
+describe('kafkajs fixes: grouping per partition', () => {
+  const fixed = require('kafkajs/src/producer/groupMessagesPerPartition.js') as (a: GroupArgs) => unknown;
+  const args = (messages: Array<{ partition: number; n: number }>): GroupArgs => ({
+    topic: 't',
+    partitionMetadata: [{}],
+    messages,
+    partitioner: ({ message }) => (message as { partition: number }).partition,
+  });
+
+  it('groups like the shipped function, in order', () => {
+    const messages = Array.from({ length: 500 }, (_, n) => ({ partition: (n * 7) % 5, n }));
+    expect(fixed(args(messages))).toEqual(shippedKafkaJs.groupMessagesPerPartition(args(messages)));
+    expect(fixed({ ...args(messages), partitionMetadata: [] })).toEqual({});
+  });
+
+  it('copies no partition list per message (linear, not quadratic)', () => {
+    // the shipped function rebuilds a partition's list with [...list, message] per message: one array iteration
+    // each; the fixed one appends in place (the only iteration is over the messages themselves)
+    const messages = Array.from({ length: 300 }, (_, n) => ({ partition: n % 3, n }));
+    const iterate = Array.prototype[Symbol.iterator];
+    let iterations = 0;
+    Array.prototype[Symbol.iterator] = function (this: unknown[]) {
+      iterations++;
+      return iterate.call(this);
+    };
+    try {
+      fixed(args(messages));
+    } finally {
+      Array.prototype[Symbol.iterator] = iterate;
+    }
+    expect(iterations).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('kafkajs fixes: produce requests', () => {
+  const fixed = require('kafkajs/src/protocol/requests/produce/v3/request.js') as (a: ProduceArgs) => {
+    encode(): Promise<{ buffer: Buffer }>;
+  };
+  let seed = 7;
+  const rnd = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n;
+  const text = (n: number) => 'é✓x'.repeat(n);
+  const message = (i: number) => ({
+    ...(rnd(4) === 0 ? {} : { key: rnd(2) ? Buffer.from(text(rnd(50))) : rnd(3) ? `k${i}` : null }),
+    value: rnd(5) === 0 ? null : rnd(2) ? Buffer.alloc(rnd(3_000), i) : text(rnd(400)),
+    ...(rnd(3) === 0 ? {} : { headers: { a: `h${i}`, b: [Buffer.from('x'), 'yy'], ...(rnd(2) ? { c: '' } : {}) } }),
+    ...(rnd(3) === 0
+      ? {}
+      : { timestamp: rnd(2) ? String(1_764_000_000_000 - rnd(100_000)) : 1_764_000_000_000 + rnd(99) }),
+  });
+  const request = (transactionalId: string | null, producerId: number, count: number, compression = 0) => ({
+    acks: -1,
+    timeout: 30_000,
+    transactionalId,
+    producerId: Long.fromValue(producerId),
+    producerEpoch: 4,
+    compression,
+    topicData: [
+      {
+        topic: 't-1',
+        partitions: [
+          { partition: 0, firstSequence: 17, messages: Array.from({ length: count }, (_, i) => message(i)) },
+        ],
+      },
+      { topic: 'other', partitions: [{ partition: 5, firstSequence: 0, messages: [message(9), message(10)] }] },
+    ],
+  });
+
+  it('encodes byte for byte as the shipped request (keys, headers, timestamps, transactions)', async () => {
+    vi.spyOn(Date, 'now').mockReturnValue(1_764_000_000_123);
+    for (const [transactionalId, producerId] of [
+      [null, -1],
+      ['app-1_3', 123_456_789_012],
+    ] as const)
+      for (const count of [1, 3, 40, 400]) {
+        const args = request(transactionalId, producerId, count);
+        const fast = (await fixed(args).encode()).buffer;
+        const slow = (await shippedKafkaJs.produceRequestV3(args).encode()).buffer;
+        expect(fast.equals(slow)).toBe(true);
+      }
+  });
+
+  it('encodes uncompressed records in one pass, without kafkajs’ encoder per record; compressed ones as shipped', async () => {
+    // kafkajs' per-record path writes each key and value with writeVarIntBytes; record-batch.ts writes them itself
+    const Encoder = require('kafkajs/src/protocol/encoder.js') as { prototype: { writeVarIntBytes: unknown } };
+    const perRecord = vi.spyOn(Encoder.prototype as { writeVarIntBytes(b: unknown): unknown }, 'writeVarIntBytes');
+    await fixed(request('app-1_3', 5, 50)).encode();
+    expect(perRecord).not.toHaveBeenCalled();
+    const gzip = 1;
+    await fixed(request('app-1_3', 5, 50, gzip)).encode();
+    expect(perRecord).toHaveBeenCalled();
+  });
+
+  it('computes CRC-32C (Castagnoli) as kafkajs', () => {
+    expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
+    expect(crc32c(Buffer.alloc(0))).toBe(0);
+    const data = Buffer.from(Array.from({ length: 1_000 }, (_, i) => (i * 31) % 256));
+    const crc = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (b: Buffer) => number;
+    for (const n of [1, 7, 8, 9, 63, 1_000]) expect(crc32c(data.subarray(0, n))).toBe(crc(data.subarray(0, n)));
+  });
+});
+
+describe('kafkajs fixes: marker-only batches', () => {
+  const Runner = require('kafkajs/src/consumer/runner.js') as new (o: object) => {
+    running: boolean;
+    handleBatch(b: unknown): Promise<void>;
+  };
+  const Batch = require('kafkajs/src/consumer/batch.js') as new (t: string, o: string, d: object) => object;
+  const Emitter = require('kafkajs/src/instrumentation/emitter.js') as new () => object;
+  const { createLogger, LEVELS } = require('kafkajs/src/loggers/index.js') as {
+    createLogger: (o: object) => object;
+    LEVELS: { NOTHING: number };
+  };
+  // A fetched batch holding only a transaction's COMMIT marker (control key: version 0, type 1).
+  const markerOnly = () =>
+    new Batch('t', '4', {
+      partition: 0,
+      highWatermark: '5',
+      abortedTransactions: [],
+      messages: [
+        {
+          offset: '4',
+          key: Buffer.from([0, 0, 0, 1]),
+          value: Buffer.from([0, 0, 0, 0, 0, 0]),
+          timestamp: '1',
+          headers: {},
+          isControlRecord: true,
+          batchContext: { producerId: '9', inTransaction: true },
+        },
+      ],
+    });
+  const runner = (handlers: object) => {
+    const resolved: unknown[] = [];
+    const r = new Runner({
+      logger: createLogger({ level: LEVELS.NOTHING, logCreator: () => () => {} }),
+      consumerGroup: {
+        resolveOffset: (o: unknown) => resolved.push(o),
+        commitOffsetsIfNecessary: async () => {},
+        heartbeat: async () => {},
+        isLeader: () => false,
+        uncommittedOffsets: () => ({ topics: [] }),
+        hasSeekOffset: () => false,
+      },
+      instrumentationEmitter: new Emitter(),
+      onCrash: () => {},
+      autoCommit: false,
+      ...handlers,
+    });
+    r.running = true;
+    return { r, resolved };
+  };
+
+  it('hands an eachBatch consumer a batch holding only a transaction marker, and resolves past it', async () => {
+    const seen: unknown[] = [];
+    const { r, resolved } = runner({ eachBatch: async ({ batch }: { batch: unknown }) => void seen.push(batch) });
+    const batch = markerOnly();
+    await r.handleBatch(batch);
+    expect(seen).toEqual([batch]);
+    expect(resolved).toContainEqual({ topic: 't', partition: 0, offset: '4' });
+  });
+
+  it('still skips it for an eachMessage consumer (as shipped)', async () => {
+    const seen: unknown[] = [];
+    const { r, resolved } = runner({ eachMessage: async (p: unknown) => void seen.push(p) });
+    await r.handleBatch(markerOnly());
+    expect(seen).toEqual([]);
+    expect(resolved).toContainEqual({ topic: 't', partition: 0, offset: '4' });
+  });
+});
