@@ -16,7 +16,7 @@
  * Environment: BENCH_EVENTS, BENCH_PROFILES, BENCH_RATES (default "1000,5000"), BENCH_LATENCY_SECONDS (20),
  * BENCH_PENDING, BENCH_FIRE_COUNT, BENCH_FIRE_DELAY_S, BENCH_COMMIT_MS (100), BENCH_PEER_THREADS (1),
  * BENCH_ENGINE_NODE_ARGS (extra node flags for the engine, e.g. `--cpu-prof`), BENCH_ONLY (`one`, `twenty`: run
- * one case). Numbers share 2 cores with the broker and the harness: compare the engine and the peer of one run.
+ * one case), BENCH_STAGES=1 (log where the latency goes: latency-stages.ts). Numbers share 2 cores with the broker and the harness: compare the engine and the peer of one run.
  */
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
@@ -38,6 +38,7 @@ import {
   type LatencyResult,
   type SystemUnderTest,
 } from './harness.js';
+import { engineStages, watchStages, type Stage } from './latency-stages.js';
 import { buildPeer, startPeer } from './peer.js';
 import type { BenchContext, BenchRow } from './types.js';
 
@@ -52,6 +53,8 @@ const PENDING = env('BENCH_PENDING', 1_000_000);
 const COMMIT_MS = env('BENCH_COMMIT_MS', 100);
 const PEER_THREADS = env('BENCH_PEER_THREADS', 1);
 const ONLY = process.env['BENCH_ONLY'] ?? '';
+/** BENCH_STAGES=1: also where the latency goes (see latency-stages.ts), logged per rate. */
+const STAGES = process.env['BENCH_STAGES'] === '1';
 /** BENCH_PEER=0: the engine alone (for quick runs while tuning; no ratios). */
 const WITH_PEER = process.env['BENCH_PEER'] !== '0';
 const PASSTHROUGH = fileURLToPath(new URL('./passthrough-child.ts', import.meta.url));
@@ -108,6 +111,7 @@ async function runCase(
     event: (i: number) => string;
     start: () => Promise<SystemUnderTest>;
     rates: number[];
+    stages?: Stage[];
     after?: (system: SystemUnderTest) => Promise<void>;
   },
 ): Promise<CaseResult> {
@@ -127,7 +131,9 @@ async function runCase(
     const metrics = (tp.system as Partial<EngineUnderTest>).metrics;
     for (const rate of c.rates) {
       const before = await metrics?.();
+      const stages = STAGES && c.stages ? await watchStages(kafka, c.stages) : undefined;
       const l = await measureLatency(kafka, producer, tp.system, rate, LATENCY_S, next, ctx.log);
+      if (stages) ctx.log(`${c.label}: at ${rate}/s ms after sentAt: ${await stages.stop()}`);
       latency.set(rate, l);
       ctx.log(`${c.label}: at ${rate}/s p50 ${l.p50} ms, p99 ${l.p99} ms (${l.seen} of ${l.sent})`);
       const after = await metrics?.();
@@ -179,6 +185,7 @@ async function engineCase(
       commands: `${prefix}commands.http`,
       event,
       rates,
+      stages: engineStages(prefix, `${prefix}engine`),
       start: async () =>
         (engine = await startEngine({ name: label, brokers: ctx.brokers, prefix, stateDir, commitMs: COMMIT_MS })),
       ...(after ? { after: () => (engine ? after(engine) : Promise.resolve()) } : {}),
@@ -209,6 +216,12 @@ async function peerCase(
       ...topics,
       event,
       rates,
+      stages: [
+        { name: 'repartition written', topic: `${prefix}peer-by-profile-repartition`, readCommitted: false },
+        { name: 'repartition committed', topic: `${prefix}peer-by-profile-repartition`, readCommitted: true },
+        { name: 'command written', topic: topics.commands, readCommitted: false },
+        { name: 'command committed', topic: topics.commands, readCommitted: true },
+      ],
       start: async () => ({
         name: label,
         ...topics,
