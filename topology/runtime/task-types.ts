@@ -73,6 +73,9 @@ export interface StreamTaskOptions {
   readonly onError?: (err: unknown, info: TaskErrorInfo) => void;
 }
 
+/** Changelog records carry no headers: one shared, frozen object. */
+const NO_HEADERS: Headers = Object.freeze({});
+
 /** Task id as Kafka Streams writes it. */
 export function taskIdOf(subTopology: number, partition: number): string {
   return `${subTopology}_${partition}`;
@@ -102,7 +105,7 @@ export function changelogWriter(
         partition,
         key: Buffer.from(key, 'utf8'),
         value,
-        headers: {},
+        headers: NO_HEADERS,
         timestamp: clock.now(),
       }),
   };

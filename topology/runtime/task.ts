@@ -13,7 +13,7 @@ import { topologyMetrics } from '../metric-catalogue.js';
 import { partitionForKey } from '../kafka/murmur2.js';
 import type { NodeDef, SourceNode } from '../api/builder.js';
 import type { Punctuator, PunctuationType } from '../api/processor.js';
-import { TaskContext, type NodeRunner, type Punctuation } from './task-context.js';
+import { TaskContext, forwardTo, type NodeRunner, type Punctuation } from './task-context.js';
 import { taskIdOf, type OutgoingRecord, type StreamTaskOptions, type TaskErrorInfo } from './task-types.js';
 import { isPlainJson, type RawRecord, type StreamRecord } from '../api/record.js';
 import { hasPendingChanges, type KeyValueStore } from '../api/store.js';
@@ -31,6 +31,12 @@ export {
 } from './task-types.js';
 
 const NEVER = new AbortController().signal;
+const DONE: Promise<void> = Promise.resolve();
+
+/** A promise rejected with `err` as thrown (whatever it is). */
+async function rejectWith(err: unknown): Promise<never> {
+  throw err;
+}
 
 /**
  * A punctuator threw. Whatever it wrote before throwing (a timer's removal, a store update) must not be committed
@@ -115,18 +121,31 @@ export class StreamTask {
           .filter((r): r is NodeRunner => r !== undefined)),
       process: async () => undefined,
     };
+    // The runners return their callee's promise (no async wrapper, one promise less per node and record); a
+    // synchronous throw still reaches the caller as a rejection.
     if (def.kind === 'processor') {
       const processor = def.supplier();
       const allowed = new Set(def.stores ?? []);
       runner.processor = processor;
       runner.context = new TaskContext(this.contextHost(), runner, (name) => this.storeFor(name, allowed, def.name));
-      runner.process = async (r) => processor.process(r);
-    } else if (def.kind === 'sink') {
-      runner.process = async (r) => this.sink(def, r);
-    } else {
-      runner.process = async (r) => {
-        for (const c of runner.children()) await c.process(r);
+      runner.process = (r) => {
+        try {
+          return Promise.resolve(processor.process(r));
+        } catch (err) {
+          return rejectWith(err);
+        }
       };
+    } else if (def.kind === 'sink') {
+      runner.process = (r) => {
+        try {
+          this.sink(def, r);
+          return DONE;
+        } catch (err) {
+          return rejectWith(err);
+        }
+      };
+    } else {
+      runner.process = (r) => forwardTo(runner.children(), r);
     }
     return runner;
   }
