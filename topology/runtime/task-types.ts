@@ -1,4 +1,5 @@
 /** What a `StreamTask` takes and hands out: options, its outputs' shape and collector, task ids, changelog writes. */
+import type { RuntimeNames } from '../api/runtime-names.js';
 import type { Clock } from '../api/clock.js';
 import type { Topology } from '../api/builder.js';
 import { changelogTopicOf, internalTopics } from '../api/builder.js';
@@ -62,6 +63,8 @@ export interface StreamTaskOptions {
   readonly metrics?: Metrics;
   readonly errorPolicy?: ErrorPolicy;
   readonly dlqTopic: string;
+  /** Dead-letter header names and metric prefix of the application. */
+  readonly names: RuntimeNames;
   /**
    * The owner handles `RetryLaterError` (rethrown to it, the record not dead-lettered): the Kafka task runner
    * does. Default false: it is dead-lettered like any other processing error.

@@ -10,6 +10,7 @@ import { DLQ_CODES, dlqHeaders } from './dlq.js';
 import { UNDECODABLE_HEADER, undecodableInfo } from '../kafka/kafka-codecs.js';
 import { noopMetrics, type Counter } from '../api/metrics.js';
 import { topologyMetrics } from '../metric-catalogue.js';
+import { prefixedMetric } from '../api/runtime-names.js';
 import { partitionForKey } from '../kafka/murmur2.js';
 import type { NodeDef, SourceNode } from '../api/builder.js';
 import type { Punctuator, PunctuationType } from '../api/processor.js';
@@ -73,8 +74,9 @@ export class StreamTask {
   constructor(private readonly opts: StreamTaskOptions) {
     this.id = taskIdOf(opts.subTopology, opts.partition);
     const m = opts.metrics ?? noopMetrics;
-    this.deadLettered = m.counter(topologyMetrics.deadLettered);
-    this.punctuationErrors = m.counter(topologyMetrics.punctuationErrors);
+    const prefix = opts.names.metricPrefix;
+    this.deadLettered = m.counter(prefixedMetric(prefix, topologyMetrics.deadLettered));
+    this.punctuationErrors = m.counter(prefixedMetric(prefix, topologyMetrics.punctuationErrors));
   }
 
   get partition(): number {
@@ -227,6 +229,7 @@ export class StreamTask {
       key,
       value: null,
       headers: dlqHeaders(
+        this.opts.names.deadLetterHeaders,
         code,
         `an output to ${r.topic} of ${bytes} bytes is over the limit of ${limit} bytes`,
         source,
@@ -246,7 +249,7 @@ export class StreamTask {
       topic: this.opts.dlqTopic,
       key: key === undefined ? (source?.key ?? null) : key,
       value: value === undefined ? (source?.value ?? null) : value,
-      headers: dlqHeaders(code, message, source),
+      headers: dlqHeaders(this.opts.names.deadLetterHeaders, code, message, source),
       timestamp: source?.timestamp ?? this.opts.clock.now(),
     });
     this.deadLettered.inc({ code, topic: source?.topic ?? '' });
