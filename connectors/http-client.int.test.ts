@@ -17,6 +17,19 @@ beforeEach(() => ep.reset());
 const post = (path: string) => ({ url: `${ep.url}${path}`, method: 'POST', headers: {}, body: '{"a":1}' });
 const quick = { timeoutMs: 2_000, retries: 3 };
 
+/** Protects /api with a token issuer that knows client `app`, and the OAuth2 auth a caller uses to get through. */
+function protectedByOAuth2(opts: { expiresInS?: number } = {}) {
+  const issuer = ep.oauth2('/token', { clients: { app: 's3cret' }, ...opts });
+  ep.protect('/api', issuer);
+  const auth: Auth = {
+    type: 'oauth2',
+    tokenUrl: issuer.tokenUrl,
+    clientId: 'app',
+    clientSecret: { env: 'JO_SECRET_CLIENT_SECRET' },
+  };
+  return { issuer, auth };
+}
+
 describe('HttpClient auth modes', () => {
   it.each<[string, Auth, (h: Record<string, unknown>, q: Record<string, string>) => void]>([
     ['none', { type: 'none' }, (h) => expect(h['authorization']).toBeUndefined()],
@@ -54,14 +67,7 @@ describe('HttpClient auth modes', () => {
   });
 
   it('oauth2: one token for many calls, a new one after a 401', async () => {
-    const issuer = ep.oauth2('/token', { clients: { app: 's3cret' } });
-    ep.protect('/api', issuer);
-    const auth: Auth = {
-      type: 'oauth2',
-      tokenUrl: issuer.tokenUrl,
-      clientId: 'app',
-      clientSecret: { env: 'JO_SECRET_CLIENT_SECRET' },
-    };
+    const { issuer, auth } = protectedByOAuth2();
     const outs = await Promise.all(Array.from({ length: 50 }, () => http.call(post('/api'), { ...quick, auth })));
     expect(outs.every((o) => o.status === 'ok')).toBe(true);
     expect(issuer.issued()).toBe(1);
@@ -75,14 +81,7 @@ describe('HttpClient auth modes', () => {
   });
 
   it('oauth2: refreshes an expired token before using it', async () => {
-    const issuer = ep.oauth2('/token', { clients: { app: 's3cret' }, expiresInS: 1 });
-    ep.protect('/api', issuer);
-    const auth: Auth = {
-      type: 'oauth2',
-      tokenUrl: issuer.tokenUrl,
-      clientId: 'app',
-      clientSecret: { env: 'JO_SECRET_CLIENT_SECRET' },
-    };
+    const { issuer, auth } = protectedByOAuth2({ expiresInS: 1 });
     expect((await http.call(post('/api'), { ...quick, auth })).status).toBe('ok');
     await new Promise((r) => setTimeout(r, 1_050));
     expect(await http.call(post('/api'), { ...quick, auth })).toMatchObject({ status: 'ok', attempts: 1 });

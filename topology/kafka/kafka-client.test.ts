@@ -1,134 +1,49 @@
 import { describe, expect, it } from 'vitest';
-import {
-  kafkaErrorType,
-  retryKafka,
-  ReadCommittedFilter,
-  detach,
-  type Batch,
-  type KafkaMessage,
-} from './kafka-client.js';
+import { kafkaErrorType, retryKafka, ReadCommittedFilter, detach, type KafkaMessage } from './kafka-client.js';
+import { fetchedBatch, offsetsOf } from '../testing/fetched-batch.js';
 
-/** A fetched batch as kafkajs builds it: raw records including control markers, with their batch context. */
-function batch(
-  fetchedOffset: number,
-  raw: Array<[offset: number, pid: string, kind: 'data' | 'txn' | 'commit' | 'abort']>,
-): Batch {
-  const rawMessages = raw.map(([offset, producerId, kind]) => ({
-    offset: String(offset),
-    key:
-      kind === 'commit'
-        ? Buffer.from([0, 0, 0, 1])
-        : kind === 'abort'
-          ? Buffer.from([0, 0, 0, 0])
-          : Buffer.from(`k${offset}`),
-    value: Buffer.from(`v${offset}`),
-    timestamp: '0',
-    attributes: 0,
-    headers: {},
-    isControlRecord: kind === 'commit' || kind === 'abort',
-    batchContext: { producerId, inTransaction: kind !== 'data' },
-  }));
-  return {
-    topic: 't',
-    partition: 0,
-    highWatermark: '100',
-    rawMessages,
-    fetchedOffset: String(fetchedOffset),
-    messages: [],
-  } as unknown as Batch;
-}
+/** Batches here give data records a key (`k<offset>`), so that detaching copies keys as well as values. */
+const batch = (fetchedOffset: number, log: string) =>
+  fetchedBatch(fetchedOffset, log, { dataKey: (offset) => Buffer.from(`k${offset}`), highWatermark: '100' });
 
-const offsets = (ms: KafkaMessage[]) => ms.map((m) => Number(m.offset));
+/** The offsets a filter delivers for one fetched batch. */
+const accepted = (f: ReadCommittedFilter, fetchedOffset: number, log: string) =>
+  offsetsOf(f.accept(batch(fetchedOffset, log)));
 
 describe('ReadCommittedFilter', () => {
   it('drops aborted transactions aborted out of order and keeps offset order', () => {
     const f = new ReadCommittedFilter();
     // p1 and p2 interleave; p2 is aborted before p1; p3 commits.
-    const out = f.accept(
-      batch(0, [
-        [0, 'p1', 'txn'],
-        [1, 'p2', 'txn'],
-        [2, 'p3', 'txn'],
-        [3, 'p1', 'txn'],
-        [4, 'p2', 'abort'],
-        [5, 'p1', 'abort'],
-        [6, 'p3', 'commit'],
-        [7, '-1', 'data'],
-      ]),
-    );
-    expect(offsets(out)).toEqual([2, 7]);
+    expect(accepted(f, 0, '0:p1:txn 1:p2:txn 2:p3:txn 3:p1:txn 4:p2:abort 5:p1:abort 6:p3:commit 7:data')).toEqual([
+      2, 7,
+    ]);
   });
 
   it('holds records of an undecided transaction (and later ones) until its marker arrives in a later batch', () => {
     const f = new ReadCommittedFilter();
-    expect(
-      offsets(
-        f.accept(
-          batch(0, [
-            [0, 'p1', 'txn'],
-            [1, '-1', 'data'],
-          ]),
-        ),
-      ),
-    ).toEqual([]);
-    expect(offsets(f.accept(batch(2, [[2, 'p1', 'commit']])))).toEqual([0, 1]);
+    expect(accepted(f, 0, '0:p1:txn 1:data')).toEqual([]);
+    expect(accepted(f, 2, '2:p1:commit')).toEqual([0, 1]);
   });
 
   it('reports the first held record until its marker arrives', () => {
     const f = new ReadCommittedFilter();
-    f.accept(
-      batch(0, [
-        [0, '-1', 'data'],
-        [1, 'p1', 'txn'],
-        [2, '-1', 'data'],
-      ]),
-    );
+    f.accept(batch(0, '0:data 1:p1:txn 2:data'));
     expect(f.firstUndecided('t', 0)).toBe('1');
-    f.accept(batch(3, [[3, 'p1', 'abort']]));
+    f.accept(batch(3, '3:p1:abort'));
     expect(f.firstUndecided('t', 0)).toBeUndefined();
   });
 
   it('ignores re-delivered offsets, and starts afresh after reset', () => {
     const f = new ReadCommittedFilter();
-    expect(
-      offsets(
-        f.accept(
-          batch(0, [
-            [0, '-1', 'data'],
-            [1, '-1', 'data'],
-          ]),
-        ),
-      ),
-    ).toEqual([0, 1]);
-    expect(
-      offsets(
-        f.accept(
-          batch(0, [
-            [0, '-1', 'data'],
-            [1, '-1', 'data'],
-          ]),
-        ),
-      ),
-    ).toEqual([]);
+    expect(accepted(f, 0, '0:data 1:data')).toEqual([0, 1]);
+    expect(accepted(f, 0, '0:data 1:data')).toEqual([]);
     f.reset('t', 0);
-    expect(
-      offsets(
-        f.accept(
-          batch(1, [
-            [0, '-1', 'data'],
-            [1, '-1', 'data'],
-          ]),
-        ),
-      ),
-    ).toEqual([1]);
+    expect(accepted(f, 1, '0:data 1:data')).toEqual([1]);
   });
 
   it('delivers records whose bytes no longer share the (large) fetch response buffer, held ones too', () => {
     const response = Buffer.alloc(1 << 20, 0x61);
-    const b = batch(0, [
-      [0, '-1', 'data'],
-      [1, 'p1', 'txn'],
-    ]);
+    const b = batch(0, '0:data 1:p1:txn');
     const raw = (b as unknown as { rawMessages: Array<{ key: Buffer; value: Buffer }> }).rawMessages;
     raw.forEach((m, i) => {
       m.key = response.subarray(i * 10, i * 10 + 2);
@@ -136,14 +51,14 @@ describe('ReadCommittedFilter', () => {
     });
     const f = new ReadCommittedFilter();
     const first = f.accept(b);
-    const held = f.accept(batch(2, [[2, 'p1', 'commit']]));
+    const held = f.accept(batch(2, '2:p1:commit'));
     response.fill(0x7a);
     for (const m of [...first, ...held]) {
       expect([m.key?.toString(), m.value?.toString()]).toEqual(['aa', 'aaaaa']);
       expect(m.value?.buffer.byteLength).toBeLessThan(response.length);
       expect(m.key?.buffer.byteLength).toBeLessThan(response.length);
     }
-    expect(offsets([...first, ...held])).toEqual([0, 1]);
+    expect(offsetsOf([...first, ...held])).toEqual([0, 1]);
   });
 });
 

@@ -1,29 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ReadCommittedFilter, type Batch, type KafkaMessage } from './kafka-client.js';
+import { ReadCommittedFilter } from './kafka-client.js';
 import { compareOffsets, nextOffset } from './offsets.js';
+import { fetchedBatch, offsetsOf, type RawKind as Kind, type RawRecord as Raw } from '../testing/fetched-batch.js';
 
-type Kind = 'data' | 'txn' | 'commit' | 'abort';
-type Raw = [offset: number, pid: string, kind: Kind];
-
-function batch(fetchedOffset: number, raw: readonly Raw[]): Batch {
-  return {
-    topic: 't',
-    partition: 0,
-    highWatermark: '0',
-    fetchedOffset: String(fetchedOffset),
-    messages: [],
-    rawMessages: raw.map(([offset, producerId, kind]) => ({
-      offset: String(offset),
-      key: kind === 'commit' ? Buffer.from([0, 0, 0, 1]) : kind === 'abort' ? Buffer.from([0, 0, 0, 0]) : null,
-      value: Buffer.from(`v${offset}`),
-      timestamp: '0',
-      attributes: 0,
-      headers: {},
-      isControlRecord: kind === 'commit' || kind === 'abort',
-      batchContext: { producerId, inTransaction: kind !== 'data' },
-    })),
-  } as unknown as Batch;
-}
+const batch = fetchedBatch;
 
 /** What read_committed must deliver: data records, and transactional ones whose producer's next marker commits. */
 function expected(log: readonly Raw[]): number[] {
@@ -59,7 +39,7 @@ function randomLog(n: number, seed: number): Raw[] {
   return log;
 }
 
-const offsets = (ms: readonly KafkaMessage[]) => ms.map((m) => Number(m.offset));
+const offsets = offsetsOf;
 
 describe('ReadCommittedFilter over large and split fetches', () => {
   it('delivers exactly the committed records in offset order, however the log is cut into fetches', () => {
@@ -83,18 +63,10 @@ describe('ReadCommittedFilter over large and split fetches', () => {
 
   it('lets plain records after a decided transaction through in the same fetch, and holds them behind an open one', () => {
     const f = new ReadCommittedFilter();
-    const first = f.accept(
-      batch(0, [
-        [0, 'p1', 'txn'],
-        [1, 'p1', 'commit'],
-        [2, '-1', 'data'],
-        [3, 'p2', 'txn'],
-        [4, '-1', 'data'],
-      ]),
-    );
+    const first = f.accept(batch(0, '0:p1:txn 1:p1:commit 2:data 3:p2:txn 4:data'));
     expect(offsets(first)).toEqual([0, 2]);
     expect(f.firstUndecided('t', 0)).toBe('3');
-    expect(offsets(f.accept(batch(5, [[5, 'p2', 'abort']])))).toEqual([4]);
+    expect(offsets(f.accept(batch(5, '5:p2:abort')))).toEqual([4]);
   });
 });
 

@@ -61,14 +61,23 @@ function gatedTopology(input: string, output: string, gate: Promise<void>, outpu
   });
 }
 
+/** Creates the input, output and dead-letter topics of one test (`t-<prefix>in`, …), one partition each. */
+async function singlePartitionTopics(prefix: string): Promise<[input: string, output: string, dlq: string]> {
+  const names: [string, string, string] = [
+    uniqueName(`t-${prefix}in`),
+    uniqueName(`t-${prefix}out`),
+    uniqueName(`t-${prefix}dlq`),
+  ];
+  await createTopics(
+    admin,
+    names.map((name) => ({ name, partitions: 1 })),
+  );
+  return names;
+}
+
 describe('task memory limits', () => {
   it('pauses fetching while a task holds more queued bytes than allowed, resumes once drained', async () => {
-    const [input, output, dlq] = [uniqueName('t-qin'), uniqueName('t-qout'), uniqueName('t-qdlq')];
-    await createTopics(admin, [
-      { name: input, partitions: 1 },
-      { name: output, partitions: 1 },
-      { name: dlq, partitions: 1 },
-    ]);
+    const [input, output, dlq] = await singlePartitionTopics('q');
     const gate = new Promise<void>((r) => (release = r));
     const consumers: Consumer[] = [];
     // 100 records of 1 KB: far under the length limit, 25 times the byte limit.
@@ -99,12 +108,7 @@ describe('task memory limits', () => {
   });
 
   it('commits as soon as the outputs gathered pass the byte limit, long before the commit interval', async () => {
-    const [input, output, dlq] = [uniqueName('t-oin'), uniqueName('t-oout'), uniqueName('t-odlq')];
-    await createTopics(admin, [
-      { name: input, partitions: 1 },
-      { name: output, partitions: 1 },
-      { name: dlq, partitions: 1 },
-    ]);
+    const [input, output, dlq] = await singlePartitionTopics('o');
     await produce(
       kafka,
       input,

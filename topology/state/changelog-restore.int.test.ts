@@ -65,6 +65,11 @@ async function contents(s: RocksDbKeyValueStore<number>): Promise<Map<string, nu
   return out;
 }
 
+/** Restores one changelog partition through a consumer group of its own (a new group id each call). */
+function restore(opts: Omit<Parameters<typeof restoreChangelog>[0], 'kafka' | 'clock' | 'groupId'>) {
+  return restoreChangelog({ kafka, clock, groupId: uniqueName('g-restore'), ...opts });
+}
+
 /** Writes `count` changes to one partition in transactions of 100, mirroring them in `expected`. */
 async function writeChanges(
   p: Producer,
@@ -144,36 +149,18 @@ describe('restoreChangelog (real broker)', () => {
     const expected = new Map<string, number>();
     await writeChanges(p, topic, 0, 1_000, expected, 5);
     const store = await freshStore('tail');
-    const first = await restoreChangelog({
-      kafka,
-      clock,
-      groupId: uniqueName('g-restore'),
-      topic,
-      partition: 0,
-      target: store,
-    });
+    const first = await restore({ topic, partition: 0, target: store });
     expect(first.restored).toBe(1_000);
     const checkpoint = first.partitions[0]?.endOffset ?? -1;
 
     await writeChanges(p, topic, 0, 300, expected, 10_000);
-    const tail = await restoreChangelog({
-      kafka,
-      clock,
-      groupId: uniqueName('g-restore'),
-      topic,
-      partition: 0,
-      startOffset: checkpoint,
-      target: store,
-    });
+    const tail = await restore({ topic, partition: 0, startOffset: checkpoint, target: store });
     expect(tail.restored).toBe(300);
     expect(tail.partitions[0]?.endReachedBy).toBe('offset');
     expect(tail.partitions[0]?.startOffset).toBe(checkpoint);
     expect(await contents(store)).toEqual(expected);
 
-    const nothing = await restoreChangelog({
-      kafka,
-      clock,
-      groupId: uniqueName('g-restore'),
+    const nothing = await restore({
       topic,
       partition: 0,
       startOffset: tail.partitions[0]?.endOffset ?? -1,
@@ -191,14 +178,7 @@ describe('restoreChangelog (real broker)', () => {
     const open = await (await txProducer()).transaction();
     await open.send({ topic, messages: [{ key: 'k1', value: '999999', partition: 0 }] });
     const store = await freshStore('open-tx');
-    const summary = await restoreChangelog({
-      kafka,
-      clock,
-      groupId: uniqueName('g-restore'),
-      topic,
-      partition: 0,
-      target: store,
-    });
+    const summary = await restore({ topic, partition: 0, target: store });
     await open.abort();
     expect(summary.restored).toBe(250);
     expect(summary.partitions[0]).toMatchObject({ endOffset: 250 + 3, endReachedBy: 'offset' });
@@ -233,24 +213,9 @@ describe('restoreChangelog (real broker)', () => {
   it('rejects a checkpoint beyond the changelog end and a partition that does not exist', async () => {
     const topic = await changelogTopic(1);
     const store = await freshStore('bad');
-    const ahead = restoreChangelog({
-      kafka,
-      clock,
-      groupId: uniqueName('g-restore'),
-      topic,
-      partition: 0,
-      startOffset: 5,
-      target: store,
-    });
+    const ahead = restore({ topic, partition: 0, startOffset: 5, target: store });
     await expect(ahead).rejects.toMatchObject({ code: 'STORE_CHECKPOINT_INVALID' });
-    const missing = restoreChangelog({
-      kafka,
-      clock,
-      groupId: uniqueName('g-restore'),
-      topic,
-      partition: 4,
-      target: store,
-    });
+    const missing = restore({ topic, partition: 4, target: store });
     await expect(missing).rejects.toBeInstanceOf(StateStoreError);
     await expect(missing).rejects.toMatchObject({ code: 'STORE_RESTORE_FAILED', retryable: true });
   });
@@ -261,10 +226,7 @@ describe('restoreChangelog (real broker)', () => {
     await writeChanges(p, topic, 0, 500, new Map(), 0);
     const store = await freshStore('abort');
     const ac = new AbortController();
-    const run = restoreChangelog({
-      kafka,
-      clock,
-      groupId: uniqueName('g-restore'),
+    const run = restore({
       topic,
       partition: 0,
       target: { applyRestoreBatch: async () => ac.abort() },
