@@ -3,8 +3,15 @@
  * bytes on `jo.dlq` when it cannot be parsed, or its place in the throttle queue. Answers are kept until their
  * transaction commits, so a re-delivery after a failed transaction reuses them instead of calling again.
  */
-import { noopMetrics, topologyMetrics, type KafkaMessage, type Metrics, type OutRecord } from '../topology/index.js';
-import { DlqHeaders, resultOf, type ActionResult, type topicNames } from '../schemas/index.js';
+import {
+  noopMetrics,
+  prefixedMetric,
+  topologyMetrics,
+  type KafkaMessage,
+  type Metrics,
+  type OutRecord,
+} from '../topology/index.js';
+import { DlqHeaders, METRIC_PREFIX, resultOf, type ActionResult, type topicNames } from '../schemas/index.js';
 import type { AttemptContext } from './action-executor.js';
 import type { AttemptLog } from './attempt-log.js';
 import { parseCommand } from './command-parse.js';
@@ -35,7 +42,7 @@ export class CommandAnswers {
   constructor(private readonly opts: CommandAnswersOptions) {
     const m = opts.metrics ?? noopMetrics;
     this.results = m.counter(connectorMetrics.results);
-    this.deadLetters = m.counter(topologyMetrics.deadLettered);
+    this.deadLetters = m.counter(prefixedMetric(METRIC_PREFIX, topologyMetrics.deadLettered));
   }
 
   /** The key an answer is kept under until {@link committed}. */

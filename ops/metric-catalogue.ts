@@ -3,7 +3,8 @@
  * (`npm run docs`), and ops/metric-catalogue.test.ts checks the page, the registering code and the Grafana
  * dashboard against it.
  */
-import { defineMetrics, topologyMetrics, type CataloguedMetric } from '../topology/index.js';
+import { defineMetrics, prefixedMetrics, topologyMetrics, type CataloguedMetric } from '../topology/index.js';
+import { METRIC_PREFIX } from '../schemas/index.js';
 import { processorMetrics } from '../processors/index.js';
 import { connectorMetrics } from '../connectors/index.js';
 
@@ -24,7 +25,8 @@ export interface MetricCatalogue {
 
 /** In the order a record travels: runtime, journey steps, connectors, wiring. */
 export const METRIC_CATALOGUES: readonly MetricCatalogue[] = [
-  { folder: 'topology', metrics: topologyMetrics },
+  // the runtime's names carry no prefix of their own: the engine registers them with its own (StreamsApp `names`)
+  { folder: 'topology', metrics: prefixedMetrics(METRIC_PREFIX, topologyMetrics) },
   { folder: 'processors', metrics: processorMetrics },
   { folder: 'connectors', metrics: connectorMetrics },
   { folder: 'ops', metrics: opsMetrics },

@@ -5,7 +5,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import { partitionForKey, restoreChangelogs, StreamsApp } from '../topology/index.js';
-import { buildJourneyTopology, describeProfile, STORES, viewCatalog, type ProfileState } from '../processors/index.js';
+import {
+  buildJourneyTopology,
+  describeProfile,
+  journeyRuntimeNames,
+  STORES,
+  viewCatalog,
+  type ProfileState,
+} from '../processors/index.js';
 import { topicNames, type ConfigView } from '../schemas/index.js';
 import type { LocalProfileQuery, ProfileAnswer } from './api/index.js';
 import { createAvroRegistry } from '../schemas/index.js';
@@ -42,6 +49,7 @@ export function pipelineComponent(shared: SharedParts): Component {
     stateDir: config.stateDir,
     restorer: restoreChangelogs,
     dlqTopic: topicNames(config.topicPrefix).dlq,
+    names: journeyRuntimeNames,
     processingGuarantee: config.processingGuarantee === 'exactly_once' ? 'exactly-once' : 'at-least-once',
     commitIntervalMs: config.commitIntervalMs,
     eagerCommit: config.eagerCommit && config.processingGuarantee === 'exactly_once',

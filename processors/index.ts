@@ -8,6 +8,7 @@
  */
 export { buildJourneyTopology } from './journey-topology.js';
 export { STORES } from './topology-options.js';
+export { journeyRuntimeNames } from './runtime-names.js';
 export { viewCatalog } from './steps/task-journeys.js';
 export { processorCodes, type ProcessorCode } from './codes.js';
 export { processorMetrics } from './metric-catalogue.js';

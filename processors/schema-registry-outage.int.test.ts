@@ -10,6 +10,7 @@ import { createAvroRegistry, type ActionCommand } from '../schemas/index.js';
 import { InMemoryMetrics, restoreChangelogs, StreamsApp } from '../topology/index.js';
 import { journey, liveJourneyRecord, signupEvent, webhookAction } from './testing/journeys.js';
 import { buildJourneyTopology } from './journey-topology.js';
+import { journeyRuntimeNames } from './runtime-names.js';
 
 type Mode = 'hang' | 'drop' | 'forward';
 
@@ -115,6 +116,7 @@ describe('schema registry outage', () => {
         kafka,
         metrics,
         dlqTopic: t.dlq,
+        names: journeyRuntimeNames,
         restorer: restoreChangelogs,
         sessionTimeoutMs: 6_000,
       });

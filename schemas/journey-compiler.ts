@@ -7,7 +7,8 @@ import { JourneyConfig, JourneyNode } from './resources.js';
 import { pointer, schemaProblems, schemaValid, type ConfigProblem } from './problems.js';
 import { cycleProblems, reachable } from './journey-graph.js';
 import { DEFAULT_JOURNEY_TIMEOUT, DEFAULT_REENTRANCE_WAIT, MAX_DURATION_MS } from './duration.js';
-import { FORBIDDEN_KEYS } from './rules.js';
+import { FORBIDDEN_KEYS } from './rules/dialect.js';
+import { isValidTimeZone } from './rules/time-zone.js';
 import { ID_PATTERN } from './common.js';
 import { entryFormProblems, entryWindowProblems, jumpProblems } from './journey-governance-checks.js';
 import {
@@ -121,18 +122,9 @@ function journeyLevel(w: Work, j: Record<string, unknown>): JourneyLevel {
     w.opts.maxDurationMs,
   );
   const tz = j['timezone'];
-  if (typeof tz === 'string' && !validTimezone(tz))
+  if (typeof tz === 'string' && !isValidTimeZone(tz))
     w.problems.push({ pointer: '/timezone', code: 'TIMEZONE_INVALID', message: `unknown IANA time zone "${tz}"` });
   return { entryDs, exitDs, goalDs, reentranceMs: wait ?? 0 };
-}
-
-function validTimezone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

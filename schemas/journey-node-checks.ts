@@ -5,10 +5,10 @@
  */
 import { JourneyNode } from './resources.js';
 import { pointer, type ConfigProblem, type ProblemCode } from './problems.js';
-import { scanRule, refsUnder, type RulePath } from './rule-check.js';
+import { scanRule, refsUnder, type RulePath } from './rules/rule-check.js';
 import { nodeEdges } from './journey-graph.js';
 import { parseDurationMs } from './duration.js';
-import { FORBIDDEN_KEYS } from './rules.js';
+import { FORBIDDEN_KEYS } from './rules/dialect.js';
 import { templatePaths } from './template.js';
 import { BUILTIN_DATASOURCES, type CompileOptions, type CompiledNode, type JourneyRefs } from './compiled-journey.js';
 

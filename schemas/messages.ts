@@ -128,3 +128,6 @@ export const DlqHeaders = {
   sourcePartition: 'jo.source.partition',
   sourceOffset: 'jo.source.offset',
 } as const;
+
+/** Prefix of every metric name the engine exposes (PRODUCT.md → Metrics), the stream runtime's included. */
+export const METRIC_PREFIX = 'jo_';

@@ -8,8 +8,8 @@ import { ActionConfig, CapConfig, DataSourceConfig, EventConfig, type ResourceKi
 import { parseDurationMs } from './duration.js';
 import { pointer, schemaProblems, type ConfigProblem } from './problems.js';
 import { compilePayloadSchema } from './payload-schema.js';
-import { scanRule } from './rule-check.js';
-import { FORBIDDEN_KEYS } from './rules.js';
+import { scanRule } from './rules/rule-check.js';
+import { FORBIDDEN_KEYS } from './rules/dialect.js';
 import { templatePaths } from './template.js';
 import { URL_NOT_ALLOWED, urlRefusal, type OutboundPolicy } from './outbound-policy.js';
 import { CREDENTIAL_NAME, SECRET_REF_NOT_ALLOWED, secretRefRefusal, type SecretPolicy } from './secret-policy.js';

@@ -3,7 +3,7 @@
  * (`profile.person.name.firstName`, `params.couponCode`, `event.xdm.commerce.order.id`); prototype keys are
  * refused. Missing values render as the empty string (or `null` in JSON mode).
  */
-import { FORBIDDEN_KEYS } from './rules.js';
+import { FORBIDDEN_KEYS } from './rules/dialect.js';
 
 export type TemplateEncoding = 'none' | 'url' | 'json';
 

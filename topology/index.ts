@@ -29,6 +29,13 @@ export {
   type MetricKind,
 } from './api/metrics.js';
 export { topologyMetrics } from './metric-catalogue.js';
+export {
+  defaultRuntimeNames,
+  prefixedMetric,
+  prefixedMetrics,
+  type DeadLetterHeaderNames,
+  type RuntimeNames,
+} from './api/runtime-names.js';
 export type { Processor, ProcessorContext } from './api/processor.js';
 export { serdes, type InputMetadata, type StreamRecord } from './api/record.js';
 export { InMemoryKeyValueStore, jsonSerde, stringSerde, type KeyValueStore, type Serde } from './api/store.js';

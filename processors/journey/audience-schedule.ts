@@ -3,7 +3,7 @@
  * after a given instant, in the journey's time zone (schemas/audience-schedule.ts parses it).
  */
 import { parseCron, type CronSpec } from '../../schemas/index.js';
-import { localFields, zonedEpoch } from './time-zone.js';
+import { localFields, zonedEpoch } from '../../schemas/index.js';
 
 /** How far ahead a cron schedule is searched (a day-of-month 31 in February-only schedules never matches). */
 const HORIZON_DAYS = 5 * 366;

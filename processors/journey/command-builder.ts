@@ -17,7 +17,7 @@ import {
 import { deterministicId } from './ids.js';
 import { datasourcesIn, isRule } from './journey-def.js';
 import type { EmittedCommand, InstanceState } from './journey-model.js';
-import { evaluateRule, type RuleData } from './rule-evaluator.js';
+import { evaluateRule, type RuleData } from './rules.js';
 
 /** Data-source ids an action's templates and the node's template params read (rule params: the compiler's). */
 export function actionNeeds(action: ActionConfig, params: Readonly<Record<string, unknown>> = {}): string[] {

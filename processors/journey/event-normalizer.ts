@@ -14,8 +14,7 @@ import {
 } from '../../schemas/index.js';
 import { processorCodes, type ProcessorCode } from '../codes.js';
 import type { NormalizedEvent } from './journey-model.js';
-import { isBudgetExceeded } from './rule-budget.js';
-import { evaluateWith, truthy } from './rule-evaluator.js';
+import { evaluateWith, isBudgetExceeded, truthy } from './rules.js';
 
 /** Dead-letter codes of the normalizer, by what went wrong (codes of processors/codes.ts). */
 export const NormalizeCodes = {
@@ -25,7 +24,7 @@ export const NormalizeCodes = {
   unknownSchema: 'EVENT_UNKNOWN_SCHEMA',
   noIdentity: 'EVENT_NO_IDENTITY',
   payloadInvalid: 'EVENT_PAYLOAD_INVALID',
-  /** A recognition rule or identity expression worked past its budget on this event (rule-budget.ts). */
+  /** A recognition rule or identity expression worked past its budget on this event (schemas/rules/rule-budget.ts). */
   ruleBudget: 'RULE_BUDGET_EXCEEDED',
 } as const satisfies Record<string, ProcessorCode>;
 

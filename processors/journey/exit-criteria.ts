@@ -8,7 +8,7 @@
  *   `exit: true`, ends it (`ended`, reason `goalReached`).
  */
 import type { NormalizedEvent } from './journey-model.js';
-import { testRule } from './rule-evaluator.js';
+import { testRule } from './rules.js';
 import { finish, ruleData, step, type WalkContext } from './journey-walk.js';
 
 /** Whether `event` matches a trigger (event id, then its condition; a condition that fails to evaluate is false). */

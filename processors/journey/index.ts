@@ -14,18 +14,7 @@ export {
   type NormalizeInput,
   type NormalizeResult,
 } from './event-normalizer.js';
-export {
-  evaluateRule,
-  evaluateWith,
-  testRule,
-  truthy,
-  ruleProblems,
-  rulePaths,
-  toEpoch,
-  type RuleData,
-} from './rule-evaluator.js';
-export { parseDuration } from './duration.js';
-export { localFields, zonedEpoch, zoneOffset, isValidTimeZone, type LocalFields } from './time-zone.js';
+export { evaluateRule, evaluateWith, testRule, truthy, toEpoch, type RuleData } from './rules.js';
 export { deterministicId, splitFraction, pickWeighted } from './ids.js';
 export { buildCommand, evaluateParams, actionNeeds, type CommandInput } from './command-builder.js';
 export { defineJourney, fromCompiled, isRule, datasourcesIn } from './journey-def.js';

@@ -16,7 +16,7 @@ import {
   type ProfileJourney,
   type JourneyTimer,
 } from './journey-model.js';
-import { testRule } from './rule-evaluator.js';
+import { testRule } from './rules.js';
 import { applyExitCriteria, applyGoal, wantsEvent } from './exit-criteria.js';
 import { finish, newTimer, ruleData, step, unblock, walk, type WalkContext } from './journey-walk.js';
 import { indexedTimers, settleTimers } from './instance-timer.js';

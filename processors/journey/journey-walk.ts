@@ -17,7 +17,7 @@ import type {
   JourneyTimer,
   TimerKind,
 } from './journey-model.js';
-import { evaluateRule, testRule, toEpoch, type RuleData } from './rule-evaluator.js';
+import { evaluateRule, testRule, toEpoch, type RuleData } from './rules.js';
 import { timerOf } from './instance-timer.js';
 
 /** The context of one evaluation of one instance. */

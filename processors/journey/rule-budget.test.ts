@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EventConfig } from '../../schemas/index.js';
 import { normalizeEvent } from './event-normalizer.js';
-import { evaluateWith } from './rule-evaluator.js';
+import { evaluateWith } from './rules.js';
 import { event, Harness, journey } from '../testing/index.js';
 
 /** Doubles the accumulator once per item: 40 items would build 2^40 elements. */

@@ -7,6 +7,7 @@
  * Who calls it: test mode (the admin API, `jo test`) and `jo replay`. It reads no system clock, no randomness,
  * no network: the same inputs give the same observations, in the same order.
  */
+import { journeyRuntimeNames } from '../runtime-names.js';
 import {
   configKey,
   DlqHeaders,
@@ -146,6 +147,8 @@ export class JourneySimulation {
       applicationId: APP,
       clock: this.clock,
       metrics,
+      dlqTopic: t.dlq,
+      names: journeyRuntimeNames,
       loggedStores: new Set([STORES.timers]),
       onOutput: (o) => this.output(o),
     });

@@ -19,6 +19,7 @@ import { emailAction, purchaseEvent, signupEvent, webhookAction, welcomeJourney 
 export { journey } from './journeys.js';
 import type { DataSourceFetcher, JourneyLimits } from '../topology-options.js';
 import { buildJourneyTopology } from '../journey-topology.js';
+import { journeyRuntimeNames } from '../runtime-names.js';
 
 export interface DriverSetup {
   readonly partitions?: number;
@@ -57,6 +58,8 @@ export class JourneyDriver {
       applicationId: 'jo-test',
       partitions: setup.partitions ?? 3,
       topicPartitions: { 'jo.config': 1, 'jo.events': 2 },
+      dlqTopic: 'jo.dlq',
+      names: journeyRuntimeNames,
     });
     const d = new JourneyDriver(driver, view);
     open.add(d);

@@ -5,6 +5,7 @@
  */
 import { restoreChangelogs, StreamsApp } from '../../topology/index.js';
 import { buildJourneyTopology } from '../journey-topology.js';
+import { journeyRuntimeNames } from '../runtime-names.js';
 import { testKafka } from '../../topology/testing/index.js';
 
 /** What an engine process is started with (as JSON in `JO_TEST_ENGINE`). */
@@ -28,6 +29,7 @@ const app = new StreamsApp({
   topology,
   kafka: testKafka(cfg.brokers, 'journey-engine-child'),
   dlqTopic: `${cfg.prefix}dlq`,
+  names: journeyRuntimeNames,
   stateDir: cfg.stateDir,
   restorer: restoreChangelogs,
   sessionTimeoutMs: 6_000,

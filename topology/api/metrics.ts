@@ -19,7 +19,7 @@ export interface Histogram {
 }
 
 export interface MetricSpec {
-  /** Full name with the `jo_` prefix, e.g. `jo_events_consumed_total`. */
+  /** Full name as exposed, prefix included (topology's own are prefixed with `RuntimeNames.metricPrefix`). */
   readonly name: string;
   readonly help: string;
   readonly labelNames?: readonly string[];

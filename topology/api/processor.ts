@@ -39,7 +39,7 @@ export interface Cancellable {
 
 /** An explicit dead letter (see `ProcessorContext.deadLetter`). */
 export interface DeadLetter {
-  /** Stable error code, e.g. `EVENT_NO_IDENTITY`; becomes the `jo.error.code` header. */
+  /** Stable error code, e.g. `EVENT_NO_IDENTITY`; becomes the dead letter's code header (`RuntimeNames.deadLetterHeaders`). */
   readonly code: string;
   readonly message: string;
   /** Raw key/value to dead-letter; default: the bytes of the input record being processed. */
@@ -74,8 +74,9 @@ export interface ProcessorContext<KOut = unknown, VOut = unknown> {
   /** Runs `callback` every `intervalMs` of wall-clock or stream time; calls are serialized with `process`. */
   schedule(intervalMs: number, type: PunctuationType, callback: Punctuator): Cancellable;
   /**
-   * Sends a record to the dead-letter topic with `jo.error.*` and `jo.source.*` headers (inside the task's
-   * transaction) and counts it; processing continues. Use it for bad input detected without throwing.
+   * Sends a record to the dead-letter topic with the application's error and source headers
+   * (`RuntimeNames.deadLetterHeaders`), inside the task's transaction, and counts it; processing continues. Use it
+   * for bad input detected without throwing.
    */
   deadLetter(letter: DeadLetter): Promise<void>;
 }

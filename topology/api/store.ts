@@ -36,7 +36,7 @@ export interface KeyValueStore<V> {
   range(from: string, to: string): AsyncIterable<[string, V]>;
   /** Every entry in key order. */
   all(): AsyncIterable<[string, V]>;
-  /** Number of keys (exact for in-memory, estimated for RocksDB); feeds the `jo_state_store_size` metric. */
+  /** Number of keys (exact for in-memory, estimated for RocksDB); feeds store size metrics. */
   approximateCount(): number;
   /** Makes buffered writes durable locally (called before a commit). */
   flush(): Promise<void>;

@@ -17,7 +17,7 @@ import { constants as bufferConstants } from 'node:buffer';
 const require = createRequire(import.meta.url);
 
 /** Header on the stand-in records of an undecodable batch; its value is JSON {@link UndecodableInfo}. */
-export const UNDECODABLE_HEADER = 'jo.undecodable';
+export const UNDECODABLE_HEADER = 'topology.undecodable-batch';
 
 /** What the stand-in records of an undecodable batch say about it. */
 export interface UndecodableInfo {

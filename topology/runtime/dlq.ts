@@ -1,17 +1,9 @@
 /**
- * Dead-letter records: the original key and value bytes with headers saying why and where from. The header names
- * are those of the product contract (schemas/messages.ts `DlqHeaders`; a unit test keeps the two in step, since
- * topology/ does not import schemas/).
+ * Dead-letter records: the original key and value bytes with headers saying why and where from, named by the
+ * application (`RuntimeNames.deadLetterHeaders`; the journey engine's are schemas/messages.ts `DlqHeaders`).
  */
 import type { Headers, RawRecord } from '../api/record.js';
-
-export const DLQ_HEADERS = {
-  code: 'jo.error.code',
-  message: 'jo.error.message',
-  sourceTopic: 'jo.source.topic',
-  sourcePartition: 'jo.source.partition',
-  sourceOffset: 'jo.source.offset',
-} as const;
+import type { DeadLetterHeaderNames } from '../api/runtime-names.js';
 
 /** Codes the runtime itself puts on dead letters (a `JoError`'s own code wins when there is one). */
 export const DLQ_CODES = {
@@ -23,17 +15,22 @@ export const DLQ_CODES = {
   undecodableBatch: 'BATCH_UNDECODABLE',
 } as const;
 
-/** Longest `jo.error.message` header kept; longer messages are cut so a dead letter never fails to send. */
+/** Longest error message header kept; longer messages are cut so a dead letter never fails to send. */
 const MAX_MESSAGE = 4_000;
 
-export function dlqHeaders(code: string, message: string, source: RawRecord | undefined): Headers {
+export function dlqHeaders(
+  names: DeadLetterHeaderNames,
+  code: string,
+  message: string,
+  source: RawRecord | undefined,
+): Headers {
   const h: Record<string, string> = { ...(source?.headers ?? {}) };
-  h[DLQ_HEADERS.code] = code;
-  h[DLQ_HEADERS.message] = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message;
+  h[names.code] = code;
+  h[names.message] = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message;
   if (source) {
-    h[DLQ_HEADERS.sourceTopic] = source.topic;
-    h[DLQ_HEADERS.sourcePartition] = String(source.partition);
-    h[DLQ_HEADERS.sourceOffset] = source.offset;
+    h[names.sourceTopic] = source.topic;
+    h[names.sourcePartition] = String(source.partition);
+    h[names.sourceOffset] = source.offset;
   }
   return h;
 }

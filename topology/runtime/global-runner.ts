@@ -22,6 +22,7 @@ export interface GlobalRunnerOptions {
   readonly clock: Clock;
   readonly timer: Timer;
   readonly metrics?: Metrics;
+  readonly metricPrefix?: string;
   readonly sessionTimeoutMs: number;
   readonly onError: (err: unknown) => void;
 }
@@ -46,6 +47,7 @@ export class GlobalRunner {
         applicationId: o.applicationId,
         clock: o.clock,
         ...(o.metrics ? { metrics: o.metrics } : {}),
+        ...(o.metricPrefix ? { metricPrefix: o.metricPrefix } : {}),
         onError: (err) => o.onError(err),
       });
       await u.init();

@@ -7,6 +7,7 @@ import type { Clock } from '../api/clock.js';
 import type { GlobalStoreDef } from '../api/builder.js';
 import { noopMetrics, type Counter, type Metrics } from '../api/metrics.js';
 import { topologyMetrics } from '../metric-catalogue.js';
+import { prefixedMetric } from '../api/runtime-names.js';
 import type { Processor, ProcessorContext } from '../api/processor.js';
 import type { RawRecord } from '../api/record.js';
 import type { KeyValueStore } from '../api/store.js';
@@ -15,6 +16,8 @@ export interface GlobalStoreUpdaterOptions {
   readonly applicationId: string;
   readonly clock: Clock;
   readonly metrics?: Metrics;
+  /** Put before the runtime's metric names (`RuntimeNames.metricPrefix`); default none. */
+  readonly metricPrefix?: string;
   /** Told about a record that could not be applied (it is skipped and counted). */
   readonly onError?: (err: unknown, raw: RawRecord) => void;
 }
@@ -40,7 +43,9 @@ export class GlobalStoreUpdater {
     readonly store: KeyValueStore<unknown>,
     private readonly opts: GlobalStoreUpdaterOptions,
   ) {
-    this.failures = (opts.metrics ?? noopMetrics).counter(topologyMetrics.globalStoreErrors);
+    this.failures = (opts.metrics ?? noopMetrics).counter(
+      prefixedMetric(opts.metricPrefix ?? '', topologyMetrics.globalStoreErrors),
+    );
   }
 
   get topic(): string {

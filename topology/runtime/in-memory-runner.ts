@@ -8,6 +8,7 @@
  * This is a production piece (journey test mode and replay run on it); the unit-test driver is a different kit.
  * Nothing here touches the network, a file or the system clock.
  */
+import { defaultRuntimeNames, type RuntimeNames } from '../api/runtime-names.js';
 import type { ManualClock } from '../api/clock.js';
 import { changelogTopicOf, type Topology } from '../api/builder.js';
 import type { Metrics } from '../api/metrics.js';
@@ -80,8 +81,10 @@ export interface InMemoryRunnerOptions {
   readonly metrics: Metrics;
   /** Partitions of every topic (default 1: a simulation needs no parallelism, and one task keeps order global). */
   readonly partitions?: number;
-  /** Default `jo.dlq`; processing failures are dead-lettered there (policy `continue`), i.e. handed to `onOutput`. */
-  readonly dlqTopic?: string;
+  /** Processing failures are dead-lettered there (policy `continue`), i.e. handed to `onOutput`. */
+  readonly dlqTopic: string;
+  /** Dead-letter header names and metric prefix (default: `defaultRuntimeNames`, neutral). */
+  readonly names?: RuntimeNames;
   /** Every record written that is not routed back in (sinks, DLQ, changelogs), in write order. Must not throw. */
   readonly onOutput: (out: RunnerOutput) => void;
   readonly onError?: (err: unknown, info: TaskErrorInfo) => void;
@@ -160,9 +163,10 @@ export class InMemoryRunner {
 
   private async start(): Promise<void> {
     const { applicationId, clock, metrics } = this.opts;
+    const names = this.opts.names ?? defaultRuntimeNames;
     for (const g of this.topology.globalStores) {
       const store = new InMemoryKeyValueStore<unknown>(g.store.name);
-      const u = new GlobalStoreUpdater(g, store, { applicationId, clock, metrics });
+      const u = new GlobalStoreUpdater(g, store, { applicationId, clock, metrics, metricPrefix: names.metricPrefix });
       await u.init();
       this.globals.set(g.topic, u);
       this.stores.push(store);
@@ -198,7 +202,8 @@ export class InMemoryRunner {
           clock,
           metrics,
           errorPolicy: 'continue',
-          dlqTopic: this.opts.dlqTopic ?? 'jo.dlq',
+          dlqTopic: this.opts.dlqTopic,
+          names,
           ...(this.opts.onError ? { onError: this.opts.onError } : {}),
         });
         await task.init();

@@ -12,7 +12,9 @@ import {
   streamsSuite,
 } from '../testing/index.js';
 import { CompressionTypes } from '../kafka/kafka-client.js';
-import { DLQ_HEADERS } from './dlq.js';
+import { defaultRuntimeNames } from '../api/runtime-names.js';
+
+const DLQ_HEADERS = defaultRuntimeNames.deadLetterHeaders;
 
 const { kafka, app: newApp, topics } = streamsSuite('output-too-large');
 

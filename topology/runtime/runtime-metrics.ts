@@ -1,21 +1,23 @@
 /**
- * Turns the runtime's diagnostics events into metrics (names per PRODUCT.md, prefix `jo_`), so an app gets
+ * Turns the runtime's diagnostics events into metrics (names with the app's metric prefix), so an app gets
  * Prometheus series by passing ops/' `Metrics` implementation; the events stay available for logs.
  */
 import type { StreamsDiagnostics } from '../api/diagnostics.js';
 import type { Metrics } from '../api/metrics.js';
 import { topologyMetrics } from '../metric-catalogue.js';
+import { prefixedMetrics } from '../api/runtime-names.js';
 
-export function bindMetrics(events: StreamsDiagnostics, metrics: Metrics): void {
-  const processed = metrics.counter(topologyMetrics.recordsProcessed);
-  const commits = metrics.histogram(topologyMetrics.commitDuration);
-  const lag = metrics.gauge(topologyMetrics.consumerLag);
-  const restored = metrics.counter(topologyMetrics.restoredRecords);
-  const restoreRate = metrics.gauge(topologyMetrics.restoreRate);
-  const tasks = metrics.gauge(topologyMetrics.tasksRunning);
-  const taskErrors = metrics.counter(topologyMetrics.taskErrors);
-  const waitingTasks = metrics.gauge(topologyMetrics.tasksWaiting);
-  const retries = metrics.counter(topologyMetrics.recordRetries);
+export function bindMetrics(events: StreamsDiagnostics, metrics: Metrics, metricPrefix: string): void {
+  const catalogue = prefixedMetrics(metricPrefix, topologyMetrics);
+  const processed = metrics.counter(catalogue.recordsProcessed);
+  const commits = metrics.histogram(catalogue.commitDuration);
+  const lag = metrics.gauge(catalogue.consumerLag);
+  const restored = metrics.counter(catalogue.restoredRecords);
+  const restoreRate = metrics.gauge(catalogue.restoreRate);
+  const tasks = metrics.gauge(catalogue.tasksRunning);
+  const taskErrors = metrics.counter(catalogue.taskErrors);
+  const waitingTasks = metrics.gauge(catalogue.tasksWaiting);
+  const retries = metrics.counter(catalogue.recordRetries);
   const running = new Set<string>();
   const waiting = new Set<string>();
   events

@@ -1,4 +1,5 @@
 /** What a `StreamsApp` is built with (Kafka Streams' `StreamsConfig`), and what its store queries answer. */
+import type { RuntimeNames } from '../api/runtime-names.js';
 import type { Clock } from '../api/clock.js';
 import type { Topology } from '../api/builder.js';
 import type { Metrics } from '../api/metrics.js';
@@ -42,8 +43,10 @@ export interface StreamsAppOptions {
   /** Exactly-once: makes each task's transactional producer (default: the Kafka adapter's; tests inject faults). */
   readonly producers?: TransactionalProducerFactory;
   readonly errorPolicy?: ErrorPolicy;
-  /** Default `jo.dlq`; must exist. */
-  readonly dlqTopic?: string;
+  /** The dead-letter topic; must exist. */
+  readonly dlqTopic: string;
+  /** Dead-letter header names and metric prefix (default: `defaultRuntimeNames`, neutral). */
+  readonly names?: RuntimeNames;
   readonly clock?: Clock;
   readonly timer?: Timer;
   readonly metrics?: Metrics;

@@ -12,7 +12,9 @@ import {
   expectedCounts,
   streamsSuite,
 } from '../testing/index.js';
-import { DlqHeaders } from '../../schemas/index.js';
+import { defaultRuntimeNames } from '../api/runtime-names.js';
+
+const DlqHeaders = defaultRuntimeNames.deadLetterHeaders;
 import { TopologyBuilder } from '../api/builder.js';
 import { InMemoryMetrics } from '../api/metrics.js';
 import type { ProcessorContext } from '../api/processor.js';
@@ -25,7 +27,7 @@ const words = (n: number, distinct: number, from = 0) =>
   Array.from({ length: n }, (_, i) => `w${(i + from) % distinct}`);
 
 describe('StreamsApp on Kafka', () => {
-  it('dead-letters a poison record with the contract headers inside the transaction and keeps going', async () => {
+  it("dead-letters a poison record with the app's headers (neutral by default) inside the transaction and keeps going", async () => {
     const t = await topics({ in: 3, out: 3, dlq: 1 });
     const input = words(300, 10).map((w, i) => ({ key: w, value: i === 123 ? 'poison' : w }));
     await produce(kafka, t.in, input);
@@ -54,7 +56,7 @@ describe('StreamsApp on Kafka', () => {
     const offset = input.slice(0, 123).filter((m) => partitionForKey(Buffer.from(m.key), 3) === p).length;
     expect(d.headers[DlqHeaders.sourceOffset]).toBe(String(offset));
     await waitFor(
-      () => metrics.value('jo_events_dead_lettered_total', { code: 'POISON_RECORD', topic: t.in }) === 1,
+      () => metrics.value('events_dead_lettered_total', { code: 'POISON_RECORD', topic: t.in }) === 1,
       5_000,
       'metric',
     );

@@ -30,6 +30,7 @@ import { ConsumerWatch } from './consumer-watch.js';
 import { RelaunchBackoff } from './relaunch-backoff.js';
 import { ensureHostsTopic, HostPublisher, hostsTopic, ownedStorePartitions } from './host-directory.js';
 import { bindMetrics } from './runtime-metrics.js';
+import { defaultRuntimeNames, type RuntimeNames } from '../api/runtime-names.js';
 import { TaskStateBackend, type ChangelogRestorer } from '../state/task-state.js';
 
 import { restoreChangelogs } from '../state/changelog-restore.js';
@@ -70,7 +71,7 @@ export class StreamsApp {
     this.exactlyOnce = (opts.processingGuarantee ?? 'exactly-once') === 'exactly-once';
     this.instanceId = opts.instanceId ?? randomUUID();
     this.relaunch = new RelaunchBackoff(this.clock, opts.relaunchBackoff);
-    bindMetrics(this.events, opts.metrics ?? noopMetrics);
+    bindMetrics(this.events, opts.metrics ?? noopMetrics, this.names.metricPrefix);
     this.consumerWatch = new ConsumerWatch({
       timer: this.timer,
       restart: async () => this.consumer?.restart(),
@@ -139,6 +140,7 @@ export class StreamsApp {
         clock: this.clock,
         timer: this.timer,
         ...(o.metrics ? { metrics: o.metrics } : {}),
+        metricPrefix: this.names.metricPrefix,
         sessionTimeoutMs: o.sessionTimeoutMs ?? 10_000,
         onError: (err) => this.log('warn', 'global store record skipped', { err: String(err) }),
       });
@@ -166,7 +168,11 @@ export class StreamsApp {
   }
 
   private get dlq(): string {
-    return this.opts.dlqTopic ?? 'jo.dlq';
+    return this.opts.dlqTopic;
+  }
+
+  private get names(): RuntimeNames {
+    return this.opts.names ?? defaultRuntimeNames;
   }
 
   private async startConsumer(): Promise<void> {
@@ -303,6 +309,7 @@ export class StreamsApp {
       events: this.events,
       errorPolicy: o.errorPolicy ?? 'continue',
       dlqTopic: this.dlq,
+      names: this.names,
       state: this.stateBackend,
       globalStores: this.globals?.stores() ?? new Map(),
       partitionsOf: (t) => this.partitions.get(t),

@@ -21,6 +21,17 @@ export interface NodeRunner {
   context?: TaskContext;
 }
 
+/**
+ * Hands `r` to each of `children` in order. With one child (the common case) its own promise is returned: no async
+ * wrapper per node and record. Runners never throw synchronously (they return rejections).
+ */
+export function forwardTo(children: readonly NodeRunner[], r: StreamRecord<unknown, unknown>): Promise<void> {
+  if (children.length === 1) return (children[0] as NodeRunner).process(r);
+  return (async () => {
+    for (const c of children) await c.process(r);
+  })();
+}
+
 export interface Punctuation {
   readonly type: PunctuationType;
   readonly interval: number;
@@ -73,15 +84,12 @@ export class TaskContext implements ProcessorContext<unknown, unknown> {
     return c && { topic: c.topic, partition: c.partition, offset: c.offset, headers: c.headers };
   }
 
-  async forward(record: StreamRecord<unknown, unknown>, childName?: string): Promise<void> {
+  forward(record: StreamRecord<unknown, unknown>, childName?: string): Promise<void> {
     const children = this.node.children();
-    if (childName !== undefined) {
-      const child = children.find((c) => c.name === childName);
-      if (!child) throw new RangeError(`"${childName}" is not a child of "${this.node.name}"`);
-      await child.process(record);
-      return;
-    }
-    for (const c of children) await c.process(record);
+    if (childName === undefined) return forwardTo(children, record);
+    const child = children.find((c) => c.name === childName);
+    if (!child) return Promise.reject(new RangeError(`"${childName}" is not a child of "${this.node.name}"`));
+    return child.process(record);
   }
 
   getStateStore<V>(name: string): KeyValueStore<V> {

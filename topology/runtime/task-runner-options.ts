@@ -1,4 +1,5 @@
 /** What a `TaskRunner` is given: the app's consumer, producers, limits, and the error that stops the app. */
+import type { RuntimeNames } from '../api/runtime-names.js';
 import type { Clock } from '../api/clock.js';
 import { TerminalError } from '../api/errors.js';
 import type { Topology } from '../api/builder.js';
@@ -62,6 +63,7 @@ export interface TaskRunnerOptions {
   readonly events: StreamsDiagnostics;
   readonly errorPolicy: ErrorPolicy;
   readonly dlqTopic: string;
+  readonly names: RuntimeNames;
   readonly state: StateBackend;
   readonly globalStores: ReadonlyMap<string, KeyValueStore<unknown>>;
   readonly partitionsOf: (topic: string) => number | undefined;

@@ -120,6 +120,7 @@ export class TaskRunner {
       metrics: o.metrics ?? noopMetrics,
       errorPolicy: o.errorPolicy,
       dlqTopic: o.dlqTopic,
+      names: o.names,
       retryLater: true,
       signal: this.stop.signal,
     });

@@ -1,4 +1,5 @@
 /** What a `StreamTask` takes and hands out: options, its outputs' shape and collector, task ids, changelog writes. */
+import type { RuntimeNames } from '../api/runtime-names.js';
 import type { Clock } from '../api/clock.js';
 import type { Topology } from '../api/builder.js';
 import { changelogTopicOf, internalTopics } from '../api/builder.js';
@@ -62,6 +63,8 @@ export interface StreamTaskOptions {
   readonly metrics?: Metrics;
   readonly errorPolicy?: ErrorPolicy;
   readonly dlqTopic: string;
+  /** Dead-letter header names and metric prefix of the application. */
+  readonly names: RuntimeNames;
   /**
    * The owner handles `RetryLaterError` (rethrown to it, the record not dead-lettered): the Kafka task runner
    * does. Default false: it is dead-lettered like any other processing error.
@@ -72,6 +75,9 @@ export interface StreamTaskOptions {
   /** Told about every error the task handled or rethrew (for logs). */
   readonly onError?: (err: unknown, info: TaskErrorInfo) => void;
 }
+
+/** Changelog records carry no headers: one shared, frozen object. */
+const NO_HEADERS: Headers = Object.freeze({});
 
 /** Task id as Kafka Streams writes it. */
 export function taskIdOf(subTopology: number, partition: number): string {
@@ -102,7 +108,7 @@ export function changelogWriter(
         partition,
         key: Buffer.from(key, 'utf8'),
         value,
-        headers: {},
+        headers: NO_HEADERS,
         timestamp: clock.now(),
       }),
   };

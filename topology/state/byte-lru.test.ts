@@ -74,16 +74,41 @@ describe('ByteLru', () => {
     expect(pool.size).toBe(2);
   });
 
-  it('keeps its own copy of a value that is a view of a larger buffer, and no copy of one that is not', () => {
-    const lru = new ByteLru(10_000);
-    const slab = Buffer.alloc(8_192, 0x61);
-    lru.set('view', slab.subarray(0, 3));
-    slab.fill(0x62);
+  it("keeps its own copy of a value: never a view of the caller's buffer, small ones in slabs of its own", () => {
+    const lru = new ByteLru(20_000);
+    const callers = Buffer.alloc(8_192, 0x61);
+    lru.set('view', callers.subarray(0, 3));
+    callers.fill(0x62);
     const cached = lru.get('view');
     expect(cached?.toString()).toBe('aaa');
-    expect(cached?.buffer.byteLength).toBe(3);
-    const whole = Buffer.allocUnsafeSlow(4).fill(0x63);
+    expect(cached?.buffer).not.toBe(callers.buffer);
+    const big = Buffer.alloc(2_000, 0x63); // over the slab value size: a buffer of its own
+    lru.set('big', big.subarray(0, 1_100));
+    expect(lru.get('big')?.buffer.byteLength).toBe(1_100);
+    const whole = Buffer.allocUnsafeSlow(1_200).fill(0x63);
     lru.set('whole', whole);
     expect(lru.get('whole')).toBe(whole);
+  });
+
+  it('bounds its slabs by the cached bytes however values are overwritten and evicted; views stay valid', () => {
+    const pool = new ByteLruPool(4 * 1024 * 1024);
+    const lru = new ByteLru(pool);
+    const value = (i: number) => Buffer.from(`value-${i}-`.padEnd(40 + (i % 50), 'x'));
+    // 1,500 hot keys rewritten over and over, 100k cold keys written once each (evicted as the budget fills)
+    const N = 200_000;
+    let firstView: Buffer | null | undefined;
+    for (let i = 0; i < N; i++) {
+      const key = i % 2 === 0 ? `hot${i % 3_000}` : `cold${i}`;
+      lru.set(key, value(i));
+      if (i === 2) firstView = lru.get('hot2');
+    }
+    let cachedBytes = 0;
+    for (let i = 0; i < 3_000; i++) cachedBytes += lru.get(`hot${i}`)?.length ?? 0;
+    for (let i = 1; i < N; i += 2) cachedBytes += lru.peek(`cold${i}`)?.length ?? 0;
+    expect(pool.slabBytes).toBeLessThanOrEqual(Math.max(1024 * 1024, 3 * cachedBytes) + 64 * 1024);
+    expect(firstView?.toString()).toBe(value(2).toString()); // handed out before, still intact
+    for (let i = N - 3_000; i < N; i += 2) expect(lru.get(`hot${i % 3_000}`)).toEqual(value(i));
+    lru.clear();
+    expect([pool.slabBytes <= 64 * 1024, pool.bytes]).toEqual([true, 0]); // at most the slab being filled
   });
 });

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DlqHeaders } from '../../schemas/index.js';
 import { TerminalError } from '../api/errors.js';
 import { TopologyBuilder } from '../api/builder.js';
-import { DLQ_HEADERS } from '../runtime/dlq.js';
+import { defaultRuntimeNames, type RuntimeNames } from '../api/runtime-names.js';
 import { partitionForKey } from '../kafka/murmur2.js';
 import type { Processor, ProcessorContext } from '../api/processor.js';
 import { serdes, withKey, type StreamRecord } from '../api/record.js';
@@ -211,14 +210,17 @@ describe('TopologyTestDriver', () => {
       })
       .addSink({ name: 'out', topic: 'out', parents: ['p'], keySerializer: strOut, valueSerializer: jsonOut })
       .build();
-    driver = await TopologyTestDriver.create(t);
+    // the application names its dead-letter topic, headers and metrics (topology/ has only neutral defaults)
+    const h = { code: 'x.code', message: 'x.msg', sourceTopic: 'x.t', sourcePartition: 'x.p', sourceOffset: 'x.o' };
+    const names: RuntimeNames = { deadLetterHeaders: h, metricPrefix: 'app_' };
+    driver = await TopologyTestDriver.create(t, { dlqTopic: 'app.dead', names });
     await driver.pipeInput('in', 'k0', '{not json', { headers: { trace: 't0' } });
     await driver.pipeInput('in', 'k1', { boom: true });
     await driver.pipeInput('in', 'k2', { bad: true });
     await driver.pipeInput('in', 'k3', { ok: true });
     expect(driver.readOutput('out').map((r) => r.key)).toEqual(['k3']);
-    const dlq = driver.readOutput('jo.dlq');
-    expect(dlq.map((r) => [r.key, r.headers[DlqHeaders.code], r.headers[DlqHeaders.sourceOffset]])).toEqual([
+    const dlq = driver.readOutput('app.dead');
+    expect(dlq.map((r) => [r.key, r.headers[h.code], r.headers[h.sourceOffset]])).toEqual([
       ['k0', 'DESERIALIZATION_FAILED', '0'],
       ['k1', 'BOOM', '1'],
       ['k2', 'BAD_THING', '2'],
@@ -226,11 +228,11 @@ describe('TopologyTestDriver', () => {
     expect(dlq[0]?.rawValue?.toString()).toBe('{not json');
     expect(dlq[0]?.headers).toMatchObject({
       trace: 't0',
-      [DlqHeaders.sourceTopic]: 'in',
-      [DlqHeaders.sourcePartition]: '0',
+      [h.sourceTopic]: 'in',
+      [h.sourcePartition]: '0',
     });
-    expect(dlq[1]?.headers[DlqHeaders.message]).toBe('exploded');
-    expect(driver.metrics.value('jo_events_dead_lettered_total', { code: 'BOOM', topic: 'in' })).toBe(1);
+    expect(dlq[1]?.headers[h.message]).toBe('exploded');
+    expect(driver.metrics.value('app_events_dead_lettered_total', { code: 'BOOM', topic: 'in' })).toBe(1);
   });
 
   it('rejects pipeInput when the error policy is stop', async () => {
@@ -239,7 +241,7 @@ describe('TopologyTestDriver', () => {
       .build();
     driver = await TopologyTestDriver.create(t, { errorPolicy: 'stop' });
     await expect(driver.pipeInput('in', 'k', 'nope{')).rejects.toThrow(SyntaxError);
-    expect(driver.readOutput('jo.dlq')).toEqual([]);
+    expect(driver.readOutput(driver.dlqTopic)).toEqual([]);
   });
 
   it('materializes a global store from its topic, with an update processor, readable from every task', async () => {
@@ -291,7 +293,16 @@ describe('TopologyTestDriver', () => {
     expect(await driver.getStore('config').get('journey/j1')).toEqual({ v: 1 });
   });
 
-  it('uses the DLQ header names of the product contract', () => {
-    expect(DLQ_HEADERS).toEqual(DlqHeaders);
+  it('dead-letters and counts under neutral names when the application gives none', async () => {
+    const t = new TopologyBuilder()
+      .addSource({ name: 'in', topics: ['in'], keyDeserializer: str, valueDeserializer: json })
+      .build();
+    driver = await TopologyTestDriver.create(t);
+    await driver.pipeInput('in', 'k', 'nope{');
+    const [d] = driver.readOutput('dlq');
+    const neutral = defaultRuntimeNames.deadLetterHeaders;
+    expect(d?.headers).toMatchObject({ [neutral.code]: 'DESERIALIZATION_FAILED', [neutral.sourceTopic]: 'in' });
+    expect(Object.keys(d?.headers ?? {}).sort()).toEqual(Object.values(neutral).sort());
+    expect(driver.metrics.value('events_dead_lettered_total', { code: 'DESERIALIZATION_FAILED', topic: 'in' })).toBe(1);
   });
 });

@@ -5,6 +5,7 @@
  * process, global stores fed by piping their topic, every changelog write captured so `restart()` can rebuild the
  * stores from it. Everything piped is processed (and "committed") before `pipeInput` resolves.
  */
+import { defaultRuntimeNames, type RuntimeNames } from '../api/runtime-names.js';
 import { ManualClock } from '../api/clock.js';
 import { changelogTopicOf, type Topology } from '../api/builder.js';
 import { GlobalStoreUpdater } from '../runtime/global-store.js';
@@ -33,8 +34,10 @@ export interface TestDriverOptions {
   readonly partitions?: number;
   readonly topicPartitions?: Readonly<Record<string, number>>;
   readonly errorPolicy?: ErrorPolicy;
-  /** Default `jo.dlq`. */
+  /** Default `dlq`. */
   readonly dlqTopic?: string;
+  /** Dead-letter header names and metric prefix (default: `defaultRuntimeNames`, neutral). */
+  readonly names?: RuntimeNames;
   readonly metrics?: InMemoryMetrics;
   readonly onError?: (err: unknown, info: TaskErrorInfo) => void;
 }
@@ -187,6 +190,16 @@ export class TopologyTestDriver {
     return next;
   }
 
+  /** The dead-letter topic (`dlq` unless given). */
+  get dlqTopic(): string {
+    return this.opts.dlqTopic ?? 'dlq';
+  }
+
+  /** The names the tasks write dead-letter headers and metrics with. */
+  get names(): RuntimeNames {
+    return this.opts.names ?? defaultRuntimeNames;
+  }
+
   private async start(): Promise<void> {
     for (const g of this.topology.globalStores) {
       const store = new InMemoryKeyValueStore<unknown>(g.store.name);
@@ -194,6 +207,7 @@ export class TopologyTestDriver {
         applicationId: this.applicationId,
         clock: this.clock,
         metrics: this.metrics,
+        metricPrefix: this.names.metricPrefix,
       });
       await u.init();
       for (const raw of this.globalLog.get(g.topic) ?? []) await u.update(raw);
@@ -231,7 +245,8 @@ export class TopologyTestDriver {
           clock: this.clock,
           metrics: this.metrics,
           errorPolicy: this.opts.errorPolicy ?? 'continue',
-          dlqTopic: this.opts.dlqTopic ?? 'jo.dlq',
+          dlqTopic: this.dlqTopic,
+          names: this.names,
           ...(this.opts.onError ? { onError: this.opts.onError } : {}),
         });
         await task.init();

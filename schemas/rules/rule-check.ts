@@ -3,8 +3,8 @@
  * only ALLOWED_OPERATORS, no key or `var` path that reaches a prototype, `var` roots among RULE_DATA_ROOTS, bounded
  * nesting. Also collects the data paths a rule reads, so the compiler knows which data sources a node needs.
  */
-import { ALLOWED_OPERATORS, FORBIDDEN_KEYS, RULE_DATA_ROOTS } from './rules.js';
-import { pointer, type ConfigProblem } from './problems.js';
+import { ALLOWED_OPERATORS, FORBIDDEN_KEYS, RULE_DATA_ROOTS } from './dialect.js';
+import { pointer, type ConfigProblem } from '../problems.js';
 
 /** Deepest rule nesting accepted; deeper rules are rejected (and would risk the evaluator's stack). */
 export const MAX_RULE_DEPTH = 64;

@@ -7,10 +7,9 @@
  *
  * The meter wraps the evaluator's `apply`, through which json-logic-js recurses for every node of a rule.
  */
-import { TerminalError } from '../../topology/index.js';
-import { processorCodes, type ProcessorCode } from '../codes.js';
+import { RuleError } from './rule-error.js';
 
-/** Limits of one rule evaluation (README → Security → rule budgets). */
+/** Limits of one rule evaluation (docs/security.md → limits: json-logic evaluation). */
 export interface RuleBudget {
   /** Operations applied (every node of the rule, every element a map/filter/reduce visits). */
   readonly maxOps: number;
@@ -29,7 +28,7 @@ export const DEFAULT_RULE_BUDGET: RuleBudget = Object.freeze({
   maxBuilt: 4_000_000,
 });
 
-export const RULE_BUDGET_EXCEEDED = 'RULE_BUDGET_EXCEEDED' satisfies ProcessorCode;
+export const RULE_BUDGET_EXCEEDED = 'RULE_BUDGET_EXCEEDED';
 
 /** Operations whose result is new memory (not a reference into the data, like `var`, `if` or `reduce`). */
 const BUILDERS: ReadonlySet<string> = new Set(['merge', 'map', 'filter', 'cat', 'substr', 'missing', 'missing_some']);
@@ -42,13 +41,16 @@ interface Meter {
 
 let meter: Meter | undefined;
 
-/** True when `err` is the budget error (callers that swallow rule errors must not swallow this one). */
+/**
+ * True when `err` is the budget error, as this module throws it or as the engine re-codes it (callers that
+ * swallow rule errors must not swallow this one).
+ */
 export function isBudgetExceeded(err: unknown): boolean {
-  return err instanceof TerminalError && err.code === RULE_BUDGET_EXCEEDED;
+  return err instanceof Error && (err as { code?: unknown }).code === RULE_BUDGET_EXCEEDED;
 }
 
 function over(what: string): never {
-  throw processorCodes.error(RULE_BUDGET_EXCEEDED, `${RULE_BUDGET_EXCEEDED}: rule evaluation ${what}`);
+  throw new RuleError(RULE_BUDGET_EXCEEDED, `${RULE_BUDGET_EXCEEDED}: rule evaluation ${what}`);
 }
 
 function measure(m: Meter, op: string, out: unknown): void {

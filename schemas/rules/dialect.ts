@@ -1,7 +1,8 @@
 /**
  * The json-logic dialect of journeys: which operators a rule may use, and what data it sees.
- * The journey compiler rejects any other operator and any key that reaches into prototypes; the evaluator in
- * processors/ implements the custom time helpers listed here (and only those).
+ * The checks (rule-check.ts, run by the journey compiler and the resource validators) reject any other operator and
+ * any key that reaches into prototypes; the evaluator (rule-evaluator.ts) implements the custom time helpers listed
+ * here (and only those).
  */
 
 /** json-logic-js' standard operators that journeys may use. */

@@ -1,16 +1,20 @@
 /**
  * json-logic evaluation for journeys. A private json-logic-js instance (the module is loaded a second time, so
- * other users of the package never see our operators) carries the custom time helpers of schemas/rules.ts
+ * other users of the package never see our operators) carries the custom time helpers of dialect.ts
  * (TIME_OPERATORS); `now` and the default time zone come from the evaluation, i.e. from the injected Clock and
  * the journey, never from the system clock.
+ *
+ * Validated once: a rule reaches the evaluator only after `scanRule` (rule-check.ts) passed it — the journey
+ * compiler checks every journey rule and the resource validators every recognition and identity rule, and the
+ * ConfigView the engine reads applies nothing else. So the evaluator does not check the dialect again; what it
+ * still guards at run time is what no static check can bound: the work a rule does on its data (rule-budget.ts),
+ * and json-logic's `method` operator, which this instance does not have at all.
  */
 import { createRequire } from 'node:module';
 import type * as JsonLogicModule from 'json-logic-js';
-import { ALLOWED_OPERATORS, FORBIDDEN_KEYS } from '../../schemas/index.js';
-import { TerminalError } from '../../topology/index.js';
-import { processorCodes } from '../codes.js';
-import { parseDuration } from './duration.js';
+import { parseDurationMs } from '../duration.js';
 import { DEFAULT_RULE_BUDGET, meterEvaluator, withBudget, type RuleBudget } from './rule-budget.js';
+import { RuleError } from './rule-error.js';
 import { localFields, zonedEpoch } from './time-zone.js';
 
 type JsonLogic = typeof JsonLogicModule;
@@ -54,8 +58,18 @@ interface EvalScope {
 let scope: EvalScope | undefined;
 
 function current(): EvalScope {
-  if (!scope) throw processorCodes.error('RULE_EVAL_FAILED', 'time operator used outside a rule evaluation');
+  if (!scope) throw new RuleError('RULE_EVAL_FAILED', 'time operator used outside a rule evaluation');
   return scope;
+}
+
+/**
+ * ISO-8601 durations for rules evaluated at run time (`addDuration`, `inLast`, `durationMs`), with the same
+ * fixed-length units as the journey compiler (../duration.ts); throws `RULE_BAD_DURATION` when it is not one.
+ */
+export function parseDuration(text: string): number {
+  const ms = parseDurationMs(text);
+  if (ms === undefined) throw new RuleError('RULE_BAD_DURATION', `not an ISO-8601 duration: ${JSON.stringify(text)}`);
+  return ms;
 }
 
 /** Epoch ms of an ISO string or a number; null when it is neither. */
@@ -118,43 +132,10 @@ const TIME_OPS: Readonly<Record<string, (...args: unknown[]) => unknown>> = {
 };
 for (const [name, fn] of Object.entries(TIME_OPS)) logic.add_operation(name, fn);
 
-/** Problems of a rule: operators outside the journey dialect and `var` paths reaching into prototypes. */
-export function ruleProblems(rule: unknown, at = ''): string[] {
-  if (Array.isArray(rule)) return rule.flatMap((r, i) => ruleProblems(r, `${at}/${i}`));
-  if (rule === null || typeof rule !== 'object') return [];
-  const keys = Object.keys(rule);
-  const out: string[] = [];
-  if (keys.length !== 1) return [`${at}: a rule object must have exactly one operator`];
-  const op = keys[0] ?? '';
-  if (!ALLOWED_OPERATORS.has(op)) out.push(`${at}: operator "${op}" is not allowed`);
-  const args = (rule as Record<string, unknown>)[op];
-  if (op === 'var' || op === 'missing' || op === 'missing_some') {
-    for (const p of varPaths(args))
-      for (const part of p.split('.'))
-        if (FORBIDDEN_KEYS.has(part)) out.push(`${at}/${op}: path "${p}" uses forbidden key "${part}"`);
-  }
-  return out.concat(ruleProblems(args, `${at}/${op}`));
-}
-
-function varPaths(args: unknown): string[] {
-  const list = Array.isArray(args) ? args : [args];
-  return list.flatMap((a) => (typeof a === 'string' ? [a] : Array.isArray(a) ? varPaths(a) : []));
-}
-
-/** Every dotted path a rule reads with `var` (for dependency analysis, e.g. which data sources it needs). */
-export function rulePaths(rule: unknown): string[] {
-  if (Array.isArray(rule)) return rule.flatMap((r) => rulePaths(r));
-  if (rule === null || typeof rule !== 'object') return [];
-  return Object.entries(rule).flatMap(([op, args]) =>
-    op === 'var' ? varPaths(Array.isArray(args) ? args.slice(0, 1) : args).concat(rulePaths(args)) : rulePaths(args),
-  );
-}
-
-const checked = new WeakSet<object>();
-
 /**
- * Evaluates `rule` against any `data` (e.g. a raw event payload) with `now` and the default time zone given.
- * Throws a terminal `RULE_EVAL_FAILED` error for a rule outside the dialect or one that fails at run time, and
+ * Evaluates `rule` (one `scanRule` passed) against any `data` (e.g. a raw event payload) with `now` and the default
+ * time zone given. Throws a RuleError: `RULE_EVAL_FAILED` for a rule that fails at run time (an operator this
+ * instance does not have included), `RULE_BAD_DURATION` for a time helper given no ISO duration, and
  * `RULE_BUDGET_EXCEEDED` for one that works past `at.budget` (default DEFAULT_RULE_BUDGET).
  */
 export function evaluateWith(
@@ -162,11 +143,6 @@ export function evaluateWith(
   data: unknown,
   at: { readonly now: number; readonly timezone: string; readonly budget?: RuleBudget },
 ) {
-  if (rule !== null && typeof rule === 'object' && !checked.has(rule)) {
-    const problems = ruleProblems(rule);
-    if (problems.length > 0) throw processorCodes.error('RULE_EVAL_FAILED', `rule refused: ${problems.join('; ')}`);
-    checked.add(rule);
-  }
   const outer = scope;
   scope = { now: at.now, timezone: at.timezone };
   try {
@@ -174,8 +150,8 @@ export function evaluateWith(
       logic.apply(rule as Parameters<JsonLogic['apply']>[0], data),
     );
   } catch (err) {
-    if (err instanceof TerminalError) throw err;
-    throw processorCodes.error('RULE_EVAL_FAILED', `rule failed: ${(err as Error).message}`, { cause: err });
+    if (err instanceof RuleError) throw err;
+    throw new RuleError('RULE_EVAL_FAILED', `rule failed: ${(err as Error).message}`, { cause: err });
   } finally {
     scope = outer;
   }

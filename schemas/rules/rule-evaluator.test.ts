@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import jsonLogicShared from 'json-logic-js';
-import { TIME_OPERATORS } from '../../schemas/index.js';
-import { parseDuration } from './duration.js';
-import { evaluateRule, rulePaths, ruleProblems, testRule, type RuleData } from './rule-evaluator.js';
+import { TIME_OPERATORS } from './dialect.js';
+import { scanRule } from './rule-check.js';
+import { evaluateRule, parseDuration, testRule, type RuleData } from './rule-evaluator.js';
+
+/** The codes the one check reports for `rule`. */
+const checkCodes = (rule: unknown) => scanRule(rule, '').problems.map((p) => p.code);
 
 const NOW = Date.UTC(2026, 2, 10, 14, 30); // Tue 10 March 2026 14:30 UTC
 function data(extra: Partial<RuleData> = {}): RuleData {
@@ -74,10 +77,12 @@ describe('rules: json-logic over journey data', () => {
     expect(startOfMonday - startOfSunday).toBe(23 * 3600_000);
   });
 
-  it('refuses operators outside the dialect and prototype paths, with a stable code', () => {
-    expect(ruleProblems({ method: [{ var: 'profile' }, 'toString'] })).toEqual([': operator "method" is not allowed']);
-    expect(ruleProblems({ var: 'profile.__proto__.x' })[0]).toMatch(/forbidden key "__proto__"/);
-    expect(() => evaluateRule({ var: 'profile.constructor' }, data())).toThrow(
+  it('refuses operators outside the dialect and prototype paths (in the one check), with a stable code', () => {
+    expect(checkCodes({ method: [{ var: 'profile' }, 'toString'] })).toEqual(['RULE_UNKNOWN_OPERATOR']);
+    expect(checkCodes({ var: 'profile.__proto__.x' })).toEqual(['RULE_FORBIDDEN_PATH']);
+    expect(checkCodes({ var: 'profile.constructor' })).toEqual(['RULE_FORBIDDEN_PATH']);
+    // the evaluator does not check again, but has no `method` at all: a rule that skipped the check cannot call one
+    expect(() => evaluateRule({ method: [{ var: 'profile' }, 'toString'] }, data())).toThrow(
       expect.objectContaining({ code: 'RULE_EVAL_FAILED' }),
     );
     expect(() => evaluateRule({ addDuration: [1, 'five minutes'] }, data())).toThrow(
@@ -86,7 +91,7 @@ describe('rules: json-logic over journey data', () => {
     expect(() => evaluateRule({ hourOfDay: [1, 'Mars/Olympus'] }, data())).toThrow(
       expect.objectContaining({ code: 'RULE_EVAL_FAILED' }),
     );
-    expect(ruleProblems({ and: [{ '==': [1, 1] }, { hourOfDay: [{ var: 'now' }] }] })).toEqual([]);
+    expect(checkCodes({ and: [{ '==': [1, 1] }, { hourOfDay: [{ var: 'now' }] }] })).toEqual([]);
   });
 
   it('keeps the time helpers private to the engine instance', () => {
@@ -94,9 +99,8 @@ describe('rules: json-logic over journey data', () => {
   });
 
   it('lists the paths a rule reads', () => {
-    expect(
-      rulePaths({ and: [{ var: 'datasources.loyalty.points' }, { '>': [{ var: ['profile.age', 0] }, 18] }] }),
-    ).toEqual(['datasources.loyalty.points', 'profile.age']);
+    const rule = { and: [{ var: 'datasources.loyalty.points' }, { '>': [{ var: ['profile.age', 0] }, 18] }] };
+    expect(scanRule(rule, '').paths.map((p) => p.path)).toEqual(['datasources.loyalty.points', 'profile.age']);
   });
 
   it('parses ISO durations', () => {
