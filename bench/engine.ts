@@ -337,6 +337,9 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   await producer.connect();
   const rows: BenchRow[] = [];
   const pairs: Array<[CaseResult, CaseResult]> = [];
+  // the peer doing the engine case's Kafka work with the same step records per event
+  const peer = (steps: number, event: (i: number) => string, rates: number[]) =>
+    peerCase(ctx, kafka, producer, classpath, `peer, ${steps + 3} records`, steps, event, rates);
   try {
     if (ONLY === '' || ONLY === 'one') {
       const config = oneJourneyConfig('http://127.0.0.1:9');
@@ -346,16 +349,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       else {
         const again = oneJourneyEvents(0);
         const steps = matchingSteps(e1);
-        const p1 = await peerCase(
-          ctx,
-          kafka,
-          producer,
-          classpath,
-          `peer, ${steps + 3} records`,
-          steps,
-          () => again(),
-          RATES,
-        );
+        const p1 = await peer(steps, () => again(), RATES);
         pairs.push([e1, p1]);
         rows.push(
           ...compareRows(e1, p1, { eventsPerS: '>= 0.8', cpu: '<= 1.25', 'p99@1000': '<= 250', 'p99@5000': '<= 500' }),
@@ -385,16 +379,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       if (!WITH_PEER) rows.push(...engineRows(e20).slice(1));
       else {
         const steps = matchingSteps(e20);
-        const p20 = await peerCase(
-          ctx,
-          kafka,
-          producer,
-          classpath,
-          `peer, ${steps + 3} records`,
-          steps,
-          twentyJourneyEvent,
-          [],
-        );
+        const p20 = await peer(steps, twentyJourneyEvent, []);
         pairs.push([e20, p20]);
         rows.push(...compareRows(e20, p20, {}).filter((r) => !r.metric.startsWith('events/s: engine, 20')));
       }

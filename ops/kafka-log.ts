@@ -23,6 +23,9 @@ const TRANSIENT: ReadonlyArray<readonly [kind: string, pattern: RegExp]> = [
   ['restart', /Restarting the consumer/i],
   // parallel start-up creating the same topic; the caller handles TOPIC_ALREADY_EXISTS
   ['topic-creation', /Topic creation errors|TOPIC_ALREADY_EXISTS/i],
+  // a request handed to a socket that is being closed (a disconnect at shutdown, a connection kafkajs replaces):
+  // connection errors are retried on a new connection; one that keeps coming is a real problem and is logged
+  ['connection-closing', /write after end|ERR_STREAM_WRITE_AFTER_END/i],
 ];
 
 export interface KafkaLogOptions {

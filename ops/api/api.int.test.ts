@@ -57,15 +57,17 @@ describe('admin API on the real broker', () => {
   const prefix = `${uniqueName('it-api')}.`;
   const topic = `${prefix}config`;
   let server: ApiServer;
-
-  beforeAll(async () => {
-    server = await startApiServer({
+  const start = () =>
+    startApiServer({
       brokers: testBrokers(),
       topicPrefix: prefix,
       tokens: API_TOKENS,
       port: 0,
       policy: FIXTURE_POLICY,
     });
+
+  beforeAll(async () => {
+    server = await start();
   });
   afterAll(async () => {
     await server?.close();
@@ -117,13 +119,7 @@ describe('admin API on the real broker', () => {
       ),
     );
     await server.close();
-    server = await startApiServer({
-      brokers: testBrokers(),
-      topicPrefix: prefix,
-      tokens: API_TOKENS,
-      port: 0,
-      policy: FIXTURE_POLICY,
-    });
+    server = await start();
     const after = await Promise.all(
       ['/v1/events', '/v1/datasources', '/v1/actions', '/v1/journeys', '/v1/journeys/cartRecovery'].map((p) =>
         call(server, 'GET', p),

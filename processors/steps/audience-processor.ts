@@ -99,7 +99,11 @@ export class AudienceProcessor implements Processor<never, never, string, Outcom
     }
   }
 
-  /** Scans up to `budget` profiles of the run `current`; returns how many it looked at. */
+  /**
+   * Scans up to `budget` profiles of the run `current`, within this window's share of the thread; returns how many it
+   * looked at. Profiles are read as they are looked at (a slice read ahead and cut short by the share was read and
+   * deserialized for nothing), and nothing is read once the share is used up.
+   */
   private async scan(
     def: JourneyDef,
     rule: unknown,
@@ -109,32 +113,36 @@ export class AudienceProcessor implements Processor<never, never, string, Outcom
     budget: number,
     now: number,
   ): Promise<number> {
-    const slice: Array<[string, unknown]> = [];
-    for await (const entry of this.profiles.range(current.after === '' ? '' : successor(current.after), END)) {
-      slice.push(entry);
-      if (slice.length >= budget) break;
-    }
-    const runId = `audience/${key}/${new Date(current.runAt).toISOString()}`;
-    const prefix = `${def.config.namespace}:`;
     const clock = this.journeys.clock;
     const share = shareFor(this.deps);
     const started = clock.now();
     const left = share.left(started);
     if (left <= 0) return budget; // this window's share is used up: nothing more this punctuation
     const stopAt = started + left;
+    const runId = `audience/${key}/${new Date(current.runAt).toISOString()}`;
+    const prefix = `${def.config.namespace}:`;
     let looked = 0;
-    for (const [profileKey, profile] of slice) {
+    let last: string | undefined;
+    let done = true;
+    for await (const [profileKey, profile] of this.profiles.range(
+      current.after === '' ? '' : successor(current.after),
+      END,
+    )) {
+      // one more profile is there: the run is not over, whatever stops this slice
+      if (looked >= budget || clock.now() >= stopAt) {
+        done = false;
+        break;
+      }
       looked++;
+      last = profileKey;
       if (profile !== null && profileKey.startsWith(prefix) && this.matches(def, rule, profile, now)) {
         const outcome = await this.journeys.engine.enterAudience(def, profileKey, profile, { id: runId, at: now });
         await this.ctx.forward({ key: profileKey, value: { outcome }, timestamp: now, headers: {} });
       }
-      if (clock.now() >= stopAt) break; // the rest of the slice waits for the next punctuation
     }
     share.spend(clock.now() - started);
     this.journeys.metrics.audienceScanned.inc({ journey: def.id }, looked);
-    const last = slice[looked - 1]?.[0];
-    if (slice.length < budget && looked === slice.length) {
+    if (done) {
       await this.runs.put(key, { lastRunAt: current.runAt });
       this.journeys.metrics.audienceRuns.inc({ journey: def.id });
     } else if (last !== undefined)

@@ -20,3 +20,8 @@ export function compareOffsets(a: string, b: string): number {
 export function nextOffset(offset: string): string {
   return (BigInt(offset) + 1n).toString();
 }
+
+/** Records from offset `position` up to the high watermark `hw` (0 when the position is at or past it). */
+export function offsetLag(hw: string, position: string): number {
+  return Math.max(0, Number(BigInt(hw) - BigInt(position)));
+}

@@ -20,11 +20,8 @@ import {
   waitFor,
   exactlyOnceProblems,
   expectedCounts,
+  countingTopology,
 } from '../testing/index.js';
-import { TopologyBuilder, type Topology } from '../api/builder.js';
-import type { ProcessorContext } from '../api/processor.js';
-import { serdes } from '../api/record.js';
-import { jsonSerde, type KeyValueStore } from '../api/store.js';
 import type { KafkaClient } from '../kafka/kafka-client.js';
 import { StreamsApp } from './streams-app.js';
 
@@ -44,48 +41,6 @@ afterAll(async () => {
   broker?.destroy();
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
 }, 60_000);
-
-/** Counts words (`word:n` out, store `counts`) and, every 200 ms, bumps a `~tick` entry of the same store. */
-function tickingCounter(input: string, output: string): Topology {
-  return new TopologyBuilder()
-    .addSource({
-      name: 'in',
-      topics: [input],
-      keyDeserializer: serdes.stringDeserializer,
-      valueDeserializer: serdes.stringDeserializer,
-    })
-    .addStateStore({ name: 'counts', serde: jsonSerde<number>() })
-    .addProcessor<string | null, string | null, string, string>({
-      name: 'count',
-      parents: ['in'],
-      stores: ['counts'],
-      supplier: () => {
-        let ctx: ProcessorContext<string, string>;
-        let store: KeyValueStore<number>;
-        return {
-          init: (c) => {
-            ctx = c;
-            store = c.getStateStore<number>('counts');
-            c.schedule(200, 'wall-clock', async () => store.put('~tick', ((await store.get('~tick')) ?? 0) + 1));
-          },
-          process: async (r) => {
-            const word = r.value ?? '';
-            const n = ((await store.get(word)) ?? 0) + 1;
-            await store.put(word, n);
-            await ctx.forward({ key: word, value: `${word}:${n}`, timestamp: r.timestamp, headers: {} });
-          },
-        };
-      },
-    })
-    .addSink({
-      name: 'out',
-      topic: output,
-      parents: ['count'],
-      keySerializer: serdes.stringSerializer,
-      valueSerializer: serdes.stringSerializer,
-    })
-    .build();
-}
 
 const wordsOf = (n: number, from: number) => Array.from({ length: n }, (_, i) => `w${(from + i) % 10}`);
 
@@ -110,7 +65,8 @@ describe('a broker outage', () => {
     app = new StreamsApp({
       kafka,
       applicationId: uniqueName('outage-app'),
-      topology: tickingCounter(t.in, t.out),
+      // counts words (`word:n` out, store `counts`) and, every 200 ms, bumps a `~tick` entry of the same store
+      topology: countingTopology({ input: t.in, output: t.out, tickEveryMs: 200 }),
       dlqTopic: t.dlq,
       stateDir,
       sessionTimeoutMs: 6_000,

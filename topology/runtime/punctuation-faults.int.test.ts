@@ -7,11 +7,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName, createTopics, produce, readCommitted, testKafka } from '../testing/index.js';
+import {
+  testBrokers,
+  uniqueName,
+  createTopics,
+  produce,
+  readCommitted,
+  stringPipeline,
+  testKafka,
+} from '../testing/index.js';
 import type { Admin } from '../kafka/kafka-client.js';
-import { TopologyBuilder, type Topology } from '../api/builder.js';
+import type { Topology } from '../api/builder.js';
 import type { ProcessorContext } from '../api/processor.js';
-import { serdes } from '../api/record.js';
 import { stringSerde, type KeyValueStore } from '../api/store.js';
 import { StreamsApp } from './streams-app.js';
 
@@ -33,47 +40,32 @@ afterAll(async () => {
 
 /** `process` stores each key as a wait; a punctuator fires the stored waits: delete, then forward. */
 function waitsTopology(input: string, output: string, failOnce: Set<string>): Topology {
-  return new TopologyBuilder()
-    .addSource({
-      name: 'in',
-      topics: [input],
-      keyDeserializer: serdes.stringDeserializer,
-      valueDeserializer: serdes.stringDeserializer,
-    })
-    .addStateStore({ name: 'waits', serde: stringSerde })
-    .addProcessor<string | null, string | null, string, string>({
-      name: 'waits',
-      parents: ['in'],
-      stores: ['waits'],
-      supplier: () => {
-        let ctx: ProcessorContext<string, string>;
-        let store: KeyValueStore<string>;
-        return {
-          init: (c) => {
-            ctx = c;
-            store = c.getStateStore<string>('waits');
-            c.schedule(100, 'wall-clock', async (now) => {
-              const due: string[] = [];
-              for await (const [k] of store.all()) due.push(k);
-              for (const k of due) {
-                await store.delete(k); // written first, as the journey timers did
-                if (failOnce.delete(k)) throw new Error(`firing ${k} failed`);
-                await ctx.forward({ key: k, value: `fired:${k}`, timestamp: now, headers: {} });
-              }
-            });
-          },
-          process: (r) => store.put(r.key ?? '', r.value ?? ''),
-        };
-      },
-    })
-    .addSink({
-      name: 'out',
-      topic: output,
-      parents: ['waits'],
-      keySerializer: serdes.stringSerializer,
-      valueSerializer: serdes.stringSerializer,
-    })
-    .build();
+  return stringPipeline({
+    input,
+    output,
+    name: 'waits',
+    stores: [{ name: 'waits', serde: stringSerde }],
+    processor: () => {
+      let ctx: ProcessorContext<string, string>;
+      let store: KeyValueStore<string>;
+      return {
+        init: (c) => {
+          ctx = c;
+          store = c.getStateStore<string>('waits');
+          c.schedule(100, 'wall-clock', async (now) => {
+            const due: string[] = [];
+            for await (const [k] of store.all()) due.push(k);
+            for (const k of due) {
+              await store.delete(k); // written first, as the journey timers did
+              if (failOnce.delete(k)) throw new Error(`firing ${k} failed`);
+              await ctx.forward({ key: k, value: `fired:${k}`, timestamp: now, headers: {} });
+            }
+          });
+        },
+        process: (r) => store.put(r.key ?? '', r.value ?? ''),
+      };
+    },
+  });
 }
 
 describe('a punctuator that throws half-way', () => {

@@ -11,6 +11,7 @@ import {
   exactlyOnceProblems,
   expectedCounts,
   streamsSuite,
+  stringPipeline,
 } from '../testing/index.js';
 import { defaultRuntimeNames } from '../api/runtime-names.js';
 
@@ -231,35 +232,21 @@ describe('StreamsApp on Kafka', () => {
     const t = await topics({ in: 2, out: 2, dlq: 1 });
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
-    const topology = new TopologyBuilder()
-      .addSource({
-        name: 'in',
-        topics: [t.in],
-        keyDeserializer: serdes.stringDeserializer,
-        valueDeserializer: serdes.stringDeserializer,
-      })
-      .addProcessor<string | null, string | null, string | null, string | null>({
-        name: 'maybe-slow',
-        parents: ['in'],
-        supplier: () => {
-          let ctx: ProcessorContext<string | null, string | null>;
-          return {
-            init: (c) => void (ctx = c),
-            process: async (r) => {
-              if (r.value === 'slow') await gate;
-              await ctx.forward(r);
-            },
-          };
-        },
-      })
-      .addSink({
-        name: 'out',
-        topic: t.out,
-        parents: ['maybe-slow'],
-        keySerializer: serdes.stringSerializer,
-        valueSerializer: serdes.stringSerializer,
-      })
-      .build();
+    const topology = stringPipeline({
+      input: t.in,
+      output: t.out,
+      name: 'maybe-slow',
+      processor: () => {
+        let ctx: ProcessorContext<string | null, string | null>;
+        return {
+          init: (c) => void (ctx = c),
+          process: async (r) => {
+            if (r.value === 'slow') await gate;
+            await ctx.forward(r);
+          },
+        };
+      },
+    });
     const a = app({ applicationId: uniqueName('app-slow'), topology, dlqTopic: t.dlq });
     const states: string[] = [];
     a.events.on('task-state', (e) => states.push(`${e.taskId}:${e.state}`));
@@ -317,39 +304,25 @@ describe('StreamsApp on Kafka', () => {
 
   it('fires wall-clock punctuators with no input, and stops the app on a processing error under the stop policy', async () => {
     const t = await topics({ in: 1, out: 1, dlq: 1 });
-    const topology = new TopologyBuilder()
-      .addSource({
-        name: 'in',
-        topics: [t.in],
-        keyDeserializer: serdes.stringDeserializer,
-        valueDeserializer: serdes.stringDeserializer,
-      })
-      .addProcessor<string | null, string | null, string, string>({
-        name: 'ticker',
-        parents: ['in'],
-        supplier: () => {
-          let ctx: ProcessorContext<string, string>;
-          return {
-            init: (c) => {
-              ctx = c;
-              c.schedule(200, 'wall-clock', (ts) =>
-                ctx.forward({ key: 'tick', value: String(ts), timestamp: ts, headers: {} }),
-              );
-            },
-            process: () => {
-              throw new Error('cannot handle input');
-            },
-          };
-        },
-      })
-      .addSink({
-        name: 'out',
-        topic: t.out,
-        parents: ['ticker'],
-        keySerializer: serdes.stringSerializer,
-        valueSerializer: serdes.stringSerializer,
-      })
-      .build();
+    const topology = stringPipeline({
+      input: t.in,
+      output: t.out,
+      name: 'ticker',
+      processor: () => {
+        let ctx: ProcessorContext<string, string>;
+        return {
+          init: (c) => {
+            ctx = c;
+            c.schedule(200, 'wall-clock', (ts) =>
+              ctx.forward({ key: 'tick', value: String(ts), timestamp: ts, headers: {} }),
+            );
+          },
+          process: () => {
+            throw new Error('cannot handle input');
+          },
+        };
+      },
+    });
     const a = app({ applicationId: uniqueName('app-tick'), topology, dlqTopic: t.dlq, errorPolicy: 'stop' });
     await a.start();
     const ticks = await readCommitted(kafka, t.out, (r) => r.length >= 3, 30_000);

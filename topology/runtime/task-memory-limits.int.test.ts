@@ -2,8 +2,17 @@
 // `maxQueuedBytesPerTask` of queued keys and values (and resumes once it has worked the queue down), and outputs past
 // `maxPendingOutputBytesPerTask` start a commit without waiting for the commit interval.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBrokers, uniqueName, createTopics, produce, readCommitted, testKafka, waitFor } from '../testing/index.js';
-import { StreamsApp, TopologyBuilder, serdes, type Admin, type ProcessorContext } from '../index.js';
+import {
+  testBrokers,
+  uniqueName,
+  createTopics,
+  produce,
+  readCommitted,
+  stringPipeline,
+  testKafka,
+  waitFor,
+} from '../testing/index.js';
+import { StreamsApp, type Admin, type ProcessorContext } from '../index.js';
 import type { KafkaJsConsumer as Consumer } from '../testing/index.js';
 
 const kafka = testKafka(testBrokers());
@@ -35,35 +44,21 @@ function observedKafka(consumers: Consumer[]) {
 }
 
 function gatedTopology(input: string, output: string, gate: Promise<void>, outputBytes = 0) {
-  return new TopologyBuilder()
-    .addSource({
-      name: 'in',
-      topics: [input],
-      keyDeserializer: serdes.stringDeserializer,
-      valueDeserializer: serdes.stringDeserializer,
-    })
-    .addProcessor<string | null, string | null, string | null, string | null>({
-      name: 'gated',
-      parents: ['in'],
-      supplier: () => {
-        let ctx: ProcessorContext<string | null, string | null>;
-        return {
-          init: (c) => void (ctx = c),
-          process: async (r) => {
-            await gate;
-            await ctx.forward({ ...r, value: outputBytes ? 'y'.repeat(outputBytes) : String(r.value?.length) });
-          },
-        };
-      },
-    })
-    .addSink({
-      name: 'out',
-      topic: output,
-      parents: ['gated'],
-      keySerializer: serdes.stringSerializer,
-      valueSerializer: serdes.stringSerializer,
-    })
-    .build();
+  return stringPipeline({
+    input,
+    output,
+    name: 'gated',
+    processor: () => {
+      let ctx: ProcessorContext<string | null, string | null>;
+      return {
+        init: (c) => void (ctx = c),
+        process: async (r) => {
+          await gate;
+          await ctx.forward({ ...r, value: outputBytes ? 'y'.repeat(outputBytes) : String(r.value?.length) });
+        },
+      };
+    },
+  });
 }
 
 describe('task memory limits', () => {

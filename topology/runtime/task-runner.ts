@@ -20,7 +20,7 @@ import { MAX_OUTPUT_RECORD_BYTES, TaskProcessingError, type TaskRunnerOptions } 
 import { changelogEnds, committedStarts, sendAtLeastOnce } from './task-commit.js';
 import { TaskInputQueue } from './task-input-queue.js';
 import { TaskOutputBuffer } from './task-output-buffer.js';
-import { nextOffset } from '../kafka/offsets.js';
+import { nextOffset, offsetLag } from '../kafka/offsets.js';
 
 /** Abort reason of an idle task's sleep (woken by new records, a settled commit or stop). */
 const WAKE = 'wake';
@@ -346,8 +346,7 @@ export class TaskRunner {
     for (const [topic, hw] of this.queue.highWatermarks) {
       const last = this.positions.get(topic);
       const pos = last !== undefined ? nextOffset(last) : (this.queue.expected(topic) ?? hw);
-      const lag = Number(BigInt(hw) - BigInt(pos));
-      o.events.emit('lag', { taskId: this.id, topic, partition: o.partition, lag: Math.max(0, lag) });
+      o.events.emit('lag', { taskId: this.id, topic, partition: o.partition, lag: offsetLag(hw, pos) });
     }
   }
 

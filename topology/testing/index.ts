@@ -46,5 +46,6 @@ export {
 export { startPrivateBroker, privateInfraDir, sourceLibs, type PrivateBroker } from './private-broker.js';
 export { streamsSuite, type StreamsSuite } from './streams-suite.js';
 export { countingTopology, type CountingOptions } from './fixtures/counting.js';
+export { stringPipeline, type StringPipelineOptions } from './fixtures/string-pipeline.js';
 export { exactlyOnceProblems, expectedCounts } from './fixtures/verify.js';
 export type { KafkaJsAdmin, KafkaJsClient, KafkaJsConsumer, KafkaJsProducer } from '../kafka/kafka-client.js';
