@@ -19,6 +19,7 @@ import {
 import { testRule } from './rules.js';
 import { applyExitCriteria, applyGoal, wantsEvent } from './exit-criteria.js';
 import { finish, newTimer, ruleData, step, unblock, walk, type WalkContext } from './journey-walk.js';
+import { indexedTimers, settleTimers } from './instance-timer.js';
 
 export interface Transition {
   /** The profile's new state in the journey (write it back), or unchanged when nothing happened. */
@@ -42,6 +43,7 @@ export class JourneyMachine {
       profile,
       out,
       fetched: {},
+      indexed: [],
       ...(event ? { event } : {}),
       ...(subject ? { subject } : {}),
     };
@@ -54,10 +56,11 @@ export class JourneyMachine {
     const b = inst.blocked;
     const at = b?.kind === 'paused' ? (b.after ?? inst.currentNode) : inst.currentNode;
     out.origins.push({ instanceId: inst.instanceId, nodeId: at });
-    return this.ctx(def, inst, profile, out, event);
+    return { ...this.ctx(def, inst, profile, out, event), indexed: indexedTimers(inst) };
   }
 
   private settle(pj: ProfileJourney, ctx: WalkContext | undefined, handled: boolean): Transition {
+    if (ctx) ctx.out.timers.push(...settleTimers(ctx.inst, ctx.indexed, ctx.ended !== undefined));
     if (ctx?.ended && pj.instance === ctx.inst) {
       delete pj.instance;
       pj.lastEndedAt = this.env.now();
@@ -236,7 +239,9 @@ export class JourneyMachine {
     const inst = pj.instance;
     const out = emptyOutcome();
     if (!inst || inst.instanceId !== timer.instanceId) return { state: pj, out, handled: false };
+    // the timers processor removes the timer that fired
     const ctx = this.existing(def, inst, profile, out);
+    ctx.indexed = ctx.indexed.filter((t) => t.token !== timer.token);
     if (def.state === 'stopped') {
       finish(ctx, inst.currentNode, 'ended', 'journeyStopped');
       return this.settle(pj, ctx, false);

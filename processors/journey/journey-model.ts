@@ -105,6 +105,16 @@ export interface InstanceState {
   /** Counter behind timer tokens. */
   seq: number;
   timeout: { readonly token: string; readonly dueAt: number };
+  /**
+   * The one timer the index holds for the instance: the earlier of its blocked node's deadline and the journey
+   * timeout (instance-timer.ts). Absent on instances stored before one timer per instance (both were indexed).
+   */
+  armed?: {
+    readonly token: string;
+    readonly dueAt: number;
+    readonly kind: TimerKind;
+    readonly nodeId: string;
+  };
   /** Events that arrived while the instance was waiting for an action result, replayed after it. */
   pending: NormalizedEvent[];
 }

@@ -18,6 +18,7 @@ import type {
   TimerKind,
 } from './journey-model.js';
 import { evaluateRule, testRule, toEpoch, type RuleData } from './rules.js';
+import { timerOf } from './instance-timer.js';
 
 /** The context of one evaluation of one instance. */
 export interface WalkContext {
@@ -38,6 +39,8 @@ export interface WalkContext {
   readonly fetched: Record<string, unknown>;
   /** Set when the instance ended during this evaluation. */
   ended?: { readonly status: StepStatus; readonly reason: string };
+  /** The timers the index held for the instance before this input (instance-timer.ts). */
+  indexed: readonly JourneyTimer[];
 }
 
 export type WalkResult = 'blocked' | 'ended';
@@ -71,43 +74,23 @@ export function step(ctx: WalkContext, nodeId: string, status: StepStatus, reaso
   });
 }
 
-/** A new timer for the instance; the token changes on every call so that older timers become stale. */
+/**
+ * A new deadline of the instance; the token changes on every call so that older timers become stale. Whether the
+ * timer index holds it is decided when the input settles (one timer per instance: instance-timer.ts).
+ */
 export function newTimer(ctx: WalkContext, kind: TimerKind, nodeId: string, dueAt: number): JourneyTimer {
   ctx.inst.seq += 1;
-  const timer: JourneyTimer = {
-    token: `${ctx.inst.instanceId}.${ctx.inst.seq}`,
-    dueAt,
-    kind,
-    profileKey: ctx.inst.profileKey,
-    journeyId: ctx.inst.journeyId,
-    version: ctx.inst.version,
-    instanceId: ctx.inst.instanceId,
-    nodeId,
-  };
-  ctx.out.timers.push({ op: 'set', timer });
-  return timer;
+  return timerOf(ctx.inst, kind, nodeId, `${ctx.inst.instanceId}.${ctx.inst.seq}`, dueAt);
 }
 
-/** Cancels what the instance is blocked on (its timer, if any) and unblocks it. */
+/** Unblocks the instance (its deadline, if any, is dropped from the index when the input settles). */
 export function unblock(ctx: WalkContext): void {
-  const b = ctx.inst.blocked;
-  if (b?.token !== undefined && b.dueAt !== undefined) {
-    const kind: TimerKind = b.kind === 'wait' ? 'wait' : b.kind === 'event' ? 'eventTimeout' : 'actionTimeout';
-    ctx.out.timers.push({ op: 'cancel', timer: timerOf(ctx.inst, kind, b.nodeId, b.token, b.dueAt) });
-  }
   delete ctx.inst.blocked;
 }
 
-function timerOf(inst: InstanceState, kind: TimerKind, nodeId: string, token: string, dueAt: number): JourneyTimer {
-  const { profileKey, journeyId, version, instanceId } = inst;
-  return { token, dueAt, kind, profileKey, journeyId, version, instanceId, nodeId };
-}
-
-/** Ends the instance: one step event with `status`/`reason`, every timer cancelled. */
+/** Ends the instance: one step event with `status`/`reason` (its timer is cancelled when the input settles). */
 export function finish(ctx: WalkContext, nodeId: string, status: StepStatus, reason: string): void {
   unblock(ctx);
-  const t = ctx.inst.timeout;
-  ctx.out.timers.push({ op: 'cancel', timer: timerOf(ctx.inst, 'journeyTimeout', '$journey', t.token, t.dueAt) });
   step(ctx, nodeId, status, reason);
   ctx.out.exits.push({ journeyId: ctx.inst.journeyId, version: ctx.inst.version, reason });
   ctx.ended = { status, reason };
