@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JourneyConfig } from '../schemas/index.js';
 import { closeDriversAfterEach, journey, JourneyDriver, MIN } from './testing/driver.js';
-import { purchaseEvent, signupEvent, webhookAction } from './testing/journeys.js';
+import { signupPurchaseWebhook } from './testing/journeys.js';
 
 closeDriversAfterEach();
 let d: JourneyDriver | undefined;
@@ -38,6 +38,17 @@ const RESUMES: Record<string, { nodes: (next: string) => Nodes; resume: (j: Jour
 };
 
 /** Node types after the resume, each reading `event`; `check` says what the user sees when it did. */
+/** Node `id`: a condition on the event's plan, 'pro' to the end node `yes`, else to `e`. */
+const isPro = (id: string): Nodes => ({
+  [id]: {
+    type: 'condition',
+    paths: [{ when: { '==': [{ var: 'event.xdm.plan' }, 'pro'] }, next: 'yes' }],
+    otherwise: 'e',
+  },
+  yes: { type: 'end' },
+});
+const endedAtYes = (j: JourneyDriver) => expect(j.trail()).toContain('p:yes:ended:end');
+
 const READERS: Record<string, { nodes: Nodes; check: (j: JourneyDriver) => void }> = {
   action: {
     nodes: { x: { type: 'action', action: 'webhook', params: { coupon: { var: 'event.xdm.plan' } }, next: 'e' } },
@@ -53,29 +64,8 @@ const READERS: Record<string, { nodes: Nodes; check: (j: JourneyDriver) => void 
       expect(bodies.at(-1)?.coupon).toBe('pro');
     },
   },
-  condition: {
-    nodes: {
-      x: {
-        type: 'condition',
-        paths: [{ when: { '==': [{ var: 'event.xdm.plan' }, 'pro'] }, next: 'yes' }],
-        otherwise: 'e',
-      },
-      yes: { type: 'end' },
-    },
-    check: (j) => expect(j.trail()).toContain('p:yes:ended:end'),
-  },
-  split: {
-    nodes: {
-      x: { type: 'split', paths: [{ weight: 1, next: 'c' }] },
-      c: {
-        type: 'condition',
-        paths: [{ when: { '==': [{ var: 'event.xdm.plan' }, 'pro'] }, next: 'yes' }],
-        otherwise: 'e',
-      },
-      yes: { type: 'end' },
-    },
-    check: (j) => expect(j.trail()).toContain('p:yes:ended:end'),
-  },
+  condition: { nodes: isPro('x'), check: endedAtYes },
+  split: { nodes: { x: { type: 'split', paths: [{ weight: 1, next: 'c' }] }, ...isPro('c') }, check: endedAtYes },
   'wait until': {
     // the entry event says when: 10 minutes after it was sent
     nodes: {
@@ -110,11 +100,7 @@ const READERS: Record<string, { nodes: Nodes; check: (j: JourneyDriver) => void 
 async function run(resume: string, reader: string): Promise<JourneyDriver> {
   d = await JourneyDriver.create();
   const j = d;
-  await j.resources(
-    { kind: 'event', value: signupEvent },
-    { kind: 'event', value: purchaseEvent },
-    { kind: 'action', value: webhookAction('http://127.0.0.1:9') },
-  );
+  await j.resources(...signupPurchaseWebhook());
   const r = RESUMES[resume]!;
   const x = READERS[reader]!;
   const nodes: Nodes = { ...r.nodes('x'), ...x.nodes };
@@ -138,11 +124,7 @@ describe('`event` on steps resumed without an event', () => {
   it('after an event node consumed an event, a later timer step sees that event, not the entry event', async () => {
     d = await JourneyDriver.create();
     const j = d;
-    await j.resources(
-      { kind: 'event', value: signupEvent },
-      { kind: 'event', value: purchaseEvent },
-      { kind: 'action', value: webhookAction('http://127.0.0.1:9') },
-    );
+    await j.resources(...signupPurchaseWebhook());
     await j.publish(
       journey({
         a: {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JourneyConfig } from '../schemas/index.js';
 import { closeDriversAfterEach, DAY, HOUR, journey, JourneyDriver, MIN, SEC, welcomeDriver } from './testing/driver.js';
-import { purchaseEvent, signupEvent, webhookAction } from './testing/journeys.js';
+import { signupPurchaseWebhook } from './testing/journeys.js';
 
 closeDriversAfterEach();
 let d: JourneyDriver | undefined;
@@ -185,11 +185,7 @@ describe('journey topology: rule data and conditions', () => {
   it('gives rules event, events.<id>, profile, actions.<nodeId> and journey; entry and event conditions filter', async () => {
     d = await JourneyDriver.create({ limits: { maxPendingEvents: 1 } });
     const j = d;
-    await j.resources(
-      { kind: 'event', value: signupEvent },
-      { kind: 'event', value: purchaseEvent },
-      { kind: 'action', value: webhookAction('http://127.0.0.1:9') },
-    );
+    await j.resources(...signupPurchaseWebhook());
     await j.publish(
       journey(
         {

@@ -1,10 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka, type KafkaMessage } from '../../topology/index.js';
 import { configFixtures } from '../../schemas/testing/index.js';
-import { ADMIN_TOKEN, API_TOKENS, FIXTURE_POLICY, testBrokers, uniqueName } from '../testing/index.js';
+import {
+  ADMIN_TOKEN,
+  API_TOKENS,
+  CART_CONFIG_KEYS,
+  cartResourcePuts,
+  FIXTURE_POLICY,
+  testBrokers,
+  uniqueName,
+} from '../testing/index.js';
 import { startApiServer, type ApiServer } from './server.js';
 
-const { cartEvent, purchaseEvent, loyaltyDatasource, emailAction, smsAction, cartJourney } = configFixtures;
+const { purchaseEvent, loyaltyDatasource, emailAction, smsAction, cartJourney } = configFixtures;
 
 async function call(
   server: ApiServer,
@@ -74,14 +82,7 @@ describe('admin API on the real broker', () => {
   });
 
   it('PUTs resources and a journey, publishes; a separate consumer sees keyed records; a restarted API serves the same', async () => {
-    for (const [path, body] of [
-      [`/v1/events/${cartEvent.id}`, cartEvent],
-      [`/v1/events/${purchaseEvent.id}`, purchaseEvent],
-      [`/v1/datasources/${loyaltyDatasource.id}`, loyaltyDatasource],
-      [`/v1/actions/${emailAction.id}`, emailAction],
-      [`/v1/actions/${smsAction.id}`, smsAction],
-    ] as const)
-      expect((await call(server, 'PUT', path, body)).status).toBe(201);
+    for (const [path, body] of cartResourcePuts()) expect((await call(server, 'PUT', path, body)).status).toBe(201);
 
     const saved = await call(server, 'PUT', `/v1/journeys/${cartJourney.id}`, cartJourney);
     expect(saved).toMatchObject({ status: 201, body: { id: 'cartRecovery', version: 1, state: 'draft' } });
@@ -94,16 +95,7 @@ describe('admin API on the real broker', () => {
     expect(published.body).toMatchObject({ versions: [{ version: 1, state: 'live' }] });
 
     const records = await readTopic(topic, 8);
-    expect(records.map((m) => m.key?.toString().replace(/\/[0-9a-f]{16}$/, '/<config>'))).toEqual([
-      'event/cartAbandoned',
-      'event/purchase',
-      'datasource/loyalty',
-      'action/sendEmail',
-      'action/sendSms',
-      'journey/cartRecovery/v/1/<config>',
-      'journey/cartRecovery',
-      'journey/cartRecovery',
-    ]);
+    expect(records.map((m) => m.key?.toString().replace(/\/[0-9a-f]{16}$/, '/<config>'))).toEqual(CART_CONFIG_KEYS);
     expect(JSON.parse(records[2]?.value?.toString() ?? 'null')).toEqual(loyaltyDatasource);
     // the version's config is its own record; the journey record lists the versions' states only
     expect(JSON.parse(records[5]?.value?.toString() ?? 'null')).toEqual(cartJourney);

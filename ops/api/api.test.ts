@@ -3,11 +3,18 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { configFixtures } from '../../schemas/testing/index.js';
-import { ADMIN_TOKEN, API_TOKENS, FIXTURE_POLICY, READ_TOKEN } from '../testing/index.js';
+import {
+  ADMIN_TOKEN,
+  API_TOKENS,
+  CART_CONFIG_KEYS,
+  cartResourcePuts,
+  FIXTURE_POLICY,
+  READ_TOKEN,
+} from '../testing/index.js';
 import { buildApi } from './app.js';
 import { MemoryConfigStore } from './memory-config-store.js';
 
-const { cartEvent, purchaseEvent, loyaltyDatasource, emailAction, smsAction, cartJourney } = configFixtures;
+const { cartEvent, purchaseEvent, emailAction, smsAction, cartJourney } = configFixtures;
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
 
 interface Answer {
@@ -47,14 +54,7 @@ async function call(
 }
 
 async function putResources(app: FastifyInstance): Promise<void> {
-  for (const [path, body] of [
-    [`/v1/events/${cartEvent.id}`, cartEvent],
-    [`/v1/events/${purchaseEvent.id}`, purchaseEvent],
-    [`/v1/datasources/${loyaltyDatasource.id}`, loyaltyDatasource],
-    [`/v1/actions/${emailAction.id}`, emailAction],
-    [`/v1/actions/${smsAction.id}`, smsAction],
-  ] as const)
-    expect((await call(app, 'PUT', path, body)).status).toBe(201);
+  for (const [path, body] of cartResourcePuts()) expect((await call(app, 'PUT', path, body)).status).toBe(201);
 }
 
 const states = (a: Answer) =>
@@ -75,16 +75,7 @@ describe('admin API, unit tier (inject over an in-memory config store)', () => {
     const published = await call(app, 'POST', '/v1/journeys/cartRecovery/publish');
     expect(published.status).toBe(200);
     expect(states(published)).toEqual(['1:live']);
-    expect(store.records.map((r) => r.key.replace(/\/[0-9a-f]{16}$/, '/<config>'))).toEqual([
-      'event/cartAbandoned',
-      'event/purchase',
-      'datasource/loyalty',
-      'action/sendEmail',
-      'action/sendSms',
-      'journey/cartRecovery/v/1/<config>',
-      'journey/cartRecovery',
-      'journey/cartRecovery',
-    ]);
+    expect(store.records.map((r) => r.key.replace(/\/[0-9a-f]{16}$/, '/<config>'))).toEqual(CART_CONFIG_KEYS);
     expect(JSON.parse(store.records[5]?.value ?? 'null')).toEqual(cartJourney);
     expect(JSON.parse(store.records[7]?.value ?? 'null')).not.toHaveProperty('versions.0.journey');
     expect(store.records[2]?.value).toContain('"env":"JO_SECRET_LOYALTY_TOKEN"');

@@ -3,6 +3,7 @@
  * fixtures (configFixtures, endpoints on 127.0.0.1:9999) are accepted.
  */
 import { DEFAULT_SECRET_POLICY, parseOutboundPolicy } from '../../schemas/index.js';
+import { configFixtures } from '../../schemas/testing/index.js';
 
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
 export const READ_TOKEN = 'read-token-0123456789abcdef';
@@ -16,3 +17,28 @@ export const FIXTURE_POLICY = {
   outbound: parseOutboundPolicy(['127.0.0.1:9999']),
   secrets: DEFAULT_SECRET_POLICY,
 };
+
+/** The PUTs (path, body) that save the cart journey's resources: its events, data source and actions. */
+export function cartResourcePuts(): ReadonlyArray<readonly [path: string, body: { readonly id: string }]> {
+  const { cartEvent, purchaseEvent, loyaltyDatasource, emailAction, smsAction } = configFixtures;
+  return [
+    [`/v1/events/${cartEvent.id}`, cartEvent],
+    [`/v1/events/${purchaseEvent.id}`, purchaseEvent],
+    [`/v1/datasources/${loyaltyDatasource.id}`, loyaltyDatasource],
+    [`/v1/actions/${emailAction.id}`, emailAction],
+    [`/v1/actions/${smsAction.id}`, smsAction],
+  ];
+}
+
+/** The keys of the config records that saving `cartResourcePuts()` and the cart journey, then publishing it, writes
+ * in order (a version's config key ends in its hash, shown as `<config>`). */
+export const CART_CONFIG_KEYS = [
+  'event/cartAbandoned',
+  'event/purchase',
+  'datasource/loyalty',
+  'action/sendEmail',
+  'action/sendSms',
+  'journey/cartRecovery/v/1/<config>',
+  'journey/cartRecovery',
+  'journey/cartRecovery',
+];

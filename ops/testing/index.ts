@@ -13,7 +13,14 @@ export {
 } from '../../topology/testing/index.js';
 export { startHttpEndpoint, type TestHttpEndpoint } from '../../connectors/testing/index.js';
 export { launchChromium, chromiumPath } from './browser.js';
-export { ADMIN_TOKEN, READ_TOKEN, API_TOKENS, FIXTURE_POLICY } from './api-fixtures.js';
+export {
+  ADMIN_TOKEN,
+  READ_TOKEN,
+  API_TOKENS,
+  FIXTURE_POLICY,
+  cartResourcePuts,
+  CART_CONFIG_KEYS,
+} from './api-fixtures.js';
 export {
   HOLD_JOURNEY,
   holdResources,

@@ -1,25 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { InstanceState } from './journey-model.js';
 import { indexedTimers, nextDeadline, settleTimers } from './instance-timer.js';
+import { instanceState } from '../testing/index.js';
 
 /** An instance waiting at node `w` (token i1.2, due 50) with its journey timeout (token i1.1, due 99). */
 function waiting(armed?: InstanceState['armed']): InstanceState {
-  return {
-    instanceId: 'i1',
-    journeyId: 'j1',
-    version: 1,
-    profileKey: 'crmId:p1',
-    enteredAt: 1,
+  return instanceState({
     currentNode: 'w',
     blocked: { kind: 'wait', nodeId: 'w', token: 'i1.2', dueAt: 50 },
     events: {},
-    actions: {},
     visits: {},
-    seq: 2,
     timeout: { token: 'i1.1', dueAt: 99 },
-    pending: [],
     ...(armed ? { armed } : {}),
-  };
+  });
 }
 
 const ops = (list: ReturnType<typeof settleTimers>) => list.map((o) => `${o.op}:${o.timer.kind}:${o.timer.token}`);

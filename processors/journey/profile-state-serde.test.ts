@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { InstanceState, NormalizedEvent } from './journey-model.js';
 import type { ProfileState } from './journey-engine.js';
 import { profileStateSerde } from './profile-state-serde.js';
+import { instanceState } from '../testing/index.js';
 
 const event = (id: string, configId: string): NormalizedEvent => ({
   id,
@@ -13,22 +14,14 @@ const event = (id: string, configId: string): NormalizedEvent => ({
 });
 
 function instance(events: Record<string, NormalizedEvent>, lastEvent?: NormalizedEvent): InstanceState {
-  return {
-    instanceId: 'i1',
-    journeyId: 'j1',
-    version: 1,
-    profileKey: 'crmId:p1',
-    enteredAt: 1,
+  return instanceState({
     entryEventId: 'e1',
     currentNode: 'wait',
     events,
     ...(lastEvent ? { lastEvent } : {}),
-    actions: {},
     visits: { first: 1 },
-    seq: 2,
     timeout: { token: 't', dueAt: 99 },
-    pending: [],
-  };
+  });
 }
 
 const stateOf = (...instances: InstanceState[]): ProfileState => ({

@@ -19,10 +19,12 @@ export {
   webhookAction,
   signupEvent,
   purchaseEvent,
+  signupPurchaseWebhook,
   welcomeJourney,
   welcomeWith,
   journey,
   liveJourneyRecord,
+  instanceState,
   event,
 } from './journeys.js';
 export { createJourneyTopics } from './journey-topics.js';

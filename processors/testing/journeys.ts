@@ -2,7 +2,7 @@
  * Journey, action and event fixtures shared by the processors' tests (unit and integration).
  */
 import type { ActionConfig, EventConfig, JourneyConfig, JourneyRecord } from '../../schemas/index.js';
-import type { NormalizedEvent } from '../journey/index.js';
+import type { InstanceState, NormalizedEvent } from '../journey/index.js';
 
 export const emailAction = (url: string): ActionConfig => ({
   id: 'sendEmail',
@@ -39,6 +39,14 @@ export const purchaseEvent: EventConfig = {
 };
 
 /** A journey config entering on `signup` in the `email` namespace: id `j`, start `a`; `extra` overrides any field. */
+/** Signup, purchase and a webhook (to a closed port): the resources of the topology tests with event nodes. */
+export const signupPurchaseWebhook = () =>
+  [
+    { kind: 'event', value: signupEvent },
+    { kind: 'event', value: purchaseEvent },
+    { kind: 'action', value: webhookAction('http://127.0.0.1:9') },
+  ] as const;
+
 export function journey(nodes: JourneyConfig['nodes'], extra: Partial<JourneyConfig> = {}): JourneyConfig {
   return { id: 'j', name: 'J', namespace: 'email', entry: { event: 'signup' }, start: 'a', nodes, ...extra };
 }
@@ -98,5 +106,22 @@ export function event(
     eventConfigId,
     identity: { namespace: 'email', id: who },
     xdm,
+  };
+}
+
+/** A journey instance of profile crmId:p1 in journey j1 v1 (instance i1, entered at 1, seq 2), for unit tests. */
+export function instanceState(
+  fields: Pick<InstanceState, 'currentNode' | 'events' | 'visits' | 'timeout'> & Partial<InstanceState>,
+): InstanceState {
+  return {
+    instanceId: 'i1',
+    journeyId: 'j1',
+    version: 1,
+    profileKey: 'crmId:p1',
+    enteredAt: 1,
+    actions: {},
+    seq: 2,
+    pending: [],
+    ...fields,
   };
 }
