@@ -19,7 +19,7 @@ interface RecordIn {
   readonly timestampDelta: number;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers?: Record<string, Buffer | Buffer[]>;
+  readonly headers: Record<string, Buffer | Buffer[]>;
 }
 interface DecodedRecord {
   readonly offset: string;
@@ -59,7 +59,7 @@ afterEach(() => {
 
 /** A batch of `n` records as kafkajs encodes it, and what each must decode to (computed with BigInt). */
 async function encoded(firstOffset: bigint, firstTimestamp: bigint, deltas: readonly bigint[], compression?: number) {
-  const records = deltas.map((ts, i) => ({
+  const records = deltas.map((ts, i): RecordIn => ({
     offsetDelta: i,
     timestampDelta: ts as unknown as number, // kafkajs writes varlongs from its Long (BigInt) values
     key: i % 3 === 0 ? null : Buffer.from(`k${i}`),
