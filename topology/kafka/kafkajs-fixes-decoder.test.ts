@@ -1,4 +1,4 @@
-// kafkajs as patched by patches/kafkajs+2.2.4.patch, fix 6 (fetch decoder, see kafkajs-fixes.ts): record batches
+// kafkajs as patched by patches/kafkajs+2.2.4.patch, fix 7 (fetch decoder, see kafkajs-fixes.ts): record batches
 // written by kafkajs' own encoder decode to the same offsets, timestamps, keys, values and headers as before the
 // patch (checked against BigInt arithmetic, also beyond 2^53 and for negative and 8-byte deltas, compressed too),
 // and a batch of ordinary records is decoded without Long maths or a buffer view per record.
@@ -88,7 +88,7 @@ async function encoded(firstOffset: bigint, firstTimestamp: bigint, deltas: read
 const plain = (rs: readonly DecodedRecord[]) =>
   rs.map(({ offset, timestamp, key, value, headers }) => ({ offset, timestamp, key, value, headers }));
 
-describe('kafkajs fetch decoder (patch fix 6)', () => {
+describe('kafkajs fetch decoder (patch fix 7)', () => {
   it('decodes offsets, timestamps, keys, values and headers exactly, near and beyond 2^53 too', async () => {
     const cases: Array<[bigint, bigint, bigint[]]> = [
       [0n, 1_764_000_000_000n, [0n, 1n, 5n, -3n, 1_000n]],

@@ -15,7 +15,10 @@
  *    instead of before every AddPartitionsToTxn / AddOffsetsToTxn / TxnOffsetCommit / EndTxn, and again after a
  *    request to one fails with NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS or a
  *    connection error: 4 fewer sequential round trips per commit.
- * 6. Fetch decoding: each record's offset and timestamp are the batch's base plus a delta added as numbers (kafkajs
+ * 6. AddPartitionsToTxn / AddOffsetsToTxn answered CONCURRENT_TRANSACTIONS (the previous commit's markers are still
+ *    being written) are retried by the transaction manager after 1, 2, 4, 8, 16, 20… ms (30 attempts), instead of by
+ *    the send's retrier (metadata refresh, an error log line and its full back-off per attempt).
+ * 7. Fetch decoding: each record's offset and timestamp are the batch's base plus a delta added as numbers (kafkajs
  *    parsed the bases' decimal strings into BigInt Longs twice per record; Long maths is kept beyond 2^53), and a
  *    record is decoded in place from its batch (no buffer view and decoder per record). Same values out.
  *
@@ -30,7 +33,7 @@ const require = createRequire(import.meta.url);
 
 export const KAFKAJS_VERSION = '2.2.4';
 /** The `revision` of `kafkajs/src/journeyEnginePatch.js` the patch in the repo adds (raised with every change). */
-export const KAFKAJS_PATCH_REVISION = 2;
+export const KAFKAJS_PATCH_REVISION = 3;
 
 /** What is wrong with the installed kafkajs (its version, and its patch marker or undefined), or undefined. */
 export function kafkaJsPatchProblem(version: string, marker: { revision?: unknown } | undefined): string | undefined {
