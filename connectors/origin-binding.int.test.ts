@@ -3,7 +3,6 @@
 // action's configured URL; any other origin gets an ORIGIN_MISMATCH error result and no call.
 import { describe, expect, it } from 'vitest';
 import { testBrokers, uniqueName, readCommitted } from '../topology/testing/index.js';
-// after the kit: the adapter's kafkajs fixes must load before kafkajs (kafkajs-fixes.ts)
 import { Kafka, logLevel } from 'kafkajs';
 import { command, createConnectorTopics, results, connectorSuite, TestHttpEndpoint } from './testing/index.js';
 import { type ActionConfig } from '../schemas/index.js';

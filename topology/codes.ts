@@ -6,6 +6,10 @@ import { defineErrorCodes } from './api/error-codes.js';
 
 export const topologyCodes = defineErrorCodes('topology', {
   CONFIG_INVALID: { retryable: false, doc: 'start-up configuration is invalid; every problem is listed' },
+  KAFKA_CLIENT_UNPATCHED: {
+    retryable: false,
+    doc: 'the installed kafkajs is not 2.2.4 or lacks `patches/kafkajs+2.2.4.patch` (the install skipped the `postinstall` step, e.g. `--ignore-scripts`): run `npx patch-package` in the engine directory (start-up)',
+  },
   DESERIALIZATION_FAILED: {
     retryable: false,
     doc: "a source record's key or value could not be deserialized; it was dead-lettered",

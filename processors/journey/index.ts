@@ -13,6 +13,7 @@ export {
   type AvroDecode,
   type NormalizeInput,
   type NormalizeResult,
+  type RegistryRetry,
 } from './event-normalizer.js';
 export { evaluateRule, evaluateWith, testRule, truthy, toEpoch, type RuleData } from './rules.js';
 export { deterministicId, splitFraction, pickWeighted } from './ids.js';

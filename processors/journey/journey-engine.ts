@@ -31,6 +31,18 @@ export interface JourneyCatalog {
   live(journeyId: string): JourneyDef | undefined;
 }
 
+/**
+ * Folds one transition of an event into the input's outcome (its jumps into `jumps`, to run after every journey
+ * saw the event); true when the profile's state in that journey changed.
+ */
+function fold(state: ProfileState, t: Transition, out: Outcome, jumps: JumpRequest[]): boolean {
+  jumps.push(...t.out.jumps.splice(0));
+  mergeOutcome(out, t.out);
+  if (t.state.entries === 0) return false;
+  state.journeys[t.state.journeyId] = t.state;
+  return true;
+}
+
 /** Most jumps one input may cause (jump cycles are refused at publish time; this bounds a cycle that slipped in). */
 const MAX_JUMPS = 10;
 
@@ -107,21 +119,14 @@ export class JourneyEngine {
     // write serializes the whole profile state and adds a changelog record).
     let changed = false;
     const jumps: JumpRequest[] = [];
-    const apply = (t: Transition): boolean => {
-      jumps.push(...t.out.jumps.splice(0));
-      mergeOutcome(out, t.out);
-      if (t.state.entries > 0) {
-        state.journeys[t.state.journeyId] = t.state;
-        changed = true;
-      }
-      return t.handled;
-    };
     for (const pj of Object.values(state.journeys)) {
       const inst = pj.instance;
       if (!inst) continue;
       const def = this.catalog.version(pj.journeyId, inst.version);
       if (!def) continue;
-      if (apply(await this.machine.onEvent(def, pj, event, profile))) took.add(pj.journeyId);
+      const t = await this.machine.onEvent(def, pj, event, profile);
+      if (fold(state, t, out, jumps)) changed = true;
+      if (t.handled) took.add(pj.journeyId);
     }
     for (const def of this.catalog.liveForEvent(event.eventConfigId)) {
       if (took.has(def.id)) continue;
@@ -129,7 +134,9 @@ export class JourneyEngine {
         out.discards.push({ reason: 'namespaceMismatch', journeyId: def.id });
         continue;
       }
-      if (apply(await this.machine.enter(def, state.journeys[def.id], event, profile))) took.add(def.id);
+      const t = await this.machine.enter(def, state.journeys[def.id], event, profile);
+      if (fold(state, t, out, jumps)) changed = true;
+      if (t.handled) took.add(def.id);
     }
     if (changed) await this.store.put(profileKey, state);
     await this.jump(state, jumps, out, profile, profileKey);

@@ -70,56 +70,79 @@ export function countOutcome(outcome: Outcome, rows: Map<string, ReportRow>, onW
   return changed;
 }
 
+/**
+ * One instance's walk through a report row: where it stands (`at`) and the error/timeout path it takes from there
+ * (`via`: its next arrival is a departure by that reason). A class, not closures: this runs for every instance of
+ * every input, and closures made per call cost more than the counting.
+ */
+class InstanceWalk {
+  at: string | undefined;
+  via: string | undefined;
+
+  constructor(
+    private readonly row: ReportRow,
+    origin: string | undefined,
+    private readonly on: WaitingListener | undefined,
+  ) {
+    this.at = origin;
+  }
+
+  node(id: string): NodeCounts {
+    return (this.row.nodes[id] ??= emptyNodeCounts());
+  }
+
+  waiting(id: string, delta: number): void {
+    this.node(id).waiting += delta;
+    this.on?.(this.row.journeyId, this.row.version, id, delta);
+  }
+
+  leave(id: string, how: string): void {
+    const n = this.node(id);
+    n.left[how] = (n.left[how] ?? 0) + 1;
+  }
+
+  arrive(id: string): void {
+    if (this.at !== undefined) this.leave(this.at, this.via ?? 'continued');
+    this.via = undefined;
+    this.node(id).entered += 1;
+    this.at = id;
+  }
+}
+
 function countInstance(
   row: ReportRow,
   steps: readonly InstanceStep[],
   origin: string | undefined,
   on?: WaitingListener,
 ) {
-  const node = (id: string): NodeCounts => (row.nodes[id] ??= emptyNodeCounts());
-  const waiting = (id: string, delta: number) => {
-    node(id).waiting += delta;
-    on?.(row.journeyId, row.version, id, delta);
-  };
-  const leave = (id: string, how: string) => {
-    const n = node(id);
-    n.left[how] = (n.left[how] ?? 0) + 1;
-  };
-  let at = origin;
-  /** The error/timeout path the instance takes from `at` (its next arrival is a departure by that reason). */
-  let via: string | undefined;
-  const arrive = (id: string) => {
-    if (at !== undefined) leave(at, via ?? 'continued');
-    via = undefined;
-    node(id).entered += 1;
-    at = id;
-  };
+  const w = new InstanceWalk(row, origin, on);
   if (origin === undefined) {
     row.entries += 1;
     // the day of the instance's first step: the engine's clock, so replays and restarts count the same day
     if (steps[0]) countEntryDay(row, steps[0].timestamp);
-  } else waiting(origin, -1);
+  } else w.waiting(origin, -1);
   let ended = false;
-  steps.forEach((s, i) => {
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i] as InstanceStep;
     const reason = s.reason ?? s.status;
-    if (s.status === 'entered' || s.status === 'transitioned') arrive(s.nodeId);
+    if (s.status === 'entered' || s.status === 'transitioned') w.arrive(s.nodeId);
     else if (s.status === 'goal') {
-      node(s.nodeId).goals += 1;
+      w.node(s.nodeId).goals += 1;
       row.goals += 1;
-    } else if (s.status === 'discarded') node(s.nodeId).discarded += 1;
+    } else if (s.status === 'discarded') w.node(s.nodeId).discarded += 1;
     if (s.status === 'error') {
-      node(s.nodeId).errors += 1;
-      addRecentError(node(s.nodeId), { code: reason, message: s.message ?? reason, at: s.timestamp });
+      w.node(s.nodeId).errors += 1;
+      addRecentError(w.node(s.nodeId), { code: reason, message: s.message ?? reason, at: s.timestamp });
     }
-    if (!TERMINAL.has(s.status)) return;
+    if (!TERMINAL.has(s.status)) continue;
     if (i < steps.length - 1) {
-      via = reason; // an error or timeout path: the walk goes on from this node
-      return;
+      w.via = reason; // an error or timeout path: the walk goes on from this node
+      continue;
     }
-    if (s.nodeId !== at) arrive(s.nodeId);
-    leave(s.nodeId, reason);
+    if (s.nodeId !== w.at) w.arrive(s.nodeId);
+    w.leave(s.nodeId, reason);
     row.exits[reason] = (row.exits[reason] ?? 0) + 1;
     ended = true;
-  });
-  if (!ended && at !== undefined) waiting(at, 1);
+  }
+  if (!ended && w.at !== undefined) w.waiting(w.at, 1);
 }

@@ -12,6 +12,7 @@ import {
   configKey,
   DlqHeaders,
   type ActionCommand,
+  type ActionResult,
   type ActionConfig,
   type DataSourceConfig,
   type EventConfig,
@@ -78,7 +79,7 @@ export class SimulationTooLargeError extends TerminalError {
 
 type Input =
   | { readonly kind: 'event'; readonly index: number; readonly key: Buffer | null; readonly value: Buffer }
-  | { readonly kind: 'result'; readonly command: ActionCommand; readonly value: Buffer };
+  | { readonly kind: 'result'; readonly command: ActionCommand; readonly value: ActionResult };
 
 /**
  * Metrics of a simulation: nothing is kept (a replay of millions of events would keep every histogram sample),
@@ -232,7 +233,8 @@ export class JourneySimulation {
     } else {
       const c = input.command;
       this.cause = { type: 'result', commandId: c.commandId, action: c.action };
-      await this.runner.send(this.topics.results, Buffer.from(c.profileKey), input.value, this.clock.now());
+      // handed over as a value: the resume processor reads it as the JSON a connector would have written
+      await this.runner.sendJson(this.topics.results, Buffer.from(c.profileKey), input.value, this.clock.now());
     }
   }
 
@@ -246,7 +248,7 @@ export class JourneySimulation {
     } else if (this.commandTopics.has(o.topic)) {
       const cmd = valueOf(o) as ActionCommand;
       const call = this.endpoints.call(cmd);
-      const value = Buffer.from(JSON.stringify({ ...call.result, completedAt: iso(now + call.latencyMs) }));
+      const value = { ...call.result, completedAt: iso(now + call.latencyMs) };
       this.queue.add(now + call.latencyMs, { kind: 'result', command: cmd, value });
       obs.command?.(cmd, call, this.cause);
     } else if (o.topic === this.topics.dlq) {
@@ -256,8 +258,9 @@ export class JourneySimulation {
 
   private timerChange(o: RunnerOutput, now: number): void {
     const key = o.key?.toString('utf8') ?? '';
-    if (o.value !== null) {
-      const t = parse(o.value) as JourneyTimer;
+    const value = valueOf(o);
+    if (value !== null) {
+      const t = value as JourneyTimer;
       this.pending.set(key, t);
       this.timerQueue.add(t.dueAt, key);
       this.opts.observer.timerSet?.(t, now);
@@ -284,7 +287,10 @@ function parse(b: Buffer | null): unknown {
   return b === null ? null : (JSON.parse(b.toString('utf8')) as unknown);
 }
 
-/** An output's value as a consumer would parse it: handed over as it was written when the sink wrote JSON. */
+/**
+ * An output's value as a consumer would parse it: handed over as it was written when the sink wrote JSON (and for
+ * store changes: the value put).
+ */
 function valueOf(o: RunnerOutput): unknown {
   return o.decoded ? o.decoded.value : parse(o.value);
 }

@@ -8,7 +8,7 @@
 import { type KeyValueStore, type Processor, type ProcessorContext, type StreamRecord } from '../../topology/index.js';
 import type { OutcomeRecord } from './task-journeys.js';
 import { journeyMetrics, type JourneyMetrics } from './journey-metrics.js';
-import { type ProfileState, TimerIndex, toStepRecords } from '../journey/index.js';
+import { type Outcome, type ProfileState, TimerIndex, toStepRecords } from '../journey/index.js';
 import { processorCodes } from '../codes.js';
 import { STORES, type StepDeps } from '../topology-options.js';
 
@@ -58,38 +58,46 @@ export class EmitProcessor implements Processor<string, OutcomeRecord, string, u
     else this.metrics.active.dec({ journey, version }, -n);
   }
 
+  /** One output record of the input at `ts` to `sink`. */
+  private out(key: string, value: unknown, ts: number, sink: string): Promise<void> {
+    return this.ctx.forward({ key, value, timestamp: ts, headers: {} }, sink);
+  }
+
   async process(r: StreamRecord<string, OutcomeRecord>): Promise<void> {
     const { outcome } = r.value;
-    const unknown = outcome.commands.find((c) => !this.deps.connectors.includes(c.connector));
-    if (unknown)
-      throw processorCodes.error('CONNECTOR_UNKNOWN', `no command topic for connector "${unknown.connector}"`);
+    for (const c of outcome.commands)
+      if (!this.deps.connectors.includes(c.connector))
+        throw processorCodes.error('CONNECTOR_UNKNOWN', `no command topic for connector "${c.connector}"`);
     const ts = r.timestamp;
-    const out = (key: string, value: unknown, sink: string) =>
-      this.ctx.forward({ key, value, timestamp: ts, headers: {} }, sink);
     for (const c of outcome.commands) {
-      await out(c.command.profileKey, c.command, SINKS.command(c.connector));
+      await this.out(c.command.profileKey, c.command, ts, SINKS.command(c.connector));
       this.metrics.commands.inc({ connector: c.connector, action: c.command.action });
     }
     // An updated profile is visible to the profile's next input at once (the store), and to everyone else through
     // jo.profiles, in the same transaction; reading our own record back later writes the same value again.
     for (const u of outcome.profileUpdates) {
       await this.profiles.put(u.profileKey, u.profile);
-      await out(u.profileKey, u.profile, SINKS.profiles);
+      await this.out(u.profileKey, u.profile, ts, SINKS.profiles);
       this.metrics.profileUpdates.inc({});
     }
-    for (const rec of toStepRecords(outcome.steps, outcome.cause)) await out(rec.profileKey, rec, SINKS.steps);
+    if (outcome.steps.length > 0)
+      for (const rec of toStepRecords(outcome.steps, outcome.cause))
+        await this.out(rec.profileKey, rec, ts, SINKS.steps);
     for (const s of outcome.steps) this.metrics.steps.inc({ status: s.status });
-    // A timer set and cancelled within one outcome (an instance that entered and ended at once) never needs to
-    // reach the index (nor jo.timers).
-    const ops = (kind: 'set' | 'cancel') =>
-      new Set(outcome.timers.filter((t) => t.op === kind).map((t) => t.timer.token));
-    const set = ops('set');
-    const cancelled = ops('cancel');
-    for (const t of outcome.timers)
-      if (!(set.has(t.timer.token) && cancelled.has(t.timer.token))) await this.timers.apply(t);
-    if (outcome.timers.length > 0)
-      this.metrics.timersPending.set({ partition: this.ctx.partition }, this.timers.size());
+    if (outcome.timers.length > 0) await this.applyTimers(outcome.timers);
     this.count(r.value, (this.deps.clock ?? this.ctx.clock).now());
+  }
+
+  /**
+   * Applies an outcome's timer set/cancel ops to the index. A timer set and cancelled within one outcome (an
+   * instance that entered and ended at once) never needs to reach the index (nor jo.timers).
+   */
+  private async applyTimers(timers: Outcome['timers']): Promise<void> {
+    const set = new Set<string>();
+    const cancelled = new Set<string>();
+    for (const t of timers) (t.op === 'set' ? set : cancelled).add(t.timer.token);
+    for (const t of timers) if (!(set.has(t.timer.token) && cancelled.has(t.timer.token))) await this.timers.apply(t);
+    this.metrics.timersPending.set({ partition: this.ctx.partition }, this.timers.size());
   }
 
   private count({ outcome, eventTimestamp }: OutcomeRecord, now: number): void {

@@ -15,7 +15,13 @@ import {
   type StreamRecord,
   type Timer,
 } from '../../topology/index.js';
-import { type NormalizedEvent, normalizeEvent, profileKeyOf, recognitionOrder } from '../journey/index.js';
+import {
+  type NormalizedEvent,
+  type RegistryRetry,
+  normalizeEvent,
+  profileKeyOf,
+  recognitionOrder,
+} from '../journey/index.js';
 import { journeyMetrics, type JourneyMetrics } from './journey-metrics.js';
 import { processorMetrics } from '../metric-catalogue.js';
 import type { StepDeps } from '../topology-options.js';
@@ -26,6 +32,8 @@ export class NormalizeProcessor implements Processor<Buffer | null, Buffer | nul
   private events: { revision: number; list: EventConfig[] } = { revision: -1, list: [] };
   private readonly timer: Timer;
   private registryErrors!: Counter;
+  /** How registry calls are retried (built once: per event it would cost two closures). */
+  private registryRetry!: RegistryRetry;
   /** Rounds in a row in which the registry failed (the wait before the next one doubles, up to 8×). */
   private failedRounds = 0;
 
@@ -37,6 +45,13 @@ export class NormalizeProcessor implements Processor<Buffer | null, Buffer | nul
     this.ctx = ctx;
     this.metrics = journeyMetrics(this.deps.metrics ?? ctx.metrics);
     this.registryErrors = (this.deps.metrics ?? ctx.metrics).counter(processorMetrics.registryErrors);
+    this.registryRetry = {
+      attempts: 2,
+      baseMs: 200,
+      sleep: (ms, signal) => this.timer.sleep(ms, signal),
+      signal: ctx.signal,
+      onFault: (reason) => this.registryErrors.inc({ reason }),
+    };
   }
 
   private configs(): EventConfig[] {
@@ -58,13 +73,7 @@ export class NormalizeProcessor implements Processor<Buffer | null, Buffer | nul
         events: this.configs(),
         maxBytes: this.deps.limits.maxEventBytes,
         ...(this.deps.decodeAvro ? { decodeAvro: this.deps.decodeAvro } : {}),
-        registryRetry: {
-          attempts: 2,
-          baseMs: 200,
-          sleep: (ms, signal) => this.timer.sleep(ms, signal),
-          signal: this.ctx.signal,
-          onFault: (reason) => this.registryErrors.inc({ reason }),
-        },
+        registryRetry: this.registryRetry,
         fallbackId: md ? `${md.topic}-${md.partition}-${md.offset}` : `event-${r.timestamp}`,
         fallbackTimestamp: r.timestamp,
         now,

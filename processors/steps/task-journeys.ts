@@ -8,6 +8,7 @@ import {
   type EngineEnv,
   fromCompiled,
   type JourneyCatalog,
+  type JourneyDef,
   JourneyEngine,
   type NormalizedEvent,
   type Outcome,
@@ -21,14 +22,37 @@ import { journeyMetrics, type JourneyMetrics } from './journey-metrics.js';
 import { processorCodes } from '../codes.js';
 import { STORES, type DataSourceFetcher, type StepDeps } from '../topology-options.js';
 
-/** Journeys as the engine sees them: live versions by entry event, any version by (id, version). */
+/**
+ * Journeys as the engine sees them: live versions by entry event, any version by (id, version). Lookups are kept
+ * until the view changes (its `revision`): every input asks them, and the config changes rarely.
+ */
 export function viewCatalog(view: ConfigView): JourneyCatalog {
+  let revision = -1;
+  const liveFor = new Map<string, readonly JourneyDef[]>();
+  const versions = new Map<string, JourneyDef | null>();
+  const fresh = () => {
+    if (revision === view.revision) return;
+    revision = view.revision;
+    liveFor.clear();
+    versions.clear();
+  };
   return {
-    liveForEvent: (eventId) => view.liveJourneysFor(eventId).map((c) => fromCompiled(c, 'live')),
+    liveForEvent: (eventId) => {
+      fresh();
+      let defs = liveFor.get(eventId);
+      if (!defs) liveFor.set(eventId, (defs = view.liveJourneysFor(eventId).map((c) => fromCompiled(c, 'live'))));
+      return defs;
+    },
     version: (id, version) => {
-      const c = view.compiled(id, version);
-      const state = view.versionState(id, version);
-      return c && state ? fromCompiled(c, state) : undefined;
+      fresh();
+      const k = `${version}@${id}`;
+      let def = versions.get(k);
+      if (def === undefined) {
+        const c = view.compiled(id, version);
+        const state = view.versionState(id, version);
+        versions.set(k, (def = c && state ? fromCompiled(c, state) : null));
+      }
+      return def ?? undefined;
     },
     live: (id) => {
       const version = view.liveVersion(id);

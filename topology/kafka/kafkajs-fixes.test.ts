@@ -1,10 +1,8 @@
-// The adapter's kafkajs fixes (kafkajs-fixes.ts): each test shows one fix's behaviour and fails without it; the
-// wire bytes and the grouping are also compared with the shipped kafkajs pieces.
+// kafkajs as patched by patches/kafkajs+2.2.4.patch (see kafkajs-fixes.ts): each test shows one fix's behaviour and
+// fails with that fix's hunk reverted; wire bytes and grouping are also checked against kafkajs' unpatched pieces.
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { crc32c } from './record-batch.js';
-import { shippedKafkaJs, type GroupArgs, type ProduceArgs } from './kafkajs-fixes.js';
-import './kafka-client.js';
+import { KAFKAJS_PATCH_REVISION, KAFKAJS_VERSION, kafkaJsPatchProblem } from './kafkajs-fixes.js';
 
 const require = createRequire(import.meta.url);
 
@@ -13,39 +11,91 @@ interface EncoderLike {
   writeUVarInt(v: number): EncoderLike;
   writeVarIntBytes(b: Buffer | null): EncoderLike;
   writeVarLong(v: number): EncoderLike;
+  writeInt16(v: number): EncoderLike;
   writeInt32(v: number): EncoderLike;
-  writeString(s: string): EncoderLike;
+  writeString(s: string | null): EncoderLike;
+  writeArray(items: readonly EncoderLike[]): EncoderLike;
+  writeEncoder(e: EncoderLike): EncoderLike;
+  size(): number;
   readonly buffer: Buffer;
 }
 type EncoderClass = new (size?: number) => EncoderLike;
+interface DecoderLike {
+  readVarInt(): number;
+  readUVarInt(): number;
+  readVarIntBytes(): Buffer | null;
+  readVarLong(): { toString(): string };
+  readInt32(): number;
+  readString(): string;
+}
+interface GroupArgs {
+  readonly topic: string;
+  readonly partitionMetadata: readonly unknown[];
+  readonly messages: readonly unknown[];
+  readonly partitioner: (a: { topic: string; partitionMetadata: readonly unknown[]; message: unknown }) => number;
+}
+interface Message {
+  readonly key?: Buffer | string | null;
+  readonly value: Buffer | string | null;
+  readonly headers?: Record<string, string | Buffer | Array<string | Buffer>>;
+  readonly timestamp?: string | number;
+}
+interface ProduceArgs {
+  readonly acks: number;
+  readonly timeout: number;
+  readonly transactionalId: string | null;
+  readonly producerId: unknown;
+  readonly producerEpoch: number;
+  readonly compression: number;
+  readonly topicData: ReadonlyArray<{
+    readonly topic: string;
+    readonly partitions: ReadonlyArray<{ partition: number; firstSequence: number; messages: Message[] }>;
+  }>;
+}
+const Encoder = require('kafkajs/src/protocol/encoder.js') as EncoderClass;
+const Decoder = require('kafkajs/src/protocol/decoder.js') as new (b: Buffer) => DecoderLike;
 const Long = require('kafkajs/src/utils/long.js') as { fromValue(v: unknown): unknown };
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe('kafkajs fixes: encoder', () => {
-  const Fixed = require('kafkajs/src/protocol/encoder.js') as EncoderClass;
-  const Shipped = shippedKafkaJs.Encoder as unknown as EncoderClass;
-  const write = (E: EncoderClass) => {
-    const e = new E(8);
-    for (const v of [0, 1, -1, 63, 64, -65, 127, 128, 300, 16_383, 16_384, 2 ** 21, 2 ** 28, 2 ** 31 - 1, -(2 ** 31)])
-      e.writeVarInt(v).writeUVarInt(Math.abs(v) >>> 0);
+describe('kafkajs patch: the adapter refuses an unpatched kafkajs', () => {
+  it('the installed kafkajs carries the patch at the revision the adapter needs', () => {
+    const marker = require('kafkajs/src/journeyEnginePatch.js') as { revision: number };
+    expect(marker.revision).toBe(KAFKAJS_PATCH_REVISION);
+    expect(kafkaJsPatchProblem(KAFKAJS_VERSION, marker)).toBeUndefined();
+  });
+
+  it('names the command that fixes a missing or outdated patch, and a wrong kafkajs version', () => {
+    expect(kafkaJsPatchProblem(KAFKAJS_VERSION, undefined)).toMatch(/not patched.*npx patch-package/);
+    expect(kafkaJsPatchProblem(KAFKAJS_VERSION, { revision: KAFKAJS_PATCH_REVISION - 1 })).toMatch(
+      /revision.*npx patch-package/,
+    );
+    expect(kafkaJsPatchProblem('2.2.3', { revision: KAFKAJS_PATCH_REVISION })).toMatch(/kafkajs 2\.2\.3 .*2\.2\.4/);
+  });
+});
+
+describe('kafkajs patch 1: encoder', () => {
+  const values = [0, 1, -1, 63, 64, -65, 127, 128, 300, 16_383, 16_384, 2 ** 21, 2 ** 28, 2 ** 31 - 1, -(2 ** 31)];
+
+  it('writes what kafkajs’ decoder reads back (varints, growth from a tiny buffer)', () => {
+    const e = new Encoder(8);
+    for (const v of values) e.writeVarInt(v).writeUVarInt(Math.abs(v) >>> 0);
     e.writeVarIntBytes(Buffer.alloc(3_000, 7)).writeVarIntBytes(null).writeVarLong(1_733_000_000_000);
     e.writeInt32(-5).writeString('héllo');
-    return e.buffer;
-  };
-
-  it('is the one kafkajs uses, and writes the same bytes as the shipped one (varints, growth)', () => {
-    expect(Fixed).not.toBe(Shipped);
-    expect(new Fixed()).toBeInstanceOf(Shipped);
-    expect(write(Fixed).equals(write(Shipped))).toBe(true);
+    const d = new Decoder(e.buffer);
+    for (const v of values) expect([d.readVarInt(), d.readUVarInt()]).toEqual([v, Math.abs(v) >>> 0]);
+    expect(d.readVarIntBytes()?.equals(Buffer.alloc(3_000, 7))).toBe(true);
+    expect(d.readVarIntBytes()).toBeNull();
+    expect(d.readVarLong().toString()).toBe('1733000000000');
+    expect([d.readInt32(), d.readString()]).toEqual([-5, 'héllo']);
   });
 
   it('allocates no zero-filled buffer (new encoder, growth) and no buffer per unsigned varint', () => {
     const alloc = vi.spyOn(Buffer, 'alloc');
     const from = vi.spyOn(Buffer, 'from');
-    const e = new Fixed(8);
+    const e = new Encoder(8);
     for (let v = 0; v < 5_000; v += 7) e.writeUVarInt(v * 1_000);
     expect(e.buffer.length).toBeGreaterThan(8);
     expect(alloc).not.toHaveBeenCalled();
@@ -53,8 +103,8 @@ describe('kafkajs fixes: encoder', () => {
   });
 });
 
-describe('kafkajs fixes: grouping per partition', () => {
-  const fixed = require('kafkajs/src/producer/groupMessagesPerPartition.js') as (a: GroupArgs) => unknown;
+describe('kafkajs patch 2: grouping per partition', () => {
+  const group = require('kafkajs/src/producer/groupMessagesPerPartition.js') as (a: GroupArgs) => unknown;
   const args = (messages: Array<{ partition: number; n: number }>): GroupArgs => ({
     topic: 't',
     partitionMetadata: [{}],
@@ -62,15 +112,17 @@ describe('kafkajs fixes: grouping per partition', () => {
     partitioner: ({ message }) => (message as { partition: number }).partition,
   });
 
-  it('groups like the shipped function, in order', () => {
+  it('groups each partition’s messages in order', () => {
     const messages = Array.from({ length: 500 }, (_, n) => ({ partition: (n * 7) % 5, n }));
-    expect(fixed(args(messages))).toEqual(shippedKafkaJs.groupMessagesPerPartition(args(messages)));
-    expect(fixed({ ...args(messages), partitionMetadata: [] })).toEqual({});
+    const expected: Record<number, unknown[]> = {};
+    for (const m of messages) (expected[m.partition] ??= []).push(m);
+    expect(group(args(messages))).toEqual(expected);
+    expect(group({ ...args(messages), partitionMetadata: [] })).toEqual({});
   });
 
   it('copies no partition list per message (linear, not quadratic)', () => {
-    // the shipped function rebuilds a partition's list with [...list, message] per message: one array iteration
-    // each; the fixed one appends in place (the only iteration is over the messages themselves)
+    // the shipped function rebuilt a partition's list with [...list, message] per message: one array iteration
+    // each; the patched one appends in place (the only iteration is over the messages themselves)
     const messages = Array.from({ length: 300 }, (_, n) => ({ partition: n % 3, n }));
     const iterate = Array.prototype[Symbol.iterator];
     let iterations = 0;
@@ -79,7 +131,7 @@ describe('kafkajs fixes: grouping per partition', () => {
       return iterate.call(this);
     };
     try {
-      fixed(args(messages));
+      group(args(messages));
     } finally {
       Array.prototype[Symbol.iterator] = iterate;
     }
@@ -87,14 +139,49 @@ describe('kafkajs fixes: grouping per partition', () => {
   });
 });
 
-describe('kafkajs fixes: produce requests', () => {
-  const fixed = require('kafkajs/src/protocol/requests/produce/v3/request.js') as (a: ProduceArgs) => {
+describe('kafkajs patch 3: produce requests', () => {
+  const produceRequest = require('kafkajs/src/protocol/requests/produce/v3/request.js') as (a: ProduceArgs) => {
     encode(): Promise<{ buffer: Buffer }>;
+  };
+  const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (m: object) => EncoderLike;
+  const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as {
+    RecordBatch: (o: object) => Promise<EncoderLike>;
+  };
+  /** The request as kafkajs 2.2.4 encodes it unpatched (its request.js, with its per-record Record encoder). */
+  const shippedEncoding = async (a: ProduceArgs): Promise<Buffer> => {
+    const topics: EncoderLike[] = [];
+    for (const { topic, partitions } of a.topicData) {
+      const entries: EncoderLike[] = [];
+      for (const p of partitions) {
+        const now = Date.now();
+        const stamps = p.messages.map((m) => m.timestamp).filter((t) => t != null);
+        const sorted = stamps.length === 0 ? [now] : stamps.sort();
+        const first = Number(sorted[0]);
+        const records = p.messages.map((m, i) =>
+          Record({ ...m, offsetDelta: i, timestampDelta: Number(m.timestamp || now) - first }),
+        );
+        const batch = await RecordBatch({
+          compression: 0,
+          records,
+          firstTimestamp: sorted[0],
+          maxTimestamp: sorted[sorted.length - 1],
+          producerId: a.producerId,
+          producerEpoch: a.producerEpoch,
+          firstSequence: p.firstSequence,
+          transactional: !!a.transactionalId,
+          lastOffsetDelta: records.length - 1,
+        });
+        entries.push(new Encoder().writeInt32(p.partition).writeInt32(batch.size()).writeEncoder(batch));
+      }
+      topics.push(new Encoder().writeString(topic).writeArray(entries));
+    }
+    const txn = a.transactionalId;
+    return new Encoder().writeString(txn).writeInt16(a.acks).writeInt32(a.timeout).writeArray(topics).buffer;
   };
   let seed = 7;
   const rnd = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n;
   const text = (n: number) => 'é✓x'.repeat(n);
-  const message = (i: number) => ({
+  const message = (i: number): Message => ({
     ...(rnd(4) === 0 ? {} : { key: rnd(2) ? Buffer.from(text(rnd(50))) : rnd(3) ? `k${i}` : null }),
     value: rnd(5) === 0 ? null : rnd(2) ? Buffer.alloc(rnd(3_000), i) : text(rnd(400)),
     ...(rnd(3) === 0 ? {} : { headers: { a: `h${i}`, b: [Buffer.from('x'), 'yy'], ...(rnd(2) ? { c: '' } : {}) } }),
@@ -120,7 +207,7 @@ describe('kafkajs fixes: produce requests', () => {
     ],
   });
 
-  it('encodes byte for byte as the shipped request (keys, headers, timestamps, transactions)', async () => {
+  it('encodes byte for byte as unpatched kafkajs (keys, headers, timestamps, transactions)', async () => {
     vi.spyOn(Date, 'now').mockReturnValue(1_764_000_000_123);
     for (const [transactionalId, producerId] of [
       [null, -1],
@@ -128,24 +215,25 @@ describe('kafkajs fixes: produce requests', () => {
     ] as const)
       for (const count of [1, 3, 40, 400]) {
         const args = request(transactionalId, producerId, count);
-        const fast = (await fixed(args).encode()).buffer;
-        const slow = (await shippedKafkaJs.produceRequestV3(args).encode()).buffer;
-        expect(fast.equals(slow)).toBe(true);
+        const patched = (await produceRequest(args).encode()).buffer;
+        expect(patched.equals(await shippedEncoding(args))).toBe(true);
       }
   });
 
   it('encodes uncompressed records in one pass, without kafkajs’ encoder per record; compressed ones as shipped', async () => {
-    // kafkajs' per-record path writes each key and value with writeVarIntBytes; record-batch.ts writes them itself
-    const Encoder = require('kafkajs/src/protocol/encoder.js') as { prototype: { writeVarIntBytes: unknown } };
-    const perRecord = vi.spyOn(Encoder.prototype as { writeVarIntBytes(b: unknown): unknown }, 'writeVarIntBytes');
-    await fixed(request('app-1_3', 5, 50)).encode();
+    // kafkajs' per-record path writes each key and value with writeVarIntBytes; the patch writes them itself
+    const perRecord = vi.spyOn(Encoder.prototype, 'writeVarIntBytes');
+    await produceRequest(request('app-1_3', 5, 50)).encode();
     expect(perRecord).not.toHaveBeenCalled();
     const gzip = 1;
-    await fixed(request('app-1_3', 5, 50, gzip)).encode();
+    await produceRequest(request('app-1_3', 5, 50, gzip)).encode();
     expect(perRecord).toHaveBeenCalled();
   });
 
   it('computes CRC-32C (Castagnoli) as kafkajs', () => {
+    const { crc32c } = require('kafkajs/src/protocol/requests/produce/v3/uncompressedPartition.js') as {
+      crc32c: (b: Buffer) => number;
+    };
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
     expect(crc32c(Buffer.alloc(0))).toBe(0);
     const data = Buffer.from(Array.from({ length: 1_000 }, (_, i) => (i * 31) % 256));
@@ -154,7 +242,7 @@ describe('kafkajs fixes: produce requests', () => {
   });
 });
 
-describe('kafkajs fixes: marker-only batches', () => {
+describe('kafkajs patch 4: marker-only batches', () => {
   const Runner = require('kafkajs/src/consumer/runner.js') as new (o: object) => {
     running: boolean;
     handleBatch(b: unknown): Promise<void>;

@@ -13,7 +13,7 @@ import type { ManualClock } from '../api/clock.js';
 import { changelogTopicOf, type Topology } from '../api/builder.js';
 import type { Metrics } from '../api/metrics.js';
 import type { Headers, RawRecord } from '../api/record.js';
-import { InMemoryKeyValueStore, type KeyValueStore } from '../api/store.js';
+import { InMemoryKeyValueStore, type ChangeLogger, type KeyValueStore, type StoreSpec } from '../api/store.js';
 import { partitionForKey } from '../kafka/murmur2.js';
 import { ChangeLoggingKeyValueStore } from '../state/change-logging-store.js';
 import { GlobalStoreUpdater } from './global-store.js';
@@ -37,7 +37,8 @@ export interface RunnerOutput {
   readonly value: Buffer | null;
   /**
    * Set when a sink with a plain JSON serializer wrote it: the value as the sink got it — what parsing `value`
-   * would give, without serializing and parsing it.
+   * would give, without serializing and parsing it. For a store change (`store` set): the value put (null: deleted),
+   * which `value` holds serialized by the store's serde.
    */
   readonly decoded?: { readonly value: unknown };
   readonly timestamp: number;
@@ -72,6 +73,29 @@ class InProcessRecord implements RawRecord, RunnerOutput {
     if (this.bytes === undefined)
       this.bytes = this.serialize && this.decoded ? this.serialize(this.decoded.value) : null;
     return this.bytes;
+  }
+}
+
+const jsonBytes = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
+
+/** An in-memory store that reports every change (the value itself; null for a delete) to `onChange`. */
+class WatchedStore<V> extends InMemoryKeyValueStore<V> {
+  constructor(
+    name: string,
+    private readonly onChange: (key: string, value: V | null) => void,
+  ) {
+    super(name);
+  }
+
+  override async put(key: string, value: V): Promise<void> {
+    await super.put(key, value);
+    this.onChange(key, value);
+  }
+
+  /** Reported even when the key is absent, as a changelog tombstone is. */
+  override async delete(key: string): Promise<void> {
+    await super.delete(key);
+    this.onChange(key, null);
   }
 }
 
@@ -133,11 +157,9 @@ export class InMemoryRunner {
    * `onOutput`. A value handed over unserialized (`sendValue`) stays so: the next task gets the value itself.
    */
   private collect(r: OutgoingRecord | UnserializedRecord, unserialized: boolean): void {
-    const partition = r.partition ?? (r.key === null ? 0 : partitionForKey(r.key, this.partitionsOf(r.topic)));
+    const partition = r.partition ?? this.partitionOf(r.topic, r.key);
     const store = this.storeOfChangelog.get(r.topic);
-    const k = `${r.topic}/${partition}`;
-    const offset = this.offsets.get(k) ?? 0;
-    this.offsets.set(k, offset + 1);
+    const offset = this.nextOffset(r.topic, partition);
     const [bytes, decoded, serialize] = unserialized
       ? [undefined, { value: r.value }, (r as UnserializedRecord).serialize]
       : [r.value as Buffer | null, undefined, undefined];
@@ -155,6 +177,53 @@ export class InMemoryRunner {
     );
     if (store === undefined && (this.subOfTopic.has(r.topic) || this.globals.has(r.topic))) this.queue.push(rec);
     else this.opts.onOutput(rec);
+  }
+
+  private partitionOf(topic: string, key: Buffer | null): number {
+    const n = this.partitionsOf(topic);
+    return key === null || n === 1 ? 0 : partitionForKey(key, n);
+  }
+
+  private nextOffset(topic: string, partition: number): number {
+    const k = `${topic}/${partition}`;
+    const offset = this.offsets.get(k) ?? 0;
+    this.offsets.set(k, offset + 1);
+    return offset;
+  }
+
+  /**
+   * A change of a watched store, handed to `onOutput` as its changelog record would read, with the value itself in
+   * `decoded` (its bytes are made only if read: a simulation watching timers never serializes them).
+   */
+  private storeChange(spec: StoreSpec, partition: number, key: string, value: unknown): void {
+    const topic = changelogTopicOf(this.opts.applicationId, spec);
+    const rec = new InProcessRecord(
+      topic,
+      partition,
+      String(this.nextOffset(topic, partition)),
+      Buffer.from(key, 'utf8'),
+      this.opts.clock.now(),
+      {},
+      value === null ? null : undefined,
+      { value },
+      (v) => spec.serde.serialize(v),
+      spec.name,
+    );
+    this.opts.onOutput(rec);
+  }
+
+  /**
+   * A task's store: in memory; a logged one reports each change to `onOutput` as it happens, except that a
+   * coalescing one logs once per key when the input is done (prepareCommit), as the Kafka runtime does.
+   */
+  private taskStore(spec: StoreSpec, partition: number, logger: ChangeLogger): KeyValueStore<unknown> {
+    const watched = this.logged(spec) && spec.coalesceChangelog !== true;
+    const inner = watched
+      ? new WatchedStore<unknown>(spec.name, (key, value) => this.storeChange(spec, partition, key, value))
+      : new InMemoryKeyValueStore<unknown>(spec.name);
+    this.stores.push(inner);
+    if (watched || !this.logged(spec)) return inner;
+    return new ChangeLoggingKeyValueStore(inner, spec.serde, logger, { coalesce: true });
   }
 
   private logged(spec: { readonly name: string; readonly changelog?: boolean }): boolean {
@@ -180,16 +249,7 @@ export class InMemoryRunner {
       for (let p = 0; p < (this.plan.partitions.get(sub.id) ?? 0); p++) {
         const stores = new Map<string, KeyValueStore<unknown>>();
         const logger = changelogWriter(applicationId, p, collector, clock, sub.stores);
-        for (const spec of sub.stores) {
-          const inner = new InMemoryKeyValueStore<unknown>(spec.name);
-          this.stores.push(inner);
-          stores.set(
-            spec.name,
-            this.logged(spec)
-              ? new ChangeLoggingKeyValueStore(inner, spec.serde, logger, { coalesce: spec.coalesceChangelog === true })
-              : inner,
-          );
-        }
+        for (const spec of sub.stores) stores.set(spec.name, this.taskStore(spec, p, logger));
         const task = new StreamTask({
           applicationId,
           topology: this.topology,
@@ -238,6 +298,17 @@ export class InMemoryRunner {
     if (!this.subOfTopic.has(topic) && !this.globals.has(topic))
       throw new RangeError(`"${topic}" is not an input topic of this topology`);
     this.collect({ topic, key, value, timestamp, headers }, false);
+    await this.drain();
+  }
+
+  /**
+   * Like `send`, with a plain JSON value: a source with a plain JSON deserializer gets the value itself (no bytes
+   * made and parsed again); its bytes are made (`JSON.stringify`) only if something reads them.
+   */
+  async sendJson(topic: string, key: Buffer | null, value: unknown, timestamp: number, headers: Headers = {}) {
+    if (this.closed) throw new Error('the in-memory runner is closed');
+    if (!this.subOfTopic.has(topic)) throw new RangeError(`"${topic}" is not a source topic of this topology`);
+    this.collect({ topic, key, value, timestamp, headers, serialize: jsonBytes }, true);
     await this.drain();
   }
 
