@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { kafkaErrorType, retryKafka, ReadCommittedFilter, detach, type KafkaMessage } from './kafka-client.js';
 import { fetchedBatch, offsetsOf } from '../testing/fetched-batch.js';
+import { explicitPartitionFirst } from './transactional-producer.js';
+import { Partitioners, type PartitionMetadata } from 'kafkajs';
 
 /** Batches here give data records a key (`k<offset>`), so that detaching copies keys as well as values. */
 const batch = (fetchedOffset: number, log: string) =>
@@ -59,6 +61,70 @@ describe('ReadCommittedFilter', () => {
       expect(m.key?.buffer.byteLength).toBeLessThan(response.length);
     }
     expect(offsetsOf([...first, ...held])).toEqual([0, 1]);
+  });
+});
+
+describe('ReadCommittedFilter.acceptRecords', () => {
+  it("gives records whose keys and values share ONE buffer per batch, never the fetch response's", () => {
+    const response = Buffer.alloc(1 << 20, 0x61);
+    const b = batch(0, '0:data 1:p1:txn 2:p1:commit 3:data 4:p2:txn');
+    const raw = (b as unknown as { rawMessages: Array<{ key: Buffer | null; value: Buffer }> }).rawMessages;
+    raw.forEach((m, i) => {
+      if (i === 3) m.key = null;
+      else if (i !== 2) m.key = response.subarray(i * 10, i * 10 + 2);
+      m.value = response.subarray(100 + i * 10, 100 + i * 10 + 3 + i);
+      response.write(String(i), 100 + i * 10);
+    });
+    const f = new ReadCommittedFilter();
+    const first = f.acceptRecords(b);
+    const held = f.acceptRecords(batch(5, '5:p2:commit'));
+    response.fill(0x7a);
+    expect(first.map((r) => r.offset)).toEqual(['0', '1', '3']);
+    expect(held.map((r) => r.offset)).toEqual(['4']);
+    expect([...first, ...held].map((r) => [r.key?.toString() ?? null, r.value?.toString()])).toEqual([
+      ['aa', '0aa'],
+      ['aa', '1aaa'],
+      [null, '3aaaaa'],
+      ['aa', '4aaaaaa'],
+    ]);
+    // records passing straight through share one copy; a record held behind its transaction was copied when held
+    const [r0, , r3] = first;
+    expect(new Set([r0?.key?.buffer, r0?.value?.buffer, r3?.value?.buffer]).size).toBe(1);
+    for (const r of [...first, ...held]) expect(r.value?.buffer).not.toBe(response.buffer);
+    expect(first.map((r) => [r.topic, r.partition, r.timestamp])).toEqual([
+      ['t', 0, 0],
+      ['t', 0, 0],
+      ['t', 0, 0],
+    ]);
+  });
+
+  it('keeps buffers a record already owns (no copy of small buffers)', () => {
+    const f = new ReadCommittedFilter();
+    const b = batch(0, '0:data 1:data');
+    const raw = (b as unknown as { rawMessages: Array<{ value: Buffer }> }).rawMessages;
+    const [r0, r1] = f.acceptRecords(b);
+    expect(r0?.value).toBe(raw[0]?.value);
+    expect(r1?.value).toBe(raw[1]?.value);
+  });
+});
+
+describe('explicitPartitionFirst (the transactional producer partitioner)', () => {
+  it("places messages as kafkajs' DefaultPartitioner does: explicit partition, else murmur2 of the key", () => {
+    const partitionMetadata = [0, 1, 2, 3, 4].map(
+      (partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1] }) as PartitionMetadata,
+    );
+    const ours = explicitPartitionFirst();
+    const shipped = Partitioners.DefaultPartitioner();
+    for (let i = 0; i < 200; i++) {
+      const key = i % 3 === 0 ? `key-${i}` : Buffer.from(`k${i * 7919}`);
+      const message = i % 4 === 0 ? { key, value: null, partition: i % 5 } : { key, value: null };
+      expect(ours({ topic: 't', partitionMetadata, message })).toBe(
+        shipped({ topic: 't', partitionMetadata, message }),
+      );
+    }
+    const spread = new Set<number>();
+    for (let i = 0; i < 10; i++) spread.add(ours({ topic: 't', partitionMetadata, message: { value: null } }));
+    expect(spread.size).toBe(5);
   });
 });
 

@@ -2,6 +2,12 @@
 import type { FetchedMessage } from './port-client.js';
 import type { Headers, RawRecord } from '../api/record.js';
 
+/**
+ * Buffers up to this size under a record's bytes are used in place, not copied: at least Node's allocation pool
+ * (8 KiB on Node 20, 64 KiB on Node 24), whose slabs small buffers share anyway.
+ */
+export const DETACH_ABOVE = Math.max(16 * 1024, Buffer.poolSize);
+
 /** The headers of every record that has none (most): one shared, frozen object instead of one per record. */
 const NO_HEADERS: Headers = Object.freeze({});
 
@@ -18,6 +24,51 @@ export function decodeHeaders(h: FetchedMessage['headers']): Headers {
     out[k] = Buffer.isBuffer(last) ? last.toString('utf8') : last;
   }
   return out ?? NO_HEADERS;
+}
+
+/**
+ * Fetched messages of `topic`/`partition` as the runtime's records. kafkajs decodes keys and values as views of the
+ * whole fetch response (megabytes); a queued record must not keep it alive (see `detach`). The views among them
+ * (buffers over `DETACH_ABOVE`) are copied into ONE buffer for the whole batch, and each record's key and value
+ * are views of that: one allocation per batch instead of one buffer and one message copy per record. A record
+ * kept keeps at most its batch's keys and values alive.
+ */
+export function toRawRecords(topic: string, partition: number, ms: readonly FetchedMessage[]): RawRecord[] {
+  let bytes = 0;
+  for (const m of ms) bytes += viewBytes(m.key) + viewBytes(m.value);
+  const own = bytes > 0 ? Buffer.allocUnsafeSlow(bytes) : EMPTY;
+  let at = 0;
+  const out = new Array<RawRecord>(ms.length);
+  for (let i = 0; i < ms.length; i++) {
+    const m = ms[i] as FetchedMessage;
+    let key = m.key ?? null;
+    if (key !== null && viewBytes(key) > 0) {
+      key.copy(own, at);
+      key = own.subarray(at, (at += key.length));
+    }
+    let value = m.value ?? null;
+    if (value !== null && viewBytes(value) > 0) {
+      value.copy(own, at);
+      value = own.subarray(at, (at += value.length));
+    }
+    out[i] = {
+      topic,
+      partition,
+      offset: m.offset,
+      key,
+      value,
+      timestamp: Number(m.timestamp),
+      headers: decodeHeaders(m.headers),
+    };
+  }
+  return out;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The bytes of `b` if it is a view of a large buffer (a fetch response), else 0 (it is kept as is). */
+function viewBytes(b: Buffer | null | undefined): number {
+  return b != null && b.buffer.byteLength > DETACH_ABOVE ? b.length : 0;
 }
 
 /** A fetched message of `topic`/`partition` as the runtime's record. */

@@ -158,14 +158,14 @@ describe('kafkajs patch 5: coordinator cache of the transactional producer', () 
     }
   });
 
-  it('keeps the coordinator after an error that says nothing about it (CONCURRENT_TRANSACTIONS)', async () => {
+  it('keeps the coordinator after an error that says nothing about it (INVALID_TXN_STATE)', async () => {
     const t = await setUp();
     await t.commit();
     t.lookups.length = 0;
-    t.fail('addOffsetsToTxn', protocolError(51));
+    t.fail('addOffsetsToTxn', protocolError(48));
     t.eos.beginTransaction();
     await expect(t.eos.sendOffsets({ consumerGroupId: 'app', topics: [] })).rejects.toMatchObject({
-      type: 'CONCURRENT_TRANSACTIONS',
+      type: 'INVALID_TXN_STATE',
     });
     await t.eos.sendOffsets({ consumerGroupId: 'app', topics: [] });
     await t.eos.commit();
@@ -180,5 +180,36 @@ describe('kafkajs patch 5: coordinator cache of the transactional producer', () 
       await t.eos.commit();
     }
     expect(t.lookups).toEqual(['txn:app-0_1', 'group:a', 'group:b']);
+  });
+});
+
+describe('kafkajs patch 6: CONCURRENT_TRANSACTIONS retried at once by the transaction manager', () => {
+  const CONCURRENT_TRANSACTIONS = 51;
+
+  it('retries AddPartitionsToTxn and AddOffsetsToTxn at the same coordinator until the previous commit completed', async () => {
+    const t = await setUp();
+    await t.commit();
+    t.lookups.length = 0;
+    t.requests.length = 0;
+    for (let i = 0; i < 3; i++) t.fail('addPartitionsToTxn', protocolError(CONCURRENT_TRANSACTIONS));
+    for (let i = 0; i < 2; i++) t.fail('addOffsetsToTxn', protocolError(CONCURRENT_TRANSACTIONS));
+    await t.commit();
+    expect(t.requests).toEqual([
+      ...Array<string>(4).fill('addPartitionsToTxn@1'),
+      ...Array<string>(3).fill('addOffsetsToTxn@1'),
+      'txnOffsetCommit@1',
+      'endTxn@1',
+    ]);
+    expect(t.lookups).toEqual([]);
+  });
+
+  it('gives up after 30 attempts and passes the error on', async () => {
+    const t = await setUp();
+    for (let i = 0; i < 31; i++) t.fail('addOffsetsToTxn', protocolError(CONCURRENT_TRANSACTIONS));
+    t.eos.beginTransaction();
+    await expect(t.eos.sendOffsets({ consumerGroupId: 'app', topics: [] })).rejects.toMatchObject({
+      type: 'CONCURRENT_TRANSACTIONS',
+    });
+    expect(t.requests.filter((r) => r.startsWith('addOffsetsToTxn'))).toHaveLength(30);
   });
 });

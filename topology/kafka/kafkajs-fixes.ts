@@ -15,6 +15,9 @@
  *    instead of before every AddPartitionsToTxn / AddOffsetsToTxn / TxnOffsetCommit / EndTxn, and again after a
  *    request to one fails with NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS or a
  *    connection error: 4 fewer sequential round trips per commit.
+ * 6. AddPartitionsToTxn / AddOffsetsToTxn answered CONCURRENT_TRANSACTIONS (the previous commit's markers are still
+ *    being written) are retried by the transaction manager after 1, 2, 4, 8, 16, 20… ms (30 attempts), instead of by
+ *    the send's retrier (metadata refresh, an error log line and its full back-off per attempt).
  *
  * This module only checks, when the adapter loads, that the installed kafkajs is 2.2.4 and carries the patch at
  * the revision below (the marker file the patch adds), and throws KAFKA_CLIENT_UNPATCHED otherwise: an install
@@ -27,7 +30,7 @@ const require = createRequire(import.meta.url);
 
 export const KAFKAJS_VERSION = '2.2.4';
 /** The `revision` of `kafkajs/src/journeyEnginePatch.js` the patch in the repo adds (raised with every change). */
-export const KAFKAJS_PATCH_REVISION = 1;
+export const KAFKAJS_PATCH_REVISION = 2;
 
 /** What is wrong with the installed kafkajs (its version, and its patch marker or undefined), or undefined. */
 export function kafkaJsPatchProblem(version: string, marker: { revision?: unknown } | undefined): string | undefined {

@@ -2,6 +2,7 @@
 import type * as KafkaJs from 'kafkajs';
 import type { OutRecord, TransactionalProducer, TransactionalProducerOptions } from './port.js';
 import { kafkaErrorType, retryKafka } from './kafka-retry.js';
+import { partitionForKey } from './murmur2.js';
 
 /** Retries of a transactional producer: short first back-off, about 15 s in all. */
 const TXN_RETRY = { initialRetryTime: 20, maxRetryTime: 1_000, retries: 20 } as const;
@@ -22,6 +23,7 @@ export function transactionalProducer(kafka: KafkaJs.Kafka, opts: TransactionalP
     // AddPartitionsToTxn with CONCURRENT_TRANSACTIONS (retriable). kafkajs' default first back-off is 300 ms,
     // which made back-to-back commits take 100–500 ms; the Java producer retries that case after 20 ms.
     retry: TXN_RETRY,
+    createPartitioner: explicitPartitionFirst,
   });
   return {
     transactionalId: opts.transactionalId,
@@ -76,15 +78,32 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
   return by;
 }
 
+/**
+ * The records themselves as kafkajs messages, grouped by topic: no message object, header copy or timestamp string
+ * per output. kafkajs reads messages without changing them; a numeric timestamp is encoded as kafkajs encodes its
+ * string (record-batch.ts, and kafkajs' own encoder for compressed requests, take both).
+ */
 function toTopicMessages(records: readonly OutRecord[]): KafkaJs.TopicMessages[] {
   return [...groupBy(records, (r) => r.topic)].map(([topic, list]) => ({
     topic,
-    messages: list.map((r) => ({
-      key: r.key,
-      value: r.value,
-      ...(r.headers ? { headers: { ...r.headers } } : {}),
-      ...(r.timestamp === undefined ? {} : { timestamp: String(r.timestamp) }),
-      ...(r.partition === undefined ? {} : { partition: r.partition }),
-    })),
+    messages: list as unknown as KafkaJs.Message[],
   }));
 }
+
+/**
+ * kafkajs' DefaultPartitioner (Java's: an explicit partition, else murmur2 of the key, else round robin over the
+ * partitions with a leader) without its per-message array of available partitions: the runtime's outputs carry
+ * their partition, so the common case is one property read.
+ */
+export const explicitPartitionFirst: KafkaJs.ICustomPartitioner = () => {
+  let next = 0;
+  return ({ partitionMetadata, message }) => {
+    if (message.partition !== null && message.partition !== undefined) return message.partition;
+    const key = message.key;
+    if (key !== null && key !== undefined)
+      return partitionForKey(typeof key === 'string' ? Buffer.from(key) : key, partitionMetadata.length);
+    const available = partitionMetadata.filter((p) => p.leader >= 0);
+    const pool = available.length > 0 ? available : partitionMetadata;
+    return (pool[next++ % pool.length] as KafkaJs.PartitionMetadata).partitionId;
+  };
+};

@@ -5,7 +5,6 @@
  * flowing however long a record takes.
  */
 import { ReadCommittedFilter, type Consumer, type KafkaClient, type PartitionAssigner } from '../kafka/kafka-client.js';
-import { toRawRecord } from '../kafka/kafka-records.js';
 import type { RawRecord } from '../api/record.js';
 import type { ConsumerWatch } from './consumer-watch.js';
 import type { ConsumerPort } from './task-runner-options.js';
@@ -57,10 +56,10 @@ export class TaskConsumer implements ConsumerPort {
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
         const sink = o.route(batch.topic, batch.partition);
-        const messages = this.committed.accept(batch);
+        const records = this.committed.acceptRecords(batch);
         if (!sink) return;
         const hw = batch.highWatermark;
-        for (const m of messages) sink.offer(toRawRecord(batch.topic, batch.partition, m), hw);
+        for (const r of records) sink.offer(r, hw);
       },
     });
   }
