@@ -21,7 +21,7 @@
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createKafka, type KafkaClient, type Producer } from '../topology/index.js';
@@ -35,9 +35,9 @@ import {
   PARTITIONS,
   produceAll,
   topicsWithPrefix,
-  type LatencyResult,
   type SystemUnderTest,
 } from './harness.js';
+import { compareRows, engineRows, sideBySide, type CaseResult, type RateResult } from './engine-report.js';
 import { engineStages, watchStages, type Stage } from './latency-stages.js';
 import { buildPeer, startPeer } from './peer.js';
 import type { BenchContext, BenchRow } from './types.js';
@@ -58,18 +58,6 @@ const STAGES = process.env['BENCH_STAGES'] === '1';
 /** BENCH_PEER=0: the engine alone (for quick runs while tuning; no ratios). */
 const WITH_PEER = process.env['BENCH_PEER'] !== '0';
 const PASSTHROUGH = fileURLToPath(new URL('./passthrough-child.ts', import.meta.url));
-
-/** What one system did in one case. */
-interface CaseResult {
-  readonly label: string;
-  readonly input: string;
-  readonly eventsPerS: number;
-  readonly cpuUsPerEvent: number;
-  readonly recordsPerEvent: number;
-  readonly byTopic: string;
-  readonly peakRssMb: number;
-  readonly latency: Map<number, LatencyResult>;
-}
 
 /** One-journey events: all enter; profile ids `from`, `from + 1`, … so no event meets a running instance. */
 function oneJourneyEvents(from: number) {
@@ -121,7 +109,7 @@ async function runCase(
   const events = (await countRecords(kafka, [c.input])).get(c.input) ?? N;
   // a duplicated event meets its own instance (re-entrance refused): N commands, not one per copy
   const tp = await measureThroughput(kafka, c.start, c.commands, N, ctx.log);
-  const latency = new Map<number, LatencyResult>();
+  const latency = new Map<number, RateResult>();
   let records = { perEvent: NaN, byTopic: '' };
   try {
     // counted before anything else is offered: every command is committed, and so is what came with it
@@ -132,10 +120,15 @@ async function runCase(
     for (const rate of c.rates) {
       const before = await metrics?.();
       const stages = STAGES && c.stages ? await watchStages(kafka, c.stages) : undefined;
+      const load0 = loadavg()[0]?.toFixed(1);
       const l = await measureLatency(kafka, producer, tp.system, rate, LATENCY_S, next, ctx.log);
+      const load = `${load0} → ${loadavg()[0]?.toFixed(1)}`;
       if (stages) ctx.log(`${c.label}: at ${rate}/s ms after sentAt: ${await stages.stop()}`);
-      latency.set(rate, l);
-      ctx.log(`${c.label}: at ${rate}/s p50 ${l.p50} ms, p99 ${l.p99} ms (${l.seen} of ${l.sent})`);
+      latency.set(rate, { ...l, load });
+      ctx.log(
+        `${c.label}: at ${rate}/s p50 ${l.p50} ms, p99 ${l.p99} ms (${l.seen} of ${l.sent}), ` +
+          `${l.cpuUsPerEvent.toFixed(0)} µs CPU/event, load ${load}`,
+      );
       const after = await metrics?.();
       if (before !== undefined && after !== undefined) {
         const q = (name: string, p: number) => (histogramQuantile(after, name, p, before) * 1000).toFixed(0);
@@ -264,72 +257,6 @@ async function passThrough(ctx: BenchContext, input: string, output: string): Pr
 /** Step records the peer writes to match the engine's records per event (3 are repartition, changelog, command). */
 const matchingSteps = (engine: CaseResult) => Math.max(0, Math.round(engine.recordsPerEvent - 3));
 
-function engineRows(e: CaseResult): BenchRow[] {
-  return [
-    { metric: `events/s: ${e.label}`, value: e.eventsPerS, unit: 'events/s' },
-    { metric: `CPU per event: ${e.label}`, value: e.cpuUsPerEvent, unit: 'µs' },
-    { metric: `records written per event: ${e.label}`, value: e.recordsPerEvent, unit: 'records', note: e.byTopic },
-    ...[...e.latency].flatMap(([rate, l]) => [
-      { metric: `p50 event→command at ${rate}/s: ${e.label}`, value: l.p50, unit: 'ms' },
-      { metric: `p99 event→command at ${rate}/s: ${e.label}`, value: l.p99, unit: 'ms' },
-    ]),
-    { metric: `peak RSS: ${e.label}`, value: e.peakRssMb, unit: 'MB' },
-  ];
-}
-
-function compareRows(engine: CaseResult, peer: CaseResult, targets: Record<string, string>): BenchRow[] {
-  const rows: BenchRow[] = [];
-  const pair = (metric: string, unit: string, e: number, p: number, target?: string, note?: string) => {
-    rows.push({ metric: `${metric}: ${engine.label}`, value: e, unit, ...(note ? { note } : {}) });
-    rows.push({ metric: `${metric}: ${peer.label}`, value: p, unit });
-    rows.push({ metric: `${metric}: engine / peer`, value: e / p, unit: '×', ...(target ? { target } : {}) });
-  };
-  pair('events/s', 'events/s', engine.eventsPerS, peer.eventsPerS, targets['eventsPerS']);
-  pair('CPU per event', 'µs', engine.cpuUsPerEvent, peer.cpuUsPerEvent, targets['cpu']);
-  pair('records written per event', 'records', engine.recordsPerEvent, peer.recordsPerEvent, undefined, engine.byTopic);
-  for (const [rate, el] of engine.latency) {
-    const pl = peer.latency.get(rate);
-    if (!pl) continue;
-    const note = (l: LatencyResult) =>
-      `${l.seen} of ${l.sent} commands, offered ${l.offered.toFixed(0)}/s, drained ${l.drainMs.toFixed(0)} ms after the last event`;
-    rows.push({ metric: `p50 event→command at ${rate}/s: ${engine.label}`, value: el.p50, unit: 'ms', note: note(el) });
-    rows.push({ metric: `p50 event→command at ${rate}/s: ${peer.label}`, value: pl.p50, unit: 'ms', note: note(pl) });
-    rows.push({
-      metric: `p99 event→command at ${rate}/s: ${engine.label}`,
-      value: el.p99,
-      unit: 'ms',
-      ...(targets[`p99@${rate}`] ? { target: targets[`p99@${rate}`] } : {}),
-    });
-    rows.push({ metric: `p99 event→command at ${rate}/s: ${peer.label}`, value: pl.p99, unit: 'ms' });
-  }
-  pair('peak RSS', 'MB', engine.peakRssMb, peer.peakRssMb);
-  return rows;
-}
-
-/** The side-by-side view of both cases (stdout), besides the rows. */
-function sideBySide(cases: Array<[CaseResult, CaseResult]>): string {
-  const fmt = (v: number) => (Number.isNaN(v) ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(2));
-  const metrics: Array<[string, (c: CaseResult) => number]> = [
-    ['events/s', (c) => c.eventsPerS],
-    ['CPU µs/event', (c) => c.cpuUsPerEvent],
-    ['records written/event', (c) => c.recordsPerEvent],
-    ...RATES.flatMap((r): Array<[string, (c: CaseResult) => number]> => [
-      [`p50 ms at ${r}/s`, (c) => c.latency.get(r)?.p50 ?? NaN],
-      [`p99 ms at ${r}/s`, (c) => c.latency.get(r)?.p99 ?? NaN],
-    ]),
-    ['peak RSS MB', (c) => c.peakRssMb],
-  ];
-  const head = ['', ...cases.flatMap(([e, p]) => [e.label, p.label, 'engine/peer'])];
-  const body = metrics.map(([name, f]) => [
-    name,
-    ...cases.flatMap(([e, p]) => [fmt(f(e)), fmt(f(p)), fmt(f(e) / f(p))]),
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => c.padStart(i === 0 ? 0 : (widths[i] ?? 0)).padEnd(i === 0 ? (widths[0] ?? 0) : 0)).join('  ');
-  return [line(head), ...body.map(line)].join('\n');
-}
-
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const classpath = buildPeer(ctx.log);
   const kafka = createKafka({ brokers: ctx.brokers, clientId: 'bench-engine', logLevel: 'nothing' });
@@ -393,6 +320,6 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   } finally {
     await producer.disconnect();
   }
-  process.stdout.write(`\n${sideBySide(pairs)}\n`);
+  process.stdout.write(`\n${sideBySide(pairs, RATES)}\n`);
   return rows;
 }

@@ -20,27 +20,6 @@ const RUN_ELSEWHERE: ReadonlyArray<{ file: string; starts: string; why: string }
   },
 ];
 
-/**
- * Blocks not run yet, each with why; this list only shrinks (issue 15: the broker-backed runner
- * ops/docs-examples.int.test.ts takes them over one by one).
- */
-const NOT_RUN_YET: ReadonlyArray<{ file: string; starts: string; why: string }> = [
-  { file: 'docs/api.md', starts: 'export KAFKA_BROKERS', why: 'needs a broker: int runner pending' },
-  {
-    file: 'docs/api.md',
-    starts: '$ curl -s -H "Authorization',
-    why: 'a transcript with timestamps: int runner pending',
-  },
-  {
-    file: 'docs/api.md',
-    starts: 'curl -s -H "authorization: Bearer $READ_TOKEN"',
-    why: 'needs a pipeline: int runner pending',
-  },
-  { file: 'docs/governance.md', starts: 'KAFKA_BROKERS=127.0.0.1:9092', why: 'needs an engine: int runner pending' },
-  { file: 'docs/operations.md', starts: '$ JO_SAMPLE_PORT=19315', why: 'int runner pending' },
-  { file: 'docs/operations.md', starts: 'JO_STATE_DIR=/var/lib/jo/a', why: 'needs a broker: int runner pending' },
-];
-
 const SHELL_LANGS = new Set(['sh', 'bash', 'shell', 'console', 'zsh', '']);
 const SKIP_DIRS = new Set(['node_modules', '.git', '.infra', 'dist', 'coverage']);
 
@@ -82,7 +61,7 @@ function unrunBlocks(file: string, markdown: string, read: ReadonlySet<string>):
     }
     if (!SHELL_LANGS.has(b.lang)) continue;
     const first = b.body.trimStart();
-    if ([...RUN_ELSEWHERE, ...NOT_RUN_YET].some((r) => r.file === file && first.startsWith(r.starts))) continue;
+    if (RUN_ELSEWHERE.some((r) => r.file === file && first.startsWith(r.starts))) continue;
     problems.push(`${at} a \`\`\`${b.lang} block with no run marker: ${first.split('\n')[0] ?? ''}`);
   }
   return problems;
@@ -98,7 +77,7 @@ describe('docs shell examples', () => {
     const problems = files.flatMap((f) => unrunBlocks(f, readFileSync(join(REPO_ROOT, f), 'utf8'), read));
     expect(problems).toEqual([]);
     // the exceptions are still there: a stale entry would hide nothing but mislead
-    for (const r of [...RUN_ELSEWHERE, ...NOT_RUN_YET])
+    for (const r of RUN_ELSEWHERE)
       expect(readFileSync(join(REPO_ROOT, r.file), 'utf8'), `${r.file}: ${r.starts}`).toContain(r.starts);
   });
 

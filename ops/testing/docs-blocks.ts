@@ -6,6 +6,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root: docs blocks run from here (`node ops/bin/jo.js …`). */
@@ -83,7 +84,7 @@ export function answerLines(block: string): string[] {
   return block
     .split('\n')
     .map((l) => /^\s*#\s?(.*)$/.exec(l)?.[1] ?? '')
-    .filter((c) => /^(?:[{["\d]|HTTP\/|jo[ _])/.test(c))
+    .filter((c) => /^(?:[{["\d]|HTTP\/|https?:\/\/|jo[ _])/.test(c))
     .map(squash);
 }
 
@@ -131,12 +132,13 @@ const shellEnv = (env: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv
 
 /**
  * Runs a block with bash (`set -eo pipefail`) from the repository root unless `cwd` says otherwise; `curl` is
- * wrapped to write each answer's status to stderr (stdout stays what the docs show).
+ * wrapped to write each answer's status to stderr (stdout stays what the docs show, a block's own `-w` included).
  */
 export function runBlock(block: string, opts: BlockOptions = {}): Promise<BlockRun> {
   const script = [
     'set -eo pipefail',
-    `curl() { command curl -w '%{stderr}%{http_code} %{method} %{url_effective}\\n' "$@"; }`,
+    // the block's own -w format (if any) is kept, the status line appended to it
+    `curl() { local a=() w=''; while (($#)); do if [[ $1 == -w || $1 == --write-out ]]; then w=$2; shift 2; else a+=("$1"); shift; fi; done; command curl "\${a[@]}" -w "$w%{stderr}%{http_code} %{method} %{url_effective}\\n"; }`,
     block,
   ].join('\n');
   const want = opts.exit ?? 0;
@@ -215,4 +217,16 @@ export function killBlock(b: RunningBlock): void {
   } catch {
     // already gone
   }
+}
+
+/** A TCP port free on 127.0.0.1 right now (the docs' fixed ports may be taken on a shared machine). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
 }
