@@ -18,6 +18,9 @@
  * 6. AddPartitionsToTxn / AddOffsetsToTxn answered CONCURRENT_TRANSACTIONS (the previous commit's markers are still
  *    being written) are retried by the transaction manager after 1, 2, 4, 8, 16, 20… ms (30 attempts), instead of by
  *    the send's retrier (metadata refresh, an error log line and its full back-off per attempt).
+ * 7. Fetch decoding: each record's offset and timestamp are the batch's base plus a delta added as numbers (kafkajs
+ *    parsed the bases' decimal strings into BigInt Longs twice per record; Long maths is kept beyond 2^53), and a
+ *    record is decoded in place from its batch (no buffer view and decoder per record). Same values out.
  *
  * This module only checks, when the adapter loads, that the installed kafkajs is 2.2.4 and carries the patch at
  * the revision below (the marker file the patch adds), and throws KAFKA_CLIENT_UNPATCHED otherwise: an install
@@ -30,7 +33,7 @@ const require = createRequire(import.meta.url);
 
 export const KAFKAJS_VERSION = '2.2.4';
 /** The `revision` of `kafkajs/src/journeyEnginePatch.js` the patch in the repo adds (raised with every change). */
-export const KAFKAJS_PATCH_REVISION = 2;
+export const KAFKAJS_PATCH_REVISION = 3;
 
 /** What is wrong with the installed kafkajs (its version, and its patch marker or undefined), or undefined. */
 export function kafkaJsPatchProblem(version: string, marker: { revision?: unknown } | undefined): string | undefined {
