@@ -5,12 +5,20 @@
  * 2. real broker: the same topology under `StreamsApp` (exactly-once, in-memory stores, 6 partitions) in this
  *    process; unkeyed events produced at once, measured until every welcome command is visible to a
  *    read_committed consumer. Shares 2 cores with the broker and everything else: indicative numbers only.
+ *
+ * `BENCH_JOURNEYS_ONLY=twenty`: instead, the engine benchmark's 20-journey case on the test driver
+ * (bench/driver-twenty.ts: the journey code's own CPU per event, no broker) on the baseline tree and on the current
+ * tree, alternating (`BENCH_BASELINE_REF`, bench/baseline.ts; `BENCH_TWENTY_ROUNDS`, default 2;
+ * `BENCH_TWENTY_EVENTS`, default 20k): before/after in one run, CPU µs per event being the figure to compare.
  */
 import { randomUUID } from 'node:crypto';
 import { buildJourneyTopology } from '../processors/index.js';
 import { topicCatalog, type JourneyConfig, type JourneyRecord } from '../schemas/index.js';
 import { createKafka, restoreChangelogs, StreamsApp, type KafkaClient } from '../topology/index.js';
 import { TopologyTestDriver } from '../topology/testing/index.js';
+import { loadavg } from 'node:os';
+import { BASELINE_REF, mean, runChild, variants, type Variant } from './baseline.js';
+import type { TwentyResult } from './driver-twenty.js';
 import type { BenchContext, BenchRow } from './types.js';
 
 const journey: JourneyConfig = {
@@ -131,7 +139,51 @@ async function brokerRun(ctx: BenchContext, n: number): Promise<number> {
   return n / ((last - t0) / 1000);
 }
 
+/** The 20-journey driver case on the baseline and the current tree, alternating; rows per tree and the ratios. */
+async function twentyRows(ctx: BenchContext): Promise<BenchRow[]> {
+  const n = Number(process.env['BENCH_TWENTY_EVENTS'] ?? 20_000);
+  const rounds = Number(process.env['BENCH_TWENTY_ROUNDS'] ?? 2);
+  const trees = variants(['driver-twenty.ts', 'engine-config.ts']);
+  const runs = new Map<Variant['name'], Array<TwentyResult & { load: string }>>();
+  for (let round = 0; round < rounds; round++)
+    for (const v of round % 2 === 0 ? trees : [...trees].reverse()) {
+      const r = await runChild<TwentyResult>(v, 'driver-twenty.ts', { events: n }, `twenty-${v.name}-${round}`);
+      const load = `load ${loadavg()[0]?.toFixed(2)}`;
+      ctx.log(
+        `20 journeys, driver [${v.name}]: ${r.perS.toFixed(0)} events/s, ${r.cpuUsPerEvent.toFixed(1)} CPU µs/event; ${load}`,
+      );
+      runs.set(v.name, [...(runs.get(v.name) ?? []), { ...r, load }]);
+    }
+  const rows: BenchRow[] = [];
+  for (const [name, list] of runs) {
+    const note = `${name === 'baseline' ? `baseline ${BASELINE_REF}` : 'current tree'}; ${n} events; ${list.map((x) => x.load).join(', ')}`;
+    rows.push(
+      {
+        metric: `20 journeys on the test driver [${name}]`,
+        value: mean(list.map((x) => x.perS)),
+        unit: 'events/s',
+        note,
+      },
+      {
+        metric: `20 journeys on the test driver, CPU per event [${name}]`,
+        value: mean(list.map((x) => x.cpuUsPerEvent)),
+        unit: 'µs',
+      },
+    );
+  }
+  const b = runs.get('baseline');
+  const a = runs.get('current');
+  if (a && b)
+    rows.push({
+      metric: '20 journeys on the test driver: baseline / current CPU per event',
+      value: mean(b.map((x) => x.cpuUsPerEvent)) / mean(a.map((x) => x.cpuUsPerEvent)),
+      unit: '×',
+    });
+  return rows;
+}
+
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
+  if (process.env['BENCH_JOURNEYS_ONLY'] === 'twenty') return twentyRows(ctx);
   ctx.log('driver run');
   const driver = await driverRun(5_000);
   ctx.log('broker run');

@@ -11,12 +11,16 @@ import { fencedBlocks, REPO_ROOT } from './testing/docs-blocks.js';
 /** The test files that run docs blocks; a marker counts as run when one of them reads it by file and name. */
 const RUNNERS = ['ops/docs-examples.test.ts', 'ops/docs-examples.int.test.ts'];
 
-/** Shell blocks run by something other than a docs test, by file and first line, with who runs them. */
-const RUN_ELSEWHERE: ReadonlyArray<{ file: string; starts: string; why: string }> = [
+/**
+ * Shell blocks run by something other than a docs test, by file and first line, with who runs them; `shownBy` is
+ * the text each of those runners must contain (checked below, so the reason cannot go stale unnoticed).
+ */
+const RUN_ELSEWHERE: ReadonlyArray<{ file: string; starts: string; why: string; shownBy: Record<string, string[]> }> = [
   {
     file: 'README.md',
     starts: 'npm ci && npm start',
     why: "the README's two commands: .ci/run runs `npm ci` and `npm test` on a clean clone; ops/first-hour.int.test.ts runs `npm start` as a newcomer does",
+    shownBy: { '.ci/run': ['npm ci', 'npm test'], 'ops/first-hour.int.test.ts': ["'npm'", "'start'"] },
   },
 ];
 
@@ -77,8 +81,12 @@ describe('docs shell examples', () => {
     const problems = files.flatMap((f) => unrunBlocks(f, readFileSync(join(REPO_ROOT, f), 'utf8'), read));
     expect(problems).toEqual([]);
     // the exceptions are still there: a stale entry would hide nothing but mislead
-    for (const r of RUN_ELSEWHERE)
+    for (const r of RUN_ELSEWHERE) {
       expect(readFileSync(join(REPO_ROOT, r.file), 'utf8'), `${r.file}: ${r.starts}`).toContain(r.starts);
+      for (const [runner, texts] of Object.entries(r.shownBy))
+        for (const t of texts)
+          expect(readFileSync(join(REPO_ROOT, runner), 'utf8'), `${runner} runs ${t}`).toContain(t);
+    }
   });
 
   it('finds an unmarked block, a marker no test reads, and a marker on a non-sh block', () => {

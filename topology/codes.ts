@@ -20,7 +20,7 @@ export const topologyCodes = defineErrorCodes('topology', {
   },
   OUTPUT_TOO_LARGE: {
     retryable: false,
-    doc: "an output record (a processor output, a changelog write or a dead letter carrying a large input) is over `maxOutputRecordBytes` (default 1,000,000, under the broker's `max.message.bytes`); it goes to `jo.dlq` with its key (when small), no value, and the source record's position, instead of failing every commit of its task. A changelog write dead-lettered this way is missing after a restore",
+    doc: "an output record (a processor output, a changelog write or a dead letter carrying a large input) is over `maxOutputRecordBytes` (default 1,000,000, under the broker's `max.message.bytes`); it goes to the app's dead-letter topic with its key (when small), no value, and the source record's position, instead of failing every commit of its task. A changelog write dead-lettered this way is missing after a restore",
   },
   PROCESSING_FAILED: {
     retryable: false,
@@ -28,7 +28,7 @@ export const topologyCodes = defineErrorCodes('topology', {
   },
   PUNCTUATION_FAILED: {
     retryable: true,
-    doc: "a punctuator threw (a non-`JoError` error; a `JoError` keeps its own code), counted in `jo_punctuation_errors_total`: the task's open transaction is aborted with the punctuation's partial writes, its stores rolled back, and the task relaunched (with backoff) so the punctuation runs again; under the `stop` error policy the app stops",
+    doc: "a punctuator threw (a non-`JoError` error; a `JoError` keeps its own code), counted in the app's `punctuation_errors_total` metric (under its metric prefix): the task's open transaction is aborted with the punctuation's partial writes, its stores rolled back, and the task relaunched (with backoff) so the punctuation runs again; under the `stop` error policy the app stops",
   },
   TASK_PROCESSING_STOPPED: {
     retryable: false,

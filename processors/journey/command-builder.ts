@@ -19,12 +19,27 @@ import { datasourcesIn, isRule } from './journey-def.js';
 import type { EmittedCommand, InstanceState } from './journey-model.js';
 import { evaluateRule, type RuleData } from './rules.js';
 
+const NO_PARAMS: Readonly<Record<string, unknown>> = Object.freeze({});
+/** Per action config and node params (both stable objects of the config view): every visit of a node asks. */
+const needsCache = new WeakMap<ActionConfig, WeakMap<object, readonly string[]>>();
+
 /** Data-source ids an action's templates and the node's template params read (rule params: the compiler's). */
-export function actionNeeds(action: ActionConfig, params: Readonly<Record<string, unknown>> = {}): string[] {
+export function actionNeeds(
+  action: ActionConfig,
+  params: Readonly<Record<string, unknown>> = NO_PARAMS,
+): readonly string[] {
+  let byParams = needsCache.get(action);
+  if (!byParams) needsCache.set(action, (byParams = new WeakMap()));
+  let ids = byParams.get(params);
+  if (!ids) byParams.set(params, (ids = templateNeeds(action, params)));
+  return ids;
+}
+
+function templateNeeds(action: ActionConfig, params: Readonly<Record<string, unknown>>): readonly string[] {
   const templates = [action.url, ...Object.values(action.headers ?? {})];
   if (action.type === 'http' && action.body) templates.push(action.body);
   for (const v of Object.values(params)) if (typeof v === 'string') templates.push(v);
-  return datasourcesIn(templates.flatMap((t) => templatePaths(t)));
+  return Object.freeze(datasourcesIn(templates.flatMap((t) => templatePaths(t))));
 }
 
 /** Evaluates node params against the rule data. */

@@ -17,6 +17,7 @@ import {
   type JourneyTimer,
 } from './journey-model.js';
 import { testRule } from './rules.js';
+import { entryRefusal, readsInstanceId } from './entry-condition.js';
 import { applyExitCriteria, applyGoal, wantsEvent } from './exit-criteria.js';
 import { finish, newTimer, ruleData, step, unblock, walk, type WalkContext } from './journey-walk.js';
 import { indexedTimers, settleTimers } from './instance-timer.js';
@@ -119,9 +120,11 @@ export class JourneyMachine {
       this.refuse(def, pj, refused, out);
       return { state: pj, out, handled: false };
     }
-    const instanceId = deterministicId('instance', def.id, def.version, pj.profileKey, pj.entries + 1, event.id);
+    // The id is a hash: made once the entry condition holds, unless the condition may read it (entry-condition.ts).
+    const condition = def.config.entry.condition;
+    const early = condition === undefined || readsInstanceId(condition);
     const inst: InstanceState = {
-      instanceId,
+      instanceId: early ? instanceIdOf(def, pj, event) : '',
       journeyId: def.id,
       version: def.version,
       profileKey: pj.profileKey,
@@ -137,19 +140,13 @@ export class JourneyMachine {
       pending: [],
     };
     const ctx = this.ctx(def, inst, profile, out, event);
-    if (def.config.entry.condition !== undefined) {
-      let refusal: string | undefined;
-      try {
-        const data = await ruleData(ctx, def.needs[ENTRY] ?? []);
-        if (!testRule(def.config.entry.condition, data, def.timezone)) refusal = 'entryConditionNotMet';
-      } catch {
-        refusal = 'entryConditionFailed';
-      }
-      if (refusal) {
-        this.refuse(def, pj, refusal, out);
-        return { state: pj, out, handled: false };
-      }
+    const refusal = condition === undefined ? undefined : await entryRefusal(ctx, condition, def.needs[ENTRY] ?? []);
+    if (refusal) {
+      this.refuse(def, pj, refusal, out);
+      return { state: pj, out, handled: false };
     }
+    // set in place: the field keeps its place in the object (and so in the stored JSON)
+    if (!early) (inst as { instanceId: string }).instanceId = instanceIdOf(def, pj, event);
     const capped = await this.env.entries?.admit(def, now);
     if (capped) {
       this.refuse(def, pj, capped, out);
@@ -162,7 +159,7 @@ export class JourneyMachine {
     };
     pj.entries += 1;
     pj.lastEnteredAt = now;
-    pj.lastInstanceId = instanceId;
+    pj.lastInstanceId = inst.instanceId;
     pj.instance = inst;
     out.entries.push({ journeyId: def.id, version: def.version });
     await walk(ctx, def.config.start, 'entered');
@@ -378,6 +375,11 @@ function lastConsumed(inst: InstanceState): NormalizedEvent | undefined {
   if (inst.lastEvent) return inst.lastEvent;
   for (const e of Object.values(inst.events)) if (e.id === inst.entryEventId) return e;
   return undefined;
+}
+
+/** The id of the instance `event` would start for `pj` in `def` (deterministic: a replay makes the same one). */
+function instanceIdOf(def: JourneyDef, pj: ProfileJourney, event: NormalizedEvent): string {
+  return deterministicId('instance', def.id, def.version, pj.profileKey, pj.entries + 1, event.id);
 }
 
 function profileKeyOf(event: NormalizedEvent): string {

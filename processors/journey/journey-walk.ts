@@ -96,28 +96,49 @@ export function finish(ctx: WalkContext, nodeId: string, status: StepStatus, rea
   ctx.ended = { status, reason };
 }
 
-/** Rule data for the instance, with the given data sources fetched (once per evaluation). */
-export async function ruleData(ctx: WalkContext, needs: readonly string[]): Promise<RuleData> {
-  const missing = needs.filter((id) => !(id in ctx.fetched));
-  if (missing.length > 0) {
-    try {
-      const got = await ctx.env.fetchDatasources(missing, {
-        profileKey: ctx.inst.profileKey,
-        profile: ctx.profile,
-        ...(ctx.subject ? { event: ctx.subject } : {}),
-      });
-      for (const id of missing) ctx.fetched[id] = got[id] ?? null;
-    } catch (err) {
-      throw new NodeFailure('dataSourceFailed', (err as Error).message);
-    }
+const NONE: readonly string[] = [];
+/** Shared by every rule data with no profile or no data source (rules and templates only read it). */
+const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
+
+function isEmpty(o: Readonly<Record<string, unknown>>): boolean {
+  for (const k in o) if (Object.hasOwn(o, k)) return false;
+  return true;
+}
+
+async function fetchMissing(ctx: WalkContext, ids: readonly string[]): Promise<void> {
+  const missing = ids.filter((id) => !(id in ctx.fetched));
+  if (missing.length === 0) return;
+  try {
+    const got = await ctx.env.fetchDatasources(missing, {
+      profileKey: ctx.inst.profileKey,
+      profile: ctx.profile,
+      ...(ctx.subject ? { event: ctx.subject } : {}),
+    });
+    for (const id of missing) ctx.fetched[id] = got[id] ?? null;
+  } catch (err) {
+    throw new NodeFailure('dataSourceFailed', (err as Error).message);
   }
+}
+
+/**
+ * Rule data for the instance, with the data sources `needs` and `more` name fetched (once per evaluation). Most
+ * rules need none: then nothing is fetched, filtered or copied.
+ */
+export async function ruleData(
+  ctx: WalkContext,
+  needs: readonly string[],
+  more: readonly string[] = NONE,
+): Promise<RuleData> {
+  if (needs.length > 0 || more.length > 0)
+    await fetchMissing(ctx, more.length === 0 ? needs : needs.length === 0 ? more : [...needs, ...more]);
   const { inst, def } = ctx;
   // Not `{ ...(ctx.event ? { event } : {}), ... }`: on Node 20 an object literal that starts with a conditional
   // spread takes a slow path (~3–6 µs instead of ~0.1 µs), and this runs for every rule of every event.
   const data: { -readonly [K in keyof RuleData]: RuleData[K] } = {
     events: inst.events,
-    profile: ctx.profile ?? {},
-    datasources: { ...ctx.fetched },
+    profile: ctx.profile ?? EMPTY,
+    // a copy: a later node may fetch more, and what this evaluation handed out must not change under it
+    datasources: isEmpty(ctx.fetched) ? EMPTY : { ...ctx.fetched },
     actions: inst.actions,
     journey: {
       id: inst.journeyId,
@@ -185,7 +206,7 @@ async function visitAction(ctx: WalkContext, id: string, node: Extract<JourneyNo
     ctx.out.capped.push({ cap, journeyId: ctx.inst.journeyId });
     throw new NodeFailure('frequencyCapped', '');
   }
-  const data = await ruleData(ctx, [...(ctx.def.needs[id] ?? []), ...actionNeeds(action, node.params)]);
+  const data = await ruleData(ctx, ctx.def.needs[id] ?? NONE, actionNeeds(action, node.params));
   const emitted = rule(() =>
     buildCommand({
       action,

@@ -11,7 +11,7 @@
  * Call it after the task's transactional producer has been initialised (which fences a zombie's open
  * transaction), and while nothing else writes the target stores.
  */
-import type { EachBatchPayload, KafkaClient } from '../kafka/kafka-client.js';
+import type { Consumer, EachBatchPayload, KafkaClient } from '../kafka/kafka-client.js';
 import type { Clock } from '../api/clock.js';
 import type { RawEntry, RestoreTarget } from './restore-target.js';
 import { StateStoreError } from './store-errors.js';
@@ -191,66 +191,91 @@ async function consumeUntilEnd(opts: RestoreOptions, { states, idle }: Plan, t0:
     maxBytes: 32 * 1024 * 1024,
     maxWaitTimeInMs: 250,
   });
-  let finish!: () => void;
-  let fail!: (err: unknown) => void;
-  const finished = new Promise<void>((resolve, reject) => {
-    finish = resolve;
-    fail = reject;
+  const finished = settledFromOutside();
+  const advance = positionTracker(opts, states, t0, finished.resolve);
+  const onAbort = () => finished.reject(new StateStoreError('STORE_RESTORE_ABORTED', 'changelog restore aborted'));
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  consumer.onBatchEnd((e) => {
+    const s = find(e.topic, e.partition);
+    if (s) advance(s, Number(e.lastOffset) + 1);
   });
-  // Observed here so an early failure (before `await finished`) is not an unhandled rejection; awaited below.
-  void finished.catch(() => undefined);
-  let failed = false;
-  const settleIfDone = () => {
-    if (states.every((s) => s.done)) finish();
-  };
-  // A partition is done only when its position reached the end offset taken up front: never because fetches came
-  // back empty for a while (with several brokers, fetches of other brokers' partitions made that look like the
-  // end, and the checkpoint then claimed an end the store had not reached). Batches holding only transaction
-  // markers or aborted records advance the position too (kafkajs reports their last offset).
-  const advance = (s: PartitionState, nextOffset: number) => {
+  consumer.onCrash((e) => finished.reject(asRestoreError(e.error, 'consuming the changelog')));
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...new Set(states.map((s) => s.topic))], fromBeginning: true });
+    runApplying(consumer, find, finished.reject);
+    consumer.pause(idle.filter((t) => t.partitions.length > 0));
+    for (const s of states)
+      if (!s.done) consumer.seek({ topic: s.topic, partition: s.partition, offset: String(s.start) });
+    await finished.promise;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    await consumer.disconnect();
+  }
+}
+
+/** A promise settled by its holder; observed at once, so an early failure is not an unhandled rejection. */
+function settledFromOutside(): { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  void promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+/**
+ * Moves a partition's position forward. A partition is done only when its position reached the end offset taken
+ * up front: never because fetches came back empty for a while (with several brokers, fetches of other brokers'
+ * partitions made that look like the end, and the checkpoint then claimed an end the store had not reached).
+ * Batches holding only transaction markers or aborted records advance the position too (kafkajs reports their
+ * last offset). `allDone` is called once every partition is done.
+ */
+function positionTracker(
+  opts: RestoreOptions,
+  states: readonly PartitionState[],
+  t0: number,
+  allDone: () => void,
+): (s: PartitionState, nextOffset: number) => void {
+  return (s, nextOffset) => {
     if (s.done) return;
     if (nextOffset > s.position) s.position = nextOffset;
     if (s.position >= s.end) {
       s.done = true;
       s.endReachedBy = 'offset';
       report(opts, s, t0, true);
-      settleIfDone();
+      if (states.every((x) => x.done)) allDone();
     } else report(opts, s, t0, false);
   };
-  const onAbort = () => fail(new StateStoreError('STORE_RESTORE_ABORTED', 'changelog restore aborted'));
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  consumer.onBatchEnd((e) => {
-    const s = find(e.topic, e.partition);
-    if (s) advance(s, Number(e.lastOffset) + 1);
-  });
-  consumer.onCrash((e) => fail(asRestoreError(e.error, 'consuming the changelog')));
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...new Set(states.map((s) => s.topic))], fromBeginning: true });
-    // Not awaited: `run` creates the consumer group synchronously, so pausing and seeking right away is in place
-    // before the first fetch (kafkajs' own admin.setOffsets relies on the same order).
-    consumer
-      .run({
-        autoCommit: false,
-        eachBatch: async (payload) => {
-          try {
-            if (!failed) await applyBatch(payload, find(payload.batch.topic, payload.batch.partition));
-          } catch (err) {
-            // Not rethrown: kafkajs would retry the batch; the restore fails and the consumer is disconnected.
-            failed = true;
-            fail(asRestoreError(err, 'applying changelog records'));
-          }
-        },
-      })
-      .catch((err: unknown) => fail(asRestoreError(err, 'joining the restore group')));
-    consumer.pause(idle.filter((t) => t.partitions.length > 0));
-    for (const s of states)
-      if (!s.done) consumer.seek({ topic: s.topic, partition: s.partition, offset: String(s.start) });
-    await finished;
-  } finally {
-    opts.signal?.removeEventListener('abort', onAbort);
-    await consumer.disconnect();
-  }
+}
+
+/**
+ * Starts the restore consumer applying batches. Not awaited: `run` creates the consumer group synchronously, so
+ * pausing and seeking right after is in place before the first fetch (kafkajs' own admin.setOffsets relies on the
+ * same order).
+ */
+function runApplying(
+  consumer: Consumer,
+  find: (topic: string, partition: number) => PartitionState | undefined,
+  fail: (err: unknown) => void,
+): void {
+  let failed = false;
+  consumer
+    .run({
+      autoCommit: false,
+      eachBatch: async (payload) => {
+        try {
+          if (!failed) await applyBatch(payload, find(payload.batch.topic, payload.batch.partition));
+        } catch (err) {
+          // Not rethrown: kafkajs would retry the batch; the restore fails and the consumer is disconnected.
+          failed = true;
+          fail(asRestoreError(err, 'applying changelog records'));
+        }
+      },
+    })
+    .catch((err: unknown) => fail(asRestoreError(err, 'joining the restore group')));
 }
 
 async function applyBatch({ batch }: EachBatchPayload, s: PartitionState | undefined): Promise<void> {

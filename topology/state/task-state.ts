@@ -83,6 +83,11 @@ interface Opened {
   readonly persistent: boolean;
 }
 
+/** The checkpointed changelog offsets a task's state opened with. */
+interface TaskOffsets {
+  readonly offsets: Readonly<Record<string, number>>;
+}
+
 export class TaskStateBackend implements StateBackend {
   /** The read cache shared by every store this backend opens. */
   readonly cachePool: ByteLruPool;
@@ -92,36 +97,12 @@ export class TaskStateBackend implements StateBackend {
   }
 
   async openTask(args: OpenTaskStateArgs): Promise<TaskStateHandle> {
-    const { stateDir, kafka, clock, restorer } = this.opts;
+    const { stateDir } = this.opts;
     const taskDir = stateDir === undefined ? undefined : taskDirectory(stateDir, args.taskId);
-    const onOpen: { offsets: Readonly<Record<string, number>> } = taskDir
+    const onOpen: TaskOffsets = taskDir
       ? await openTaskState(taskDir, { exactlyOnce: args.exactlyOnce })
       : { offsets: {} };
-    const opened: Opened[] = [];
-    for (const spec of args.specs) {
-      const persistent = stateDir !== undefined && spec.kind !== 'memory';
-      const inner = persistent
-        ? await openRocksDbStore({
-            name: spec.name,
-            directory: storeDirectory(stateDir, args.taskId, spec.name),
-            serde: spec.serde,
-            memtableBytes: this.opts.storeMemory?.memtableBytes ?? STORE_MEMORY_DEFAULTS.memtableBytes,
-            blockCache: this.opts.storeMemory?.blockCache ?? STORE_MEMORY_DEFAULTS.blockCache,
-            cachePool: this.cachePool,
-          })
-        : new InMemoryKeyValueStore<unknown>(spec.name);
-      const rocks = persistent ? { rocks: inner as RocksDbKeyValueStore<unknown> } : {};
-      if (spec.changelog === false) opened.push({ store: inner, persistent, ...rocks });
-      else
-        opened.push({
-          store: new ChangeLoggingKeyValueStore(inner, spec.serde, args.logger, {
-            coalesce: spec.coalesceChangelog === true,
-          }),
-          topic: changelogTopicOf(args.applicationId, spec),
-          persistent,
-          ...rocks,
-        });
-    }
+    const opened = await this.openStores(args);
     // Where each changelog's restore starts until it is done: a close before that (a failed restore) checkpoints
     // the same start again — re-applying a changelog's records in order from there gives the same stores.
     const next = new Map<string, number>();
@@ -129,37 +110,9 @@ export class TaskStateBackend implements StateBackend {
       const start = o.topic && o.persistent ? onOpen.offsets[checkpointKey(o.topic, args.partition)] : undefined;
       if (o.topic && start !== undefined) next.set(o.topic, start);
     }
-    const handle: TaskStateHandle = {
+    return {
       stores: new Map(opened.map((o) => [o.store.name, o.store])),
-      restore: async (onProgress, signal): Promise<RestoreResult> => {
-        const partitions = opened.flatMap((o) => {
-          if (!o.topic) return [];
-          const start = o.persistent ? onOpen.offsets[checkpointKey(o.topic, args.partition)] : undefined;
-          return [
-            {
-              topic: o.topic,
-              partition: args.partition,
-              ...(start === undefined ? {} : { startOffset: start }),
-              target: o.store as ChangeLoggingKeyValueStore<unknown>,
-            },
-          ];
-        });
-        if (partitions.length === 0) return { restored: 0, durationMs: 0, recordsPerSecond: 0 };
-        const summary = await restorer({
-          kafka,
-          groupId: `${args.applicationId}-restore-${args.taskId}-${randomUUID()}`,
-          partitions,
-          clock,
-          onProgress,
-          ...(signal ? { signal } : {}),
-        });
-        for (const p of summary.partitions) next.set(p.topic, p.endOffset);
-        return {
-          restored: summary.restored,
-          durationMs: summary.durationMs,
-          recordsPerSecond: summary.recordsPerSecond,
-        };
-      },
+      restore: (onProgress, signal) => this.restore(args, opened, onOpen, next, onProgress, signal),
       beginCommit: () => {
         for (const o of opened) o.rocks?.beginEpoch();
       },
@@ -178,23 +131,92 @@ export class TaskStateBackend implements StateBackend {
       flush: async () => {
         for (const o of opened) await o.store.flush();
       },
-      close: async (clean) => {
-        const errors: unknown[] = [];
-        for (const o of opened) await o.store.flush().catch((e: unknown) => errors.push(e));
-        for (const o of opened) await o.store.close().catch((e: unknown) => errors.push(e));
-        if (clean && taskDir && errors.length === 0 && opened.some((o) => o.persistent)) {
-          const cp: Record<string, number> = {};
-          for (const o of opened)
-            if (o.persistent && o.topic) {
-              const n = next.get(o.topic);
-              if (n !== undefined) cp[checkpointKey(o.topic, args.partition)] = n;
-            }
-          // A task without persistent stores has no directory and nothing to checkpoint.
-          if (Object.keys(cp).length > 0) await writeCheckpoint(taskDir, cp);
-        }
-        if (errors.length) throw new AggregateError(errors, `closing the stores of task ${args.taskId} failed`);
-      },
+      close: (clean) => closeStores(args, opened, clean ? taskDir : undefined, next),
     };
-    return handle;
   }
+
+  /** The task's stores: RocksDB (or in memory), wrapped in change logging unless the spec opts out. */
+  private async openStores(args: OpenTaskStateArgs): Promise<Opened[]> {
+    const { stateDir, storeMemory } = this.opts;
+    const opened: Opened[] = [];
+    for (const spec of args.specs) {
+      const persistent = stateDir !== undefined && spec.kind !== 'memory';
+      const inner = persistent
+        ? await openRocksDbStore({
+            name: spec.name,
+            directory: storeDirectory(stateDir, args.taskId, spec.name),
+            serde: spec.serde,
+            memtableBytes: storeMemory?.memtableBytes ?? STORE_MEMORY_DEFAULTS.memtableBytes,
+            blockCache: storeMemory?.blockCache ?? STORE_MEMORY_DEFAULTS.blockCache,
+            cachePool: this.cachePool,
+          })
+        : new InMemoryKeyValueStore<unknown>(spec.name);
+      const rocks = persistent ? { rocks: inner as RocksDbKeyValueStore<unknown> } : {};
+      if (spec.changelog === false) opened.push({ store: inner, persistent, ...rocks });
+      else
+        opened.push({
+          store: new ChangeLoggingKeyValueStore(inner, spec.serde, args.logger, {
+            coalesce: spec.coalesceChangelog === true,
+          }),
+          topic: changelogTopicOf(args.applicationId, spec),
+          persistent,
+          ...rocks,
+        });
+    }
+    return opened;
+  }
+
+  /** Restores the change-logged stores from their checkpointed offsets; `next` learns where each one ended. */
+  private async restore(
+    args: OpenTaskStateArgs,
+    opened: readonly Opened[],
+    onOpen: TaskOffsets,
+    next: Map<string, number>,
+    onProgress: ((p: RestoreProgressInfo) => void) | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<RestoreResult> {
+    const partitions = opened.flatMap((o) => {
+      if (!o.topic) return [];
+      const start = o.persistent ? onOpen.offsets[checkpointKey(o.topic, args.partition)] : undefined;
+      const target = o.store as ChangeLoggingKeyValueStore<unknown>;
+      return [
+        { topic: o.topic, partition: args.partition, ...(start === undefined ? {} : { startOffset: start }), target },
+      ];
+    });
+    if (partitions.length === 0) return { restored: 0, durationMs: 0, recordsPerSecond: 0 };
+    const { kafka, clock, restorer } = this.opts;
+    const summary = await restorer({
+      kafka,
+      groupId: `${args.applicationId}-restore-${args.taskId}-${randomUUID()}`,
+      partitions,
+      clock,
+      onProgress,
+      ...(signal ? { signal } : {}),
+    });
+    for (const p of summary.partitions) next.set(p.topic, p.endOffset);
+    return { restored: summary.restored, durationMs: summary.durationMs, recordsPerSecond: summary.recordsPerSecond };
+  }
+}
+
+/** Flushes and closes every store; with `checkpointDir` (a clean close) checkpoints the persistent ones at `next`. */
+async function closeStores(
+  args: OpenTaskStateArgs,
+  opened: readonly Opened[],
+  checkpointDir: string | undefined,
+  next: ReadonlyMap<string, number>,
+): Promise<void> {
+  const errors: unknown[] = [];
+  for (const o of opened) await o.store.flush().catch((e: unknown) => errors.push(e));
+  for (const o of opened) await o.store.close().catch((e: unknown) => errors.push(e));
+  if (checkpointDir && errors.length === 0 && opened.some((o) => o.persistent)) {
+    const cp: Record<string, number> = {};
+    for (const o of opened)
+      if (o.persistent && o.topic) {
+        const n = next.get(o.topic);
+        if (n !== undefined) cp[checkpointKey(o.topic, args.partition)] = n;
+      }
+    // A task without persistent stores has no directory and nothing to checkpoint.
+    if (Object.keys(cp).length > 0) await writeCheckpoint(checkpointDir, cp);
+  }
+  if (errors.length) throw new AggregateError(errors, `closing the stores of task ${args.taskId} failed`);
 }
