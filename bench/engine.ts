@@ -57,6 +57,16 @@ const ONLY = process.env['BENCH_ONLY'] ?? '';
 const STAGES = process.env['BENCH_STAGES'] === '1';
 /** BENCH_PEER=0: the engine alone (for quick runs while tuning; no ratios). */
 const WITH_PEER = process.env['BENCH_PEER'] !== '0';
+/**
+ * BENCH_BASELINE_ENV="JO_X=a JO_Y=b": the one-journey case also runs the engine with these settings first (label
+ * "engine, baseline"), so a runtime change is compared before/after within one run, beside the same peer.
+ */
+const BASELINE_ENV = Object.fromEntries(
+  (process.env['BENCH_BASELINE_ENV'] ?? '')
+    .split(' ')
+    .filter((kv) => kv.includes('='))
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
 const PASSTHROUGH = fileURLToPath(new URL('./passthrough-child.ts', import.meta.url));
 
 /** One-journey events: all enter; profile ids `from`, `from + 1`, … so no event meets a running instance. */
@@ -165,6 +175,7 @@ async function engineCase(
   event: (i: number) => string,
   rates: number[],
   after?: (e: EngineUnderTest) => Promise<void>,
+  env?: Record<string, string>,
 ): Promise<CaseResult> {
   const prefix = `bench-e-${randomUUID().slice(0, 8)}.`;
   const stateDir = mkdtempSync(join(tmpdir(), 'jo-bench-'));
@@ -180,7 +191,14 @@ async function engineCase(
       rates,
       stages: engineStages(prefix, `${prefix}engine`),
       start: async () =>
-        (engine = await startEngine({ name: label, brokers: ctx.brokers, prefix, stateDir, commitMs: COMMIT_MS })),
+        (engine = await startEngine({
+          name: label,
+          brokers: ctx.brokers,
+          prefix,
+          stateDir,
+          commitMs: COMMIT_MS,
+          ...(env ? { env } : {}),
+        })),
       ...(after ? { after: () => (engine ? after(engine) : Promise.resolve()) } : {}),
     });
   } finally {
@@ -270,13 +288,28 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   try {
     if (ONLY === '' || ONLY === 'one') {
       const config = oneJourneyConfig('http://127.0.0.1:9');
+      const baseline = Object.keys(BASELINE_ENV).length
+        ? await engineCase(
+            ctx,
+            kafka,
+            producer,
+            'engine, baseline',
+            config,
+            oneJourneyEvents(0),
+            RATES,
+            undefined,
+            BASELINE_ENV,
+          )
+        : undefined;
       const first = oneJourneyEvents(0);
       const e1 = await engineCase(ctx, kafka, producer, 'engine, 1 journey', config, () => first(), RATES);
+      if (baseline) rows.push(...engineRows(baseline));
       if (!WITH_PEER) rows.push(...engineRows(e1));
       else {
         const again = oneJourneyEvents(0);
         const steps = matchingSteps(e1);
         const p1 = await peer(steps, () => again(), RATES);
+        if (baseline) pairs.push([baseline, p1]);
         pairs.push([e1, p1]);
         rows.push(
           ...compareRows(e1, p1, { eventsPerS: '>= 0.8', cpu: '<= 1.25', 'p99@1000': '<= 250', 'p99@5000': '<= 500' }),

@@ -33,6 +33,8 @@ export const EngineConfigSchema = Type.Object(
     commitIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000 }),
     /** A task that has caught up commits at once rather than waiting for the interval (exactly-once only). */
     eagerCommit: Type.Boolean(),
+    /** Tasks without stores pipeline their commits over two transactional producers (exactly-once only). */
+    pipelinedCommits: Type.Boolean(),
     maxEventBytes: Type.Integer({ minimum: 1024, maximum: 10_485_760 }),
     /** A fetched batch that decompresses to more than this is dead-lettered `BATCH_UNDECODABLE`. */
     maxDecompressedBatchBytes: Type.Integer({ minimum: 65_536, maximum: 2_147_483_647 }),
@@ -115,6 +117,7 @@ function fromEnv(env: Env): Record<string, unknown> {
     processingGuarantee: env['JO_PROCESSING_GUARANTEE'],
     commitIntervalMs: num(env['JO_COMMIT_INTERVAL_MS']),
     eagerCommit: bool(env['JO_EAGER_COMMIT']),
+    pipelinedCommits: bool(env['JO_PIPELINED_COMMITS']),
     maxEventBytes: num(env['JO_MAX_EVENT_BYTES']),
     outputCompression: env['JO_OUTPUT_COMPRESSION'],
     maxDecompressedBatchBytes: num(env['JO_MAX_DECOMPRESSED_BATCH_BYTES']),
@@ -157,6 +160,7 @@ export const DEFAULTS = {
   processingGuarantee: 'exactly_once',
   commitIntervalMs: 100,
   eagerCommit: true,
+  pipelinedCommits: true,
   maxEventBytes: 1_048_576,
   outputCompression: 'lz4',
   maxDecompressedBatchBytes: 268_435_456,

@@ -53,6 +53,7 @@ export function pipelineComponent(shared: SharedParts): Component {
     processingGuarantee: config.processingGuarantee === 'exactly_once' ? 'exactly-once' : 'at-least-once',
     commitIntervalMs: config.commitIntervalMs,
     eagerCommit: config.eagerCommit && config.processingGuarantee === 'exactly_once',
+    pipelinedCommits: config.pipelinedCommits,
     storeMemory: { cacheBytes: config.storeCacheBytes },
     maxQueuedBytesPerTask: config.taskQueueBytes,
     applicationServer: shared.advertisedUrl,

@@ -52,3 +52,11 @@ export class ConfigError extends TerminalError {
 export function isRetryable(err: unknown): boolean {
   return err instanceof JoError ? err.retryable : false;
 }
+
+/**
+ * A promise rejected with `err` exactly as thrown (whatever it is): for functions that return promises without
+ * being async (hot paths) yet must turn a synchronous throw into a rejection.
+ */
+export async function rejectWith(err: unknown): Promise<never> {
+  throw err;
+}

@@ -98,13 +98,14 @@ describe('ReadCommittedFilter.acceptRecords', () => {
     ]);
   });
 
-  it('keeps buffers a record already owns (no copy of small buffers)', () => {
+  it('copies small buffers too (one buffer for the whole batch)', () => {
     const f = new ReadCommittedFilter();
     const b = batch(0, '0:data 1:data');
     const raw = (b as unknown as { rawMessages: Array<{ value: Buffer }> }).rawMessages;
     const [r0, r1] = f.acceptRecords(b);
-    expect(r0?.value).toBe(raw[0]?.value);
-    expect(r1?.value).toBe(raw[1]?.value);
+    expect([r0?.value?.toString(), r1?.value?.toString()]).toEqual(['v0', 'v1']);
+    expect(r0?.value).not.toBe(raw[0]?.value);
+    expect(r0?.value?.buffer).toBe(r1?.value?.buffer);
   });
 });
 

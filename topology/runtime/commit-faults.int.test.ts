@@ -16,29 +16,41 @@ import { FaultSwitch, faultyProducer, type TxnStep } from '../testing/fault-inje
 
 const { kafka, app: newApp, topics } = streamsSuite('commit-faults');
 
-/** Fails `steps` of the third transaction begun by any task of the app. */
-function faulty(steps: readonly TxnStep[]): { producers: TransactionalProducerFactory; switches: FaultSwitch[] } {
+/**
+ * Fails `steps` of the third transaction begun by any task of the app (`onlyIds`: by producers whose transactional
+ * id matches it).
+ */
+function faulty(
+  steps: readonly TxnStep[],
+  onlyIds = /./,
+): { producers: TransactionalProducerFactory; switches: FaultSwitch[] } {
   const switches = steps.map((step) => new FaultSwitch({ step, transaction: 3 }));
   const producers: TransactionalProducerFactory = (p) =>
-    switches.reduce((inner, s) => faultyProducer(inner, s), kafka.transactionalProducer(p));
+    onlyIds.test(p.transactionalId)
+      ? switches.reduce((inner, s) => faultyProducer(inner, s), kafka.transactionalProducer(p))
+      : kafka.transactionalProducer(p);
   return { producers, switches };
 }
 
 describe('a task transaction failing at one step', () => {
-  const cases: Array<[string, TxnStep[]]> = [
-    ['a produce request', ['send']],
-    ['the offsets', ['sendOffsets']],
-    ['the commit', ['commit']],
-    ['the commit and then its abort', ['commit', 'abort']],
+  // `pipelined`: the re-keying task before the repartition topic (no stores) commits over two producers in turn
+  // (transaction-pipeline.ts); the failing transaction is one of its, with the next one already sending.
+  const cases: Array<[string, TxnStep[], boolean]> = [
+    ['a produce request', ['send'], false],
+    ['the offsets', ['sendOffsets'], false],
+    ['the commit', ['commit'], false],
+    ['the commit and then its abort', ['commit', 'abort'], false],
+    ['a produce request of a pipelined commit', ['send'], true],
+    ['a pipelined commit', ['commit'], true],
   ];
-  for (const [name, steps] of cases) {
+  for (const [name, steps, pipelined] of cases) {
     it(`${name}: the task is rebuilt and the output is exactly-once`, async () => {
       const t = await topics({ in: 2, out: 2, dlq: 1 });
       const words = Array.from({ length: 400 }, (_, i) => `w${i % 20}`);
-      const { producers, switches } = faulty(steps);
+      const { producers, switches } = faulty(steps, pipelined ? /-0_\d+(-b)?$/ : /./);
       const app = newApp({
         applicationId: uniqueName('cf-app'),
-        topology: countingTopology({ input: t.in, output: t.out }),
+        topology: countingTopology({ input: t.in, output: t.out, repartition: pipelined }),
         producers,
         dlqTopic: t.dlq,
         // small commits: many transactions, so the failing one has later ones pipelined behind it

@@ -42,6 +42,11 @@ export interface TaskRunnerOptions {
   readonly slice?: CpuSlice;
   /** Commit as soon as the queue is empty (one commit in flight at a time) rather than only every interval. */
   readonly eagerCommit: boolean;
+  /**
+   * Exactly-once, tasks without stores: pipeline commits over two transactional producers (transaction-pipeline.ts),
+   * so a record processed during a commit does not wait for all of it. Default false.
+   */
+  readonly pipelinedCommits?: boolean;
   /** Queue length above which the task's input partitions are paused. */
   readonly maxQueued: number;
   /** Queued key + value bytes above which the task's input partitions are paused (default: no byte limit). */

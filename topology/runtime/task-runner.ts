@@ -7,14 +7,15 @@
 import { RetryLaterError } from '../api/errors.js';
 import type { TaskState } from '../api/diagnostics.js';
 import type { Producer } from '../kafka/kafka-client.js';
-import type { TransactionalProducer } from '../kafka/port.js';
+import type { TransactionalProducer, TransactionalProducerFactory } from '../kafka/port.js';
 import { noopMetrics } from '../api/metrics.js';
 import type { RawRecord } from '../api/record.js';
 import type { TaskStateHandle } from '../state/state-backend.js';
 import { PunctuationError, StreamTask, changelogWriter, taskIdOf } from './task.js';
 import { changelogTopicOf } from '../api/builder.js';
 import { canPrefetch, type KeyValueStore, type Prefetchable } from '../api/store.js';
-import { TransactionCommitter } from './transaction-committer.js';
+import { taskCommitter, type Committer } from './transaction-pipeline.js';
+import { CommitsInFlight } from './commits-in-flight.js';
 import { CpuSlice } from './cpu-slice.js';
 import { MAX_OUTPUT_RECORD_BYTES, TaskProcessingError, type TaskRunnerOptions } from './task-runner-options.js';
 import { changelogEnds, committedStarts, sendAtLeastOnce } from './task-commit.js';
@@ -31,8 +32,8 @@ export class TaskRunner {
   private readonly changelogs: ReadonlySet<string>;
   private state: TaskState = 'created';
   private producer: Producer | undefined;
-  private txProducer: TransactionalProducer | undefined;
-  private committer: TransactionCommitter | undefined;
+  private txProducers: TransactionalProducer[] = [];
+  private committer: Committer | undefined;
   private stateHandle: TaskStateHandle | undefined;
   private task: StreamTask | undefined;
   /** Stores warmed with the input keys of each batch (their spec's `prefetchInputKeys`). */
@@ -48,10 +49,8 @@ export class TaskRunner {
   private readonly slice: CpuSlice;
   private loopDone: Promise<void> = Promise.resolve();
   private failed = false;
-  /** The transaction being committed while the task goes on processing (at most one at a time). */
-  private committing: Promise<void> | undefined;
-  /** Set when the in-flight commit failed: the loop fails the task at its next step. */
-  private commitFailure: { readonly err: unknown } | undefined;
+  /** The transactions being committed while the task goes on processing (the committer's depth at most). */
+  private commits = new CommitsInFlight(1, () => this.wake?.());
 
   constructor(private readonly opts: TaskRunnerOptions) {
     this.slice = opts.slice ?? new CpuSlice(opts.clock, opts.timer);
@@ -142,9 +141,15 @@ export class TaskRunner {
       return;
     }
     if (!o.producers) throw new Error(`task ${this.id}: exactly-once needs a transactional producer factory`);
-    this.txProducer = o.producers({ transactionalId: `${o.applicationId}-${this.id}` });
-    await this.txProducer.connect();
-    this.committer = new TransactionCommitter({ producer: this.txProducer, groupId: o.applicationId });
+    const id = `${o.applicationId}-${this.id}`;
+    // A task without stores pipelines its commits over a second producer (transaction-pipeline.ts); both ids are
+    // fenced here, so a previous owner's transactions on either are settled before offsets are read.
+    const stateless = (o.topology.subTopologies[o.subTopology]?.stores ?? []).length === 0;
+    const ids = o.pipelinedCommits && stateless ? [id, `${id}-b`] : [id];
+    this.txProducers = ids.map((transactionalId) => (o.producers as TransactionalProducerFactory)({ transactionalId }));
+    for (const p of this.txProducers) await p.connect();
+    this.committer = taskCommitter(this.txProducers, o.applicationId);
+    this.commits = new CommitsInFlight(this.committer.depth, () => this.wake?.());
   }
 
   private async seekToCommitted(): Promise<void> {
@@ -178,7 +183,7 @@ export class TaskRunner {
     const o = this.opts;
     try {
       while (!this.stop.signal.aborted) {
-        this.throwIfCommitFailed();
+        this.commits.throwIfFailed();
         const batch = this.queue.take(1_000);
         await this.prefetch(batch);
         await this.processBatch(batch);
@@ -251,8 +256,8 @@ export class TaskRunner {
   /**
    * Starts a commit when one is due. The transaction is sent while the loop goes on processing the next
    * records (their outputs and offsets go to the next transaction): a commit's broker round trips no longer stall
-   * the task. Commits stay strictly sequential; the loop waits for the one in flight only when the next is due
-   * and the outputs gathered meanwhile reached the batch limit (backpressure).
+   * the task. At most the committer's depth of commits is in flight (1, or 2 when pipelined); the loop waits for
+   * room only when the next is due and the outputs gathered meanwhile reached the batch limit (backpressure).
    */
   private async maybeCommit(): Promise<void> {
     const o = this.opts;
@@ -265,40 +270,19 @@ export class TaskRunner {
     if (!due) return;
     // A commit that failed while the loop was processing is handled before anything else: the next commit would
     // carry offsets covering the failed one's input without its outputs.
-    this.throwIfCommitFailed();
-    if (this.committing) {
+    this.commits.throwIfFailed();
+    if (this.commits.full) {
       if (!full) return;
-      await this.committing;
-      this.throwIfCommitFailed();
+      await this.commits.waitForRoom();
+      this.commits.throwIfFailed();
     }
-    const started = this.commit();
-    const inFlight: Promise<void> = started.then(
-      () => {
-        if (this.committing === inFlight) this.committing = undefined;
-        this.wake?.();
-      },
-      (err: unknown) => {
-        if (this.committing === inFlight) this.committing = undefined;
-        this.commitFailure ??= { err };
-        this.wake?.();
-      },
-    );
-    this.committing = inFlight;
-  }
-
-  private throwIfCommitFailed(): void {
-    if (this.commitFailure) throw this.commitFailure.err;
-  }
-
-  /** Waits for the commit in flight, if any (its failure is reported through `commitFailure`). */
-  private async settleCommit(): Promise<void> {
-    while (this.committing) await this.committing;
+    this.commits.track(this.commit());
   }
 
   private idle(): Promise<void> {
     const o = this.opts;
     // A commit that is due while another is in flight starts when that one settles (which wakes us).
-    const commitAt = this.committing ? Infinity : this.lastCommit + o.commitIntervalMs;
+    const commitAt = this.commits.full ? Infinity : this.lastCommit + o.commitIntervalMs;
     const until = Math.min(commitAt, this.task?.nextWallClockDue() ?? Infinity);
     const ac = new AbortController();
     // abort() without a reason builds a DOMException each time: measurable when records trickle in one by one.
@@ -354,7 +338,7 @@ export class TaskRunner {
     if (this.failed) return;
     this.failed = true;
     this.stop.abort();
-    await this.settleCommit();
+    await this.commits.settle();
     await this.shutdown(false);
     this.opts.onFailed(this, err);
   }
@@ -368,8 +352,8 @@ export class TaskRunner {
     this.stop.abort();
     await this.loopDone;
     if ((this.state as TaskState) === 'closed') return; // the loop failed and closed it
-    await this.settleCommit();
-    let ok = clean && this.commitFailure === undefined;
+    await this.commits.settle();
+    let ok = clean && !this.commits.failed;
     if (ok && this.state === 'running') {
       try {
         await this.commit();
@@ -391,7 +375,7 @@ export class TaskRunner {
     // rebuild its stores from scratch).
     const rolledBack = !clean && this.stateHandle !== undefined && (await this.stateHandle.rollback());
     await this.stateHandle?.close(clean || rolledBack).catch((e: unknown) => errors.push(e));
-    await this.txProducer?.disconnect().catch((e: unknown) => errors.push(e));
+    for (const p of this.txProducers) await p.disconnect().catch((e: unknown) => errors.push(e));
     if (this.queue.clear())
       this.opts.events.emit('task-waiting', { taskId: this.id, waiting: false, code: '', retryAfterMs: 0 });
     this.setState('closed', clean ? 'clean' : rolledBack ? 'rolled-back' : 'dirty');

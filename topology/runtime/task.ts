@@ -5,7 +5,7 @@
  * topics), so processors are tested on the code that runs them in production. Calls are serialized: at most one
  * `process`/`punctuate` runs at a time per task.
  */
-import { JoError, RetryLaterError, RetryableError } from '../api/errors.js';
+import { JoError, RetryLaterError, RetryableError, rejectWith } from '../api/errors.js';
 import { DLQ_CODES, dlqHeaders } from './dlq.js';
 import { UNDECODABLE_HEADER, undecodableInfo } from '../kafka/kafka-codecs.js';
 import { noopMetrics, type Counter } from '../api/metrics.js';
@@ -15,6 +15,7 @@ import { partitionForKey } from '../kafka/murmur2.js';
 import type { NodeDef, SourceNode } from '../api/builder.js';
 import type { Punctuator, PunctuationType } from '../api/processor.js';
 import { TaskContext, forwardTo, type NodeRunner, type Punctuation } from './task-context.js';
+import { SerialLock } from './serial-lock.js';
 import { taskIdOf, type OutgoingRecord, type StreamTaskOptions, type TaskErrorInfo } from './task-types.js';
 import { isPlainJson, type RawRecord, type StreamRecord } from '../api/record.js';
 import { hasPendingChanges, type KeyValueStore } from '../api/store.js';
@@ -33,11 +34,6 @@ export {
 
 const NEVER = new AbortController().signal;
 const DONE: Promise<void> = Promise.resolve();
-
-/** A promise rejected with `err` as thrown (whatever it is). */
-async function rejectWith(err: unknown): Promise<never> {
-  throw err;
-}
 
 /**
  * A punctuator threw. Whatever it wrote before throwing (a timer's removal, a store update) must not be committed
@@ -68,7 +64,8 @@ export class StreamTask {
   private readonly punctuationErrors: Counter;
   private streamTimeMs = -1;
   private current: RawRecord | undefined;
-  private chain: Promise<unknown> = Promise.resolve();
+  /** At most one call (process, punctuate, init, close) at a time, in call order. */
+  private readonly lock = new SerialLock();
   private closed = false;
 
   constructor(private readonly opts: StreamTaskOptions) {
@@ -87,15 +84,9 @@ export class StreamTask {
     return this.streamTimeMs;
   }
 
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(fn, fn);
-    this.chain = next.catch(() => undefined);
-    return next;
-  }
-
   /** Creates and `init`s the processors (parents first). Call once before anything else. */
   init(): Promise<void> {
-    return this.serial(async () => {
+    return this.lock.run(async () => {
       const { topology, subTopology } = this.opts;
       const sub = topology.subTopologies[subTopology];
       if (!sub) throw new RangeError(`no sub-topology ${subTopology}`);
@@ -261,42 +252,51 @@ export class StreamTask {
    * value as a plain JSON value that an in-process owner already holds (see `RecordCollector.sendValue`); used
    * instead of deserializing `raw.value` when the source's deserializer is plain JSON too.
    */
-  process(raw: RawRecord, decoded?: { readonly value: unknown }): Promise<void> {
-    return this.serial(async () => {
+  async process(raw: RawRecord, decoded?: { readonly value: unknown }): Promise<void> {
+    // serialized like `lock.run`, without its closure and promises per record
+    const turn = this.lock.acquire();
+    if (turn) await turn;
+    try {
       if (this.closed) throw new Error(`task ${this.id} is closed`);
       const source = this.sourceByTopic.get(raw.topic);
       if (!source) throw new RangeError(`task ${this.id} does not read topic "${raw.topic}"`);
       this.current = raw;
       try {
-        if (this.undecodable(raw)) return;
-        let record: StreamRecord<unknown, unknown>;
-        try {
-          const ctx = { topic: raw.topic, headers: raw.headers };
-          record = {
-            key: source.keyDeserializer(raw.key, ctx),
-            value:
-              decoded !== undefined && isPlainJson(source.valueDeserializer)
-                ? decoded.value
-                : source.valueDeserializer(raw.value, ctx),
-            timestamp: raw.timestamp,
-            headers: raw.headers,
-          };
-        } catch (err) {
-          await this.failed(err, 'deserialize', DLQ_CODES.deserialization, raw);
-          return;
-        }
-        if (raw.timestamp > this.streamTimeMs) this.streamTimeMs = raw.timestamp;
-        try {
-          await this.runners.get(source.name)?.process(record);
-        } catch (err) {
-          // The record had no effect and waits: the runner pauses the partition and hands it again.
-          if (err instanceof RetryLaterError && this.opts.retryLater) throw err;
-          await this.failed(err, 'process', DLQ_CODES.processing, raw);
-        }
+        if (!this.undecodable(raw)) await this.processRecord(source, raw, decoded);
       } finally {
         this.current = undefined;
       }
-      await this.firePunctuations('stream-time', this.streamTimeMs);
+      if (this.due('stream-time', this.streamTimeMs)) await this.firePunctuations('stream-time', this.streamTimeMs);
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  /** Deserializes `raw` and hands it to its source node; a failure is dead-lettered (or rethrown: `failed`). */
+  private processRecord(source: SourceNode, raw: RawRecord, decoded?: { readonly value: unknown }): Promise<void> {
+    let record: StreamRecord<unknown, unknown>;
+    try {
+      const ctx = { topic: raw.topic, headers: raw.headers };
+      record = {
+        key: source.keyDeserializer(raw.key, ctx),
+        value:
+          decoded !== undefined && isPlainJson(source.valueDeserializer)
+            ? decoded.value
+            : source.valueDeserializer(raw.value, ctx),
+        timestamp: raw.timestamp,
+        headers: raw.headers,
+      };
+    } catch (err) {
+      return this.failed(err, 'deserialize', DLQ_CODES.deserialization, raw);
+    }
+    if (raw.timestamp > this.streamTimeMs) this.streamTimeMs = raw.timestamp;
+    const runner = this.runners.get(source.name);
+    if (!runner) return DONE;
+    // runners never throw synchronously (they return rejections)
+    return runner.process(record).catch((err: unknown) => {
+      // The record had no effect and waits: the runner pauses the partition and hands it again.
+      if (err instanceof RetryLaterError && this.opts.retryLater) throw err;
+      return this.failed(err, 'process', DLQ_CODES.processing, raw);
     });
   }
 
@@ -338,7 +338,7 @@ export class StreamTask {
 
   /** Fires the wall-clock punctuators that are due at the clock's current time; rejects with `PunctuationError`. */
   punctuateWallClock(): Promise<void> {
-    return this.serial(() => this.firePunctuations('wall-clock', this.opts.clock.now()));
+    return this.lock.run(() => this.firePunctuations('wall-clock', this.opts.clock.now()));
   }
 
   /** Earliest due time of a wall-clock punctuator (Infinity if none). */
@@ -348,10 +348,15 @@ export class StreamTask {
     return min;
   }
 
+  /** Whether a punctuator of `type` is due at `now` (checked after every record, without a promise). */
+  private due(type: PunctuationType, now: number): boolean {
+    if (now < 0 || this.closed) return false;
+    for (const p of this.punctuations) if (p.type === type && !p.cancelled && p.next <= now) return true;
+    return false;
+  }
+
   private async firePunctuations(type: PunctuationType, now: number): Promise<void> {
-    if (now < 0 || this.closed) return;
-    // Runs after every record: skip the allocation below in the common case of nothing due.
-    if (!this.punctuations.some((p) => p.type === type && !p.cancelled && p.next <= now)) return;
+    if (!this.due(type, now)) return;
     const due = this.punctuations
       .filter((p) => p.type === type && !p.cancelled && p.next <= now)
       .sort((a, b) => a.next - b.next);
@@ -376,7 +381,7 @@ export class StreamTask {
 
   /** Closes the processors (children after parents' close is not guaranteed). Stores are closed by their owner. */
   close(): Promise<void> {
-    return this.serial(async () => {
+    return this.lock.run(async () => {
       if (this.closed) return;
       this.closed = true;
       for (const p of this.punctuations) p.cancelled = true;

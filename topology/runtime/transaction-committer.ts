@@ -93,6 +93,18 @@ export interface SentRequest {
   readonly results: readonly ProduceResult[];
 }
 
+/** Sends `records` in a transaction, in order, in produce requests of at most `maxBytes`, one after the other. */
+export async function sendInRequests(
+  txn: KafkaTransaction,
+  records: readonly OutRecord[],
+  maxBytes?: number,
+): Promise<SentRequest[]> {
+  const sent: SentRequest[] = [];
+  for (const chunk of splitBySize(records, outRecordBytes, maxBytes))
+    sent.push({ records: chunk, results: await txn.send(chunk) });
+  return sent;
+}
+
 export class TransactionCommitter {
   private failure: { readonly err: unknown } | undefined;
   private tail: Promise<unknown> = Promise.resolve();
@@ -121,22 +133,15 @@ export class TransactionCommitter {
     let txn: KafkaTransaction | undefined;
     try {
       txn = await this.opts.producer.begin();
-      const t = txn;
-      const sendAll = async (): Promise<SentRequest[]> => {
-        const sent: SentRequest[] = [];
-        for (const records of splitBySize(input.records, outRecordBytes, this.opts.maxRequestBytes))
-          sent.push({ records, results: await t.send(records) });
-        return sent;
-      };
       // Outputs and offsets go out side by side: two broker round trips less per commit than one after the other.
       // Both must settle before the transaction ends.
       const [sent, offsets] = await Promise.allSettled([
-        sendAll(),
-        input.offsets.length ? t.sendOffsets(this.opts.groupId, input.offsets) : Promise.resolve(),
+        sendInRequests(txn, input.records, this.opts.maxRequestBytes),
+        input.offsets.length ? txn.sendOffsets(this.opts.groupId, input.offsets) : Promise.resolve(),
       ]);
       if (sent.status === 'rejected') throw sent.reason;
       if (offsets.status === 'rejected') throw offsets.reason;
-      await t.commit();
+      await txn.commit();
       return sent.value;
     } catch (err) {
       this.failure ??= { err };

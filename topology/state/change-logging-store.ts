@@ -12,21 +12,28 @@
  */
 import { canPrefetch, type ChangeLogger, type KeyValueStore, type PendingChanges, type Serde } from '../api/store.js';
 import { restoreTargetFor, type RawEntry, type RestoreTarget } from './restore-target.js';
+import { rejectWith } from '../api/errors.js';
 
-/** An inner store that can take already serialized values (skips a second serialization). */
+/**
+ * An inner store that can take already serialized values (skips a second serialization), buffered synchronously:
+ * `bufferBytes` returns a flush to wait for, or undefined when the write is done (see `RocksDbKeyValueStore`).
+ */
 interface AcceptsBytes {
-  putBytes(key: string, bytes: Buffer): Promise<void>;
+  bufferBytes(key: string, bytes: Buffer): Promise<void> | undefined;
 }
 
 function acceptsBytes(x: unknown): x is AcceptsBytes {
-  return typeof (x as Partial<AcceptsBytes> | null)?.putBytes === 'function';
+  return typeof (x as Partial<AcceptsBytes> | null)?.bufferBytes === 'function';
 }
+
+const DONE: Promise<void> = Promise.resolve();
 
 export class ChangeLoggingKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget, PendingChanges {
   readonly name: string;
   private readonly restoreTarget: RestoreTarget;
   /** Coalescing: key → latest serialized value (null: deleted) not logged yet. */
   private readonly pending: Map<string, Buffer | null> | undefined;
+  private readonly bytesInner: AcceptsBytes | undefined;
 
   constructor(
     readonly inner: KeyValueStore<V>,
@@ -36,6 +43,7 @@ export class ChangeLoggingKeyValueStore<V> implements KeyValueStore<V>, RestoreT
   ) {
     this.name = inner.name;
     this.restoreTarget = restoreTargetFor(inner, serde);
+    this.bytesInner = acceptsBytes(inner) ? inner : undefined;
     if (opts.coalesce) this.pending = new Map();
   }
 
@@ -54,11 +62,18 @@ export class ChangeLoggingKeyValueStore<V> implements KeyValueStore<V>, RestoreT
     return this.inner.get(key);
   }
 
-  async put(key: string, value: V): Promise<void> {
-    const bytes = this.serde.serialize(value);
-    if (acceptsBytes(this.inner)) await this.inner.putBytes(key, bytes);
-    else await this.inner.put(key, value);
-    this.log(key, bytes);
+  put(key: string, value: V): Promise<void> {
+    try {
+      const bytes = this.serde.serialize(value);
+      if (!this.bytesInner) return this.inner.put(key, value).then(() => this.log(key, bytes));
+      // buffered at once (the common case): logged now, no promise of our own
+      const flushing = this.bytesInner.bufferBytes(key, bytes);
+      if (flushing) return flushing.then(() => this.log(key, bytes));
+      this.log(key, bytes);
+      return DONE;
+    } catch (err) {
+      return rejectWith(err);
+    }
   }
 
   /** Logs a tombstone even when the key is absent: the changelog must not depend on what the store held. */

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { mkdir } from 'node:fs/promises';
 import { StateStoreError } from './store-errors.js';
-import type { NativeCtor, NativeDb } from './rocksdb-native-types.js';
+import type { NativeCtor, NativeDb, NativeIterator } from './rocksdb-native-types.js';
 import type { Serde } from '../api/store.js';
 import type { ByteLruPool } from './byte-lru.js';
 
@@ -100,5 +100,25 @@ export async function writeBatch(
     throw new StateStoreError('STORE_IO', `RocksDB write failed in store ${name}`, err);
   } finally {
     w.destroy();
+  }
+}
+
+/**
+ * The entries of `range` as [key, value], from one consistent snapshot; the iterator is in `open` while it runs
+ * (the store's close ends open iterators).
+ */
+export async function* scanEntries<V>(
+  db: NativeDb,
+  range: { gte?: Buffer; lt?: Buffer },
+  serde: Serde<V>,
+  open: Set<NativeIterator>,
+): AsyncIterable<[string, V]> {
+  const it = db.iterator(range, { capacity: SCAN_CAPACITY });
+  open.add(it);
+  try {
+    for await (const { key, value } of it) yield [key.toString('utf8'), serde.deserialize(value)];
+  } finally {
+    open.delete(it);
+    it.destroy();
   }
 }

@@ -4,25 +4,24 @@
  * One RocksDB directory per (task, store) — see `storeDirectory()`. Writes go to an in-process write buffer that
  * is written to RocksDB as one atomic write batch on `flush()` (the runtime calls it before every commit) or when
  * the buffer grows past `writeBufferEntries`. Reads look at the write buffer, then a bounded LRU cache of
- * serialized values (hits and misses), then RocksDB. Values are cached as bytes and deserialized on every `get`,
- * so a caller mutating a returned object never changes what the store holds.
+ * serialized values (hits and misses), then RocksDB. Values are cached as bytes and deserialized on every `get`
+ * (a caller mutating a returned object never changes what the store holds).
  */
 import type { KeyValueStore, Serde } from '../api/store.js';
 import type { RawEntry, RestoreTarget } from './restore-target.js';
 import { StateStoreError } from './store-errors.js';
+import { rejectWith } from '../api/errors.js';
 import { ByteLru } from './byte-lru.js';
 import type { NativeDb, NativeIterator } from './rocksdb-native-types.js';
 import {
-  SCAN_CAPACITY,
   type RocksDbStoreOptions,
   USER_KEYS_END,
   countKeys,
   diskGetMany,
   openRocksDb,
+  scanEntries,
   writeBatch,
 } from './rocksdb-db.js';
-
-export type { RocksDbStoreOptions } from './rocksdb-db.js';
 
 /** Opens (creating if needed) a RocksDB store. Exactly one open store per directory at a time. */
 export async function openRocksDbStore<V>(opts: RocksDbStoreOptions<V>): Promise<RocksDbKeyValueStore<V>> {
@@ -73,9 +72,16 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     this.bufferLimit = opts.writeBufferEntries ?? 10_000;
   }
 
-  async get(key: string): Promise<V | undefined> {
-    const bytes = await this.getBytes(key);
-    return bytes === null ? undefined : this.serde.deserialize(bytes);
+  /** Buffered or cached (the common case): one resolved promise, not two async functions' worth. */
+  get(key: string): Promise<V | undefined> {
+    try {
+      this.assertOpen();
+      const local = this.local(key);
+      if (local !== undefined) return Promise.resolve(local === null ? undefined : this.serde.deserialize(local));
+    } catch (err) {
+      return rejectWith(err);
+    }
+    return this.readThrough(key).then((b) => (b === null ? undefined : this.serde.deserialize(b)));
   }
 
   /** The serialized value of `key`, or null. */
@@ -86,10 +92,12 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     return local !== undefined ? local : this.readThrough(key);
   }
 
-  /** From the write buffer or the cache; undefined when RocksDB must be asked. */
+  /** From the write buffer (values are Buffer or null, never undefined) or the cache; undefined: ask RocksDB. */
   private local(key: string): Buffer | null | undefined {
-    const buffered = this.pending.has(key) ? this.pending.get(key) : this.writing?.get(key);
+    const buffered = this.pending.get(key);
     if (buffered !== undefined) return buffered;
+    const writing = this.writing?.get(key);
+    if (writing !== undefined) return writing;
     return this.cache.get(key);
   }
 
@@ -163,14 +171,17 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   }
 
   async put(key: string, value: V): Promise<void> {
-    await this.putBytes(key, this.serde.serialize(value));
+    await this.bufferBytes(key, this.serde.serialize(value));
   }
 
-  /** Writes an already serialized value (used by the change-logging wrapper to serialize once). */
-  async putBytes(key: string, bytes: Buffer): Promise<void> {
+  /**
+   * Writes an already serialized value (the change-logging wrapper serializes once), buffered synchronously (throws
+   * if the store is closed); returns the flush it started when the buffer is full, else undefined.
+   */
+  bufferBytes(key: string, bytes: Buffer): Promise<void> | undefined {
     this.assertOpen();
     this.buffer(key, bytes);
-    if (this.pending.size >= this.bufferLimit) await this.flush();
+    return this.pending.size >= this.bufferLimit ? this.flush() : undefined;
   }
 
   async delete(key: string): Promise<void> {
@@ -255,14 +266,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   private async *scan(range: { gte?: Buffer; lt?: Buffer }): AsyncIterable<[string, V]> {
     this.assertOpen();
     await this.flush();
-    const it = this.db.iterator(range, { capacity: SCAN_CAPACITY });
-    this.iterators.add(it);
-    try {
-      for await (const { key, value } of it) yield [key.toString('utf8'), this.serde.deserialize(value)];
-    } finally {
-      this.iterators.delete(it);
-      it.destroy();
-    }
+    yield* scanEntries(this.db, range, this.serde, this.iterators);
   }
 
   /** Exact number of keys as of the last `flush()` (writes still buffered are not counted yet). */
