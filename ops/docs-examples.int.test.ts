@@ -99,6 +99,9 @@ describe('docs examples on the broker: two engine processes, `jo api`, profiles,
   let b = '';
   /** The docs' addresses and names in this run. */
   let subs: Record<string, string> = {};
+  let engine: RunningBlock;
+  let gov = '';
+  const govPrefix = `${uniqueName('docs-gov')}.`;
 
   beforeAll(async () => {
     const [pa, pb] = [await freePort(), await freePort()];
@@ -111,6 +114,18 @@ describe('docs examples on the broker: two engine processes, `jo api`, profiles,
       'JO_API_PORT=8081': `JO_API_PORT=${pb}`,
     });
     pair = start(block, engineEnv());
+    // governance.md's worked example runs on an engine of its own, as the page says; it starts meanwhile too
+    const port = await freePort();
+    gov = `http://127.0.0.1:${port}`;
+    const govEngine = substitute(docsBlock('governance.md', 'governance-engine'), {
+      'JO_API_PORT=19410': `JO_API_PORT=${port}`,
+      'gov-demo.': govPrefix,
+    });
+    engine = start(govEngine, {
+      KAFKA_BROKERS: brokers(),
+      JO_APPLICATION_ID: uniqueName('docs-gov-app'),
+      JO_STATE_DIR: join(dir, 'gov'),
+    });
   });
 
   it('operations.md port-in-use: `npm start` with a taken port stops at once, as shown', async () => {
@@ -188,24 +203,14 @@ describe('docs examples on the broker: two engine processes, `jo api`, profiles,
     expectShown(report ?? '', r.stdout);
   }, 150_000);
 
-  // governance.md's worked example runs on an engine of its own, as the page says; the two processes above stop
-  // (SIGTERM, each must exit 0) while it starts
+  // the two processes above stop (SIGTERM, each must exit 0) while governance.md's example runs
   it('governance.md: an engine, the configuration, 40 sign-ups: every command called or capped, as shown', async () => {
     const pairStopped = stopCleanly(pair, 2).then(
       () => undefined,
       (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
     ); // awaited at the end
-    const port = await freePort();
-    const API = `http://127.0.0.1:${port}`;
-    const prefix = `${uniqueName('docs-gov')}.`;
+    const API = gov;
     const endpointAddress = endpoint.url.replace('http://', '');
-    const engine = start(
-      substitute(docsBlock('governance.md', 'governance-engine'), {
-        'JO_API_PORT=19410': `JO_API_PORT=${port}`,
-        'gov-demo.': prefix,
-      }),
-      { KAFKA_BROKERS: brokers(), JO_APPLICATION_ID: uniqueName('docs-gov-app'), JO_STATE_DIR: join(dir, 'gov') },
-    );
     await ready(API, engine);
     const config = substitute(docsBlock('governance.md', 'governance-throttle'), {
       '127.0.0.1:19411': endpointAddress,
@@ -214,7 +219,7 @@ describe('docs examples on the broker: two engine processes, `jo api`, profiles,
     expect((await runBlock(config, { env })).refused).toEqual(['400 PUT /v1/actions/welcome-email']);
     const produce = substitute(docsBlock('governance.md', 'governance-produce'), {
       '127.0.0.1:9092': brokers(),
-      'gov-demo.': prefix,
+      'gov-demo.': govPrefix,
     });
     await runBlock(produce, { env });
 
