@@ -32,6 +32,21 @@ export interface SimulatedCall {
   readonly latencyMs: number;
 }
 
+/** A result with the fields in the order a connector writes them (`resultOf`, attempts, status, the rest). */
+function result(
+  cmd: ActionCommand,
+  attempts: number,
+  status: ActionResult['status'],
+  rest: Pick<ActionResult, 'httpStatus' | 'error' | 'response'>,
+): ActionResult {
+  return { ...resultOf(cmd), attempts, status, ...rest };
+}
+
+/** Time from a command's creation to its deadline. */
+function budgetOf(cmd: ActionCommand): number {
+  return Math.max(0, Date.parse(cmd.deadline) - Date.parse(cmd.createdAt));
+}
+
 function ok(status: number): boolean {
   return status >= 200 && status < 300;
 }
@@ -56,7 +71,9 @@ export class CannedEndpoints {
   call(cmd: ActionCommand): SimulatedCall {
     const timeoutMs = cmd.timeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS;
     const attemptsAllowed = 1 + Math.min(3, Math.max(0, cmd.retries ?? DEFAULT_RETRIES));
-    const budget = Math.max(0, Date.parse(cmd.deadline) - Date.parse(cmd.createdAt));
+    // the command's time budget (two date parses) is read only when it can matter: an attempt took time or failed
+    // (a replay's commands mostly answer at once)
+    let budget: number | undefined;
     let elapsed = 0;
     let attempts = 0;
     let last: { status?: number; body?: unknown; timedOut: boolean } = { timedOut: false };
@@ -69,21 +86,19 @@ export class CannedEndpoints {
       const status = r.status ?? 200;
       last = timedOut ? { timedOut } : { status, body: r.body ?? {}, timedOut };
       if (!timedOut && (ok(status) || NO_RETRY.has(status))) break;
+      budget ??= budgetOf(cmd);
       if (elapsed >= budget) break;
     }
-    const base = {
-      ...resultOf(cmd),
-      attempts,
-    };
-    const latencyMs = Math.min(elapsed, budget);
-    if (last.timedOut || elapsed > budget)
-      return { latencyMs, result: { ...base, status: 'timedout', error: `no answer within ${timeoutMs} ms` } };
+    if (elapsed > 0) budget ??= budgetOf(cmd);
+    const latencyMs = budget === undefined ? elapsed : Math.min(elapsed, budget);
+    if (last.timedOut || (budget !== undefined && elapsed > budget))
+      return { latencyMs, result: result(cmd, attempts, 'timedout', { error: `no answer within ${timeoutMs} ms` }) };
     const status = last.status ?? 200;
     const response = last.body === undefined ? {} : { response: last.body };
-    if (ok(status)) return { latencyMs, result: { ...base, status: 'ok', httpStatus: status, ...response } };
+    if (ok(status)) return { latencyMs, result: result(cmd, attempts, 'ok', { httpStatus: status, ...response }) };
     return {
       latencyMs,
-      result: { ...base, status: 'error', httpStatus: status, error: `HTTP ${status}`, ...response },
+      result: result(cmd, attempts, 'error', { httpStatus: status, error: `HTTP ${status}`, ...response }),
     };
   }
 
