@@ -14,6 +14,8 @@ import {
   type DataSourceConfig,
 } from '../../schemas/index.js';
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 const DEFAULT_RESPONSE: CannedResponse = { status: 200, body: {} };
 const NO_RETRY = new Set([401, 403, 404]);
 /** The connector's defaults when the command carries none. */
@@ -32,14 +34,23 @@ export interface SimulatedCall {
   readonly latencyMs: number;
 }
 
-/** A result with the fields in the order a connector writes them (`resultOf`, attempts, status, the rest). */
+/**
+ * A result with the fields in the order a connector writes them (`resultOf`'s, attempts, status, then `rest`'s):
+ * `resultOf`'s object and assignments, not spreads of objects of several shapes (a replay makes one per command).
+ */
 function result(
   cmd: ActionCommand,
   attempts: number,
   status: ActionResult['status'],
   rest: Pick<ActionResult, 'httpStatus' | 'error' | 'response'>,
 ): ActionResult {
-  return { ...resultOf(cmd), attempts, status, ...rest };
+  const r: Mutable<ActionResult> = resultOf(cmd) as Mutable<ActionResult>;
+  r.attempts = attempts;
+  r.status = status;
+  if (rest.httpStatus !== undefined) r.httpStatus = rest.httpStatus;
+  if (rest.error !== undefined) r.error = rest.error;
+  if ('response' in rest) r.response = rest.response;
+  return r;
 }
 
 /** Time from a command's creation to its deadline. */
