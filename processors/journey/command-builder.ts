@@ -15,6 +15,7 @@ import {
   type HttpActionConfig,
 } from '../../schemas/index.js';
 import { deterministicId } from './ids.js';
+import { isoAt } from './iso-time.js';
 import { datasourcesIn, isRule } from './journey-def.js';
 import type { EmittedCommand, InstanceState } from './journey-model.js';
 import { evaluateRule, type RuleData } from './rules.js';
@@ -132,7 +133,7 @@ export function buildCommand(input: CommandInput): EmittedCommand {
     action: action.id,
     request,
     ...(connector ? { connector } : {}),
-    createdAt: new Date(now).toISOString(),
+    createdAt: isoAt(now),
     // Every attempt may use the whole timeout, plus up to one second of backoff between attempts; a throttled
     // action's command may first wait up to `maxDelay` in the connector's queue.
     deadline: new Date(now + throttleDelayMs(action) + timeoutMs * (retries + 1) + 1000 * retries).toISOString(),

@@ -6,6 +6,7 @@
  * The match/evaluate/timer processors are thin adapters over it.
  */
 import type { ActionResult } from '../../schemas/index.js';
+import { isoAt } from './iso-time.js';
 import type { KeyValueStore } from '../../topology/index.js';
 import { JourneyMachine, type Transition } from './journey-machine.js';
 import {
@@ -153,7 +154,7 @@ export class JourneyEngine {
           nodeType: 'event',
           status: 'discarded',
           reason: 'noJourneyForEvent',
-          timestamp: new Date(this.env.now()).toISOString(),
+          timestamp: isoAt(this.env.now()),
         });
     }
     return this.counted(out);

@@ -5,6 +5,7 @@
  * data-source fetcher); the processors persist the state and emit the outputs in the task's transaction.
  */
 import type { ActionResult } from '../../schemas/index.js';
+import { isoAt } from './iso-time.js';
 import { deterministicId } from './ids.js';
 import {
   emptyOutcome,
@@ -87,7 +88,7 @@ export class JourneyMachine {
       nodeType: 'entry',
       status: 'discarded',
       reason,
-      timestamp: new Date(this.env.now()).toISOString(),
+      timestamp: isoAt(this.env.now()),
     });
   }
 

@@ -8,6 +8,7 @@ import type { JourneyNode, JumpNode, StepStatus, UpdateProfileNode } from '../..
 import { updatedProfile } from './profile-update.js';
 import { actionNeeds, buildCommand } from './command-builder.js';
 import { pickWeighted, splitFraction } from './ids.js';
+import { isoAt } from './iso-time.js';
 import type {
   EngineEnv,
   InstanceState,
@@ -74,7 +75,7 @@ export function step(ctx: WalkContext, nodeId: string, status: StepStatus, reaso
   };
   if (reason) s.reason = reason;
   if (status === 'error' && inst.lastError !== undefined) s.message = inst.lastError;
-  s.timestamp = new Date(ctx.env.now()).toISOString();
+  s.timestamp = isoAt(ctx.env.now());
   ctx.out.steps.push(s as InstanceStep);
 }
 
