@@ -6,7 +6,7 @@
  * that existed at the baseline too.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,16 +36,38 @@ function baselineTree(ref: string, childFiles: readonly string[]): Variant {
   const sha = execFileSync('git', ['rev-parse', '--short=12', `${ref}^{commit}`], { cwd: root })
     .toString()
     .trim();
-  const dir = join(tmpdir(), `jo-bench-baseline-${sha}`);
+  // A baseline from before patches/kafkajs+2.2.4.patch must run on the kafkajs it shipped with (it rewrote kafkajs
+  // at load time itself): without this it got the current patch's fixes for free.
+  const unpatch = !hasKafkaJsPatch(sha) && existsSync(join(root, KAFKAJS_PATCH));
+  const dir = join(tmpdir(), `jo-bench-baseline-${sha}${unpatch ? '-unpatched' : ''}`);
   if (!existsSync(join(dir, 'topology', 'index.ts'))) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     execFileSync('bash', ['-c', `git archive ${sha} | tar -x -C ${JSON.stringify(dir)}`], { cwd: root });
-    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    if (unpatch) unpatchedNodeModules(dir);
+    else symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
   }
   mkdirSync(join(dir, 'bench'), { recursive: true });
   for (const f of childFiles) copyFileSync(join(here, f), join(dir, 'bench', f));
   return { name: 'baseline', root: dir };
+}
+
+const KAFKAJS_PATCH = 'patches/kafkajs+2.2.4.patch';
+
+function hasKafkaJsPatch(sha: string): boolean {
+  const listed = execFileSync('git', ['ls-tree', '--name-only', sha, KAFKAJS_PATCH], { cwd: root }).toString();
+  return listed.trim() !== '';
+}
+
+/** `dir/node_modules`: this checkout's packages (symlinked) except kafkajs, copied and the repo's patch reversed. */
+function unpatchedNodeModules(dir: string): void {
+  const nm = join(dir, 'node_modules');
+  mkdirSync(nm);
+  for (const name of readdirSync(join(root, 'node_modules'))) {
+    if (name === 'kafkajs') cpSync(join(root, 'node_modules', name), join(nm, name), { recursive: true });
+    else symlinkSync(join(root, 'node_modules', name), join(nm, name));
+  }
+  execFileSync('patch', ['-R', '-p1', '-s', '-i', join(root, KAFKAJS_PATCH)], { cwd: dir });
 }
 
 /**
