@@ -1,12 +1,13 @@
 /**
  * Before/after in one run: a benchmark runs the same child script on the current tree and on a baseline tree, the
  * repository at a git ref (`BENCH_BASELINE_REF`, default the commit before session 4's per-record CPU work; `none`
- * skips the baseline), extracted with `git archive` into a temporary directory that shares this checkout's
- * node_modules and is kept between runs. The child scripts are copied into the baseline tree; they use only names
- * that existed at the baseline too.
+ * skips the baseline), extracted with `git archive` into a temporary directory kept between runs, with node_modules
+ * of its own installed from the baseline's own lockfile (`npm ci --ignore-scripts`, once per ref). Not this
+ * checkout's node_modules: those carry our kafkajs patch (patches/), so a baseline on them would measure our patched
+ * kafkajs. The child scripts are copied into the baseline tree; they use only names that existed at the baseline too.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,43 +32,37 @@ export function variants(childFiles: readonly string[]): Variant[] {
   return out;
 }
 
-/** The tree at `ref` in a directory of its own, with this checkout's node_modules and the bench's child files. */
+/** The tree at `ref` in a directory of its own, with its own node_modules and the bench's child files. */
 function baselineTree(ref: string, childFiles: readonly string[]): Variant {
   const sha = execFileSync('git', ['rev-parse', '--short=12', `${ref}^{commit}`], { cwd: root })
     .toString()
     .trim();
-  // A baseline from before patches/kafkajs+2.2.4.patch must run on the kafkajs it shipped with (it rewrote kafkajs
-  // at load time itself): without this it got the current patch's fixes for free.
-  const unpatch = !hasKafkaJsPatch(sha) && existsSync(join(root, KAFKAJS_PATCH));
-  const dir = join(tmpdir(), `jo-bench-baseline-${sha}${unpatch ? '-unpatched' : ''}`);
+  const dir = join(tmpdir(), `jo-bench-baseline-${sha}`);
   if (!existsSync(join(dir, 'topology', 'index.ts'))) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     execFileSync('bash', ['-c', `git archive ${sha} | tar -x -C ${JSON.stringify(dir)}`], { cwd: root });
-    if (unpatch) unpatchedNodeModules(dir);
-    else symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
   }
+  installOwnModules(dir, sha);
   mkdirSync(join(dir, 'bench'), { recursive: true });
   for (const f of childFiles) copyFileSync(join(here, f), join(dir, 'bench', f));
   return { name: 'baseline', root: dir };
 }
 
-const KAFKAJS_PATCH = 'patches/kafkajs+2.2.4.patch';
-
-function hasKafkaJsPatch(sha: string): boolean {
-  const listed = execFileSync('git', ['ls-tree', '--name-only', sha, KAFKAJS_PATCH], { cwd: root }).toString();
-  return listed.trim() !== '';
-}
-
-/** `dir/node_modules`: this checkout's packages (symlinked) except kafkajs, copied and the repo's patch reversed. */
-function unpatchedNodeModules(dir: string): void {
-  const nm = join(dir, 'node_modules');
-  mkdirSync(nm);
-  for (const name of readdirSync(join(root, 'node_modules'))) {
-    if (name === 'kafkajs') cpSync(join(root, 'node_modules', name), join(nm, name), { recursive: true });
-    else symlinkSync(join(root, 'node_modules', name), join(nm, name));
-  }
-  execFileSync('patch', ['-R', '-p1', '-s', '-i', join(root, KAFKAJS_PATCH)], { cwd: dir });
+/**
+ * Installs the baseline's dependencies from its own package-lock.json, unless an earlier run did (marker file).
+ * `--ignore-scripts`: the baseline is only run, never built, and no install script of ours (patch-package) may touch
+ * it. A node_modules symlink left by an older bench is unlinked first — `npm ci` would otherwise empty its target.
+ */
+function installOwnModules(dir: string, sha: string): void {
+  const modules = join(dir, 'node_modules');
+  const marker = join(modules, '.jo-bench-baseline-installed');
+  if (existsSync(marker)) return;
+  if (lstatSync(modules, { throwIfNoEntry: false })?.isSymbolicLink()) unlinkSync(modules);
+  process.stderr.write(`bench: installing the baseline's own node_modules (${sha}, npm ci) in ${dir} ...\n`);
+  execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir, stdio: ['ignore', 2, 2] });
+  writeFileSync(marker, `${sha}\n`);
+  process.stderr.write(`bench: baseline node_modules installed; later runs reuse them\n`);
 }
 
 /**

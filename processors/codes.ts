@@ -36,6 +36,10 @@ export const processorCodes = defineErrorCodes('processors', {
     doc: 'a json-logic evaluation took more operations, or built a longer array or string, than its budget allows: the event is dead-lettered, or the instance takes its error path (`ruleFailed`)',
   },
   RULE_BAD_DURATION: { retryable: false, doc: 'a time helper got a string that is not an ISO-8601 duration' },
+  RULE_ENGINE_UNPATCHED: {
+    retryable: false,
+    doc: 'json-logic-js was installed without its patch (patches/json-logic-js+2.0.5.patch, applied by the postinstall): run `npx patch-package`; the engine does not start',
+  },
   DATASOURCE_UNAVAILABLE: {
     retryable: false,
     doc: 'a node reads a data source that is not configured, or no data-source fetcher is; the instance takes its error path (`dataSourceFailed`)',

@@ -11,6 +11,7 @@ import { pickWeighted, splitFraction } from './ids.js';
 import type {
   EngineEnv,
   InstanceState,
+  InstanceStep,
   JourneyDef,
   NormalizedEvent,
   Outcome,
@@ -59,19 +60,22 @@ class NodeFailure extends Error {
 
 /** Appends a step of the instance (emit groups an input's steps into one step record per instance). */
 export function step(ctx: WalkContext, nodeId: string, status: StepStatus, reason?: string): void {
-  const node = ctx.def.config.nodes[nodeId];
-  ctx.out.steps.push({
-    journeyId: ctx.inst.journeyId,
-    journeyVersion: ctx.inst.version,
-    instanceId: ctx.inst.instanceId,
-    profileKey: ctx.inst.profileKey,
+  const { inst } = ctx;
+  // Built field by field, not with conditional spreads (twice as slow; every step of every input pays), in the
+  // same field order.
+  const s: { -readonly [K in keyof InstanceStep]?: InstanceStep[K] } = {
+    journeyId: inst.journeyId,
+    journeyVersion: inst.version,
+    instanceId: inst.instanceId,
+    profileKey: inst.profileKey,
     nodeId,
-    nodeType: node?.type ?? 'journey',
+    nodeType: ctx.def.config.nodes[nodeId]?.type ?? 'journey',
     status,
-    ...(reason ? { reason } : {}),
-    ...(status === 'error' && ctx.inst.lastError !== undefined ? { message: ctx.inst.lastError } : {}),
-    timestamp: new Date(ctx.env.now()).toISOString(),
-  });
+  };
+  if (reason) s.reason = reason;
+  if (status === 'error' && inst.lastError !== undefined) s.message = inst.lastError;
+  s.timestamp = new Date(ctx.env.now()).toISOString();
+  ctx.out.steps.push(s as InstanceStep);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 
 /** The codes of rule evaluation. */
-export type RuleCode = 'RULE_EVAL_FAILED' | 'RULE_BUDGET_EXCEEDED' | 'RULE_BAD_DURATION';
+export type RuleCode = 'RULE_EVAL_FAILED' | 'RULE_BUDGET_EXCEEDED' | 'RULE_BAD_DURATION' | 'RULE_ENGINE_UNPATCHED';
 
 export class RuleError extends Error {
   override readonly name = 'RuleError';

@@ -94,6 +94,14 @@ describe('rules: json-logic over journey data', () => {
     expect(checkCodes({ and: [{ '==': [1, 1] }, { hourOfDay: [{ var: 'now' }] }] })).toEqual([]);
   });
 
+  it('gets its private instance from the patched factory (no module cache tricks)', () => {
+    const create = (jsonLogicShared as { createInstance?: () => typeof jsonLogicShared }).createInstance;
+    expect(typeof create).toBe('function');
+    const other = create!();
+    other.add_operation('onlyHere', () => 1);
+    expect(() => void jsonLogicShared.apply({ onlyHere: [] } as never, {})).toThrow();
+  });
+
   it('keeps the time helpers private to the engine instance', () => {
     for (const op of TIME_OPERATORS) expect(() => void jsonLogicShared.apply({ [op]: [1] } as never, {})).toThrow();
   });

@@ -1,5 +1,5 @@
 /**
- * json-logic evaluation for journeys. A private json-logic-js instance (the module is loaded a second time, so
+ * json-logic evaluation for journeys. A private json-logic-js instance (made by the factory our patch exposes, so
  * other users of the package never see our operators) carries the custom time helpers of dialect.ts
  * (TIME_OPERATORS); `now` and the default time zone come from the evaluation, i.e. from the injected Clock and
  * the journey, never from the system clock.
@@ -10,26 +10,27 @@
  * still guards at run time is what no static check can bound: the work a rule does on its data (rule-budget.ts),
  * and json-logic's `method` operator, which this instance does not have at all.
  */
-import { createRequire } from 'node:module';
-import type * as JsonLogicModule from 'json-logic-js';
+import jsonLogicModule from 'json-logic-js';
 import { parseDurationMs } from '../duration.js';
 import { DEFAULT_RULE_BUDGET, meterEvaluator, withBudget, type RuleBudget } from './rule-budget.js';
 import { RuleError } from './rule-error.js';
 import { localFields, zonedEpoch } from './time-zone.js';
 
-type JsonLogic = typeof JsonLogicModule;
+type JsonLogic = typeof jsonLogicModule;
 
+/**
+ * A private instance from the factory that patches/json-logic-js+2.0.5.patch exposes (applied by the root
+ * postinstall, like the kafkajs patch). Without the patch there is no safe way to get one: refuse to start.
+ */
 function privateJsonLogic(): JsonLogic {
-  const require = createRequire(import.meta.url);
-  const path = require.resolve('json-logic-js');
-  const shared = require.cache[path];
-  delete require.cache[path];
-  try {
-    return require('json-logic-js') as JsonLogic;
-  } finally {
-    if (shared) require.cache[path] = shared;
-    else delete require.cache[path];
+  const create = (jsonLogicModule as JsonLogic & { createInstance?: () => JsonLogic }).createInstance;
+  if (typeof create !== 'function') {
+    throw new RuleError(
+      'RULE_ENGINE_UNPATCHED',
+      'json-logic-js is not patched (patches/json-logic-js+2.0.5.patch): run `npx patch-package` in the install directory',
+    );
   }
+  return create();
 }
 
 const logic = privateJsonLogic();
