@@ -173,6 +173,14 @@ describe('docs examples on the broker: two engine processes, `jo api`, profiles,
     const r = await runBlock(check, { env: { READ_TOKEN: READER } });
     expectShown(check, r.stdout);
     expect(r.refused).toEqual([]);
+    // the second process joining revokes tasks from the first, some still starting: a routine rebalance, never an error
+    const errors = pair
+      .output()
+      .split('\n')
+      .filter((l) => /"level":(50|60)/.test(l));
+    expect(errors, 'error-level log lines of the scale-out pair').toEqual([]);
+    // one of the pair runs without the API (`--only pipeline,connectors`): its banner must not offer one
+    expect(pair.output().match(/^ {2}API {7}/gm) ?? [], 'banners offering the API').toHaveLength(1);
   }, 150_000);
 
   it('api.md profiles: where p1 stands, a read token refused, an admin exit, then ended', async () => {

@@ -158,7 +158,7 @@ async function printBanner(
   dev: boolean,
 ): Promise<void> {
   say(`journey engine running (${cfg.only.join(', ')}) on ${cfg.kafkaBrokers.join(',')}`);
-  say(`  API       ${engine.address}/v1   (OpenAPI: ${engine.address}/openapi.json)`);
+  if (cfg.only.includes('api')) say(`  API       ${engine.address}/v1   (OpenAPI: ${engine.address}/openapi.json)`);
   say(`  metrics   ${engine.address}/metrics   health: ${engine.address}/healthz, ${engine.address}/readyz`);
   if (cfg.only.includes('api')) say(`  console   ${engine.address}/console/   (sign in with an API token)`);
   if (!dev) return;

@@ -38,7 +38,7 @@ export const processorCodes = defineErrorCodes('processors', {
   RULE_BAD_DURATION: { retryable: false, doc: 'a time helper got a string that is not an ISO-8601 duration' },
   RULE_ENGINE_UNPATCHED: {
     retryable: false,
-    doc: 'json-logic-js was installed without its patch (patches/json-logic-js+2.0.5.patch, applied by the postinstall): run `npx patch-package`; the engine does not start',
+    doc: 'json-logic-js was installed without its patch (patches/json-logic-js+2.0.5.patch, applied by the postinstall): run `npm ci`, or `npx patch-package` after an install with `--ignore-scripts`; the engine does not start',
   },
   DATASOURCE_UNAVAILABLE: {
     retryable: false,

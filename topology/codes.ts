@@ -8,7 +8,7 @@ export const topologyCodes = defineErrorCodes('topology', {
   CONFIG_INVALID: { retryable: false, doc: 'start-up configuration is invalid; every problem is listed' },
   KAFKA_CLIENT_UNPATCHED: {
     retryable: false,
-    doc: 'the installed kafkajs is not 2.2.4 or lacks `patches/kafkajs+2.2.4.patch` (the install skipped the `postinstall` step, e.g. `--ignore-scripts`): run `npx patch-package` in the engine directory (start-up)',
+    doc: 'the installed kafkajs is not 2.2.4 or lacks `patches/kafkajs+2.2.4.patch` (an update changed the patch since the last `npm ci`, or the install skipped the `postinstall` step with `--ignore-scripts`): run `npm ci` in the engine directory, or `npx patch-package` after an install with `--ignore-scripts` (start-up)',
   },
   DESERIALIZATION_FAILED: {
     retryable: false,

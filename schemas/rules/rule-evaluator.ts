@@ -27,7 +27,7 @@ function privateJsonLogic(): JsonLogic {
   if (typeof create !== 'function') {
     throw new RuleError(
       'RULE_ENGINE_UNPATCHED',
-      'json-logic-js is not patched (patches/json-logic-js+2.0.5.patch): run `npx patch-package` in the install directory',
+      'json-logic-js is not patched (patches/json-logic-js+2.0.5.patch): run `npm ci` in the engine directory (its postinstall applies the patch), or `npx patch-package` after an install with --ignore-scripts',
     );
   }
   return create();

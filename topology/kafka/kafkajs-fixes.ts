@@ -37,7 +37,8 @@ export const KAFKAJS_PATCH_REVISION = 3;
 
 /** What is wrong with the installed kafkajs (its version, and its patch marker or undefined), or undefined. */
 export function kafkaJsPatchProblem(version: string, marker: { revision?: unknown } | undefined): string | undefined {
-  const fix = 'run `npx patch-package` in the engine directory (or reinstall without --ignore-scripts)';
+  const fix =
+    'run `npm ci` in the engine directory (its postinstall applies the patch; needed after an update that changed it), or `npx patch-package` after an install with --ignore-scripts';
   if (version !== KAFKAJS_VERSION) return `kafkajs ${version} is installed; the engine needs ${KAFKAJS_VERSION}`;
   if (!marker) return `kafkajs ${version} is not patched by patches/kafkajs+${KAFKAJS_VERSION}.patch: ${fix}`;
   if (marker.revision !== KAFKAJS_PATCH_REVISION)

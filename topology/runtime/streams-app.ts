@@ -323,6 +323,8 @@ export class StreamsApp {
       .then(() => runner.start())
       .catch(async (err: unknown) => {
         await runner.close(false).catch(() => undefined);
+        // retired (revoked, or the app is closing) while it was still starting: its start was aborted on purpose
+        if (this.runners.get(id) !== runner) return this.log('info', 'task revoked while starting', { task: id });
         this.taskFailed(runner, err);
       });
   }

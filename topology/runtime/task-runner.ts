@@ -48,7 +48,8 @@ export class TaskRunner {
   private readonly stop = new AbortController();
   private readonly slice: CpuSlice;
   private loopDone: Promise<void> = Promise.resolve();
-  private failed = false;
+  private failing: Promise<void> | undefined;
+  private shuttingDown: Promise<void> | undefined;
   /** The transactions being committed while the task goes on processing (the committer's depth at most). */
   private commits = new CommitsInFlight(1, () => this.wake?.());
 
@@ -99,6 +100,7 @@ export class TaskRunner {
       (p) => o.events.emit('restore-progress', { taskId: this.id, ...p }),
       this.stop.signal,
     );
+    this.throwIfClosing();
     o.events.emit('restore-complete', { taskId: this.id, ...restored });
     this.outputs.take(); // restoring writes nothing, but be sure nothing stale is committed
     const handle = this.stateHandle;
@@ -126,8 +128,14 @@ export class TaskRunner {
     await this.task.init();
     this.lastCommit = o.clock.now();
     await this.seekToCommitted();
+    // Closed (revoked, the app stopping) while starting: the stores may be closed already; the loop must not run.
+    this.throwIfClosing();
     this.setState('running');
     this.loopDone = this.loop();
+  }
+
+  private throwIfClosing(): void {
+    if (this.stop.signal.aborted) throw new Error(`task ${this.id} was closed while starting`, { cause: 'closed' });
   }
 
   /**
@@ -334,13 +342,15 @@ export class TaskRunner {
     }
   }
 
-  private async fail(err: unknown): Promise<void> {
-    if (this.failed) return;
-    this.failed = true;
-    this.stop.abort();
-    await this.commits.settle();
-    await this.shutdown(false);
-    this.opts.onFailed(this, err);
+  private fail(err: unknown): Promise<void> {
+    if (this.failing) return this.failing;
+    this.failing = (async () => {
+      this.stop.abort();
+      await this.commits.settle();
+      await this.shutdown(false);
+      this.opts.onFailed(this, err);
+    })();
+    return this.failing;
   }
 
   /**
@@ -351,7 +361,9 @@ export class TaskRunner {
     if (this.state === 'closed') return;
     this.stop.abort();
     await this.loopDone;
-    if ((this.state as TaskState) === 'closed') return; // the loop failed and closed it
+    // The loop (or a pipelined commit) failed: that path closes the task; a second close of its stores would fail.
+    if (this.failing) return this.failing;
+    if ((this.state as TaskState) === 'closed') return;
     await this.commits.settle();
     let ok = clean && !this.commits.failed;
     if (ok && this.state === 'running') {
@@ -364,7 +376,13 @@ export class TaskRunner {
     await this.shutdown(ok);
   }
 
-  private async shutdown(clean: boolean): Promise<void> {
+  /** Once: a close racing a failure waits for the first shutdown instead of closing the stores twice. */
+  private shutdown(clean: boolean): Promise<void> {
+    this.shuttingDown ??= this.shutdownOnce(clean);
+    return this.shuttingDown;
+  }
+
+  private async shutdownOnce(clean: boolean): Promise<void> {
     if (this.state === 'closed') return;
     this.setState('suspended');
     this.outputs.take();
