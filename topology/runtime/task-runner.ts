@@ -10,6 +10,7 @@ import type { Producer } from '../kafka/kafka-client.js';
 import type { TransactionalProducer, TransactionalProducerFactory } from '../kafka/port.js';
 import { noopMetrics } from '../api/metrics.js';
 import type { RawRecord } from '../api/record.js';
+import type { RecordBlock } from '../kafka/record-block.js';
 import type { TaskStateHandle } from '../state/state-backend.js';
 import { PunctuationError, StreamTask, changelogWriter, taskIdOf } from './task.js';
 import { changelogTopicOf } from '../api/builder.js';
@@ -62,13 +63,8 @@ export class TaskRunner {
     this.outputs = new TaskOutputBuffer(opts.maxOutputRecordBytes ?? MAX_OUTPUT_RECORD_BYTES, (r, bytes, limit) =>
       this.task?.oversizedOutput(r, bytes, limit),
     );
-    this.queue = new TaskInputQueue({
-      consumer: opts.consumer,
-      partition: opts.partition,
-      inputs: this.inputs,
-      maxQueued: opts.maxQueued,
-      ...(opts.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: opts.maxQueuedBytes }),
-    });
+    const { consumer, partition, maxQueued, maxQueuedBytes } = opts;
+    this.queue = new TaskInputQueue({ consumer, partition, inputs: this.inputs, maxQueued, maxQueuedBytes });
   }
 
   get taskState(): TaskState {
@@ -168,11 +164,12 @@ export class TaskRunner {
   }
 
   /**
-   * Hands a fetched record to the task. Returns false when dropped: the task is not running yet (it will seek
-   * and re-fetch) or the record was already taken (a re-delivery after a seek or rebalance).
+   * Hands a fetched batch's records to the task (queued packed, see `RecordBlock`). Returns false when dropped: the
+   * task is not running yet (it will seek and re-fetch) or the records were already taken (a re-delivery after a
+   * seek or rebalance).
    */
-  offer(raw: RawRecord, highWatermark?: string): boolean {
-    if (this.state !== 'running' || !this.queue.offer(raw, highWatermark)) return false;
+  offerBlock(block: RecordBlock, highWatermark?: string): boolean {
+    if (this.state !== 'running' || !this.queue.offerBlock(block, highWatermark)) return false;
     this.wake?.();
     return true;
   }
