@@ -6,39 +6,11 @@
  * does; kafkajs has none). A remembered id the coordinator no longer knows is refused with UNKNOWN_MEMBER_ID,
  * after which kafkajs joins as a new member as usual.
  *
- * kafkajs keeps the member id in its ConsumerGroup object and offers no way to set it; the adapter seeds it just
- * before the group's first connect (the only kafkajs internal touched here).
+ * The id reaches kafkajs as the consumer option `memberId`, which the kafkajs patch adds (fix 8 in
+ * kafkajs-fixes.ts): kafka-client.ts asks {@link GroupMembers.take} for it when it builds a consumer.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-
-const require = createRequire(import.meta.url);
-
-/** Member ids to rejoin with, by group id; each is used once (by the first consumer of that group). */
-const seeds = new Map<string, string>();
-let patched = false;
-
-interface ConsumerGroupLike {
-  groupId: string;
-  memberId: string | null;
-  connect: (this: ConsumerGroupLike) => Promise<void>;
-}
-
-function seedMemberIds(): void {
-  if (patched) return;
-  patched = true;
-  const ConsumerGroup = require('kafkajs/src/consumer/consumerGroup.js') as { prototype: ConsumerGroupLike };
-  const connect = ConsumerGroup.prototype.connect;
-  ConsumerGroup.prototype.connect = function (this: ConsumerGroupLike): Promise<void> {
-    const seed = this.memberId ? undefined : seeds.get(this.groupId);
-    if (seed !== undefined) {
-      seeds.delete(this.groupId);
-      this.memberId = seed;
-    }
-    return connect.call(this);
-  };
-}
 
 export interface GroupMembersOptions {
   /** JSON file (in the process's local state directory) holding `{groupId: memberId}`. */
@@ -50,19 +22,27 @@ export interface GroupMembersOptions {
 /** The remembered member ids of one process; `remember` is called on every join of a remembered group. */
 export class GroupMembers {
   private readonly saved: Record<string, string> = {};
+  /** Member ids to rejoin with, by group id; each is handed out once (to the first consumer of that group). */
+  private readonly seeds = new Map<string, string>();
 
   constructor(private readonly opts: GroupMembersOptions) {
-    seedMemberIds();
     try {
       const read = JSON.parse(readFileSync(opts.file, 'utf8')) as Record<string, unknown>;
       for (const [group, member] of Object.entries(read)) {
         if (typeof member !== 'string' || !opts.groups(group)) continue;
         this.saved[group] = member;
-        seeds.set(group, member);
+        this.seeds.set(group, member);
       }
     } catch {
       // no file yet (first start) or unreadable: join as new members
     }
+  }
+
+  /** The member id the first consumer of `groupId` in this process joins with; undefined after the first call. */
+  take(groupId: string): string | undefined {
+    const seed = this.seeds.get(groupId);
+    this.seeds.delete(groupId);
+    return seed;
   }
 
   remember(groupId: string, memberId: string): void {

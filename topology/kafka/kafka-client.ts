@@ -155,7 +155,10 @@ export function createKafka(opts: KafkaClientOptions): KafkaJsClient {
   const client: KafkaJsClient = Object.assign(kafka, {
     admin: (cfg?: KafkaJs.AdminConfig) => asKafkaAdmin(withCreateTopicsRetry(makeAdmin(cfg))),
     consumer: (cfg: KafkaJs.ConsumerConfig | ConsumerOptions) => {
-      const consumer = asGroupConsumer(makeConsumer(toKafkaJsConsumerConfig(cfg)));
+      // `memberId`: the patched kafkajs' option (fix 8 in kafkajs-fixes.ts), the id the group's first join uses
+      const memberId = members?.take(cfg.groupId);
+      const config: KafkaJs.ConsumerConfig & { memberId?: string } = toKafkaJsConsumerConfig(cfg);
+      const consumer = asGroupConsumer(makeConsumer(memberId === undefined ? config : { ...config, memberId }));
       if (members) consumer.onGroupJoin((e) => members.remember(cfg.groupId, e.memberId));
       return consumer;
     },

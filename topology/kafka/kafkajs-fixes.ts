@@ -21,6 +21,8 @@
  * 7. Fetch decoding: each record's offset and timestamp are the batch's base plus a delta added as numbers (kafkajs
  *    parsed the bases' decimal strings into BigInt Longs twice per record; Long maths is kept beyond 2^53), and a
  *    record is decoded in place from its batch (no buffer view and decoder per record). Same values out.
+ * 8. A consumer option `memberId`: the consumer's first group joins with that member id (group-members.ts: a
+ *    restarted process rejoins as the member its crashed predecessor was). kafkajs always joined as a new member.
  *
  * This module only checks, when the adapter loads, that the installed kafkajs is 2.2.4 and carries the patch at
  * the revision below (the marker file the patch adds), and throws KAFKA_CLIENT_UNPATCHED otherwise: an install
@@ -33,7 +35,7 @@ const require = createRequire(import.meta.url);
 
 export const KAFKAJS_VERSION = '2.2.4';
 /** The `revision` of `kafkajs/src/journeyEnginePatch.js` the patch in the repo adds (raised with every change). */
-export const KAFKAJS_PATCH_REVISION = 3;
+export const KAFKAJS_PATCH_REVISION = 4;
 
 /** What is wrong with the installed kafkajs (its version, and its patch marker or undefined), or undefined. */
 export function kafkaJsPatchProblem(version: string, marker: { revision?: unknown } | undefined): string | undefined {
