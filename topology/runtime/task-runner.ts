@@ -14,7 +14,8 @@ import type { RecordBlock } from '../kafka/record-block.js';
 import type { TaskStateHandle } from '../state/state-backend.js';
 import { PunctuationError, StreamTask, changelogWriter, taskIdOf } from './task.js';
 import { changelogTopicOf } from '../api/builder.js';
-import { canPrefetch, type KeyValueStore, type Prefetchable } from '../api/store.js';
+import type { KeyValueStore } from '../api/store.js';
+import { InputPrefetch } from './input-prefetch.js';
 import { taskCommitter, type Committer } from './transaction-pipeline.js';
 import { CommitsInFlight } from './commits-in-flight.js';
 import { CpuSlice } from './cpu-slice.js';
@@ -37,8 +38,8 @@ export class TaskRunner {
   private committer: Committer | undefined;
   private stateHandle: TaskStateHandle | undefined;
   private task: StreamTask | undefined;
-  /** Stores warmed with the input keys of each batch (their spec's `prefetchInputKeys`). */
-  private prefetchStores: Prefetchable[] = [];
+  /** Stores warmed with the keys each batch will read (their spec's `prefetchInputKeys`). */
+  private prefetch: InputPrefetch | undefined;
   private readonly queue: TaskInputQueue;
   /** Per input topic, the offset of the last record processed (the next commit's input offset is the one after). */
   private readonly positions = new Map<string, string>();
@@ -100,10 +101,7 @@ export class TaskRunner {
     o.events.emit('restore-complete', { taskId: this.id, ...restored });
     this.outputs.take(); // restoring writes nothing, but be sure nothing stale is committed
     const handle = this.stateHandle;
-    this.prefetchStores = (sub?.stores ?? [])
-      .filter((spec) => spec.prefetchInputKeys === true)
-      .map((spec) => handle.stores.get(spec.name))
-      .filter((s): s is KeyValueStore<unknown> & Prefetchable => canPrefetch(s));
+    this.prefetch = InputPrefetch.of(sub?.stores ?? [], this.stateHandle.stores);
     this.task = new StreamTask({
       applicationId: o.applicationId,
       topology: o.topology,
@@ -190,7 +188,7 @@ export class TaskRunner {
       while (!this.stop.signal.aborted) {
         this.commits.throwIfFailed();
         const batch = this.queue.take(1_000);
-        await this.prefetch(batch);
+        await this.prefetch?.run(batch);
         await this.processBatch(batch);
         if (this.task && this.task.nextWallClockDue() <= o.clock.now()) await this.task.punctuateWallClock();
         await this.maybeCommit();
@@ -248,14 +246,6 @@ export class TaskRunner {
   private endWait(): void {
     this.queue.endWait();
     this.opts.events.emit('task-waiting', { taskId: this.id, waiting: false, code: '', retryAfterMs: 0 });
-  }
-
-  /** One batched read per prefetching store for the keys of the records about to be processed. */
-  private async prefetch(batch: readonly RawRecord[]): Promise<void> {
-    if (this.prefetchStores.length === 0 || batch.length === 0) return;
-    const keys = new Set<string>();
-    for (const r of batch) if (r.key !== null) keys.add(r.key.toString('utf8'));
-    await Promise.all(this.prefetchStores.map((s) => s.prefetch(keys)));
   }
 
   /**
