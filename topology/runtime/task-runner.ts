@@ -100,7 +100,6 @@ export class TaskRunner {
     this.throwIfClosing();
     o.events.emit('restore-complete', { taskId: this.id, ...restored });
     this.outputs.take(); // restoring writes nothing, but be sure nothing stale is committed
-    const handle = this.stateHandle;
     this.prefetch = InputPrefetch.of(sub?.stores ?? [], this.stateHandle.stores);
     this.task = new StreamTask({
       applicationId: o.applicationId,
