@@ -13,26 +13,7 @@ import { produceSample } from './sample.js';
 import { cliConfig, startCommand } from './start-command.js';
 import { testCommand } from './journey-test/test-command.js';
 import { replayCommand } from './journey-test/replay-command.js';
-
-const usage = `usage: jo <command> [options]
-  start [--dev] [--only pipeline,api,connectors] [--config FILE]
-                    run the engine (--dev: start a local Kafka broker when KAFKA_BROKERS is unset,
-                    create an admin token when none is configured, load the sample journey)
-  api               run only the admin REST API (same as: start --only api)
-  topics [--dev]    create or verify every topic of the contract
-  validate [--kind K] [--no-refs] FILE...
-                    check configuration files offline (resources, journeys, bundles, resource sets)
-  test --journey FILE --events FILE.jsonl [--profiles FILE] [--responses FILE] [--resources FILE]...
-       [--expect FILE] [--start ISO] [--horizon DURATION] [--json]
-                    run a journey on a simulated clock with canned responses (nothing is sent); print
-                    each profile's trail and per-node counts; exit 1 naming each failed expectation
-  replay --journey ID [--version N] --from ISO --to ISO [--compare] [--responses FILE] [--json]
-                    run a version over a past range of <prefix>events on a clock driven by event timestamps
-                    (own consumer, nothing committed or sent); per-node counts, commands per action, peak
-                    commands/s per endpoint; --compare: side by side with what the live engine did
-  produce-sample [--count N] [--purchase-ratio R]
-                    send demo signup and purchase events (no keys) to <prefix>events
-configuration: environment variables (docs/configuration.md) and an optional JSON file (--config / JO_CONFIG_FILE)`;
+import { helpText, usage } from './cli-usage.js';
 
 function say(msg: string): void {
   process.stdout.write(`${msg}\n`);
@@ -56,8 +37,33 @@ async function topics(args: string[]): Promise<number> {
   return 0;
 }
 
+const HELP = new Set(['--help', '-h']);
+
+/**
+ * `jo --help`, `jo help [command]`, `jo <command> --help`: prints the help text and gives 0 (nothing starts); an
+ * unknown command gives the whole usage on stderr and 2. Undefined when argv asks for no help.
+ */
+function help(cmd: string | undefined, rest: string[]): number | undefined {
+  const asked =
+    cmd === 'help' || HELP.has(cmd ?? '')
+      ? { command: rest[0] }
+      : rest.some((a) => HELP.has(a))
+        ? { command: cmd }
+        : undefined;
+  if (!asked) return undefined;
+  const text = helpText(asked.command);
+  if (text === undefined) {
+    process.stderr.write(`${usage}\n`);
+    return 2;
+  }
+  say(text);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  const helped = help(cmd, rest);
+  if (helped !== undefined) return helped;
   // the short-lived clients of produce-sample, topics, replay: kafkajs' transient start-up lines stay quiet
   setDefaultKafkaLog(kafkaLogSink(createLogger({ level: 'warn', format: process.stderr.isTTY ? 'pretty' : 'json' })));
   try {

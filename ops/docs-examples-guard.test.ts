@@ -3,10 +3,10 @@
 // `<!-- run: NAME -->` marker that a docs test reads (ops/docs-examples.test.ts, ops/docs-examples.int.test.ts),
 // or be on the short list below with the reason it is run elsewhere. Output samples are fenced as ```text and
 // configuration as ```json: they are not commands.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fencedBlocks, REPO_ROOT } from './testing/docs-blocks.js';
+import { docsFiles, fencedBlocks, REPO_ROOT } from './testing/docs-blocks.js';
 
 /** The test files that run docs blocks; a marker counts as run when one of them reads it by file and name. */
 const RUNNERS = ['ops/docs-examples.test.ts', 'ops/docs-examples.int.test.ts'];
@@ -25,19 +25,6 @@ const RUN_ELSEWHERE: ReadonlyArray<{ file: string; starts: string; why: string; 
 ];
 
 const SHELL_LANGS = new Set(['sh', 'bash', 'shell', 'console', 'zsh', '']);
-const SKIP_DIRS = new Set(['node_modules', '.git', '.infra', 'dist', 'coverage']);
-
-/** README.md, docs/*.md and every folder's README.md, relative to the repository root. */
-function docsFiles(dir = REPO_ROOT): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, e.name);
-    if (e.isDirectory() && !SKIP_DIRS.has(e.name)) out.push(...docsFiles(path));
-    const rel = relative(REPO_ROOT, path);
-    if (e.isFile() && (e.name === 'README.md' || /^docs\/[^/]+\.md$/.test(rel))) out.push(rel);
-  }
-  return out.sort();
-}
 
 /** `FILE NAME` pairs the runners read: `docsBlock('api.md', 'profiles')`, `docsBlocks('README.md', …)`. */
 function runMarkers(): Set<string> {

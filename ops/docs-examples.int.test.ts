@@ -236,7 +236,7 @@ describe('docs examples on the broker: two engine processes, `jo api`, profiles,
       const node = (rep['nodes'] as Array<{ left: Record<string, number> }>)[0];
       return Object.values(node?.left ?? {}).reduce((x, y) => x + y, 0);
     };
-    await waitFor(async () => (await left()) === 40, 90_000, 'all 40 sign-ups called or capped');
+    await waitFor(async () => (await left()) === 40, 150_000, 'all 40 sign-ups called or capped');
     const block = docsBlock('governance.md', 'governance-metrics');
     const r = await runBlock(block, { env });
     const metric = (status: string) =>
@@ -259,5 +259,5 @@ describe('docs examples on the broker: two engine processes, `jo api`, profiles,
     await stopCleanly(engine, 1);
     const pairFailed = await pairStopped;
     if (pairFailed) throw pairFailed;
-  }, 180_000);
+  }, 240_000);
 });

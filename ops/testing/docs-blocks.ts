@@ -5,12 +5,28 @@
  * with SIGTERM the way a terminal stops them.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root: docs blocks run from here (`node ops/bin/jo.js …`). */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Folders no docs page or source file of ours lives in. */
+export const SKIP_DIRS = new Set(['node_modules', '.git', '.infra', 'dist', 'coverage', 'results']);
+
+/** README.md, docs/*.md and every folder's README.md, relative to the repository root. */
+export function docsFiles(dir = REPO_ROOT): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory() && !SKIP_DIRS.has(e.name)) out.push(...docsFiles(path));
+    const rel = relative(REPO_ROOT, path);
+    if (e.isFile() && (e.name === 'README.md' || /^docs\/[^/]+\.md$/.test(rel))) out.push(rel);
+  }
+  return out.sort();
+}
 
 /** One fenced block of a markdown page: its first line (1-based), language tag, text and the marker above it. */
 export interface FencedBlock {

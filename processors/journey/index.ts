@@ -28,6 +28,6 @@ export { StoreEntryLedger, partitionShare, type EntryCount } from './entry-ledge
 export { nextCronFire, nextRunAt } from './audience-schedule.js';
 export { updatedProfile } from './profile-update.js';
 export { toStepRecords } from './step-records.js';
-export { countOutcome, reportKeysOf, type WaitingListener } from './node-report.js';
+export { countOutcome, type WaitingListener } from './node-report.js';
 export * from './journey-model.js';
 export { describeProfile, type ProfileJourneyView, type InstanceView, type WaitingFor } from './profile-view.js';

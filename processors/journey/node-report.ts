@@ -29,14 +29,6 @@ const TERMINAL = new Set(['ended', 'error', 'timedout']);
 /** Told about every change of a node's `waiting` count (the `jo_journey_node_instances` gauge). */
 export type WaitingListener = (journeyId: string, version: number, nodeId: string, delta: number) => void;
 
-/** The report keys (`reportKey`) an outcome touches: load these rows before `countOutcome`. */
-export function reportKeysOf(outcome: Outcome): Set<string> {
-  const keys = new Set<string>();
-  for (const s of outcome.steps)
-    if (s.journeyId !== '' && s.nodeId !== ENTRY_NODE) keys.add(reportKey(s.journeyId, s.journeyVersion));
-  return keys;
-}
-
 /** Groups the outcome's counted steps by instance, in first-appearance order. */
 function byInstance(steps: readonly InstanceStep[]): Map<string, InstanceStep[]> {
   const groups = new Map<string, InstanceStep[]>();

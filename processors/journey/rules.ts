@@ -13,23 +13,29 @@ import {
 } from '../../schemas/index.js';
 import { processorCodes } from '../codes.js';
 
-function recoded<T>(evaluate: () => T): T {
-  try {
-    return evaluate();
-  } catch (err) {
-    if (err instanceof RuleError) throw processorCodes.error(err.code, err.message, { cause: err });
-    throw err;
-  }
+/** A RuleError re-coded as processors' terminal error; anything else as it is. */
+function recoded(err: unknown): unknown {
+  return err instanceof RuleError ? processorCodes.error(err.code, err.message, { cause: err }) : err;
 }
+
+// (try/catch in each function, not a shared wrapper taking a closure: these run several times per event)
 
 /** schemas' `evaluateWith` (see there), failing with a terminal error of processors/codes.ts. */
 export function evaluateWith(rule: unknown, data: unknown, at: Parameters<typeof evaluateCheckedWith>[2]): unknown {
-  return recoded(() => evaluateCheckedWith(rule, data, at));
+  try {
+    return evaluateCheckedWith(rule, data, at);
+  } catch (err) {
+    throw recoded(err);
+  }
 }
 
 /** Evaluates `rule` against journey data; `timezone` is the default zone of the time helpers. */
 export function evaluateRule(rule: unknown, data: RuleData, timezone = 'UTC'): unknown {
-  return recoded(() => evaluateChecked(rule, data, timezone));
+  try {
+    return evaluateChecked(rule, data, timezone);
+  } catch (err) {
+    throw recoded(err);
+  }
 }
 
 /** Evaluates a condition rule to a boolean. */

@@ -14,6 +14,7 @@ import jsonLogicModule from 'json-logic-js';
 import { parseDurationMs } from '../duration.js';
 import { DEFAULT_RULE_BUDGET, meterEvaluator, withBudget, type RuleBudget } from './rule-budget.js';
 import { RuleError } from './rule-error.js';
+import { simpleRule } from './simple-rule.js';
 import { localFields, zonedEpoch } from './time-zone.js';
 
 type JsonLogic = typeof jsonLogicModule;
@@ -144,12 +145,20 @@ export function evaluateWith(
   data: unknown,
   at: { readonly now: number; readonly timezone: string; readonly budget?: RuleBudget },
 ) {
+  const budget = at.budget ?? DEFAULT_RULE_BUDGET;
+  // most rules are a few comparisons: compiled once, same results, no meter needed (simple-rule.ts)
+  const simple = simpleRule(rule);
+  if (simple !== undefined && simple.nodes <= budget.maxOps) {
+    try {
+      return simple.run(data);
+    } catch (err) {
+      throw new RuleError('RULE_EVAL_FAILED', `rule failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
   const outer = scope;
   scope = { now: at.now, timezone: at.timezone };
   try {
-    return withBudget(at.budget ?? DEFAULT_RULE_BUDGET, (): unknown =>
-      logic.apply(rule as Parameters<JsonLogic['apply']>[0], data),
-    );
+    return withBudget(budget, (): unknown => logic.apply(rule as Parameters<JsonLogic['apply']>[0], data));
   } catch (err) {
     if (err instanceof RuleError) throw err;
     throw new RuleError('RULE_EVAL_FAILED', `rule failed: ${(err as Error).message}`, { cause: err });
