@@ -2,9 +2,9 @@
  * Before/after in one run: a benchmark runs the same child script on the current tree and on a baseline tree, the
  * repository at a git ref (`BENCH_BASELINE_REF`, default the commit before session 4's per-record CPU work; `none`
  * skips the baseline), extracted with `git archive` into a temporary directory kept between runs, with node_modules
- * of its own installed from the baseline's own lockfile (`npm ci --ignore-scripts`, once per ref). Not this
- * checkout's node_modules: those carry our kafkajs patch (patches/), so a baseline on them would measure our patched
- * kafkajs. The child scripts are copied into the baseline tree; they use only names that existed at the baseline too.
+ * of its own installed from the baseline's own lockfile (`npm ci --ignore-scripts`, once per ref; then the baseline's
+ * own patches/, if it has any). Not this checkout's node_modules: those carry our kafkajs patch (patches/), so a
+ * baseline on them would measure our patched kafkajs. The child scripts are copied into the baseline tree; they use only names that existed at the baseline too.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -61,6 +61,10 @@ function installOwnModules(dir: string, sha: string): void {
   if (lstatSync(modules, { throwIfNoEntry: false })?.isSymbolicLink()) unlinkSync(modules);
   process.stderr.write(`bench: installing the baseline's own node_modules (${sha}, npm ci) in ${dir} ...\n`);
   execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir, stdio: ['ignore', 2, 2] });
+  // a baseline that ships patch files (patches/, applied by its postinstall) runs with ITS patches, as it shipped
+  // (without them its adapters refuse to start: KAFKA_CLIENT_UNPATCHED, RULE_ENGINE_UNPATCHED)
+  if (existsSync(join(dir, 'patches')))
+    execFileSync(join(modules, '.bin', 'patch-package'), [], { cwd: dir, stdio: ['ignore', 2, 2] });
   writeFileSync(marker, `${sha}\n`);
   process.stderr.write(`bench: baseline node_modules installed; later runs reuse them\n`);
 }

@@ -14,6 +14,8 @@ import {
   type DataSourceConfig,
 } from '../../schemas/index.js';
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 const DEFAULT_RESPONSE: CannedResponse = { status: 200, body: {} };
 const NO_RETRY = new Set([401, 403, 404]);
 /** The connector's defaults when the command carries none. */
@@ -30,6 +32,30 @@ export interface CannedEndpointSpecs {
 export interface SimulatedCall {
   readonly result: ActionResult;
   readonly latencyMs: number;
+}
+
+/**
+ * A result with the fields in the order a connector writes them (`resultOf`'s, attempts, status, then `rest`'s):
+ * `resultOf`'s object and assignments, not spreads of objects of several shapes (a replay makes one per command).
+ */
+function result(
+  cmd: ActionCommand,
+  attempts: number,
+  status: ActionResult['status'],
+  rest: Pick<ActionResult, 'httpStatus' | 'error' | 'response'>,
+): ActionResult {
+  const r: Mutable<ActionResult> = resultOf(cmd) as Mutable<ActionResult>;
+  r.attempts = attempts;
+  r.status = status;
+  if (rest.httpStatus !== undefined) r.httpStatus = rest.httpStatus;
+  if (rest.error !== undefined) r.error = rest.error;
+  if ('response' in rest) r.response = rest.response;
+  return r;
+}
+
+/** Time from a command's creation to its deadline. */
+function budgetOf(cmd: ActionCommand): number {
+  return Math.max(0, Date.parse(cmd.deadline) - Date.parse(cmd.createdAt));
 }
 
 function ok(status: number): boolean {
@@ -56,7 +82,9 @@ export class CannedEndpoints {
   call(cmd: ActionCommand): SimulatedCall {
     const timeoutMs = cmd.timeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS;
     const attemptsAllowed = 1 + Math.min(3, Math.max(0, cmd.retries ?? DEFAULT_RETRIES));
-    const budget = Math.max(0, Date.parse(cmd.deadline) - Date.parse(cmd.createdAt));
+    // the command's time budget (two date parses) is read only when it can matter: an attempt took time or failed
+    // (a replay's commands mostly answer at once)
+    let budget: number | undefined;
     let elapsed = 0;
     let attempts = 0;
     let last: { status?: number; body?: unknown; timedOut: boolean } = { timedOut: false };
@@ -69,21 +97,19 @@ export class CannedEndpoints {
       const status = r.status ?? 200;
       last = timedOut ? { timedOut } : { status, body: r.body ?? {}, timedOut };
       if (!timedOut && (ok(status) || NO_RETRY.has(status))) break;
+      budget ??= budgetOf(cmd);
       if (elapsed >= budget) break;
     }
-    const base = {
-      ...resultOf(cmd),
-      attempts,
-    };
-    const latencyMs = Math.min(elapsed, budget);
-    if (last.timedOut || elapsed > budget)
-      return { latencyMs, result: { ...base, status: 'timedout', error: `no answer within ${timeoutMs} ms` } };
+    if (elapsed > 0) budget ??= budgetOf(cmd);
+    const latencyMs = budget === undefined ? elapsed : Math.min(elapsed, budget);
+    if (last.timedOut || (budget !== undefined && elapsed > budget))
+      return { latencyMs, result: result(cmd, attempts, 'timedout', { error: `no answer within ${timeoutMs} ms` }) };
     const status = last.status ?? 200;
     const response = last.body === undefined ? {} : { response: last.body };
-    if (ok(status)) return { latencyMs, result: { ...base, status: 'ok', httpStatus: status, ...response } };
+    if (ok(status)) return { latencyMs, result: result(cmd, attempts, 'ok', { httpStatus: status, ...response }) };
     return {
       latencyMs,
-      result: { ...base, status: 'error', httpStatus: status, error: `HTTP ${status}`, ...response },
+      result: result(cmd, attempts, 'error', { httpStatus: status, error: `HTTP ${status}`, ...response }),
     };
   }
 

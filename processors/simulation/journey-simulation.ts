@@ -109,6 +109,7 @@ export class JourneySimulation {
   private runner!: InMemoryRunner;
   private readonly topics = { events: '', profiles: '', config: '', results: '', steps: '', dlq: '' };
   private commandTopics = new Set<string>();
+  private lastIso = { ms: NaN, text: '' };
 
   private constructor(private readonly opts: JourneySimulationOptions) {
     this.clock = new ManualClock(opts.start);
@@ -248,7 +249,7 @@ export class JourneySimulation {
     } else if (this.commandTopics.has(o.topic)) {
       const cmd = valueOf(o) as ActionCommand;
       const call = this.endpoints.call(cmd);
-      const value = { ...call.result, completedAt: iso(now + call.latencyMs) };
+      const value = { ...call.result, completedAt: this.isoAt(now + call.latencyMs) };
       this.queue.add(now + call.latencyMs, { kind: 'result', command: cmd, value });
       obs.command?.(cmd, call, this.cause);
     } else if (o.topic === this.topics.dlq) {
@@ -256,8 +257,14 @@ export class JourneySimulation {
     }
   }
 
+  /** `iso(ms)`, remembered for the last ms asked (the commands of one input ask the same one). */
+  private isoAt(ms: number): string {
+    if (ms !== this.lastIso.ms) this.lastIso = { ms, text: iso(ms) };
+    return this.lastIso.text;
+  }
+
   private timerChange(o: RunnerOutput, now: number): void {
-    const key = o.key?.toString('utf8') ?? '';
+    const key = o.storeKey ?? o.key?.toString('utf8') ?? '';
     const value = valueOf(o);
     if (value !== null) {
       const t = value as JourneyTimer;

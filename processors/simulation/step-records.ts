@@ -22,17 +22,18 @@ function str(v: unknown): string {
 
 function one(head: Record<string, unknown>, s: Record<string, unknown>): SimStep {
   const reason = s['reason'];
-  return {
-    journeyId: str(head['journeyId']),
-    journeyVersion: typeof head['journeyVersion'] === 'number' ? head['journeyVersion'] : 0,
-    instanceId: str(head['instanceId']),
-    profileKey: str(head['profileKey']),
-    nodeId: str(s['nodeId']),
-    nodeType: str(s['nodeType']),
-    status: str(s['status']),
-    ...(typeof reason === 'string' && reason !== '' ? { reason } : {}),
-    timestamp: str(s['timestamp']) || str(head['timestamp']),
-  };
+  const journeyId = str(head['journeyId']);
+  const journeyVersion = typeof head['journeyVersion'] === 'number' ? head['journeyVersion'] : 0;
+  const instanceId = str(head['instanceId']);
+  const profileKey = str(head['profileKey']);
+  const nodeId = str(s['nodeId']);
+  const nodeType = str(s['nodeType']);
+  const status = str(s['status']);
+  const timestamp = str(s['timestamp']) || str(head['timestamp']);
+  // two literals (same field order) rather than a spread of a temporary object per step
+  return typeof reason === 'string' && reason !== ''
+    ? { journeyId, journeyVersion, instanceId, profileKey, nodeId, nodeType, status, reason, timestamp }
+    : { journeyId, journeyVersion, instanceId, profileKey, nodeId, nodeType, status, timestamp };
 }
 
 /** The steps of one `jo.step-events` record value. */
@@ -40,9 +41,9 @@ export function stepsOf(value: unknown): SimStep[] {
   if (value === null || typeof value !== 'object') return [];
   const rec = value as Record<string, unknown>;
   const list = rec['steps'];
-  if (Array.isArray(list))
-    return list
-      .filter((s): s is Record<string, unknown> => s !== null && typeof s === 'object')
-      .map((s) => one(rec, s));
-  return [one(rec, rec)];
+  if (!Array.isArray(list)) return [one(rec, rec)];
+  const steps: SimStep[] = [];
+  for (const s of list as unknown[])
+    if (s !== null && typeof s === 'object') steps.push(one(rec, s as Record<string, unknown>));
+  return steps;
 }

@@ -44,6 +44,8 @@ export interface RunnerOutput {
   readonly timestamp: number;
   readonly headers: Headers;
   readonly store?: string;
+  /** For a store change: the key as the store has it (what `key` holds as UTF-8). */
+  readonly storeKey?: string;
 }
 
 /**
@@ -77,6 +79,37 @@ class InProcessRecord implements RawRecord, RunnerOutput {
 }
 
 const jsonBytes = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
+const NO_HEADERS: Headers = Object.freeze({});
+
+/** A change of a watched store as its changelog record would read; key and value bytes are made on first read. */
+class StoreChange implements RunnerOutput {
+  private keyBytes: Buffer | undefined;
+  private valueBytes: Buffer | null | undefined;
+  readonly headers = NO_HEADERS;
+  readonly decoded: { readonly value: unknown };
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly store: string,
+    readonly storeKey: string,
+    value: unknown,
+    readonly timestamp: number,
+    private readonly serde: StoreSpec['serde'],
+  ) {
+    this.decoded = { value };
+  }
+
+  get key(): Buffer {
+    return (this.keyBytes ??= Buffer.from(this.storeKey, 'utf8'));
+  }
+
+  get value(): Buffer | null {
+    const v = this.decoded.value;
+    if (this.valueBytes === undefined) this.valueBytes = v === null ? null : this.serde.serialize(v);
+    return this.valueBytes;
+  }
+}
 
 /** An in-memory store that reports every change (the value itself; null for a delete) to `onChange`. */
 class WatchedStore<V> extends InMemoryKeyValueStore<V> {
@@ -87,15 +120,19 @@ class WatchedStore<V> extends InMemoryKeyValueStore<V> {
     super(name);
   }
 
-  override async put(key: string, value: V): Promise<void> {
-    await super.put(key, value);
+  // The in-memory store applies a change before it returns (its promise is already resolved): reported at once,
+  // without an async frame per write.
+  override put(key: string, value: V): Promise<void> {
+    const done = super.put(key, value);
     this.onChange(key, value);
+    return done;
   }
 
   /** Reported even when the key is absent, as a changelog tombstone is. */
-  override async delete(key: string): Promise<void> {
-    await super.delete(key);
+  override delete(key: string): Promise<void> {
+    const done = super.delete(key);
     this.onChange(key, null);
+    return done;
   }
 }
 
@@ -126,7 +163,8 @@ export class InMemoryRunner {
   private readonly globals = new Map<string, GlobalStoreUpdater>();
   private readonly storeOfChangelog = new Map<string, string>();
   private readonly subOfTopic = new Map<string, number>();
-  private readonly offsets = new Map<string, number>();
+  /** Next offset per topic and partition. */
+  private readonly offsets = new Map<string, number[]>();
   private readonly queue: InProcessRecord[] = [];
   private closed = false;
 
@@ -185,9 +223,10 @@ export class InMemoryRunner {
   }
 
   private nextOffset(topic: string, partition: number): number {
-    const k = `${topic}/${partition}`;
-    const offset = this.offsets.get(k) ?? 0;
-    this.offsets.set(k, offset + 1);
+    let next = this.offsets.get(topic);
+    if (!next) this.offsets.set(topic, (next = []));
+    const offset = next[partition] ?? 0;
+    next[partition] = offset + 1;
     return offset;
   }
 
@@ -195,21 +234,9 @@ export class InMemoryRunner {
    * A change of a watched store, handed to `onOutput` as its changelog record would read, with the value itself in
    * `decoded` (its bytes are made only if read: a simulation watching timers never serializes them).
    */
-  private storeChange(spec: StoreSpec, partition: number, key: string, value: unknown): void {
-    const topic = changelogTopicOf(this.opts.applicationId, spec);
-    const rec = new InProcessRecord(
-      topic,
-      partition,
-      String(this.nextOffset(topic, partition)),
-      Buffer.from(key, 'utf8'),
-      this.opts.clock.now(),
-      {},
-      value === null ? null : undefined,
-      { value },
-      (v) => spec.serde.serialize(v),
-      spec.name,
-    );
-    this.opts.onOutput(rec);
+  private storeChange(spec: StoreSpec, topic: string, partition: number, key: string, value: unknown): void {
+    // no offset: nothing reads a store change back (only queued records need one)
+    this.opts.onOutput(new StoreChange(topic, partition, spec.name, key, value, this.opts.clock.now(), spec.serde));
   }
 
   /**
@@ -218,8 +245,9 @@ export class InMemoryRunner {
    */
   private taskStore(spec: StoreSpec, partition: number, logger: ChangeLogger): KeyValueStore<unknown> {
     const watched = this.logged(spec) && spec.coalesceChangelog !== true;
+    const topic = changelogTopicOf(this.opts.applicationId, spec);
     const inner = watched
-      ? new WatchedStore<unknown>(spec.name, (key, value) => this.storeChange(spec, partition, key, value))
+      ? new WatchedStore<unknown>(spec.name, (key, value) => this.storeChange(spec, topic, partition, key, value))
       : new InMemoryKeyValueStore<unknown>(spec.name);
     this.stores.push(inner);
     if (watched || !this.logged(spec)) return inner;
