@@ -42,7 +42,6 @@ import {
   taggedRoundRobin,
   type OwnerTag,
 } from './txn-owner.js';
-
 export { parseCommand };
 export type { CommandHandler, CommandConsumerOptions, CommandConsumerState } from './command-consumer-options.js';
 
@@ -215,6 +214,7 @@ export class CommandConsumer {
     this.consumer = o.kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: o.sessionTimeoutMs ?? 30_000,
+      maxWaitTimeInMs: 500, // stop() waits for the fetch in flight: kafkajs' 5 s default on an idle topic
       readUncommitted: false,
       partitionAssigners: [taggedRoundRobin(this.tag)],
     });

@@ -17,6 +17,68 @@ import {
 } from './testing/inline-commands.js';
 import { main } from './cli.js';
 
+/**
+ * Who runs each inline command in CI (`by`: runner file → text it must contain, checked so a reason cannot go stale),
+ * or why it is not run there (`notInCi`). Every inline command must match one entry; an entry nothing matches fails.
+ */
+interface Runs {
+  readonly span: RegExp;
+  readonly by?: Readonly<Record<string, readonly string[]>>;
+  readonly notInCi?: string;
+}
+const DOCS_INT = 'ops/docs-examples.int.test.ts';
+const INFRA = { 'ops/local-infra.ts': ["runScript('kafka.sh', 'start')", "runScript('registry.sh', 'start')"] };
+const RUNS: readonly Runs[] = [
+  { span: /^(jo|node ops\/bin\/jo\.js)( --help)?$/, by: { [DOCS_INT]: ['node ops/bin/jo.js --help'] } },
+  { span: /^jo start\b/, by: { [DOCS_INT]: ["'scale-out'"], 'ops/first-hour.int.test.ts': ["['start']"] } },
+  { span: /^jo api$/, by: { [DOCS_INT]: ["'api-run'"] } },
+  { span: /^(jo|node ops\/bin\/jo\.js) topics\b/, by: { [DOCS_INT]: ['node ops/bin/jo.js topics'] } },
+  { span: /^(jo|node ops\/bin\/jo\.js) validate\b/, by: { [DOCS_INT]: ['node ops/bin/jo.js validate'] } },
+  { span: /^jo test\b/, by: { 'ops/docs-examples.test.ts': ["'jo-test'"] } },
+  { span: /^jo replay\b/, by: { 'ops/journey-test/replay.int.test.ts': ['replayCommand('] } },
+  {
+    span: /^((KAFKA_BROKERS=\S+ node ops\/bin\/)?jo(\.js)?) produce-sample\b/,
+    by: { [DOCS_INT]: ["'governance-produce'"], 'ops/first-hour.int.test.ts': ['produce-sample'] },
+  },
+  { span: /^npm start$/, by: { 'ops/first-hour.int.test.ts': ["spawn('npm', ['start']"] } },
+  { span: /^npm ci$|^npm test$|^npm run test:unit$/, by: { '.ci/run': ['npm ci', 'npm test', 'run --project unit'] } },
+  { span: /^npm run verify$/, by: { '.ci/run': ['format:check', 'lint', 'typecheck', 'npm test'] } },
+  { span: /^npx patch-package$/, by: { 'package.json': ['"postinstall": "patch-package"'], '.ci/run': ['npm ci'] } },
+  { span: /^npm run infra:(up|down)$/, by: INFRA },
+  { span: /^bash ops\/infra\/registry\.sh start\|stop\|status$/, by: INFRA },
+  {
+    span: /^bash ops\/infra\/kafka\.sh start\|stop\|status\|reset$/,
+    by: { ...INFRA, [DOCS_INT]: ['bash ops/infra/kafka.sh status', 'bash ops/infra/kafka.sh reset'] },
+  },
+  {
+    span: /^KAFKA_PORT=\S+ KAFKA_CONTROLLER_PORT=\S+ JO_INFRA_DIR=\S+ bash ops\/infra\/kafka\.sh start$/,
+    by: { 'topology/testing/private-broker.ts': ['KAFKA_CONTROLLER_PORT', "'ops/infra/kafka.sh'), 'start'"] },
+  },
+  {
+    span: /^npm run bench -- connectors$|^npm run bench \[-- /,
+    by: { [DOCS_INT]: ['BENCH_TINY=1 npm run bench -- connectors'] },
+  },
+  {
+    span: /(npm run bench|bench\/run\.ts) /,
+    notInCi:
+      'benchmarks take minutes and CI time is bounded: the guard checks each case and variable exists; ' +
+      'CI runs the connectors case with BENCH_TINY=1 (bench/run.ts), which shows the runner works',
+  },
+  {
+    span: /^npm run docs$/,
+    notInCi:
+      'it rewrites docs/errors.md and docs/metrics.md; the catalogue tests fail when they differ from what it writes',
+  },
+  {
+    span: /^npm (ci --omit=dev|ci --ignore-scripts|install|link)$|^npx patch-package kafkajs$|^npx jo$/,
+    notInCi:
+      "npm's own install variants and patch-package's re-making of the patch: a maintainer's steps, not the engine's",
+  },
+];
+
+/** The entry that covers an inline command (the first whose pattern matches its text). */
+const runsOf = (span: string): Runs | undefined => RUNS.find((r) => r.span.test(span));
+
 /** Every problem of one page: `FILE:LINE \`span\`: what is wrong`. */
 function pageProblems(file: string, markdown: string, facts: CommandFacts): string[] {
   const commands = inlineCommands(file, markdown).flatMap((c) =>
@@ -56,6 +118,24 @@ describe('commands named inline in the docs', () => {
       expect(spans).toContain(s);
     expect(spans.filter((s) => s.startsWith('jo ')).length).toBeGreaterThan(10);
     expect(all.flatMap((p) => pageProblems(p.file, p.text, facts))).toEqual([]);
+  });
+
+  it('every inline command is run in CI by a named test, or is on the short list of what CI cannot run, with why', () => {
+    const commands = pages().flatMap((p) => inlineCommands(p.file, p.text));
+    const uncovered = commands.filter((c) => !runsOf(c.span)).map((c) => `${c.file}:${c.line} \`${c.span}\``);
+    expect(uncovered, 'inline commands nothing runs: add a runner (or a reason) to RUNS').toEqual([]);
+    const used = new Set(commands.map((c) => runsOf(c.span)));
+    expect(
+      RUNS.filter((r) => !used.has(r)).map((r) => String(r.span)),
+      'RUNS entries no docs command needs',
+    ).toEqual([]);
+    for (const r of RUNS)
+      for (const [runner, texts] of Object.entries(r.by ?? {}))
+        for (const t of texts)
+          expect(readFileSync(join(REPO_ROOT, runner), 'utf8'), `${runner} runs ${t}`).toContain(t);
+    // the short list, shown with each run
+    const notRun = commands.filter((c) => runsOf(c.span)?.notInCi).map((c) => `  ${c.file}:${c.line} ${c.span}`);
+    console.info(`inline commands not run in CI (${notRun.length}):\n${notRun.join('\n')}`);
   });
 
   it('every `jo` command the docs name answers `jo COMMAND --help` with its flags, exit 0, nothing started', async () => {

@@ -7,6 +7,7 @@
 //   docs/operations.md  port-in-use, scale-out (two `jo start`), scale-out-check
 //   docs/api.md         api-run (`jo api`), api-run-check, profiles (3 blocks), report (2 blocks)
 //   docs/governance.md  governance-engine, governance-throttle, governance-produce, governance-metrics
+//   inline commands     `jo --help`, `jo topics`, `jo validate`, `kafka.sh status|reset`, `npm run bench -- connectors`
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -143,6 +144,41 @@ describe('docs examples on the broker: two engine processes, `jo api`, profiles,
       await new Promise((ok) => squatter.close(ok));
     }
   }, 90_000);
+
+  // the commands the docs name inline (ops/docs-commands-guard.test.ts lists who runs each), as a user types them
+  it('inline commands: jo --help, jo topics, jo validate, kafka.sh status and reset, a tiny bench run', async () => {
+    const infra = join(dir, 'infra');
+    const privateBroker = {
+      KAFKA_PORT: String(await freePort()),
+      KAFKA_CONTROLLER_PORT: String(await freePort()),
+      JO_INFRA_DIR: infra,
+    };
+    // node + tsx start-up is seconds of CPU each: under load the default 60 s per block is not enough
+    const slow = { timeoutMs: 150_000 };
+    const [help, topics, validate, status, reset, bench] = await Promise.all([
+      runBlock('node ops/bin/jo.js --help', slow),
+      runBlock('node ops/bin/jo.js topics', {
+        ...slow,
+        env: { KAFKA_BROKERS: brokers(), JO_TOPIC_PREFIX: `${uniqueName('docs-t')}.` },
+      }),
+      runBlock('node ops/bin/jo.js validate ops/sample/resources.json', {
+        ...slow,
+        env: { JO_OUTBOUND_ALLOW: '127.0.0.1' },
+      }),
+      // a broker that is not running, on ports and in a directory of this test: `status` says so and exits 1
+      runBlock('bash ops/infra/kafka.sh status', { env: privateBroker, exit: 1 }),
+      runBlock('bash ops/infra/kafka.sh reset', { env: privateBroker }),
+      runBlock('BENCH_TINY=1 npm run bench -- connectors', { ...slow, env: { KAFKA_BROKERS: brokers() } }),
+    ]);
+    for (const cmd of ['start', 'api', 'topics', 'validate', 'test', 'replay', 'produce-sample'])
+      expect(help.stdout).toContain(`\n  ${cmd}`);
+    expect(topics.stdout).toMatch(/^topics: \d+ created \(.+\), 0 verified$/m);
+    expect(validate.stdout.match(/ OK \(/g), validate.stdout).toHaveLength(5);
+    expect(status.stdout.trim()).toBe('stopped');
+    expect(reset.stderr).toContain(`wiped ${infra}/kafka/data`);
+    expect(bench.stdout).toMatch(/http connector calls\/s \(maxInFlight 64\) +\d+ +calls\/s +300 commands/);
+    expect(bench.stdout).toContain('BENCH_TINY=1: a few hundred records, the numbers mean nothing');
+  }, 180_000);
 
   it('api.md "Run it": `jo api` serves health, readiness and OpenAPI, refuses no token, stops cleanly', async () => {
     const port = await freePort();

@@ -131,7 +131,8 @@ export class HostDirectory {
     } finally {
       await admin.disconnect();
     }
-    const consumer = kafka.consumer({ groupId: `${applicationId}-hosts-reader-${randomUUID()}` });
+    // closing waits for the fetch in flight: with kafkajs' default 5 s wait it was most of `jo start`'s exit
+    const consumer = kafka.consumer({ groupId: `${applicationId}-hosts-reader-${randomUUID()}`, maxWaitTimeInMs: 500 });
     const dir = new HostDirectory(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics: [hostsTopic(applicationId)], fromBeginning: true });
