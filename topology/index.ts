@@ -38,7 +38,14 @@ export {
 } from './api/runtime-names.js';
 export type { Processor, ProcessorContext } from './api/processor.js';
 export { serdes, type InputMetadata, type StreamRecord } from './api/record.js';
-export { InMemoryKeyValueStore, jsonSerde, stringSerde, type KeyValueStore, type Serde } from './api/store.js';
+export {
+  InMemoryKeyValueStore,
+  jsonSerde,
+  stringSerde,
+  type KeyValueStore,
+  type Serde,
+  type StoreSpec,
+} from './api/store.js';
 export { StreamsApp, type StoreQuery } from './runtime/streams-app.js';
 export { HostDirectory, hostsTopic, type HostRecord } from './runtime/host-directory.js';
 // production simulations (journey test mode, replay) run a topology in process on a ManualClock

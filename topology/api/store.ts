@@ -6,6 +6,7 @@
  * store's compacted changelog topic inside the task's transaction.
  */
 import { SortedKeys } from './sorted-keys.js';
+import type { RawRecord } from './record.js';
 
 export interface Serde<V> {
   serialize(value: V): Buffer;
@@ -63,11 +64,15 @@ export interface StoreSpec<V = unknown> {
   /** `rocksdb` (default in the Kafka runtime) or `memory`. The test driver always uses memory. */
   readonly kind?: 'rocksdb' | 'memory';
   /**
-   * The store is keyed by the keys of its task's input records (a profile store read once per event, say): before
-   * each batch of fetched records the runtime warms those keys with one batched read (stores that can prefetch,
-   * i.e. RocksDB), instead of one read per record. Reads stay exact; only a cache is filled.
+   * Read-ahead: before each batch of fetched records the runtime warms the keys those records will read in this
+   * store with one batched read (stores that can prefetch, i.e. RocksDB), instead of one read per record that misses
+   * the cache. `true`: the store is keyed by the input records' keys (a profile store read once per event, say). A
+   * function: the key a raw input record will read (undefined: none), for a store keyed by something else — a
+   * counter keyed by the record's value: `(r) => r.value?.toString('utf8')`. It runs on raw records (before
+   * deserialization) of every input topic of the task; a throw reads nothing ahead for that record. Reads stay exact whatever it returns;
+   * only a cache is filled.
    */
-  readonly prefetchInputKeys?: boolean;
+  readonly prefetchInputKeys?: boolean | ((record: RawRecord) => string | undefined);
   /**
    * Log each changed key once per commit (its latest value) instead of once per write, like Kafka Streams' caching
    * stores: for a store written many times per commit under few keys (counters). The changes reach the changelog

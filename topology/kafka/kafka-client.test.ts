@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { kafkaErrorType, retryKafka, ReadCommittedFilter, detach, type KafkaMessage } from './kafka-client.js';
 import { fetchedBatch, offsetsOf } from '../testing/fetched-batch.js';
 import { explicitPartitionFirst } from './transactional-producer.js';
+import type { RecordBlock } from './record-block.js';
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
 
 /** Batches here give data records a key (`k<offset>`), so that detaching copies keys as well as values. */
@@ -11,6 +12,9 @@ const batch = (fetchedOffset: number, log: string) =>
 /** The offsets a filter delivers for one fetched batch. */
 const accepted = (f: ReadCommittedFilter, fetchedOffset: number, log: string) =>
   offsetsOf(f.accept(batch(fetchedOffset, log)));
+
+/** A block's records as the task takes them. */
+const recordsOf = (b: RecordBlock) => Array.from({ length: b.length }, (_, i) => b.record(i));
 
 describe('ReadCommittedFilter', () => {
   it('drops aborted transactions aborted out of order and keeps offset order', () => {
@@ -64,7 +68,7 @@ describe('ReadCommittedFilter', () => {
   });
 });
 
-describe('ReadCommittedFilter.acceptRecords', () => {
+describe('ReadCommittedFilter.acceptBlock', () => {
   it("gives records whose keys and values share ONE buffer per batch, never the fetch response's", () => {
     const response = Buffer.alloc(1 << 20, 0x61);
     const b = batch(0, '0:data 1:p1:txn 2:p1:commit 3:data 4:p2:txn');
@@ -76,8 +80,8 @@ describe('ReadCommittedFilter.acceptRecords', () => {
       response.write(String(i), 100 + i * 10);
     });
     const f = new ReadCommittedFilter();
-    const first = f.acceptRecords(b);
-    const held = f.acceptRecords(batch(5, '5:p2:commit'));
+    const first = recordsOf(f.acceptBlock(b));
+    const held = recordsOf(f.acceptBlock(batch(5, '5:p2:commit')));
     response.fill(0x7a);
     expect(first.map((r) => r.offset)).toEqual(['0', '1', '3']);
     expect(held.map((r) => r.offset)).toEqual(['4']);
@@ -102,7 +106,7 @@ describe('ReadCommittedFilter.acceptRecords', () => {
     const f = new ReadCommittedFilter();
     const b = batch(0, '0:data 1:data');
     const raw = (b as unknown as { rawMessages: Array<{ value: Buffer }> }).rawMessages;
-    const [r0, r1] = f.acceptRecords(b);
+    const [r0, r1] = recordsOf(f.acceptBlock(b));
     expect([r0?.value?.toString(), r1?.value?.toString()]).toEqual(['v0', 'v1']);
     expect(r0?.value).not.toBe(raw[0]?.value);
     expect(r0?.value?.buffer).toBe(r1?.value?.buffer);

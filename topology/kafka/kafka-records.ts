@@ -26,44 +26,6 @@ export function decodeHeaders(h: FetchedMessage['headers']): Headers {
   return out ?? NO_HEADERS;
 }
 
-/**
- * Fetched messages of `topic`/`partition` as the runtime's records. kafkajs decodes keys and values as views of the
- * whole fetch response (megabytes); a queued record must not keep it alive (see `detach`). Every key and value of
- * the batch is copied into ONE buffer, and each record's key and value are views of that: one allocation per batch
- * instead of one buffer and one message copy per record. A record kept keeps at most its batch's keys and values
- * alive. (Copied with `set`, not `Buffer#copy`, whose argument checks cost more than a small key's bytes.)
- */
-export function toRawRecords(topic: string, partition: number, ms: readonly FetchedMessage[]): RawRecord[] {
-  let bytes = 0;
-  for (const m of ms) bytes += (m.key?.length ?? 0) + (m.value?.length ?? 0);
-  const own = Buffer.allocUnsafeSlow(bytes);
-  let at = 0;
-  const out = new Array<RawRecord>(ms.length);
-  for (let i = 0; i < ms.length; i++) {
-    const m = ms[i] as FetchedMessage;
-    let key = m.key ?? null;
-    if (key !== null) {
-      own.set(key, at);
-      key = own.subarray(at, (at += key.length));
-    }
-    let value = m.value ?? null;
-    if (value !== null) {
-      own.set(value, at);
-      value = own.subarray(at, (at += value.length));
-    }
-    out[i] = {
-      topic,
-      partition,
-      offset: m.offset,
-      key,
-      value,
-      timestamp: Number(m.timestamp),
-      headers: decodeHeaders(m.headers),
-    };
-  }
-  return out;
-}
-
 /** A fetched message of `topic`/`partition` as the runtime's record. */
 export function toRawRecord(topic: string, partition: number, m: FetchedMessage): RawRecord {
   return {

@@ -1,8 +1,8 @@
 /** read_committed delivery over kafkajs batches, decided from the control markers (see `ReadCommittedFilter`). */
 import type { FetchedBatch as Batch, FetchedMessage as KafkaMessage } from './port-client.js';
-import type { RawRecord } from '../api/record.js';
 import { compareOffsets } from './offsets.js';
-import { DETACH_ABOVE, toRawRecords } from './kafka-records.js';
+import { DETACH_ABOVE } from './kafka-records.js';
+import { toRecordBlock, type RecordBlock } from './record-block.js';
 
 type RawFetchedMessage = KafkaMessage & {
   readonly isControlRecord?: boolean;
@@ -69,11 +69,12 @@ export class ReadCommittedFilter {
   }
 
   /**
-   * `accept` as the runtime's records: the keys and values of the batch's delivered records are copied into ONE
-   * buffer per batch (`toRawRecords`) instead of one allocation and one message copy per record.
+   * `accept` packed for a task's queue (`RecordBlock`): the keys and values of the batch's delivered records are
+   * copied into ONE buffer per batch, offsets and timestamps into typed arrays; record objects are made when the
+   * task takes them.
    */
-  acceptRecords(batch: Batch): RawRecord[] {
-    return toRawRecords(batch.topic, batch.partition, this.decide(batch));
+  acceptBlock(batch: Batch): RecordBlock {
+    return toRecordBlock(batch.topic, batch.partition, this.decide(batch));
   }
 
   /**

@@ -5,13 +5,13 @@
  * flowing however long a record takes.
  */
 import { ReadCommittedFilter, type Consumer, type KafkaClient, type PartitionAssigner } from '../kafka/kafka-client.js';
-import type { RawRecord } from '../api/record.js';
+import type { RecordBlock } from '../kafka/record-block.js';
 import type { ConsumerWatch } from './consumer-watch.js';
 import type { ConsumerPort } from './task-runner-options.js';
 
 /** Takes the records of the partitions it owns. */
 export interface RecordSink {
-  offer(raw: RawRecord, highWatermark?: string): boolean;
+  offerBlock(block: RecordBlock, highWatermark?: string): boolean;
 }
 
 export interface TaskConsumerOptions {
@@ -56,10 +56,8 @@ export class TaskConsumer implements ConsumerPort {
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
         const sink = o.route(batch.topic, batch.partition);
-        const records = this.committed.acceptRecords(batch);
-        if (!sink) return;
-        const hw = batch.highWatermark;
-        for (const r of records) sink.offer(r, hw);
+        const block = this.committed.acceptBlock(batch);
+        if (sink && block.length > 0) sink.offerBlock(block, batch.highWatermark);
       },
     });
   }

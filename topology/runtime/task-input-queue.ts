@@ -1,10 +1,12 @@
 /**
  * A task's input queue: the records fetched for its partitions and not yet processed, the next offset expected per
  * topic (re-deliveries after a seek or rebalance are dropped), and flow control — fetching pauses when the queue is
- * over its length or byte limit, or while a processor asked to retry a record later.
+ * over its length or byte limit, or while a processor asked to retry a record later. Fetched batches are queued
+ * packed (`RecordBlock`); a record object is made when the task takes the record.
  */
 import type { RawRecord } from '../api/record.js';
 import { compareOffsets, nextOffset } from '../kafka/offsets.js';
+import { ArrayRun, type RecordBlock, type RecordRun } from '../kafka/record-block.js';
 import type { ConsumerPort } from './task-runner-options.js';
 
 export interface TaskInputQueueOptions {
@@ -14,7 +16,7 @@ export interface TaskInputQueueOptions {
   /** Queue length above which the task's input partitions are paused. */
   readonly maxQueued: number;
   /** Queued key + value bytes above which they are paused (default: no byte limit). */
-  readonly maxQueuedBytes?: number;
+  readonly maxQueuedBytes?: number | undefined;
 }
 
 /**
@@ -26,10 +28,17 @@ interface InputPosition {
   last: string | undefined;
 }
 
+/** A queued run of records and the index of its next record to take. */
+interface Queued {
+  readonly run: RecordRun;
+  next: number;
+}
+
 export class TaskInputQueue {
-  private records: RawRecord[] = [];
-  /** Index of the first queued record in `records` (taken ones before it are dropped in bulk). */
+  private runs: Queued[] = [];
+  /** Index of the first run in `runs` with records left (drained ones before it are dropped in bulk). */
   private head = 0;
+  private count = 0;
   /** Key and value bytes of the queued records. */
   private bytes = 0;
   private readonly inputs = new Map<string, InputPosition>();
@@ -42,7 +51,7 @@ export class TaskInputQueue {
   constructor(private readonly opts: TaskInputQueueOptions) {}
 
   get length(): number {
-    return this.records.length - this.head;
+    return this.count;
   }
 
   get waiting(): boolean {
@@ -67,40 +76,64 @@ export class TaskInputQueue {
     return [...this.inputs.keys()].map((t) => [t, this.expected(t) as string]);
   }
 
-  /** Queues a fetched record; false when it was already taken (a re-delivery) or its topic has not started. */
-  offer(raw: RawRecord, highWatermark?: string): boolean {
-    if (highWatermark !== undefined) this.highWatermarks.set(raw.topic, highWatermark);
-    const p = this.inputs.get(raw.topic);
-    if (p === undefined) return false;
-    if (p.last === undefined ? compareOffsets(raw.offset, p.from) < 0 : compareOffsets(raw.offset, p.last) <= 0)
-      return false;
-    p.last = raw.offset;
-    this.records.push(raw);
-    this.bytes += queuedBytes(raw);
-    if (this.full() && !this.paused.has(raw.topic)) {
-      this.paused.add(raw.topic);
-      this.opts.consumer.pause(raw.topic, this.opts.partition);
-    }
+  /**
+   * Queues the records of a fetched batch that were not taken yet (a re-delivered head is skipped, as is a topic that
+   * has not started); false when none was queued.
+   */
+  offerBlock(block: RecordBlock, highWatermark?: string): boolean {
+    let from = 0;
+    while (from < block.length && !this.accepts(block.topic, block.offset(from), highWatermark)) from++;
+    if (from === block.length) return false;
+    const p = this.inputs.get(block.topic) as InputPosition;
+    p.last = block.offset(block.length - 1);
+    this.runs.push({ run: block, next: from });
+    let bytes = 0;
+    for (let i = from; i < block.length; i++) bytes += block.bytesOf(i);
+    this.added(block.topic, block.length - from, bytes);
     return true;
   }
 
-  /**
-   * Takes up to `max` records from the head. Taken records leave the queue's array in bulk (by index, with a splice
-   * now and then), never a shift per record.
-   */
+  /** Whether a record at `offset` of `topic` is new (then it is taken as the topic's last). */
+  private accepts(topic: string, offset: string, highWatermark: string | undefined): boolean {
+    if (highWatermark !== undefined) this.highWatermarks.set(topic, highWatermark);
+    const p = this.inputs.get(topic);
+    if (p === undefined) return false;
+    if (p.last === undefined ? compareOffsets(offset, p.from) < 0 : compareOffsets(offset, p.last) <= 0) return false;
+    p.last = offset;
+    return true;
+  }
+
+  private added(topic: string, n: number, bytes: number): void {
+    this.count += n;
+    this.bytes += bytes;
+    if (this.full() && !this.paused.has(topic)) {
+      this.paused.add(topic);
+      this.opts.consumer.pause(topic, this.opts.partition);
+    }
+  }
+
+  /** Takes up to `max` records from the head (runs drained leave the queue in bulk, never a shift per run). */
   take(max: number): RawRecord[] {
-    const end = Math.min(this.records.length, this.head + max);
-    const batch = this.records.slice(this.head, end);
-    for (const r of batch) this.bytes -= queuedBytes(r);
-    this.head = end;
-    if (this.head === this.records.length) {
-      this.records = [];
+    const out: RawRecord[] = [];
+    while (out.length < max && this.head < this.runs.length) {
+      const q = this.runs[this.head] as Queued;
+      const end = Math.min(q.run.length, q.next + max - out.length);
+      for (let i = q.next; i < end; i++) {
+        out.push(q.run.record(i));
+        this.bytes -= q.run.bytesOf(i);
+      }
+      q.next = end;
+      if (end === q.run.length) this.head++;
+    }
+    this.count -= out.length;
+    if (this.head === this.runs.length) {
+      this.runs = [];
       this.head = 0;
-    } else if (this.head >= 4_096) {
-      this.records.splice(0, this.head);
+    } else if (this.head >= 1_024) {
+      this.runs.splice(0, this.head);
       this.head = 0;
     }
-    return batch;
+    return out;
   }
 
   /**
@@ -108,9 +141,12 @@ export class TaskInputQueue {
    * goes through (`endWait`). True when the wait starts now.
    */
   waitWith(rest: readonly RawRecord[]): boolean {
-    this.records = [...rest, ...this.records.slice(this.head)];
-    this.head = 0;
-    for (const r of rest) this.bytes += queuedBytes(r);
+    if (rest.length > 0) {
+      this.runs = [{ run: new ArrayRun([...rest]), next: 0 }, ...this.runs.slice(this.head)];
+      this.head = 0;
+      this.count += rest.length;
+      for (const r of rest) this.bytes += queuedBytes(r);
+    }
     if (this.waitingFlag) return false;
     this.waitingFlag = true;
     for (const t of this.opts.inputs) {
@@ -140,8 +176,9 @@ export class TaskInputQueue {
 
   /** Drops the queued records and resumes every paused partition; true when a wait was in progress. */
   clear(): boolean {
-    this.records = [];
+    this.runs = [];
     this.head = 0;
+    this.count = 0;
     this.bytes = 0;
     const wasWaiting = this.waitingFlag;
     this.waitingFlag = false;

@@ -10,10 +10,12 @@ import type { Producer } from '../kafka/kafka-client.js';
 import type { TransactionalProducer, TransactionalProducerFactory } from '../kafka/port.js';
 import { noopMetrics } from '../api/metrics.js';
 import type { RawRecord } from '../api/record.js';
+import type { RecordBlock } from '../kafka/record-block.js';
 import type { TaskStateHandle } from '../state/state-backend.js';
 import { PunctuationError, StreamTask, changelogWriter, taskIdOf } from './task.js';
 import { changelogTopicOf } from '../api/builder.js';
-import { canPrefetch, type KeyValueStore, type Prefetchable } from '../api/store.js';
+import type { KeyValueStore } from '../api/store.js';
+import { InputPrefetch } from './input-prefetch.js';
 import { taskCommitter, type Committer } from './transaction-pipeline.js';
 import { CommitsInFlight } from './commits-in-flight.js';
 import { CpuSlice } from './cpu-slice.js';
@@ -36,8 +38,8 @@ export class TaskRunner {
   private committer: Committer | undefined;
   private stateHandle: TaskStateHandle | undefined;
   private task: StreamTask | undefined;
-  /** Stores warmed with the input keys of each batch (their spec's `prefetchInputKeys`). */
-  private prefetchStores: Prefetchable[] = [];
+  /** Stores warmed with the keys each batch will read (their spec's `prefetchInputKeys`). */
+  private prefetch: InputPrefetch | undefined;
   private readonly queue: TaskInputQueue;
   /** Per input topic, the offset of the last record processed (the next commit's input offset is the one after). */
   private readonly positions = new Map<string, string>();
@@ -62,13 +64,8 @@ export class TaskRunner {
     this.outputs = new TaskOutputBuffer(opts.maxOutputRecordBytes ?? MAX_OUTPUT_RECORD_BYTES, (r, bytes, limit) =>
       this.task?.oversizedOutput(r, bytes, limit),
     );
-    this.queue = new TaskInputQueue({
-      consumer: opts.consumer,
-      partition: opts.partition,
-      inputs: this.inputs,
-      maxQueued: opts.maxQueued,
-      ...(opts.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: opts.maxQueuedBytes }),
-    });
+    const { consumer, partition, maxQueued, maxQueuedBytes } = opts;
+    this.queue = new TaskInputQueue({ consumer, partition, inputs: this.inputs, maxQueued, maxQueuedBytes });
   }
 
   get taskState(): TaskState {
@@ -103,11 +100,7 @@ export class TaskRunner {
     this.throwIfClosing();
     o.events.emit('restore-complete', { taskId: this.id, ...restored });
     this.outputs.take(); // restoring writes nothing, but be sure nothing stale is committed
-    const handle = this.stateHandle;
-    this.prefetchStores = (sub?.stores ?? [])
-      .filter((spec) => spec.prefetchInputKeys === true)
-      .map((spec) => handle.stores.get(spec.name))
-      .filter((s): s is KeyValueStore<unknown> & Prefetchable => canPrefetch(s));
+    this.prefetch = InputPrefetch.of(sub?.stores ?? [], this.stateHandle.stores);
     this.task = new StreamTask({
       applicationId: o.applicationId,
       topology: o.topology,
@@ -168,11 +161,12 @@ export class TaskRunner {
   }
 
   /**
-   * Hands a fetched record to the task. Returns false when dropped: the task is not running yet (it will seek
-   * and re-fetch) or the record was already taken (a re-delivery after a seek or rebalance).
+   * Hands a fetched batch's records to the task (queued packed, see `RecordBlock`). Returns false when dropped: the
+   * task is not running yet (it will seek and re-fetch) or the records were already taken (a re-delivery after a
+   * seek or rebalance).
    */
-  offer(raw: RawRecord, highWatermark?: string): boolean {
-    if (this.state !== 'running' || !this.queue.offer(raw, highWatermark)) return false;
+  offerBlock(block: RecordBlock, highWatermark?: string): boolean {
+    if (this.state !== 'running' || !this.queue.offerBlock(block, highWatermark)) return false;
     this.wake?.();
     return true;
   }
@@ -193,7 +187,7 @@ export class TaskRunner {
       while (!this.stop.signal.aborted) {
         this.commits.throwIfFailed();
         const batch = this.queue.take(1_000);
-        await this.prefetch(batch);
+        await this.prefetch?.run(batch);
         await this.processBatch(batch);
         if (this.task && this.task.nextWallClockDue() <= o.clock.now()) await this.task.punctuateWallClock();
         await this.maybeCommit();
@@ -251,14 +245,6 @@ export class TaskRunner {
   private endWait(): void {
     this.queue.endWait();
     this.opts.events.emit('task-waiting', { taskId: this.id, waiting: false, code: '', retryAfterMs: 0 });
-  }
-
-  /** One batched read per prefetching store for the keys of the records about to be processed. */
-  private async prefetch(batch: readonly RawRecord[]): Promise<void> {
-    if (this.prefetchStores.length === 0 || batch.length === 0) return;
-    const keys = new Set<string>();
-    for (const r of batch) if (r.key !== null) keys.add(r.key.toString('utf8'));
-    await Promise.all(this.prefetchStores.map((s) => s.prefetch(keys)));
   }
 
   /**
