@@ -3,15 +3,23 @@
  * RocksDB state) on its own topic prefix, with its configuration written to `<prefix>config` beforehand.
  */
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KafkaClient } from '../topology/index.js';
 import { PARTITIONS, type SystemUnderTest } from './harness.js';
 
 const JO = fileURLToPath(new URL('../ops/bin/jo.js', import.meta.url));
+const TRACE = fileURLToPath(new URL('./engine-trace.ts', import.meta.url));
+/** BENCH_TRACE=1: the engine child loads engine-trace.ts (per-hop trace from the Kafka adapter's diagnostics). */
+const WITH_TRACE = process.env['BENCH_TRACE'] === '1';
 
 export interface EngineUnderTest extends SystemUnderTest {
   readonly address: string;
   metrics(): Promise<string>;
+  /** With BENCH_TRACE=1: `start()` opens a trace window, `stop()` returns its summary (engine-trace.ts). */
+  readonly trace?: { start(): void; stop(): Promise<string> };
 }
 
 /** Creates the prefix's topics and writes `config` (key, resource) to its config topic. */
@@ -48,9 +56,12 @@ export interface EngineOptions {
 /** Starts the engine and resolves once every task runs (`/readyz`). */
 export async function startEngine(o: EngineOptions): Promise<EngineUnderTest> {
   const nodeArgs = (process.env['BENCH_ENGINE_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const traceFile = join(tmpdir(), `jo-bench-trace-${o.prefix}txt`);
+  if (WITH_TRACE) nodeArgs.push('--import', 'tsx', '--import', TRACE);
   const child = spawn(process.execPath, [...nodeArgs, JO, 'start', '--only', 'pipeline'], {
     env: {
       ...process.env,
+      BENCH_TRACE_FILE: traceFile,
       KAFKA_BROKERS: o.brokers.join(','),
       JO_TOPIC_PREFIX: o.prefix,
       JO_APPLICATION_ID: `${o.prefix}engine`,
@@ -92,9 +103,23 @@ export async function startEngine(o: EngineOptions): Promise<EngineUnderTest> {
     commands: `${o.prefix}commands.http`,
     address,
     metrics: async () => (await fetch(`${address}/metrics`)).text(),
+    ...(WITH_TRACE ? { trace: traceWindow(child.pid ?? 0, traceFile) } : {}),
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
+    },
+  };
+}
+
+/** Trace windows of the engine child: SIGUSR2 opens one, the next writes its summary to `file` (engine-trace.ts). */
+function traceWindow(pid: number, file: string) {
+  return {
+    start: () => process.kill(pid, 'SIGUSR2'),
+    async stop(): Promise<string> {
+      rmSync(file, { force: true });
+      process.kill(pid, 'SIGUSR2');
+      for (let i = 0; i < 100 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 100));
+      return existsSync(file) ? readFileSync(file, 'utf8').trim() : 'no trace written';
     },
   };
 }

@@ -16,7 +16,8 @@
  * Environment: BENCH_EVENTS, BENCH_PROFILES, BENCH_RATES (default "1000,5000"), BENCH_LATENCY_SECONDS (20),
  * BENCH_PENDING, BENCH_FIRE_COUNT, BENCH_FIRE_DELAY_S, BENCH_COMMIT_MS (100), BENCH_PEER_THREADS (1),
  * BENCH_ENGINE_NODE_ARGS (extra node flags for the engine, e.g. `--cpu-prof`), BENCH_ONLY (`one`, `twenty`: run
- * one case), BENCH_STAGES=1 (log where the latency goes: latency-stages.ts). Numbers share 2 cores with the broker and the harness: compare the engine and the peer of one run.
+ * one case), BENCH_STAGES=1 (log where the latency goes: latency-stages.ts), BENCH_TRACE=1 (the same inside the
+ * engine, from the Kafka adapter's diagnostics channels: engine-trace.ts). Numbers share 2 cores with the broker and the harness: compare the engine and the peer of one run.
  */
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
@@ -131,9 +132,12 @@ async function runCase(
       const before = await metrics?.();
       const stages = STAGES && c.stages ? await watchStages(kafka, c.stages) : undefined;
       const load0 = loadavg()[0]?.toFixed(1);
+      const trace = (tp.system as Partial<EngineUnderTest>).trace;
+      trace?.start();
       const l = await measureLatency(kafka, producer, tp.system, rate, LATENCY_S, next, ctx.log);
       const load = `${load0} → ${loadavg()[0]?.toFixed(1)}`;
       if (stages) ctx.log(`${c.label}: at ${rate}/s ms after sentAt: ${await stages.stop()}`);
+      if (trace) ctx.log(`${c.label}: at ${rate}/s inside the engine: ${await trace.stop()}`);
       latency.set(rate, { ...l, load });
       ctx.log(
         `${c.label}: at ${rate}/s p50 ${l.p50} ms, p99 ${l.p99} ms (${l.seen} of ${l.sent}), ` +

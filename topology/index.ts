@@ -85,6 +85,10 @@ export {
   type Message,
   type PartitionAssigner,
   type Producer,
+  KAFKA_BATCH_CHANNEL,
+  KAFKA_FETCH_CHANNEL,
+  type BatchDiagnostic,
+  type FetchDiagnostic,
 } from './kafka/kafka-client.js';
 export { partitionForKey } from './kafka/murmur2.js';
 export type {

@@ -22,6 +22,7 @@ import {
 } from './kafka-codecs.js';
 import { GroupMembers, type GroupMembersOptions } from './group-members.js';
 import { kafkaErrorType, retryKafka } from './kafka-retry.js';
+import { observeConsumer } from './kafka-diagnostics.js';
 
 const require = createRequire(import.meta.url);
 
@@ -158,7 +159,8 @@ export function createKafka(opts: KafkaClientOptions): KafkaJsClient {
       // `memberId`: the patched kafkajs' option (fix 8 in kafkajs-fixes.ts), the id the group's first join uses
       const memberId = members?.take(cfg.groupId);
       const config: KafkaJs.ConsumerConfig & { memberId?: string } = toKafkaJsConsumerConfig(cfg);
-      const consumer = asGroupConsumer(makeConsumer(memberId === undefined ? config : { ...config, memberId }));
+      const made = makeConsumer(memberId === undefined ? config : { ...config, memberId });
+      const consumer = asGroupConsumer(observeConsumer(made, cfg.groupId));
       if (members) consumer.onGroupJoin((e) => members.remember(cfg.groupId, e.memberId));
       return consumer;
     },
@@ -189,3 +191,9 @@ function withCreateTopicsRetry(admin: KafkaJs.Admin): KafkaJs.Admin {
 export { ReadCommittedFilter, detach } from './read-committed-filter.js';
 export { isRetriableKafkaError, kafkaErrorType, retryKafka, type KafkaRetryOptions } from './kafka-retry.js';
 export { transactionalProducer } from './transactional-producer.js';
+export {
+  KAFKA_BATCH_CHANNEL,
+  KAFKA_FETCH_CHANNEL,
+  type BatchDiagnostic,
+  type FetchDiagnostic,
+} from './kafka-diagnostics.js';
