@@ -109,10 +109,14 @@ describe('TaskRunner close', () => {
       },
     };
     const r = runner(quick, events, []);
-    const started = r.start();
+    // the handler is attached at once: the start may fail before the close has finished (an unhandled rejection)
+    const started = r.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await new Promise((res) => setTimeout(res, 5));
     await r.close(true);
-    await expect(started).rejects.toThrow(/closed while starting/);
+    expect(String(await started)).toMatch(/closed while starting/);
     expect(closes).toEqual([true]);
     expect(states).not.toContain('running');
   });
