@@ -120,4 +120,38 @@ describe('TaskRunner close', () => {
     expect(closes).toEqual([true]);
     expect(states).not.toContain('running');
   });
+
+  it('a task closed before its start ran opens nothing', async () => {
+    const { backend, closes } = slowRestoreBackend();
+    let opened = 0;
+    const counting: StateBackend = { openTask: (args) => (opened++, backend.openTask(args)) };
+    const r = runner(counting, new StreamsDiagnostics(), []);
+    await r.close(true); // revoked while the previous owner of the task was still closing
+    await expect(r.start()).rejects.toThrow(/closed while starting/);
+    expect(opened).toBe(0);
+    expect(closes).toEqual([]);
+  });
+
+  it('stores that finish opening after the close are closed by the start (their locks would block every relaunch)', async () => {
+    const { backend, closes } = slowRestoreBackend();
+    let open: () => void = () => undefined;
+    const opening = new Promise<void>((r) => (open = r));
+    const late: StateBackend = {
+      openTask: async (args) => {
+        await opening;
+        return backend.openTask(args);
+      },
+    };
+    const r = runner(late, new StreamsDiagnostics(), []);
+    const started = r.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await new Promise((res) => setTimeout(res, 5));
+    await r.close(true); // while openTask is pending: this shutdown has no stores to close
+    open();
+    expect(String(await started)).toMatch(/closed while starting/);
+    expect(closes).toEqual([false]);
+    expect(r.taskState).toBe('closed');
+  });
 });

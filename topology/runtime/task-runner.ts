@@ -80,11 +80,13 @@ export class TaskRunner {
   /** Fence, restore, seek, init; then the processing loop runs until `close`. */
   async start(): Promise<void> {
     const o = this.opts;
+    // closed before its start ran (revoked while the previous owner of the task was still closing)
+    this.throwIfClosing();
     this.setState('created');
     await this.fence();
     const collector = this.outputs;
     const sub = o.topology.subTopologies[o.subTopology];
-    this.stateHandle = await o.state.openTask({
+    const handle = await o.state.openTask({
       applicationId: o.applicationId,
       taskId: this.id,
       partition: o.partition,
@@ -92,6 +94,13 @@ export class TaskRunner {
       logger: changelogWriter(o.applicationId, o.partition, collector, o.clock, sub?.stores),
       exactlyOnce: o.exactlyOnce,
     });
+    if (this.stop.signal.aborted) {
+      // Closed while the stores were opening: that shutdown did not see them, so they are closed here (left open,
+      // their RocksDB locks made every relaunch of the task fail with STORE_OPEN_FAILED).
+      await handle.close(false).catch(() => undefined);
+      this.throwIfClosing();
+    }
+    this.stateHandle = handle;
     this.setState('restoring');
     const restored = await this.stateHandle.restore(
       (p) => o.events.emit('restore-progress', { taskId: this.id, ...p }),
