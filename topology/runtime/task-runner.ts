@@ -96,8 +96,9 @@ export class TaskRunner {
     });
     if (this.stop.signal.aborted) {
       // Closed while the stores were opening: that shutdown did not see them, so they are closed here (left open,
-      // their RocksDB locks made every relaunch of the task fail with STORE_OPEN_FAILED).
-      await handle.close(false).catch(() => undefined);
+      // their RocksDB locks made every relaunch of the task fail with STORE_OPEN_FAILED). Nothing was written to
+      // them, so they are checkpointed where they opened: the next owner restores only the tail, not everything.
+      await handle.close(true).catch(() => undefined);
       this.throwIfClosing();
     }
     this.stateHandle = handle;
