@@ -3,11 +3,11 @@
 // own): every good event is consumed, a batch the engine refuses to decode is dead-lettered `BATCH_UNDECODABLE` and
 // processing goes on, and `/readyz` is 503 while the consumers are down (broker stopped) and 200 once they are back.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createKafka } from '../topology/index.js';
 import { startPrivateBroker, type PrivateBroker } from '../topology/testing/index.js';
 
@@ -45,7 +45,12 @@ async function metric(base: string, prefix: string): Promise<number> {
     .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
 }
 
-const readyz = async (base: string) => (await fetch(`${base}/readyz`).catch(() => undefined))?.status ?? 0;
+let lastReadyz = '';
+const readyz = async (base: string) => {
+  const res = await fetch(`${base}/readyz`).catch(() => undefined);
+  lastReadyz = `${new Date().toISOString()} ${res?.status ?? 0} ${(await res?.text()) ?? ''}`;
+  return res?.status ?? 0;
+};
 
 function events(codec: string, n: number): string[] {
   return Array.from({ length: n }, (_, i) => {
@@ -61,14 +66,18 @@ function events(codec: string, n: number): string[] {
 
 describe('compressed input from a non-kafkajs producer', () => {
   it('consumes every codec interleaved with uncompressed batches, dead-letters an undecodable batch, reports consumers down', async () => {
+    onTestFailed(() =>
+      console.log(`last /readyz: ${lastReadyz}\nengine output (last 12 kB):\n${output.slice(-12_000)}`),
+    );
     const { SCHEMA_REGISTRY_URL: _registry, ...env } = process.env;
+    const stateDir = mkdtempSync(join(tmpdir(), 'jo-codecs-'));
     child = spawn(process.execPath, [jo, 'start'], {
       env: {
         ...env,
         KAFKA_BROKERS: broker.brokers.join(','),
         JO_TOPIC_PREFIX: PREFIX,
         JO_PARTITIONS: '2',
-        JO_STATE_DIR: mkdtempSync(join(tmpdir(), 'jo-codecs-')),
+        JO_STATE_DIR: stateDir,
         JO_API_PORT: '0',
         JO_API_TOKENS: 'codec-test-token-0123456789:admin',
         JO_MAX_DECOMPRESSED_BATCH_BYTES: '65536',
@@ -125,10 +134,19 @@ describe('compressed input from a non-kafkajs producer', () => {
     expect(output).not.toMatch(/compression not implemented/i);
 
     // consumers down: not ready; back: ready, and processing goes on
+    const members = () => JSON.parse(readFileSync(join(stateDir, 'group-members.json'), 'utf8')) as object;
+    const membersBefore = members();
+    expect(Object.keys(membersBefore)).toEqual(
+      expect.arrayContaining(['journey-engine', 'journey-engine-connector-http', 'journey-engine-connector-campaign']),
+    );
     broker.stop();
     await expect.poll(() => readyz(base), { timeout: 60_000, interval: 250 }).toBe(503);
     broker.start();
+    const backAt = Date.now();
     await expect.poll(() => readyz(base), { timeout: 120_000, interval: 500 }).toBe(200);
+    console.log(`readyz 200 again ${Date.now() - backAt} ms after the broker restarted`);
+    // every group was rejoined as the member it was (the coordinator reloaded them): no waiting out a session
+    expect(members()).toEqual(membersBefore);
     const late = events('late', 5);
     await broker.consoleProduce(topic, late, 'lz4', { keyed: true });
     await expect.poll(() => metric(base, consumed), { timeout: 60_000, interval: 500 }).toBe(good + late.length);

@@ -46,11 +46,11 @@ export interface Server {
 export async function buildServer(
   shared: SharedParts,
   components: Component[],
-  isReady: () => boolean,
+  waiting: () => string[],
 ): Promise<Server> {
   const { config, kafka, metrics } = shared;
   const localProfiles = components.find((c) => c.profiles)?.profiles;
-  if (!config.only.includes('api')) return { app: healthServer(isReady, metrics, config, localProfiles) };
+  if (!config.only.includes('api')) return { app: healthServer(waiting, metrics, config, localProfiles) };
   const controls = KafkaProfileControls.open({
     brokers: config.kafkaBrokers,
     topic: topicNames(config.topicPrefix).controls,
@@ -69,7 +69,7 @@ export async function buildServer(
     tokens: config.api.tokens,
     policy: policyOf(config),
     journeyVersionsKept: config.journeyVersionsKept,
-    readiness: isReady,
+    waiting,
     metrics: () => metrics.text(),
   });
   return { app, controls, reports, directory };
@@ -77,7 +77,7 @@ export async function buildServer(
 
 /** `/healthz`, `/readyz` and `/metrics` (and the pipeline's internal profile route) for processes without the API. */
 function healthServer(
-  isReady: () => boolean,
+  waiting: () => string[],
   metrics: PromMetrics,
   config: Readonly<EngineConfig>,
   localProfiles: LocalProfileQuery | undefined,
@@ -93,9 +93,10 @@ function healthServer(
   });
   registerInternalProfileRoute(app, localProfiles);
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) =>
-    isReady() ? { status: 'ready' } : reply.code(503).send({ status: 'starting' }),
-  );
+  app.get('/readyz', async (_req, reply) => {
+    const parts = waiting();
+    return parts.length === 0 ? { status: 'ready' } : reply.code(503).send({ status: 'not ready', waiting: parts });
+  });
   app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
   return app;
 }

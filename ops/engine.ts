@@ -113,8 +113,14 @@ export async function startEngine(config: Readonly<EngineConfig>, deps: EngineDe
   };
   const components = buildComponents(shared, deps);
   const started: Component[] = [];
-  const isReady = () => started.length === components.length && components.every((c) => c.ready());
-  const server = await buildServer(shared, components, isReady);
+  // The parts `/readyz` waits for, by name: not started yet, or started but not doing their work (a consumer down).
+  const waiting = () =>
+    components
+      .filter((c) => !started.includes(c))
+      .map((c) => `${c.name} (starting)`)
+      .concat(started.filter((c) => !c.ready()).map((c) => c.name));
+  const isReady = () => waiting().length === 0;
+  const server = await buildServer(shared, components, waiting);
   const closeAll = () => closeEngine(server, started, configStore, logger);
   try {
     // Listening first: the pipeline publishes this address with its partitions as soon as it has an assignment.

@@ -291,12 +291,14 @@ describe('fuzzed bad bodies', () => {
     const hooked = await buildApi({
       store,
       tokens: [{ token: TOKEN, role: 'admin' }],
-      readiness: () => ready,
+      waiting: () => (ready ? [] : ['pipeline']),
       metrics: async () => 'jo_test_metric 1\n',
     });
     try {
       expect((await hooked.inject({ url: '/healthz' })).statusCode).toBe(200);
-      expect((await hooked.inject({ url: '/readyz' })).statusCode).toBe(503);
+      const unready = await hooked.inject({ url: '/readyz' });
+      expect(unready.statusCode).toBe(503);
+      expect(unready.json()).toEqual({ status: 'not ready', waiting: ['pipeline'] });
       ready = true;
       expect((await hooked.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready' });
       const m = await hooked.inject({ url: '/metrics' });

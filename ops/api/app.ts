@@ -49,8 +49,11 @@ export interface ApiOptions {
   readonly journeyVersionsKept?: number;
   /** Save-time outbound and secret policies; default: public addresses only, `{env}` with `JO_SECRET_`, no files. */
   readonly policy?: ResourcePolicy;
-  /** Extra readiness condition for `/readyz` (the store's replay is always one). */
-  readonly readiness?: () => boolean | Promise<boolean>;
+  /**
+   * The engine's parts `/readyz` still waits for, by name (empty: ready); the config view's replay is always
+   * waited for. The body of a 503 lists them.
+   */
+  readonly waiting?: () => readonly string[];
   /** Prometheus text for `/metrics` (the composition root passes its registry's output). */
   readonly metrics?: () => string | Promise<string>;
   /** Bounds of journey test requests (`POST /v1/journeys/:id/versions/:version/test`). */
@@ -160,8 +163,9 @@ function installOps(app: FastifyInstance, opts: ApiOptions): void {
   const hide = { schema: { hide: true } };
   app.get('/healthz', hide, async () => ({ status: 'ok' }));
   app.get('/readyz', hide, async (_req, reply) => {
-    const ready = opts.store.isReady() && (opts.readiness ? await opts.readiness() : true);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
+    const waiting = [...(opts.store.isReady() ? [] : ['config view']), ...(opts.waiting?.() ?? [])];
+    if (waiting.length === 0) return reply.code(200).send({ status: 'ready' });
+    return reply.code(503).send({ status: 'not ready', waiting });
   });
   app.get('/metrics', hide, async (_req, reply) =>
     reply.type('text/plain; version=0.0.4').send(opts.metrics ? await opts.metrics() : ''),

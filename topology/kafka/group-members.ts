@@ -22,7 +22,10 @@ export interface GroupMembersOptions {
 /** The remembered member ids of one process; `remember` is called on every join of a remembered group. */
 export class GroupMembers {
   private readonly saved: Record<string, string> = {};
-  /** Member ids to rejoin with, by group id; each is handed out once (to the first consumer of that group). */
+  /**
+   * Member ids to rejoin with, by group id; each is handed out once (to the first consumer of that group), and a
+   * consumer that disconnects hands its id back ({@link GroupMembers.release}) for the consumer rebuilt after it.
+   */
   private readonly seeds = new Map<string, string>();
 
   constructor(private readonly opts: GroupMembersOptions) {
@@ -43,6 +46,16 @@ export class GroupMembers {
     const seed = this.seeds.get(groupId);
     this.seeds.delete(groupId);
     return seed;
+  }
+
+  /**
+   * A consumer of `groupId` that joined as `memberId` has disconnected: the next consumer of that group in this
+   * process joins with that id. After a broker outage the disconnect's LeaveGroup fails, the coordinator reloads
+   * the old member, and a consumer rebuilt under a new id would wait out that member's session timeout (30 s for
+   * the connectors) before its first assignment; under the old id the rebalance completes at once.
+   */
+  release(groupId: string, memberId: string): void {
+    if (this.opts.groups(groupId) && !this.seeds.has(groupId)) this.seeds.set(groupId, memberId);
   }
 
   remember(groupId: string, memberId: string): void {

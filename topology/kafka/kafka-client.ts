@@ -161,7 +161,20 @@ export function createKafka(opts: KafkaClientOptions): KafkaJsClient {
       const config: KafkaJs.ConsumerConfig & { memberId?: string } = toKafkaJsConsumerConfig(cfg);
       const made = makeConsumer(memberId === undefined ? config : { ...config, memberId });
       const consumer = asGroupConsumer(observeConsumer(made, cfg.groupId));
-      if (members) consumer.onGroupJoin((e) => members.remember(cfg.groupId, e.memberId));
+      if (!members) return consumer;
+      let joinedAs: string | undefined;
+      consumer.onGroupJoin((e) => {
+        joinedAs = e.memberId;
+        members.remember(cfg.groupId, e.memberId);
+      });
+      const disconnect = consumer.disconnect.bind(consumer);
+      consumer.disconnect = async () => {
+        try {
+          await disconnect();
+        } finally {
+          if (joinedAs !== undefined) members.release(cfg.groupId, joinedAs);
+        }
+      };
       return consumer;
     },
     transactionalProducer: (p: TransactionalProducerOptions) => transactionalProducer(kafka, p),

@@ -23,6 +23,9 @@
  *    record is decoded in place from its batch (no buffer view and decoder per record). Same values out.
  * 8. A consumer option `memberId`: the consumer's first group joins with that member id (group-members.ts: a
  *    restarted process rejoins as the member its crashed predecessor was). kafkajs always joined as a new member.
+ *    A consumer kafkajs restarts after a retriable crash rejoins with the id its crashed group had: after a broker
+ *    outage the coordinator reloads that member, and a new member waited out its session (the connectors' 30 s)
+ *    before the first assignment (`/readyz` 200 ~30 s after the broker was back; now ~1 s).
  *
  * This module only checks, when the adapter loads, that the installed kafkajs is 2.2.4 and carries the patch at
  * the revision below (the marker file the patch adds), and throws KAFKA_CLIENT_UNPATCHED otherwise: an install
@@ -35,7 +38,7 @@ const require = createRequire(import.meta.url);
 
 export const KAFKAJS_VERSION = '2.2.4';
 /** The `revision` of `kafkajs/src/journeyEnginePatch.js` the patch in the repo adds (raised with every change). */
-export const KAFKAJS_PATCH_REVISION = 4;
+export const KAFKAJS_PATCH_REVISION = 5;
 
 /** What is wrong with the installed kafkajs (its version, and its patch marker or undefined), or undefined. */
 export function kafkaJsPatchProblem(version: string, marker: { revision?: unknown } | undefined): string | undefined {
