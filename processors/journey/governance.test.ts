@@ -26,10 +26,12 @@ function mailer(id: string, entryEvent: string, withFallback = false): JourneyCo
 }
 
 describe('frequency caps across journeys', () => {
-  const caps: CapConfig[] = [{ id: 'email3per7d', max: 3, window: 'P7D', channels: ['email'] }];
+  const caps: CapConfig[] = [];
   let sends: InMemoryKeyValueStore<SendRecord[]>;
   let h: Harness;
   beforeEach(() => {
+    // each test starts from this cap (one test replaces it): the tests pass in any order
+    caps.splice(0, caps.length, { id: 'email3per7d', max: 3, window: 'P7D', channels: ['email'] });
     sends = new InMemoryKeyValueStore<SendRecord[]>('sends');
     h = new Harness(undefined, {}, new StoreFrequencyLedger(sends, () => caps));
     h.actions.set('sendEmail', emailAction('http://127.0.0.1:1/ts'));
