@@ -252,27 +252,36 @@ export class StreamTask {
    * value as a plain JSON value that an in-process owner already holds (see `RecordCollector.sendValue`); used
    * instead of deserializing `raw.value` when the source's deserializer is plain JSON too.
    */
-  async process(raw: RawRecord, decoded?: { readonly value: unknown }): Promise<void> {
+  process(raw: RawRecord, decoded?: { readonly value: unknown }): Promise<void> {
     // serialized like `lock.run`, without its closure and promises per record
     const turn = this.lock.acquire();
-    if (turn) await turn;
+    return turn ? turn.then(() => this.processHeld(raw, decoded)) : this.processHeld(raw, decoded);
+  }
+
+  /**
+   * `process` with the lock held; releases it when the record and its punctuators are done. Not an async function:
+   * per record one promise (the processor's, continued by the handlers bound once below) instead of an async
+   * function's promise, its await and a failure closure with a promise of its own.
+   */
+  private processHeld(raw: RawRecord, decoded: { readonly value: unknown } | undefined): Promise<void> {
     try {
       if (this.closed) throw new Error(`task ${this.id} is closed`);
       const source = this.sourceByTopic.get(raw.topic);
       if (!source) throw new RangeError(`task ${this.id} does not read topic "${raw.topic}"`);
       this.current = raw;
-      try {
-        if (!this.undecodable(raw)) await this.processRecord(source, raw, decoded);
-      } finally {
-        this.current = undefined;
-      }
-      if (this.due('stream-time', this.streamTimeMs)) await this.firePunctuations('stream-time', this.streamTimeMs);
-    } finally {
+      if (this.undecodable(raw)) return this.recordDone() ?? DONE;
+      return this.processRecord(source, raw, decoded);
+    } catch (err) {
+      this.current = undefined;
       this.lock.release();
+      return rejectWith(err);
     }
   }
 
-  /** Deserializes `raw` and hands it to its source node; a failure is dead-lettered (or rethrown: `failed`). */
+  /**
+   * Deserializes `raw` and hands it to its source node; a failure is dead-lettered (or rethrown: `failed`). Returns
+   * the record's whole course, ending in `recordDone` or `recordAborted`.
+   */
   private processRecord(source: SourceNode, raw: RawRecord, decoded?: { readonly value: unknown }): Promise<void> {
     let record: StreamRecord<unknown, unknown>;
     try {
@@ -287,18 +296,44 @@ export class StreamTask {
         headers: raw.headers,
       };
     } catch (err) {
-      return this.failed(err, 'deserialize', DLQ_CODES.deserialization, raw);
+      return this.failed(err, 'deserialize', DLQ_CODES.deserialization, raw).then(this.recordDone, this.recordAborted);
     }
     if (raw.timestamp > this.streamTimeMs) this.streamTimeMs = raw.timestamp;
     const runner = this.runners.get(source.name);
-    if (!runner) return DONE;
+    if (!runner) return this.recordDone() ?? DONE;
     // runners never throw synchronously (they return rejections)
-    return runner.process(record).catch((err: unknown) => {
-      // The record had no effect and waits: the runner pauses the partition and hands it again.
-      if (err instanceof RetryLaterError && this.opts.retryLater) throw err;
-      return this.failed(err, 'process', DLQ_CODES.processing, raw);
-    });
+    return runner.process(record).then(this.recordDone, this.recordFailed);
   }
+
+  /** The current record's processor failed: dead-lettered (or rethrown), then the record is done. */
+  private readonly recordFailed = (err: unknown): Promise<void> => {
+    // The record had no effect and waits: the runner pauses the partition and hands it again.
+    if (err instanceof RetryLaterError && this.opts.retryLater) return this.recordAborted(err);
+    const raw = this.current as RawRecord;
+    return this.failed(err, 'process', DLQ_CODES.processing, raw).then(this.recordDone, this.recordAborted);
+  };
+
+  /**
+   * The current record is done: stream-time punctuators due after it fire, then the lock is released. Returns
+   * undefined when nothing is left to do (a promise returned from a `then` handler would cost two more ticks).
+   */
+  private readonly recordDone = (): Promise<void> | undefined => {
+    this.current = undefined;
+    if (!this.due('stream-time', this.streamTimeMs)) {
+      this.lock.release();
+      return undefined;
+    }
+    return this.firePunctuations('stream-time', this.streamTimeMs).then(this.released, this.recordAborted);
+  };
+
+  private readonly released = (): void => this.lock.release();
+
+  /** The current record (or its punctuators) failed with `err`: the lock is released and `err` rethrown. */
+  private readonly recordAborted = (err: unknown): never => {
+    this.current = undefined;
+    this.lock.release();
+    throw err;
+  };
 
   /**
    * Stand-ins for a batch the seam could not decompress (kafka-codecs.ts): the first goes to the DLQ with the
