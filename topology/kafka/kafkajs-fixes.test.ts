@@ -220,6 +220,27 @@ describe('kafkajs patch 3: produce requests', () => {
       }
   });
 
+  it('encodes numeric timestamps byte for byte as unpatched kafkajs (13 digits compared as numbers; others as strings)', async () => {
+    vi.spyOn(Date, 'now').mockReturnValue(1_764_000_000_123);
+    const stamps: Array<Array<number | undefined>> = [
+      [1_764_000_000_500, 1_764_000_000_001, 1_764_000_000_999, 1_764_000_000_001],
+      [1_764_000_000_500, undefined, 1_764_000_000_002],
+      [999_999_999_999, 1_000_000_000_001, 5], // digit counts differ: '5' sorts last, '1000…' first
+      [1_764_000_000_100, 10_000_000_000_000, 1_764_000_000_050], // 14 digits: as strings
+    ];
+    for (const list of stamps) {
+      const args = request('app-1_3', 42, 0);
+      const messages = list.map((timestamp, i) => ({
+        key: `k${i}`,
+        value: `v${i}`,
+        ...(timestamp ? { timestamp } : {}),
+      }));
+      args.topicData[0]!.partitions[0]!.messages = messages;
+      const patched = (await produceRequest(args).encode()).buffer;
+      expect(patched.equals(await shippedEncoding(args))).toBe(true);
+    }
+  });
+
   it('encodes uncompressed records in one pass, without kafkajs’ encoder per record; compressed ones as shipped', async () => {
     // kafkajs' per-record path writes each key and value with writeVarIntBytes; the patch writes them itself
     const perRecord = vi.spyOn(Encoder.prototype, 'writeVarIntBytes');
