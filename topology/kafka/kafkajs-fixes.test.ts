@@ -330,3 +330,27 @@ describe('kafkajs patch 4: marker-only batches', () => {
     expect(resolved).toContainEqual({ topic: 't', partition: 0, offset: '4' });
   });
 });
+
+describe('kafkajs patch 10: Batch keeps the messages at or after the fetched offset without a Long each', () => {
+  const Batch = require('kafkajs/src/consumer/batch.js') as new (
+    t: string,
+    o: string,
+    d: object,
+  ) => { messagesWithinOffset: Array<{ offset: string }> };
+  const batch = (fetchedOffset: string, offsets: string[]) =>
+    new Batch('t', fetchedOffset, {
+      partition: 0,
+      highWatermark: '1000',
+      abortedTransactions: [],
+      messages: offsets.map((offset) => ({ offset, key: null, value: null, timestamp: '1', headers: {} })),
+    }).messagesWithinOffset.map((m) => m.offset);
+
+  it('compares offsets as numbers would, across digit counts', () => {
+    const offsets = ['7', '8', '9', '10', '11', '99', '100', '9007199254740993'];
+    expect(batch('9', offsets)).toEqual(['9', '10', '11', '99', '100', '9007199254740993']);
+    expect(batch('10', offsets)).toEqual(['10', '11', '99', '100', '9007199254740993']);
+    expect(batch('100', offsets)).toEqual(['100', '9007199254740993']);
+    expect(batch('9007199254740992', offsets)).toEqual(['9007199254740993']);
+    expect(batch('0', offsets)).toEqual(offsets);
+  });
+});

@@ -29,6 +29,9 @@
  * 9. The one-pass encoder of 3 makes no object, header array or timestamp string per record (per batch: typed arrays
  *    of timestamp deltas and record sizes; 13-digit numeric timestamps are ordered as numbers, which is their string
  *    order). Same bytes.
+ * 10. A fetched batch keeps its messages at or after the fetched offset comparing decimal strings (longer is greater,
+ *    equal lengths as strings) instead of parsing a Long per message; anything not a plain decimal is compared as
+ *    shipped. Same messages.
  *
  * This module only checks, when the adapter loads, that the installed kafkajs is 2.2.4 and carries the patch at
  * the revision below (the marker file the patch adds), and throws KAFKA_CLIENT_UNPATCHED otherwise: an install
@@ -41,7 +44,7 @@ const require = createRequire(import.meta.url);
 
 export const KAFKAJS_VERSION = '2.2.4';
 /** The `revision` of `kafkajs/src/journeyEnginePatch.js` the patch in the repo adds (raised with every change). */
-export const KAFKAJS_PATCH_REVISION = 6;
+export const KAFKAJS_PATCH_REVISION = 7;
 
 /** What is wrong with the installed kafkajs (its version, and its patch marker or undefined), or undefined. */
 export function kafkaJsPatchProblem(version: string, marker: { revision?: unknown } | undefined): string | undefined {
