@@ -31,7 +31,7 @@ const spec = (name: string, prefetchInputKeys?: StoreSpec['prefetchInputKeys']):
 describe('InputPrefetch', () => {
   const batch = [raw('k1', 'apple', 0), raw('k2', 'pear', 1), raw(null, 'apple', 2), raw('k1', null, 3)];
 
-  it("warms each asking store with the distinct keys the batch will read: the records' keys, or the function's", async () => {
+  it("warms each asking store with the keys the batch will read, in order (the store skips repeats): the records' keys, or the function's", async () => {
     const byKey = new WarmingStore('by-key');
     const byValue = new WarmingStore('by-value');
     const silent = new WarmingStore('silent');
@@ -45,8 +45,8 @@ describe('InputPrefetch', () => {
     ];
     const prefetch = InputPrefetch.of(specs, stores);
     await prefetch?.run(batch);
-    expect(byKey.asked).toEqual([['k1', 'k2']]);
-    expect(byValue.asked).toEqual([['apple', 'pear']]);
+    expect(byKey.asked).toEqual([['k1', 'k2', 'k1']]);
+    expect(byValue.asked).toEqual([['apple', 'pear', 'apple']]);
     expect([silent.asked, off.asked]).toEqual([[], []]);
     await prefetch?.run([]);
     expect(byKey.asked).toHaveLength(1);
@@ -64,7 +64,7 @@ describe('InputPrefetch', () => {
       new Map([['s', s]]),
     );
     await prefetch?.run(batch);
-    expect(s.asked).toEqual([['apple', 'pear']]);
+    expect(s.asked).toEqual([['apple', 'pear', 'apple']]);
   });
 
   it('is absent when no store asks or none can prefetch', () => {

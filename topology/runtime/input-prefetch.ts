@@ -36,10 +36,11 @@ export class InputPrefetch {
     if (batch.length === 0) return;
     await Promise.all(
       this.stores.map(({ store, keyOf }) => {
-        const keys = new Set<string>();
+        // repeated keys are fine (the store skips what it holds): no set per batch
+        const keys: string[] = [];
         for (const r of batch) {
           const k = keyOfSafely(keyOf, r);
-          if (k !== undefined) keys.add(k);
+          if (k !== undefined) keys.push(k);
         }
         return store.prefetch(keys);
       }),

@@ -285,13 +285,13 @@ export class StreamTask {
   private processRecord(source: SourceNode, raw: RawRecord, decoded?: { readonly value: unknown }): Promise<void> {
     let record: StreamRecord<unknown, unknown>;
     try {
-      const ctx = { topic: raw.topic, headers: raw.headers };
+      // the raw record is the deserializers' context (its topic and headers): no context object per record
       record = {
-        key: source.keyDeserializer(raw.key, ctx),
+        key: source.keyDeserializer(raw.key, raw),
         value:
           decoded !== undefined && isPlainJson(source.valueDeserializer)
             ? decoded.value
-            : source.valueDeserializer(raw.value, ctx),
+            : source.valueDeserializer(raw.value, raw),
         timestamp: raw.timestamp,
         headers: raw.headers,
       };

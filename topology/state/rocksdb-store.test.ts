@@ -169,8 +169,14 @@ describe('RocksDbKeyValueStore', () => {
       3,
       99,
     ]);
-    await r.prefetch(['k10', 'k11', 'k12']);
-    expect(await r.get('k11')).toBe(11);
+    // repeats, and keys buffered (k1: written, k2: deleted) or cached already, are fine
+    await r.prefetch(['k10', 'k11', 'k12', 'k11', 'k1', 'k2', 'k0']);
+    expect([await r.get('k11'), await r.get('k12'), await r.get('k1'), await r.get('k2')]).toEqual([
+      11,
+      12,
+      -1,
+      undefined,
+    ]);
     expect(await r.getMany([])).toEqual([]);
   });
 

@@ -113,9 +113,16 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     });
   }
 
-  /** Warms the read cache for keys about to be read (e.g. the keys of a fetched batch of records). */
+  /**
+   * Warms the read cache for keys about to be read (e.g. the keys of a fetched batch of records): one batched read of
+   * those neither buffered, cached nor being read already (a `get` of those waits for the read in flight). Keys may
+   * repeat. Nothing is built per key that is held already (the common case once a store is warm).
+   */
   async prefetch(keys: Iterable<string>): Promise<void> {
-    await this.fetchMany([...keys]);
+    this.assertOpen();
+    let missing: Set<string> | undefined;
+    for (const k of keys) if (this.local(k) === undefined && !this.reads.has(k)) (missing ??= new Set()).add(k);
+    if (missing) await this.fetchMany([...missing]);
   }
 
   private async fetchMany(keys: readonly string[]): Promise<Map<string, Buffer | null>> {
