@@ -203,29 +203,20 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
       read.stale = true;
       this.reads.delete(key);
     }
-    if (!this.pending.has(key)) {
-      const known = this.knownToExist(key);
-      if (known !== undefined) this.prior.set(key, known);
-    }
     const epoch = this.undo[this.undo.length - 1];
-    if (epoch && !epoch.has(key)) epoch.set(key, this.visible(key));
+    // What a read of `key` would return before this write, when known without a disk read (undefined: not known):
+    // the buffer, else the batch in flight, else the cache. Values are Buffer or null, never undefined, so one lookup
+    // per map says whether and what it holds (this is every put's path). Unbuffered, it also says whether the key
+    // exists once the batch in flight lands (`prior`, for the key count).
+    const buffered = this.pending.get(key);
+    if (buffered === undefined) {
+      const inFlight = this.writing?.get(key);
+      const before = inFlight !== undefined ? inFlight : this.cache.peek(key);
+      if (before !== undefined) this.prior.set(key, before !== null);
+      if (epoch && !epoch.has(key)) epoch.set(key, before);
+    } else if (epoch && !epoch.has(key)) epoch.set(key, buffered);
     this.pending.set(key, bytes);
     this.cache.set(key, bytes);
-  }
-
-  /** The bytes a read of `key` would return now, when known without a disk read (undefined: not known). */
-  private visible(key: string): Buffer | null | undefined {
-    if (this.pending.has(key)) return this.pending.get(key);
-    if (this.writing?.has(key)) return this.writing.get(key);
-    return this.cache.peek(key);
-  }
-
-  /** Whether `key` exists once the batch in flight lands, if the buffer or the cache can tell without a read. */
-  private knownToExist(key: string): boolean | undefined {
-    const inFlight = this.writing?.get(key);
-    if (inFlight !== undefined) return inFlight !== null;
-    const cached = this.cache.peek(key);
-    return cached === undefined ? undefined : cached !== null;
   }
 
   /**
