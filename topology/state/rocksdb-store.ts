@@ -121,8 +121,13 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   async prefetch(keys: Iterable<string>): Promise<void> {
     this.assertOpen();
     let missing: Set<string> | undefined;
-    for (const k of keys) if (this.local(k) === undefined && !this.reads.has(k)) (missing ??= new Set()).add(k);
+    for (const k of keys) if (!this.holds(k) && !this.reads.has(k)) (missing ??= new Set()).add(k);
     if (missing) await this.fetchMany([...missing]);
+  }
+
+  /** Whether a read of `key` is answered without RocksDB; unlike `local`, it does not touch the cache's recency. */
+  private holds(key: string): boolean {
+    return this.pending.has(key) || this.writing?.has(key) === true || this.cache.has(key);
   }
 
   private async fetchMany(keys: readonly string[]): Promise<Map<string, Buffer | null>> {
