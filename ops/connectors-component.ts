@@ -14,7 +14,7 @@ import type { Component, SharedParts } from './component.js';
 
 /** The `connectors` of `--only`: one component per connector type. */
 export function connectorComponents(shared: SharedParts): Component[] {
-  const { config, kafka, metrics } = shared;
+  const { config, kafka, metrics, logger } = shared;
   const policy = policyOf(config);
   const http = new HttpClient({ outbound: policy.outbound, secrets: new SecretResolver({ policy: policy.secrets }) });
   // The connectors share the HTTP pools: closed once both have stopped (they stop in parallel).
@@ -28,6 +28,9 @@ export function connectorComponents(shared: SharedParts): Component[] {
     metrics,
     topicPrefix: config.topicPrefix,
     actionConfig: (id: string) => shared.configView().action(id),
+    // through the engine's logger (time, pid, JO_LOG_FORMAT), not the library's bare JSON lines on stderr
+    log: (level: 'info' | 'warn', msg: string, extra: Record<string, unknown>) =>
+      logger[level]({ component: `connector-${String(extra['connector'])}`, ...extra }, msg),
   };
   const make = (name: string, build: () => CommandConsumer): Component => {
     let consumer: CommandConsumer | undefined;

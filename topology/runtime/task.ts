@@ -5,7 +5,7 @@
  * topics), so processors are tested on the code that runs them in production. Calls are serialized: at most one
  * `process`/`punctuate` runs at a time per task.
  */
-import { JoError, RetryLaterError, RetryableError, rejectWith } from '../api/errors.js';
+import { RetryLaterError, rejectWith } from '../api/errors.js';
 import { DLQ_CODES, dlqHeaders } from './dlq.js';
 import { UNDECODABLE_HEADER, undecodableInfo } from '../kafka/kafka-codecs.js';
 import { noopMetrics, type Counter } from '../api/metrics.js';
@@ -13,9 +13,9 @@ import { topologyMetrics } from '../metric-catalogue.js';
 import { prefixedMetric } from '../api/runtime-names.js';
 import { partitionForKey } from '../kafka/murmur2.js';
 import type { NodeDef, SourceNode } from '../api/builder.js';
-import type { Punctuator, PunctuationType } from '../api/processor.js';
 import { TaskContext, forwardTo, type NodeRunner, type Punctuation } from './task-context.js';
 import { SerialLock } from './serial-lock.js';
+import { PunctuationError, TaskPunctuations, errorCode, errorMessage } from './task-punctuations.js';
 import { taskIdOf, type OutgoingRecord, type StreamTaskOptions, type TaskErrorInfo } from './task-types.js';
 import { isPlainJson, type RawRecord, type StreamRecord } from '../api/record.js';
 import { hasPendingChanges, type KeyValueStore } from '../api/store.js';
@@ -31,35 +31,16 @@ export {
   type TaskErrorInfo,
   type UnserializedRecord,
 } from './task-types.js';
+export { PunctuationError } from './task-punctuations.js';
 
 const NEVER = new AbortController().signal;
 const DONE: Promise<void> = Promise.resolve();
-
-/**
- * A punctuator threw. Whatever it wrote before throwing (a timer's removal, a store update) must not be committed
- * without the rest: the owner drops the open work — the Kafka task runner aborts the transaction, rolls the stores
- * back and relaunches the task (with backoff), so the punctuation runs again. Punctuators handle the errors a retry
- * cannot fix themselves (dead-letter and go on); see the timers processor.
- */
-export class PunctuationError extends RetryableError {
-  constructor(taskId: string, code: string, cause: unknown) {
-    super(code, `task ${taskId}: a punctuator failed: ${errorMessage(cause)}`, { cause });
-  }
-}
-
-function errorCode(err: unknown, fallback: string): string {
-  return err instanceof JoError ? err.code : fallback;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 export class StreamTask {
   readonly id: string;
   private readonly runners = new Map<string, NodeRunner>();
   private readonly sourceByTopic = new Map<string, SourceNode>();
-  private readonly punctuations: Punctuation[] = [];
+  private readonly punctuations: TaskPunctuations;
   private readonly deadLettered: Counter;
   private readonly punctuationErrors: Counter;
   private streamTimeMs = -1;
@@ -74,6 +55,14 @@ export class StreamTask {
     const prefix = opts.names.metricPrefix;
     this.deadLettered = m.counter(prefixedMetric(prefix, topologyMetrics.deadLettered));
     this.punctuationErrors = m.counter(prefixedMetric(prefix, topologyMetrics.punctuationErrors));
+    this.punctuations = new TaskPunctuations(
+      () => opts.clock.now(),
+      (err, code) => {
+        opts.onError?.(err, { taskId: this.id, phase: 'punctuate', code });
+        this.punctuationErrors.inc({ task: this.id });
+        return new PunctuationError(this.id, code, err);
+      },
+    );
   }
 
   get partition(): number {
@@ -155,7 +144,7 @@ export class StreamTask {
       signal: this.opts.signal ?? NEVER,
       streamTime: () => this.streamTimeMs,
       current: () => this.current,
-      schedule: (p: Punctuation) => this.addPunctuation(p),
+      schedule: (p: Punctuation) => this.punctuations.add(p),
       deadLetter: (code: string, message: string, key?: Buffer | null, value?: Buffer | null) =>
         this.deadLetter(code, message, this.current, key, value),
     };
@@ -167,12 +156,6 @@ export class StreamTask {
     const s = allowed.has(name) ? this.opts.stores.get(name) : undefined;
     if (!s) throw new RangeError(`processor "${node}" is not connected to a store named "${name}"`);
     return s;
-  }
-
-  private addPunctuation(p: Punctuation): void {
-    if (p.type === 'wall-clock') p.next = this.opts.clock.now() + p.interval;
-    else p.next = 0;
-    this.punctuations.push(p);
   }
 
   private sink(def: Extract<NodeDef, { kind: 'sink' }>, topic: string, r: StreamRecord<unknown, unknown>): void {
@@ -319,11 +302,11 @@ export class StreamTask {
    */
   private readonly recordDone = (): Promise<void> | undefined => {
     this.current = undefined;
-    if (!this.due('stream-time', this.streamTimeMs)) {
+    if (this.closed || !this.punctuations.due('stream-time', this.streamTimeMs)) {
       this.lock.release();
       return undefined;
     }
-    return this.firePunctuations('stream-time', this.streamTimeMs).then(this.released, this.recordAborted);
+    return this.punctuations.fire('stream-time', this.streamTimeMs).then(this.released, this.recordAborted);
   };
 
   private readonly released = (): void => this.lock.release();
@@ -373,45 +356,12 @@ export class StreamTask {
 
   /** Fires the wall-clock punctuators that are due at the clock's current time; rejects with `PunctuationError`. */
   punctuateWallClock(): Promise<void> {
-    return this.lock.run(() => this.firePunctuations('wall-clock', this.opts.clock.now()));
+    return this.lock.run(() => this.punctuations.fire('wall-clock', this.opts.clock.now()));
   }
 
   /** Earliest due time of a wall-clock punctuator (Infinity if none). */
   nextWallClockDue(): number {
-    let min = Infinity;
-    for (const p of this.punctuations) if (p.type === 'wall-clock' && !p.cancelled && p.next < min) min = p.next;
-    return min;
-  }
-
-  /** Whether a punctuator of `type` is due at `now` (checked after every record, without a promise). */
-  private due(type: PunctuationType, now: number): boolean {
-    if (now < 0 || this.closed) return false;
-    for (const p of this.punctuations) if (p.type === type && !p.cancelled && p.next <= now) return true;
-    return false;
-  }
-
-  private async firePunctuations(type: PunctuationType, now: number): Promise<void> {
-    if (!this.due(type, now)) return;
-    const due = this.punctuations
-      .filter((p) => p.type === type && !p.cancelled && p.next <= now)
-      .sort((a, b) => a.next - b.next);
-    for (const p of due) {
-      if (p.cancelled) continue;
-      // Aligned to the schedule; intervals missed while idle fire once, as in Kafka Streams.
-      p.next += p.interval * (Math.floor((now - p.next) / p.interval) + 1);
-      await this.runPunctuator(p.callback, now);
-    }
-  }
-
-  private async runPunctuator(cb: Punctuator, now: number): Promise<void> {
-    try {
-      await cb(now);
-    } catch (err) {
-      const code = errorCode(err, 'PUNCTUATION_FAILED');
-      this.opts.onError?.(err, { taskId: this.id, phase: 'punctuate', code });
-      this.punctuationErrors.inc({ task: this.id });
-      throw new PunctuationError(this.id, code, err);
-    }
+    return this.punctuations.nextWallClockDue();
   }
 
   /** Closes the processors (children after parents' close is not guaranteed). Stores are closed by their owner. */
@@ -419,7 +369,7 @@ export class StreamTask {
     return this.lock.run(async () => {
       if (this.closed) return;
       this.closed = true;
-      for (const p of this.punctuations) p.cancelled = true;
+      this.punctuations.cancelAll();
       const errors: unknown[] = [];
       for (const r of this.runners.values()) {
         try {

@@ -113,11 +113,7 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
     });
   }
 
-  /**
-   * Warms the read cache for keys about to be read (e.g. the keys of a fetched batch of records): one batched read of
-   * those neither buffered, cached nor being read already (a `get` of those waits for the read in flight). Keys may
-   * repeat. Nothing is built per key that is held already (the common case once a store is warm).
-   */
+  /** Warms the cache for keys about to be read (a fetched batch's; may repeat): one batched read of those not held. */
   async prefetch(keys: Iterable<string>): Promise<void> {
     this.assertOpen();
     let missing: Set<string> | undefined;
