@@ -2,7 +2,7 @@
 // exactly the matching profiles of every partition; a scan cut by a restart continues where the last commit left it
 // (nobody twice, nobody skipped); a cron run repeats at each match; live events are processed between slices.
 import { describe, expect, it } from 'vitest';
-import type { JourneyConfig } from '../schemas/index.js';
+import { mergeReportRows, type JourneyConfig, type ReportRow, type StepRecord } from '../schemas/index.js';
 import { closeDriversAfterEach, HOUR, JourneyDriver, welcomeDriver } from './testing/driver.js';
 
 closeDriversAfterEach();
@@ -53,6 +53,36 @@ describe('audience entry through the topology', () => {
     expect(d.metric('jo_audience_runs_total', { journey: 'gold' })).toBe(3); // one per partition
     await ticks(d, 5, seen); // a once run does not repeat
     expect(seen.trail.filter((t) => t.endsWith(':mail:entered'))).toHaveLength(golds.length);
+  });
+
+  it('a slice enters its profiles in bulk: one step record per instance, one command each, exact report counts', async () => {
+    d = await welcomeDriver({ partitions: 2 }, false);
+    const golds = await members(d, 60);
+    await d.publish(gold);
+    const records: StepRecord[] = [];
+    let commands = 0;
+    for (let i = 0; i < 5; i++) {
+      await d.advance(100);
+      records.push(...d.stepRecords());
+      commands += d.commands().length;
+    }
+    expect(records.map((r) => r.profileKey.replace(/^email:/, '')).sort()).toEqual([...golds].sort());
+    expect(new Set(records.map((r) => r.instanceId)).size).toBe(golds.length);
+    for (const r of records) {
+      expect(r.cause).toEqual({ type: 'control', id: expect.stringMatching(/^audience\/gold@1\//) as unknown });
+      expect(r.steps.map((s) => `${s.nodeId}:${s.status}`)).toEqual(['mail:entered', 'done:ended']);
+    }
+    expect(commands).toBe(golds.length);
+    const rows: ReportRow[] = [];
+    for (let p = 0; p < 2; p++) {
+      const row = await d.driver.getStore<ReportRow>('journey-report', p).get('gold/1');
+      if (row) rows.push(row);
+    }
+    expect(mergeReportRows('gold', 1, rows)).toMatchObject({
+      entries: golds.length,
+      exits: { end: golds.length },
+      nodes: { mail: { entered: golds.length, left: { continued: golds.length } } },
+    });
   });
 
   it('a scan cut by a restart goes on from the last committed position: nobody twice, nobody skipped', async () => {

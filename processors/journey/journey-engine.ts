@@ -63,11 +63,15 @@ export class JourneyEngine {
     this.machine = new JourneyMachine(env);
   }
 
-  /** Counts the instances `out` ended for journeys with `maxConcurrentInstances` (entries count themselves). */
-  private async counted(out: Outcome): Promise<Outcome> {
+  /**
+   * Counts the instances `out` ended for journeys with `maxConcurrentInstances` (entries count themselves); `from`:
+   * the first exit of this input when `out` gathers several inputs (an audience slice).
+   */
+  private async counted(out: Outcome, from = 0): Promise<Outcome> {
     const ledger = this.env.entries;
     if (!ledger) return out;
-    for (const e of out.exits) {
+    for (let i = from; i < out.exits.length; i++) {
+      const e = out.exits[i] as Outcome['exits'][number];
       const def = this.catalog.version(e.journeyId, e.version);
       if (def?.config.maxConcurrentInstances !== undefined) await ledger.ended(def);
     }
@@ -213,32 +217,35 @@ export class JourneyEngine {
 
   /**
    * Enters `profileKey` into audience journey `def` for the audience run `run` (its id names the step records'
-   * cause). The caller has checked the audience rule. A profile already in the journey is skipped quietly (an
-   * audience run must not write a discard per member of a large audience); re-entrance rules apply otherwise.
+   * cause), adding what it did to `out`: an audience slice gathers its entries in one outcome (emitted and counted
+   * once per slice, not once per profile). The caller has checked the audience rule. A profile already in the journey
+   * is skipped quietly (an audience run must not write a discard per member of a large audience); re-entrance rules
+   * apply otherwise.
    */
   async enterAudience(
     def: JourneyDef,
     profileKey: string,
     profile: unknown,
-    run: { readonly id: string; readonly at: number },
-  ): Promise<Outcome> {
-    const out = emptyOutcome({ type: 'control', id: run.id });
+    run: { readonly id: string; readonly at: number; readonly timestamp: string },
+    out: Outcome,
+  ): Promise<void> {
     const state = await this.load(profileKey);
     if (state.journeys[def.id]?.instance) {
       out.discards.push({ reason: 'alreadyInJourney', journeyId: def.id });
-      return out;
+      return;
     }
     const colon = profileKey.indexOf(':');
     const event: NormalizedEvent = {
       id: `${run.id}/${profileKey}`,
-      timestamp: new Date(run.at).toISOString(),
+      timestamp: run.timestamp,
       eventType: '$audience',
       eventConfigId: '$audience',
       identity: { namespace: profileKey.slice(0, colon), id: profileKey.slice(colon + 1) },
       xdm: {},
     };
+    const exits = out.exits.length;
     await this.put(state, await this.machine.enter(def, state.journeys[def.id], event, profile), out, profile);
-    return this.counted(out);
+    await this.counted(out, exits);
   }
 
   /**

@@ -6,7 +6,15 @@
  * last completed run live in a change-logged store written in the task's transaction with the entries, so a
  * restart continues the scan where the last commit left it: no profile is entered twice and none is skipped.
  */
-import { fromCompiled, nextRunAt, testRule, type JourneyDef, type RuleData } from '../journey/index.js';
+import {
+  emptyOutcome,
+  fromCompiled,
+  nextRunAt,
+  testRule,
+  type JourneyDef,
+  type Outcome,
+  type RuleData,
+} from '../journey/index.js';
 import { type KeyValueStore, type Processor, type ProcessorContext } from '../../topology/index.js';
 import { taskJourneys, type OutcomeRecord, type TaskJourneys } from './task-journeys.js';
 import { STORES, type StepDeps } from '../topology-options.js';
@@ -57,6 +65,9 @@ function latestDue(schedule: string, publishedAt: number, lastRunAt: number | un
   }
   return due;
 }
+
+const isEmpty = (o: Outcome) =>
+  o.steps.length === 0 && o.commands.length === 0 && o.discards.length === 0 && o.profileUpdates.length === 0;
 
 export class AudienceProcessor implements Processor<never, never, string, OutcomeRecord> {
   private ctx!: ProcessorContext<string, OutcomeRecord>;
@@ -120,7 +131,11 @@ export class AudienceProcessor implements Processor<never, never, string, Outcom
     if (left <= 0) return budget; // this window's share is used up: nothing more this punctuation
     const stopAt = started + left;
     const runId = `audience/${key}/${new Date(current.runAt).toISOString()}`;
+    const run = { id: runId, at: now, timestamp: new Date(now).toISOString() };
     const prefix = `${def.config.namespace}:`;
+    // The slice's entries go downstream as one outcome: one record through emit and report per slice, not one per
+    // profile (the per-record path cost more than entering), and one report row update per slice.
+    const out = emptyOutcome({ type: 'control', id: runId });
     let looked = 0;
     let last: string | undefined;
     let done = true;
@@ -135,11 +150,10 @@ export class AudienceProcessor implements Processor<never, never, string, Outcom
       }
       looked++;
       last = profileKey;
-      if (profile !== null && profileKey.startsWith(prefix) && this.matches(def, rule, profile, now)) {
-        const outcome = await this.journeys.engine.enterAudience(def, profileKey, profile, { id: runId, at: now });
-        await this.ctx.forward({ key: profileKey, value: { outcome }, timestamp: now, headers: {} });
-      }
+      if (profile !== null && profileKey.startsWith(prefix) && this.matches(def, rule, profile, now))
+        await this.journeys.engine.enterAudience(def, profileKey, profile, run, out);
     }
+    if (!isEmpty(out)) await this.ctx.forward({ key: def.id, value: { outcome: out }, timestamp: now, headers: {} });
     share.spend(clock.now() - started);
     this.journeys.metrics.audienceScanned.inc({ journey: def.id }, looked);
     if (done) {
