@@ -32,6 +32,9 @@
  * 10. A fetched batch keeps its messages at or after the fetched offset comparing decimal strings (longer is greater,
  *    equal lengths as strings) instead of parsing a Long per message; anything not a plain decimal is compared as
  *    shipped. Same messages.
+ * 11. Compressed produce batches go through the one-pass encoder of 3 and 9 as well: the records are written once
+ *    into one buffer, which the codec compresses (kafkajs built an encoder per record and copied the records three
+ *    times first). The engine compresses its outputs with lz4 by default, so this was its produce path. Same bytes.
  *
  * This module only checks, when the adapter loads, that the installed kafkajs is 2.2.4 and carries the patch at
  * the revision below (the marker file the patch adds), and throws KAFKA_CLIENT_UNPATCHED otherwise: an install
@@ -44,7 +47,7 @@ const require = createRequire(import.meta.url);
 
 export const KAFKAJS_VERSION = '2.2.4';
 /** The `revision` of `kafkajs/src/journeyEnginePatch.js` the patch in the repo adds (raised with every change). */
-export const KAFKAJS_PATCH_REVISION = 7;
+export const KAFKAJS_PATCH_REVISION = 8;
 
 /** What is wrong with the installed kafkajs (its version, and its patch marker or undefined), or undefined. */
 export function kafkaJsPatchProblem(version: string, marker: { revision?: unknown } | undefined): string | undefined {
