@@ -39,6 +39,7 @@ export {
 export type { Processor, ProcessorContext } from './api/processor.js';
 export { serdes, type InputMetadata, type StreamRecord } from './api/record.js';
 export {
+  canPrefetch,
   InMemoryKeyValueStore,
   jsonSerde,
   stringSerde,
