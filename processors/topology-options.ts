@@ -31,7 +31,7 @@ export interface JourneyLimits extends EngineLimits {
    * falls back when it has none (steps/audience-share.ts). Default 10 ms of every 100 ms.
    */
   readonly audienceSliceMs: number;
-  /** The largest slice of every `audienceIntervalMs` the audience scans may grow to (with `loopIdle`). Default 50 ms. */
+  /** The largest slice of every `audienceIntervalMs` the audience scans may grow to (with `loopIdle`). Default 80 ms. */
   readonly audienceMaxSliceMs: number;
   /** Data-source timeout when its config sets none (the fetcher's own default should match). Default 5 s. */
   readonly datasourceTimeoutMs: number;
@@ -53,7 +53,7 @@ export const DEFAULT_JOURNEY_LIMITS: JourneyLimits = {
   audienceIntervalMs: 100,
   audienceSliceSize: 1_000,
   audienceSliceMs: 10,
-  audienceMaxSliceMs: 50,
+  audienceMaxSliceMs: 80,
   datasourceTimeoutMs: 5_000,
   datasourceGraceMs: 1_000,
   registryWaitMs: 2_000,

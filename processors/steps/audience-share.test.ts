@@ -28,9 +28,9 @@ describe('ScanShare: the audience scans’ slice of the thread', () => {
     expect(window(s, (t += 100))).toBe(25);
     expect(window(s, (t += 100))).toBe(12.5);
     expect(window(s, (t += 100))).toBe(10);
-    idle = 0.2;
+    idle = 0.15;
     expect(window(s, (t += 100))).toBe(10);
-    idle = 0.5;
+    idle = 0.2;
     expect(window(s, (t += 100))).toBe(15);
   });
 
