@@ -24,8 +24,8 @@ describe('engine configuration', () => {
       { token: 'bbbbbbbbbbbbbbbb', role: 'read' },
     ]);
     expect(c.processingGuarantee).toBe('exactly_once');
-    expect(c.eagerCommit).toBe(true);
-    expect(loadEngineConfig({ KAFKA_BROKERS: 'a:9092', JO_EAGER_COMMIT: 'false' }).eagerCommit).toBe(false);
+    expect(c.eagerCommit).toBe(false);
+    expect(loadEngineConfig({ KAFKA_BROKERS: 'a:9092', JO_EAGER_COMMIT: 'true' }).eagerCommit).toBe(true);
     expect(Object.isFrozen(c.api)).toBe(true);
   });
 

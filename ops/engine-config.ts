@@ -159,7 +159,7 @@ export const DEFAULTS = {
   stateDir: '.infra/state',
   processingGuarantee: 'exactly_once',
   commitIntervalMs: 100,
-  eagerCommit: true,
+  eagerCommit: false,
   pipelinedCommits: true,
   maxEventBytes: 1_048_576,
   outputCompression: 'lz4',
