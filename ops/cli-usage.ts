@@ -15,7 +15,7 @@ export const usage = `usage: jo <command> [options]      (jo <command> --help: t
        [--expect FILE] [--start ISO] [--horizon DURATION] [--json]
                     run a journey on a simulated clock with canned responses (nothing is sent); print
                     each profile's trail and per-node counts; exit 1 naming each failed expectation
-  replay --journey ID [--version N] --from ISO --to ISO [--compare] [--responses FILE] [--json]
+  replay --journey ID [--version N] --from ISO --to ISO [--compare] [--responses FILE] [--workers N] [--json]
                     run a version over a past range of <prefix>events on a clock driven by event timestamps
                     (own consumer, nothing committed or sent); per-node counts, commands per action, peak
                     commands/s per endpoint; --compare: side by side with what the live engine did

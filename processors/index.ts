@@ -17,10 +17,12 @@ export {
   runJourneyTest,
   JourneySimulation,
   JourneyTestError,
+  ProfileShards,
   SimulationTooLargeError,
   stepsOf,
   type JourneyTestReport,
   type TrailStep,
+  type JourneySimulationOptions,
   type SimulationObserver,
   type SimStep,
 } from './simulation/index.js';

@@ -1,6 +1,7 @@
 /**
- * `jo replay --journey ID [--version N] --from ISO --to ISO [--compare] [--responses FILE] [--json]`: what a
- * journey version would have done with a past range of `jo.events` (see replay.ts). A progress bar goes to stderr;
+ * `jo replay --journey ID [--version N] --from ISO --to ISO [--compare] [--responses FILE] [--workers N] [--json]`:
+ * what a journey version would have done with a past range of `jo.events` (see replay.ts); `--workers`: threads the
+ * simulation is split over by profile (default: one per core, at most 4; `JO_REPLAY_WORKERS`). A progress bar goes to stderr;
  * stdout gets per-node counts (side by side with the live engine's with `--compare`), commands per action and the
  * peak commands per second per endpoint. Exit codes: 0 done, 2 usage or configuration problems.
  */
@@ -16,7 +17,8 @@ export interface ReplayCommandOutcome {
   readonly err: string[];
 }
 
-const USAGE = 'usage: jo replay --journey ID [--version N] --from ISO --to ISO [--compare] [--responses FILE] [--json]';
+const USAGE =
+  'usage: jo replay --journey ID [--version N] --from ISO --to ISO [--compare] [--responses FILE] [--workers N] [--json]';
 
 function flag(args: readonly string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -60,7 +62,7 @@ export function replayText(r: ReplayResult): string[] {
   const peaks = Object.entries(r.peaks).map(([e, p]) => [e, p.perSecond, p.at]);
   return [
     `journey ${r.journey.id} v${r.journey.version} (${r.journey.state}) over ${r.from} → ${r.to}: ${r.events} events, ` +
-      `${r.profiles} profiles; ${r.eventsPerSecond} events/s (nothing sent, nothing written)`,
+      `${r.profiles} profiles; ${r.eventsPerSecond} events/s on ${r.workers} thread(s) (nothing sent, nothing written)`,
     '',
     ...nodeRows(r),
     '',
@@ -87,6 +89,8 @@ function parse(args: readonly string[]): Omit<ReplayOptions, 'kafka' | 'topics'>
   if (!journeyId || Number.isNaN(from) || Number.isNaN(to)) return USAGE;
   if (to <= from) return '--to must be after --from';
   if (v !== undefined && !/^[1-9]\d*$/.test(v)) return '--version must be a positive integer';
+  const workers = flag(args, '--workers');
+  if (workers !== undefined && !/^[1-9]\d*$/.test(workers)) return '--workers must be a positive integer';
   const file = flag(args, '--responses');
   const responses = file ? (JSON.parse(readFileSync(file, 'utf8')) as ReplayOptions['responses']) : undefined;
   return {
@@ -95,6 +99,7 @@ function parse(args: readonly string[]): Omit<ReplayOptions, 'kafka' | 'topics'>
     toMs: to,
     compare: args.includes('--compare'),
     ...(v !== undefined ? { version: Number(v) } : {}),
+    ...(workers !== undefined ? { workers: Number(workers) } : {}),
     ...(responses ? { responses } : {}),
   };
 }

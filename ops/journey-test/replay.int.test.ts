@@ -171,6 +171,23 @@ describe('jo replay', () => {
   );
 
   it(
+    'one thread and two worker threads give the same result (the simulation split by profile)',
+    async () => {
+      const topics = (await import('../../schemas/index.js')).topicNames(prefix);
+      const run = async (workers: number) => {
+        const r = await runReplay({ kafka, topics, journeyId: 'buy', version: 2, fromMs: from, toMs: to, workers });
+        expect(r.workers).toBe(workers);
+        const { seconds: _s, eventsPerSecond: _e, workers: _w, ...rest } = r;
+        return JSON.stringify(rest);
+      };
+      const one = await run(1);
+      expect(one).toContain(`"transitioned":${VIP_V2}`);
+      expect(await run(2)).toBe(one);
+    },
+    SETUP_MS,
+  );
+
+  it(
     'replaying the draft v2 (condition > 80) shows the difference, side by side, through the command',
     async () => {
       const err: string[] = [];

@@ -8,21 +8,27 @@
  * endpoint — and, with `compare`, what the live engine did in the same range (from `jo.step-events`).
  * Instances that entered before the range are not in it; timers due after its end do not fire.
  */
+import { availableParallelism } from 'node:os';
 import {
   ConfigView,
-  type ActionCommand,
   type ActionConfig,
   type CannedResponses,
   type DataSourceConfig,
   type EventConfig,
+  type JourneyRecord,
   type JourneyState,
   type topicNames,
 } from '../../schemas/index.js';
-import { JourneySimulation, stepsOf, type SimStep, type SimulationObserver } from '../../processors/index.js';
+import { stepsOf } from '../../processors/index.js';
 import type { KafkaClient } from '../../topology/index.js';
+import { countStep, orderedCounts, type NodeCounts } from './replay-counter.js';
+import type { ShardSetup } from './replay-shard.js';
+import { ReplayShards, type ReplayEvent } from './replay-shards.js';
 import { rangesByTime, rangesToNow, readRanges, type PartitionRange } from './topic-reader.js';
 
-export type NodeCounts = Record<string, Record<string, number>>;
+type JourneyVersion = JourneyRecord['versions'][number];
+
+export type { NodeCounts };
 
 export interface ReplayOptions {
   readonly kafka: KafkaClient;
@@ -41,8 +47,12 @@ export interface ReplayOptions {
   readonly progress?: (done: number, total: number) => void;
   /** Wall-clock ms (injected: the replay itself never reads the system clock for results). */
   readonly now?: () => number;
+  /**
+   * Shards of the simulation (worker threads when more than one; default {@link defaultReplayWorkers}). A version
+   * with entry caps or an audience entry counts across profiles: it runs in one shard whatever this says.
+   */
+  readonly workers?: number;
 }
-
 export interface ReplayResult {
   readonly journey: { readonly id: string; readonly version: number; readonly state: JourneyState };
   readonly from: string;
@@ -59,48 +69,14 @@ export interface ReplayResult {
   readonly discards: Record<string, number>;
   /** With `compare`: the live engine's steps of this journey (every version) in the range, per node. */
   readonly live?: { readonly versions: number[]; readonly nodes: NodeCounts };
+  /** Shards the simulation ran in. */
+  readonly workers: number;
 }
 
-function bump(m: Record<string, number>, k: string, n = 1): void {
-  m[k] = (m[k] ?? 0) + n;
-}
-
-function countStep(nodes: NodeCounts, s: SimStep): void {
-  if (s.journeyId === '') return;
-  bump((nodes[s.nodeId] ??= {}), s.status);
-}
-
-/** Counts of a replay, fed by the simulation. */
-class ReplayCounter implements SimulationObserver {
-  readonly nodes: NodeCounts = {};
-  readonly commands: Record<string, number> = {};
-  readonly discards: Record<string, number> = {};
-  readonly peaks: Record<string, { perSecond: number; at: string }> = {};
-  private readonly current = new Map<string, { second: number; n: number }>();
-
-  step(s: SimStep): void {
-    countStep(this.nodes, s);
-  }
-
-  command(c: ActionCommand): void {
-    bump(this.commands, c.action);
-    let endpoint: string;
-    try {
-      endpoint = new URL(c.request.url).origin;
-    } catch {
-      endpoint = c.request.url;
-    }
-    const second = Math.floor(Date.parse(c.createdAt) / 1000);
-    const cur = this.current.get(endpoint);
-    const n = cur?.second === second ? cur.n + 1 : 1;
-    this.current.set(endpoint, { second, n });
-    if (n > (this.peaks[endpoint]?.perSecond ?? 0))
-      this.peaks[endpoint] = { perSecond: n, at: new Date(second * 1000).toISOString() };
-  }
-
-  discard(reason: string): void {
-    bump(this.discards, reason);
-  }
+/** Default shards: one per core, at most 4; `JO_REPLAY_WORKERS` sets it. */
+export function defaultReplayWorkers(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env['JO_REPLAY_WORKERS'] ?? Math.min(availableParallelism(), 4));
+  return Number.isInteger(n) && n > 0 ? n : 1;
 }
 
 async function loadConfig(o: ReplayOptions): Promise<ConfigView> {
@@ -121,10 +97,10 @@ function pickVersion(view: ConfigView, o: ReplayOptions) {
   return v;
 }
 
-async function createSimulation(o: ReplayOptions, view: ConfigView, counter: ReplayCounter) {
+function shardSetup(o: ReplayOptions, view: ConfigView): { setup: ShardSetup; version: JourneyVersion } {
   const v = pickVersion(view, o);
   const at = new Date(o.fromMs).toISOString();
-  const sim = await JourneySimulation.create({
+  const setup: ShardSetup = {
     resources: {
       events: view.list('event') as EventConfig[],
       actions: view.list('action') as ActionConfig[],
@@ -135,12 +111,17 @@ async function createSimulation(o: ReplayOptions, view: ConfigView, counter: Rep
     ],
     ...(o.responses ? { responses: o.responses } : {}),
     start: o.fromMs,
-    observer: counter,
-  });
-  return { sim, version: v };
+  };
+  return { setup, version: v };
 }
 
-async function loadProfiles(o: ReplayOptions, sim: JourneySimulation): Promise<number> {
+/** Whether `v` counts across profiles (entry caps, an audience entry): then it runs in one shard. */
+function countsAcrossProfiles(v: JourneyVersion): boolean {
+  const j = v.journey;
+  return j.maxEntriesPerDay !== undefined || j.maxConcurrentInstances !== undefined || j.entry.audience !== undefined;
+}
+
+async function loadProfiles(o: ReplayOptions, shards: ReplayShards): Promise<number> {
   const keys = new Set<string>();
   await readRanges(o.kafka, o.topics.profiles, await rangesToNow(o.kafka, o.topics.profiles), async (_p, msgs) => {
     for (const m of msgs) {
@@ -148,36 +129,33 @@ async function loadProfiles(o: ReplayOptions, sim: JourneySimulation): Promise<n
       if (!key) continue;
       if (m.value === null) keys.delete(key);
       else keys.add(key);
-      await sim.profile(key, m.value === null ? null : (JSON.parse(m.value.toString('utf8')) as unknown));
+      shards.profile(key, m.value === null ? null : m.value.toString('utf8'));
     }
+    await shards.flushProfiles();
   });
   return keys.size;
 }
 
 /** Feeds the range's events, merged across partitions by timestamp, and runs the simulation behind them. */
-async function replayEvents(o: ReplayOptions, sim: JourneySimulation, ranges: PartitionRange[]): Promise<number> {
-  const total = ranges.reduce((s, r) => s + Number(r.end > r.start ? r.end - r.start : 0n), 0);
+async function replayEvents(o: ReplayOptions, shards: ReplayShards, ranges: PartitionRange[]): Promise<number> {
   const last = new Map(ranges.filter((r) => r.end > r.start).map((r) => [r.partition, -Infinity]));
   const endOf = new Map(ranges.map((r) => [r.partition, r.end]));
-  let read = 0;
   let events = 0;
   await readRanges(o.kafka, o.topics.events, ranges, async (partition, msgs) => {
+    const batch: ReplayEvent[] = [];
     for (const m of msgs) {
       const ts = Number(m.timestamp);
       if (ts < o.fromMs || ts >= o.toMs || m.value === null) continue;
-      sim.addEvent(ts, m.value, m.key ?? null);
-      events += 1;
+      batch.push({ at: ts, key: m.key ?? null, value: m.value });
     }
-    read += msgs.length;
+    events += batch.length;
     const lastMsg = msgs.at(-1);
     if (lastMsg && BigInt(lastMsg.offset) + 1n >= (endOf.get(partition) ?? 0n)) last.delete(partition);
     else if (lastMsg) last.set(partition, Number(lastMsg.timestamp));
     // every partition has been read past this time: what is before it can run in time order
     const watermark = Math.min(...last.values());
-    if (Number.isFinite(watermark)) await sim.run(watermark - 1);
-    o.progress?.(read, total);
+    await shards.events(batch, Number.isFinite(watermark) ? watermark - 1 : -Infinity, msgs.length);
   });
-  await sim.run(o.toMs);
   return events;
 }
 
@@ -201,20 +179,25 @@ async function liveCounts(o: ReplayOptions): Promise<NonNullable<ReplayResult['l
 /** Runs a replay (see the file comment). */
 export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
   const now = o.now ?? (() => performance.now());
-  const view = await loadConfig(o);
-  const counter = new ReplayCounter();
-  const { sim, version } = await createSimulation(o, view, counter);
+  let total = 0;
+  const progress = (done: number) => o.progress?.(done, total);
+  // worker threads load the code while the configuration is read
+  let shards = new ReplayShards(o.workers ?? defaultReplayWorkers(), progress);
   try {
-    const profiles = await loadProfiles(o, sim);
+    const view = await loadConfig(o);
+    const { setup, version } = shardSetup(o, view);
+    if (shards.count > 1 && countsAcrossProfiles(version)) {
+      await shards.close();
+      shards = new ReplayShards(1, progress);
+    }
     const ranges = await rangesByTime(o.kafka, o.topics.events, o.fromMs, o.toMs);
+    total = ranges.reduce((s, r) => s + Number(r.end > r.start ? r.end - r.start : 0n), 0);
+    await shards.setup(setup);
+    const profiles = await loadProfiles(o, shards);
     const t0 = now();
-    const events = await replayEvents(o, sim, ranges);
+    const events = await replayEvents(o, shards, ranges);
+    const counts = await shards.finish(o.toMs);
     const seconds = (now() - t0) / 1000;
-    const ordered = Object.fromEntries(
-      Object.keys(version.journey.nodes)
-        .filter((id) => counter.nodes[id])
-        .map((id) => [id, counter.nodes[id] ?? {}]),
-    );
     return {
       journey: { id: o.journeyId, version: version.version, state: version.state },
       from: new Date(o.fromMs).toISOString(),
@@ -223,13 +206,11 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
       profiles,
       seconds,
       eventsPerSecond: seconds > 0 ? Math.round(events / seconds) : events,
-      nodes: { ...ordered, ...counter.nodes },
-      commands: counter.commands,
-      peaks: counter.peaks,
-      discards: counter.discards,
+      ...orderedCounts(counts, Object.keys(version.journey.nodes)),
       ...(o.compare ? { live: await liveCounts(o) } : {}),
+      workers: shards.count,
     };
   } finally {
-    await sim.close();
+    await shards.close();
   }
 }

@@ -15,3 +15,4 @@ export { CannedEndpoints, type CannedEndpointSpecs, type SimulatedCall } from '.
 export { runJourneyTest, JourneyTestError, type JourneyTestInput } from './run-journey-test.js';
 export { TestReportBuilder, type JourneyTestReport, type TrailStep, type ReportCommand } from './test-report.js';
 export { stepsOf, type SimStep } from './step-records.js';
+export { ProfileShards } from './profile-shards.js';
