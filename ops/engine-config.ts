@@ -35,6 +35,11 @@ export const EngineConfigSchema = Type.Object(
     eagerCommit: Type.Boolean(),
     /** Tasks without stores pipeline their commits over two transactional producers (exactly-once only). */
     pipelinedCommits: Type.Boolean(),
+    /**
+     * After a record from the engine's own repartition topic, a task commits this many ms after it instead of at the
+     * next interval tick (an event waits out one commit interval, not two); -1: only the interval.
+     */
+    hopCommitDelayMs: Type.Integer({ minimum: -1, maximum: 60_000 }),
     maxEventBytes: Type.Integer({ minimum: 1024, maximum: 10_485_760 }),
     /** A fetched batch that decompresses to more than this is dead-lettered `BATCH_UNDECODABLE`. */
     maxDecompressedBatchBytes: Type.Integer({ minimum: 65_536, maximum: 2_147_483_647 }),
@@ -118,6 +123,7 @@ function fromEnv(env: Env): Record<string, unknown> {
     commitIntervalMs: num(env['JO_COMMIT_INTERVAL_MS']),
     eagerCommit: bool(env['JO_EAGER_COMMIT']),
     pipelinedCommits: bool(env['JO_PIPELINED_COMMITS']),
+    hopCommitDelayMs: num(env['JO_HOP_COMMIT_DELAY_MS']),
     maxEventBytes: num(env['JO_MAX_EVENT_BYTES']),
     outputCompression: env['JO_OUTPUT_COMPRESSION'],
     maxDecompressedBatchBytes: num(env['JO_MAX_DECOMPRESSED_BATCH_BYTES']),
@@ -161,6 +167,7 @@ export const DEFAULTS = {
   commitIntervalMs: 100,
   eagerCommit: false,
   pipelinedCommits: true,
+  hopCommitDelayMs: 10,
   maxEventBytes: 1_048_576,
   outputCompression: 'lz4',
   maxDecompressedBatchBytes: 268_435_456,

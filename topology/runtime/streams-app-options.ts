@@ -30,6 +30,12 @@ export interface StreamsAppOptions {
    */
   readonly eagerCommit?: boolean;
   /**
+   * A task that read records from one of the app's repartition topics (committed upstream a moment ago) commits this
+   * long after the first of them instead of at the next interval tick: an event crossing two hops waits out one
+   * commit interval, not two (commit-timing.ts). `false`: only the interval. Default 10 ms.
+   */
+  readonly hopCommitDelayMs?: number | false;
+  /**
    * Exactly-once: a task without state stores (e.g. the first hop of a repartitioning topology) commits through two
    * transactional producers in turn, the next transaction sending while the previous one commits (see
    * transaction-pipeline.ts): lower latency through that hop. Default true.

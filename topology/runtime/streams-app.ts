@@ -298,6 +298,7 @@ export class StreamsApp {
       ...(this.producer ? { sharedProducer: this.producer } : {}),
       commitIntervalMs: o.commitIntervalMs ?? (this.exactlyOnce ? 100 : 1_000),
       eagerCommit: o.eagerCommit ?? this.exactlyOnce,
+      ...(o.hopCommitDelayMs === undefined ? {} : { hopCommitDelayMs: o.hopCommitDelayMs }),
       pipelinedCommits: o.pipelinedCommits ?? true,
       maxQueued: o.maxQueuedPerTask ?? 5_000,
       maxQueuedBytes: o.maxQueuedBytesPerTask ?? 4 * 1024 * 1024,

@@ -43,6 +43,11 @@ export interface TaskRunnerOptions {
   /** Commit as soon as the queue is empty (one commit in flight at a time) rather than only every interval. */
   readonly eagerCommit: boolean;
   /**
+   * After a record from one of the app's repartition topics, commit this long after it instead of at the next
+   * interval tick (commit-timing.ts); `false`: only the interval. Default 10 ms.
+   */
+  readonly hopCommitDelayMs?: number | false;
+  /**
    * Exactly-once, tasks without stores: pipeline commits over two transactional producers (transaction-pipeline.ts),
    * so a record processed during a commit does not wait for all of it. Default false.
    */

@@ -17,6 +17,7 @@ import { changelogTopicOf } from '../api/builder.js';
 import type { KeyValueStore } from '../api/store.js';
 import { InputPrefetch } from './input-prefetch.js';
 import { taskCommitter, type Committer } from './transaction-pipeline.js';
+import { CommitTiming, taskCommitTiming } from './commit-timing.js';
 import { CommitsInFlight } from './commits-in-flight.js';
 import { CpuSlice } from './cpu-slice.js';
 import { MAX_OUTPUT_RECORD_BYTES, TaskProcessingError, type TaskRunnerOptions } from './task-runner-options.js';
@@ -54,6 +55,7 @@ export class TaskRunner {
   private shuttingDown: Promise<void> | undefined;
   /** The transactions being committed while the task goes on processing (the committer's depth at most). */
   private commits = new CommitsInFlight(1, () => this.wake?.());
+  private readonly timing: CommitTiming;
 
   constructor(private readonly opts: TaskRunnerOptions) {
     this.slice = opts.slice ?? new CpuSlice(opts.clock, opts.timer);
@@ -61,6 +63,7 @@ export class TaskRunner {
     this.inputs = opts.topology.sourceTopics(opts.applicationId, opts.subTopology);
     const stores = opts.topology.subTopologies[opts.subTopology]?.stores ?? [];
     this.changelogs = new Set(stores.map((s) => changelogTopicOf(opts.applicationId, s)));
+    this.timing = taskCommitTiming(opts);
     this.outputs = new TaskOutputBuffer(opts.maxOutputRecordBytes ?? MAX_OUTPUT_RECORD_BYTES, (r, bytes, limit) =>
       this.task?.oversizedOutput(r, bytes, limit),
     );
@@ -227,6 +230,7 @@ export class TaskRunner {
       }
       if (this.queue.waiting) this.endWait();
       this.positions.set(r.topic, r.offset);
+      this.timing.processed(r.topic, o.clock);
       this.processedSinceCommit++;
       if (this.stop.signal.aborted) break;
       // Let I/O in between (commit round trips of this and other tasks, fetches, heartbeats): a whole batch
@@ -266,11 +270,8 @@ export class TaskRunner {
   private async maybeCommit(): Promise<void> {
     const o = this.opts;
     const full = this.outputs.length >= 10_000 || this.outputs.bytes >= (o.maxPendingOutputBytes ?? Infinity);
-    // A task that has caught up commits at once instead of waiting out the interval: under light load that takes
-    // up to a commit interval off every hop's latency; under load the queue is never empty and commits batch up.
-    const caughtUp =
-      o.eagerCommit && this.queue.length === 0 && (this.outputs.length > 0 || this.processedSinceCommit > 0);
-    const due = caughtUp || o.clock.now() - this.lastCommit >= o.commitIntervalMs || full;
+    const caughtUp = this.queue.length === 0 && (this.outputs.length > 0 || this.processedSinceCommit > 0);
+    const due = full || this.timing.due(o.clock.now(), this.lastCommit, caughtUp);
     if (!due) return;
     // A commit that failed while the loop was processing is handled before anything else: the next commit would
     // carry offsets covering the failed one's input without its outputs.
@@ -286,7 +287,7 @@ export class TaskRunner {
   private idle(): Promise<void> {
     const o = this.opts;
     // A commit that is due while another is in flight starts when that one settles (which wakes us).
-    const commitAt = this.commits.full ? Infinity : this.lastCommit + o.commitIntervalMs;
+    const commitAt = this.commits.full ? Infinity : this.timing.nextDue(this.lastCommit);
     const until = Math.min(commitAt, this.task?.nextWallClockDue() ?? Infinity);
     const ac = new AbortController();
     // abort() without a reason builds a DOMException each time: measurable when records trickle in one by one.
@@ -303,6 +304,7 @@ export class TaskRunner {
   private async commit(): Promise<void> {
     const o = this.opts;
     this.lastCommit = o.clock.now();
+    this.timing.started();
     // synchronous, before the outputs are taken: coalesced store changes join this transaction
     this.task?.prepareCommit();
     if (this.outputs.length === 0 && this.processedSinceCommit === 0) return;

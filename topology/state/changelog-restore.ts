@@ -15,6 +15,7 @@ import type { Consumer, EachBatchPayload, KafkaClient } from '../kafka/kafka-cli
 import type { Clock } from '../api/clock.js';
 import type { RawEntry, RestoreTarget } from './restore-target.js';
 import { StateStoreError } from './store-errors.js';
+import { retryKafka } from '../kafka/kafka-retry.js';
 
 export interface ChangelogPartition {
   readonly topic: string;
@@ -134,6 +135,29 @@ interface Plan {
   readonly idle: Array<{ topic: string; partitions: number[] }>;
 }
 
+type RestoreAdmin = ReturnType<RestoreOptions['kafka']['admin']>;
+
+/**
+ * A changelog's offsets. A leader moving (or just elected, for a topic created a moment ago) answers
+ * NOT_LEADER_FOR_PARTITION and the like, which kafkajs' admin passes on without a metadata refresh: those are retried
+ * here after refreshing the topic's metadata (0.1 s doubling to 1 s, 12 calls, ~8 s) instead of failing the task.
+ */
+export function offsetsOf(
+  admin: Pick<RestoreAdmin, 'fetchTopicOffsets' | 'fetchTopicMetadata'>,
+  topic: string,
+  sleep?: (ms: number) => Promise<void>,
+) {
+  let failed = false;
+  return retryKafka(
+    async () => {
+      if (failed) await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
+      failed = true;
+      return admin.fetchTopicOffsets(topic);
+    },
+    { attempts: 12, delayMs: (n) => Math.min(100 * 2 ** (n - 1), 1_000), ...(sleep ? { sleep } : {}) },
+  );
+}
+
 /** Reads each partition's earliest and last stable (read_committed) offset. */
 async function planRestore(opts: RestoreOptions): Promise<Plan> {
   const admin = opts.kafka.admin();
@@ -143,7 +167,7 @@ async function planRestore(opts: RestoreOptions): Promise<Plan> {
     const states: PartitionState[] = [];
     const idle: Plan['idle'] = [];
     for (const topic of topics) {
-      const offsets = await admin.fetchTopicOffsets(topic);
+      const offsets = await offsetsOf(admin, topic);
       const unwanted: number[] = [];
       idle.push({ topic, partitions: unwanted });
       for (const o of offsets) {
