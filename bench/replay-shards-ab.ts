@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/replay-shards-ab.ts [events] [workers]`: `jo replay`'s simulation split over `workers` shards
+ * Run with tsx, arguments `[events] [workers]`: `jo replay`'s simulation split over `workers` shards
  * (ops/journey-test/replay-shards.ts: routing by profile on this thread, one worker thread per shard when more than
  * one) over the replay benchmark's events held in memory (bench/replay-journey.ts, no broker), fed in batches of
  * 1,000 as the reader would. Prints one JSON line: shard start-up time (worker threads loading the code), then wall
