@@ -38,6 +38,8 @@ it('publishes fetches and handed-over batches of a group consumer to subscribers
       ['a', 'b', 'c'].map((v) => ({ key: null, value: v })),
     );
     await waitFor(() => seen.length >= 3, 30_000, 'three records');
+    // the first fetch may bring all three records: the consumer goes on fetching (every <= 100 ms on an idle topic)
+    await waitFor(() => fetches.length > 1, 10_000, 'a second fetch');
   } finally {
     await consumer.disconnect();
     unsubscribe(KAFKA_FETCH_CHANNEL, onFetch);
