@@ -32,6 +32,18 @@ describe('CommitTiming', () => {
     expect(t.nextDue(1_230)).toBe(1_300);
   });
 
+  it('arms a hop commit at most once per interval: the rest of a burst waits for the tick', () => {
+    const t = timing(10);
+    t.processed(hop, clockAt(1_220));
+    expect(t.nextDue(1_200)).toBe(1_230);
+    t.started(); // the hop commit at 1,230
+    t.processed(hop, clockAt(1_240)); // same interval: no second hop commit
+    expect(t.nextDue(1_230)).toBe(1_300);
+    t.started(); // the tick's commit at 1,300
+    t.processed(hop, clockAt(1_305)); // next interval: armed again
+    expect(t.nextDue(1_300)).toBe(1_315);
+  });
+
   it('without a hop delay, repartition records wait for the tick; eager commits whenever caught up', () => {
     const t = timing(undefined);
     t.processed(hop, clockAt(1_220));

@@ -9,7 +9,7 @@
  * - **A hop**: a record read from one of the app's own repartition topics was committed upstream a moment ago; the
  *   task commits `hopDelayMs` after the first such record instead of at the next tick, so an event going through two
  *   hops waits out one interval, not two. The short delay gathers the rest of the upstream burst into the same
- *   transaction: about one transaction per interval per task, as with the interval alone. (Kafka Streams commits
+ *   transaction; a hop commit is armed at most once per interval, so a task makes at most two commits per interval. (Kafka Streams commits
  *   all of a thread's tasks in one transaction per interval, so its second hop waits for the next one.)
  * - **Eager** (optional): a task that has caught up commits at once.
  */
@@ -40,13 +40,24 @@ export function taskCommitTiming(o: TaskRunnerOptions): CommitTiming {
 
 export class CommitTiming {
   private hopDue = Infinity;
+  /** The interval (index on the grid) in which the last hop commit was armed: at most one per interval. */
+  private hopInterval = -1;
 
   constructor(private readonly o: CommitTimingOptions) {}
 
-  /** A record of `topic` was processed (now, by `clock`). */
+  /**
+   * A record of `topic` was processed (now, by `clock`). A hop commit is armed at most once per interval: under
+   * load the task works through an upstream burst for a while, and arming again for each record processed after
+   * the hop commit started would commit back to back (many small transactions, as eager commits do); the rest of
+   * the burst goes into the tick's commit.
+   */
   processed(topic: string, clock: Clock): void {
-    if (this.hopDue === Infinity && this.o.hopDelayMs !== undefined && this.o.hopTopics.has(topic))
-      this.hopDue = clock.now() + this.o.hopDelayMs;
+    if (this.hopDue !== Infinity || this.o.hopDelayMs === undefined || !this.o.hopTopics.has(topic)) return;
+    const now = clock.now();
+    const interval = Math.floor(now / this.o.intervalMs);
+    if (interval === this.hopInterval) return;
+    this.hopInterval = interval;
+    this.hopDue = now + this.o.hopDelayMs;
   }
 
   /** When the next commit is due (eager aside), the last one having started at `lastCommit`. */
