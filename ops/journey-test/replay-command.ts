@@ -1,9 +1,9 @@
 /**
  * `jo replay --journey ID [--version N] --from ISO --to ISO [--compare] [--responses FILE] [--workers N] [--json]`:
  * what a journey version would have done with a past range of `jo.events` (see replay.ts); `--workers`: threads the
- * simulation is split over by profile (default: one per core beyond the reading thread's, at most 4 — 1 on 2
- * cores; `JO_REPLAY_WORKERS`). A progress bar goes to stderr; stdout gets per-node counts (side by side with the
- * live engine's with `--compare`), commands per action and the peak commands per second per endpoint. Exit codes: 0 done, 2 usage or configuration problems.
+ * simulation is split over by profile (default: one per core, at most 4; `JO_REPLAY_WORKERS`). A progress bar goes
+ * to stderr; stdout gets per-node counts (side by side with the live engine's with `--compare`), commands per action
+ * and the peak commands per second per endpoint. Exit codes: 0 done, 2 usage or configuration problems.
  */
 import { readFileSync } from 'node:fs';
 import { createKafka, type KafkaClient } from '../../topology/index.js';

@@ -74,11 +74,12 @@ export interface ReplayResult {
 }
 
 /**
- * Default shards: one per core beyond the reading thread's, at most 4 (1 on 2 cores: there, a second simulation
- * thread measured slower than one, see docs/benchmarks.md#replay); `JO_REPLAY_WORKERS` sets it.
+ * Default shards: one per core, at most 4 (2 on 2 cores: the reading thread is light — reading the range alone runs
+ * at ~180,000 events/s — and on a quiet 2-core machine two shards measured 1.8× one; see
+ * docs/benchmarks.md#replay); `JO_REPLAY_WORKERS` sets it.
  */
 export function defaultReplayWorkers(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env['JO_REPLAY_WORKERS'] ?? Math.min(availableParallelism() - 1, 4));
+  const n = Number(env['JO_REPLAY_WORKERS'] ?? Math.min(availableParallelism(), 4));
   return Number.isInteger(n) && n > 0 ? n : 1;
 }
 
