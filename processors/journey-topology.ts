@@ -184,8 +184,9 @@ export function buildJourneyTopology(opts: JourneyTopologyOptions = {}): Journey
       parents: ['match', 'timers', 'resume', 'control', 'audience'],
       supplier: () => new EmitProcessor(s),
       stores: [STORES.timers, STORES.instances, STORES.profiles],
-    })
-    .addProcessor({
+    });
+  if (opts.nodeReport !== false)
+    b.addProcessor({
       name: 'report',
       parents: ['match', 'timers', 'resume', 'control', 'audience'],
       supplier: () => new ReportProcessor(s),

@@ -93,6 +93,11 @@ export interface JourneyTopologyOptions {
    * time to spare (steps/audience-share.ts); without it they keep to `audienceSliceMs`.
    */
   readonly loopIdle?: () => number;
+  /**
+   * The per-node report (processor `report`, store `journey-report`, changelog `jo.reports`); default true. A
+   * simulation leaves it out: it counts steps from the step records it observes and never reads the report store.
+   */
+  readonly nodeReport?: boolean;
 }
 
 /** Store names (their changelog topics are `${applicationId}-${name}-changelog`). */

@@ -134,6 +134,8 @@ export class JourneySimulation {
       fetchDatasource: (ds) => this.endpoints.fetch(ds),
       // every timer fires at its due time: the punctuator is due after any step of the clock
       limits: { timerIntervalMs: 1, timerSliceSize: 100_000, stopCheckIntervalMs: 1 },
+      // nothing here reads the per-node report: the observer gets every step record
+      nodeReport: false,
     });
     const t = jt.topics;
     Object.assign(this.topics, {

@@ -72,6 +72,17 @@ describe('SortedKeys', () => {
     expect(seen).toEqual(['b', 'c', 'd']);
   });
 
+  it('sorts keys given at once like keys added one by one, then takes adds and deletes across its chunks', () => {
+    const rnd = random(9);
+    const given = [...new Set(Array.from({ length: 3_000 }, () => key(rnd)))];
+    const keys = SortedKeys.of(given);
+    expect([...keys.range('')]).toEqual([...given].sort(bytewise));
+    const more = [...new Set(Array.from({ length: 2_000 }, () => `${key(rnd)}+`))].filter((k) => !given.includes(k));
+    for (const k of more) keys.add(k);
+    for (const k of given.slice(0, 1_000)) keys.delete(k);
+    expect([...keys.range('')]).toEqual([...given.slice(1_000), ...more].sort(bytewise));
+  });
+
   it('deleting a key that is not there changes nothing', () => {
     const keys = new SortedKeys();
     keys.delete('x');

@@ -47,6 +47,18 @@ export class SortedKeys {
   /** Bumped by every change, so that a scan knows when to find its place again. */
   private version = 0;
 
+  /** The distinct `keys`, sorted once (a store that orders its keys only when first scanned). */
+  static of(keys: Iterable<string>): SortedKeys {
+    const s = new SortedKeys();
+    const all = [...keys].sort(utf8Compare);
+    for (let i = 0; i < all.length; i += CHUNK) {
+      const chunk = all.slice(i, i + CHUNK);
+      s.chunks.push(chunk);
+      s.maxes.push(chunk[chunk.length - 1] ?? '');
+    }
+    return s;
+  }
+
   /** Index of the chunk `key` belongs in (the first whose last key is >= key; the last chunk if none). */
   private chunkOf(key: string): number {
     return Math.min(lowerBound(this.maxes, key), this.chunks.length - 1);

@@ -101,10 +101,17 @@ export function canPrefetch(x: unknown): x is Prefetchable {
   return typeof (x as Partial<Prefetchable> | null)?.prefetch === 'function';
 }
 
-/** In-memory store: a Map for lookups, keys kept in UTF-8 order for range scans (see sorted-keys.ts). */
+/**
+ * In-memory store: a Map for lookups, keys kept in UTF-8 order for range scans (see sorted-keys.ts) from the first
+ * scan on. A store only ever read by key (most stores of a simulation) never pays for keeping its keys in order.
+ */
 export class InMemoryKeyValueStore<V> implements KeyValueStore<V> {
   private readonly map = new Map<string, V>();
-  private readonly sorted = new SortedKeys();
+  /**
+   * Undefined until the first `range` or `all` of a non-empty store (processors scan their stores at init, when
+   * they are empty in a simulation); from then on kept in step with every put and delete.
+   */
+  private sorted: SortedKeys | undefined;
 
   constructor(readonly name: string) {}
 
@@ -113,25 +120,31 @@ export class InMemoryKeyValueStore<V> implements KeyValueStore<V> {
   }
 
   put(key: string, value: V): Promise<void> {
-    if (!this.map.has(key)) this.sorted.add(key);
+    if (this.sorted !== undefined && !this.map.has(key)) this.sorted.add(key);
     this.map.set(key, value);
     return Promise.resolve();
   }
 
   delete(key: string): Promise<void> {
-    if (this.map.delete(key)) this.sorted.delete(key);
+    if (this.map.delete(key)) this.sorted?.delete(key);
     return Promise.resolve();
   }
 
+  private order(): SortedKeys {
+    return (this.sorted ??= SortedKeys.of(this.map.keys()));
+  }
+
   async *range(from: string, to: string): AsyncIterable<[string, V]> {
-    for (const k of this.sorted.range(from, to)) {
+    if (this.map.size === 0) return;
+    for (const k of this.order().range(from, to)) {
       const v = this.map.get(k);
       if (v !== undefined) yield [k, v];
     }
   }
 
   async *all(): AsyncIterable<[string, V]> {
-    for (const k of this.sorted.range('')) {
+    if (this.map.size === 0) return;
+    for (const k of this.order().range('')) {
       const v = this.map.get(k);
       if (v !== undefined) yield [k, v];
     }

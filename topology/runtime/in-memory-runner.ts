@@ -198,9 +198,10 @@ export class InMemoryRunner {
     const partition = r.partition ?? this.partitionOf(r.topic, r.key);
     const store = this.storeOfChangelog.get(r.topic);
     const offset = this.nextOffset(r.topic, partition);
-    const [bytes, decoded, serialize] = unserialized
-      ? [undefined, { value: r.value }, (r as UnserializedRecord).serialize]
-      : [r.value as Buffer | null, undefined, undefined];
+    // three conditionals rather than a destructured array per record
+    const bytes = unserialized ? undefined : (r.value as Buffer | null);
+    const decoded = unserialized ? { value: r.value } : undefined;
+    const serialize = unserialized ? (r as UnserializedRecord).serialize : undefined;
     const rec = new InProcessRecord(
       r.topic,
       partition,
