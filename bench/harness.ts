@@ -5,6 +5,7 @@
  * command counts once it is committed.
  */
 import { randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { ReadCommittedFilter, type KafkaClient, type Producer } from '../topology/index.js';
 import { cpuSeconds, rssSampler } from './process-stats.js';
 
@@ -166,6 +167,9 @@ function sentAtOf(value: Buffer): number | undefined {
  * Offers events at `rate`/s for `seconds` to the system's input topic (`event(i)` must carry `sentAt: Date.now()`
  * into the command) and measures event→committed command latency.
  */
+/** BENCH_LATENCY_TRACE=<file>: every event's send time (ms since the phase began) and latency, appended per phase. */
+const TRACE = process.env['BENCH_LATENCY_TRACE'] ?? '';
+
 export async function measureLatency(
   kafka: KafkaClient,
   producer: Producer,
@@ -176,12 +180,14 @@ export async function measureLatency(
   log: (m: string) => void,
 ): Promise<LatencyResult> {
   const lat: number[] = [];
+  const trace: string[] = [];
   let lastSeen = 0;
   const mark = Date.now();
   const w = await watch(kafka, [system.commands], (v) => {
     const sentAt = sentAtOf(v);
     if (sentAt !== undefined && sentAt >= mark) {
       lat.push(Date.now() - sentAt);
+      if (TRACE) trace.push(`${sentAt - mark} ${Date.now() - sentAt}`);
       lastSeen = performance.now();
     }
   });
@@ -217,6 +223,7 @@ export async function measureLatency(
   ).catch(() => undefined);
   const cpu1 = cpuSeconds(system.pid);
   await w.stop();
+  if (TRACE) appendFileSync(TRACE, `# ${system.name} ${rate}/s: ms since start, latency ms\n${trace.join('\n')}\n`);
   lat.sort((a, b) => a - b);
   return {
     offered,

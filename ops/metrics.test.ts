@@ -30,4 +30,36 @@ describe('PromMetrics', () => {
     expect(() => m.gauge({ name: 'jo_x_total', help: 'x' })).toThrow(/registered as counter/);
     expect(await m.text()).toContain('jo_process_cpu_seconds_total');
   });
+
+  it('shows at each scrape every bump made before it (series kept apart by label values)', async () => {
+    const m = new PromMetrics({ defaultMetrics: false });
+    const d = m.counter({ name: 'jo_d_total', help: 'd', labelNames: ['reason', 'journey'] });
+    const g = m.gauge({ name: 'jo_g', help: 'g', labelNames: ['journey'] });
+    d.inc({ reason: 'a', journey: 'j1' });
+    d.inc({ reason: 'b', journey: 'j1' }, 3);
+    d.inc({ journey: 'j1', reason: 'b' }); // the same series, whatever the order of the keys
+    g.set({ journey: 'j1' }, 5);
+    g.inc({ journey: 'j1' }, 2);
+    g.dec({ journey: 'j2' });
+    let text = await m.text();
+    expect(text).toContain('jo_d_total{reason="a",journey="j1"} 1');
+    expect(text).toContain('jo_d_total{reason="b",journey="j1"} 4');
+    expect(text).toContain('jo_g{journey="j1"} 7');
+    expect(text).toContain('jo_g{journey="j2"} -1');
+    d.inc({ reason: 'a', journey: 'j1' }, 2);
+    g.inc({ journey: 'j1' });
+    g.set({ journey: 'j2' }, 4);
+    text = await m.text();
+    expect(text).toContain('jo_d_total{reason="a",journey="j1"} 3');
+    expect(text).toContain('jo_g{journey="j1"} 8');
+    expect(text).toContain('jo_g{journey="j2"} 4');
+    expect(await m.text()).toContain('jo_d_total{reason="a",journey="j1"} 3');
+  });
+
+  it('refuses an unknown label name and a negative counter increment when they happen', () => {
+    const m = new PromMetrics({ defaultMetrics: false });
+    const c = m.counter({ name: 'jo_c_total', help: 'c', labelNames: ['journey'] });
+    expect(() => c.inc({ journey: 'j', nope: 1 })).toThrow(/nope/);
+    expect(() => c.inc({ journey: 'j' }, -1)).toThrow(/cannot add -1/);
+  });
 });
