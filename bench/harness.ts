@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { ReadCommittedFilter, type KafkaClient, type Producer } from '../topology/index.js';
-import { cpuSeconds, rssSampler } from './process-stats.js';
+import { cpuSeconds, rssSampler, settle } from './process-stats.js';
 
 export const PARTITIONS = 6;
 
@@ -21,12 +21,23 @@ export interface SystemUnderTest {
 }
 
 /** Consumes committed records of `topics` from the beginning, calling `onMessage` for each; `stop()` ends it. */
+/**
+ * Consumes `topics` from the beginning in a group of its own. `caughtUp` resolves once every partition has been
+ * read up to the end it had when the watch began (or after 30 s): a measuring phase waits for it, so the watcher's
+ * reading of the earlier phases' records (100k+ records decoded in this process) is not done inside the phase.
+ */
 export async function watch(
   kafka: KafkaClient,
   topics: string[],
   onMessage: (value: Buffer, seenAt: number, topic: string) => void,
   opts: { readCommitted?: boolean } = {},
 ) {
+  const behind = await partitionEnds(kafka, topics);
+  let caught: () => void = () => undefined;
+  const caughtUp = new Promise<void>((resolve) => {
+    caught = resolve;
+    if (behind.size === 0) resolve();
+  });
   const consumer = kafka.consumer({
     groupId: `bench-watch-${randomUUID()}`,
     readUncommitted: opts.readCommitted === false,
@@ -42,9 +53,31 @@ export async function watch(
       const at = performance.now();
       const messages = opts.readCommitted === false ? batch.messages : committed.accept(batch);
       for (const m of messages) onMessage(m.value ?? Buffer.alloc(0), at, batch.topic);
+      const key = `${batch.topic}/${batch.partition}`;
+      const end = behind.get(key);
+      if (end !== undefined && Number(batch.lastOffset()) + 1 >= end) {
+        behind.delete(key);
+        if (behind.size === 0) caught();
+      }
     },
   });
-  return { stop: () => consumer.disconnect() };
+  const timeout = new Promise<void>((r) => setTimeout(r, 30_000).unref());
+  return { stop: () => consumer.disconnect(), caughtUp: () => Promise.race([caughtUp, timeout]) };
+}
+
+/** Each non-empty partition's end offset (`topic/partition` → high watermark). */
+async function partitionEnds(kafka: KafkaClient, topics: readonly string[]): Promise<Map<string, number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = new Map<string, number>();
+    for (const t of topics)
+      for (const p of await admin.fetchTopicOffsets(t))
+        if (Number(p.high) > Number(p.low)) ends.set(`${t}/${p.partition}`, Number(p.high));
+    return ends;
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 export async function until(
@@ -191,7 +224,10 @@ export async function measureLatency(
       lastSeen = performance.now();
     }
   });
-  log(`${system.name}: ${rate} events/s for ${seconds} s`);
+  // the watcher reads the earlier phases' commands first, and the system finishes their work, before anything is sent
+  await w.caughtUp();
+  const settledMs = await settle(system.pid);
+  log(`${system.name}: ${rate} events/s for ${seconds} s (watcher caught up; quiet after ${settledMs} ms)`);
   const total = rate * seconds;
   const tickMs = 20;
   const perTick = Math.round((rate * tickMs) / 1000);

@@ -34,6 +34,8 @@ export async function watchStages(kafka: KafkaClient, stages: readonly Stage[]) 
       ),
     ),
   );
+  // they read the earlier phases' records first (outside the phase that follows)
+  await Promise.all(watchers.map((w) => w.caughtUp()));
   return {
     async stop(): Promise<string> {
       await Promise.all(watchers.map((w) => w.stop()));

@@ -30,6 +30,23 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * Waits until `pid` is quiet — under `maxShare` of a core over a 500 ms window — or `maxMs` have passed; returns
+ * the ms waited. A latency phase starts from a system that has finished the previous phase's work (RocksDB
+ * compactions, GC, the JVM's background work), so it measures the steady state at the offered rate.
+ */
+export async function settle(pid: number, maxShare = 0.1, maxMs = 15_000): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    const c0 = cpuSeconds(pid);
+    const w0 = performance.now();
+    await new Promise((r) => setTimeout(r, 500));
+    const share = (cpuSeconds(pid) - c0) / ((performance.now() - w0) / 1000);
+    const waited = performance.now() - t0;
+    if (!(share >= maxShare) || waited >= maxMs) return Math.round(waited);
+  }
+}
+
 /** Peak RSS in MB so far; NaN once the process has exited. */
 export function peakRssMb(pid: number): number {
   try {
