@@ -2,11 +2,13 @@
 // profiles and canned responses, fed in the same batches, through 1 and 2 shards. The journey reads the
 // profile (so each profile record must reach its events' shard), waits, waits for a follow-up event with a
 // timeout, and sends two actions with a latency (results come back at simulated times).
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { EventConfig, JourneyConfig } from '../../schemas/index.js';
 import { orderedCounts } from './replay-counter.js';
 import type { ShardSetup } from './replay-shard.js';
 import { ReplayShards, type ReplayEvent } from './replay-shards.js';
+import { defaultReplayWorkers } from './replay.js';
 
 const journey: JourneyConfig = {
   id: 'shards',
@@ -93,4 +95,14 @@ describe('replay shards', () => {
     expect(one.peaks).toEqual({ 'http://127.0.0.1:9': { perSecond: 2, at: '2026-01-01T00:30:00.000Z' } });
     expect(JSON.stringify(await replay(2))).toBe(JSON.stringify(one));
   }, 60_000);
+});
+
+describe('defaultReplayWorkers', () => {
+  it('is one shard per core, at most 4, unless JO_REPLAY_WORKERS says otherwise (empty: the default)', () => {
+    const perCore = Math.min(availableParallelism(), 4);
+    expect(defaultReplayWorkers({})).toBe(perCore);
+    expect(defaultReplayWorkers({ JO_REPLAY_WORKERS: '' })).toBe(perCore);
+    expect(defaultReplayWorkers({ JO_REPLAY_WORKERS: '3' })).toBe(3);
+    expect(defaultReplayWorkers({ JO_REPLAY_WORKERS: 'two' })).toBe(1);
+  });
 });

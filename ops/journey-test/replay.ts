@@ -76,10 +76,11 @@ export interface ReplayResult {
 /**
  * Default shards: one per core, at most 4 (2 on 2 cores: the reading thread is light — reading the range alone runs
  * at ~180,000 events/s — and on a quiet 2-core machine two shards measured 1.8× one; see
- * docs/benchmarks.md#replay); `JO_REPLAY_WORKERS` sets it.
+ * docs/benchmarks.md#replay); `JO_REPLAY_WORKERS` sets it (empty: the default).
  */
 export function defaultReplayWorkers(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env['JO_REPLAY_WORKERS'] ?? Math.min(availableParallelism(), 4));
+  const set = env['JO_REPLAY_WORKERS'];
+  const n = set === undefined || set.trim() === '' ? Math.min(availableParallelism(), 4) : Number(set);
   return Number.isInteger(n) && n > 0 ? n : 1;
 }
 
