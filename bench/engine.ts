@@ -36,6 +36,7 @@ import {
   PARTITIONS,
   produceAll,
   topicsWithPrefix,
+  deleteTopicsWithPrefix,
   type SystemUnderTest,
 } from './harness.js';
 import { compareRows, engineRows, sideBySide, type CaseResult, type RateResult } from './engine-report.js';
@@ -44,6 +45,8 @@ import { buildPeer, startPeer } from './peer.js';
 import type { BenchContext, BenchRow } from './types.js';
 
 const env = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
+/** Topic prefixes of this run's cases (engine and peer), deleted when the run ends. */
+const runPrefixes: string[] = [];
 const N = env('BENCH_EVENTS', 100_000);
 const RATES = (process.env['BENCH_RATES'] ?? '1000,5000')
   .split(',')
@@ -182,6 +185,7 @@ async function engineCase(
   env?: Record<string, string>,
 ): Promise<CaseResult> {
   const prefix = `bench-e-${randomUUID().slice(0, 8)}.`;
+  runPrefixes.push(prefix);
   const stateDir = mkdtempSync(join(tmpdir(), 'jo-bench-'));
   await setupEngineTopics(kafka, prefix, config);
   try {
@@ -221,6 +225,7 @@ async function peerCase(
   rates: number[],
 ): Promise<CaseResult> {
   const prefix = `bench-p-${randomUUID().slice(0, 8)}.`;
+  runPrefixes.push(prefix);
   const stateDir = mkdtempSync(join(tmpdir(), 'jo-peer-'));
   const topics = { input: `${prefix}events`, commands: `${prefix}commands`, steps: `${prefix}step-events` };
   await createTopics(kafka, Object.values(topics));
@@ -356,6 +361,12 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     }
   } finally {
     await producer.disconnect();
+    // at the end, not between cases: the broker deletes a topic's files a minute later, inside the next case
+    const gone = await deleteTopicsWithPrefix(kafka, runPrefixes.splice(0)).catch((err: unknown) => {
+      ctx.log(`could not delete the run's topics: ${String(err)}`);
+      return 0;
+    });
+    ctx.log(`deleted the run's ${gone} topics`);
   }
   process.stdout.write(`\n${sideBySide(pairs, RATES)}\n`);
   return rows;

@@ -319,3 +319,18 @@ export async function topicsWithPrefix(kafka: KafkaClient, prefixes: string[], e
   await admin.disconnect();
   return all.filter((t) => prefixes.some((p) => t.startsWith(p)) && !exclude.includes(t)).sort();
 }
+
+/** Deletes the topics whose names start with one of `prefixes`; returns how many. */
+export async function deleteTopicsWithPrefix(kafka: KafkaClient, prefixes: string[]): Promise<number> {
+  if (prefixes.length === 0) return 0;
+  const topics = await topicsWithPrefix(kafka, prefixes, []);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (let i = 0; i < topics.length; i += 100)
+      await admin.deleteTopics({ topics: topics.slice(i, i + 100), timeout: 60_000 });
+  } finally {
+    await admin.disconnect();
+  }
+  return topics.length;
+}
