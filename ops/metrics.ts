@@ -81,37 +81,42 @@ export class PromMetrics implements Metrics {
       return have.metric as M;
     }
     const metric = make();
-    // a counter or gauge registers itself with its series table
-    if (!this.byName.has(spec.name)) this.byName.set(spec.name, { kind, metric });
+    this.byName.set(spec.name, { kind, metric });
     return metric;
   }
 
-  /** The series of a counter or gauge registered under `spec.name` (made with the metric). */
-  private cellsOf(spec: MetricSpec): Cells {
-    const entry = this.byName.get(spec.name);
-    if (!entry?.cells) throw new Error(`metric ${spec.name} has no series table`);
-    return entry.cells;
+  /**
+   * The series table of the counter or gauge `spec.name`, made with its metric on first use. `apply` hands a
+   * series' pending change to prom-client: at a scrape, and with nothing pending when a series is first seen (which
+   * has prom-client check its labels then).
+   */
+  private tracked(kind: 'counter' | 'gauge', spec: MetricSpec, apply: (m: Counter & Gauge, cell: Cell) => void): Cells {
+    const have = this.byName.get(spec.name);
+    if (have) {
+      if (have.kind !== kind) throw new Error(`metric ${spec.name} registered as ${have.kind}, asked for as ${kind}`);
+      if (!have.cells) throw new Error(`metric ${spec.name} has no series table`);
+      return have.cells;
+    }
+    const cells: Cells = new Cells(spec.labelNames ?? [], (labels) =>
+      apply(metric, { labels, delta: 0, set: undefined }),
+    );
+    const options = {
+      name: spec.name,
+      help: spec.help,
+      labelNames: [...(spec.labelNames ?? [])],
+      registers: [this.registry],
+      collect: () => cells.flush((cell) => apply(metric, cell)),
+    };
+    const metric = (kind === 'counter' ? new Counter(options) : new Gauge(options)) as Counter & Gauge;
+    this.byName.set(spec.name, { kind, metric, cells });
+    return cells;
   }
 
   counter(spec: MetricSpec) {
-    this.get('counter', spec, () => {
-      // the series check runs at a bump, after the metric exists
-      const cells: Cells = new Cells(spec.labelNames ?? [], (labels) => c.inc(labels, 0));
-      const c: Counter = new Counter({
-        name: spec.name,
-        help: spec.help,
-        labelNames: [...(spec.labelNames ?? [])],
-        registers: [this.registry],
-        collect: () =>
-          cells.flush((cell) => {
-            c.inc(cell.labels, cell.delta);
-            cell.delta = 0;
-          }),
-      });
-      this.byName.set(spec.name, { kind: 'counter', metric: c, cells });
-      return c;
+    const cells = this.tracked('counter', spec, (c, cell) => {
+      c.inc(cell.labels, cell.delta);
+      cell.delta = 0;
     });
-    const cells = this.cellsOf(spec);
     return {
       inc: (labels?: Labels, v = 1) => {
         if (!(v >= 0)) throw new Error(`counter ${spec.name}: cannot add ${v}`);
@@ -121,26 +126,12 @@ export class PromMetrics implements Metrics {
   }
 
   gauge(spec: MetricSpec) {
-    this.get('gauge', spec, () => {
-      // the series check runs at a bump, after the metric exists
-      const cells: Cells = new Cells(spec.labelNames ?? [], (labels) => g.inc(labels, 0));
-      const g: Gauge = new Gauge({
-        name: spec.name,
-        help: spec.help,
-        labelNames: [...(spec.labelNames ?? [])],
-        registers: [this.registry],
-        collect: () =>
-          cells.flush((cell) => {
-            if (cell.set !== undefined) g.set(cell.labels, cell.set);
-            if (cell.delta !== 0) g.inc(cell.labels, cell.delta);
-            cell.set = undefined;
-            cell.delta = 0;
-          }),
-      });
-      this.byName.set(spec.name, { kind: 'gauge', metric: g, cells });
-      return g;
+    const cells = this.tracked('gauge', spec, (g, cell) => {
+      if (cell.set !== undefined) g.set(cell.labels, cell.set);
+      g.inc(cell.labels, cell.delta);
+      cell.set = undefined;
+      cell.delta = 0;
     });
-    const cells = this.cellsOf(spec);
     return {
       set: (labels: Labels, v: number) => {
         const c = cells.cell(labels);
