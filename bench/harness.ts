@@ -20,11 +20,11 @@ export interface SystemUnderTest {
   stop(): Promise<void>;
 }
 
-/** Consumes committed records of `topics` from the beginning, calling `onMessage` for each; `stop()` ends it. */
 /**
- * Consumes `topics` from the beginning in a group of its own. `caughtUp` resolves once every partition has been
- * read up to the end it had when the watch began (or after 30 s): a measuring phase waits for it, so the watcher's
- * reading of the earlier phases' records (100k+ records decoded in this process) is not done inside the phase.
+ * Consumes committed records of `topics` from the beginning in a group of its own, calling `onMessage` for each;
+ * `stop()` ends it. `caughtUp` resolves once every partition has been read up to the end it had when the watch
+ * began (or after 30 s): a measuring phase waits for it, so the watcher's reading of the earlier phases' records
+ * (100k+ records decoded in this process) is not done inside the phase.
  */
 export async function watch(
   kafka: KafkaClient,
@@ -196,13 +196,13 @@ function sentAtOf(value: Buffer): number | undefined {
   return typeof sentAt === 'number' ? sentAt : undefined;
 }
 
+/** BENCH_LATENCY_TRACE=<file>: every event's send time (ms since the phase began) and latency, appended per phase. */
+const TRACE = process.env['BENCH_LATENCY_TRACE'] ?? '';
+
 /**
  * Offers events at `rate`/s for `seconds` to the system's input topic (`event(i)` must carry `sentAt: Date.now()`
  * into the command) and measures event→committed command latency.
  */
-/** BENCH_LATENCY_TRACE=<file>: every event's send time (ms since the phase began) and latency, appended per phase. */
-const TRACE = process.env['BENCH_LATENCY_TRACE'] ?? '';
-
 export async function measureLatency(
   kafka: KafkaClient,
   producer: Producer,
