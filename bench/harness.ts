@@ -34,9 +34,9 @@ export async function watch(
 ) {
   const behind = await partitionEnds(kafka, topics);
   let caught: () => void = () => undefined;
-  const caughtUp = new Promise<void>((resolve) => {
-    caught = resolve;
-    if (behind.size === 0) resolve();
+  const caughtUp = new Promise<boolean>((resolve) => {
+    caught = () => resolve(true);
+    if (behind.size === 0) resolve(true);
   });
   const consumer = kafka.consumer({
     groupId: `bench-watch-${randomUUID()}`,
@@ -54,15 +54,22 @@ export async function watch(
       const messages = opts.readCommitted === false ? batch.messages : committed.accept(batch);
       for (const m of messages) onMessage(m.value ?? Buffer.alloc(0), at, batch.topic);
       const key = `${batch.topic}/${batch.partition}`;
-      const end = behind.get(key);
-      if (end !== undefined && Number(batch.lastOffset()) + 1 >= end) {
+      if (atEnd(batch, behind.get(key))) {
         behind.delete(key);
         if (behind.size === 0) caught();
       }
     },
   });
-  const timeout = new Promise<void>((r) => setTimeout(r, 30_000).unref());
+  const timeout = new Promise<boolean>((r) => setTimeout(() => r(false), 30_000).unref());
   return { stop: () => consumer.disconnect(), caughtUp: () => Promise.race([caughtUp, timeout]) };
+}
+
+/**
+ * Whether `batch` reaches `end` (a partition's high watermark): the control record that ends a partition (a
+ * transaction marker) is never delivered, so the offset just before it counts as the end.
+ */
+function atEnd(batch: { lastOffset(): string }, end: number | undefined): boolean {
+  return end !== undefined && Number(batch.lastOffset()) + 2 >= end;
 }
 
 /** Each non-empty partition's end offset (`topic/partition` → high watermark). */
@@ -225,9 +232,10 @@ export async function measureLatency(
     }
   });
   // the watcher reads the earlier phases' commands first, and the system finishes their work, before anything is sent
-  await w.caughtUp();
+  const caught = await w.caughtUp();
   const settledMs = await settle(system.pid);
-  log(`${system.name}: ${rate} events/s for ${seconds} s (watcher caught up; quiet after ${settledMs} ms)`);
+  const watcher = caught ? 'watcher caught up' : 'watcher NOT caught up after 30 s';
+  log(`${system.name}: ${rate} events/s for ${seconds} s (${watcher}; quiet after ${settledMs} ms)`);
   const total = rate * seconds;
   const tickMs = 20;
   const perTick = Math.round((rate * tickMs) / 1000);
@@ -279,14 +287,9 @@ export async function measureLatency(
 export async function countRecords(kafka: KafkaClient, topics: string[]): Promise<Map<string, number>> {
   const counts = new Map<string, number>(topics.map((t) => [t, 0]));
   if (topics.length === 0) return counts;
-  const admin = kafka.admin();
-  await admin.connect();
-  // A partition is done when the consumer has passed its last stable offset.
-  const ends = new Map<string, number>();
-  for (const t of topics)
-    for (const p of await admin.fetchTopicOffsets(t)) ends.set(`${t}/${p.partition}`, Number(p.high));
-  await admin.disconnect();
-  const done = new Set<string>([...ends].filter(([, high]) => high === 0).map(([k]) => k));
+  // A partition is done when the consumer has passed its last stable offset; empty ones are not waited for.
+  const ends = await partitionEnds(kafka, topics);
+  const done = new Set<string>();
   const consumer = kafka.consumer({ groupId: `bench-count-${randomUUID()}`, readUncommitted: false });
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: true });
@@ -299,9 +302,7 @@ export async function countRecords(kafka: KafkaClient, topics: string[]): Promis
       counts.set(batch.topic, (counts.get(batch.topic) ?? 0) + committed.accept(batch).length);
       lastActivity = performance.now();
       seen = true;
-      // control records at the end of a partition are never delivered: near the end counts as done
-      if (Number(batch.lastOffset()) + 2 >= (ends.get(`${batch.topic}/${batch.partition}`) ?? 0))
-        done.add(`${batch.topic}/${batch.partition}`);
+      if (atEnd(batch, ends.get(`${batch.topic}/${batch.partition}`))) done.add(`${batch.topic}/${batch.partition}`);
     },
   });
   // joining the group can take longer than 5 s on a loaded machine: quiet for 5 s counts as done once data came
