@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../topology/index.js';
 import { loadEngineConfig } from './engine-config.js';
+import { workerConfig } from './pipeline-workers.js';
+import { cliConfig } from './start-command.js';
 
 describe('engine configuration', () => {
   it('applies defaults, the file, then the environment, and freezes the result', () => {
@@ -49,6 +51,40 @@ describe('engine configuration', () => {
     expect(problems).toMatch(/\/processingGuarantee/);
     expect(problems).toMatch(/\/api\/tokens\/0\/token/);
     expect(problems).toMatch(/\/eagerCommit/);
+  });
+
+  it('reads the pipeline workers (default 1) and rejects a count under 1 or not whole', () => {
+    expect(loadEngineConfig({ KAFKA_BROKERS: 'a:9092' }).pipelineWorkers).toBe(1);
+    expect(loadEngineConfig({ KAFKA_BROKERS: 'a:9092', JO_PIPELINE_WORKERS: '2' }).pipelineWorkers).toBe(2);
+    for (const bad of ['0', '1.5', 'two'])
+      expect(() => loadEngineConfig({ KAFKA_BROKERS: 'a:9092', JO_PIPELINE_WORKERS: bad })).toThrow(
+        /\/pipelineWorkers/,
+      );
+  });
+
+  it('gives a pipeline worker the whole configuration with its own state, identity and port, and nothing else', () => {
+    const parent = loadEngineConfig({
+      KAFKA_BROKERS: 'a:9092',
+      JO_PIPELINE_WORKERS: '3',
+      JO_STATE_DIR: '/var/jo',
+      JO_INSTANCE_ID: 'host-1',
+      JO_API_PORT: '8080',
+      JO_ADVERTISED_URL: 'http://host-1:8080',
+      JO_COMMIT_INTERVAL_MS: '250',
+    });
+    const w = workerConfig(parent, 2);
+    expect(w).toMatchObject({
+      only: ['pipeline'],
+      pipelineWorkers: 1,
+      stateDir: '/var/jo/worker-2',
+      instanceId: 'host-1-w2',
+      api: { host: parent.api.host, port: 0 },
+      commitIntervalMs: 250,
+    });
+    expect(w.advertisedUrl).toBeUndefined();
+    // what `jo start` does with it in the worker (JO_WORKER_CONFIG): the same configuration, whatever the env says
+    const env = { KAFKA_BROKERS: 'b:9092', JO_STATE_DIR: '/elsewhere', JO_WORKER_CONFIG: JSON.stringify(w) };
+    expect(cliConfig(['start', '--only', 'pipeline'], env)).toEqual(w);
   });
 
   it('reads the memory budgets (store cache, task queue bytes) and rejects out-of-range ones', () => {

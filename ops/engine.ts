@@ -17,6 +17,7 @@ import { kafkaLogSink } from './kafka-log.js';
 import type { Component, SharedParts } from './component.js';
 import { connectorComponents } from './connectors-component.js';
 import { pipelineComponent } from './pipeline.js';
+import { pipelineWorkersComponent } from './pipeline-workers.js';
 import { buildServer, listen, type Server } from './engine-server.js';
 
 export type { Component, SharedParts } from './component.js';
@@ -82,6 +83,7 @@ function buildComponents(shared: SharedParts, deps: EngineDeps): Component[] {
   return [
     ...(only.includes('connectors') ? connectorComponents(shared) : []),
     ...(only.includes('pipeline') ? [pipelineComponent(shared)] : []),
+    ...(only.includes('pipeline') && shared.config.pipelineWorkers > 1 ? [pipelineWorkersComponent(shared)] : []),
     ...(deps.moreComponents?.(shared) ?? []),
   ];
 }

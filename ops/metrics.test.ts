@@ -62,4 +62,28 @@ describe('PromMetrics', () => {
     expect(() => c.inc({ journey: 'j', nope: 1 })).toThrow(/nope/);
     expect(() => c.inc({ journey: 'j' }, -1)).toThrow(/cannot add -1/);
   });
+
+  it("sums other processes' series into its own when it has peers (pipeline workers)", async () => {
+    const parent = new PromMetrics({ defaultMetrics: false });
+    const worker = new PromMetrics({ defaultMetrics: false });
+    const spec = { name: 'jo_events_total', help: 'events', labelNames: ['journey'] };
+    parent.counter(spec).inc({ journey: 'a' }, 2);
+    worker.counter(spec).inc({ journey: 'a' }, 3);
+    worker.counter(spec).inc({ journey: 'b' }, 1);
+    const h = { name: 'jo_latency_seconds', help: 'latency', labelNames: ['journey'], buckets: [0.1, 1] };
+    parent.histogram(h).observe({ journey: 'a' }, 0.05);
+    worker.histogram(h).observe({ journey: 'a' }, 0.5);
+    parent.addPeer(async () => [await worker.registry.getMetricsAsJSON()]);
+    const text = await parent.text();
+    expect(text).toContain('jo_events_total{journey="a"} 5');
+    expect(text).toContain('jo_events_total{journey="b"} 1');
+    expect(text).toContain('jo_latency_seconds_bucket{le="0.1",journey="a"} 1');
+    expect(text).toContain('jo_latency_seconds_bucket{le="1",journey="a"} 2');
+    expect(text).toContain('jo_latency_seconds_count{journey="a"} 2');
+    // a peer with nothing to give (a worker that did not answer) leaves the process's own series
+    const alone = new PromMetrics({ defaultMetrics: false });
+    alone.counter(spec).inc({ journey: 'a' });
+    alone.addPeer(async () => []);
+    expect(await alone.text()).toContain('jo_events_total{journey="a"} 1');
+  });
 });

@@ -3,13 +3,24 @@
  * interface (topology/metrics.ts), so processors and connectors register the PRODUCT.md metrics through it
  * without knowing about prom-client. One registry per engine instance (no global state, testable).
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  AggregatorRegistry,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type MetricObjectWithValues,
+  type MetricValue,
+} from 'prom-client';
 import type { Labels, MetricSpec, Metrics } from '../topology/index.js';
 
 /** Latency buckets in seconds: 1 ms … 60 s. */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 type Metric = Counter | Gauge | Histogram;
+/** One metric of a registry as `getMetricsAsJSON` gives it (what a pipeline worker sends its parent). */
+export type MetricJson = MetricObjectWithValues<MetricValue<string>>;
 
 function plain(labels: Labels | undefined): Record<string, string | number> {
   return labels ? { ...labels } : {};
@@ -69,6 +80,7 @@ class Cells {
 export class PromMetrics implements Metrics {
   readonly registry = new Registry();
   private readonly byName = new Map<string, { kind: string; metric: Metric; cells?: Cells }>();
+  private readonly peers: Array<() => Promise<MetricJson[][]>> = [];
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'jo_' });
@@ -159,9 +171,20 @@ export class PromMetrics implements Metrics {
     return { observe: (labels: Labels, v: number) => h.observe(plain(labels), v) };
   }
 
+  /**
+   * Adds a source of other processes' metrics (pipeline workers): `text()` then sums their series into this
+   * registry's (prom-client's cluster aggregation: counters, gauges and histograms add up).
+   */
+  addPeer(peer: () => Promise<MetricJson[][]>): void {
+    this.peers.push(peer);
+  }
+
   /** Exposition text for `GET /metrics`. */
-  text(): Promise<string> {
-    return this.registry.metrics();
+  async text(): Promise<string> {
+    if (this.peers.length === 0) return this.registry.metrics();
+    const own = await this.registry.getMetricsAsJSON();
+    const others = (await Promise.all(this.peers.map((p) => p()))).flat();
+    return AggregatorRegistry.aggregate([own, ...others]).metrics();
   }
 
   get contentType(): string {

@@ -13,6 +13,7 @@ import { startDevSink, type DevSink } from './dev-sink.js';
 import { assertPortsFree, devPorts, portTaken, samplePort } from './dev-ports.js';
 import { kafkaLogSink } from './kafka-log.js';
 import { setDefaultKafkaLog } from '../topology/index.js';
+import { WORKER_CONFIG_ENV, WORKER_INDEX_ENV, type MetricsRequest, type WorkerMessage } from './pipeline-workers.js';
 
 type Say = (msg: string) => void;
 type Infra = ReadonlyArray<'kafka' | 'registry'>;
@@ -70,6 +71,9 @@ export function cliConfig(args: string[], env: NodeJS.ProcessEnv = { ...process.
   if (dev && !env['JO_API_TOKENS']) env['JO_API_TOKENS'] = `dev-${crypto.randomUUID()}:admin`;
   const c = args.indexOf('--config');
   const file = c >= 0 ? args[c + 1] : undefined;
+  // a pipeline worker runs with the configuration its parent gives it, whole (ops/pipeline-workers.ts)
+  const worker = env[WORKER_CONFIG_ENV];
+  if (worker) Object.assign(overrides, JSON.parse(worker) as Record<string, unknown>);
   return loadEngineConfig(env, { ...(file ? { file } : {}), overrides });
 }
 
@@ -95,9 +99,15 @@ async function devInfra(args: string[], cfg: Readonly<EngineConfig>): Promise<In
 
 export async function startCommand(args: string[], say: Say): Promise<number> {
   const dev = args.includes('--dev');
-  const signals = new ShutdownSignals({ watchParent: dev });
+  const workerIndex = process.send ? process.env[WORKER_INDEX_ENV] : undefined;
+  // a pipeline worker stops when the engine process that started it goes away
+  const signals = new ShutdownSignals({ watchParent: dev || workerIndex !== undefined });
   const cfg = cliConfig(args);
-  const logger = createLogger({ level: cfg.log.level, format: cfg.log.format });
+  const logger = createLogger({
+    level: cfg.log.level,
+    format: cfg.log.format,
+    ...(workerIndex !== undefined ? { name: `jo-worker-${workerIndex}` } : {}),
+  });
   setDefaultKafkaLog(kafkaLogSink(logger));
   const infra = await devInfra(args, cfg);
   let sink: DevSink | undefined;
@@ -110,7 +120,8 @@ export async function startCommand(args: string[], say: Say): Promise<number> {
   try {
     sink = dev ? await startSink(logger) : undefined;
     engine = await startWithRetries(cfg, logger);
-    await printBanner(cfg, engine, sink, say, dev);
+    if (workerIndex !== undefined) answerParent(engine);
+    else await printBanner(cfg, engine, sink, say, dev);
   } catch (err) {
     await sink?.close();
     stopInfra(infra, 5_000);
@@ -118,6 +129,23 @@ export async function startCommand(args: string[], say: Say): Promise<number> {
   }
   const signal = await signals.first;
   return shutdown({ signal, cfg, logger, engine, sink, infra });
+}
+
+/** A pipeline worker's side of ops/pipeline-workers.ts: its status every 500 ms, and its metrics when asked. */
+function answerParent(engine: Engine): void {
+  const send = (m: WorkerMessage) => process.send?.(m, undefined, undefined, () => undefined);
+  const status = () => send({ type: 'status', started: true, ready: engine.isReady(), address: engine.address });
+  status();
+  setInterval(status, 500).unref();
+  process.on('message', (m: MetricsRequest) => {
+    if (m?.type !== 'metrics') return;
+    engine.metrics.registry.getMetricsAsJSON().then(
+      (metrics) => send({ type: 'metrics', id: m.id, metrics }),
+      () => send({ type: 'metrics', id: m.id, metrics: null }),
+    );
+  });
+  // the channel does not keep the worker alive once its engine has stopped
+  process.channel?.unref();
 }
 
 /** Start attempts when the broker answers with a retriable error (a fresh broker still settling its topics). */
