@@ -7,10 +7,11 @@
  *    (repartition, instance changelog, command, and as many step records as the engine wrote): events/s and
  *    process CPU per event over BENCH_EVENTS (default 100k) pre-produced ~1 KB keyless events, records written per
  *    event (every topic consumed), event→committed command latency at 1,000 and 5,000 events/s offered, peak RSS.
- * 2. twenty journeys (actions, waits, conditions, an event node): the engine, then the peer with its records per
- *    event; throughput, CPU and records as above.
- * 3. timers and memory (BENCH_PENDING, default 1M; 0 skips it): that many waits in the 20-journey engine, of which
- *    BENCH_FIRE_COUNT fall due over 60 s: peak RSS with the instances in state, timer lateness.
+ * 2. twenty journeys (actions, waits, conditions, an event node): the engine with BENCH_TWENTY_WORKERS pipeline
+ *    processes (default 2: `JO_PIPELINE_WORKERS`, one per core of this machine), then the peer with as many stream
+ *    threads and its records per event; throughput, CPU (all the engine's processes) and records as above.
+ * 3. timers and memory (BENCH_PENDING, default 1M; 0 skips it): that many waits in a 20-journey engine of one
+ *    process, of which BENCH_FIRE_COUNT fall due over 60 s: peak RSS with the instances in state, timer lateness.
  * 4. reference: a plain kafkajs consume→produce pass-through of the events, run when nothing else is.
  *
  * Environment: BENCH_EVENTS, BENCH_PROFILES, BENCH_RATES (default "1000,5000"), BENCH_LATENCY_SECONDS (20),
@@ -56,6 +57,8 @@ const LATENCY_S = env('BENCH_LATENCY_SECONDS', 20);
 const PENDING = env('BENCH_PENDING', 1_000_000);
 const COMMIT_MS = env('BENCH_COMMIT_MS', 100);
 const PEER_THREADS = env('BENCH_PEER_THREADS', 1);
+/** Pipeline processes of the 20-journey engine (`JO_PIPELINE_WORKERS`), and stream threads of its peer. */
+const TWENTY_WORKERS = env('BENCH_TWENTY_WORKERS', 2);
 const ONLY = process.env['BENCH_ONLY'] ?? '';
 /** BENCH_STAGES=1: also where the latency goes (see latency-stages.ts), logged per rate. */
 const STAGES = process.env['BENCH_STAGES'] === '1';
@@ -223,6 +226,7 @@ async function peerCase(
   stepRecords: number,
   event: (i: number) => string,
   rates: number[],
+  threads = PEER_THREADS,
 ): Promise<CaseResult> {
   const prefix = `bench-p-${randomUUID().slice(0, 8)}.`;
   runPrefixes.push(prefix);
@@ -251,7 +255,7 @@ async function peerCase(
           ...topics,
           stateDir,
           stepRecords,
-          threads: PEER_THREADS,
+          threads,
           commitMs: COMMIT_MS,
         })),
       }),
@@ -284,6 +288,30 @@ async function passThrough(ctx: BenchContext, input: string, output: string): Pr
 /** Step records the peer writes to match the engine's records per event (3 are repartition, changelog, command). */
 const matchingSteps = (engine: CaseResult) => Math.max(0, Math.round(engine.recordsPerEvent - 3));
 
+/** Phase 3 in an engine of its own (one process, the 20-journey configuration): `PENDING` waits, then timers firing. */
+async function timersCase(ctx: BenchContext, kafka: KafkaClient, producer: Producer): Promise<BenchRow[]> {
+  const prefix = `bench-e-${randomUUID().slice(0, 8)}.`;
+  runPrefixes.push(prefix);
+  const stateDir = mkdtempSync(join(tmpdir(), 'jo-bench-'));
+  try {
+    await setupEngineTopics(kafka, prefix, benchConfig('http://127.0.0.1:9'));
+    const engine = await startEngine({
+      name: 'engine, timers',
+      brokers: ctx.brokers,
+      prefix,
+      stateDir,
+      commitMs: COMMIT_MS,
+    });
+    try {
+      return await runTimers(ctx, kafka, producer, engine, PENDING);
+    } finally {
+      await engine.stop();
+    }
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const classpath = buildPeer(ctx.log);
   const kafka = createKafka({ brokers: ctx.brokers, clientId: 'bench-engine', logLevel: 'nothing' });
@@ -292,8 +320,8 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const pairs: Array<[CaseResult, CaseResult]> = [];
   // the peer doing the engine case's Kafka work with the same step records per event
-  const peer = (steps: number, event: (i: number) => string, rates: number[]) =>
-    peerCase(ctx, kafka, producer, classpath, `peer, ${steps + 3} records`, steps, event, rates);
+  const peer = (steps: number, event: (i: number) => string, rates: number[], threads = PEER_THREADS) =>
+    peerCase(ctx, kafka, producer, classpath, `peer, ${steps + 3} records`, steps, event, rates, threads);
   try {
     if (ONLY === '' || ONLY === 'one') {
       const config = oneJourneyConfig('http://127.0.0.1:9');
@@ -326,7 +354,8 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       }
     }
     if (ONLY === '' || ONLY === 'twenty') {
-      let timerRows: BenchRow[] = [];
+      const workers = TWENTY_WORKERS > 1 ? { JO_PIPELINE_WORKERS: String(TWENTY_WORKERS) } : undefined;
+      ctx.log(`20 journeys: the engine in ${TWENTY_WORKERS} pipeline process(es), the peer with as many threads`);
       const e20 = await engineCase(
         ctx,
         kafka,
@@ -335,9 +364,8 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
         benchConfig('http://127.0.0.1:9'),
         twentyJourneyEvent,
         [],
-        async (engine) => {
-          if (PENDING > 0) timerRows = await runTimers(ctx, kafka, producer, engine, PENDING);
-        },
+        undefined,
+        workers,
       );
       rows.push({
         metric: 'events/s: engine, 20 journeys',
@@ -348,11 +376,11 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       if (!WITH_PEER) rows.push(...engineRows(e20).slice(1));
       else {
         const steps = matchingSteps(e20);
-        const p20 = await peer(steps, twentyJourneyEvent, []);
+        const p20 = await peer(steps, twentyJourneyEvent, [], TWENTY_WORKERS);
         pairs.push([e20, p20]);
         rows.push(...compareRows(e20, p20, {}).filter((r) => !r.metric.startsWith('events/s: engine, 20')));
       }
-      rows.push(...timerRows);
+      if (PENDING > 0) rows.push(...(await timersCase(ctx, kafka, producer)));
     }
     const reference = pairs.at(-1)?.[1].input;
     if (reference) {

@@ -1,6 +1,7 @@
 /**
  * What the benchmark reads about a child process from /proc: CPU time (utime + stime of /proc/<pid>/stat, the
- * process and all its threads) and peak resident set size (VmHWM of /proc/<pid>/status). Linux only.
+ * process and all its threads) and peak resident set size — each for the process and its child processes (the
+ * engine's pipeline workers, ops/pipeline-workers.ts), so an engine of n processes is measured whole. Linux only.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -18,16 +19,41 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
-/** CPU seconds the process has used so far (user + system); NaN once it has exited. */
-export function cpuSeconds(pid: number): number {
+/** Fields of /proc/<pid>/stat after the command name (which may hold spaces); undefined once it has exited. */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // the command name (field 2) may hold spaces: fields are counted after its closing parenthesis
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks();
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return NaN;
+    return undefined;
   }
+}
+
+/** The process's running child processes. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(' ')
+      .filter((s) => s.trim() !== '')
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * CPU seconds the process and its child processes have used so far (user + system): its own, its exited children's
+ * (cutime + cstime, once it has reaped them) and its running children's. NaN once it has exited.
+ */
+export function cpuSeconds(pid: number): number {
+  const f = statFields(pid);
+  if (!f) return NaN;
+  let ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  for (const child of childPids(pid)) {
+    const c = statFields(child);
+    if (c) ticks += Number(c[11]) + Number(c[12]);
+  }
+  return ticks / clockTicks();
 }
 
 /**
@@ -47,14 +73,28 @@ export async function settle(pid: number, maxShare = 0.1, maxMs = 15_000): Promi
   }
 }
 
-/** Peak RSS in MB so far; NaN once the process has exited. */
-export function peakRssMb(pid: number): number {
+function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m?.[1] ? Number(m[1]) / 1024 : NaN;
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m?.[1] ? Number(m[1]) : NaN;
   } catch {
     return NaN;
   }
+}
+
+/**
+ * Peak RSS in MB so far; NaN once the process has exited. With child processes: the process's own peak plus its
+ * children's RSS now (the sampler below takes the highest of these sums).
+ */
+export function peakRssMb(pid: number): number {
+  const own = statusKb(pid, 'VmHWM');
+  if (Number.isNaN(own)) return NaN;
+  let kb = own;
+  for (const child of childPids(pid)) {
+    const c = statusKb(child, 'VmRSS');
+    if (!Number.isNaN(c)) kb += c;
+  }
+  return kb / 1024;
 }
 
 /** Samples a process's peak RSS every 500 ms, so the last value survives its exit. */
