@@ -5,12 +5,34 @@
  */
 import { hash } from 'node:crypto';
 
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+/** Where each of the id's 36 characters comes from: a nibble of the digest, or -1 for a dash. */
+const LAYOUT = ((shape) => {
+  let nibble = 0;
+  return [...shape].map((c) => (c === '-' ? -1 : nibble++));
+})('xxxxxxxx-xxxx-8xxx-vxxx-xxxxxxxxxxxx');
+const ID = Buffer.alloc(36);
+
 /** A UUID-shaped id derived from `parts` (SHA-256, version nibble 8 = "custom", RFC 9562). */
 export function deterministicId(...parts: ReadonlyArray<string | number>): string {
   // One-shot `hash` (Node >= 20.12): no Hash object per id, which showed in profiles (one or more ids per event).
-  const h = hash('sha256', parts.map(String).join('\u0000'), 'hex');
-  const variant = ((parseInt(h.charAt(16), 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  // The id is written into one buffer and read as one flat string: the slices and template literal it replaces
+  // left a tree of string pieces per id, and ids live as long as their instance (promoted to the old generation).
+  const d = hash('sha256', parts.map(String).join('\u0000'), 'buffer');
+  for (let i = 0; i < 36; i++) {
+    const n = LAYOUT[i] ?? -1;
+    if (n < 0) {
+      ID[i] = 0x2d;
+      continue;
+    }
+    const byte = d[n >> 1] ?? 0;
+    let nibble = n & 1 ? byte & 0xf : byte >> 4;
+    if (i === 14)
+      nibble = 8; // version
+    else if (i === 19) nibble = (nibble & 0x3) | 0x8; // variant
+    ID[i] = HEX[nibble] ?? 0;
+  }
+  return ID.toString('latin1');
 }
 
 /** Uniform number in [0, 1) fixed for (profile, journey, node). */
