@@ -176,7 +176,11 @@ export class ReplayShards {
   async events(list: readonly ReplayEvent[], until: number, read: number): Promise<void> {
     const parts: ReplayEvent[][] = this.shards.map(() => []);
     if (this.shards.length === 1) parts[0] = [...list];
-    else for (const e of list) parts[await this.routes().ofEvent(e.value, e.at)]?.push(e);
+    else
+      for (const e of list) {
+        const shard = this.routes().ofEvent(e.value, e.at);
+        parts[typeof shard === 'number' ? shard : await shard]?.push(e);
+      }
     await this.enqueue(
       [
         ...this.sendProfiles(),

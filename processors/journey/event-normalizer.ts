@@ -13,7 +13,7 @@ import {
   type EventConfig,
 } from '../../schemas/index.js';
 import { processorCodes, type ProcessorCode } from '../codes.js';
-import type { NormalizedEvent } from './journey-model.js';
+import { profileKeyOf, type NormalizedEvent } from './journey-model.js';
 import { evaluateWith, isBudgetExceeded, truthy } from './rules.js';
 
 /** Dead-letter codes of the normalizer, by what went wrong (codes of processors/codes.ts). */
@@ -210,6 +210,22 @@ function resolveIdentity(c: EventConfig, xdm: Json, now: number): string | undef
   if (id !== undefined) return id;
   const map = xdm['identityMap'];
   return isObject(map) ? identityValue(map[spec.namespace]) : undefined;
+}
+
+/**
+ * The profile key (`<namespace>:<id>`) of the identity `normalizeEvent` gives a parsed JSON payload, for a caller that only needs to know whose event it is
+ * (`jo replay` routing events to shards): the first configuration (in recognition order) that recognises it, and
+ * its identity. Only for configurations without `mapping`; it skips the payload schema (an event that fails it is
+ * dead-lettered wherever it goes). Undefined: not recognised, or no identity (a discard or a dead letter).
+ */
+export function profileKeyOfPayload(raw: Json, events: readonly EventConfig[], now: number): string | undefined {
+  for (const c of events) {
+    if (c.mapping) throw new RangeError(`profileKeyOfPayload: event "${c.id}" has a mapping`);
+    if (!recognises(c, raw, raw, now)) continue;
+    const id = resolveIdentity(c, raw, now);
+    return id === undefined ? undefined : profileKeyOf({ namespace: c.identity.namespace, id });
+  }
+  return undefined;
 }
 
 function timestampOf(xdm: Json, fallback: number): string {

@@ -6,6 +6,7 @@
  */
 export {
   normalizeEvent,
+  profileKeyOfPayload,
   recognitionOrder,
   applyMapping,
   NormalizeCodes,
