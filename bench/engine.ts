@@ -16,7 +16,7 @@
  *
  * Environment: BENCH_EVENTS, BENCH_PROFILES, BENCH_RATES (default "1000,5000"), BENCH_LATENCY_SECONDS (20),
  * BENCH_PENDING, BENCH_FIRE_COUNT, BENCH_FIRE_DELAY_S, BENCH_COMMIT_MS (100), BENCH_PEER_THREADS (1),
- * BENCH_ENGINE_NODE_ARGS (extra node flags for the engine, e.g. `--cpu-prof`), BENCH_ONLY (`one`, `twenty`: run
+ * BENCH_ENGINE_NODE_ARGS (extra node flags for the engine, e.g. `--cpu-prof`), BENCH_ONLY (`one`, `twenty`, `timers`: run
  * one case), BENCH_STAGES=1 (log where the latency goes: latency-stages.ts), BENCH_TRACE=1 (the same inside the
  * engine, from the Kafka adapter's diagnostics channels: engine-trace.ts). Numbers share 2 cores with the broker and the harness: compare the engine and the peer of one run.
  */
@@ -59,6 +59,10 @@ const COMMIT_MS = env('BENCH_COMMIT_MS', 100);
 const PEER_THREADS = env('BENCH_PEER_THREADS', 1);
 /** Pipeline processes of the 20-journey engine (`JO_PIPELINE_WORKERS`), and stream threads of its peer. */
 const TWENTY_WORKERS = env('BENCH_TWENTY_WORKERS', 2);
+/** The same for the one-journey case (throughput and latency phases). */
+const ONE_WORKERS = env('BENCH_ONE_WORKERS', 1);
+/** The engine settings for `n` pipeline processes. */
+const workersEnv = (n: number): Record<string, string> => (n > 1 ? { JO_PIPELINE_WORKERS: String(n) } : {});
 const ONLY = process.env['BENCH_ONLY'] ?? '';
 /** BENCH_STAGES=1: also where the latency goes (see latency-stages.ts), logged per rate. */
 const STAGES = process.env['BENCH_STAGES'] === '1';
@@ -326,26 +330,30 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     if (ONLY === '' || ONLY === 'one') {
       const config = oneJourneyConfig('http://127.0.0.1:9');
       const baseline = Object.keys(BASELINE_ENV).length
-        ? await engineCase(
-            ctx,
-            kafka,
-            producer,
-            'engine, baseline',
-            config,
-            oneJourneyEvents(0),
-            RATES,
-            undefined,
-            BASELINE_ENV,
-          )
+        ? await engineCase(ctx, kafka, producer, 'engine, baseline', config, oneJourneyEvents(0), RATES, undefined, {
+            ...workersEnv(ONE_WORKERS),
+            ...BASELINE_ENV,
+          })
         : undefined;
       const first = oneJourneyEvents(0);
-      const e1 = await engineCase(ctx, kafka, producer, 'engine, 1 journey', config, () => first(), RATES);
+      ctx.log(`1 journey: the engine in ${ONE_WORKERS} pipeline process(es), the peer with as many threads`);
+      const e1 = await engineCase(
+        ctx,
+        kafka,
+        producer,
+        'engine, 1 journey',
+        config,
+        () => first(),
+        RATES,
+        undefined,
+        workersEnv(ONE_WORKERS),
+      );
       if (baseline) rows.push(...engineRows(baseline));
       if (!WITH_PEER) rows.push(...engineRows(e1));
       else {
         const again = oneJourneyEvents(0);
         const steps = matchingSteps(e1);
-        const p1 = await peer(steps, () => again(), RATES);
+        const p1 = await peer(steps, () => again(), RATES, ONE_WORKERS);
         if (baseline) pairs.push([baseline, p1]);
         pairs.push([e1, p1]);
         rows.push(
@@ -354,7 +362,6 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       }
     }
     if (ONLY === '' || ONLY === 'twenty') {
-      const workers = TWENTY_WORKERS > 1 ? { JO_PIPELINE_WORKERS: String(TWENTY_WORKERS) } : undefined;
       ctx.log(`20 journeys: the engine in ${TWENTY_WORKERS} pipeline process(es), the peer with as many threads`);
       const e20 = await engineCase(
         ctx,
@@ -365,7 +372,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
         twentyJourneyEvent,
         [],
         undefined,
-        workers,
+        workersEnv(TWENTY_WORKERS),
       );
       rows.push({
         metric: 'events/s: engine, 20 journeys',
@@ -382,6 +389,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       }
       if (PENDING > 0) rows.push(...(await timersCase(ctx, kafka, producer)));
     }
+    if (ONLY === 'timers') rows.push(...(await timersCase(ctx, kafka, producer)));
     const reference = pairs.at(-1)?.[1].input;
     if (reference) {
       const rate = await passThrough(ctx, reference, `${reference}.passthrough`);
