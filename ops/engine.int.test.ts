@@ -97,12 +97,6 @@ async function publishSample(base: string): Promise<void> {
   expect((await api(base, 'POST', `/v1/journeys/${j.id}/publish`, {})).status).toBeLessThan(300);
 }
 
-async function entries(base: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('jo_journey_entries_total{journey="welcome"'));
-  return line ? Number(line.split(' ').at(-1)) : 0;
-}
-
 describe('jo start (the whole engine in one process)', () => {
   it('runs a journey from REST config and unkeyed events to HTTP actions, then exits cleanly on SIGTERM', async () => {
     const prefix = `${uniqueName('e2e')}.`;
@@ -113,7 +107,8 @@ describe('jo start (the whole engine in one process)', () => {
     expect((await api(base, 'PUT', '/v1/journeys/welcome', {})).status).toBe(400);
 
     await publishSample(base);
-    const before = await entries(base);
+    const entries = async () => metricSum(await metrics(base), 'jo_journey_entries_total', 'journey="welcome"');
+    const before = await entries();
 
     const emails = await produceSignups(prefix, 0, 20);
 
@@ -121,7 +116,7 @@ describe('jo start (the whole engine in one process)', () => {
     const to = calls.map((c) => (c.body as { to?: string }).to).sort();
     expect(to).toEqual([...emails].sort());
     expect(new Set(calls.map((c) => c.headers['idempotency-key'])).size).toBe(20);
-    await expect.poll(() => entries(base), { timeout: 15_000 }).toBe(before + 20);
+    await expect.poll(entries, { timeout: 15_000 }).toBe(before + 20);
 
     // state store sizes are sampled every 10 s: the instances of the 20 profiles show up there
     await expect
@@ -181,6 +176,9 @@ async function produceSignups(prefix: string, from: number, count: number): Prom
   return emails;
 }
 
+/** The main process's log line for a started worker: its pid and the address of its server. */
+const started = /"workerPid":(\d+),"address":"(http:\/\/127\.0\.0\.1:\d+)","msg":"pipeline worker started"/;
+
 describe('jo start with JO_PIPELINE_WORKERS=2', () => {
   it('shares the partitions with a worker process, restarts it when killed, and stops it on SIGTERM', async () => {
     const prefix = `${uniqueName('workers')}.`;
@@ -188,7 +186,6 @@ describe('jo start with JO_PIPELINE_WORKERS=2', () => {
     const exited = startJo(prefix, { JO_PARTITIONS: '6', JO_PIPELINE_WORKERS: '2' });
 
     const [, base = ''] = await waitForOutput(/API\s+(http:\/\/127\.0\.0\.1:\d+)\/v1/, 90_000);
-    const started = /"workerPid":(\d+),"address":"(http:\/\/127\.0\.0\.1:\d+)","msg":"pipeline worker started"/;
     const workerLine = () => new RegExp(started.source, 'g');
     const firstWorker = await waitForOutput(started, 90_000);
     const workerPid = Number(firstWorker[1]);
@@ -245,5 +242,14 @@ describe('jo start with JO_PIPELINE_WORKERS=2', () => {
     expect(await exited).toBe(0);
     expect(output).toMatch(/"name":"jo-worker-1".*"msg":"engine stopped cleanly"/);
     expect(alive(restartedPid)).toBe(false);
+  });
+
+  it('a worker whose main process is SIGKILLed stops by itself, draining first', async () => {
+    const exited = startJo(`${uniqueName('workers-kill')}.`, { JO_PARTITIONS: '6', JO_PIPELINE_WORKERS: '2' });
+    const workerPid = Number((await waitForOutput(started, 90_000))[1]);
+    child?.kill('SIGKILL');
+    await exited;
+    await expect.poll(() => alive(workerPid), { timeout: 30_000, interval: 200 }).toBe(false);
+    expect(output).toMatch(/"name":"jo-worker-1".*"msg":"engine stopped cleanly"/);
   });
 });

@@ -37,7 +37,8 @@ const HEALTHY_AFTER_MS = 60_000;
 
 /** What a worker tells its parent. */
 export type WorkerMessage =
-  | { readonly type: 'status'; readonly started: boolean; readonly ready: boolean; readonly address?: string }
+  /** Sent once the worker's engine has started, then every 500 ms. */
+  | { readonly type: 'status'; readonly ready: boolean; readonly address: string }
   | { readonly type: 'metrics'; readonly id: number; readonly metrics: MetricJson[] | null };
 
 /** What a parent asks a worker. */
@@ -101,7 +102,13 @@ class PipelineWorkers implements Component {
       };
       this.workers.push(w);
     }
-    await Promise.all(this.workers.map((w) => this.launch(w)));
+    // a failed start leaves no worker behind: the engine closes only the parts that started (engine.ts)
+    const launched = await Promise.allSettled(this.workers.map((w) => this.launch(w)));
+    const failed = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await this.stop();
+      throw failed.reason;
+    }
     this.running = true;
     this.shared.metrics.addPeer(() => this.collectMetrics());
   }
@@ -147,7 +154,7 @@ class PipelineWorkers implements Component {
           return;
         }
         w.ready = m.ready;
-        if (m.started && !w.started) {
+        if (!w.started) {
           w.started = true;
           logger.info({ worker: w.k, workerPid: child.pid, address: m.address }, 'pipeline worker started');
           resolve();

@@ -134,7 +134,7 @@ export async function startCommand(args: string[], say: Say): Promise<number> {
 /** A pipeline worker's side of ops/pipeline-workers.ts: its status every 500 ms, and its metrics when asked. */
 function answerParent(engine: Engine): void {
   const send = (m: WorkerMessage) => process.send?.(m, undefined, undefined, () => undefined);
-  const status = () => send({ type: 'status', started: true, ready: engine.isReady(), address: engine.address });
+  const status = () => send({ type: 'status', ready: engine.isReady(), address: engine.address });
   status();
   setInterval(status, 500).unref();
   process.on('message', (m: MetricsRequest) => {
