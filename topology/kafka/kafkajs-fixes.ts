@@ -35,6 +35,16 @@
  * 11. Compressed produce batches go through the one-pass encoder of 3 and 9 as well: the records are written once
  *    into one buffer, which the codec compresses (kafkajs built an encoder per record and copied the records three
  *    times first). The engine compresses its outputs with lz4 by default, so this was its produce path. Same bytes.
+ * 12. KIP-447 building blocks (kafkajs has none): TxnOffsetCommit v2 and v3 (v3: flexible, with the consumer group
+ *    metadata — generation id, member id, group instance id — so the group coordinator refuses a transaction's
+ *    offsets from a member of an older generation, ILLEGAL_GENERATION, or one it does not know, UNKNOWN_MEMBER_ID);
+ *    kafkajs negotiates v3 with brokers that have it, sending generation -1 and member id '' without metadata (the
+ *    coordinator accepts those as it accepted v0/v1), and refuses a commit with metadata on a broker without v3.
+ *    `transaction().sendOffsets({ ..., consumerGroupMetadata })`; `consumer.groupMetadata()` (the generation and
+ *    member id the consumer's group last joined with); OffsetFetch v7 with require_stable, sent only by
+ *    `admin.fetchOffsets({ requireStable: true })` (kafkajs' own fetches keep v1-v4), which a partition with offsets
+ *    in an open transaction answers with UNSTABLE_OFFSET_COMMIT (retried by `kafkajs-port.ts`). And the decoder's
+ *    `readTaggedFields` skips a tagged field by its size (kafkajs read the size as a compact length, one short).
  *
  * This module only checks, when the adapter loads, that the installed kafkajs is 2.2.4 and carries the patch at
  * the revision below (the marker file the patch adds), and throws KAFKA_CLIENT_UNPATCHED otherwise: an install
@@ -47,7 +57,7 @@ const require = createRequire(import.meta.url);
 
 export const KAFKAJS_VERSION = '2.2.4';
 /** The `revision` of `kafkajs/src/journeyEnginePatch.js` the patch in the repo adds (raised with every change). */
-export const KAFKAJS_PATCH_REVISION = 8;
+export const KAFKAJS_PATCH_REVISION = 9;
 
 /** What is wrong with the installed kafkajs (its version, and its patch marker or undefined), or undefined. */
 export function kafkaJsPatchProblem(version: string, marker: { revision?: unknown } | undefined): string | undefined {

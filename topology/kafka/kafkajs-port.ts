@@ -7,6 +7,7 @@
 import type * as KafkaJs from 'kafkajs';
 import { createRequire } from 'node:module';
 import type { GroupAssigner, GroupConsumer, KafkaAdmin } from './port-client.js';
+import { kafkaErrorType, retryKafka } from './kafka-retry.js';
 
 const require = createRequire(import.meta.url);
 const { AssignerProtocol } = require('kafkajs') as typeof KafkaJs;
@@ -78,9 +79,17 @@ export function asGroupConsumer<C extends KafkaJs.Consumer>(c: C): C & GroupCons
   return Object.assign(c, ext);
 }
 
-/** Adds `describeGroupMembers` to a kafkajs admin. */
+type FetchOffsetsOptions = Parameters<KafkaJs.Admin['fetchOffsets']>[0] & { readonly stableWaitMs?: number };
+
+/**
+ * Adds `describeGroupMembers` to a kafkajs admin, and to its `fetchOffsets` the wait for stable offsets
+ * (`requireStable`: the patched kafkajs sends OffsetFetch v7; see `stableOffsets`).
+ */
 export function asKafkaAdmin<A extends KafkaJs.Admin>(admin: A): A & KafkaAdmin {
-  const ext: Pick<KafkaAdmin, 'describeGroupMembers'> = {
+  const fetchOffsets = admin.fetchOffsets.bind(admin);
+  const ext: Pick<KafkaAdmin, 'describeGroupMembers'> & { fetchOffsets: A['fetchOffsets'] } = {
+    fetchOffsets: ({ stableWaitMs, ...o }: FetchOffsetsOptions) =>
+      o.requireStable ? stableOffsets(o, stableWaitMs, () => fetchOffsets(o)) : fetchOffsets(o),
     describeGroupMembers: async (groupId) => {
       const { groups } = await admin.describeGroups([groupId]);
       return (groups[0]?.members ?? []).map((m) => ({
@@ -116,4 +125,51 @@ export function roundRobinAssigner(userData: Buffer): GroupAssigner {
       return Promise.resolve(out);
     },
   };
+}
+
+/** How long a `requireStable` offset fetch waits for open transactions by default: their default timeout. */
+export const STABLE_OFFSETS_WAIT_MS = 60_000;
+const UNSTABLE = 'UNSTABLE_OFFSET_COMMIT';
+
+/** Wait before retry `attempt + 1` of a fetch answered UNSTABLE_OFFSET_COMMIT: 20 ms doubling, at most 500 ms. */
+export function unstableOffsetsDelayMs(attempt: number): number {
+  return Math.min(20 * 2 ** (attempt - 1), 500);
+}
+
+/** Calls in all (the first included) whose waits add up to at least `waitMs`. */
+export function unstableOffsetsAttempts(waitMs: number): number {
+  let attempts = 1;
+  for (let waited = 0; waited < waitMs; attempts++) waited += unstableOffsetsDelayMs(attempts);
+  return attempts;
+}
+
+/**
+ * A `requireStable` offset fetch: while a transaction holding offsets of one of the partitions for the group is
+ * open, the coordinator answers UNSTABLE_OFFSET_COMMIT (retriable) instead of the last committed offset. Retried
+ * until the transaction ends (commit, abort, or the broker's transaction timeout); after `waitMs` the error is
+ * thrown with a message that says what was waited for (its `type` stays UNSTABLE_OFFSET_COMMIT, `retriable` true).
+ */
+async function stableOffsets<T>(
+  o: { readonly groupId: string; readonly topics?: string[] },
+  waitMs: number = STABLE_OFFSETS_WAIT_MS,
+  fetch: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await retryKafka(fetch, {
+      attempts: unstableOffsetsAttempts(waitMs),
+      when: (err) => kafkaErrorType(err) === UNSTABLE,
+      delayMs: unstableOffsetsDelayMs,
+    });
+  } catch (err) {
+    if (kafkaErrorType(err) !== UNSTABLE) throw err;
+    const topics = o.topics?.length ? o.topics.join(', ') : 'every topic';
+    throw Object.assign(
+      new Error(
+        `group ${o.groupId}: the offsets of ${topics} were still unstable after ${waitMs} ms (${UNSTABLE}: a ` +
+          'transaction holding offsets for them is open; it ends by commit, abort, or the transaction timeout)',
+        { cause: err },
+      ),
+      { type: UNSTABLE, retriable: true },
+    );
+  }
 }

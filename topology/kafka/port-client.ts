@@ -4,7 +4,12 @@
  * `@confluentinc/kafka-javascript`'s `KafkaJS` namespace offers — so an adapter on either client implements them.
  * `kafka-client.ts#createKafka` is the kafkajs adapter; nothing outside `kafka/` imports kafkajs or its types.
  */
-import type { PartitionOffset, TransactionalProducer, TransactionalProducerOptions } from './port.js';
+import type {
+  ConsumerGroupMetadata,
+  PartitionOffset,
+  TransactionalProducer,
+  TransactionalProducerOptions,
+} from './port.js';
 
 /** A header's value as fetched (kafkajs may give an array for a repeated header). */
 export type FetchedHeaderValue = Buffer | string | ReadonlyArray<Buffer | string> | undefined;
@@ -120,6 +125,12 @@ export interface GroupConsumer {
   resume(topics: Array<{ topic: string; partitions?: number[] }>): void;
   /** Commits the group's offsets (at-least-once paths; exactly-once commits them in the transaction). */
   commitOffsets(offsets: PartitionOffset[]): Promise<void>;
+  /**
+   * The generation and member id of the group this consumer last joined, for `KafkaTransaction.sendOffsets`
+   * (KIP-447); undefined before the first join and after a stop. During a rebalance it is still the previous
+   * generation's, so offsets sent with it then are refused (ILLEGAL_GENERATION) once the new generation exists.
+   */
+  groupMetadata(): ConsumerGroupMetadata | undefined;
   stop(): Promise<void>;
   disconnect(): Promise<void>;
   onGroupJoin(listener: (e: GroupJoin) => void): void;
@@ -214,8 +225,19 @@ export interface KafkaAdmin {
     topic: string,
     timestamp?: number,
   ): Promise<Array<{ readonly partition: number; readonly offset: string }>>;
-  /** The group's committed offsets ('-1': none). */
-  fetchOffsets(o: { readonly groupId: string; readonly topics: string[] }): Promise<
+  /**
+   * The group's committed offsets ('-1': none). `requireStable` (KIP-447, OffsetFetch v7): a partition whose
+   * offsets are in a transaction still open is not answered with its last committed offset; the call waits (retries
+   * after 20 ms, doubling to 500 ms) until that transaction ends and returns the offset it left, or fails after
+   * `stableWaitMs` (default 60 s, the transactional producer's default transaction timeout) with an error of type
+   * UNSTABLE_OFFSET_COMMIT.
+   */
+  fetchOffsets(o: {
+    readonly groupId: string;
+    readonly topics: string[];
+    readonly requireStable?: boolean;
+    readonly stableWaitMs?: number;
+  }): Promise<
     Array<{
       readonly topic: string;
       readonly partitions: ReadonlyArray<{ readonly partition: number; readonly offset: string }>;

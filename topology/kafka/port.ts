@@ -33,6 +33,18 @@ export interface PartitionOffset {
 }
 
 /**
+ * The consumer group generation a transaction's offsets were consumed in (KIP-447): the group coordinator refuses
+ * them (and so the transaction) from a member of an older generation or one that left the group. A group
+ * consumer's `groupMetadata()` gives the current one.
+ */
+export interface ConsumerGroupMetadata {
+  readonly generationId: number;
+  readonly memberId: string;
+  /** Static membership's `group.instance.id`; undefined: none (dynamic member). */
+  readonly groupInstanceId?: string;
+}
+
+/**
  * An open Kafka transaction. Calls are made by one owner, in order: any number of `send`, at most one
  * `sendOffsets` (may run beside the sends), then exactly one of `commit` or `abort`. After a failed call the
  * transaction must be aborted; after a failed abort the producer that opened it is unusable.
@@ -40,8 +52,14 @@ export interface PartitionOffset {
 export interface KafkaTransaction {
   /** One produce request; resolves when every record of it is acknowledged by all in-sync replicas. */
   send(records: readonly OutRecord[]): Promise<readonly ProduceResult[]>;
-  /** Adds the consumer group's offsets to the transaction (they commit or abort with its outputs). */
-  sendOffsets(groupId: string, offsets: readonly PartitionOffset[]): Promise<void>;
+  /**
+   * Adds the consumer group's offsets to the transaction (they commit or abort with its outputs). With `group`
+   * (the consuming member's generation, KIP-447) the coordinator checks it against the group's current one: a stale
+   * generation fails with ILLEGAL_GENERATION, a member it does not know with UNKNOWN_MEMBER_ID (both terminal for
+   * this transaction: abort it; the offsets stay as they were). Without `group` the offsets are accepted from anyone
+   * holding the transactional id (fencing is by transactional id only, as before).
+   */
+  sendOffsets(groupId: string, offsets: readonly PartitionOffset[], group?: ConsumerGroupMetadata): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }

@@ -43,7 +43,7 @@ export function transactionalProducer(kafka: KafkaJs.Kafka, opts: TransactionalP
             ...(r.baseOffset === undefined ? {} : { baseOffset: r.baseOffset }),
           }));
         },
-        sendOffsets: (groupId, offsets) =>
+        sendOffsets: (groupId, offsets, group) =>
           retryKafka(
             () =>
               txn.sendOffsets({
@@ -52,6 +52,14 @@ export function transactionalProducer(kafka: KafkaJs.Kafka, opts: TransactionalP
                   topic,
                   partitions: list.map((o) => ({ partition: o.partition, offset: o.offset })),
                 })),
+                // the patched kafkajs sends it with TxnOffsetCommit v3 (fix 12 in kafkajs-fixes.ts)
+                ...(group && {
+                  consumerGroupMetadata: {
+                    generationId: group.generationId,
+                    memberId: group.memberId,
+                    groupInstanceId: group.groupInstanceId ?? null,
+                  },
+                }),
               }),
             {
               attempts: 50,

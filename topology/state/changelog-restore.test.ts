@@ -96,6 +96,7 @@ class FakeConsumer implements GroupConsumer {
   }
   resume = notUsed('resume');
   commitOffsets = notUsed('commitOffsets');
+  groupMetadata = notUsed('groupMetadata');
   async stop(): Promise<void> {
     this.running = false;
   }

@@ -66,9 +66,9 @@ export function faultyProducer(inner: TransactionalProducer, faults: FaultSwitch
           faults.check('send', n, ++requests);
           return txn.send(records);
         },
-        sendOffsets: async (groupId, offsets) => {
+        sendOffsets: async (groupId, offsets, group) => {
           faults.check('sendOffsets', n);
-          return txn.sendOffsets(groupId, offsets);
+          return txn.sendOffsets(groupId, offsets, group);
         },
         commit: async () => {
           faults.check('commit', n);
