@@ -43,7 +43,9 @@
  *    `transaction().sendOffsets({ ..., consumerGroupMetadata })`; `consumer.groupMetadata()` (the generation and
  *    member id the consumer's group last joined with); OffsetFetch v7 with require_stable, sent only by
  *    `admin.fetchOffsets({ requireStable: true })` (kafkajs' own fetches keep v1-v4), which a partition with offsets
- *    in an open transaction answers with UNSTABLE_OFFSET_COMMIT (retried by `kafkajs-port.ts`). And the decoder's
+ *    in an open transaction answers with UNSTABLE_OFFSET_COMMIT (retried by `kafkajs-port.ts`);
+ *    `admin.fetchOffsets({ partitions })` asks for those partition indexes only (a stable fetch of a task's partition
+ *    is then not held up by other partitions' open transactions). And the decoder's
  *    `readTaggedFields` skips a tagged field by its size (kafkajs read the size as a compact length, one short).
  *
  * This module only checks, when the adapter loads, that the installed kafkajs is 2.2.4 and carries the patch at
@@ -57,7 +59,7 @@ const require = createRequire(import.meta.url);
 
 export const KAFKAJS_VERSION = '2.2.4';
 /** The `revision` of `kafkajs/src/journeyEnginePatch.js` the patch in the repo adds (raised with every change). */
-export const KAFKAJS_PATCH_REVISION = 9;
+export const KAFKAJS_PATCH_REVISION = 10;
 
 /** What is wrong with the installed kafkajs (its version, and its patch marker or undefined), or undefined. */
 export function kafkaJsPatchProblem(version: string, marker: { revision?: unknown } | undefined): string | undefined {

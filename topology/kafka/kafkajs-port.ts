@@ -150,7 +150,7 @@ export function unstableOffsetsAttempts(waitMs: number): number {
  * thrown with a message that says what was waited for (its `type` stays UNSTABLE_OFFSET_COMMIT, `retriable` true).
  */
 async function stableOffsets<T>(
-  o: { readonly groupId: string; readonly topics?: string[] },
+  o: { readonly groupId: string; readonly topics?: string[]; readonly partitions?: readonly number[] },
   waitMs: number = STABLE_OFFSETS_WAIT_MS,
   fetch: () => Promise<T>,
 ): Promise<T> {
@@ -162,7 +162,9 @@ async function stableOffsets<T>(
     });
   } catch (err) {
     if (kafkaErrorType(err) !== UNSTABLE) throw err;
-    const topics = o.topics?.length ? o.topics.join(', ') : 'every topic';
+    const topics =
+      (o.topics?.length ? o.topics.join(', ') : 'every topic') +
+      (o.partitions ? ` (partitions ${o.partitions.join(', ')})` : '');
     throw Object.assign(
       new Error(
         `group ${o.groupId}: the offsets of ${topics} were still unstable after ${waitMs} ms (${UNSTABLE}: a ` +

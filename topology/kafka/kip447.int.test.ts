@@ -149,4 +149,33 @@ describe('KIP-447 on the broker: offset fetches that require stable offsets', ()
     expect(await committed(groupId, true)).toBe('9');
     expect(await committed(groupId)).toBe('9');
   }, 120_000);
+
+  it("a stable fetch of some partitions is not held up by a transaction holding another partition's offsets", async () => {
+    const [topic, groupId] = [uniqueName('k447-two'), uniqueName('k447-p')];
+    await createTopics(admin, [{ name: topic, partitions: 2 }]);
+    const p = await producer();
+    const txn = await p.begin();
+    await txn.sendOffsets(groupId, [{ topic, partition: 1, offset: '3' }]);
+    try {
+      const fetch = (partitions?: number[]) =>
+        admin.fetchOffsets({
+          groupId,
+          topics: [topic],
+          requireStable: true,
+          stableWaitMs: 300,
+          ...(partitions && { partitions }),
+        });
+      // partition 0 only: answered at once (no committed offset: -1)
+      expect(await fetch([0])).toEqual([
+        { topic, partitions: [expect.objectContaining({ partition: 0, offset: '-1' })] },
+      ]);
+      // every partition: partition 1's open transaction holds the whole fetch
+      await expect(fetch()).rejects.toThrow(/offsets of k447-two.* still unstable after 300 ms/);
+      await expect(fetch([1])).rejects.toThrow(/\(partitions 1\) were still unstable/);
+    } finally {
+      await txn.abort();
+    }
+    const [after] = await admin.fetchOffsets({ groupId, topics: [topic], requireStable: true });
+    expect(after?.partitions.map((x) => x.offset)).toEqual(['-1', '-1']);
+  }, 60_000);
 });

@@ -230,11 +230,13 @@ export interface KafkaAdmin {
    * offsets are in a transaction still open is not answered with its last committed offset; the call waits (retries
    * after 20 ms, doubling to 500 ms) until that transaction ends and returns the offset it left, or fails after
    * `stableWaitMs` (default 60 s, the transactional producer's default transaction timeout) with an error of type
-   * UNSTABLE_OFFSET_COMMIT.
+   * UNSTABLE_OFFSET_COMMIT. Any partition fetched counts, so a stable fetch names the `partitions` it needs
+   * (partition indexes, of each topic; default every partition).
    */
   fetchOffsets(o: {
     readonly groupId: string;
     readonly topics: string[];
+    readonly partitions?: readonly number[];
     readonly requireStable?: boolean;
     readonly stableWaitMs?: number;
   }): Promise<
