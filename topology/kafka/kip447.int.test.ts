@@ -3,7 +3,7 @@
 // generation or one it does not know; and an offset fetch that requires stable offsets (OffsetFetch v7) waits for a
 // transaction holding offsets of the partition to end instead of answering the last committed offset.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { brokerSuite, createTopics, produce, uniqueName, waitFor } from '../testing/index.js';
+import { brokerSuite, createTopics, produce, readCommitted, uniqueName, waitFor } from '../testing/index.js';
 import type { GroupConsumer } from './port-client.js';
 import type { ConsumerGroupMetadata, KafkaTransaction, TransactionalProducer } from './port.js';
 
@@ -112,6 +112,10 @@ describe('KIP-447 on the broker: offsets sent with the consumer group metadata',
     // without metadata (as every caller before KIP-447): accepted from the transactional id alone, group or not
     await commitOffset(p, groupId, '10');
     expect(await committed(groupId)).toBe('10');
+
+    // the refused transactions were aborted: their outputs are not read (read_committed)
+    const outputs = await readCommitted(kafka, output, 3, 20_000, 500);
+    expect(outputs.map((r) => r.value)).toEqual(['5', '9', '10']);
   }, 120_000);
 });
 
