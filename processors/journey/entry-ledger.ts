@@ -43,7 +43,14 @@ export class StoreEntryLedger implements EntryLedger {
     return partitionShare(cap, this.partitions, this.partition);
   }
 
-  async admit(def: JourneyDef, now: number): Promise<string | undefined> {
+  /** Synchronous (undefined) for a journey without caps. */
+  admit(def: JourneyDef, now: number): string | undefined | Promise<string | undefined> {
+    const { maxEntriesPerDay, maxConcurrentInstances } = def.config;
+    if (maxEntriesPerDay === undefined && maxConcurrentInstances === undefined) return undefined;
+    return this.admitCapped(def, now);
+  }
+
+  private async admitCapped(def: JourneyDef, now: number): Promise<string | undefined> {
     const { maxEntriesPerDay, maxConcurrentInstances } = def.config;
     if (maxEntriesPerDay !== undefined) {
       const today = await this.store.get(`day/${def.id}`);
@@ -57,7 +64,14 @@ export class StoreEntryLedger implements EntryLedger {
     return undefined;
   }
 
-  async entered(def: JourneyDef, now: number): Promise<void> {
+  /** Synchronous for a journey without caps. */
+  entered(def: JourneyDef, now: number): void | Promise<void> {
+    const { maxEntriesPerDay, maxConcurrentInstances } = def.config;
+    if (maxEntriesPerDay === undefined && maxConcurrentInstances === undefined) return;
+    return this.enteredCapped(def, now);
+  }
+
+  private async enteredCapped(def: JourneyDef, now: number): Promise<void> {
     const { maxEntriesPerDay, maxConcurrentInstances } = def.config;
     if (maxEntriesPerDay !== undefined) {
       const key = `day/${def.id}`;

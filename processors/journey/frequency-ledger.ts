@@ -34,12 +34,17 @@ export class StoreFrequencyLedger implements FrequencyLedger {
     private readonly maxEntries = 1_000,
   ) {}
 
-  async check(profileKey: string, action: ActionConfig, now: number): Promise<string | undefined> {
+  /** Synchronous (undefined) when no cap applies to `action`. */
+  check(profileKey: string, action: ActionConfig, now: number): string | undefined | Promise<string | undefined> {
     const caps = this.caps();
     if (caps.length === 0) return undefined;
     const channel = channelOf(action);
     const relevant = caps.filter((c) => applies(c, action.id, channel));
     if (relevant.length === 0) return undefined;
+    return this.checkSends(profileKey, relevant, now);
+  }
+
+  private async checkSends(profileKey: string, relevant: readonly CapConfig[], now: number) {
     const sends = (await this.store.get(profileKey)) ?? [];
     for (const cap of relevant) {
       const since = now - (parseDurationMs(cap.window) ?? 0);
@@ -49,9 +54,14 @@ export class StoreFrequencyLedger implements FrequencyLedger {
     return undefined;
   }
 
-  async record(profileKey: string, action: ActionConfig, now: number): Promise<void> {
+  /** Synchronous when there are no caps (nothing is kept). */
+  record(profileKey: string, action: ActionConfig, now: number): void | Promise<void> {
     const caps = this.caps();
     if (caps.length === 0) return;
+    return this.keep(profileKey, action, now, caps);
+  }
+
+  private async keep(profileKey: string, action: ActionConfig, now: number, caps: readonly CapConfig[]) {
     const longest = Math.max(...caps.map((c) => parseDurationMs(c.window) ?? 0));
     const kept = ((await this.store.get(profileKey)) ?? []).filter((s) => s.at > now - longest);
     kept.push({ at: now, action: action.id, channel: channelOf(action) });

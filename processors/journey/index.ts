@@ -6,6 +6,7 @@
  */
 export {
   normalizeEvent,
+  normalizeEventNow,
   profileKeyOfPayload,
   recognitionOrder,
   applyMapping,

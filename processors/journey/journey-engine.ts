@@ -20,6 +20,7 @@ import {
   type ProfileJourney,
   type JumpRequest,
   type JourneyTimer,
+  type EntryLedger,
 } from './journey-model.js';
 
 /** The journeys the engine can see (fed from `jo.config` by the config view). */
@@ -37,11 +38,16 @@ export interface JourneyCatalog {
  * saw the event); true when the profile's state in that journey changed.
  */
 function fold(state: ProfileState, t: Transition, out: Outcome, jumps: JumpRequest[]): boolean {
-  jumps.push(...t.out.jumps.splice(0));
-  mergeOutcome(out, t.out);
+  take(t, out, jumps);
   if (t.state.entries === 0) return false;
   state.journeys[t.state.journeyId] = t.state;
   return true;
+}
+
+/** Moves a transition's jumps to `jumps` and its outputs into `out` (nothing to move when it wrote into `out`). */
+function take(t: Transition, out: Outcome, jumps: JumpRequest[]): void {
+  if (t.out.jumps.length > 0) jumps.push(...t.out.jumps.splice(0));
+  if (t.out !== out) mergeOutcome(out, t.out);
 }
 
 /** Most jumps one input may cause (jump cycles are refused at publish time; this bounds a cycle that slipped in). */
@@ -50,6 +56,11 @@ const MAX_JUMPS = 10;
 /** Store value: one profile's state in each journey it has been in. */
 export interface ProfileState {
   readonly journeys: Record<string, ProfileJourney>;
+}
+
+/** A profile's state as read from the store (a fresh empty one when it has none). */
+function orEmpty(state: ProfileState | undefined): ProfileState {
+  return state ?? { journeys: {} };
 }
 
 export class JourneyEngine {
@@ -65,11 +76,21 @@ export class JourneyEngine {
 
   /**
    * Counts the instances `out` ended for journeys with `maxConcurrentInstances` (entries count themselves); `from`:
-   * the first exit of this input when `out` gathers several inputs (an audience slice).
+   * the first exit of this input when `out` gathers several inputs (an audience slice). Synchronous unless an exit
+   * is counted (most journeys have no cap: no promise per input for them).
    */
-  private async counted(out: Outcome, from = 0): Promise<Outcome> {
+  private counted(out: Outcome, from = 0): Outcome | Promise<Outcome> {
     const ledger = this.env.entries;
     if (!ledger) return out;
+    for (let i = from; i < out.exits.length; i++) {
+      const e = out.exits[i] as Outcome['exits'][number];
+      if (this.catalog.version(e.journeyId, e.version)?.config.maxConcurrentInstances !== undefined)
+        return this.countEnded(out, i, ledger);
+    }
+    return out;
+  }
+
+  private async countEnded(out: Outcome, from: number, ledger: EntryLedger): Promise<Outcome> {
     for (let i = from; i < out.exits.length; i++) {
       const e = out.exits[i] as Outcome['exits'][number];
       const def = this.catalog.version(e.journeyId, e.version);
@@ -79,17 +100,17 @@ export class JourneyEngine {
   }
 
   private async load(profileKey: string): Promise<ProfileState> {
-    return (await this.store.get(profileKey)) ?? { journeys: {} };
+    return orEmpty(await this.store.get(profileKey));
   }
 
   private async put(state: ProfileState, t: Transition, out: Outcome, profile?: unknown): Promise<boolean> {
-    const jumps = t.out.jumps.splice(0);
-    mergeOutcome(out, t.out);
+    const jumps: JumpRequest[] = [];
+    take(t, out, jumps);
     if (t.state.entries > 0) {
       state.journeys[t.state.journeyId] = t.state;
       await this.store.put(t.state.profileKey, state);
     }
-    await this.jump(state, jumps, out, profile, t.state.profileKey);
+    if (jumps.length > 0) await this.jump(state, jumps, out, profile, t.state.profileKey);
     return t.handled;
   }
 
@@ -104,9 +125,8 @@ export class JourneyEngine {
       }
       const prev = state.journeys[def.id] ?? { journeyId: def.id, profileKey, entries: 0 };
       const latest = out.profileUpdates.at(-1)?.profile ?? profile;
-      const t = await this.machine.enter(def, prev, j.event, latest);
-      jumps.push(...t.out.jumps.splice(0));
-      mergeOutcome(out, t.out);
+      const t = await this.machine.enter(def, prev, j.event, latest, out);
+      take(t, out, jumps);
       if (t.state.entries > 0) {
         state.journeys[def.id] = t.state;
         await this.store.put(profileKey, state);
@@ -118,7 +138,7 @@ export class JourneyEngine {
   async onEvent(event: NormalizedEvent, profile: unknown): Promise<Outcome> {
     const out = emptyOutcome({ type: 'event', id: event.id });
     const profileKey = profileKeyOf(event.identity);
-    const state = await this.load(profileKey);
+    const state = orEmpty(await this.store.get(profileKey));
     const took = new Set<string>();
     // One event can move several of the profile's journeys: the state is written once, after all of them (each
     // write serializes the whole profile state and adds a changelog record).
@@ -129,7 +149,7 @@ export class JourneyEngine {
       if (!inst) continue;
       const def = this.catalog.version(pj.journeyId, inst.version);
       if (!def) continue;
-      const t = await this.machine.onEvent(def, pj, event, profile);
+      const t = await this.machine.onEvent(def, pj, event, profile, out);
       if (fold(state, t, out, jumps)) changed = true;
       if (t.handled) took.add(pj.journeyId);
     }
@@ -139,12 +159,12 @@ export class JourneyEngine {
         out.discards.push({ reason: 'namespaceMismatch', journeyId: def.id });
         continue;
       }
-      const t = await this.machine.enter(def, state.journeys[def.id], event, profile);
+      const t = await this.machine.enter(def, state.journeys[def.id], event, profile, out);
       if (fold(state, t, out, jumps)) changed = true;
       if (t.handled) took.add(def.id);
     }
     if (changed) await this.store.put(profileKey, state);
-    await this.jump(state, jumps, out, profile, profileKey);
+    if (jumps.length > 0) await this.jump(state, jumps, out, profile, profileKey);
     if (took.size === 0 && out.discards.length === 0) {
       out.discards.push({ reason: 'noJourneyForEvent' });
       // Counted always; written only in verbose mode, with empty journey fields (no journey to attribute it to).
@@ -165,7 +185,7 @@ export class JourneyEngine {
   }
 
   private async running(profileKey: string, journeyId: string | undefined, instanceId: string) {
-    const state = await this.load(profileKey);
+    const state = orEmpty(await this.store.get(profileKey));
     const pj = journeyId
       ? state.journeys[journeyId]
       : Object.values(state.journeys).find((j) => j.instance?.instanceId === instanceId);
@@ -180,7 +200,7 @@ export class JourneyEngine {
     const out = emptyOutcome({ type: 'timer', id: timer.token });
     const found = await this.running(timer.profileKey, timer.journeyId, timer.instanceId);
     const handled = found
-      ? await this.put(found.state, await this.machine.onTimer(found.def, found.pj, timer, profile), out, profile)
+      ? await this.put(found.state, await this.machine.onTimer(found.def, found.pj, timer, profile, out), out, profile)
       : false;
     if (!handled && out.steps.length === 0) out.discards.push({ reason: 'staleTimer', journeyId: timer.journeyId });
     return this.counted(out);
@@ -194,7 +214,7 @@ export class JourneyEngine {
       out.discards.push({ reason: 'staleActionResult', ...(result.journeyId ? { journeyId: result.journeyId } : {}) });
       return out;
     }
-    await this.put(found.state, await this.machine.onResult(found.def, found.pj, result, profile), out, profile);
+    await this.put(found.state, await this.machine.onResult(found.def, found.pj, result, profile, out), out, profile);
     return this.counted(out);
   }
 
@@ -211,7 +231,7 @@ export class JourneyEngine {
       out.discards.push({ reason: 'noRunningInstance', journeyId });
       return out;
     }
-    await this.put(state, this.machine.stop(def, pj, 'manualExit'), out);
+    await this.put(state, this.machine.stop(def, pj, 'manualExit', out), out);
     return this.counted(out);
   }
 
@@ -244,7 +264,7 @@ export class JourneyEngine {
       xdm: {},
     };
     const exits = out.exits.length;
-    await this.put(state, await this.machine.enter(def, state.journeys[def.id], event, profile), out, profile);
+    await this.put(state, await this.machine.enter(def, state.journeys[def.id], event, profile, out), out, profile);
     await this.counted(out, exits);
   }
 
@@ -262,7 +282,7 @@ export class JourneyEngine {
       const def = pj?.instance ? this.catalog.version(journeyId, pj.instance.version) : undefined;
       if (!pj || !def) continue;
       const profile = (await profileOf(pj.profileKey)) ?? null;
-      await this.put(state, await this.machine.resume(def, pj, profile), out, profile);
+      await this.put(state, await this.machine.resume(def, pj, profile, out), out, profile);
     }
     return this.counted(out);
   }
@@ -280,7 +300,7 @@ export class JourneyEngine {
       if (state.journeys[journeyId]?.instance?.version === version) victims.push(state);
     for (const state of victims) {
       const pj = state.journeys[journeyId];
-      if (pj) await this.put(state, this.machine.stop(def, pj, 'journeyStopped'), out);
+      if (pj) await this.put(state, this.machine.stop(def, pj, 'journeyStopped', out), out);
     }
     return this.counted(out);
   }

@@ -26,6 +26,10 @@ import { indexedTimers, settleTimers } from './instance-timer.js';
 export interface Transition {
   /** The profile's new state in the journey (write it back), or unchanged when nothing happened. */
   readonly state: ProfileJourney;
+  /**
+   * The outputs: the `out` the caller passed (the input's whole outcome, this transition's outputs appended to it,
+   * so nothing is copied per journey and input), or a fresh outcome when it passed none.
+   */
   readonly out: Outcome;
   /** Whether the input was used (an event consumed or queued, a timer or result applied). */
   readonly handled: boolean;
@@ -105,10 +109,15 @@ export class JourneyMachine {
    * An entry event for journey version `def` (the live one). Creates an instance when the journey is live, the
    * re-entrance rules allow it and the entry condition holds; otherwise records a discard.
    */
-  async enter(def: JourneyDef, prev: ProfileJourney | undefined, event: NormalizedEvent, profile: unknown) {
+  async enter(
+    def: JourneyDef,
+    prev: ProfileJourney | undefined,
+    event: NormalizedEvent,
+    profile: unknown,
+    out: Outcome = emptyOutcome(),
+  ) {
     const now = this.env.now();
     const pj: ProfileJourney = prev ?? { journeyId: def.id, profileKey: profileKeyOf(event), entries: 0 };
-    const out = emptyOutcome();
     if (def.state !== 'live') {
       out.discards.push({ reason: 'journeyNotLive', journeyId: def.id });
       return { state: pj, out, handled: false };
@@ -148,12 +157,15 @@ export class JourneyMachine {
     }
     // set in place: the field keeps its place in the object (and so in the stored JSON)
     if (!early) (inst as { instanceId: string }).instanceId = instanceIdOf(def, pj, event);
-    const capped = await this.env.entries?.admit(def, now);
+    // the ledger answers at once for a journey without caps: awaited only when it did not
+    const admitted = this.env.entries?.admit(def, now);
+    const capped = admitted instanceof Promise ? await admitted : admitted;
     if (capped) {
       this.refuse(def, pj, capped, out);
       return { state: pj, out, handled: false };
     }
-    await this.env.entries?.entered(def, now);
+    const counted = this.env.entries?.entered(def, now);
+    if (counted instanceof Promise) await counted;
     inst.timeout = {
       token: newTimer(ctx, 'journeyTimeout', '$journey', inst.timeout.dueAt).token,
       dueAt: inst.timeout.dueAt,
@@ -172,10 +184,16 @@ export class JourneyMachine {
    * accepts the event (first match wins), queues it while an action result is awaited (at most
    * `maxPendingEvents`), and otherwise discards it. The journey's goal and exit criteria are applied first.
    */
-  async onEvent(def: JourneyDef, pj: ProfileJourney, event: NormalizedEvent, profile: unknown): Promise<Transition> {
+  async onEvent(
+    def: JourneyDef,
+    pj: ProfileJourney,
+    event: NormalizedEvent,
+    profile: unknown,
+    out: Outcome = emptyOutcome(),
+  ): Promise<Transition> {
     const inst = pj.instance;
-    if (!inst) return { state: pj, out: emptyOutcome(), handled: false };
-    const ctx = this.existing(def, inst, profile, emptyOutcome(), event);
+    if (!inst) return { state: pj, out, handled: false };
+    const ctx = this.existing(def, inst, profile, out, event);
     if (def.state === 'stopped') {
       finish(ctx, inst.currentNode, 'ended', 'journeyStopped');
       return this.settle(pj, ctx, false);
@@ -233,9 +251,14 @@ export class JourneyMachine {
   }
 
   /** A due timer. A timer whose token no longer matches what the instance waits for is stale and ignored. */
-  async onTimer(def: JourneyDef, pj: ProfileJourney, timer: JourneyTimer, profile: unknown): Promise<Transition> {
+  async onTimer(
+    def: JourneyDef,
+    pj: ProfileJourney,
+    timer: JourneyTimer,
+    profile: unknown,
+    out: Outcome = emptyOutcome(),
+  ): Promise<Transition> {
     const inst = pj.instance;
-    const out = emptyOutcome();
     if (!inst || inst.instanceId !== timer.instanceId) return { state: pj, out, handled: false };
     // the timers processor removes the timer that fired
     const ctx = this.existing(def, inst, profile, out);
@@ -271,9 +294,14 @@ export class JourneyMachine {
   }
 
   /** An action result: recorded as `actions.<nodeId>`; continues the instance when it waits for this command. */
-  async onResult(def: JourneyDef, pj: ProfileJourney, result: ActionResult, profile: unknown): Promise<Transition> {
+  async onResult(
+    def: JourneyDef,
+    pj: ProfileJourney,
+    result: ActionResult,
+    profile: unknown,
+    out: Outcome = emptyOutcome(),
+  ): Promise<Transition> {
     const inst = pj.instance;
-    const out = emptyOutcome();
     if (!inst || inst.instanceId !== result.instanceId) {
       out.discards.push({ reason: 'staleActionResult', journeyId: def.id });
       return { state: pj, out, handled: false };
@@ -333,11 +361,11 @@ export class JourneyMachine {
    * Continues an instance the pause halted (the journey was resumed): walks on from the node it halted at, then
    * feeds it the events queued meanwhile. Not handled when the instance is not halted.
    */
-  async resume(def: JourneyDef, pj: ProfileJourney, profile: unknown): Promise<Transition> {
+  async resume(def: JourneyDef, pj: ProfileJourney, profile: unknown, out = emptyOutcome()): Promise<Transition> {
     const inst = pj.instance;
     const b = inst?.blocked;
-    if (!inst || b?.kind !== 'paused') return { state: pj, out: emptyOutcome(), handled: false };
-    const ctx = this.existing(def, inst, profile, emptyOutcome());
+    if (!inst || b?.kind !== 'paused') return { state: pj, out, handled: false };
+    const ctx = this.existing(def, inst, profile, out);
     delete inst.blocked;
     await walk(ctx, b.nodeId);
     await this.drainPending(ctx);
@@ -345,10 +373,10 @@ export class JourneyMachine {
   }
 
   /** Ends the running instance (journey version stopped): one `ended` step event with `reason`. */
-  stop(def: JourneyDef, pj: ProfileJourney, reason = 'journeyStopped'): Transition {
+  stop(def: JourneyDef, pj: ProfileJourney, reason = 'journeyStopped', out: Outcome = emptyOutcome()): Transition {
     const inst = pj.instance;
-    if (!inst) return { state: pj, out: emptyOutcome(), handled: false };
-    const ctx = this.existing(def, inst, undefined, emptyOutcome());
+    if (!inst) return { state: pj, out, handled: false };
+    const ctx = this.existing(def, inst, undefined, out);
     finish(ctx, inst.currentNode, 'ended', reason);
     return this.settle(pj, ctx, true);
   }

@@ -295,24 +295,26 @@ export interface EngineEnv {
 
 /**
  * Per-profile command counts behind frequency caps, kept in the profile's partition (a changelogged store written
- * in the task's transaction), so the counts are exact and survive restarts and rebalances.
+ * in the task's transaction), so the counts are exact and survive restarts and rebalances. Both calls may answer
+ * synchronously when no cap applies (no store to read: no promise per action node).
  */
 export interface FrequencyLedger {
   /** The id of a cap that one more command of `action` would exceed for `profileKey` at `now`, if any. */
-  check(profileKey: string, action: ActionConfig, now: number): Promise<string | undefined>;
+  check(profileKey: string, action: ActionConfig, now: number): string | undefined | Promise<string | undefined>;
   /** Counts one command of `action` sent for `profileKey` at `now`. */
-  record(profileKey: string, action: ActionConfig, now: number): Promise<void>;
+  record(profileKey: string, action: ActionConfig, now: number): void | Promise<void>;
 }
 
 /**
  * Entry and running-instance counts behind a journey's `maxEntriesPerDay` and `maxConcurrentInstances`, kept in the
- * partition's changelogged store and written in the task's transaction (entry-ledger.ts).
+ * partition's changelogged store and written in the task's transaction (entry-ledger.ts). `admit` and `entered` may
+ * answer synchronously for a journey without caps (no promise per entry).
  */
 export interface EntryLedger {
   /** The cap (`maxEntriesPerDay` or `maxConcurrentInstances`) one more entry into `def` at `now` would exceed, if any. */
-  admit(def: JourneyDef, now: number): Promise<string | undefined>;
+  admit(def: JourneyDef, now: number): string | undefined | Promise<string | undefined>;
   /** Counts an entry into `def` at `now`. */
-  entered(def: JourneyDef, now: number): Promise<void>;
+  entered(def: JourneyDef, now: number): void | Promise<void>;
   /** Counts the end of an instance of `def`. */
   ended(def: JourneyDef): Promise<void>;
 }

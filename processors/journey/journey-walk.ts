@@ -4,12 +4,13 @@
  * data source down, unknown action) sends an action node with `onError` down that path, and otherwise ends the
  * instance with an `error` step event; it never throws for bad journey data.
  */
-import type { JourneyNode, JumpNode, StepStatus, UpdateProfileNode } from '../../schemas/index.js';
+import type { ActionConfig, JourneyNode, JumpNode, StepStatus, UpdateProfileNode } from '../../schemas/index.js';
 import { updatedProfile } from './profile-update.js';
 import { actionNeeds, buildCommand } from './command-builder.js';
 import { pickWeighted, splitFraction } from './ids.js';
 import { isoAt } from './iso-time.js';
 import type {
+  EmittedCommand,
   EngineEnv,
   InstanceState,
   InstanceStep,
@@ -127,15 +128,20 @@ async function fetchMissing(ctx: WalkContext, ids: readonly string[]): Promise<v
 
 /**
  * Rule data for the instance, with the data sources `needs` and `more` name fetched (once per evaluation). Most
- * rules need none: then nothing is fetched, filtered or copied.
+ * rules need none: then nothing is fetched, filtered or copied, and the data is returned at once (no promise).
  */
-export async function ruleData(
+export function ruleData(
   ctx: WalkContext,
   needs: readonly string[],
   more: readonly string[] = NONE,
-): Promise<RuleData> {
-  if (needs.length > 0 || more.length > 0)
-    await fetchMissing(ctx, more.length === 0 ? needs : needs.length === 0 ? more : [...needs, ...more]);
+): RuleData | Promise<RuleData> {
+  if (needs.length === 0 && more.length === 0) return dataOf(ctx);
+  const ids = more.length === 0 ? needs : needs.length === 0 ? more : [...needs, ...more];
+  if (ids.every((id) => id in ctx.fetched)) return dataOf(ctx);
+  return fetchMissing(ctx, ids).then(() => dataOf(ctx));
+}
+
+function dataOf(ctx: WalkContext): RuleData {
   const { inst, def } = ctx;
   // Not `{ ...(ctx.event ? { event } : {}), ... }`: on Node 20 an object literal that starts with a conditional
   // spread takes a slow path (~3–6 µs instead of ~0.1 µs), and this runs for every rule of every event.
@@ -169,24 +175,39 @@ function rule<T>(fn: () => T): T {
   }
 }
 
-async function visitCondition(ctx: WalkContext, id: string, node: Extract<JourneyNode, { type: 'condition' }>) {
-  const data = await ruleData(ctx, ctx.def.needs[id] ?? []);
+function visitCondition(ctx: WalkContext, id: string, node: Extract<JourneyNode, { type: 'condition' }>) {
+  // (no closure unless the data has to be waited for: most rules read no data source)
+  const data = ruleData(ctx, ctx.def.needs[id] ?? NONE);
+  return data instanceof Promise ? data.then((d) => pickPath(ctx, id, node, d)) : pickPath(ctx, id, node, data);
+}
+
+function pickPath(ctx: WalkContext, id: string, node: Extract<JourneyNode, { type: 'condition' }>, data: RuleData) {
   for (const p of node.paths) if (rule(() => testRule(p.when, data, ctx.def.timezone))) return p.next;
   if (node.otherwise) return node.otherwise;
   finish(ctx, id, 'ended', 'noMatchingPath');
   return ENDED;
 }
 
-async function visitWait(ctx: WalkContext, id: string, node: Extract<JourneyNode, { type: 'wait' }>) {
+function visitWait(ctx: WalkContext, id: string, node: Extract<JourneyNode, { type: 'wait' }>): Visit | Promise<Visit> {
   const now = ctx.env.now();
-  let dueAt: number;
-  if ('duration' in node) dueAt = now + (ctx.def.durations[id] ?? 0);
-  else {
-    const data = await ruleData(ctx, ctx.def.needs[id] ?? []);
-    const t = toEpoch(rule(() => evaluateRule(node.until, data, ctx.def.timezone)));
+  if ('duration' in node) return waitUntil(ctx, id, node, now, now + (ctx.def.durations[id] ?? 0));
+  const until = node.until;
+  const dueAt = (data: RuleData) => {
+    const t = toEpoch(rule(() => evaluateRule(until, data, ctx.def.timezone)));
     if (t === null) throw new NodeFailure('ruleFailed', `wait "${id}": until did not give a time`);
-    dueAt = t;
-  }
+    return waitUntil(ctx, id, node, now, t);
+  };
+  const data = ruleData(ctx, ctx.def.needs[id] ?? NONE);
+  return data instanceof Promise ? data.then(dueAt) : dueAt(data);
+}
+
+function waitUntil(
+  ctx: WalkContext,
+  id: string,
+  node: Extract<JourneyNode, { type: 'wait' }>,
+  now: number,
+  dueAt: number,
+) {
   if (dueAt <= now) return node.next;
   const timer = newTimer(ctx, 'wait', id, dueAt);
   ctx.inst.blocked = { kind: 'wait', nodeId: id, token: timer.token, dueAt };
@@ -203,15 +224,37 @@ function visitEvent(ctx: WalkContext, id: string): Visit {
   return BLOCKED;
 }
 
-async function visitAction(ctx: WalkContext, id: string, node: Extract<JourneyNode, { type: 'action' }>) {
+type ActionNodeOf = Extract<JourneyNode, { type: 'action' }>;
+
+/**
+ * An action node: cap check, command, count, then its deadline. Each step is awaited only when it gave a promise
+ * (a cap to check, a data source): without caps and data sources the whole visit is synchronous.
+ */
+function visitAction(ctx: WalkContext, id: string, node: ActionNodeOf): Visit | Promise<Visit> {
   const action = ctx.env.action(node.action);
   if (!action) throw new NodeFailure('unknownAction', `action "${node.action}" is not configured`);
-  const cap = await ctx.env.frequency?.check(ctx.inst.profileKey, action, ctx.env.now());
+  const cap = ctx.env.frequency?.check(ctx.inst.profileKey, action, ctx.env.now());
+  if (cap instanceof Promise) return cap.then((c) => uncapped(ctx, id, node, action, c));
+  return uncapped(ctx, id, node, action, cap);
+}
+
+function uncapped(ctx: WalkContext, id: string, node: ActionNodeOf, action: ActionConfig, cap: string | undefined) {
   if (cap !== undefined) {
     ctx.out.capped.push({ cap, journeyId: ctx.inst.journeyId });
     throw new NodeFailure('frequencyCapped', '');
   }
-  const data = await ruleData(ctx, ctx.def.needs[id] ?? NONE, actionNeeds(action, node.params));
+  const data = ruleData(ctx, ctx.def.needs[id] ?? NONE, actionNeeds(action, node.params));
+  if (data instanceof Promise) return data.then((d) => sendCommand(ctx, id, node, action, d));
+  return sendCommand(ctx, id, node, action, data);
+}
+
+function sendCommand(
+  ctx: WalkContext,
+  id: string,
+  node: ActionNodeOf,
+  action: ActionConfig,
+  data: RuleData,
+): Visit | Promise<Visit> {
   const emitted = rule(() =>
     buildCommand({
       action,
@@ -225,7 +268,12 @@ async function visitAction(ctx: WalkContext, id: string, node: Extract<JourneyNo
     }),
   );
   ctx.out.commands.push(emitted);
-  await ctx.env.frequency?.record(ctx.inst.profileKey, action, ctx.env.now());
+  const counted = ctx.env.frequency?.record(ctx.inst.profileKey, action, ctx.env.now());
+  if (counted instanceof Promise) return counted.then(() => afterCommand(ctx, id, node, emitted));
+  return afterCommand(ctx, id, node, emitted);
+}
+
+function afterCommand(ctx: WalkContext, id: string, node: ActionNodeOf, emitted: EmittedCommand): Visit {
   if (!node.onError) return node.next;
   const dueAt = Date.parse(emitted.command.deadline) + ctx.env.limits.actionResultGraceMs;
   const timer = newTimer(ctx, 'actionTimeout', id, dueAt);
@@ -233,12 +281,15 @@ async function visitAction(ctx: WalkContext, id: string, node: Extract<JourneyNo
   return BLOCKED;
 }
 
-async function visitUpdateProfile(ctx: WalkContext, id: string, node: UpdateProfileNode): Promise<Visit> {
-  const data = await ruleData(ctx, ctx.def.needs[id] ?? []);
-  const profile = rule(() => updatedProfile(ctx.profile, node, (v) => evaluateRule(v, data, ctx.def.timezone)));
-  ctx.profile = profile;
-  ctx.out.profileUpdates.push({ profileKey: ctx.inst.profileKey, profile });
-  return node.next;
+function visitUpdateProfile(ctx: WalkContext, id: string, node: UpdateProfileNode): Visit | Promise<Visit> {
+  const update = (data: RuleData) => {
+    const profile = rule(() => updatedProfile(ctx.profile, node, (v) => evaluateRule(v, data, ctx.def.timezone)));
+    ctx.profile = profile;
+    ctx.out.profileUpdates.push({ profileKey: ctx.inst.profileKey, profile });
+    return node.next;
+  };
+  const data = ruleData(ctx, ctx.def.needs[id] ?? NONE);
+  return data instanceof Promise ? data.then(update) : update(data);
 }
 
 function visitJump(ctx: WalkContext, node: JumpNode): Visit {
@@ -256,7 +307,7 @@ function lastEvent(inst: InstanceState): NormalizedEvent | undefined {
   return last;
 }
 
-async function visit(ctx: WalkContext, id: string, node: JourneyNode): Promise<Visit> {
+function visit(ctx: WalkContext, id: string, node: JourneyNode): Visit | Promise<Visit> {
   switch (node.type) {
     case 'condition':
       return visitCondition(ctx, id, node);
@@ -321,7 +372,9 @@ export async function walk(ctx: WalkContext, nodeId: string, first: StepStatus =
     status = 'transitioned';
     let next: Visit;
     try {
-      next = await visit(ctx, id, node);
+      // awaited only when the node had something to wait for (a data source, a store): most nodes are synchronous
+      const visited = visit(ctx, id, node);
+      next = visited instanceof Promise ? await visited : visited;
     } catch (err) {
       if (!(err instanceof NodeFailure)) throw err;
       next = onFailure(ctx, id, node, err);

@@ -17,8 +17,9 @@ import {
 } from '../../topology/index.js';
 import {
   type NormalizedEvent,
+  type NormalizeResult,
   type RegistryRetry,
-  normalizeEvent,
+  normalizeEventNow,
   profileKeyOf,
   recognitionOrder,
 } from '../journey/index.js';
@@ -66,32 +67,39 @@ export class NormalizeProcessor implements Processor<Buffer | null, Buffer | nul
    * registry client's timeout; then the event waits: RetryLaterError makes the runtime pause the partition and
    * hand the event again later, so it is neither dead-lettered nor holding a stop (the calls end with the task).
    */
-  private async normalize(r: StreamRecord<Buffer | null, Buffer | null>, md: InputMetadata | undefined, now: number) {
-    try {
-      const result = await normalizeEvent({
-        value: r.value,
-        events: this.configs(),
-        maxBytes: this.deps.limits.maxEventBytes,
-        ...(this.deps.decodeAvro ? { decodeAvro: this.deps.decodeAvro } : {}),
-        registryRetry: this.registryRetry,
-        fallbackId: md ? `${md.topic}-${md.partition}-${md.offset}` : `event-${r.timestamp}`,
-        fallbackTimestamp: r.timestamp,
-        now,
-      });
-      this.failedRounds = 0;
-      return result;
-    } catch (err) {
-      if (!(err instanceof JoError) || err.code !== 'SCHEMA_REGISTRY_UNAVAILABLE') throw err;
-      const wait = this.deps.limits.registryWaitMs * 2 ** Math.min(this.failedRounds++, 3);
-      throw new RetryLaterError(err, wait);
-    }
+  private normalize(r: StreamRecord<Buffer | null, Buffer | null>, md: InputMetadata | undefined, now: number) {
+    // a JSON event is normalized at once; only an Avro one (the registry) gives a promise
+    const result = normalizeEventNow({
+      value: r.value,
+      events: this.configs(),
+      maxBytes: this.deps.limits.maxEventBytes,
+      ...(this.deps.decodeAvro ? { decodeAvro: this.deps.decodeAvro } : {}),
+      registryRetry: this.registryRetry,
+      fallbackId: md ? `${md.topic}-${md.partition}-${md.offset}` : `event-${r.timestamp}`,
+      fallbackTimestamp: r.timestamp,
+      now,
+    });
+    if (!(result instanceof Promise)) return this.normalized(result);
+    return result.then(this.normalized, this.registryFailed);
   }
+
+  private readonly normalized = (result: NormalizeResult): NormalizeResult => {
+    this.failedRounds = 0;
+    return result;
+  };
+
+  private readonly registryFailed = (err: unknown): never => {
+    if (!(err instanceof JoError) || err.code !== 'SCHEMA_REGISTRY_UNAVAILABLE') throw err;
+    const wait = this.deps.limits.registryWaitMs * 2 ** Math.min(this.failedRounds++, 3);
+    throw new RetryLaterError(err, wait);
+  };
 
   async process(r: StreamRecord<Buffer | null, Buffer | null>): Promise<void> {
     const md = this.ctx.recordMetadata();
     this.metrics.consumed.inc({ topic: md?.topic ?? '' });
     const clock = this.deps.clock ?? this.ctx.clock;
-    const result = await this.normalize(r, md, clock.now());
+    const normalized = this.normalize(r, md, clock.now());
+    const result = normalized instanceof Promise ? await normalized : normalized;
     if (result.kind === 'dead') {
       await this.ctx.deadLetter({ code: result.code, message: result.message });
       return;

@@ -105,6 +105,13 @@ export function canPrefetch(x: unknown): x is Prefetchable {
  * In-memory store: a Map for lookups, keys kept in UTF-8 order for range scans (see sorted-keys.ts) from the first
  * scan on. A store only ever read by key (most stores of a simulation) never pays for keeping its keys in order.
  */
+/**
+ * Shared settled promises of the in-memory store: a write or a missed read has nothing of its own to hand back, and
+ * a settled promise can be awaited by any number of callers (one allocation less per call of every processor).
+ */
+const WRITTEN: Promise<void> = Promise.resolve();
+const MISSING: Promise<undefined> = Promise.resolve(undefined);
+
 export class InMemoryKeyValueStore<V> implements KeyValueStore<V> {
   private readonly map = new Map<string, V>();
   /**
@@ -116,18 +123,19 @@ export class InMemoryKeyValueStore<V> implements KeyValueStore<V> {
   constructor(readonly name: string) {}
 
   get(key: string): Promise<V | undefined> {
-    return Promise.resolve(this.map.get(key));
+    const v = this.map.get(key);
+    return v === undefined ? MISSING : Promise.resolve(v);
   }
 
   put(key: string, value: V): Promise<void> {
     if (this.sorted !== undefined && !this.map.has(key)) this.sorted.add(key);
     this.map.set(key, value);
-    return Promise.resolve();
+    return WRITTEN;
   }
 
   delete(key: string): Promise<void> {
     if (this.map.delete(key)) this.sorted?.delete(key);
-    return Promise.resolve();
+    return WRITTEN;
   }
 
   private order(): SortedKeys {
@@ -155,10 +163,10 @@ export class InMemoryKeyValueStore<V> implements KeyValueStore<V> {
   }
 
   flush(): Promise<void> {
-    return Promise.resolve();
+    return WRITTEN;
   }
 
   close(): Promise<void> {
-    return Promise.resolve();
+    return WRITTEN;
   }
 }
