@@ -101,6 +101,9 @@ export interface JourneyTopologyOptions {
 }
 
 /** Store names (their changelog topics are `${applicationId}-${name}-changelog`). */
+/** Headers of every record the journey processors forward: none, one frozen object shared by all of them. */
+export const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 export const STORES = {
   config: 'journey-config',
   profiles: 'profiles',

@@ -68,6 +68,7 @@ export class ConfigView implements JourneyRefs {
   private readonly compiledCache = new Map<string, CompiledJourney | null>();
   private entryIndex: Map<string, CompiledJourney[]> | undefined;
   private revisionCount = 0;
+  private capList: { readonly revision: number; readonly caps: readonly CapConfig[] } = { revision: -1, caps: [] };
 
   constructor(private readonly opts: ConfigViewOptions = {}) {}
 
@@ -197,9 +198,14 @@ export class ConfigView implements JourneyRefs {
   action(id: string): ActionConfig | undefined {
     return this.resources.action.get(id) as ActionConfig | undefined;
   }
-  /** Every frequency cap, sorted by id (journeys check them before each command). */
-  caps(): CapConfig[] {
-    return this.list('cap') as CapConfig[];
+  /**
+   * Every frequency cap, sorted by id (journeys check them before each command, twice: the list is kept until the
+   * view changes rather than sorted per command).
+   */
+  caps(): readonly CapConfig[] {
+    if (this.capList.revision !== this.revisionCount)
+      this.capList = { revision: this.revisionCount, caps: Object.freeze(this.list('cap') as CapConfig[]) };
+    return this.capList.caps;
   }
   /** Any non-journey resource by kind and id. */
   resource(kind: Exclude<ResourceKind, 'journey'>, id: string): Resource | undefined {

@@ -232,17 +232,18 @@ export function emptyOutcome(cause?: StepCause): Outcome {
 }
 
 export function mergeOutcome(into: Outcome, from: Outcome): Outcome {
-  into.commands.push(...from.commands);
-  into.steps.push(...from.steps);
-  into.timers.push(...from.timers);
-  into.discards.push(...from.discards);
-  into.entries.push(...from.entries);
-  into.exits.push(...from.exits);
-  into.profileUpdates.push(...from.profileUpdates);
-  into.jumps.push(...from.jumps);
-  into.capped.push(...from.capped);
-  into.goals.push(...from.goals);
-  into.origins.push(...from.origins);
+  // (most lists of an outcome are empty: no call spreading an empty list)
+  if (from.commands.length > 0) into.commands.push(...from.commands);
+  if (from.steps.length > 0) into.steps.push(...from.steps);
+  if (from.timers.length > 0) into.timers.push(...from.timers);
+  if (from.discards.length > 0) into.discards.push(...from.discards);
+  if (from.entries.length > 0) into.entries.push(...from.entries);
+  if (from.exits.length > 0) into.exits.push(...from.exits);
+  if (from.profileUpdates.length > 0) into.profileUpdates.push(...from.profileUpdates);
+  if (from.jumps.length > 0) into.jumps.push(...from.jumps);
+  if (from.capped.length > 0) into.capped.push(...from.capped);
+  if (from.goals.length > 0) into.goals.push(...from.goals);
+  if (from.origins.length > 0) into.origins.push(...from.origins);
   return into;
 }
 

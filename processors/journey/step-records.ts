@@ -11,11 +11,17 @@ const UNKNOWN_CAUSE: StepCause = { type: 'control', id: '' };
 
 /** Groups `steps` by instance (first appearance order), each group one record with `cause`. */
 export function toStepRecords(steps: readonly InstanceStep[], cause: StepCause = UNKNOWN_CAUSE): StepRecord[] {
-  const byInstance = new Map<string, StepRecord>();
+  const out: StepRecord[] = [];
+  // An instance's steps mostly come one after the other: the last record is tried first, and the records are
+  // indexed by key only once a step does not belong to it (no key string per step in the common case).
+  let byKey: Map<string, StepRecord> | undefined;
   for (const s of steps) {
-    // Discards with no instance (noJourneyForEvent) are grouped per journey so that each stays attributable.
-    const key = `${s.journeyId}\u0000${s.journeyVersion}\u0000${s.instanceId}`;
-    let rec = byInstance.get(key);
+    const last = out.at(-1);
+    let rec = last && sameInstance(last, s) ? last : undefined;
+    if (!rec && last) {
+      byKey ??= new Map(out.map((r) => [keyOf(r), r]));
+      rec = byKey.get(keyOf(s));
+    }
     if (!rec) {
       rec = {
         journeyId: s.journeyId,
@@ -25,7 +31,8 @@ export function toStepRecords(steps: readonly InstanceStep[], cause: StepCause =
         cause,
         steps: [],
       };
-      byInstance.set(key, rec);
+      out.push(rec);
+      byKey?.set(keyOf(s), rec);
     }
     const step: StepRecord['steps'][number] = {
       nodeId: s.nodeId,
@@ -36,5 +43,14 @@ export function toStepRecords(steps: readonly InstanceStep[], cause: StepCause =
     if (s.reason !== undefined) step.reason = s.reason;
     rec.steps.push(step);
   }
-  return [...byInstance.values()];
+  return out;
+}
+
+type InstanceOf = Pick<InstanceStep, 'journeyId' | 'journeyVersion' | 'instanceId'>;
+
+// Discards with no instance (noJourneyForEvent) are grouped per journey so that each stays attributable.
+const keyOf = (s: InstanceOf) => `${s.journeyId}\u0000${s.journeyVersion}\u0000${s.instanceId}`;
+
+function sameInstance(r: InstanceOf, s: InstanceOf): boolean {
+  return r.instanceId === s.instanceId && r.journeyId === s.journeyId && r.journeyVersion === s.journeyVersion;
 }

@@ -96,6 +96,8 @@ function discardTap(onDiscard: (labels: Record<string, string | number>) => void
 }
 
 const APP = 'jo-simulation';
+/** The cause of every timer firing (one object: observers read it, never change it). */
+const TIMER: SimCause = Object.freeze({ type: 'timer' });
 
 export class JourneySimulation {
   readonly clock: ManualClock;
@@ -218,27 +220,27 @@ export class JourneySimulation {
     if (until > this.clock.now() && Number.isFinite(until)) this.clock.set(until);
   }
 
-  private async fireTimers(at: number): Promise<void> {
+  // (fireTimers and process hand back the runner's promise: no async frame of their own per input)
+  private fireTimers(at: number): Promise<void> {
     // a timer due in the millisecond the punctuator last ran fires one millisecond later (as at the next tick)
     this.clock.set(Math.max(this.clock.now() + (at <= this.clock.now() ? 1 : 0), at));
-    this.cause = { type: 'timer' };
-    await this.runner.punctuate();
+    this.cause = TIMER;
+    return this.runner.punctuate();
   }
 
-  private async process(): Promise<void> {
+  private process(): Promise<void> {
     const next = this.queue.take();
-    if (!next) return;
+    if (!next) return Promise.resolve();
     if (next.at > this.clock.now()) this.clock.set(next.at);
     const input = next.item;
     if (input.kind === 'event') {
       this.cause = { type: 'event', index: input.index };
-      await this.runner.send(this.topics.events, input.key, input.value, this.clock.now());
-    } else {
-      const c = input.command;
-      this.cause = { type: 'result', commandId: c.commandId, action: c.action };
-      // handed over as a value: the resume processor reads it as the JSON a connector would have written
-      await this.runner.sendJson(this.topics.results, Buffer.from(c.profileKey), input.value, this.clock.now());
+      return this.runner.send(this.topics.events, input.key, input.value, this.clock.now());
     }
+    const c = input.command;
+    this.cause = { type: 'result', commandId: c.commandId, action: c.action };
+    // handed over as a value: the resume processor reads it as the JSON a connector would have written
+    return this.runner.sendJson(this.topics.results, Buffer.from(c.profileKey), input.value, this.clock.now());
   }
 
   private output(o: RunnerOutput): void {

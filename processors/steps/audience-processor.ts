@@ -17,7 +17,7 @@ import {
 } from '../journey/index.js';
 import { canPrefetch, type KeyValueStore, type Processor, type ProcessorContext } from '../../topology/index.js';
 import { taskJourneys, type OutcomeRecord, type TaskJourneys } from './task-journeys.js';
-import { STORES, type StepDeps } from '../topology-options.js';
+import { NO_HEADERS, STORES, type StepDeps } from '../topology-options.js';
 import { ScanShare } from './audience-share.js';
 
 /** Store value per `journeyId@version`: the last completed run and the scan in progress, if any. */
@@ -171,7 +171,8 @@ export class AudienceProcessor implements Processor<never, never, string, Outcom
       }
     }
     if (matched.length > 0) await enter();
-    if (!isEmpty(out)) await this.ctx.forward({ key: def.id, value: { outcome: out }, timestamp: now, headers: {} });
+    if (!isEmpty(out))
+      await this.ctx.forward({ key: def.id, value: { outcome: out }, timestamp: now, headers: NO_HEADERS });
     share.spend(clock.now() - started);
     this.journeys.metrics.audienceScanned.inc({ journey: def.id }, looked);
     if (done) {

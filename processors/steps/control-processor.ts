@@ -7,8 +7,8 @@ import { Value } from '@sinclair/typebox/value';
 import { ControlRecord } from '../../schemas/index.js';
 import { type Processor, type ProcessorContext, type StreamRecord } from '../../topology/index.js';
 import { taskJourneys, type OutcomeRecord, type TaskJourneys } from './task-journeys.js';
-import type { StepDeps } from '../topology-options.js';
 import { processorCodes } from '../codes.js';
+import { NO_HEADERS, type StepDeps } from '../topology-options.js';
 
 export class ControlProcessor implements Processor<string | null, unknown, string, OutcomeRecord> {
   private ctx!: ProcessorContext<string, OutcomeRecord>;
@@ -26,6 +26,6 @@ export class ControlProcessor implements Processor<string | null, unknown, strin
       throw processorCodes.error('CONTROL_INVALID', 'a jo.controls record is not a control record keyed by profile');
     const c = r.value;
     const outcome = await this.journeys.engine.exitProfile(r.key, c.journeyId, c.controlId);
-    await this.ctx.forward({ key: r.key, value: { outcome }, timestamp: r.timestamp, headers: {} });
+    await this.ctx.forward({ key: r.key, value: { outcome }, timestamp: r.timestamp, headers: NO_HEADERS });
   }
 }

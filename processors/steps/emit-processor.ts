@@ -10,7 +10,7 @@ import type { OutcomeRecord } from './task-journeys.js';
 import { journeyMetrics, type JourneyMetrics } from './journey-metrics.js';
 import { type Outcome, type ProfileState, TimerIndex, toStepRecords } from '../journey/index.js';
 import { processorCodes } from '../codes.js';
-import { STORES, type StepDeps } from '../topology-options.js';
+import { NO_HEADERS, STORES, type StepDeps } from '../topology-options.js';
 
 /** Sink node names. */
 export const SINKS = {
@@ -60,7 +60,7 @@ export class EmitProcessor implements Processor<string, OutcomeRecord, string, u
 
   /** One output record of the input at `ts` to `sink`. */
   private out(key: string, value: unknown, ts: number, sink: string): Promise<void> {
-    return this.ctx.forward({ key, value, timestamp: ts, headers: {} }, sink);
+    return this.ctx.forward({ key, value, timestamp: ts, headers: NO_HEADERS }, sink);
   }
 
   async process(r: StreamRecord<string, OutcomeRecord>): Promise<void> {
@@ -93,11 +93,17 @@ export class EmitProcessor implements Processor<string, OutcomeRecord, string, u
    * instance that entered and ended at once) never needs to reach the index (nor jo.timers).
    */
   private async applyTimers(timers: Outcome['timers']): Promise<void> {
+    // the common case (one op: an instance's one timer set or moved) needs no bookkeeping
+    if (timers.length === 1) await this.timers.apply(timers[0] as Outcome['timers'][number]);
+    else await this.applyEach(timers);
+    this.metrics.timersPending.set({ partition: this.ctx.partition }, this.timers.size());
+  }
+
+  private async applyEach(timers: Outcome['timers']): Promise<void> {
     const set = new Set<string>();
     const cancelled = new Set<string>();
     for (const t of timers) (t.op === 'set' ? set : cancelled).add(t.timer.token);
     for (const t of timers) if (!(set.has(t.timer.token) && cancelled.has(t.timer.token))) await this.timers.apply(t);
-    this.metrics.timersPending.set({ partition: this.ctx.partition }, this.timers.size());
   }
 
   private count({ outcome, eventTimestamp }: OutcomeRecord, now: number): void {

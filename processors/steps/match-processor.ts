@@ -5,7 +5,7 @@
  */
 import type { Processor, ProcessorContext, StreamRecord } from '../../topology/index.js';
 import { taskJourneys, type EnrichedEvent, type OutcomeRecord, type TaskJourneys } from './task-journeys.js';
-import type { StepDeps } from '../topology-options.js';
+import { NO_HEADERS, type StepDeps } from '../topology-options.js';
 
 export class MatchProcessor implements Processor<string, EnrichedEvent, string, OutcomeRecord> {
   private ctx!: ProcessorContext<string, OutcomeRecord>;
@@ -24,7 +24,7 @@ export class MatchProcessor implements Processor<string, EnrichedEvent, string, 
       key: r.key,
       value: { outcome, eventTimestamp: r.timestamp },
       timestamp: r.timestamp,
-      headers: {},
+      headers: NO_HEADERS,
     });
   }
 }

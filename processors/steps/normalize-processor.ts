@@ -25,7 +25,7 @@ import {
 } from '../journey/index.js';
 import { journeyMetrics, type JourneyMetrics } from './journey-metrics.js';
 import { processorMetrics } from '../metric-catalogue.js';
-import type { StepDeps } from '../topology-options.js';
+import { NO_HEADERS, type StepDeps } from '../topology-options.js';
 
 export class NormalizeProcessor implements Processor<Buffer | null, Buffer | null, string, NormalizedEvent> {
   private ctx!: ProcessorContext<string, NormalizedEvent>;
@@ -113,7 +113,7 @@ export class NormalizeProcessor implements Processor<Buffer | null, Buffer | nul
       key: profileKeyOf(result.event.identity),
       value: result.event,
       timestamp: r.timestamp,
-      headers: {},
+      headers: NO_HEADERS,
     });
   }
 }

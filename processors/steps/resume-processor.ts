@@ -10,7 +10,7 @@ import { ActionResult } from '../../schemas/index.js';
 import { type KeyValueStore, type Processor, type ProcessorContext, type StreamRecord } from '../../topology/index.js';
 import { taskJourneys, type OutcomeRecord, type TaskJourneys } from './task-journeys.js';
 import { processorCodes } from '../codes.js';
-import { STORES, type StepDeps } from '../topology-options.js';
+import { NO_HEADERS, STORES, type StepDeps } from '../topology-options.js';
 
 /** Compiled once: `Value.Check` walks the schema for every result (a few % of a replay's CPU). */
 const actionResult = TypeCompiler.Compile(ActionResult);
@@ -38,7 +38,7 @@ export class ResumeProcessor implements Processor<string | null, unknown, string
     const result = r.value;
     const key = result.profileKey ?? r.key ?? '';
     const outcome = await this.journeys.engine.onResult(result, key, (await this.journeys.profile(key)) ?? null);
-    await this.ctx.forward({ key, value: { outcome }, timestamp: r.timestamp, headers: {} });
+    await this.ctx.forward({ key, value: { outcome }, timestamp: r.timestamp, headers: NO_HEADERS });
   }
 
   /** Continues the instances a pause halted, once per resume of each journey (remembered in the stops store). */
@@ -50,7 +50,7 @@ export class ResumeProcessor implements Processor<string | null, unknown, string
       if ((await this.stops.get(k)) === at) continue;
       const outcome = await this.journeys.engine.resumeJourney(rec.id, (key) => this.journeys.profile(key));
       await this.stops.put(k, at);
-      await this.ctx.forward({ key: k, value: { outcome }, timestamp: this.journeys.clock.now(), headers: {} });
+      await this.ctx.forward({ key: k, value: { outcome }, timestamp: this.journeys.clock.now(), headers: NO_HEADERS });
     }
   }
 
@@ -63,7 +63,12 @@ export class ResumeProcessor implements Processor<string | null, unknown, string
         if ((await this.stops.get(k)) !== undefined) continue;
         const outcome = await this.journeys.engine.stopVersion(rec.id, v.version);
         await this.stops.put(k, this.journeys.clock.now());
-        await this.ctx.forward({ key: k, value: { outcome }, timestamp: this.journeys.clock.now(), headers: {} });
+        await this.ctx.forward({
+          key: k,
+          value: { outcome },
+          timestamp: this.journeys.clock.now(),
+          headers: NO_HEADERS,
+        });
       }
   }
 }

@@ -14,7 +14,7 @@
 import { isRetryable, type Processor, type ProcessorContext } from '../../topology/index.js';
 import { taskJourneys, type OutcomeRecord, type TaskJourneys } from './task-journeys.js';
 import { type JourneyTimer, TimerIndex } from '../journey/index.js';
-import { STORES, type StepDeps } from '../topology-options.js';
+import { NO_HEADERS, STORES, type StepDeps } from '../topology-options.js';
 
 export class TimersProcessor implements Processor<never, never, string, OutcomeRecord> {
   private ctx!: ProcessorContext<string, OutcomeRecord>;
@@ -63,7 +63,7 @@ export class TimersProcessor implements Processor<never, never, string, OutcomeR
       await this.index.remove(t);
       this.journeys.metrics.timerLateness.observe({}, (now - t.dueAt) / 1000);
       this.journeys.metrics.timersFired.inc({ kind: t.kind });
-      await this.ctx.forward({ key: t.profileKey, value: { outcome }, timestamp: now, headers: {} });
+      await this.ctx.forward({ key: t.profileKey, value: { outcome }, timestamp: now, headers: NO_HEADERS });
     } catch (err) {
       if (isRetryable(err)) throw err;
       await this.ctx.deadLetter({
