@@ -10,7 +10,7 @@
  * first transition cancels whichever is not the next deadline and they carry `armed` from then on.
  */
 import type { Blocked, InstanceState, JourneyTimer, TimerKind } from './journey-model.js';
-import { timerKey } from './timer-index.js';
+import { keyBefore } from './timer-index.js';
 
 /** The timer of `inst` for a deadline. */
 export function timerOf(
@@ -50,7 +50,7 @@ export function indexedTimers(inst: InstanceState): JourneyTimer[] {
 /** The deadline the index must hold for a running instance: the earliest, in the index's own (firing) order. */
 export function nextDeadline(inst: InstanceState): JourneyTimer | undefined {
   let next: JourneyTimer | undefined;
-  for (const t of deadlines(inst)) if (!next || timerKey(t) < timerKey(next)) next = t;
+  for (const t of deadlines(inst)) if (!next || keyBefore(t, next)) next = t;
   return next;
 }
 

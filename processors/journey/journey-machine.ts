@@ -6,7 +6,6 @@
  */
 import type { ActionResult } from '../../schemas/index.js';
 import { isoAt } from './iso-time.js';
-import { deterministicId } from './ids.js';
 import {
   emptyOutcome,
   type EngineEnv,
@@ -22,6 +21,7 @@ import { entryRefusal, readsInstanceId } from './entry-condition.js';
 import { applyExitCriteria, applyGoal, wantsEvent } from './exit-criteria.js';
 import { finish, newTimer, ruleData, step, unblock, walk, type WalkContext } from './journey-walk.js';
 import { indexedTimers, settleTimers } from './instance-timer.js';
+import { instanceIdOf, lastConsumed, outcomeOf, outsideEntryWindow, profileKeyOf } from './instance-state.js';
 
 export interface Transition {
   /** The profile's new state in the journey (write it back), or unchanged when nothing happened. */
@@ -380,45 +380,4 @@ export class JourneyMachine {
     finish(ctx, inst.currentNode, 'ended', reason);
     return this.settle(pj, ctx, true);
   }
-}
-
-function outcomeOf(
-  commandId: string,
-  r: Pick<ActionResult, 'status' | 'httpStatus' | 'response' | 'attempts' | 'error'>,
-) {
-  return {
-    commandId,
-    status: r.status,
-    attempts: r.attempts,
-    ...(r.httpStatus !== undefined ? { httpStatus: r.httpStatus } : {}),
-    ...(r.response !== undefined ? { response: r.response } : {}),
-    ...(r.error !== undefined ? { error: r.error } : {}),
-  };
-}
-
-/**
- * The last event the instance consumed (`event` on steps resumed by a timer or an action result). Instances
- * stored before `lastEvent` existed fall back to their entry event.
- */
-function lastConsumed(inst: InstanceState): NormalizedEvent | undefined {
-  if (inst.lastEvent) return inst.lastEvent;
-  for (const e of Object.values(inst.events)) if (e.id === inst.entryEventId) return e;
-  return undefined;
-}
-
-/** The id of the instance `event` would start for `pj` in `def` (deterministic: a replay makes the same one). */
-function instanceIdOf(def: JourneyDef, pj: ProfileJourney, event: NormalizedEvent): string {
-  return deterministicId('instance', def.id, def.version, pj.profileKey, pj.entries + 1, event.id);
-}
-
-function profileKeyOf(event: NormalizedEvent): string {
-  return `${event.identity.namespace}:${event.identity.id}`;
-}
-
-/** `outsideEntryWindow` before the journey's `startAt` or from its `endAt` on; running instances are not affected. */
-function outsideEntryWindow(def: JourneyDef, now: number): string | undefined {
-  const { startAt, endAt } = def.config;
-  if (startAt !== undefined && now < Date.parse(startAt)) return 'outsideEntryWindow';
-  if (endAt !== undefined && now >= Date.parse(endAt)) return 'outsideEntryWindow';
-  return undefined;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryKeyValueStore, jsonSerde, type KeyValueStore, type Serde } from '../../topology/index.js';
 import type { JourneyTimer } from './journey-model.js';
-import { InvalidTimerRecord, TimerIndex, timerKey, timerSerde } from './timer-index.js';
+import { InvalidTimerRecord, keyBefore, TimerIndex, timerKey, timerSerde } from './timer-index.js';
 
 /** A store that keeps bytes and deserializes on every read and scan, as the RocksDB store does. */
 class BytesStore<V> implements KeyValueStore<V> {
@@ -124,5 +124,15 @@ describe('TimerIndex', () => {
     const old = new BytesStore(jsonSerde<JourneyTimer>());
     old.bytes.set(badKey, Buffer.from('not json at all'));
     await expect(new TimerIndex(old as never).due(100, 10)).rejects.toThrow(SyntaxError);
+  });
+});
+
+describe('keyBefore', () => {
+  it('orders two timers as their index keys do (due ms, then token; odd due times included)', () => {
+    const dues = [0, -5, 1.7, 1, 2, 999, 1000, 1_767_225_600_000, 1_767_225_600_000.9, 1e15, 2e15, Number.NaN];
+    const tokens = ['a.1', 'a.10', 'a.2', 'b.1', ''];
+    const timers = dues.flatMap((dueAt) => tokens.map((token) => ({ dueAt, token })));
+    for (const a of timers)
+      for (const b of timers) expect([a, b, keyBefore(a, b)]).toEqual([a, b, timerKey(a) < timerKey(b)]);
   });
 });

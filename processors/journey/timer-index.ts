@@ -19,6 +19,19 @@ export function timerKey(timer: Pick<JourneyTimer, 'dueAt' | 'token'>): string {
   return `${String(Math.max(0, Math.floor(timer.dueAt))).padStart(WIDTH, '0')}|${timer.token}`;
 }
 
+const PADDED_BELOW = 10 ** WIDTH;
+
+/**
+ * `timerKey(a) < timerKey(b)`, without making the keys when both due times are padded to the same width (always, in
+ * practice): then keys order as their whole due ms, then as their tokens.
+ */
+export function keyBefore(a: Pick<JourneyTimer, 'dueAt' | 'token'>, b: Pick<JourneyTimer, 'dueAt' | 'token'>) {
+  const da = Math.max(0, Math.floor(a.dueAt));
+  const db = Math.max(0, Math.floor(b.dueAt));
+  if (!(da < PADDED_BELOW && db < PADDED_BELOW)) return timerKey(a) < timerKey(b);
+  return da !== db ? da < db : a.token < b.token;
+}
+
 /** A timer-index value that is not a timer: its bytes and why. */
 export class InvalidTimerRecord {
   constructor(
