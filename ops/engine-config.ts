@@ -36,6 +36,11 @@ export const EngineConfigSchema = Type.Object(
     /** Tasks without stores pipeline their commits over two transactional producers (exactly-once only). */
     pipelinedCommits: Type.Boolean(),
     /**
+     * Exactly-once: `task` gives each task its own transactions; `process` commits all of the process's tasks in one
+     * transaction at a time (Kafka Streams' exactly_once_v2).
+     */
+    transactionScope: Type.Union([Type.Literal('task'), Type.Literal('process')]),
+    /**
      * After a record from the engine's own repartition topic, a task commits this many ms after it instead of at the
      * next interval tick (an event waits out one commit interval, not two); -1: only the interval.
      */
@@ -129,6 +134,7 @@ function fromEnv(env: Env): Record<string, unknown> {
     commitIntervalMs: num(env['JO_COMMIT_INTERVAL_MS']),
     eagerCommit: bool(env['JO_EAGER_COMMIT']),
     pipelinedCommits: bool(env['JO_PIPELINED_COMMITS']),
+    transactionScope: env['JO_TRANSACTION_SCOPE'],
     hopCommitDelayMs: num(env['JO_HOP_COMMIT_DELAY_MS']),
     maxEventBytes: num(env['JO_MAX_EVENT_BYTES']),
     outputCompression: env['JO_OUTPUT_COMPRESSION'],
@@ -174,6 +180,7 @@ export const DEFAULTS = {
   commitIntervalMs: 100,
   eagerCommit: false,
   pipelinedCommits: true,
+  transactionScope: 'task',
   hopCommitDelayMs: 10,
   maxEventBytes: 1_048_576,
   outputCompression: 'lz4',

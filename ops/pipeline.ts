@@ -54,6 +54,7 @@ export function pipelineComponent(shared: SharedParts): Component {
     commitIntervalMs: config.commitIntervalMs,
     eagerCommit: config.eagerCommit && config.processingGuarantee === 'exactly_once',
     pipelinedCommits: config.pipelinedCommits,
+    transactionScope: config.transactionScope,
     hopCommitDelayMs: config.hopCommitDelayMs < 0 ? false : config.hopCommitDelayMs,
     storeMemory: { cacheBytes: config.storeCacheBytes },
     maxQueuedBytesPerTask: config.taskQueueBytes,

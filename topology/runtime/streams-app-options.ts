@@ -42,6 +42,13 @@ export interface StreamsAppOptions {
    */
   readonly pipelinedCommits?: boolean;
   /**
+   * Exactly-once: `task` (default) gives each task its own transactional producer and transactions; `process` commits
+   * all of the app's tasks together, one transaction at a time (shared-transactions.ts, Kafka Streams'
+   * `exactly_once_v2`): far fewer transactions under light and moderate load. Its transactional id is
+   * `<applicationId>-<instanceId>`, so give the app a stable `instanceId`.
+   */
+  readonly transactionScope?: 'task' | 'process';
+  /**
    * Local state root (RocksDB stores and checkpoints under `<stateDir>/<taskId>`). Without it every store is in
    * memory and rebuilt from its changelog whenever its task starts.
    */

@@ -32,6 +32,7 @@ import { ensureHostsTopic, HostPublisher, hostsTopic, ownedStorePartitions } fro
 import { bindMetrics } from './runtime-metrics.js';
 import { defaultRuntimeNames, type RuntimeNames } from '../api/runtime-names.js';
 import { TaskStateBackend, type ChangelogRestorer } from '../state/task-state.js';
+import { SharedTransactions } from './shared-transactions.js';
 
 import { restoreChangelogs } from '../state/changelog-restore.js';
 
@@ -62,6 +63,8 @@ export class StreamsApp {
   private readonly instanceId: string;
   private hosts: HostPublisher | undefined;
   private readonly relaunch: RelaunchBackoff;
+  /** `transactionScope: 'process'`: the one transactional producer of all tasks. */
+  private readonly shared: SharedTransactions | undefined;
 
   constructor(private readonly opts: StreamsAppOptions) {
     if (!opts.kafka && !opts.brokers) throw new TypeError('StreamsApp needs `kafka` or `brokers`');
@@ -71,6 +74,17 @@ export class StreamsApp {
     this.exactlyOnce = (opts.processingGuarantee ?? 'exactly-once') === 'exactly-once';
     this.instanceId = opts.instanceId ?? randomUUID();
     this.relaunch = new RelaunchBackoff(this.clock, opts.relaunchBackoff);
+    if (this.exactlyOnce && opts.transactionScope === 'process') {
+      const kafka = this.kafka;
+      this.shared = new SharedTransactions({
+        producers: opts.producers ?? ((p) => kafka.transactionalProducer(p)),
+        transactionalId: `${opts.applicationId}-${this.instanceId}`,
+        groupId: opts.applicationId,
+        timer: this.timer,
+        // Kafka Streams' exactly-once default: partitions a crashed process held are readable again within 10 s
+        transactionTimeoutMs: 10_000,
+      });
+    }
     bindMetrics(this.events, opts.metrics ?? noopMetrics, this.names.metricPrefix);
     this.consumerWatch = new ConsumerWatch({
       timer: this.timer,
@@ -192,6 +206,9 @@ export class StreamsApp {
       onAssignment: (assignment) => this.reconcile(assignment),
       onRebalancing: () => this.setState('rebalancing'),
     });
+    // Before any task starts: initialising the shared transactional id aborts whatever this instance's previous
+    // incarnation left open (it would hold back the restores and the reads of its partitions until it timed out).
+    await this.shared?.connect();
     await this.consumer.start();
   }
 
@@ -213,7 +230,10 @@ export class StreamsApp {
     }
     this.assigned = next;
     this.log('info', 'assignment', { tasks: [...next].sort() });
-    for (const [id, r] of this.runners) if (!next.has(id)) this.retire(id, r, true);
+    // A revoked task commits what it processed, unless its commits go through the shared transactions: by now the
+    // group has a new generation and another member may own the task (and have read its offsets); it is closed
+    // without committing and the new owner redoes its uncommitted records.
+    for (const [id, r] of this.runners) if (!next.has(id)) this.retire(id, r, !this.shared);
     for (const id of next) {
       const r = this.runners.get(id);
       if (r) for (const [topic, off] of r.fetchPositions()) this.consumer?.seek(topic, partitionOfTask(id), off);
@@ -300,6 +320,7 @@ export class StreamsApp {
       eagerCommit: o.eagerCommit ?? this.exactlyOnce,
       ...(o.hopCommitDelayMs === undefined ? {} : { hopCommitDelayMs: o.hopCommitDelayMs }),
       pipelinedCommits: o.pipelinedCommits ?? true,
+      ...(this.shared ? { sharedTransactions: this.shared } : {}),
       maxQueued: o.maxQueuedPerTask ?? 5_000,
       maxQueuedBytes: o.maxQueuedBytesPerTask ?? 4 * 1024 * 1024,
       maxPendingOutputBytes: o.maxPendingOutputBytesPerTask ?? 16 * 1024 * 1024,
@@ -382,9 +403,13 @@ export class StreamsApp {
   private async shutdown(): Promise<void> {
     // leave the hosts topic first: callers stop asking this member while its tasks close
     await this.hosts?.publish(this.instanceId, null);
-    await this.consumer?.stop();
+    // Shared transactions carry the group membership (KIP-447): the tasks commit before the consumer leaves the
+    // group, or their last commits would be refused. Task transactions commit after it stopped fetching.
+    if (!this.shared) await this.consumer?.stop();
     for (const [id, r] of [...this.runners]) this.retire(id, r, true);
     await Promise.all([...this.closing.values()]);
+    await this.shared?.close();
+    if (this.shared) await this.consumer?.stop();
     await this.consumer?.disconnect();
     await this.globals?.close().catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);

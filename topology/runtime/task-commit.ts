@@ -33,7 +33,7 @@ export function requestChunks(outs: readonly OutgoingRecord[], maxBytes = MAX_RE
  * request's base offset for that partition plus its count of records there; the last request wins.
  */
 export function changelogEnds(
-  outs: readonly OutgoingRecord[],
+  outs: ReadonlyArray<{ readonly topic: string }>,
   requests: ReadonlyArray<{ readonly records: readonly unknown[]; readonly results: readonly ProduceResult[] }>,
   changelogs: ReadonlySet<string>,
   partition: number,

@@ -13,6 +13,7 @@ import type { StateBackend } from '../state/state-backend.js';
 import type { CpuSlice } from './cpu-slice.js';
 import type { ErrorPolicy } from './task.js';
 import type { TaskRunner } from './task-runner.js';
+import type { SharedTransactions } from './shared-transactions.js';
 
 /** Default largest output record: under the broker's default `max.message.bytes` (1,048,588) with room to spare. */
 export const MAX_OUTPUT_RECORD_BYTES = 1_000_000;
@@ -52,6 +53,8 @@ export interface TaskRunnerOptions {
    * so a record processed during a commit does not wait for all of it. Default false.
    */
   readonly pipelinedCommits?: boolean;
+  /** Exactly-once: commit through the process's shared transactions instead of the task's own producers. */
+  readonly sharedTransactions?: SharedTransactions;
   /** Queue length above which the task's input partitions are paused. */
   readonly maxQueued: number;
   /** Queued key + value bytes above which the task's input partitions are paused (default: no byte limit). */

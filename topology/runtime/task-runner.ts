@@ -154,6 +154,13 @@ export class TaskRunner {
       this.producer = o.sharedProducer;
       return;
     }
+    if (o.sharedTransactions) {
+      // The previous owner of the task is fenced by the group generation of its offset commit (KIP-447), and its
+      // open transaction settled before offsets are read (require-stable fetch).
+      this.committer = o.sharedTransactions.committerFor(this.id);
+      this.commits = new CommitsInFlight(1, () => this.wake?.());
+      return;
+    }
     if (!o.producers) throw new Error(`task ${this.id}: exactly-once needs a transactional producer factory`);
     const id = `${o.applicationId}-${this.id}`;
     // A task without stores pipelines its commits over a second producer (transaction-pipeline.ts); both ids are

@@ -10,6 +10,7 @@
 import { RetryableError } from '../api/errors.js';
 import type { TopologyCode } from '../codes.js';
 import type {
+  ConsumerGroupMetadata,
   KafkaTransaction,
   OutRecord,
   PartitionOffset,
@@ -85,6 +86,8 @@ export interface TransactionCommitterOptions {
 export interface CommitInput {
   readonly records: readonly OutRecord[];
   readonly offsets: readonly PartitionOffset[];
+  /** The group membership the offsets are committed under (fencing, KIP-447); none: not checked. */
+  readonly membership?: ConsumerGroupMetadata;
 }
 
 /** One produce request of a commit: its records, in order, and where the broker put them. */
@@ -137,7 +140,7 @@ export class TransactionCommitter {
       // Both must settle before the transaction ends.
       const [sent, offsets] = await Promise.allSettled([
         sendInRequests(txn, input.records, this.opts.maxRequestBytes),
-        input.offsets.length ? txn.sendOffsets(this.opts.groupId, input.offsets) : Promise.resolve(),
+        input.offsets.length ? txn.sendOffsets(this.opts.groupId, input.offsets, input.membership) : Promise.resolve(),
       ]);
       if (sent.status === 'rejected') throw sent.reason;
       if (offsets.status === 'rejected') throw offsets.reason;
