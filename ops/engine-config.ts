@@ -180,7 +180,7 @@ export const DEFAULTS = {
   commitIntervalMs: 100,
   eagerCommit: false,
   pipelinedCommits: true,
-  transactionScope: 'task',
+  transactionScope: 'process',
   hopCommitDelayMs: 10,
   maxEventBytes: 1_048_576,
   outputCompression: 'lz4',

@@ -17,6 +17,8 @@
  */
 import type { ConsumerGroupMetadata, TransactionalProducer, TransactionalProducerFactory } from '../kafka/port.js';
 import type { Timer } from '../api/timer.js';
+import type { KafkaClient } from '../kafka/kafka-client.js';
+import type { StreamsAppOptions } from './streams-app-options.js';
 import {
   CommitAfterFailureError,
   TransactionCommitter,
@@ -24,6 +26,25 @@ import {
   type SentRequest,
 } from './transaction-committer.js';
 import type { Committer } from './transaction-pipeline.js';
+
+/** The app's shared transactions under exactly-once with `transactionScope: 'process'`; otherwise none. */
+export function processTransactions(
+  o: StreamsAppOptions,
+  exactlyOnce: boolean,
+  instanceId: string,
+  kafka: KafkaClient,
+  timer: Timer,
+): SharedTransactions | undefined {
+  if (!exactlyOnce || o.transactionScope !== 'process') return undefined;
+  return new SharedTransactions({
+    producers: o.producers ?? ((p) => kafka.transactionalProducer(p)),
+    transactionalId: `${o.applicationId}-${instanceId}`,
+    groupId: o.applicationId,
+    timer,
+    // Kafka Streams' exactly-once default: what a crashed process left open is aborted within 10 s
+    transactionTimeoutMs: 10_000,
+  });
+}
 
 export interface SharedTransactionsOptions {
   readonly producers: TransactionalProducerFactory;

@@ -8,7 +8,8 @@ import type { Timer } from '../api/timer.js';
 import type { KafkaClient } from '../kafka/kafka-client.js';
 import type { TransactionalProducerFactory } from '../kafka/port.js';
 import type { StateBackend } from '../state/state-backend.js';
-import type { ChangelogRestorer, StoreMemory } from '../state/task-state.js';
+import { TaskStateBackend, type ChangelogRestorer, type StoreMemory } from '../state/task-state.js';
+import { restoreChangelogs } from '../state/changelog-restore.js';
 import type { RelaunchBackoffOptions } from './relaunch-backoff.js';
 import type { ErrorPolicy } from './task.js';
 
@@ -115,3 +116,16 @@ export interface StreamsAppOptions {
 export type StoreQuery<V> =
   | { readonly status: 'ok'; readonly store: KeyValueStore<V> }
   | { readonly status: 'unavailable'; readonly reason: 'rebalancing' | 'notOwner' | 'restoring' };
+
+/** The app's state backend: the one given, else local stores restored from their changelogs. */
+export function stateBackendOf(opts: StreamsAppOptions, kafka: KafkaClient, clock: Clock): StateBackend {
+  if (opts.state) return opts.state;
+  const restorer = opts.restorer ?? restoreChangelogs;
+  return new TaskStateBackend({
+    kafka,
+    clock,
+    restorer,
+    ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }),
+    ...(opts.storeMemory === undefined ? {} : { storeMemory: opts.storeMemory }),
+  });
+}

@@ -151,47 +151,49 @@ describe('StreamsApp on Kafka', () => {
     expect(out.map((r) => `${r.key}=${r.value}`).sort()).toEqual(['k1=hello', 'k2=bonjour', 'k3=none']);
   });
 
-  it('shares work between instances; a third joins and one leaves mid-stream without loss or duplicates', async () => {
-    const t = await topics({ in: 6, out: 6, dlq: 1 });
-    const appId = uniqueName('app-rebalance');
-    const topology = countingTopology({ input: t.in, output: t.out });
-    const all: string[] = [];
-    const send = async (ws: string[]) => {
-      all.push(...ws);
-      await produce(
-        kafka,
-        t.in,
-        ws.map((w) => ({ key: w, value: w })),
-      );
-    };
-    const mk = (name: string) => app({ applicationId: appId, topology, dlqTopic: t.dlq, instanceId: name });
-    const a = mk('a');
-    const b = mk('b');
-    await send(words(1_000, 30));
-    await Promise.all([a.start(), b.start()]);
-    await waitFor(() => a.runningTasks().length > 0 && b.runningTasks().length > 0, 60_000, 'a and b share tasks');
-    // Keep records flowing while the membership changes.
-    let stop = false;
-    const flowing = (async () => {
-      for (let i = 0; !stop || i < 40; i++) {
-        await send(words(100, 30, i));
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
-    const c = mk('c');
-    await c.start();
-    await waitFor(() => c.runningTasks().length > 0, 60_000, 'c gets tasks');
-    const moved = c.runningTasks();
-    await a.close();
-    await waitFor(() => b.runningTasks().length + c.runningTasks().length === 6, 60_000, 'b and c own every task');
-    stop = true;
-    await flowing;
-    expect(moved.length).toBeGreaterThan(0);
-    const out = await readCommitted(kafka, t.out, (r) => r.length >= all.length, 90_000);
-    // Exactly-once across moves: each word's counts run 1..N once, which needs each store to follow its partition.
-    expect(exactlyOnceProblems(out, expectedCounts(all))).toEqual([]);
-    expect(out).toHaveLength(all.length);
-  });
+  for (const transactionScope of ['task', 'process'] as const)
+    it(`shares work between instances; a third joins and one leaves mid-stream without loss or duplicates (transactions per ${transactionScope})`, async () => {
+      const t = await topics({ in: 6, out: 6, dlq: 1 });
+      const appId = uniqueName('app-rebalance');
+      const topology = countingTopology({ input: t.in, output: t.out });
+      const all: string[] = [];
+      const send = async (ws: string[]) => {
+        all.push(...ws);
+        await produce(
+          kafka,
+          t.in,
+          ws.map((w) => ({ key: w, value: w })),
+        );
+      };
+      const mk = (name: string) =>
+        app({ applicationId: appId, topology, dlqTopic: t.dlq, instanceId: name, transactionScope });
+      const a = mk('a');
+      const b = mk('b');
+      await send(words(1_000, 30));
+      await Promise.all([a.start(), b.start()]);
+      await waitFor(() => a.runningTasks().length > 0 && b.runningTasks().length > 0, 60_000, 'a and b share tasks');
+      // Keep records flowing while the membership changes.
+      let stop = false;
+      const flowing = (async () => {
+        for (let i = 0; !stop || i < 40; i++) {
+          await send(words(100, 30, i));
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+      const c = mk('c');
+      await c.start();
+      await waitFor(() => c.runningTasks().length > 0, 60_000, 'c gets tasks');
+      const moved = c.runningTasks();
+      await a.close();
+      await waitFor(() => b.runningTasks().length + c.runningTasks().length === 6, 60_000, 'b and c own every task');
+      stop = true;
+      await flowing;
+      expect(moved.length).toBeGreaterThan(0);
+      const out = await readCommitted(kafka, t.out, (r) => r.length >= all.length, 90_000);
+      // Exactly-once across moves: each word's counts run 1..N once, which needs each store to follow its partition.
+      expect(exactlyOnceProblems(out, expectedCounts(all))).toEqual([]);
+      expect(out).toHaveLength(all.length);
+    });
 
   it('rebuilds a wiped state directory from the changelog and continues with identical results', async () => {
     const t = await topics({ in: 2, out: 2, dlq: 1 });

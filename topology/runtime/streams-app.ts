@@ -1,7 +1,8 @@
 /**
  * `StreamsApp`: runs a `Topology` on Kafka (like Kafka Streams' `KafkaStreams`). One consumer in group
  * `applicationId` with a task assigner that keeps co-partitioned partitions together; one `TaskRunner` per
- * assigned task, each with its own transactional producer (`${applicationId}-${taskId}`) under exactly-once;
+ * assigned task, each with its own transactional producer (`${applicationId}-${taskId}`) under exactly-once, or all
+ * committing through the app's shared transactions (`transactionScope: 'process'`, shared-transactions.ts);
  * global stores fed by a consumer of their own. The consumer only enqueues fetched records, so heartbeats keep
  * flowing however long a record takes, and tasks run concurrently. Rebalances close revoked tasks (committing
  * what they did), keep retained ones, start new ones; a failed task (fenced, commit error) is closed dirty and
@@ -22,7 +23,7 @@ import { TaskRunner } from './task-runner.js';
 import { CpuSlice } from './cpu-slice.js';
 import { TaskProcessingError } from './task-runner-options.js';
 import { partitionOfTask, taskIdOf } from './task.js';
-import type { StoreQuery, StreamsAppOptions } from './streams-app-options.js';
+import { stateBackendOf, type StoreQuery, type StreamsAppOptions } from './streams-app-options.js';
 
 export type { StoreQuery, StreamsAppOptions } from './streams-app-options.js';
 import { SystemTimer, type Timer } from '../api/timer.js';
@@ -31,12 +32,7 @@ import { RelaunchBackoff } from './relaunch-backoff.js';
 import { ensureHostsTopic, HostPublisher, hostsTopic, ownedStorePartitions } from './host-directory.js';
 import { bindMetrics } from './runtime-metrics.js';
 import { defaultRuntimeNames, type RuntimeNames } from '../api/runtime-names.js';
-import { TaskStateBackend, type ChangelogRestorer } from '../state/task-state.js';
-import { SharedTransactions } from './shared-transactions.js';
-
-import { restoreChangelogs } from '../state/changelog-restore.js';
-
-const defaultRestorer: ChangelogRestorer | undefined = restoreChangelogs;
+import { processTransactions, type SharedTransactions } from './shared-transactions.js';
 
 export class StreamsApp {
   /** Typed diagnostics: records processed, commits, restore progress, lag, task and app state, task errors. */
@@ -74,17 +70,7 @@ export class StreamsApp {
     this.exactlyOnce = (opts.processingGuarantee ?? 'exactly-once') === 'exactly-once';
     this.instanceId = opts.instanceId ?? randomUUID();
     this.relaunch = new RelaunchBackoff(this.clock, opts.relaunchBackoff);
-    if (this.exactlyOnce && opts.transactionScope === 'process') {
-      const kafka = this.kafka;
-      this.shared = new SharedTransactions({
-        producers: opts.producers ?? ((p) => kafka.transactionalProducer(p)),
-        transactionalId: `${opts.applicationId}-${this.instanceId}`,
-        groupId: opts.applicationId,
-        timer: this.timer,
-        // Kafka Streams' exactly-once default: partitions a crashed process held are readable again within 10 s
-        transactionTimeoutMs: 10_000,
-      });
-    }
+    this.shared = processTransactions(opts, this.exactlyOnce, this.instanceId, this.kafka, this.timer);
     bindMetrics(this.events, opts.metrics ?? noopMetrics, this.names.metricPrefix);
     this.consumerWatch = new ConsumerWatch({
       timer: this.timer,
@@ -92,17 +78,7 @@ export class StreamsApp {
       stopped: () => this.appState !== 'running' && this.appState !== 'rebalancing',
       log: (level, msg, extra) => this.log(level, msg, extra),
     });
-    const restorer = opts.restorer ?? defaultRestorer;
-    if (!opts.state && !restorer) throw new TypeError('StreamsApp needs a changelog `restorer` or a `state` backend');
-    this.stateBackend =
-      opts.state ??
-      new TaskStateBackend({
-        kafka: this.kafka,
-        clock: this.clock,
-        restorer: restorer as ChangelogRestorer,
-        ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }),
-        ...(opts.storeMemory === undefined ? {} : { storeMemory: opts.storeMemory }),
-      });
+    this.stateBackend = stateBackendOf(opts, this.kafka, this.clock);
   }
 
   get state(): AppState {
@@ -229,10 +205,10 @@ export class StreamsApp {
       if (sub !== undefined) for (const p of parts) next.add(taskIdOf(sub, p));
     }
     this.assigned = next;
+    this.shared?.assigned(this.consumer?.groupMetadata(), next);
     this.log('info', 'assignment', { tasks: [...next].sort() });
-    // A revoked task commits what it processed, unless its commits go through the shared transactions: by now the
-    // group has a new generation and another member may own the task (and have read its offsets); it is closed
-    // without committing and the new owner redoes its uncommitted records.
+    // A revoked task commits what it processed, except on shared transactions: another member may own it already
+    // (and have read its offsets), so it closes without committing and the new owner redoes the rest.
     for (const [id, r] of this.runners) if (!next.has(id)) this.retire(id, r, !this.shared);
     for (const id of next) {
       const r = this.runners.get(id);
@@ -403,8 +379,7 @@ export class StreamsApp {
   private async shutdown(): Promise<void> {
     // leave the hosts topic first: callers stop asking this member while its tasks close
     await this.hosts?.publish(this.instanceId, null);
-    // Shared transactions carry the group membership (KIP-447): the tasks commit before the consumer leaves the
-    // group, or their last commits would be refused. Task transactions commit after it stopped fetching.
+    // Shared transactions carry the group membership (KIP-447): their tasks commit before the consumer leaves.
     if (!this.shared) await this.consumer?.stop();
     for (const [id, r] of [...this.runners]) this.retire(id, r, true);
     await Promise.all([...this.closing.values()]);

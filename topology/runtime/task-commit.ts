@@ -1,5 +1,7 @@
 /** Helpers of a task's commit: produce requests, changelog end offsets, at-least-once sends. */
-import type { ProduceResult } from '../kafka/port.js';
+import type { ProduceResult, TransactionalProducer, TransactionalProducerFactory } from '../kafka/port.js';
+import type { TaskRunnerOptions } from './task-runner-options.js';
+import { taskCommitter, type Committer } from './transaction-pipeline.js';
 import type { Admin, Producer } from '../kafka/kafka-client.js';
 import type { ProducerMessage } from '../kafka/port-client.js';
 
@@ -78,7 +80,8 @@ export async function sendAtLeastOnce(
 
 /**
  * Where each input topic's partition starts: the group's committed offset, else the earliest or latest offset
- * (`autoOffsetReset`).
+ * (`autoOffsetReset`). `requireStable`: offsets still in an open transaction (of a previous owner not fenced by
+ * transactional id) are waited for, not read as they were before it.
  */
 export async function committedStarts(
   admin: Admin,
@@ -86,8 +89,9 @@ export async function committedStarts(
   inputs: readonly string[],
   partition: number,
   autoOffsetReset: 'earliest' | 'latest',
+  requireStable = false,
 ): Promise<Array<[string, string]>> {
-  const committed = await admin.fetchOffsets({ groupId, topics: [...inputs] });
+  const committed = await admin.fetchOffsets({ groupId, topics: [...inputs], requireStable });
   const starts: Array<[string, string]> = [];
   for (const topic of inputs) {
     const c = committed.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === partition);
@@ -100,4 +104,26 @@ export async function committedStarts(
     starts.push([topic, offset]);
   }
   return starts;
+}
+
+/**
+ * Exactly-once: the committer of a task being started, and the producers it opened. On the process's shared
+ * transactions, none: the previous owner of the task is fenced by the group generation of its offset commits
+ * (KIP-447) and its open transaction is waited for when offsets are read (`requireStable`). Otherwise the task's own
+ * producer, and a second one for a task without stores that pipelines its commits (transaction-pipeline.ts): both
+ * ids are initialised here, so a previous owner's transactions on either are settled before offsets are read.
+ */
+export async function openTaskCommitter(
+  o: TaskRunnerOptions,
+  taskId: string,
+): Promise<{ committer: Committer; producers: TransactionalProducer[] }> {
+  if (o.sharedTransactions) return { committer: o.sharedTransactions.committerFor(taskId), producers: [] };
+  const factory: TransactionalProducerFactory | undefined = o.producers;
+  if (!factory) throw new Error(`task ${taskId}: exactly-once needs a transactional producer factory`);
+  const id = `${o.applicationId}-${taskId}`;
+  const stateless = (o.topology.subTopologies[o.subTopology]?.stores ?? []).length === 0;
+  const ids = o.pipelinedCommits && stateless ? [id, `${id}-b`] : [id];
+  const producers = ids.map((transactionalId) => factory({ transactionalId }));
+  for (const p of producers) await p.connect();
+  return { committer: taskCommitter(producers, o.applicationId), producers };
 }

@@ -6,6 +6,7 @@
  */
 import { ReadCommittedFilter, type Consumer, type KafkaClient, type PartitionAssigner } from '../kafka/kafka-client.js';
 import type { RecordBlock } from '../kafka/record-block.js';
+import type { ConsumerGroupMetadata } from '../kafka/port.js';
 import type { ConsumerWatch } from './consumer-watch.js';
 import type { ConsumerPort } from './task-runner-options.js';
 
@@ -60,6 +61,11 @@ export class TaskConsumer implements ConsumerPort {
         if (sink && block.length > 0) sink.offerBlock(block, batch.highWatermark);
       },
     });
+  }
+
+  /** The member's current generation and id in the group (undefined before it joined). */
+  groupMetadata(): ConsumerGroupMetadata | undefined {
+    return this.consumer?.groupMetadata();
   }
 
   /** After kafkajs gave up on the consumer: a new one joins the group. */

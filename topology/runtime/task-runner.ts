@@ -7,7 +7,7 @@
 import { RetryLaterError } from '../api/errors.js';
 import type { TaskState } from '../api/diagnostics.js';
 import type { Producer } from '../kafka/kafka-client.js';
-import type { TransactionalProducer, TransactionalProducerFactory } from '../kafka/port.js';
+import type { TransactionalProducer } from '../kafka/port.js';
 import { noopMetrics } from '../api/metrics.js';
 import type { RawRecord } from '../api/record.js';
 import type { RecordBlock } from '../kafka/record-block.js';
@@ -16,12 +16,12 @@ import { PunctuationError, StreamTask, changelogWriter, taskIdOf } from './task.
 import { changelogTopicOf } from '../api/builder.js';
 import type { KeyValueStore } from '../api/store.js';
 import { InputPrefetch } from './input-prefetch.js';
-import { taskCommitter, type Committer } from './transaction-pipeline.js';
+import type { Committer } from './transaction-pipeline.js';
 import { CommitTiming, taskCommitTiming } from './commit-timing.js';
 import { CommitsInFlight } from './commits-in-flight.js';
 import { CpuSlice } from './cpu-slice.js';
 import { MAX_OUTPUT_RECORD_BYTES, TaskProcessingError, type TaskRunnerOptions } from './task-runner-options.js';
-import { changelogEnds, committedStarts, sendAtLeastOnce } from './task-commit.js';
+import { changelogEnds, committedStarts, openTaskCommitter, sendAtLeastOnce } from './task-commit.js';
 import { TaskInputQueue } from './task-input-queue.js';
 import { TaskOutputBuffer } from './task-output-buffer.js';
 import { nextOffset, offsetLag } from '../kafka/offsets.js';
@@ -154,28 +154,16 @@ export class TaskRunner {
       this.producer = o.sharedProducer;
       return;
     }
-    if (o.sharedTransactions) {
-      // The previous owner of the task is fenced by the group generation of its offset commit (KIP-447), and its
-      // open transaction settled before offsets are read (require-stable fetch).
-      this.committer = o.sharedTransactions.committerFor(this.id);
-      this.commits = new CommitsInFlight(1, () => this.wake?.());
-      return;
-    }
-    if (!o.producers) throw new Error(`task ${this.id}: exactly-once needs a transactional producer factory`);
-    const id = `${o.applicationId}-${this.id}`;
-    // A task without stores pipelines its commits over a second producer (transaction-pipeline.ts); both ids are
-    // fenced here, so a previous owner's transactions on either are settled before offsets are read.
-    const stateless = (o.topology.subTopologies[o.subTopology]?.stores ?? []).length === 0;
-    const ids = o.pipelinedCommits && stateless ? [id, `${id}-b`] : [id];
-    this.txProducers = ids.map((transactionalId) => (o.producers as TransactionalProducerFactory)({ transactionalId }));
-    for (const p of this.txProducers) await p.connect();
-    this.committer = taskCommitter(this.txProducers, o.applicationId);
+    const { committer, producers } = await openTaskCommitter(o, this.id);
+    this.txProducers = producers;
+    this.committer = committer;
     this.commits = new CommitsInFlight(this.committer.depth, () => this.wake?.());
   }
 
   private async seekToCommitted(): Promise<void> {
     const o = this.opts;
-    const starts = await committedStarts(o.admin, o.applicationId, this.inputs, o.partition, o.autoOffsetReset);
+    const stable = o.sharedTransactions !== undefined;
+    const starts = await committedStarts(o.admin, o.applicationId, this.inputs, o.partition, o.autoOffsetReset, stable);
     // Synchronously from here on: no fetched batch can slip in between the seek and the task accepting records.
     for (const [topic, offset] of starts) this.queue.seek(topic, offset);
   }
