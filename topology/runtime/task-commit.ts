@@ -91,7 +91,7 @@ export async function committedStarts(
   autoOffsetReset: 'earliest' | 'latest',
   requireStable = false,
 ): Promise<Array<[string, string]>> {
-  const committed = await admin.fetchOffsets({ groupId, topics: [...inputs], requireStable });
+  const committed = await admin.fetchOffsets({ groupId, topics: [...inputs], partitions: [partition], requireStable });
   const starts: Array<[string, string]> = [];
   for (const topic of inputs) {
     const c = committed.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === partition);
