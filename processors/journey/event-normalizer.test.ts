@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EventConfig } from '../../schemas/index.js';
-import { normalizeEvent, recognitionOrder, type NormalizeInput } from './event-normalizer.js';
+import { isCanonicalIso, normalizeEvent, recognitionOrder, type NormalizeInput } from './event-normalizer.js';
 
 const configs: EventConfig[] = recognitionOrder([
   {
@@ -104,5 +104,33 @@ describe('normalizeEvent', () => {
       kind: 'discard',
       reason: 'noEventConfig',
     });
+  });
+});
+
+describe('isCanonicalIso (timestamps kept as written)', () => {
+  const roundTrips = (t: string) => {
+    const ms = Date.parse(t);
+    return Number.isFinite(ms) && new Date(ms).toISOString() === t;
+  };
+  it('is true exactly for the timestamps toISOString gives back unchanged', () => {
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+    const texts: string[] = [];
+    for (const year of [0, 1900, 2000, 2024, 2025, 2100, 9999])
+      for (let month = 0; month <= 13; month++)
+        for (let day = 0; day <= 32; day++) texts.push(`${pad(year, 4)}-${pad(month)}-${pad(day)}T12:34:56.789Z`);
+    texts.push(
+      '2026-01-01T24:00:00.000Z',
+      '2026-01-01T23:60:00.000Z',
+      '2026-01-01T23:59:60.000Z',
+      '2026-01-01T23:59:59.999Z',
+      '2026-01-01T00:00:00Z',
+      '2026-01-01T00:00:00.000+00:00',
+      '+002026-01-01T00:00:00.000Z',
+      '2026-01-01 00:00:00.000Z',
+      '2026-1-01T00:00:00.000Z',
+      '2026-01-01T00:00:00.0000',
+    );
+    for (const t of texts) expect([t, isCanonicalIso(t)]).toEqual([t, roundTrips(t)]);
+    expect(texts.filter(isCanonicalIso).length).toBeGreaterThan(2_000);
   });
 });

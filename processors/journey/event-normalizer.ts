@@ -230,8 +230,33 @@ export function profileKeyOfPayload(raw: Json, events: readonly EventConfig[], n
 
 function timestampOf(xdm: Json, fallback: number): string {
   const t = xdm['timestamp'];
+  // most producers already write what toISOString would give back: kept as it is (no parse and format per event)
+  if (typeof t === 'string' && isCanonicalIso(t)) return t;
   const ms = typeof t === 'string' ? Date.parse(t) : typeof t === 'number' ? t : NaN;
   return new Date(Number.isFinite(ms) ? ms : fallback).toISOString();
+}
+
+/** `YYYY-MM-DDTHH:mm:ss.sssZ`, every field in range except days past the month's end (checked apart). */
+const ISO_UTC_MS = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const digits = (t: string, from: number, to: number) => {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + t.charCodeAt(i) - 48;
+  return n;
+};
+
+/**
+ * Whether `new Date(Date.parse(t)).toISOString() === t`: the form toISOString writes, with a day that exists
+ * (`Date.parse` rolls Feb 30 over into March).
+ */
+export function isCanonicalIso(t: string): boolean {
+  if (t.length !== 24 || !ISO_UTC_MS.test(t)) return false;
+  const day = digits(t, 8, 10);
+  if (day <= 28) return true;
+  const month = digits(t, 5, 7);
+  const year = digits(t, 0, 4);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : (MONTH_DAYS[month - 1] ?? 0));
 }
 
 /** See the module comment. `events` should already be in `recognitionOrder`. */
