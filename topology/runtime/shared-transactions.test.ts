@@ -115,6 +115,20 @@ describe('SharedTransactions', () => {
     ]);
   });
 
+  it("during a rebalance commits wait for the assignment; a revoked task's waiting commit is refused", async () => {
+    const { shared, producers } = setup();
+    const [kept, revoked] = [0, 1].map((p) => shared.committerFor(`1_${p}`));
+    shared.rebalancing();
+    const a = kept?.commit(input(0, 0));
+    const b = revoked?.commit(input(1, 0));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(producers[0]?.committed ?? []).toHaveLength(0);
+    shared.assigned({ generationId: 2, memberId: 'm' }, new Set(['1_0']));
+    await expect(a).resolves.toHaveLength(1);
+    await expect(b).rejects.toThrow(/revoked/);
+    expect(producers[0]?.committed.map((t) => t.offsets.map((o) => o.partition))).toEqual([[0]]);
+  });
+
   it('close waits for the transaction under way and refuses later commits', async () => {
     const { shared, producers } = setup();
     const m = shared.committerFor('0_0');

@@ -92,6 +92,8 @@ export class SharedTransactions {
   private scheduled = false;
   private session: Session | undefined;
   private closed = false;
+  /** A rebalance is under way: transactions wait for its assignment (and generation) instead of being refused. */
+  private held = false;
   /**
    * The consumer group membership the offsets are committed under (KIP-447): set by the app when an assignment
    * arrives, not read live, so a transaction formed before a rebalance carries the old generation and is refused by
@@ -120,13 +122,28 @@ export class SharedTransactions {
   assigned(membership: ConsumerGroupMetadata | undefined, kept: ReadonlySet<string>): void {
     this.membership = membership;
     const revoked = this.pending.filter((e) => !kept.has(e.member.taskId));
-    if (revoked.length === 0) return;
     this.pending = this.pending.filter((e) => kept.has(e.member.taskId));
     const err = new Error('the task was revoked before its commit was sent');
     for (const e of revoked) {
       e.member.failure ??= { err };
       e.reject(err);
     }
+    this.release();
+  }
+
+  /**
+   * The consumer is rejoining its group: from the moment the other members have joined the group has a new
+   * generation, and a transaction carrying the old one would be refused (failing every task in it). Commits wait
+   * for the assignment (`assigned`) instead; the transaction already running, if any, goes on.
+   */
+  rebalancing(): void {
+    this.held = true;
+  }
+
+  /** Commits go on (after a rebalance, or when the app closes during one). */
+  release(): void {
+    this.held = false;
+    if (this.pending.length > 0) this.schedule();
   }
 
   /** A task's committer (a new one for each launch of the task). */
@@ -145,7 +162,7 @@ export class SharedTransactions {
 
   /** The next transaction starts after this event-loop turn, so the tasks committing in it share it. */
   private schedule(): void {
-    if (this.running || this.scheduled) return;
+    if (this.running || this.scheduled || this.held) return;
     this.scheduled = true;
     void this.opts.timer.yield().then(() => {
       this.scheduled = false;
@@ -154,7 +171,7 @@ export class SharedTransactions {
   }
 
   private async flush(): Promise<void> {
-    if (this.running) return;
+    if (this.running || this.held) return;
     const group = this.pending;
     if (group.length === 0) return;
     this.pending = [];
@@ -229,6 +246,7 @@ export class SharedTransactions {
   /** Waits for the transaction under way, then drops the producer; later commits are refused. */
   async close(): Promise<void> {
     this.closed = true;
+    this.release();
     while (this.running || this.scheduled || this.pending.length > 0) await this.opts.timer.sleep(5);
     const s = this.session;
     this.session = undefined;

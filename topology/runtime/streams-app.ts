@@ -180,7 +180,10 @@ export class StreamsApp {
         return sub === undefined ? undefined : this.runners.get(taskIdOf(sub, partition));
       },
       onAssignment: (assignment) => this.reconcile(assignment),
-      onRebalancing: () => this.setState('rebalancing'),
+      onRebalancing: () => {
+        this.shared?.rebalancing();
+        this.setState('rebalancing');
+      },
     });
     // Before any task starts: initialising the shared transactional id aborts whatever this instance's previous
     // incarnation left open (it would hold back the restores and the reads of its partitions until it timed out).
@@ -381,6 +384,7 @@ export class StreamsApp {
     await this.hosts?.publish(this.instanceId, null);
     // Shared transactions carry the group membership (KIP-447): their tasks commit before the consumer leaves.
     if (!this.shared) await this.consumer?.stop();
+    this.shared?.release();
     for (const [id, r] of [...this.runners]) this.retire(id, r, true);
     await Promise.all([...this.closing.values()]);
     await this.shared?.close();
