@@ -45,6 +45,11 @@ describe('kafkajs log sink', () => {
           'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing',
       }),
     ).toBe('transaction');
+    expect(
+      transientKind('Response OffsetFetch(key: 9, version: 7)', {
+        error: 'There are unstable offsets that need to be cleared',
+      }),
+    ).toBe('unstable-offsets');
     // seen at Ctrl-C in CI (ops/first-hour.int): a heartbeat sent on a connection the disconnect had just ended
     expect(
       transientKind('Connection error: write after end', {

@@ -19,6 +19,9 @@ const TRANSIENT: ReadonlyArray<readonly [kind: string, pattern: RegExp]> = [
   // fenced task): the server expects the client to retry, and a failed commit is rolled back and retried by the task
   ['transaction', /concurrent operation on the same transaction|CONCURRENT_TRANSACTIONS/i],
   ['metadata', /UNKNOWN_TOPIC_OR_PARTITION|does not host this topic-partition/i],
+  // a task taking over a partition waits for the previous owner's open transaction (require-stable offset fetch,
+  // retried by the admin until it ends)
+  ['unstable-offsets', /unstable offsets|UNSTABLE_OFFSET_COMMIT/i],
   // the follow-up of a crash: the crash line itself says whether its cause was transient
   ['restart', /Restarting the consumer/i],
   // parallel start-up creating the same topic; the caller handles TOPIC_ALREADY_EXISTS
