@@ -6,7 +6,13 @@ import {
   faultyProducer,
   type TxnStep,
 } from '../testing/fault-injection.js';
-import { CommitAfterFailureError, TransactionCommitter, type CommitInput } from './transaction-committer.js';
+import {
+  CommitAfterFailureError,
+  TransactionCommitter,
+  outRecordBytes,
+  splitForRequests,
+  type CommitInput,
+} from './transaction-committer.js';
 
 const out = (i: number, bytes = 40): OutRecord => ({
   topic: 'out',
@@ -31,6 +37,34 @@ function setup(step: TxnStep, transaction: number, request?: number) {
   });
   return { store, faults, committer };
 }
+
+describe('splitForRequests', () => {
+  it('bounds the bytes per partition and per request, keeping the order', () => {
+    const r = (partition: number | undefined, i: number): OutRecord => ({
+      topic: partition === undefined ? 'keyed' : 'out',
+      ...(partition === undefined ? {} : { partition }),
+      key: `k${i}`,
+      value: 'v'.repeat(60),
+    });
+    const size = outRecordBytes(r(0, 0)); // every record has the same size
+    // partitions 0, 1, 2 in turn, 3 records each; at most 2 records of a partition per request
+    const records = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => r(i % 3, i));
+    const chunks = splitForRequests(records, 2 * size);
+    expect(chunks.map((c) => c.map((x) => x.key))).toEqual([
+      ['k0', 'k1', 'k2', 'k3', 'k4', 'k5'],
+      ['k6', 'k7', 'k8'],
+    ]);
+    // and at most 4 records in all
+    expect(splitForRequests(records, 2 * size, 4 * size).map((c) => c.length)).toEqual([4, 4, 1]);
+    // records without a partition count together per topic
+    expect(
+      splitForRequests(
+        [0, 1, 2].map((i) => r(undefined, i)),
+        2 * size,
+      ).map((c) => c.length),
+    ).toEqual([2, 1]);
+  });
+});
 
 describe('TransactionCommitter', () => {
   it('commits outputs and offsets together, in size-bounded requests', async () => {

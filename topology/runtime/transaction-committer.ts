@@ -96,14 +96,56 @@ export interface SentRequest {
   readonly results: readonly ProduceResult[];
 }
 
-/** Sends `records` in a transaction, in order, in produce requests of at most `maxBytes`, one after the other. */
+/**
+ * Bytes of one produce request over all its partitions. The broker takes requests up to `socket.request.max.bytes`
+ * (100 MiB by default); the limit that matters is per partition (one record batch each, `message.max.bytes`).
+ */
+export const MAX_REQUEST_TOTAL_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Splits records, in order, into produce requests holding at most `maxPartitionBytes` for any one partition (records
+ * without a partition count together per topic) and `maxTotalBytes` in all. A transaction spanning many partitions
+ * (one per process, shared-transactions.ts) goes out in one or a few round trips instead of one per
+ * `maxPartitionBytes`: a transactional producer has one request in flight at a time.
+ */
+export function splitForRequests(
+  records: readonly OutRecord[],
+  maxPartitionBytes = MAX_REQUEST_BYTES,
+  maxTotalBytes = Math.max(maxPartitionBytes, MAX_REQUEST_TOTAL_BYTES),
+): OutRecord[][] {
+  const chunks: OutRecord[][] = [];
+  let current: OutRecord[] = [];
+  let total = 0;
+  let perPartition = new Map<string, number>();
+  for (const r of records) {
+    const size = outRecordBytes(r);
+    const key = r.partition === undefined ? r.topic : `${r.topic}\u0000${r.partition}`;
+    const inPartition = perPartition.get(key) ?? 0;
+    if (current.length > 0 && (inPartition + size > maxPartitionBytes || total + size > maxTotalBytes)) {
+      chunks.push(current);
+      current = [];
+      total = 0;
+      perPartition = new Map();
+    }
+    current.push(r);
+    total += size;
+    perPartition.set(key, (perPartition.get(key) ?? 0) + size);
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/**
+ * Sends `records` in a transaction, in order, in produce requests of at most `maxBytes` per partition (see
+ * `splitForRequests`), one after the other.
+ */
 export async function sendInRequests(
   txn: KafkaTransaction,
   records: readonly OutRecord[],
   maxBytes?: number,
 ): Promise<SentRequest[]> {
   const sent: SentRequest[] = [];
-  for (const chunk of splitBySize(records, outRecordBytes, maxBytes))
+  for (const chunk of splitForRequests(records, maxBytes))
     sent.push({ records: chunk, results: await txn.send(chunk) });
   return sent;
 }
