@@ -181,6 +181,8 @@ export class StreamsApp {
       },
       onAssignment: (assignment) => this.reconcile(assignment),
       onRebalancing: () => {
+        // not while closing: that assignment is never applied, and the held last commits would wait forever
+        if (this.appState === 'closing' || this.appState === 'closed') return;
         this.shared?.rebalancing();
         this.setState('rebalancing');
       },
