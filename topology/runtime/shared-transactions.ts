@@ -106,10 +106,6 @@ export class SharedTransactions {
 
   constructor(private readonly opts: SharedTransactionsOptions) {}
 
-  get transactionalId(): string {
-    return this.opts.transactionalId;
-  }
-
   /** Initialises the transactional id now (fencing this instance's previous incarnation), not at the first commit. */
   async connect(): Promise<void> {
     await this.open();
