@@ -1,7 +1,8 @@
 // Fast rejoin (group-members.ts + the kafkajs patch's `memberId` consumer option): a member SIGKILLed in a child
 // process is replaced by a new process that joins as the SAME member (the id remembered in the state directory's
 // file), so the coordinator does not wait out the dead member's session; the remembered id is used by the first
-// consumer of the group only; an id the coordinator no longer knows falls back to joining as a new member.
+// consumer of the group only; an id the coordinator no longer knows falls back to joining as a new member; a
+// consumer that kafkajs restarts after a crash rejoins as the member it was (no LeaveGroup on the way down).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -78,6 +79,48 @@ it('a remembered member id the coordinator does not know: the consumer joins as 
     const member = await joined(restartedClient(file, group), group, topic);
     expect(member).not.toBe(stale);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ [group]: member });
+  } finally {
+    await stopAll();
+  }
+}, 90_000);
+
+it('a consumer crash that kafkajs restarts rejoins as the same member, without leaving the group first', async () => {
+  const topic = uniqueName('gm-topic');
+  const group = uniqueName('gm-group');
+  await createTopics(suite.admin, [{ name: topic, partitions: 1 }]);
+  const kafka = restartedClient(join(suite.tempDir('group-members-'), 'group-members.json'), group);
+  // no retries: the first failing batch crashes the consumer (retriable, so kafkajs restarts it after 100 ms)
+  const consumer = kafka.consumer({
+    groupId: group,
+    sessionTimeout: 20_000,
+    heartbeatInterval: 1_000,
+    retry: { retries: 0, initialRetryTime: 100 },
+  });
+  consumers.push(consumer);
+  const joins: string[] = [];
+  const crashes: boolean[] = [];
+  consumer.onGroupJoin((e) => joins.push(e.memberId));
+  consumer.onCrash((e) => crashes.push(e.restart));
+  let failed = false;
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachBatch: async () => {
+        if (failed) return;
+        failed = true;
+        throw new Error('a batch handler failed once');
+      },
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ value: 'x' }] });
+    await producer.disconnect();
+    await expect.poll(() => joins.length, { timeout: 30_000 }).toBe(2);
+    expect(crashes).toEqual([true]);
+    // before the patch's fix 13 the crash sent LeaveGroup: the rejoin was refused and a new member id followed
+    expect(joins[1]).toBe(joins[0]);
+    expect((await suite.admin.describeGroupMembers(group)).map((m) => m.memberId)).toEqual([joins[0]]);
   } finally {
     await stopAll();
   }

@@ -47,6 +47,10 @@
  *    `admin.fetchOffsets({ partitions })` asks for those partition indexes only (a stable fetch of a task's partition
  *    is then not held up by other partitions' open transactions). And the decoder's
  *    `readTaggedFields` skips a tagged field by its size (kafkajs read the size as a compact length, one short).
+ * 13. A consumer crash that kafkajs restarts (a retriable error) no longer sends LeaveGroup on the way down: the
+ *    restart rejoins as the crashed member (8), and a LeaveGroup that reached a broker just back from an outage
+ *    made the coordinator refuse that rejoin (UNKNOWN_MEMBER_ID), so the consumer joined as a new member and the
+ *    rebalance waited out the old member's session timeout.
  *
  * This module only checks, when the adapter loads, that the installed kafkajs is 2.2.4 and carries the patch at
  * the revision below (the marker file the patch adds), and throws KAFKA_CLIENT_UNPATCHED otherwise: an install
@@ -59,7 +63,7 @@ const require = createRequire(import.meta.url);
 
 export const KAFKAJS_VERSION = '2.2.4';
 /** The `revision` of `kafkajs/src/journeyEnginePatch.js` the patch in the repo adds (raised with every change). */
-export const KAFKAJS_PATCH_REVISION = 10;
+export const KAFKAJS_PATCH_REVISION = 11;
 
 /** What is wrong with the installed kafkajs (its version, and its patch marker or undefined), or undefined. */
 export function kafkaJsPatchProblem(version: string, marker: { revision?: unknown } | undefined): string | undefined {

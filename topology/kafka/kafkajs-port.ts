@@ -62,9 +62,20 @@ export function toKafkaJsConsumerConfig(opts: KafkaJs.ConsumerConfig | PortConsu
 
 type PortConsumerConfig = import('./port-client.js').ConsumerOptions;
 
-/** Adds the port's event listeners to a kafkajs consumer. */
+/**
+ * Adds the port's event listeners to a kafkajs consumer, and retries its `subscribe` while the broker does not
+ * know a topic yet: kafkajs fails a subscription at once on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker under
+ * load still answers for a moment after creating the topic (an engine starting on a fresh broker then failed).
+ */
 export function asGroupConsumer<C extends KafkaJs.Consumer>(c: C): C & GroupConsumer {
-  const ext: Pick<GroupConsumer, 'onGroupJoin' | 'onRebalancing' | 'onCrash' | 'onBatchEnd'> = {
+  const subscribe = c.subscribe.bind(c);
+  const ext: Pick<GroupConsumer, 'onGroupJoin' | 'onRebalancing' | 'onCrash' | 'onBatchEnd'> &
+    Pick<KafkaJs.Consumer, 'subscribe'> = {
+    subscribe: (subscription) =>
+      retryKafka(() => subscribe(subscription), {
+        attempts: 20,
+        when: (err) => kafkaErrorType(err) === 'UNKNOWN_TOPIC_OR_PARTITION',
+      }),
     onGroupJoin: (l) =>
       void c.on(c.events.GROUP_JOIN, (e) =>
         l({ memberId: e.payload.memberId, memberAssignment: e.payload.memberAssignment }),
