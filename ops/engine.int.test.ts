@@ -117,6 +117,11 @@ describe('jo start (the whole engine in one process)', () => {
     expect(to).toEqual([...emails].sort());
     expect(new Set(calls.map((c) => c.headers['idempotency-key'])).size).toBe(20);
     await expect.poll(entries, { timeout: 15_000 }).toBe(before + 20);
+    // one transaction per process (the default scope): its transactions are counted, none failed
+    const text = await metrics(base);
+    expect(metricSum(text, 'jo_stream_transactions_total', 'outcome="committed"')).toBeGreaterThan(0);
+    expect(metricSum(text, 'jo_stream_transactions_total', 'outcome="failed"')).toBe(0);
+    expect(metricSum(text, 'jo_stream_transaction_duration_seconds_count')).toBeGreaterThan(0);
 
     // state store sizes are sampled every 10 s: the instances of the 20 profiles show up there
     await expect

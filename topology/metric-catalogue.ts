@@ -19,6 +19,24 @@ export const topologyMetrics = defineMetrics({
     labelNames: ['task'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   },
+  transactions: {
+    kind: 'counter',
+    name: 'stream_transactions_total',
+    help: "Transactions of the process's shared transactions (transaction scope process), by outcome",
+    labelNames: ['outcome'],
+  },
+  transactionDuration: {
+    kind: 'histogram',
+    name: 'stream_transaction_duration_seconds',
+    help: 'Duration of a committed shared transaction, from its first request to its commit',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  },
+  transactionCommits: {
+    kind: 'histogram',
+    name: 'stream_transaction_task_commits',
+    help: 'Task commits carried by one committed shared transaction',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+  },
   consumerLag: {
     kind: 'gauge',
     name: 'consumer_lag',

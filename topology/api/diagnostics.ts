@@ -12,6 +12,13 @@ export interface StreamsEvents {
   'records-processed': { readonly taskId: string; readonly count: number };
   /** A finished commit: transaction (exactly-once) or produce + offset commit (at-least-once). */
   commit: { readonly taskId: string; readonly latencyMs: number; readonly outputs: number };
+  /**
+   * A transaction of the process's shared transactions committed (`transactionScope: 'process'`): how long it took
+   * from its first request to its commit, and how many task commits and records it carried.
+   */
+  transaction: { readonly latencyMs: number; readonly commits: number; readonly records: number };
+  /** A shared transaction failed: its task commits, and those waiting for the next one, were refused. */
+  'transaction-failed': { readonly commits: number; readonly error: unknown };
   'restore-progress': {
     readonly taskId: string;
     readonly topic: string;

@@ -11,6 +11,9 @@ export function bindMetrics(events: StreamsDiagnostics, metrics: Metrics, metric
   const catalogue = prefixedMetrics(metricPrefix, topologyMetrics);
   const processed = metrics.counter(catalogue.recordsProcessed);
   const commits = metrics.histogram(catalogue.commitDuration);
+  const transactions = metrics.counter(catalogue.transactions);
+  const transactionDuration = metrics.histogram(catalogue.transactionDuration);
+  const transactionCommits = metrics.histogram(catalogue.transactionCommits);
   const lag = metrics.gauge(catalogue.consumerLag);
   const restored = metrics.counter(catalogue.restoredRecords);
   const restoreRate = metrics.gauge(catalogue.restoreRate);
@@ -23,6 +26,12 @@ export function bindMetrics(events: StreamsDiagnostics, metrics: Metrics, metric
   events
     .on('records-processed', (e) => processed.inc({ task: e.taskId }, e.count))
     .on('commit', (e) => commits.observe({ task: e.taskId }, e.latencyMs / 1000))
+    .on('transaction', (e) => {
+      transactions.inc({ outcome: 'committed' });
+      transactionDuration.observe({}, e.latencyMs / 1000);
+      transactionCommits.observe({}, e.commits);
+    })
+    .on('transaction-failed', () => transactions.inc({ outcome: 'failed' }))
     .on('lag', (e) => lag.set({ topic: e.topic, partition: e.partition }, e.lag))
     .on('restore-complete', (e) => {
       restored.inc({ task: e.taskId }, e.restored);

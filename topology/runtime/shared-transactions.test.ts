@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OutRecord, TransactionalProducer } from '../kafka/port.js';
 import { SystemTimer } from '../api/timer.js';
+import { StreamsDiagnostics } from '../api/diagnostics.js';
 import { FaultSwitch, InMemoryTransactionalProducer, faultyProducer } from '../testing/fault-injection.js';
 import { SharedTransactions } from './shared-transactions.js';
 import { CommitAfterFailureError, type CommitInput } from './transaction-committer.js';
@@ -33,6 +34,11 @@ function setup(opts: { faults?: FaultSwitch; maxRequestBytes?: number } = {}) {
   const producers: InMemoryTransactionalProducer[] = [];
   let open = () => {};
   const gate = { wait: Promise.resolve() };
+  /** The transactions' outcomes as reported to the runtime metrics: `committed <task commits>/<records>`. */
+  const outcomes: string[] = [];
+  const events = new StreamsDiagnostics()
+    .on('transaction', (e) => outcomes.push(`committed ${e.commits}/${e.records}`))
+    .on('transaction-failed', (e) => outcomes.push(`failed ${e.commits}`));
   const shared = new SharedTransactions({
     producers: ({ transactionalId }) => {
       const p = new InMemoryTransactionalProducer(transactionalId);
@@ -42,6 +48,7 @@ function setup(opts: { faults?: FaultSwitch; maxRequestBytes?: number } = {}) {
     transactionalId: 'app-instance',
     groupId: 'g',
     timer: new SystemTimer(),
+    events,
     ...(opts.maxRequestBytes === undefined ? {} : { maxRequestBytes: opts.maxRequestBytes }),
   });
   /** From now on commits wait until `release` is called. */
@@ -49,13 +56,13 @@ function setup(opts: { faults?: FaultSwitch; maxRequestBytes?: number } = {}) {
     gate.wait = new Promise<void>((r) => (open = r));
   };
   const release = () => open();
-  return { shared, producers, hold, release };
+  return { shared, producers, hold, release, outcomes };
 }
 
 describe('SharedTransactions', () => {
   it('commits the tasks that commit in the same turn in one transaction, each with its share of the requests', async () => {
     // one record per request: every task's share spans several requests
-    const { shared, producers } = setup({ maxRequestBytes: 10 });
+    const { shared, producers, outcomes } = setup({ maxRequestBytes: 10 });
     const members = [0, 1, 2].map((p) => shared.committerFor(`1_${p}`));
     const sent = await Promise.all(members.map((m, p) => m.commit(input(p, 0))));
     expect(producers).toHaveLength(1);
@@ -74,6 +81,7 @@ describe('SharedTransactions', () => {
       expect(changelogEnds(input(p, 0).records, s, new Set(['cl']), p)).toEqual(new Map([['cl', 2]]));
     }
     expect([shared.transactions, shared.commits]).toEqual([1, 3]);
+    expect(outcomes).toEqual(['committed 3/9']);
   });
 
   it('commits asked for while a transaction runs go together in the next one', async () => {
@@ -90,7 +98,7 @@ describe('SharedTransactions', () => {
 
   it('after a failed transaction: its tasks and those waiting are refused, later tasks commit on a new producer', async () => {
     const faults = new FaultSwitch({ step: 'commit', transaction: 2 });
-    const { shared, producers, hold, release } = setup({ faults });
+    const { shared, producers, hold, release, outcomes } = setup({ faults });
     const [a, b, c] = [0, 1, 2].map((p) => shared.committerFor(`1_${p}`));
     await Promise.all([a?.commit(input(0, 0)), b?.commit(input(1, 0))]);
     // transaction 2 (a) fails; b's commit, asked for meanwhile, waits for the next one and is refused
@@ -109,6 +117,7 @@ describe('SharedTransactions', () => {
     // a task that was not in them, and a relaunched one, commit through a new producer (same transactional id)
     await Promise.all([c?.commit(input(2, 0)), shared.committerFor('1_0').commit(input(0, 1))]);
     expect(producers.map((p) => p.transactionalId)).toEqual(['app-instance', 'app-instance']);
+    expect(outcomes).toEqual(['committed 2/6', 'failed 1', 'committed 2/6']);
     expect(producers[0]?.committed.map((t) => t.offsets.map((o) => `${o.partition}@${o.offset}`))).toEqual([
       ['0@1', '1@1'],
     ]);

@@ -26,6 +26,7 @@ import {
   type SentRequest,
 } from './transaction-committer.js';
 import type { Committer } from './transaction-pipeline.js';
+import type { StreamsDiagnostics } from '../api/diagnostics.js';
 
 /** The app's shared transactions under exactly-once with `transactionScope: 'process'`; otherwise none. */
 export function processTransactions(
@@ -34,6 +35,7 @@ export function processTransactions(
   instanceId: string,
   kafka: KafkaClient,
   timer: Timer,
+  events?: StreamsDiagnostics,
 ): SharedTransactions | undefined {
   if (!exactlyOnce || o.transactionScope !== 'process') return undefined;
   return new SharedTransactions({
@@ -43,6 +45,7 @@ export function processTransactions(
     timer,
     // Kafka Streams' exactly-once default: what a crashed process left open is aborted within 10 s
     transactionTimeoutMs: 10_000,
+    ...(events ? { events } : {}),
   });
 }
 
@@ -55,6 +58,8 @@ export interface SharedTransactionsOptions {
   /** How long the broker keeps an open transaction of a process that died before aborting it. */
   readonly transactionTimeoutMs?: number;
   readonly maxRequestBytes?: number;
+  /** Where each transaction's outcome is reported (`transaction`, `transaction-failed`: runtime metrics). */
+  readonly events?: StreamsDiagnostics;
 }
 
 interface Entry {
@@ -177,11 +182,15 @@ export class SharedTransactions {
       const records = group.length === 1 ? group[0]!.input.records : group.flatMap((e) => e.input.records);
       const offsets = group.length === 1 ? group[0]!.input.offsets : group.flatMap((e) => e.input.offsets);
       const membership = this.membership;
+      const started = performance.now();
       const sent = await session.committer.commit({ records, offsets, ...(membership ? { membership } : {}) });
       this.transactions++;
       this.commits += group.length;
+      const latencyMs = performance.now() - started;
+      this.opts.events?.emit('transaction', { latencyMs, commits: group.length, records: records.length });
       distribute(group, sent);
     } catch (err) {
+      this.opts.events?.emit('transaction-failed', { commits: group.length, error: err });
       this.fail(group, err);
     } finally {
       this.running = false;

@@ -70,7 +70,7 @@ export class StreamsApp {
     this.exactlyOnce = (opts.processingGuarantee ?? 'exactly-once') === 'exactly-once';
     this.instanceId = opts.instanceId ?? randomUUID();
     this.relaunch = new RelaunchBackoff(this.clock, opts.relaunchBackoff);
-    this.shared = processTransactions(opts, this.exactlyOnce, this.instanceId, this.kafka, this.timer);
+    this.shared = processTransactions(opts, this.exactlyOnce, this.instanceId, this.kafka, this.timer, this.events);
     bindMetrics(this.events, opts.metrics ?? noopMetrics, this.names.metricPrefix);
     this.consumerWatch = new ConsumerWatch({
       timer: this.timer,
