@@ -45,6 +45,12 @@ import { engineStages, watchStages, type Stage } from './latency-stages.js';
 import { buildPeer, startPeer } from './peer.js';
 import type { BenchContext, BenchRow } from './types.js';
 
+/** Sum of a counter's series in a Prometheus text scrape. */
+const counterValue = (text: string, name: string): number =>
+  text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+    .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
 const env = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 /** Topic prefixes of this run's cases (engine and peer), deleted when the run ends. */
 const runPrefixes: string[] = [];
@@ -161,6 +167,15 @@ async function runCase(
             `${q('jo_stream_commit_duration_seconds', 0.99)} ms; event→command emitted (before commit) p50 ≤ ` +
             `${q('jo_event_to_command_seconds', 0.5)} ms, p99 ≤ ${q('jo_event_to_command_seconds', 0.99)} ms`,
         );
+        const txns =
+          counterValue(after, 'jo_stream_transactions_total') - counterValue(before, 'jo_stream_transactions_total');
+        if (txns > 0)
+          ctx.log(
+            `${c.label}: ${(txns / LATENCY_S).toFixed(1)} shared transactions/s, each p50 ≤ ` +
+              `${q('jo_stream_transaction_duration_seconds', 0.5)} ms, p99 ≤ ` +
+              `${q('jo_stream_transaction_duration_seconds', 0.99)} ms, carrying p50 ≤ ` +
+              `${histogramQuantile(after, 'jo_stream_transaction_task_commits', 0.5, before)} task commits`,
+          );
       }
     }
     await c.after?.(tp.system);
