@@ -87,14 +87,28 @@ describe('engine configuration', () => {
     expect(cliConfig(['start', '--only', 'pipeline'], env)).toEqual(w);
   });
 
-  it('reads the memory budgets (store cache, task queue bytes) and rejects out-of-range ones', () => {
+  it('reads the memory budgets (store cache, task queue and pending output bytes) and rejects out-of-range ones', () => {
     const d = loadEngineConfig({ KAFKA_BROKERS: 'a:9092' });
-    expect([d.storeCacheBytes, d.taskQueueBytes]).toEqual([64 * 1024 * 1024, 4 * 1024 * 1024]);
-    const c = loadEngineConfig({ KAFKA_BROKERS: 'a:9092', JO_STORE_CACHE_BYTES: '0', JO_TASK_QUEUE_BYTES: '1048576' });
-    expect([c.storeCacheBytes, c.taskQueueBytes]).toEqual([0, 1_048_576]);
+    expect([d.storeCacheBytes, d.taskQueueBytes, d.taskPendingOutputBytes]).toEqual([
+      64 * 1024 * 1024,
+      4 * 1024 * 1024,
+      16 * 1024 * 1024,
+    ]);
+    const c = loadEngineConfig({
+      KAFKA_BROKERS: 'a:9092',
+      JO_STORE_CACHE_BYTES: '0',
+      JO_TASK_QUEUE_BYTES: '1048576',
+      JO_TASK_PENDING_OUTPUT_BYTES: '2097152',
+    });
+    expect([c.storeCacheBytes, c.taskQueueBytes, c.taskPendingOutputBytes]).toEqual([0, 1_048_576, 2_097_152]);
     let err: unknown;
     try {
-      loadEngineConfig({ KAFKA_BROKERS: 'a:9092', JO_STORE_CACHE_BYTES: '-1', JO_TASK_QUEUE_BYTES: '1.5' });
+      loadEngineConfig({
+        KAFKA_BROKERS: 'a:9092',
+        JO_STORE_CACHE_BYTES: '-1',
+        JO_TASK_QUEUE_BYTES: '1.5',
+        JO_TASK_PENDING_OUTPUT_BYTES: '1024',
+      });
     } catch (e) {
       err = e;
     }
@@ -102,6 +116,7 @@ describe('engine configuration', () => {
     const problems = (err as ConfigError).problems.join('\n');
     expect(problems).toMatch(/\/storeCacheBytes/);
     expect(problems).toMatch(/\/taskQueueBytes/);
+    expect(problems).toMatch(/\/taskPendingOutputBytes/);
   });
 
   it('requires brokers', () => {

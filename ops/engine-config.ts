@@ -59,6 +59,8 @@ export const EngineConfigSchema = Type.Object(
     storeCacheBytes: Type.Integer({ minimum: 0, maximum: 17_179_869_184 }),
     /** Fetched key + value bytes one task may hold queued before fetching its partitions pauses. */
     taskQueueBytes: Type.Integer({ minimum: 65_536, maximum: 1_073_741_824 }),
+    /** Output bytes one task may gather while its previous commit is in flight before it waits for that commit. */
+    taskPendingOutputBytes: Type.Integer({ minimum: 65_536, maximum: 1_073_741_824 }),
     /**
      * Processes running the journey pipeline on this host (this one and `n - 1` workers it starts and watches, in
      * the same consumer group): Node runs one process's JavaScript on one core, so this is how the pipeline uses
@@ -142,6 +144,7 @@ function fromEnv(env: Env): Record<string, unknown> {
     verboseSteps: bool(env['JO_VERBOSE_STEPS']),
     storeCacheBytes: num(env['JO_STORE_CACHE_BYTES']),
     taskQueueBytes: num(env['JO_TASK_QUEUE_BYTES']),
+    taskPendingOutputBytes: num(env['JO_TASK_PENDING_OUTPUT_BYTES']),
     pipelineWorkers: num(env['JO_PIPELINE_WORKERS']),
     api: { host: env['JO_API_HOST'], port: num(env['JO_API_PORT']), tokens: tokens(env['JO_API_TOKENS']) },
     advertisedUrl: env['JO_ADVERTISED_URL'] || undefined,
@@ -188,6 +191,7 @@ export const DEFAULTS = {
   verboseSteps: false,
   storeCacheBytes: 67_108_864,
   taskQueueBytes: 4_194_304,
+  taskPendingOutputBytes: 16_777_216,
   pipelineWorkers: 1,
   api: { host: '127.0.0.1', port: 8080, tokens: [] },
   only: ['pipeline', 'api', 'connectors'],

@@ -58,6 +58,7 @@ export function pipelineComponent(shared: SharedParts): Component {
     hopCommitDelayMs: config.hopCommitDelayMs < 0 ? false : config.hopCommitDelayMs,
     storeMemory: { cacheBytes: config.storeCacheBytes },
     maxQueuedBytesPerTask: config.taskQueueBytes,
+    maxPendingOutputBytesPerTask: config.taskPendingOutputBytes,
     applicationServer: shared.advertisedUrl,
     log: (level, msg, extra) => logger[level]({ component: 'pipeline', ...extra }, msg),
   });
