@@ -44,6 +44,8 @@ export class ReplayCounter implements SimulationObserver {
   readonly counts: ReplayCounts = { nodes: {}, commands: {}, discards: {}, perSecond: {} };
   /** The last URL seen and its endpoint: commands of one action share a URL, parsed once. */
   private lastUrl = { url: '', endpoint: '' };
+  /** The last `createdAt` seen and its epoch second: the commands of one input share it, parsed once. */
+  private lastCreated = { at: '', second: '' };
 
   step(s: SimStep): void {
     countStep(this.counts.nodes, s);
@@ -52,8 +54,9 @@ export class ReplayCounter implements SimulationObserver {
   command(c: ActionCommand): void {
     bump(this.counts.commands, c.action);
     if (c.request.url !== this.lastUrl.url) this.lastUrl = { url: c.request.url, endpoint: endpointOf(c.request.url) };
-    const second = String(Math.floor(Date.parse(c.createdAt) / 1000));
-    bump((this.counts.perSecond[this.lastUrl.endpoint] ??= {}), second);
+    if (c.createdAt !== this.lastCreated.at)
+      this.lastCreated = { at: c.createdAt, second: String(Math.floor(Date.parse(c.createdAt) / 1000)) };
+    bump((this.counts.perSecond[this.lastUrl.endpoint] ??= {}), this.lastCreated.second);
   }
 
   discard(reason: string): void {

@@ -59,7 +59,7 @@ class InProcessRecord implements RawRecord, RunnerOutput {
   constructor(
     readonly topic: string,
     readonly partition: number,
-    readonly offset: string,
+    private readonly offsetNumber: number,
     readonly key: Buffer | null,
     readonly timestamp: number,
     readonly headers: Headers,
@@ -76,6 +76,22 @@ class InProcessRecord implements RawRecord, RunnerOutput {
       this.bytes = this.serialize && this.decoded ? this.serialize(this.decoded.value) : null;
     return this.bytes;
   }
+
+  /** Made on read only (a dead letter's headers): no string per record. */
+  get offset(): string {
+    return String(this.offsetNumber);
+  }
+}
+
+/** What the runner knows of a topic written to, found with one map read per record. */
+interface TopicRoute {
+  /** The store whose changelog it is. */
+  readonly store: string | undefined;
+  /** Read back in: a source topic of a task (not a changelog) or a global store's topic. */
+  readonly queued: boolean;
+  readonly partitions: number;
+  /** Next offset per partition. */
+  readonly offsets: number[];
 }
 
 const jsonBytes = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
@@ -163,8 +179,9 @@ export class InMemoryRunner {
   private readonly globals = new Map<string, GlobalStoreUpdater>();
   private readonly storeOfChangelog = new Map<string, string>();
   private readonly subOfTopic = new Map<string, number>();
-  /** Next offset per topic and partition. */
-  private readonly offsets = new Map<string, number[]>();
+  private readonly routes = new Map<string, TopicRoute>();
+  /** Tasks of each source topic by partition. */
+  private readonly tasksOfTopic = new Map<string, Array<StreamTask | undefined>>();
   private readonly queue: InProcessRecord[] = [];
   private closed = false;
 
@@ -195,9 +212,11 @@ export class InMemoryRunner {
    * `onOutput`. A value handed over unserialized (`sendValue`) stays so: the next task gets the value itself.
    */
   private collect(r: OutgoingRecord | UnserializedRecord, unserialized: boolean): void {
-    const partition = r.partition ?? this.partitionOf(r.topic, r.key);
-    const store = this.storeOfChangelog.get(r.topic);
-    const offset = this.nextOffset(r.topic, partition);
+    const route = this.routes.get(r.topic) ?? this.routeOf(r.topic);
+    const n = route.partitions;
+    const partition = r.partition ?? (r.key === null || n === 1 ? 0 : partitionForKey(r.key, n));
+    const offset = route.offsets[partition] ?? 0;
+    route.offsets[partition] = offset + 1;
     // three conditionals rather than a destructured array per record
     const bytes = unserialized ? undefined : (r.value as Buffer | null);
     const decoded = unserialized ? { value: r.value } : undefined;
@@ -205,30 +224,25 @@ export class InMemoryRunner {
     const rec = new InProcessRecord(
       r.topic,
       partition,
-      String(offset),
+      offset,
       r.key,
       r.timestamp,
       r.headers,
       bytes,
       decoded,
       serialize,
-      store,
+      route.store,
     );
-    if (store === undefined && (this.subOfTopic.has(r.topic) || this.globals.has(r.topic))) this.queue.push(rec);
+    if (route.queued) this.queue.push(rec);
     else this.opts.onOutput(rec);
   }
 
-  private partitionOf(topic: string, key: Buffer | null): number {
-    const n = this.partitionsOf(topic);
-    return key === null || n === 1 ? 0 : partitionForKey(key, n);
-  }
-
-  private nextOffset(topic: string, partition: number): number {
-    let next = this.offsets.get(topic);
-    if (!next) this.offsets.set(topic, (next = []));
-    const offset = next[partition] ?? 0;
-    next[partition] = offset + 1;
-    return offset;
+  private routeOf(topic: string): TopicRoute {
+    const store = this.storeOfChangelog.get(topic);
+    const queued = store === undefined && (this.subOfTopic.has(topic) || this.globals.has(topic));
+    const route = { store, queued, partitions: this.partitionsOf(topic), offsets: [] };
+    this.routes.set(topic, route);
+    return route;
   }
 
   /**
@@ -297,6 +311,11 @@ export class InMemoryRunner {
         });
         await task.init();
         this.tasks.set(taskIdOf(sub.id, p), task);
+        for (const t of this.topology.sourceTopics(applicationId, sub.id)) {
+          const byPartition = this.tasksOfTopic.get(t) ?? [];
+          byPartition[p] = task;
+          this.tasksOfTopic.set(t, byPartition);
+        }
       }
     }
     await this.drain();
@@ -309,8 +328,7 @@ export class InMemoryRunner {
         await g.update(raw);
         continue;
       }
-      const sub = this.subOfTopic.get(raw.topic);
-      const task = sub === undefined ? undefined : this.tasks.get(taskIdOf(sub, raw.partition));
+      const task = this.tasksOfTopic.get(raw.topic)?.[raw.partition];
       if (!task) throw new RangeError(`no task for ${raw.topic} partition ${raw.partition}`);
       await task.process(raw, raw.decoded);
     }
