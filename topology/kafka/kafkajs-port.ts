@@ -73,7 +73,8 @@ export function asGroupConsumer<C extends KafkaJs.Consumer>(c: C): C & GroupCons
     Pick<KafkaJs.Consumer, 'subscribe'> = {
     subscribe: (subscription) =>
       retryKafka(() => subscribe(subscription), {
-        attempts: 20,
+        // ~9 s in all (200 ms × attempt): propagation takes a moment; a topic that really is missing fails soon
+        attempts: 10,
         when: (err) => kafkaErrorType(err) === 'UNKNOWN_TOPIC_OR_PARTITION',
       }),
     onGroupJoin: (l) =>

@@ -80,7 +80,6 @@ describe('SharedTransactions', () => {
       // each task's changelog partition: offsets 0 and 1 written, next is 2
       expect(changelogEnds(input(p, 0).records, s, new Set(['cl']), p)).toEqual(new Map([['cl', 2]]));
     }
-    expect([shared.transactions, shared.commits]).toEqual([1, 3]);
     expect(outcomes).toEqual(['committed 3/9']);
   });
 

@@ -105,9 +105,6 @@ export class SharedTransactions {
    * the group coordinator instead of committing, under the new generation, offsets of a task this member lost.
    */
   private membership: ConsumerGroupMetadata | undefined;
-  /** Transactions committed and commits they carried, for tests and metrics. */
-  transactions = 0;
-  commits = 0;
 
   constructor(private readonly opts: SharedTransactionsOptions) {}
 
@@ -184,8 +181,6 @@ export class SharedTransactions {
       const membership = this.membership;
       const started = performance.now();
       const sent = await session.committer.commit({ records, offsets, ...(membership ? { membership } : {}) });
-      this.transactions++;
-      this.commits += group.length;
       const latencyMs = performance.now() - started;
       this.opts.events?.emit('transaction', { latencyMs, commits: group.length, records: records.length });
       distribute(group, sent);
