@@ -59,6 +59,29 @@ export async function loadSample(address: string, token: string, endpoint: strin
   return 'loaded and published';
 }
 
+/**
+ * `loadSample`, tried again every `pauseMs` while it fails, for up to `withinMs` (every call it makes is
+ * idempotent): the broker being away for a moment right after start-up (the API answers 500 while it cannot write
+ * the configuration) made `npm start` exit after the engine was already running. The last failure is thrown.
+ */
+export async function loadSampleRetrying(
+  address: string,
+  token: string,
+  endpoint: string,
+  opts: { withinMs?: number; pauseMs?: number } = {},
+): Promise<string> {
+  const until = Date.now() + (opts.withinMs ?? 20_000);
+  const pauseMs = opts.pauseMs ?? 2_000;
+  for (;;) {
+    try {
+      return await loadSample(address, token, endpoint);
+    } catch (err) {
+      if (Date.now() + pauseMs > until) throw err;
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  }
+}
+
 /** Sends `count` signups (and purchases for `purchaseRatio` of them) without keys; returns how many records. */
 export async function produceSample(
   cfg: Readonly<EngineConfig>,

@@ -8,7 +8,7 @@ import { ensureInfra, localKafkaRunning, stopInfra } from './local-infra.js';
 import { loadEngineConfig, type EngineConfig } from './engine-config.js';
 import { createLogger, type Logger } from './logger.js';
 import { startEngine, type Engine } from './engine.js';
-import { loadSample } from './sample.js';
+import { loadSampleRetrying } from './sample.js';
 import { startDevSink, type DevSink } from './dev-sink.js';
 import { assertPortsFree, devPorts, portTaken, samplePort } from './dev-ports.js';
 import { kafkaLogSink } from './kafka-log.js';
@@ -193,7 +193,10 @@ async function printBanner(
   const token = cfg.api.tokens[0]?.token ?? '';
   say(`  admin token (dev): ${token}`);
   if (sink && cfg.only.includes('api')) {
-    const loaded = await loadSample(engine.address, token, sink.url);
+    // a sample that cannot be loaded (the broker away for longer) is said, and the engine runs on without it
+    const loaded = await loadSampleRetrying(engine.address, token, sink.url).catch(
+      (err: unknown) => `not loaded (${err instanceof Error ? err.message : String(err)}); restart to load it`,
+    );
     say(`  sample journey "welcome" ${loaded}; its actions call ${sink.url}`);
     // with the settings this process was given, so that the hint works as printed in a new shell
     const prefix = process.env['JO_TOPIC_PREFIX'] ? ` JO_TOPIC_PREFIX=${cfg.topicPrefix}` : '';
