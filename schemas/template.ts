@@ -13,11 +13,31 @@ export class TemplatePathError extends Error {
   readonly code = 'TEMPLATE_FORBIDDEN_PATH';
 }
 
+/**
+ * A path's parts (`a[0].b` → `a`, `0`, `b`; empty parts dropped), remembered: paths come from configurations, and
+ * splitting one (a regex replace and a split per read) showed in replay profiles (~2% of a shard and ~6% of the
+ * reading thread's routing). Bounded: emptied when it holds {@link MAX_PATHS} paths.
+ */
+const pathParts = new Map<string, readonly string[]>();
+const MAX_PATHS = 10_000;
+
+function partsOf(path: string): readonly string[] {
+  let parts = pathParts.get(path);
+  if (parts === undefined) {
+    parts = path
+      .replace(/\[(\d+)\]/g, '.$1')
+      .split('.')
+      .filter((p) => p !== '');
+    if (pathParts.size >= MAX_PATHS) pathParts.clear();
+    pathParts.set(path, parts);
+  }
+  return parts;
+}
+
 /** Reads a dotted path from `data`, own properties only. */
 export function readPath(data: unknown, path: string): unknown {
   let cur: unknown = data;
-  for (const part of path.replace(/\[(\d+)\]/g, '.$1').split('.')) {
-    if (part === '') continue;
+  for (const part of partsOf(path)) {
     if (FORBIDDEN_KEYS.has(part)) throw new TemplatePathError(`template path "${path}" uses forbidden key "${part}"`);
     if (cur === null || typeof cur !== 'object' || !Object.prototype.hasOwnProperty.call(cur, part)) return undefined;
     cur = (cur as Record<string, unknown>)[part];
