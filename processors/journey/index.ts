@@ -19,6 +19,7 @@ export {
 } from './event-normalizer.js';
 export { evaluateRule, evaluateWith, testRule, truthy, toEpoch, type RuleData } from './rules.js';
 export { deterministicId, splitFraction, pickWeighted } from './ids.js';
+export { isoAt } from './iso-time.js';
 export { buildCommand, evaluateParams, actionNeeds, type CommandInput } from './command-builder.js';
 export { defineJourney, fromCompiled, isRule, datasourcesIn } from './journey-def.js';
 export { JourneyMachine, type Transition } from './journey-machine.js';

@@ -28,7 +28,7 @@ import {
   type RunnerOutput,
   ManualTimer,
 } from '../../topology/index.js';
-import type { JourneyTimer } from '../journey/index.js';
+import { isoAt, type JourneyTimer } from '../journey/index.js';
 import { STORES } from '../topology-options.js';
 import { buildJourneyTopology } from '../journey-topology.js';
 import { CannedEndpoints, type CannedEndpointSpecs, type SimulatedCall } from './canned-endpoints.js';
@@ -309,6 +309,7 @@ function valueOf(o: RunnerOutput): unknown {
   return o.decoded ? o.decoded.value : parse(o.value);
 }
 
+/** `new Date(ms).toISOString()` (the engine's `isoAt`: a time of day in a day already formatted costs ~0.07 µs). */
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  return isoAt(ms);
 }
