@@ -275,7 +275,7 @@ export class JourneyMachine {
     const b = inst.blocked;
     if (!b || b.token !== timer.token) return { state: pj, out, handled: false };
     // The timer fired, so there is nothing to cancel.
-    delete inst.blocked;
+    inst.blocked = undefined; // not deleted: see unblock (journey-walk.ts)
     const node = def.config.nodes[b.nodeId];
     if (b.kind === 'wait' && node?.type === 'wait') await walk(ctx, node.next);
     else if (b.kind === 'event' && node?.type === 'event') {
@@ -366,7 +366,7 @@ export class JourneyMachine {
     const b = inst?.blocked;
     if (!inst || b?.kind !== 'paused') return { state: pj, out, handled: false };
     const ctx = this.existing(def, inst, profile, out);
-    delete inst.blocked;
+    inst.blocked = undefined; // not deleted: see unblock (journey-walk.ts)
     await walk(ctx, b.nodeId);
     await this.drainPending(ctx);
     return this.settle(pj, ctx, true);
