@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { TaskInputQueue } from './task-input-queue.js';
 import { toRecordBlock } from '../kafka/record-block.js';
@@ -99,5 +101,20 @@ describe('TaskInputQueue', () => {
     expect(q.clear()).toBe(false);
     expect(q.length).toBe(0);
     expect(q.take(5)).toEqual([]);
+  });
+
+  it('lets a taken batch go while later ones are still queued (a backlogged queue does not pin drained blocks)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const q = new TaskInputQueue({ consumer: port(), partition: 0, inputs: ['a'], maxQueued: 100 });
+    q.seek('a', '0');
+    const first = new WeakRef(block('a', 0, 2));
+    q.offerBlock(first.deref()!);
+    q.offerBlock(block('a', 3, 5));
+    expect(ids(q.take(4))).toEqual(['a0', 'a1', 'a2', 'a3']);
+    await new Promise((resolve) => setImmediate(resolve)); // a WeakRef holds its target until the job ends
+    gc();
+    expect(first.deref()).toBeUndefined();
+    expect(ids(q.take(4))).toEqual(['a4', 'a5']);
   });
 });
