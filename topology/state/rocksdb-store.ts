@@ -12,6 +12,7 @@ import type { RawEntry, RestoreTarget } from './restore-target.js';
 import { StateStoreError } from './store-errors.js';
 import { rejectWith } from '../api/errors.js';
 import { ByteLru } from './byte-lru.js';
+import { ByteSlabs } from '../kafka/byte-slabs.js';
 import type { NativeDb, NativeIterator } from './rocksdb-native-types.js';
 import {
   type RocksDbStoreOptions,
@@ -41,6 +42,8 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
   private writeDone: Promise<void> = Promise.resolve();
   /** Bounded LRU of serialized values; null = known absent. */
   private readonly cache: ByteLru;
+  /** Where buffered writes' values are copied (see `buffer`). */
+  private readonly slabs = new ByteSlabs();
   /** Disk reads in flight; a write to the key marks its read stale so the old value is not cached. */
   private readonly reads = new Map<string, { stale: boolean; promise: Promise<Buffer | null> }>();
   private readonly iterators = new Set<NativeIterator>();
@@ -216,8 +219,11 @@ export class RocksDbKeyValueStore<V> implements KeyValueStore<V>, RestoreTarget 
       if (before !== undefined) this.prior.set(key, before !== null);
       if (epoch && !epoch.has(key)) epoch.set(key, before);
     } else if (epoch && !epoch.has(key)) epoch.set(key, buffered);
-    this.pending.set(key, bytes);
-    this.cache.set(key, bytes);
+    // a copy of its own: serialized values are mostly views of Node's 8 KiB pool, and a buffered write kept a pool
+    // slab alive per key until the batch was written (measured mid-ingest with 1M waits: ~6,600 slabs, 54 MB)
+    const owned = bytes === null ? null : this.slabs.own(bytes);
+    this.pending.set(key, owned);
+    this.cache.set(key, owned);
   }
 
   /**
