@@ -14,7 +14,7 @@ const accepted = (f: ReadCommittedFilter, fetchedOffset: number, log: string) =>
   offsetsOf(f.accept(batch(fetchedOffset, log)));
 
 /** A block's records as the task takes them. */
-const recordsOf = (b: RecordBlock) => Array.from({ length: b.length }, (_, i) => b.record(i));
+const recordsOf = (bs: RecordBlock[]) => bs.flatMap((b) => Array.from({ length: b.length }, (_, i) => b.record(i)));
 
 describe('ReadCommittedFilter', () => {
   it('drops aborted transactions aborted out of order and keeps offset order', () => {
@@ -68,7 +68,7 @@ describe('ReadCommittedFilter', () => {
   });
 });
 
-describe('ReadCommittedFilter.acceptBlock', () => {
+describe('ReadCommittedFilter.acceptBlocks', () => {
   it("gives records whose keys and values share ONE buffer per batch, never the fetch response's", () => {
     const response = Buffer.alloc(1 << 20, 0x61);
     const b = batch(0, '0:data 1:p1:txn 2:p1:commit 3:data 4:p2:txn');
@@ -80,8 +80,8 @@ describe('ReadCommittedFilter.acceptBlock', () => {
       response.write(String(i), 100 + i * 10);
     });
     const f = new ReadCommittedFilter();
-    const first = recordsOf(f.acceptBlock(b));
-    const held = recordsOf(f.acceptBlock(batch(5, '5:p2:commit')));
+    const first = recordsOf(f.acceptBlocks(b));
+    const held = recordsOf(f.acceptBlocks(batch(5, '5:p2:commit')));
     response.fill(0x7a);
     expect(first.map((r) => r.offset)).toEqual(['0', '1', '3']);
     expect(held.map((r) => r.offset)).toEqual(['4']);
@@ -106,7 +106,7 @@ describe('ReadCommittedFilter.acceptBlock', () => {
     const f = new ReadCommittedFilter();
     const b = batch(0, '0:data 1:data');
     const raw = (b as unknown as { rawMessages: Array<{ value: Buffer }> }).rawMessages;
-    const [r0, r1] = recordsOf(f.acceptBlock(b));
+    const [r0, r1] = recordsOf(f.acceptBlocks(b));
     expect([r0?.value?.toString(), r1?.value?.toString()]).toEqual(['v0', 'v1']);
     expect(r0?.value).not.toBe(raw[0]?.value);
     expect(r0?.value?.buffer).toBe(r1?.value?.buffer);

@@ -2,7 +2,7 @@
 import type { FetchedBatch as Batch, FetchedMessage as KafkaMessage } from './port-client.js';
 import { compareOffsets } from './offsets.js';
 import { DETACH_ABOVE } from './kafka-records.js';
-import { toRecordBlock, type RecordBlock } from './record-block.js';
+import { toRecordBlocks, type RecordBlock } from './record-block.js';
 import { ByteSlabs } from './byte-slabs.js';
 
 type RawFetchedMessage = KafkaMessage & {
@@ -83,12 +83,12 @@ export class ReadCommittedFilter {
   }
 
   /**
-   * `accept` packed for a task's queue (`RecordBlock`): the keys and values of the batch's delivered records are
-   * copied into ONE buffer per batch, offsets and timestamps into typed arrays; record objects are made when the
-   * task takes them.
+   * `accept` packed for a task's queue (`RecordBlock`s, `toRecordBlocks`): the keys and values of the batch's delivered
+   * records are copied into one buffer per block of at most 1 MiB, offsets and timestamps into typed arrays; record
+   * objects are made when the task takes them. No block for a batch that delivers nothing.
    */
-  acceptBlock(batch: Batch): RecordBlock {
-    return toRecordBlock(batch.topic, batch.partition, this.decide(batch));
+  acceptBlocks(batch: Batch): RecordBlock[] {
+    return toRecordBlocks(batch.topic, batch.partition, this.decide(batch));
   }
 
   /**

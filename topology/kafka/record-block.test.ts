@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toRecordBlock } from './record-block.js';
+import { toRecordBlock, toRecordBlocks } from './record-block.js';
 import type { FetchedMessage } from './port-client.js';
 
 const msg = (offset: string, key: string | null, value: string | null, headers?: FetchedMessage['headers']) => ({
@@ -59,5 +59,16 @@ describe('RecordBlock', () => {
     expect(records.map((r) => `${r.key?.toString()}:${r.value?.toString()}`)).toEqual(['aa:aaa', 'aa:aaa', 'aa:aaa']);
     expect(new Set(records.flatMap((r) => [r.key?.buffer, r.value?.buffer])).size).toBe(1);
     expect(records[0]?.key?.buffer).not.toBe(response.buffer);
+  });
+
+  it('packs a large batch as consecutive blocks of at most the byte bound (one record at least)', () => {
+    const fetched = Array.from({ length: 10 }, (_, i) => msg(String(i), 'k', i === 7 ? 'v'.repeat(50) : 'vvvv'));
+    const blocks = toRecordBlocks('t', 1, fetched, 12);
+    expect(blocks.map((b) => b.length)).toEqual([2, 2, 2, 1, 1, 2]);
+    expect(blocks.flatMap(all).map((r) => `${r.offset}:${r.value?.length}`)).toEqual(
+      fetched.map((m) => `${m.offset}:${m.value?.length}`),
+    );
+    expect(new Set(blocks.map((b) => b.record(0).value?.buffer)).size).toBe(blocks.length);
+    expect(toRecordBlocks('t', 1, [])).toEqual([]);
   });
 });

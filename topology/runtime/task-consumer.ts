@@ -57,8 +57,8 @@ export class TaskConsumer implements ConsumerPort {
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
         const sink = o.route(batch.topic, batch.partition);
-        const block = this.committed.acceptBlock(batch);
-        if (sink && block.length > 0) sink.offerBlock(block, batch.highWatermark);
+        const blocks = this.committed.acceptBlocks(batch);
+        if (sink) for (const block of blocks) sink.offerBlock(block, batch.highWatermark);
       },
     });
   }
