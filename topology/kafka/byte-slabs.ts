@@ -11,16 +11,19 @@
 const SLAB_VALUE_MAX = 4 * 1024;
 const SLAB_BYTES = 64 * 1024;
 
+/** Every slab made here: a copy in one is owned already, wherever it goes next (a store's buffer, then a commit). */
+const SLABS = new WeakSet<ArrayBufferLike>();
+
 export class ByteSlabs {
   private slab: Buffer | undefined;
   private at = 0;
 
   /**
-   * `b` itself when it is (about) all of its allocation; else a copy — in the current slab when small, of its own
+   * `b` itself when it is (about) all of its allocation or already in a slab; else a copy — in the current slab when small, of its own
    * when large. Slabs are append-only: a copy handed out stays valid.
    */
   own(b: Buffer): Buffer {
-    if (b.buffer.byteLength <= 2 * b.length) return b;
+    if (b.buffer.byteLength <= 2 * b.length || SLABS.has(b.buffer)) return b;
     if (b.length > SLAB_VALUE_MAX) {
       const own = Buffer.allocUnsafeSlow(b.length);
       b.copy(own);
@@ -28,6 +31,7 @@ export class ByteSlabs {
     }
     if (this.slab === undefined || this.at + b.length > SLAB_BYTES) {
       this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      SLABS.add(this.slab.buffer);
       this.at = 0;
     }
     const from = this.at;

@@ -13,6 +13,7 @@
 import { canPrefetch, type ChangeLogger, type KeyValueStore, type PendingChanges, type Serde } from '../api/store.js';
 import { restoreTargetFor, type RawEntry, type RestoreTarget } from './restore-target.js';
 import { rejectWith } from '../api/errors.js';
+import { ByteSlabs } from '../kafka/byte-slabs.js';
 
 /**
  * An inner store that can take already serialized values (skips a second serialization), buffered synchronously:
@@ -34,6 +35,8 @@ export class ChangeLoggingKeyValueStore<V> implements KeyValueStore<V>, RestoreT
   /** Coalescing: key → latest serialized value (null: deleted) not logged yet. */
   private readonly pending: Map<string, Buffer | null> | undefined;
   private readonly bytesInner: AcceptsBytes | undefined;
+  /** Where serialized values are copied once (see `put`). */
+  private readonly slabs = new ByteSlabs();
 
   constructor(
     readonly inner: KeyValueStore<V>,
@@ -64,7 +67,8 @@ export class ChangeLoggingKeyValueStore<V> implements KeyValueStore<V>, RestoreT
 
   put(key: string, value: V): Promise<void> {
     try {
-      const bytes = this.serde.serialize(value);
+      // one copy out of Node's pool, shared by the store's buffered write and the changelog output (see ByteSlabs)
+      const bytes = this.slabs.own(this.serde.serialize(value));
       if (!this.bytesInner) return this.inner.put(key, value).then(() => this.log(key, bytes));
       // buffered at once (the common case): logged now, no promise of our own
       const flushing = this.bytesInner.bufferBytes(key, bytes);
