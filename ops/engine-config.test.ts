@@ -92,7 +92,7 @@ describe('engine configuration', () => {
     expect([d.storeCacheBytes, d.taskQueueBytes, d.taskPendingOutputBytes]).toEqual([
       64 * 1024 * 1024,
       4 * 1024 * 1024,
-      16 * 1024 * 1024,
+      4 * 1024 * 1024,
     ]);
     const c = loadEngineConfig({
       KAFKA_BROKERS: 'a:9092',

@@ -191,7 +191,7 @@ export const DEFAULTS = {
   verboseSteps: false,
   storeCacheBytes: 67_108_864,
   taskQueueBytes: 4_194_304,
-  taskPendingOutputBytes: 16_777_216,
+  taskPendingOutputBytes: 4_194_304,
   pipelineWorkers: 1,
   api: { host: '127.0.0.1', port: 8080, tokens: [] },
   only: ['pipeline', 'api', 'connectors'],

@@ -304,7 +304,7 @@ export class StreamsApp {
       ...(this.shared ? { sharedTransactions: this.shared } : {}),
       maxQueued: o.maxQueuedPerTask ?? 5_000,
       maxQueuedBytes: o.maxQueuedBytesPerTask ?? 4 * 1024 * 1024,
-      maxPendingOutputBytes: o.maxPendingOutputBytesPerTask ?? 16 * 1024 * 1024,
+      maxPendingOutputBytes: o.maxPendingOutputBytesPerTask ?? 4 * 1024 * 1024,
       ...(o.maxOutputRecordBytes === undefined ? {} : { maxOutputRecordBytes: o.maxOutputRecordBytes }),
       autoOffsetReset: o.autoOffsetReset ?? 'earliest',
       clock: this.clock,
