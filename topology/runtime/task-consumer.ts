@@ -29,6 +29,15 @@ export interface TaskConsumerOptions {
   readonly onRebalancing: () => void;
 }
 
+/**
+ * Compressed bytes one fetch takes per partition (kafkajs' default is 1 MiB). The engine's own topics are written
+ * lz4-compressed, and JSON compresses ~10–20×: a 1 MiB fetch of a repartition partition decompressed to ~10–22 MB,
+ * decoded at once (one decompression per record batch, all in flight together) and copied into the task's queue —
+ * which pauses at 4 MiB. Mid-ingest with 1M waits the blocks queued were of 11–22 MB, and the memory outside the JS
+ * heap and glibc's main heap (the malloc arenas of the threads that decompress and write RocksDB) reached 250–330 MB.
+ */
+const MAX_FETCH_BYTES_PER_PARTITION = 256 * 1024;
+
 export class TaskConsumer implements ConsumerPort {
   private consumer: Consumer | undefined;
   private committed = new ReadCommittedFilter();
@@ -45,6 +54,7 @@ export class TaskConsumer implements ConsumerPort {
       rebalanceTimeout: 30_000,
       readUncommitted: false,
       maxWaitTimeInMs: 100,
+      maxBytesPerPartition: MAX_FETCH_BYTES_PER_PARTITION,
     });
     this.consumer = consumer;
     consumer.onGroupJoin((e) => o.onAssignment(e.memberAssignment));
