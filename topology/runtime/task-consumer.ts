@@ -32,11 +32,11 @@ export interface TaskConsumerOptions {
 /**
  * Compressed bytes one fetch takes per partition (kafkajs' default is 1 MiB). The engine's own topics are written
  * lz4-compressed, and JSON compresses ~10–20×: a 1 MiB fetch of a repartition partition decompressed to ~10–22 MB,
- * decoded at once (one decompression per record batch, all in flight together) and copied into the task's queue —
- * which pauses at 4 MiB. Mid-ingest with 1M waits the blocks queued were of 11–22 MB, and the memory outside the JS
- * heap and glibc's main heap (the malloc arenas of the threads that decompress and write RocksDB) reached 250–330 MB.
+ * decoded at once and copied into the task's queue, which pauses at 4 MiB (docs/benchmarks.md, session 14: with 1M
+ * waits, 849 and 861 MB peak RSS at 256 KiB against 994 and 1,063 MB at 1 MiB). 256 KiB cost ~40% of the events/s
+ * on one journey (its input is uncompressed: 256 events per partition per fetch); 512 KiB did not (18,418 events/s).
  */
-const MAX_FETCH_BYTES_PER_PARTITION = 256 * 1024;
+const MAX_FETCH_BYTES_PER_PARTITION = 512 * 1024;
 
 export class TaskConsumer implements ConsumerPort {
   private consumer: Consumer | undefined;
