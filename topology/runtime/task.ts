@@ -191,13 +191,27 @@ export class StreamTask {
    * An output over the size limit, replaced by its dead letter: the broker would refuse it (over
    * `max.message.bytes`) and every commit of the task would fail on it, blocking its partitions. The dead letter
    * carries the output's key (when it fits), no value, the source record's headers and position, and the code
-   * `OUTPUT_TOO_LARGE`. Called by the task's owner for each output (processor outputs and changelog writes).
+   * `OUTPUT_TOO_LARGE`; a dead letter that is itself too large keeps its code and reason, without its value. Called
+   * by the task's owner for each output (processor outputs and changelog writes).
    */
   oversizedOutput(r: OutgoingRecord, bytes: number, limit: number): OutgoingRecord {
     const code = DLQ_CODES.outputTooLarge;
     const source = this.current;
-    this.deadLettered.inc({ code, topic: source?.topic ?? '' });
     const key = r.key !== null && r.key.length <= limit / 2 ? r.key : null;
+    if (r.topic === this.opts.dlqTopic) {
+      // A dead letter carrying a large input (an event over `maxEventBytes` is always one): it keeps its own code
+      // and reason, and was counted when it was made; only its value goes.
+      const names = this.opts.names.deadLetterHeaders;
+      const why = r.headers[names.message] ?? '';
+      const dropped = `its value of ${bytes} bytes was dropped: over the limit of ${limit} bytes`;
+      return {
+        ...r,
+        key,
+        value: null,
+        headers: { ...r.headers, [names.message]: why ? `${why} (${dropped})` : dropped },
+      };
+    }
+    this.deadLettered.inc({ code, topic: source?.topic ?? '' });
     return {
       topic: this.opts.dlqTopic,
       key,
