@@ -20,7 +20,7 @@ export const topologyCodes = defineErrorCodes('topology', {
   },
   OUTPUT_TOO_LARGE: {
     retryable: false,
-    doc: "an output record (a processor output, a changelog write or a dead letter carrying a large input) is over `maxOutputRecordBytes` (default 1,000,000, under the broker's `max.message.bytes`); it goes to the app's dead-letter topic with its key (when small), no value, and the source record's position, instead of failing every commit of its task. A changelog write dead-lettered this way is missing after a restore",
+    doc: "an output record (a processor output or a changelog write) is over `maxOutputRecordBytes` (default 1,000,000, under the broker's `max.message.bytes`); it goes to the app's dead-letter topic with its key (when small), no value, and the source record's position, instead of failing every commit of its task. A changelog write dead-lettered this way is missing after a restore. A dead letter that is itself over the limit (an event over `JO_MAX_EVENT_BYTES` always is) keeps its own code, e.g. `EVENT_TOO_LARGE`, without its value",
   },
   PROCESSING_FAILED: {
     retryable: false,
